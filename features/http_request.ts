@@ -1,0 +1,203 @@
+/**
+ * The request side of `HttpContext`.
+ *
+ * @module
+ */
+
+import type { FeatureCollection } from "./feature_collection.ts";
+import { HttpRequestFeature } from "./request_features.ts";
+
+/**
+ * A friendly view of the request features, made by `HttpContext.request`.
+ * Every property reads and writes the `HttpRequestFeature` underneath, so
+ * middleware that rewrites the feature is seen here at once.
+ *
+ * @example
+ * ```ts
+ * import { WebHostBuilder } from "../mod.ts";
+ *
+ * const host = new WebHostBuilder()
+ *   .configure((app) =>
+ *     app.run(async (ctx) => {
+ *       const { name } = await ctx.request.json();
+ *       ctx.response.send(`${ctx.request.method} ${ctx.request.path}: ${name}`);
+ *     })
+ *   )
+ *   .build();
+ * const response = await host.fetch("http://localhost/greet", {
+ *   method: "POST",
+ *   body: JSON.stringify({ name: "Ada" }),
+ * });
+ * console.log(await response.text()); // "POST /greet: Ada"
+ * ```
+ */
+export class HttpRequest {
+  #features: FeatureCollection;
+  #revision = -1;
+  #feature: HttpRequestFeature | undefined;
+  #queryString: string | undefined;
+  #query: URLSearchParams | undefined;
+
+  /**
+   * Wraps a feature collection that holds an `HttpRequestFeature`.
+   *
+   * @param features The request's features.
+   */
+  constructor(features: FeatureCollection) {
+    this.#features = features;
+  }
+
+  #request(): HttpRequestFeature {
+    const revision = this.#features.revision;
+    if (revision !== this.#revision || this.#feature === undefined) {
+      const feature = this.#features.get(HttpRequestFeature);
+      if (feature === undefined) {
+        throw new TypeError(
+          "The request has no HttpRequestFeature: the server must set one before the application runs",
+        );
+      }
+      this.#feature = feature;
+      this.#revision = revision;
+    }
+    return this.#feature;
+  }
+
+  /** The method (`"GET"`). */
+  get method(): string {
+    return this.#request().method;
+  }
+  set method(value: string) {
+    this.#request().method = value;
+  }
+
+  /** `"http"` or `"https"`. */
+  get scheme(): string {
+    return this.#request().scheme;
+  }
+  set scheme(value: string) {
+    this.#request().scheme = value;
+  }
+
+  /** True when the scheme is `https`. */
+  get isHttps(): boolean {
+    return this.#request().scheme === "https";
+  }
+
+  /** `"HTTP/1.1"`, `"HTTP/2"` or `"HTTP/1.0"`. */
+  get protocol(): string {
+    return this.#request().protocol;
+  }
+
+  /** The host and port the client addressed: untrusted input. */
+  get host(): string {
+    return this.#request().host;
+  }
+  set host(value: string) {
+    this.#request().host = value;
+  }
+
+  /** The path below `pathBase`, starting with `/`. */
+  get path(): string {
+    return this.#request().path;
+  }
+  set path(value: string) {
+    this.#request().path = value;
+  }
+
+  /** The path a `map()` branch consumed, or `""`. */
+  get pathBase(): string {
+    return this.#request().pathBase;
+  }
+  set pathBase(value: string) {
+    this.#request().pathBase = value;
+  }
+
+  /** The query string with its `?`, or `""`. */
+  get queryString(): string {
+    return this.#request().queryString;
+  }
+  set queryString(value: string) {
+    this.#request().queryString = value;
+  }
+
+  /** The query parameters, parsed once per query string. */
+  get query(): URLSearchParams {
+    const queryString = this.#request().queryString;
+    if (this.#query === undefined || queryString !== this.#queryString) {
+      this.#query = new URLSearchParams(queryString);
+      this.#queryString = queryString;
+    }
+    return this.#query;
+  }
+
+  /** The full URL: scheme, host, `pathBase`, `path` and query string. */
+  get url(): URL {
+    const f = this.#request();
+    return new URL(
+      `${f.scheme}://${
+        f.host || "localhost"
+      }${f.pathBase}${f.path}${f.queryString}`,
+    );
+  }
+
+  /** The request headers (immutable when read from a socket). */
+  get headers(): Headers {
+    return this.#request().headers;
+  }
+
+  /** The body stream, or `null`. Reading it applies the body size limit. */
+  get body(): ReadableStream<Uint8Array> | null {
+    return this.#request().body;
+  }
+
+  #content(): Response {
+    const f = this.#request();
+    const type = f.headers.get("content-type");
+    return new Response(
+      f.body,
+      type === null ? undefined : { headers: { "content-type": type } },
+    );
+  }
+
+  /** Reads the body as text. */
+  text(): Promise<string> {
+    return this.#content().text();
+  }
+
+  /** Reads the body as JSON. */
+  json(): Promise<unknown> {
+    return this.#content().json();
+  }
+
+  /** Reads the body as bytes. */
+  arrayBuffer(): Promise<ArrayBuffer> {
+    return this.#content().arrayBuffer();
+  }
+
+  /** Reads the body as bytes. */
+  async bytes(): Promise<Uint8Array> {
+    return new Uint8Array(await this.#content().arrayBuffer());
+  }
+
+  /** Reads a `multipart/form-data` or `application/x-www-form-urlencoded` body. */
+  formData(): Promise<FormData> {
+    return this.#content().formData();
+  }
+
+  /**
+   * The request as a web-standard `Request`: the original one while nothing
+   * was changed, otherwise a new one built from the current fields.
+   *
+   * @param options `stripPathBase` leaves `pathBase` out of the URL, as a
+   * handler mounted under `map()` expects.
+   */
+  toRequest(options?: { stripPathBase?: boolean }): Request {
+    const f = this.#request();
+    if (f.request !== undefined) return f.request;
+    const base = options?.stripPathBase ? "" : f.pathBase;
+    return new Request(
+      `${f.scheme}://${f.host || "localhost"}${base}${f.path}${f.queryString}`,
+      { method: f.method, headers: f.headers, body: f.body },
+    );
+  }
+}

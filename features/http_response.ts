@@ -1,0 +1,229 @@
+/**
+ * The response side of `HttpContext`.
+ *
+ * @module
+ */
+
+import type { FeatureCollection } from "./feature_collection.ts";
+import {
+  HttpResponseBodyFeature,
+  HttpResponseFeature,
+  type ResponseCallback,
+  type SendFileOptions,
+} from "./response_features.ts";
+import { contentTypeFor } from "./_media_types.ts";
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/** Status and headers to send with a body. */
+export interface SendInit {
+  /**
+   * The status code.
+   * @default {200}
+   */
+  status?: number;
+  /**
+   * Headers to set (replacing any of the same name).
+   * @default {undefined}
+   */
+  headers?: HeadersInit;
+}
+
+/**
+ * A friendly view of the response features, made by `HttpContext.response`.
+ * Small bodies are buffered and sent with the headers in one piece when the
+ * pipeline finishes; `start()`, large writes, streams and files stream.
+ *
+ * @example
+ * ```ts
+ * import { WebHostBuilder } from "../mod.ts";
+ *
+ * const host = new WebHostBuilder()
+ *   .configure((app) =>
+ *     app.run((ctx) => ctx.response.json({ ok: true }, { status: 201 }))
+ *   )
+ *   .build();
+ * const response = await host.fetch("http://localhost/");
+ * console.log(response.status, await response.json()); // 201 { ok: true }
+ * ```
+ */
+export class HttpResponse {
+  #features: FeatureCollection;
+  #revision = -1;
+  #response: HttpResponseFeature | undefined;
+  #body: HttpResponseBodyFeature | undefined;
+
+  /**
+   * Wraps a feature collection that holds the response features.
+   *
+   * @param features The request's features.
+   */
+  constructor(features: FeatureCollection) {
+    this.#features = features;
+  }
+
+  #refresh(): void {
+    const features = this.#features;
+    const response = features.get(HttpResponseFeature);
+    const body = features.get(HttpResponseBodyFeature);
+    if (response === undefined || body === undefined) {
+      throw new TypeError(
+        "The request has no HttpResponseFeature or HttpResponseBodyFeature: the server must set both before the application runs",
+      );
+    }
+    this.#response = response;
+    this.#body = body;
+    this.#revision = features.revision;
+  }
+
+  #status(): HttpResponseFeature {
+    if (this.#features.revision !== this.#revision) this.#refresh();
+    return this.#response!;
+  }
+
+  #content(): HttpResponseBodyFeature {
+    if (this.#features.revision !== this.#revision) this.#refresh();
+    return this.#body!;
+  }
+
+  /** The status code, 200 unless set. Setting it after start throws. */
+  get status(): number {
+    return this.#status().status;
+  }
+  set status(value: number) {
+    const response = this.#status();
+    if (response.hasStarted) {
+      throw new TypeError(
+        `Cannot set the status to ${value}: the response has already started`,
+      );
+    }
+    response.status = value;
+  }
+
+  /** The response headers. */
+  get headers(): Headers {
+    return this.#status().headers;
+  }
+
+  /** The `content-type` header, or `null`. */
+  get contentType(): string | null {
+    return this.#status().headers.get("content-type");
+  }
+  set contentType(value: string | null) {
+    const headers = this.#status().headers;
+    if (value === null) headers.delete("content-type");
+    else headers.set("content-type", value);
+  }
+
+  /** True once status and headers were handed to the server. */
+  get hasStarted(): boolean {
+    return this.#status().hasStarted;
+  }
+
+  /** Starts the response now: headers go out, the body streams. */
+  start(): Promise<void> {
+    return this.#content().start();
+  }
+
+  /**
+   * Appends to the body.
+   *
+   * @param chunk Bytes, or text sent as UTF-8.
+   */
+  write(chunk: Uint8Array | string): Promise<void> {
+    return this.#content().write(chunk);
+  }
+
+  /** Ends the response with what was written so far. */
+  complete(): Promise<void> {
+    return this.#content().complete();
+  }
+
+  #apply(init: SendInit | undefined): void {
+    if (init === undefined) return;
+    if (init.status !== undefined) this.status = init.status;
+    if (init.headers !== undefined) {
+      const headers = this.#status().headers;
+      for (const [name, value] of new Headers(init.headers)) {
+        headers.set(name, value);
+      }
+    }
+  }
+
+  /**
+   * Sends a whole body and ends the response. A `Response` brings its status
+   * and headers along; any other `BodyInit` (text, bytes, a stream, a
+   * `Blob`, form data) is the body.
+   *
+   * @param body What to send.
+   * @param init Status and headers to set first.
+   */
+  send(body?: Response | BodyInit | null, init?: SendInit): Promise<void> {
+    this.#apply(init);
+    return this.#content().complete(body ?? null);
+  }
+
+  /**
+   * Sends a value as JSON and ends the response.
+   *
+   * @param value Anything `JSON.stringify` accepts.
+   * @param init Status and headers to set first.
+   */
+  json(value: unknown, init?: SendInit): Promise<void> {
+    this.#apply(init);
+    this.#status().headers.set("content-type", "application/json");
+    return this.#content().complete(JSON.stringify(value));
+  }
+
+  /**
+   * Redirects the client and ends the response.
+   *
+   * @param location Where to: absolute, or relative to the request.
+   * @param status 301, 302 (the default), 303, 307 or 308.
+   */
+  redirect(location: string | URL, status = 302): Promise<void> {
+    if (!REDIRECT_STATUSES.has(status)) {
+      throw new RangeError(
+        `Redirect status must be one of 301, 302, 303, 307, 308, got ${status}`,
+      );
+    }
+    this.status = status;
+    this.#status().headers.set("location", String(location));
+    return this.#content().complete(null);
+  }
+
+  /**
+   * Sends a file as the body, with a content type from its extension unless
+   * one is set, and ends the response.
+   *
+   * @param path The file's path.
+   * @param options Which part of the file to send.
+   */
+  async sendFile(path: string, options?: SendFileOptions): Promise<void> {
+    const headers = this.#status().headers;
+    if (!headers.has("content-type")) {
+      headers.set("content-type", contentTypeFor(path));
+    }
+    const body = this.#content();
+    await body.sendFile(path, options);
+    await body.complete();
+  }
+
+  /**
+   * Runs `callback` just before the response starts.
+   *
+   * @param callback The last chance to change status and headers.
+   */
+  onStarting(callback: ResponseCallback): void {
+    this.#status().onStarting(callback);
+  }
+
+  /**
+   * Runs `callback` once the response was delivered.
+   *
+   * @param callback Work to do after the client has the response.
+   */
+  onCompleted(callback: ResponseCallback): void {
+    this.#status().onCompleted(callback);
+  }
+}

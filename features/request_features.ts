@@ -1,0 +1,202 @@
+/**
+ * The features that describe a request: its line and headers, its body limit,
+ * its lifetime and its identifier.
+ *
+ * @module
+ */
+
+import { type FeatureKey, featureKey } from "./feature_collection.ts";
+
+/**
+ * The request as the server read it (ASP.NET's `IHttpRequestFeature`).
+ * Middleware may rewrite any field; `pathBase` followed by `path` is always
+ * the path the client asked for, percent-encoded as in `URL.pathname`.
+ *
+ * @example Reading the request line
+ * ```ts
+ * import {
+ *   HttpRequestFeature,
+ *   HttpResponseBodyFeature,
+ *   TestServer,
+ * } from "../mod.ts";
+ *
+ * await using server = new TestServer();
+ * await server.start({
+ *   createContext: (features) => features,
+ *   processRequest: async (features) => {
+ *     const request = features.get(HttpRequestFeature)!;
+ *     await features.get(HttpResponseBodyFeature)!.complete(`${request.method} ${request.path}`);
+ *   },
+ *   disposeContext() {},
+ * });
+ * console.log(await (await server.fetch("http://localhost/hi")).text()); // "GET /hi"
+ * ```
+ */
+export interface HttpRequestFeature {
+  /** `"HTTP/1.1"`, `"HTTP/2"` or `"HTTP/1.0"`. */
+  protocol: string;
+  /** `"http"` or `"https"`. */
+  scheme: string;
+  /** The method, upper case as the client sent it (`"GET"`). */
+  method: string;
+  /**
+   * The host and port the client addressed (`Host` or `:authority`), as the
+   * client sent it: untrusted input.
+   */
+  host: string;
+  /** The part of the path a `map()` branch consumed (`"/api"`), or `""`. */
+  pathBase: string;
+  /** The rest of the path, always starting with `/`. */
+  path: string;
+  /** The query string with its leading `?`, or `""`. */
+  queryString: string;
+  /** The request target exactly as received (`"/a%20b?x=1"`). */
+  readonly rawTarget: string;
+  /**
+   * The request headers. Headers read from a socket are immutable: assign a
+   * new `Headers` to change them.
+   */
+  headers: Headers;
+  /**
+   * The body as a byte stream, or `null` when the request has none. Taking
+   * it fixes the request's body size limit, which the stream enforces.
+   */
+  body: ReadableStream<Uint8Array> | null;
+  /**
+   * The web-standard request this feature was made from, while it still
+   * matches it (no field above was changed) and its body needs no limit
+   * enforced beyond its own framing; `undefined` otherwise. Taking it counts
+   * as taking the body.
+   */
+  readonly request?: Request;
+}
+/** The key of {@linkcode HttpRequestFeature}. */
+export const HttpRequestFeature: FeatureKey<HttpRequestFeature> = featureKey<
+  HttpRequestFeature
+>("HttpRequestFeature");
+
+/**
+ * The connection a request arrived on (`IHttpConnectionFeature`).
+ *
+ * @example
+ * ```ts
+ * import { HttpConnectionFeature, type FeatureCollection } from "../mod.ts";
+ *
+ * function remote(features: FeatureCollection): string {
+ *   const connection = features.get(HttpConnectionFeature);
+ *   return `${connection?.remoteAddress}:${connection?.remotePort}`;
+ * }
+ * console.log(typeof remote);
+ * ```
+ */
+export interface HttpConnectionFeature {
+  /** An identifier for the connection, unique within the process. */
+  readonly connectionId: string;
+  /** The client's address (`"127.0.0.1"`, `"::1"`, or a socket path). */
+  readonly remoteAddress: string;
+  /** The client's port, or 0 on a Unix socket. */
+  readonly remotePort: number;
+  /** The address the server listens on for this request. */
+  readonly localAddress: string;
+  /** The port the server listens on for this request, or 0 on a Unix socket. */
+  readonly localPort: number;
+}
+/** The key of {@linkcode HttpConnectionFeature}. */
+export const HttpConnectionFeature: FeatureKey<HttpConnectionFeature> =
+  featureKey<HttpConnectionFeature>("HttpConnectionFeature");
+
+/**
+ * Present on requests that came over TLS (`ITlsHandshakeFeature`).
+ *
+ * @example
+ * ```ts
+ * import { TlsHandshakeFeature, type FeatureCollection } from "../mod.ts";
+ *
+ * const secure = (features: FeatureCollection): boolean =>
+ *   features.get(TlsHandshakeFeature) !== undefined;
+ * console.log(typeof secure);
+ * ```
+ */
+export interface TlsHandshakeFeature {
+  /** The protocols the endpoint offered by ALPN (`["h2", "http/1.1"]`). */
+  readonly alpnProtocols: readonly string[];
+}
+/** The key of {@linkcode TlsHandshakeFeature}. */
+export const TlsHandshakeFeature: FeatureKey<TlsHandshakeFeature> = featureKey<
+  TlsHandshakeFeature
+>("TlsHandshakeFeature");
+
+/**
+ * The request's lifetime (`IHttpRequestLifetimeFeature`): `requestAborted`
+ * fires when the client goes away or the request is aborted, and never after
+ * a response was delivered normally.
+ *
+ * @example
+ * ```ts
+ * import { HttpRequestLifetimeFeature, type FeatureCollection } from "../mod.ts";
+ *
+ * function watch(features: FeatureCollection): void {
+ *   features.get(HttpRequestLifetimeFeature)?.requestAborted
+ *     .addEventListener("abort", () => console.log("client left"));
+ * }
+ * console.log(typeof watch);
+ * ```
+ */
+export interface HttpRequestLifetimeFeature {
+  /** Aborted when the client disconnects or `abort()` is called. */
+  readonly requestAborted: AbortSignal;
+  /** Gives up on the request: the client's connection is reset. */
+  abort(reason?: unknown): void;
+}
+/** The key of {@linkcode HttpRequestLifetimeFeature}. */
+export const HttpRequestLifetimeFeature: FeatureKey<
+  HttpRequestLifetimeFeature
+> = featureKey<HttpRequestLifetimeFeature>("HttpRequestLifetimeFeature");
+
+/**
+ * A name for the request in logs and traces (`IHttpRequestIdentifierFeature`).
+ *
+ * @example
+ * ```ts
+ * import { HttpRequestIdentifierFeature, type FeatureCollection } from "../mod.ts";
+ *
+ * const id = (features: FeatureCollection) =>
+ *   features.get(HttpRequestIdentifierFeature)?.traceIdentifier;
+ * console.log(typeof id);
+ * ```
+ */
+export interface HttpRequestIdentifierFeature {
+  /** Unique within the process; settable, e.g. from an incoming trace header. */
+  traceIdentifier: string;
+}
+/** The key of {@linkcode HttpRequestIdentifierFeature}. */
+export const HttpRequestIdentifierFeature: FeatureKey<
+  HttpRequestIdentifierFeature
+> = featureKey<HttpRequestIdentifierFeature>("HttpRequestIdentifierFeature");
+
+/**
+ * This request's body size limit (`IHttpMaxRequestBodySizeFeature`). It can be
+ * changed until the body is first read; then `isReadOnly` is true and setting
+ * it throws.
+ *
+ * @example Raising the limit for one upload route
+ * ```ts
+ * import { HttpMaxRequestBodySizeFeature, type FeatureCollection } from "../mod.ts";
+ *
+ * function allowLargeUpload(features: FeatureCollection): void {
+ *   const limit = features.get(HttpMaxRequestBodySizeFeature);
+ *   if (limit && !limit.isReadOnly) limit.maxRequestBodySize = 1_000_000_000;
+ * }
+ * console.log(typeof allowLargeUpload);
+ * ```
+ */
+export interface HttpMaxRequestBodySizeFeature {
+  /** True once the body has been read from. */
+  readonly isReadOnly: boolean;
+  /** The limit in bytes, or `null` for none. */
+  maxRequestBodySize: number | null;
+}
+/** The key of {@linkcode HttpMaxRequestBodySizeFeature}. */
+export const HttpMaxRequestBodySizeFeature: FeatureKey<
+  HttpMaxRequestBodySizeFeature
+> = featureKey<HttpMaxRequestBodySizeFeature>("HttpMaxRequestBodySizeFeature");

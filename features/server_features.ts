@@ -1,0 +1,174 @@
+/**
+ * Features that belong to a server or to the application around a request:
+ * addresses, per-request items, services and WebSockets.
+ *
+ * @module
+ */
+
+import { type FeatureKey, featureKey } from "./feature_collection.ts";
+
+/**
+ * The addresses a server listens on (`IServerAddressesFeature`). Before start
+ * they are the addresses asked for; after start, the real ones (port 0
+ * resolved to the bound port).
+ *
+ * @example
+ * ```ts
+ * import { DenoServer, ServerAddressesFeature } from "../mod.ts";
+ *
+ * const server = new DenoServer({ urls: "http://127.0.0.1:0" });
+ * console.log(server.features.get(ServerAddressesFeature)?.addresses); // ["http://127.0.0.1:0"]
+ * ```
+ */
+export interface ServerAddressesFeature {
+  /** The addresses, as URLs (`"http://127.0.0.1:8000"`, `"unix:/run/app.sock"`). */
+  readonly addresses: string[];
+  /**
+   * When true, the host's `urls` win over endpoints configured on the server
+   * itself.
+   */
+  preferHostingUrls: boolean;
+}
+/** The key of {@linkcode ServerAddressesFeature}. */
+export const ServerAddressesFeature: FeatureKey<ServerAddressesFeature> =
+  featureKey<ServerAddressesFeature>("ServerAddressesFeature");
+
+/**
+ * A place for middleware to share per-request values (`IItemsFeature`).
+ *
+ * @example
+ * ```ts
+ * import { ItemsFeature, type FeatureCollection } from "../mod.ts";
+ *
+ * function tag(features: FeatureCollection): void {
+ *   features.get(ItemsFeature)?.items.set("user", "ada");
+ * }
+ * console.log(typeof tag);
+ * ```
+ */
+export interface ItemsFeature {
+  /** The items, keyed by anything. */
+  readonly items: Map<unknown, unknown>;
+}
+/** The key of {@linkcode ItemsFeature}. */
+export const ItemsFeature: FeatureKey<ItemsFeature> = featureKey<ItemsFeature>(
+  "ItemsFeature",
+);
+
+/**
+ * A token for a service: a key made by the hosting layer's `serviceKey`, or a
+ * class.
+ *
+ * @typeParam T The service's type.
+ *
+ * @example
+ * ```ts
+ * import type { ServiceToken } from "../mod.ts";
+ *
+ * class Clock {
+ *   now(): number {
+ *     return Date.now();
+ *   }
+ * }
+ * const token: ServiceToken<Clock> = Clock;
+ * console.log(token.name); // "Clock"
+ * ```
+ */
+export type ServiceToken<T> =
+  | { readonly name: string; readonly __service?: T }
+  | (abstract new (...args: never[]) => T);
+
+/**
+ * Something services can be resolved from: the request's scope.
+ *
+ * @example
+ * ```ts
+ * import type { ServiceResolver, ServiceToken } from "../mod.ts";
+ *
+ * const empty: ServiceResolver = {
+ *   get: <T>(_token: ServiceToken<T>): T | undefined => undefined,
+ * };
+ * console.log(empty.get({ name: "nothing" })); // undefined
+ * ```
+ */
+export interface ServiceResolver {
+  /**
+   * Resolves a service.
+   *
+   * @param token The service's token.
+   * @returns The service, or `undefined` when none is registered.
+   */
+  get<T>(token: ServiceToken<T>): T | undefined;
+}
+
+/**
+ * The services of the request's scope (`IServiceProvidersFeature`).
+ *
+ * @example
+ * ```ts
+ * import { ServiceProvidersFeature, type FeatureCollection } from "../mod.ts";
+ *
+ * const services = (features: FeatureCollection) =>
+ *   features.get(ServiceProvidersFeature)?.requestServices;
+ * console.log(typeof services);
+ * ```
+ */
+export interface ServiceProvidersFeature {
+  /** The request's scope. */
+  requestServices: ServiceResolver;
+}
+/** The key of {@linkcode ServiceProvidersFeature}. */
+export const ServiceProvidersFeature: FeatureKey<ServiceProvidersFeature> =
+  featureKey<ServiceProvidersFeature>("ServiceProvidersFeature");
+
+/** Options for {@linkcode HttpWebSocketFeature.accept}. */
+export interface WebSocketAcceptOptions {
+  /**
+   * The subprotocol to accept, one of those the client offered.
+   * @default {undefined}
+   */
+  protocol?: string;
+  /**
+   * Seconds between pings that keep the connection alive; 0 turns them off.
+   * @default {30}
+   */
+  idleTimeout?: number;
+}
+
+/**
+ * Upgrades a request to a WebSocket (`IHttpWebSocketFeature`).
+ *
+ * @example
+ * ```ts
+ * import { WebHostBuilder } from "../mod.ts";
+ *
+ * const host = new WebHostBuilder()
+ *   .configure((app) =>
+ *     app.run((ctx) => {
+ *       if (!ctx.webSockets.isWebSocketRequest) {
+ *         ctx.response.status = 426;
+ *         return;
+ *       }
+ *       const socket = ctx.webSockets.accept();
+ *       socket.onmessage = (event) => socket.send(event.data);
+ *     })
+ *   )
+ *   .build();
+ * console.log((await host.fetch("http://localhost/")).status); // 426
+ * ```
+ */
+export interface HttpWebSocketFeature {
+  /** True when the request asks for a WebSocket upgrade. */
+  readonly isWebSocketRequest: boolean;
+  /**
+   * Accepts the upgrade: the response becomes the `101 Switching Protocols`
+   * answer.
+   *
+   * @param options The subprotocol and keep-alive.
+   * @returns The server side of the socket.
+   */
+  accept(options?: WebSocketAcceptOptions): WebSocket;
+}
+/** The key of {@linkcode HttpWebSocketFeature}. */
+export const HttpWebSocketFeature: FeatureKey<HttpWebSocketFeature> =
+  featureKey<HttpWebSocketFeature>("HttpWebSocketFeature");

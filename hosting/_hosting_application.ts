@@ -1,0 +1,93 @@
+// The HttpApplication the host hands its server: an HttpContext per request,
+// the pipeline, and the last line of defence for errors the app let through.
+
+import {
+  type FeatureCollection,
+  HttpContext,
+  HttpError,
+  HttpRequestLifetimeFeature,
+  HttpResponseBodyFeature,
+  HttpResponseFeature,
+} from "../features/mod.ts";
+import type { HttpApplication } from "../server/mod.ts";
+import { invoke, type RequestDelegate } from "./application_builder.ts";
+
+/** Where the host reports a request's unhandled error. */
+export type RequestErrorLogger = (ctx: HttpContext, error: unknown) => void;
+
+function describe(error: unknown): string {
+  return error instanceof Error
+    ? (error.stack ?? String(error))
+    : String(error);
+}
+
+/** Answers an error on a response that has not started. */
+export function writeErrorResponse(
+  features: FeatureCollection,
+  error: unknown,
+  detailed: boolean,
+): Promise<void> {
+  const response = features.get(HttpResponseFeature);
+  const body = features.get(HttpResponseBodyFeature);
+  if (response === undefined || body === undefined || response.hasStarted) {
+    features.get(HttpRequestLifetimeFeature)?.abort(error);
+    return Promise.resolve();
+  }
+  const headers = response.headers;
+  for (const name of [...headers.keys()]) headers.delete(name);
+  response.reasonPhrase = undefined;
+  const status = error instanceof HttpError ? error.status : 500;
+  response.status = status;
+  headers.set("content-type", "text/plain; charset=utf-8");
+  headers.set("cache-control", "no-store");
+  let text: string;
+  if (detailed) text = `${status} ${describe(error)}\n`;
+  else if (error instanceof HttpError && status < 500) text = error.message;
+  else text = status === 500 ? "Internal Server Error" : `HTTP ${status}`;
+  return body.complete(text);
+}
+
+/** Runs a pipeline for each request the server hands over. */
+export class HostingApplication implements HttpApplication<HttpContext> {
+  readonly #pipeline: RequestDelegate;
+  readonly #detailed: boolean;
+  readonly #log: RequestErrorLogger;
+
+  constructor(
+    pipeline: RequestDelegate,
+    detailedErrors: boolean,
+    log: RequestErrorLogger,
+  ) {
+    this.#pipeline = pipeline;
+    this.#detailed = detailedErrors;
+    this.#log = log;
+  }
+
+  createContext(features: FeatureCollection): HttpContext {
+    return new HttpContext(features);
+  }
+
+  processRequest(ctx: HttpContext): Promise<void> {
+    let result: Promise<void>;
+    try {
+      result = invoke(this.#pipeline, ctx);
+    } catch (error) {
+      return this.#fail(ctx, error);
+    }
+    return result.catch((error) => this.#fail(ctx, error));
+  }
+
+  #fail(ctx: HttpContext, error: unknown): Promise<void> {
+    // A body over the limit is the client's doing, not the app's.
+    if (!(error instanceof HttpError && error.status < 500)) {
+      this.#log(ctx, error);
+    }
+    return writeErrorResponse(ctx.features, error, this.#detailed).catch(
+      () => {
+        // The response was completed before the error: nothing left to say.
+      },
+    );
+  }
+
+  disposeContext(_ctx: HttpContext, _error?: unknown): void {}
+}

@@ -1,0 +1,318 @@
+/**
+ * The middleware pipeline: `ApplicationBuilder` and the delegate types.
+ *
+ * @module
+ */
+
+import {
+  FeatureCollection,
+  type HttpContext,
+  type ServiceResolver,
+} from "../features/mod.ts";
+
+/** Handles a request. Returning a `Response` sends it. */
+export type RequestDelegate = (
+  ctx: HttpContext,
+) => void | Response | Promise<void | Response>;
+
+/** Calls the rest of the pipeline. Call it at most once. */
+export type Next = () => Promise<void>;
+
+/**
+ * Middleware: does work before and after the rest of the pipeline, or answers
+ * without calling `next`.
+ */
+export type Middleware = (ctx: HttpContext, next: Next) => void | Promise<void>;
+
+/** A web-standard fetch handler, as `Deno.serve` and Hono take. */
+export type FetchHandler = (
+  request: Request,
+  info: { remoteAddr: Deno.Addr },
+) => Response | Promise<Response>;
+
+/** An object with a fetch handler: a Hono app, or a `deno serve` module. */
+export interface Fetchable {
+  /** Handles a request. */
+  fetch: FetchHandler;
+}
+
+/** A pipeline component, as ASP.NET's `Func<RequestDelegate, RequestDelegate>`. */
+export type PipelineComponent = (next: RequestDelegate) => RequestDelegate;
+
+const DONE: Promise<void> = Promise.resolve();
+
+function notFound(ctx: HttpContext): void {
+  const response = ctx.response;
+  if (!response.hasStarted) response.status = 404;
+}
+
+/**
+ * Calls a delegate and turns what it gives back into a `Promise<void>`,
+ * sending a returned `Response`.
+ *
+ * @param delegate The delegate.
+ * @param ctx The request.
+ * @returns When the delegate is done.
+ */
+export function invoke(
+  delegate: RequestDelegate,
+  ctx: HttpContext,
+): Promise<void> {
+  const result = delegate(ctx);
+  if (result === undefined) return DONE;
+  if (result instanceof Response) return ctx.response.send(result);
+  return result.then((value) =>
+    value instanceof Response ? ctx.response.send(value) : undefined
+  );
+}
+
+function normalizeMapPath(path: string): string {
+  if (!path.startsWith("/") || path === "/") {
+    throw new TypeError(
+      `map() path must start with "/" and name a segment, got "${path}": try map("/api", …)`,
+    );
+  }
+  return path.endsWith("/") ? path.slice(0, -1) : path;
+}
+
+function toFetchHandler(handler: FetchHandler | Fetchable): FetchHandler {
+  if (typeof handler === "function") return handler;
+  if (handler !== null && typeof handler.fetch === "function") {
+    return handler.fetch.bind(handler);
+  }
+  throw new TypeError(
+    "Expected a fetch handler: a function (request) => Response, or an object with a fetch method such as a Hono app",
+  );
+}
+
+/**
+ * Builds the request pipeline from middleware and handlers, in the order they
+ * are added. A request that reaches the end unanswered gets 404.
+ *
+ * @example
+ * ```ts
+ * import { WebHostBuilder } from "../mod.ts";
+ *
+ * const host = new WebHostBuilder()
+ *   .configure((app) => {
+ *     app.use(async (ctx, next) => {
+ *       await next();
+ *       ctx.response.headers.set("x-powered-by", "Roost");
+ *     });
+ *     app.map("/api", (api) => api.run((ctx) => ctx.response.json({ path: ctx.request.path })));
+ *     app.run(() => new Response("home"));
+ *   })
+ *   .build();
+ * const response = await host.fetch("http://localhost/api/users");
+ * console.log(await response.json(), response.headers.get("x-powered-by")); // { path: "/users" } "Roost"
+ * ```
+ */
+export class ApplicationBuilder {
+  readonly #components: PipelineComponent[] = [];
+  readonly #properties: Map<string, unknown>;
+  readonly #serverFeatures: FeatureCollection;
+  #services: ServiceResolver | undefined;
+
+  /**
+   * Makes an empty pipeline.
+   *
+   * @param serverFeatures The server's features.
+   * @param properties Shared with branches made by `map` and friends.
+   */
+  constructor(
+    serverFeatures: FeatureCollection = new FeatureCollection(),
+    properties: Map<string, unknown> = new Map(),
+  ) {
+    this.#serverFeatures = serverFeatures;
+    this.#properties = properties;
+  }
+
+  /** Values shared between the builder and its branches. */
+  get properties(): Map<string, unknown> {
+    return this.#properties;
+  }
+
+  /** The server's features (`ServerAddressesFeature`, …). */
+  get serverFeatures(): FeatureCollection {
+    return this.#serverFeatures;
+  }
+
+  /** The application's root services, when the host provides them. */
+  get applicationServices(): ServiceResolver | undefined {
+    return this.#services;
+  }
+  set applicationServices(value: ServiceResolver | undefined) {
+    this.#services = value;
+  }
+
+  /**
+   * Adds a raw pipeline component.
+   *
+   * @param component Takes the rest of the pipeline, returns a delegate.
+   */
+  useComponent(component: PipelineComponent): this {
+    this.#components.push(component);
+    return this;
+  }
+
+  /**
+   * Adds middleware.
+   *
+   * @param middleware `(ctx, next) => …`; `await next()` runs the rest.
+   * @throws {Error} (per request) when `next()` is called twice.
+   */
+  use(middleware: Middleware): this {
+    return this.useComponent((next) => (ctx) => {
+      let called = false;
+      return middleware(ctx, () => {
+        if (called) {
+          return Promise.reject(
+            new Error(
+              "next() was called more than once by the same middleware: call it once, and await it",
+            ),
+          );
+        }
+        called = true;
+        return invoke(next, ctx);
+      });
+    });
+  }
+
+  /**
+   * Ends the pipeline with a handler; nothing added after it runs.
+   *
+   * @param handler `(ctx) => …` (may return a `Response`), or an object
+   * with a `fetch` method (a Hono app, a `deno serve` module).
+   */
+  run(handler: RequestDelegate | Fetchable): this {
+    if (typeof handler !== "function") return this.runFetch(handler);
+    return this.useComponent(() => handler);
+  }
+
+  /**
+   * Ends the pipeline with a web-standard fetch handler. Under `map()` the
+   * handler sees the URL without the mapped prefix, as a mounted app should.
+   *
+   * @param handler `(request) => Response`, e.g. a Hono app's `fetch`.
+   */
+  runFetch(handler: FetchHandler | Fetchable): this {
+    const fetch = toFetchHandler(handler);
+    return this.useComponent(() => (ctx) => {
+      const connection = ctx.connection;
+      const request = ctx.request.toRequest({ stripPathBase: true });
+      const info = {
+        remoteAddr: {
+          transport: "tcp" as const,
+          hostname: connection.remoteAddress,
+          port: connection.remotePort,
+        },
+      };
+      const result = fetch(request, info);
+      return result instanceof Response
+        ? ctx.response.send(result)
+        : result.then((response) => ctx.response.send(response));
+    });
+  }
+
+  /**
+   * Branches on a path prefix. Inside the branch the matched prefix moves
+   * from `path` to `pathBase`; the match is case-insensitive and by whole
+   * segments (`/api` matches `/api` and `/api/x`, not `/apix`).
+   *
+   * @param path The prefix, e.g. `"/api"`.
+   * @param configure Builds the branch's pipeline.
+   */
+  map(path: string, configure: (app: ApplicationBuilder) => void): this {
+    const prefix = normalizeMapPath(path);
+    const lower = prefix.toLowerCase();
+    const branch = this.#branch(configure, undefined);
+    return this.useComponent((next) => (ctx) => {
+      const request = ctx.request;
+      const current = request.path;
+      if (
+        current.length < prefix.length ||
+        current.slice(0, prefix.length).toLowerCase() !== lower ||
+        (current.length > prefix.length && current[prefix.length] !== "/")
+      ) {
+        return next(ctx);
+      }
+      const base = request.pathBase;
+      request.pathBase = base + current.slice(0, prefix.length);
+      request.path = current.slice(prefix.length);
+      let restored = false;
+      const restore = () => {
+        if (restored) return;
+        restored = true;
+        request.pathBase = base;
+        request.path = current;
+      };
+      try {
+        const result = invoke(branch, ctx);
+        return result.finally(restore);
+      } catch (error) {
+        restore();
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * Branches when `predicate` is true; the branch does not rejoin.
+   *
+   * @param predicate Decides per request.
+   * @param configure Builds the branch's pipeline.
+   */
+  mapWhen(
+    predicate: (ctx: HttpContext) => boolean,
+    configure: (app: ApplicationBuilder) => void,
+  ): this {
+    const branch = this.#branch(configure, undefined);
+    return this.useComponent((next) => (ctx) =>
+      predicate(ctx) ? branch(ctx) : next(ctx)
+    );
+  }
+
+  /**
+   * Runs a branch when `predicate` is true, then rejoins the main pipeline
+   * (unless the branch answered without calling on).
+   *
+   * @param predicate Decides per request.
+   * @param configure Builds the branch's middleware.
+   */
+  useWhen(
+    predicate: (ctx: HttpContext) => boolean,
+    configure: (app: ApplicationBuilder) => void,
+  ): this {
+    return this.useComponent((next) => {
+      const branch = this.#branch(configure, next);
+      return (ctx) => predicate(ctx) ? branch(ctx) : next(ctx);
+    });
+  }
+
+  #branch(
+    configure: (app: ApplicationBuilder) => void,
+    terminal: RequestDelegate | undefined,
+  ): RequestDelegate {
+    const builder = new ApplicationBuilder(
+      this.#serverFeatures,
+      this.#properties,
+    );
+    builder.applicationServices = this.#services;
+    configure(builder);
+    return builder.build(terminal);
+  }
+
+  /**
+   * Builds the pipeline.
+   *
+   * @param terminal What runs after the last component; by default 404.
+   * @returns The request delegate.
+   */
+  build(terminal: RequestDelegate = notFound): RequestDelegate {
+    let app = terminal;
+    for (let i = this.#components.length - 1; i >= 0; i--) {
+      app = this.#components[i](app);
+    }
+    return app;
+  }
+}

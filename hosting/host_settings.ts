@@ -1,0 +1,76 @@
+/**
+ * The host settings' keys, in one place.
+ *
+ * @module
+ */
+
+/**
+ * Keys of the host settings (`useSetting`/`getSetting`). Keys are
+ * case-insensitive; the environment form is `ROOST_` and the key upper-cased
+ * (`ROOST_URLS`, `ROOST_ENVIRONMENT`, `ROOST_SHUTDOWNTIMEOUTSECONDS`).
+ *
+ * @example
+ * ```ts
+ * import { HostSettings, WebHostBuilder } from "../mod.ts";
+ *
+ * const builder = new WebHostBuilder().useSetting(HostSettings.environment, "Staging");
+ * console.log(builder.getSetting("ENVIRONMENT")); // "Staging"
+ * ```
+ */
+export const HostSettings = Object.freeze(
+  {
+    /** The application's name. Default: the main module's file name. */
+    applicationName: "applicationName",
+    /** `Production` (the default), `Development`, `Staging`, or any name. */
+    environment: "environment",
+    /** URLs to listen on, separated by `;`. Default `http://localhost:8000`. */
+    urls: "urls",
+    /** The content root. Default: the current directory. */
+    contentRoot: "contentRoot",
+    /** The web root. Default: `wwwroot` under the content root. */
+    webRoot: "webRoot",
+    /** Keep serving with an error page when startup fails. Default false. */
+    captureStartupErrors: "captureStartupErrors",
+    /** Show error details in error pages. Default: true in Development. */
+    detailedErrors: "detailedErrors",
+    /** Seconds a graceful stop may take. Default 30. */
+    shutdownTimeoutSeconds: "shutdownTimeoutSeconds",
+    /** Do not print the status lines on start and stop. Default false. */
+    suppressStatusMessages: "suppressStatusMessages",
+    /** Let `urls` win over endpoints configured on the server. Default false. */
+    preferHostingUrls: "preferHostingUrls",
+    /** A module to load the app from. Default: none. */
+    startupModule: "startupModule",
+  } as const,
+);
+
+/** The prefix of host settings in environment variables. */
+export const HOST_ENVIRONMENT_PREFIX = "ROOST_";
+
+/**
+ * Reads a boolean setting: `true`/`1`/`yes` and `false`/`0`/`no`, any case.
+ *
+ * @param key The setting's key, for the error message.
+ * @param value The setting's value.
+ * @returns The boolean, or `undefined` when the value is `undefined`.
+ * @throws {TypeError} When the value is not a boolean word.
+ *
+ * @example
+ * ```ts
+ * import { parseBooleanSetting } from "../mod.ts";
+ *
+ * console.log(parseBooleanSetting("detailedErrors", "True")); // true
+ * ```
+ */
+export function parseBooleanSetting(
+  key: string,
+  value: string | undefined,
+): boolean | undefined {
+  if (value === undefined || value === "") return undefined;
+  const lower = value.trim().toLowerCase();
+  if (lower === "true" || lower === "1" || lower === "yes") return true;
+  if (lower === "false" || lower === "0" || lower === "no") return false;
+  throw new TypeError(
+    `Host setting "${key}" must be true or false, got "${value}"`,
+  );
+}

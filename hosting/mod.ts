@@ -1,0 +1,30 @@
+/**
+ * How an app is composed and run: {@linkcode WebHostBuilder},
+ * {@linkcode WebHost}, the middleware pipeline and the lifetime.
+ *
+ * ```ts
+ * import { WebHostBuilder } from "./mod.ts";
+ *
+ * const host = new WebHostBuilder()
+ *   .configure((app) => app.run(() => new Response("hello")))
+ *   .build();
+ * console.log(await (await host.fetch("/")).text()); // "hello"
+ * ```
+ *
+ * @module
+ */
+
+export {
+  ApplicationBuilder,
+  type Fetchable,
+  type FetchHandler,
+  type Middleware,
+  type Next,
+  type PipelineComponent,
+  type RequestDelegate,
+} from "./application_builder.ts";
+export * from "./application_lifetime.ts";
+export * from "./host_settings.ts";
+export * from "./hosting_environment.ts";
+export * from "./web_host.ts";
+export * from "./web_host_builder.ts";

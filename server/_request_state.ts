@@ -1,0 +1,451 @@
+// One object per request carries every request-side feature (Kestrel's
+// HttpProtocol does the same): building a context costs a handful of
+// allocations, and the feature collection only grows a Map when middleware
+// sets a feature of its own.
+
+import {
+  FeatureCollection,
+  type FeatureKey,
+  HttpConnectionFeature,
+  HttpError,
+  HttpMaxRequestBodySizeFeature,
+  HttpRequestFeature,
+  HttpRequestIdentifierFeature,
+  HttpRequestLifetimeFeature,
+  HttpResponseBodyFeature,
+  HttpResponseFeature,
+  HttpWebSocketFeature,
+  ItemsFeature,
+  TlsHandshakeFeature,
+  type WebSocketAcceptOptions,
+} from "../features/mod.ts";
+import type { ResolvedServerLimits } from "./limits.ts";
+import { ResponseBridge } from "./_response_bridge.ts";
+
+/** What a request state needs to know about the endpoint it came in on. */
+export interface EndpointInfo {
+  readonly scheme: "http" | "https";
+  readonly localAddress: string;
+  localPort: number;
+  readonly tls: TlsHandshakeFeature | undefined;
+  readonly serverFeatures: FeatureCollection;
+  readonly limits: ResolvedServerLimits;
+  /** Whether `Deno.upgradeWebSocket` works on this endpoint's requests. */
+  readonly webSockets: boolean;
+}
+
+/** The part of `Deno.ServeHandlerInfo` a request state reads. */
+export interface PeerInfo {
+  readonly remoteAddr: Deno.Addr;
+  readonly completed?: Promise<void>;
+}
+
+const BUILTIN_KEYS: readonly FeatureKey<unknown>[] = [
+  HttpRequestFeature,
+  HttpConnectionFeature,
+  HttpRequestLifetimeFeature,
+  HttpRequestIdentifierFeature,
+  HttpMaxRequestBodySizeFeature,
+  ItemsFeature,
+  HttpWebSocketFeature,
+  HttpResponseFeature,
+  HttpResponseBodyFeature,
+  TlsHandshakeFeature,
+];
+
+let nextRequest = 0;
+const TRACE_PREFIX = `0HR${(Date.now() % 0xffffff).toString(36)}`;
+
+function limitedBody(
+  source: ReadableStream<Uint8Array>,
+  limit: number,
+): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
+  let seen = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) return controller.close();
+      seen += value.byteLength;
+      if (seen > limit) {
+        const error = tooLarge(limit);
+        controller.error(error);
+        reader.cancel(error).catch(() => {});
+        return;
+      }
+      controller.enqueue(value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+}
+
+function tooLarge(limit: number): HttpError {
+  return new HttpError(
+    413,
+    `Request body too large: the limit is ${limit} bytes`,
+  );
+}
+
+/**
+ * The request side of one request, and the collection of all its features.
+ * The response side lives in `response` (a `ResponseBridge`), because
+ * `HttpRequestFeature` and `HttpResponseFeature` both have `headers`.
+ */
+export class RequestState extends FeatureCollection
+  implements
+    HttpRequestFeature,
+    HttpConnectionFeature,
+    HttpRequestLifetimeFeature,
+    HttpRequestIdentifierFeature,
+    HttpMaxRequestBodySizeFeature,
+    ItemsFeature,
+    HttpWebSocketFeature {
+  readonly source: Request;
+  readonly peer: PeerInfo;
+  readonly endpoint: EndpointInfo;
+  readonly response: ResponseBridge;
+  #materialized = false;
+  #parsed = false;
+  #changed = false;
+  #method: string | undefined;
+  #host = "";
+  #pathBase = "";
+  #path = "/";
+  #queryString = "";
+  #rawTarget = "";
+  #headers: Headers | undefined;
+  #bodyTaken = false;
+  #body: ReadableStream<Uint8Array> | null = null;
+  #maxBody: number | null;
+  #abort: AbortController | undefined;
+  #traceIdentifier: string | undefined;
+  #items: Map<unknown, unknown> | undefined;
+  #protocol: string | undefined;
+  #scheme: string | undefined;
+
+  constructor(
+    source: Request,
+    peer: PeerInfo,
+    endpoint: EndpointInfo,
+    respond: (response: Response) => void,
+  ) {
+    super(endpoint.serverFeatures);
+    this.source = source;
+    this.peer = peer;
+    this.endpoint = endpoint;
+    this.#maxBody = endpoint.limits.maxRequestBodySize;
+    this.response = new ResponseBridge(this, respond);
+  }
+
+  // -- FeatureCollection: the built-in features answer from fields until
+  // someone sets a feature; then they move into the map so that set,
+  // remove and iteration behave exactly as in any collection.
+
+  #builtin(key: FeatureKey<unknown>): unknown {
+    switch (key) {
+      case HttpRequestFeature:
+      case HttpConnectionFeature:
+      case HttpRequestLifetimeFeature:
+      case HttpRequestIdentifierFeature:
+      case HttpMaxRequestBodySizeFeature:
+      case ItemsFeature:
+        return this;
+      case HttpWebSocketFeature:
+        return this.endpoint.webSockets ? this : undefined;
+      case HttpResponseFeature:
+      case HttpResponseBodyFeature:
+        return this.response;
+      case TlsHandshakeFeature:
+        return this.endpoint.tls;
+      default:
+        return undefined;
+    }
+  }
+
+  override get<T>(key: FeatureKey<T>): T | undefined {
+    if (!this.#materialized) {
+      const value = this.#builtin(key);
+      if (value !== undefined) return value as T;
+    }
+    return super.get(key);
+  }
+
+  #materialize(): void {
+    this.#materialized = true;
+    for (const key of BUILTIN_KEYS) {
+      const feature = this.#builtin(key);
+      if (feature !== undefined) super.set(key, feature);
+    }
+  }
+
+  override set<T>(key: FeatureKey<T>, value: T | undefined): void {
+    if (!this.#materialized) this.#materialize();
+    super.set(key, value);
+  }
+
+  override *[Symbol.iterator](): IterableIterator<
+    [FeatureKey<unknown>, unknown]
+  > {
+    if (!this.#materialized) this.#materialize();
+    yield* super[Symbol.iterator]();
+  }
+
+  // -- HttpRequestFeature
+
+  #parse(): void {
+    this.#parsed = true;
+    const url = this.source.url;
+    const authority = url.indexOf("://") + 3;
+    let start = url.indexOf("/", authority);
+    if (start === -1) start = url.length;
+    const query = url.indexOf("?", start);
+    this.#host = url.slice(authority, start);
+    this.#rawTarget = url.slice(start) || "/";
+    this.#path = (query === -1 ? url.slice(start) : url.slice(start, query)) ||
+      "/";
+    this.#queryString = query === -1 ? "" : url.slice(query);
+  }
+
+  get protocol(): string {
+    // Deno.serve does not tell the HTTP version (denoland/deno#10277). HTTP/1.1
+    // requires a Host header and HTTP/2 clients send :authority instead.
+    return this.#protocol ??= this.source.headers.has("host")
+      ? "HTTP/1.1"
+      : "HTTP/2";
+  }
+  set protocol(value: string) {
+    this.#protocol = value;
+  }
+
+  get scheme(): string {
+    return this.#scheme ?? this.endpoint.scheme;
+  }
+  set scheme(value: string) {
+    this.#scheme = value;
+    this.#changed = true;
+  }
+
+  get method(): string {
+    return this.#method ??= this.source.method;
+  }
+  set method(value: string) {
+    this.#method = value;
+    this.#changed = true;
+  }
+
+  get host(): string {
+    if (!this.#parsed) this.#parse();
+    return this.#host;
+  }
+  set host(value: string) {
+    if (!this.#parsed) this.#parse();
+    this.#host = value;
+    this.#changed = true;
+  }
+
+  get pathBase(): string {
+    return this.#pathBase;
+  }
+  set pathBase(value: string) {
+    if (!this.#parsed) this.#parse();
+    this.#pathBase = value;
+    this.#changed = true;
+  }
+
+  get path(): string {
+    if (!this.#parsed) this.#parse();
+    return this.#path;
+  }
+  set path(value: string) {
+    if (!this.#parsed) this.#parse();
+    this.#path = value;
+    this.#changed = true;
+  }
+
+  get queryString(): string {
+    if (!this.#parsed) this.#parse();
+    return this.#queryString;
+  }
+  set queryString(value: string) {
+    if (!this.#parsed) this.#parse();
+    this.#queryString = value;
+    this.#changed = true;
+  }
+
+  get rawTarget(): string {
+    if (!this.#parsed) this.#parse();
+    return this.#rawTarget;
+  }
+
+  get headers(): Headers {
+    return this.#headers ??= this.source.headers;
+  }
+  set headers(value: Headers) {
+    this.#headers = value;
+    this.#changed = true;
+  }
+
+  /** The declared Content-Length, or -1. */
+  #contentLength(): number {
+    const header = this.source.headers.get("content-length");
+    if (header === null) return -1;
+    const length = Number(header);
+    return Number.isSafeInteger(length) && length >= 0 ? length : -1;
+  }
+
+  get body(): ReadableStream<Uint8Array> | null {
+    if (this.#bodyTaken) return this.#body;
+    this.#bodyTaken = true;
+    const source = this.source.body;
+    const limit = this.#maxBody;
+    if (source === null || limit === null) return this.#body = source;
+    const declared = this.#contentLength();
+    if (declared > limit) {
+      // Fail the first read without reading a byte; the unread body is left to
+      // the server to discard or close.
+      const error = tooLarge(limit);
+      return this.#body = new ReadableStream({
+        start: (controller) => controller.error(error),
+      });
+    }
+    // A declared length is enforced by the protocol's own framing.
+    return this.#body = declared !== -1 ? source : limitedBody(source, limit);
+  }
+  set body(value: ReadableStream<Uint8Array> | null) {
+    this.#bodyTaken = true;
+    this.#body = value;
+    this.#changed = true;
+  }
+
+  get request(): Request | undefined {
+    if (this.#changed || this.#bodyTaken) return undefined;
+    const limit = this.#maxBody;
+    if (limit !== null && this.source.body !== null) {
+      const declared = this.#contentLength();
+      if (declared === -1 || declared > limit) return undefined;
+    }
+    this.#bodyTaken = true;
+    this.#body = this.source.body;
+    return this.source;
+  }
+
+  // -- HttpMaxRequestBodySizeFeature
+
+  get isReadOnly(): boolean {
+    return this.#bodyTaken;
+  }
+
+  get maxRequestBodySize(): number | null {
+    return this.#maxBody;
+  }
+  set maxRequestBodySize(value: number | null) {
+    if (this.#bodyTaken) {
+      throw new TypeError(
+        "Cannot change maxRequestBodySize: the request body has already been read",
+      );
+    }
+    if (value !== null && (!Number.isSafeInteger(value) || value < 0)) {
+      throw new RangeError(
+        `maxRequestBodySize must be null or a whole number of bytes, got ${value}`,
+      );
+    }
+    this.#maxBody = value;
+  }
+
+  // -- HttpConnectionFeature
+
+  get connectionId(): string {
+    const addr = this.peer.remoteAddr;
+    return addr.transport === "tcp" || addr.transport === "udp"
+      ? `${addr.hostname}:${addr.port}`
+      : `unix:${this.endpoint.localAddress}`;
+  }
+
+  get remoteAddress(): string {
+    const addr = this.peer.remoteAddr;
+    return "hostname" in addr ? addr.hostname : "path" in addr ? addr.path : "";
+  }
+
+  get remotePort(): number {
+    const addr = this.peer.remoteAddr;
+    return "port" in addr ? addr.port : 0;
+  }
+
+  get localAddress(): string {
+    return this.endpoint.localAddress;
+  }
+
+  get localPort(): number {
+    return this.endpoint.localPort;
+  }
+
+  // -- HttpRequestLifetimeFeature
+
+  get requestAborted(): AbortSignal {
+    if (this.#abort === undefined) {
+      const controller = this.#abort = new AbortController();
+      // Deno also aborts req.signal after every successful response (legacy
+      // behaviour): only a disconnect before the response is over counts.
+      const signal = this.source.signal;
+      const onAbort = () => {
+        if (!this.response.delivered) controller.abort(signal.reason);
+      };
+      if (signal.aborted) onAbort();
+      else signal.addEventListener("abort", onAbort, { once: true });
+    }
+    return this.#abort.signal;
+  }
+
+  /** True once `requestAborted` has fired. */
+  get aborted(): boolean {
+    return this.#abort?.signal.aborted ?? false;
+  }
+
+  abort(reason?: unknown): void {
+    const error = reason ??
+      new DOMException("The request was aborted", "AbortError");
+    this.signalAborted(error);
+    this.response.reset(error);
+  }
+
+  /** Fires `requestAborted` without touching the response. */
+  signalAborted(reason: unknown): void {
+    (this.#abort ??= new AbortController()).abort(reason);
+  }
+
+  // -- HttpRequestIdentifierFeature
+
+  get traceIdentifier(): string {
+    return this.#traceIdentifier ??= `${TRACE_PREFIX}:${
+      (++nextRequest).toString(36).padStart(8, "0")
+    }`;
+  }
+  set traceIdentifier(value: string) {
+    this.#traceIdentifier = value;
+  }
+
+  // -- ItemsFeature
+
+  get items(): Map<unknown, unknown> {
+    return this.#items ??= new Map();
+  }
+
+  // -- HttpWebSocketFeature
+
+  get isWebSocketRequest(): boolean {
+    return this.source.headers.get("upgrade")?.toLowerCase() === "websocket";
+  }
+
+  accept(options?: WebSocketAcceptOptions): WebSocket {
+    if (!this.isWebSocketRequest) {
+      throw new TypeError(
+        "Cannot accept a WebSocket: the request has no 'Upgrade: websocket' header; check ctx.webSockets.isWebSocketRequest first",
+      );
+    }
+    const { socket, response } = Deno.upgradeWebSocket(this.source, options);
+    this.response.upgrade(response);
+    return socket;
+  }
+}

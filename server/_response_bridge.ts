@@ -1,0 +1,502 @@
+// The response bridge. ASP.NET pushes bytes into a response stream; Deno.serve
+// wants a returned Response. Status, headers and small writes are buffered
+// and, when the app completes, answered with one `new Response(bytes, init)`
+// (the fast path: no streams). Once the app starts the response early, writes
+// past the buffer size, or sends a stream or a file, Deno gets a Response
+// whose body is our stream, fed by later writes with backpressure.
+
+import {
+  HttpError,
+  type HttpResponseBodyFeature,
+  type HttpResponseFeature,
+  type ResponseCallback,
+  type SendFileOptions,
+} from "../features/mod.ts";
+import type { RequestState } from "./_request_state.ts";
+
+const DONE: Promise<void> = Promise.resolve();
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+const STREAM_HIGH_WATER_MARK = 65_536;
+const FILE_CHUNK = 65_536;
+const encoder = new TextEncoder();
+
+function toBytes(chunk: Uint8Array | string): Uint8Array {
+  return typeof chunk === "string" ? encoder.encode(chunk) : chunk;
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
+  if (chunks.length === 1) return chunks[0] as Uint8Array<ArrayBuffer>;
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+function alreadyComplete(what: string): TypeError {
+  return new TypeError(
+    `Cannot ${what}: the response is already complete (send, json, redirect, sendFile and complete each end it)`,
+  );
+}
+
+/** The response side of one request. */
+export class ResponseBridge
+  implements HttpResponseFeature, HttpResponseBodyFeature {
+  status = 200;
+  reasonPhrase: string | undefined = undefined;
+  /** Called once when the response is over; set by the dispatcher. */
+  whenFinished: (() => void) | undefined = undefined;
+  #state: RequestState;
+  #respond: (response: Response) => void;
+  #headers: Headers | undefined;
+  #started = false;
+  #completed = false;
+  #delivered = false;
+  #gone = false;
+  #chunks: Uint8Array[] | undefined;
+  #size = 0;
+  #startPromise: Promise<void> | undefined;
+  #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  #drain: PromiseWithResolvers<void> | undefined;
+  #onStarting: ResponseCallback[] | undefined;
+  #onCompleted: ResponseCallback[] | undefined;
+  #stream: WritableStream<Uint8Array> | undefined;
+  // The whole body given to complete() before the response started: sent
+  // when the pipeline finishes, so middleware after next() can still change
+  // status and headers.
+  #pending: BodyInit | Response | null = null;
+  #merged = false;
+  #rebuild = false;
+
+  constructor(state: RequestState, respond: (response: Response) => void) {
+    this.#state = state;
+    this.#respond = respond;
+  }
+
+  get headers(): Headers {
+    const pending = this.#pending;
+    if (pending instanceof Response && !this.#merged) this.#merge(pending);
+    return this.#headers ??= new Headers();
+  }
+
+  get hasStarted(): boolean {
+    return this.#started;
+  }
+
+  /** True once the response was handed over whole, or its stream ended. */
+  get delivered(): boolean {
+    return this.#delivered;
+  }
+
+  /** True once the body was ended by the app or by a reset. */
+  get completed(): boolean {
+    return this.#completed;
+  }
+
+  onStarting(callback: ResponseCallback): void {
+    if (this.#started) {
+      throw new TypeError(
+        "Cannot register an onStarting callback: the response has already started",
+      );
+    }
+    (this.#onStarting ??= []).push(callback);
+  }
+
+  onCompleted(callback: ResponseCallback): void {
+    (this.#onCompleted ??= []).push(callback);
+  }
+
+  #runStarting(): Promise<void> | undefined {
+    const callbacks = this.#onStarting;
+    if (callbacks === undefined) return undefined;
+    this.#onStarting = undefined;
+    return (async () => {
+      for (let i = callbacks.length - 1; i >= 0; i--) await callbacks[i]();
+    })();
+  }
+
+  #hand(body: BodyInit | null): void {
+    this.#started = true;
+    const status = this.status;
+    const init: ResponseInit = this.#headers === undefined
+      ? { status }
+      : { status, headers: this.#headers };
+    if (this.reasonPhrase !== undefined) init.statusText = this.reasonPhrase;
+    let response: Response;
+    try {
+      response = new Response(
+        NULL_BODY_STATUSES.has(status) ? null : body,
+        init,
+      );
+    } catch (error) {
+      console.error(
+        `The response could not be built (status ${status}); answering 500:`,
+        error,
+      );
+      response = new Response(null, { status: 500 });
+    }
+    this.#respond(response);
+  }
+
+  #finished(): void {
+    if (this.#delivered) return;
+    this.#delivered = true;
+    this.#completed = true;
+    this.whenFinished?.();
+    const callbacks = this.#onCompleted;
+    if (callbacks === undefined) return;
+    this.#onCompleted = undefined;
+    const run = async () => {
+      for (let i = callbacks.length - 1; i >= 0; i--) {
+        try {
+          await callbacks[i]();
+        } catch (error) {
+          console.error("An onCompleted callback threw:", error);
+        }
+      }
+    };
+    const completed = this.#state.peer.completed;
+    if (completed === undefined) queueMicrotask(run);
+    else completed.then(run, run);
+  }
+
+  // -- the buffered path
+
+  #deliverWhole(body: BodyInit | null): void {
+    if (this.#chunks !== undefined) {
+      body = concat(this.#chunks, this.#size);
+      this.#chunks = undefined;
+    }
+    this.#hand(body);
+    this.#finished();
+  }
+
+  complete(body?: BodyInit | Response | null): Promise<void> {
+    if (this.#completed) {
+      if (body === undefined) return DONE;
+      throw alreadyComplete("send a body");
+    }
+    this.#completed = true;
+    if (body instanceof Response) {
+      if (!this.#started && this.#chunks === undefined) {
+        this.#pending = body;
+        this.status = body.status;
+        return DONE;
+      }
+      body = this.#adopt(body);
+    }
+    if (this.#started || body === undefined || body === null) {
+      return this.#started ? this.#endStream(body ?? null) : DONE;
+    }
+    const chunks = this.#chunks;
+    if (typeof body === "string" || ArrayBuffer.isView(body)) {
+      if (chunks === undefined) {
+        this.#pending = body;
+      } else {
+        const bytes = typeof body === "string"
+          ? encoder.encode(body)
+          : new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+        chunks.push(bytes);
+        this.#size += bytes.byteLength;
+      }
+      return DONE;
+    }
+    if (
+      chunks === undefined && (body instanceof ArrayBuffer ||
+        body instanceof URLSearchParams || body instanceof Blob ||
+        body instanceof FormData)
+    ) {
+      this.#pending = body;
+      return DONE;
+    }
+    // A stream goes out as it comes, while the pipeline goes on.
+    return this.#endStream(body);
+  }
+
+  // Takes a pending Response's headers as ours, so that changes after next()
+  // land in it. Headers of fetch() and Response.redirect() responses are
+  // immutable: then copy them, and build a new Response at the end.
+  #merge(response: Response): void {
+    this.#merged = true;
+    const ours = this.#headers;
+    const theirs = response.headers;
+    try {
+      if (ours !== undefined) {
+        for (const [name, value] of ours) {
+          if (!theirs.has(name)) theirs.append(name, value);
+        }
+      }
+      theirs.append("x-roost-probe", "");
+      theirs.delete("x-roost-probe");
+      this.#headers = theirs;
+    } catch {
+      const headers = new Headers(ours);
+      for (const name of theirs.keys()) headers.delete(name);
+      for (const [name, value] of theirs) headers.append(name, value);
+      this.#headers = headers;
+      this.#rebuild = true;
+    }
+  }
+
+  #handResponse(response: Response): void {
+    if (!this.#merged && this.#headers !== undefined) this.#merge(response);
+    const status = this.status;
+    if (
+      this.#rebuild || status !== response.status ||
+      this.reasonPhrase !== undefined
+    ) {
+      response = new Response(
+        NULL_BODY_STATUSES.has(status) ? null : response.body,
+        {
+          status,
+          statusText: this.reasonPhrase,
+          headers: this.#headers ?? response.headers,
+        },
+      );
+    }
+    this.#started = true;
+    this.#respond(response);
+    this.#finished();
+  }
+
+  #deliverPending(): void {
+    const pending = this.#pending;
+    this.#pending = null;
+    if (pending instanceof Response) this.#handResponse(pending);
+    else this.#deliverWhole(pending);
+  }
+
+  #adopt(response: Response): BodyInit | null {
+    this.status = response.status;
+    this.reasonPhrase = response.statusText || undefined;
+    const headers = this.headers;
+    for (const name of response.headers.keys()) headers.delete(name);
+    for (const [name, value] of response.headers) headers.append(name, value);
+    return response.body;
+  }
+
+  // -- the streaming path
+
+  start(): Promise<void> {
+    if (this.#started) return DONE;
+    return this.#startPromise ??= this.#open();
+  }
+
+  async #open(): Promise<void> {
+    await this.#runStarting();
+    const stream = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        this.#controller = controller;
+      },
+      pull: () => this.#release(),
+      cancel: (reason) => this.#clientGone(reason),
+    }, {
+      highWaterMark: STREAM_HIGH_WATER_MARK,
+      size: (chunk) => chunk.byteLength,
+    });
+    const chunks = this.#chunks;
+    this.#chunks = undefined;
+    if (chunks !== undefined) {
+      for (const chunk of chunks) this.#controller!.enqueue(chunk);
+    }
+    this.#hand(stream);
+  }
+
+  #release(): void {
+    const drain = this.#drain;
+    if (drain !== undefined) {
+      this.#drain = undefined;
+      drain.resolve();
+    }
+  }
+
+  #clientGone(reason: unknown): void {
+    this.#gone = true;
+    this.#release();
+    if (!this.#delivered) {
+      this.#state.signalAborted(
+        reason ?? new DOMException("The client disconnected", "AbortError"),
+      );
+      this.#finished();
+    }
+  }
+
+  #enqueue(bytes: Uint8Array): Promise<void> {
+    // Writes after the client left are dropped, as Kestrel does: the app
+    // learns of it from requestAborted and need not catch every write.
+    if (this.#gone) return DONE;
+    const controller = this.#controller!;
+    controller.enqueue(bytes);
+    if (controller.desiredSize! > 0) return DONE;
+    return (this.#drain ??= Promise.withResolvers()).promise;
+  }
+
+  write(chunk: Uint8Array | string): Promise<void> {
+    if (this.#completed) throw alreadyComplete("write");
+    const bytes = toBytes(chunk);
+    if (this.#controller === undefined) {
+      (this.#chunks ??= []).push(bytes);
+      this.#size += bytes.byteLength;
+      if (this.#size > this.#state.endpoint.limits.responseBufferSize) {
+        return this.start();
+      }
+      return DONE;
+    }
+    return this.#enqueue(bytes);
+  }
+
+  async #pump(stream: ReadableStream<Uint8Array>): Promise<void> {
+    const reader = stream.getReader();
+    try {
+      while (!this.#gone) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        await this.#enqueue(value);
+      }
+      await reader.cancel();
+    } finally {
+      reader.releaseLock();
+    }
+  }
+
+  async #endStream(body: BodyInit | null): Promise<void> {
+    await this.start();
+    try {
+      if (body !== null) {
+        const stream = body instanceof ReadableStream
+          ? body as ReadableStream<Uint8Array>
+          : new Response(body).body;
+        if (stream !== null) await this.#pump(stream);
+      }
+    } catch (error) {
+      this.reset(error);
+      throw error;
+    }
+    if (!this.#gone && !this.#delivered) {
+      this.#controller!.close();
+      this.#finished();
+    }
+  }
+
+  async sendFile(path: string, options?: SendFileOptions): Promise<void> {
+    if (this.#completed) throw alreadyComplete("send a file");
+    const file = await Deno.open(path, { read: true });
+    try {
+      const size = (await file.stat()).size;
+      const offset = options?.offset ?? 0;
+      if (!Number.isSafeInteger(offset) || offset < 0 || offset > size) {
+        throw new RangeError(
+          `sendFile offset must be from 0 to the file's size ${size}, got ${offset}`,
+        );
+      }
+      let left = Math.min(options?.count ?? size - offset, size - offset);
+      if (offset > 0) await file.seek(offset, Deno.SeekMode.Start);
+      if (!this.#started && this.#chunks === undefined) {
+        this.headers.set("content-length", String(left));
+      }
+      await this.start();
+      while (left > 0 && !this.#gone) {
+        const buffer = new Uint8Array(Math.min(FILE_CHUNK, left));
+        const read = await file.read(buffer);
+        if (read === null) break;
+        left -= read;
+        await this.#enqueue(
+          read === buffer.byteLength ? buffer : buffer.subarray(0, read),
+        );
+      }
+    } finally {
+      file.close();
+    }
+  }
+
+  get stream(): WritableStream<Uint8Array> {
+    return this.#stream ??= new WritableStream<Uint8Array>({
+      write: (chunk) => this.write(chunk),
+      close: () => this.complete(),
+      abort: (reason) => this.reset(reason),
+    });
+  }
+
+  /** Delivers a WebSocket upgrade response exactly as Deno made it. */
+  upgrade(response: Response): void {
+    if (this.#started) {
+      throw new TypeError(
+        "Cannot accept a WebSocket: the response has already started",
+      );
+    }
+    this.#completed = this.#started = true;
+    this.#respond(response);
+    this.#finished();
+  }
+
+  // -- ends the server decides
+
+  /**
+   * The app's pipeline finished: hand over a buffered response, or end a
+   * stream the app left open.
+   */
+  finish(): Promise<void> | undefined {
+    if (this.#started) {
+      if (this.#completed) return undefined;
+      return this.complete().catch((error) => this.reset(error));
+    }
+    this.#completed = true;
+    const starting = this.#runStarting();
+    if (starting === undefined) {
+      this.#deliverPending();
+      return undefined;
+    }
+    return starting.then(
+      () => this.#deliverPending(),
+      (error) => this.fail(error),
+    );
+  }
+
+  /**
+   * The app's pipeline failed. Before the response started, answer with the
+   * error's status; after, reset the response.
+   */
+  fail(error: unknown): void {
+    if (this.#started) {
+      if (!this.#delivered) this.reset(error);
+      return;
+    }
+    this.#headers = undefined;
+    this.#pending = null;
+    this.#merged = this.#rebuild = false;
+    this.#chunks = undefined;
+    this.#size = 0;
+    this.#onStarting = undefined;
+    this.reasonPhrase = undefined;
+    this.#completed = true;
+    if (error instanceof HttpError) {
+      this.status = error.status;
+      this.#deliverWhole(error.status < 500 ? error.message : null);
+    } else {
+      this.status = 500;
+      this.#deliverWhole(null);
+    }
+  }
+
+  /** Gives up on the response: the client sees a broken connection. */
+  reset(reason: unknown): void {
+    if (this.#delivered) return;
+    this.#completed = true;
+    if (this.#controller !== undefined) {
+      this.#gone = true;
+      this.#release();
+      try {
+        this.#controller.error(reason);
+      } catch {
+        // already closed or errored
+      }
+    } else if (!this.#started) {
+      this.#hand(
+        new ReadableStream({ start: (controller) => controller.error(reason) }),
+      );
+    }
+    this.#finished();
+  }
+}

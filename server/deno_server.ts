@@ -1,0 +1,449 @@
+/**
+ * `DenoServer`: the default server, on `Deno.serve` (Roost's Kestrel).
+ *
+ * @module
+ */
+
+import {
+  FeatureCollection,
+  ServerAddressesFeature,
+  type TlsHandshakeFeature,
+} from "../features/mod.ts";
+import {
+  type CertificateOptions,
+  type Endpoint,
+  type EndpointOptions,
+  parseEndpointUrl,
+  parseEndpointUrls,
+} from "./endpoint.ts";
+import {
+  type ResolvedServerLimits,
+  resolveServerLimits,
+  type ServerLimits,
+} from "./limits.ts";
+import type {
+  HttpApplication,
+  Server,
+  ServerStartOptions,
+  ServerStopOptions,
+} from "./server.ts";
+import { Dispatcher, type ErrorReporter } from "./_dispatcher.ts";
+import type { EndpointInfo } from "./_request_state.ts";
+
+/** The URL a server listens on when nothing names one. */
+export const DEFAULT_URL = "http://localhost:8000";
+
+const ALPN: readonly string[] = Object.freeze(["h2", "http/1.1"]);
+const TLS: TlsHandshakeFeature = Object.freeze({ alpnProtocols: ALPN });
+// After the stop deadline, how long to let Deno close what was reset.
+const RESET_GRACE_MS = 1000;
+
+/** Options for {@linkcode DenoServer}. */
+export interface DenoServerOptions {
+  /**
+   * URLs to listen on: an array, or one string separated by `;`. These are
+   * the server's own endpoints; the host's `urls` replace them only when
+   * `preferHostingUrls` is set.
+   * @default {undefined}
+   */
+  urls?: string | string[];
+  /**
+   * Endpoints with options of their own (a certificate per endpoint).
+   * @default {undefined}
+   */
+  endpoints?: EndpointOptions[];
+  /**
+   * The certificate for `https` endpoints that name none.
+   * @default {undefined}
+   */
+  certificate?: CertificateOptions;
+  /**
+   * Limits the server enforces; see {@linkcode ServerLimits}.
+   * @default {{}}
+   */
+  limits?: ServerLimits;
+  /**
+   * Receives errors the application let through, and server warnings.
+   * @default {console.error}
+   */
+  onError?: ErrorReporter;
+}
+
+interface Listening {
+  server: Deno.HttpServer<Deno.NetAddr | Deno.UnixAddr>;
+  address: string;
+}
+
+function isMissingAddress(error: unknown): boolean {
+  return error instanceof Deno.errors.AddrNotAvailable ||
+    (error instanceof Error &&
+      /not available|not supported|EADDRNOTAVAIL|EAFNOSUPPORT/i.test(
+        error.message,
+      ));
+}
+
+async function loadCertificate(
+  certificate: CertificateOptions,
+): Promise<{ cert: string; key: string }> {
+  if ("cert" in certificate) return certificate;
+  const read = async (path: string, what: string) => {
+    try {
+      return await Deno.readTextFile(path);
+    } catch (error) {
+      throw new TypeError(
+        `Cannot read the TLS ${what} file "${path}": ${
+          (error as Error).message
+        }. Check the certificate's certFile and keyFile paths.`,
+        { cause: error },
+      );
+    }
+  };
+  return {
+    cert: await read(certificate.certFile, "certificate"),
+    key: await read(certificate.keyFile, "key"),
+  };
+}
+
+/**
+ * The default server: one `Deno.serve` per endpoint. HTTPS endpoints speak
+ * HTTP/2 and HTTP/1.1 on one port (ALPN); port 0 binds a free port and
+ * `ServerAddressesFeature` reports the real one. On top of `Deno.serve` it
+ * enforces the request body limit, a concurrency limit, a graceful stop with
+ * a deadline, and a `requestAborted` that fires only on a real disconnect.
+ *
+ * @example Serving an application on a free port
+ * ```ts
+ * import { DenoServer, ServerAddressesFeature, WebHostBuilder } from "../mod.ts";
+ *
+ * const host = new WebHostBuilder()
+ *   .useServer(new DenoServer({ urls: "http://127.0.0.1:0" }))
+ *   .useSetting("suppressStatusMessages", "true")
+ *   .configure((app) => app.run((ctx) => ctx.response.send("hello")))
+ *   .build();
+ * await host.start();
+ * const response = await fetch(host.addresses[0]);
+ * console.log(await response.text()); // "hello"
+ * await host.stop();
+ * ```
+ */
+export class DenoServer implements Server {
+  readonly #features = new FeatureCollection();
+  readonly #addresses: ServerAddressesFeature;
+  readonly #options: DenoServerOptions;
+  readonly #ownEndpoints: readonly EndpointOptions[];
+  readonly #limits: ResolvedServerLimits;
+  #listening: Listening[] = [];
+  #dispatcher: Dispatcher<unknown> | undefined;
+  #stopping: Promise<void> | undefined;
+
+  /**
+   * Makes a server; nothing listens until `start()`.
+   *
+   * @param options Endpoints, certificate and limits.
+   * @throws {TypeError} When a URL is malformed.
+   * @throws {RangeError} When a limit is out of range.
+   */
+  constructor(options: DenoServerOptions = {}) {
+    this.#options = options;
+    this.#limits = resolveServerLimits(options.limits);
+    const own: EndpointOptions[] = [
+      ...parseEndpointUrls(options.urls ?? []).map((e) => ({ url: e.url })),
+      ...(options.endpoints ?? []),
+    ];
+    for (const endpoint of own) parseEndpointUrl(endpoint.url);
+    this.#ownEndpoints = own;
+    this.#addresses = {
+      addresses: own.map((endpoint) => endpoint.url),
+      preferHostingUrls: false,
+    };
+    this.#features.set(ServerAddressesFeature, this.#addresses);
+  }
+
+  /** Server-wide features: `ServerAddressesFeature`. */
+  get features(): FeatureCollection {
+    return this.#features;
+  }
+
+  /** The limits in force, defaults filled in. */
+  get limits(): ResolvedServerLimits {
+    return this.#limits;
+  }
+
+  /** Requests being processed right now. */
+  get activeRequests(): number {
+    return this.#dispatcher?.active ?? 0;
+  }
+
+  #report(message: string, error?: unknown): void {
+    (this.#options.onError ?? ((m, e) => console.error(m, e ?? "")))(
+      message,
+      error,
+    );
+  }
+
+  // Kestrel's rule: the server's own endpoints win over the host's urls
+  // unless preferHostingUrls says otherwise.
+  #chooseEndpoints(): EndpointOptions[] {
+    const own = this.#ownEndpoints;
+    const ownUrls = new Set(own.map((endpoint) => endpoint.url));
+    const hosting = this.#addresses.addresses.filter((url) =>
+      !ownUrls.has(url)
+    );
+    if (own.length > 0 && hosting.length > 0) {
+      if (this.#addresses.preferHostingUrls) {
+        this.#report(
+          `Overriding the server's endpoints (${
+            [...ownUrls].join(", ")
+          }) with the host's urls (${
+            hosting.join(", ")
+          }) because preferHostingUrls is true.`,
+        );
+        return hosting.map((url) => ({ url }));
+      }
+      this.#report(
+        `Overriding the host's urls (${
+          hosting.join(", ")
+        }): binding to the endpoints given to the server (${
+          [...ownUrls].join(", ")
+        }) instead. Set preferHostingUrls to use the urls.`,
+      );
+      return [...own];
+    }
+    if (own.length > 0) return [...own];
+    if (hosting.length > 0) return hosting.map((url) => ({ url }));
+    return [{ url: DEFAULT_URL }];
+  }
+
+  /**
+   * Binds every endpoint and starts serving `app`.
+   *
+   * @param app The application.
+   * @param options A signal that cancels a start still binding.
+   * @throws {TypeError} On a malformed URL or a missing certificate.
+   * @throws {Deno.errors.AddrInUse} When a port is taken; the message names
+   * the address.
+   */
+  async start<C>(
+    app: HttpApplication<C>,
+    options: ServerStartOptions = {},
+  ): Promise<void> {
+    if (this.#dispatcher !== undefined) {
+      throw new TypeError("The server is already started: stop() it first");
+    }
+    const chosen = this.#chooseEndpoints();
+    const parsed = chosen.map((options) => ({
+      options,
+      endpoint: parseEndpointUrl(options.url),
+    }));
+    const dispatcher = new Dispatcher(
+      app,
+      this.#limits.maxConcurrentRequests,
+      this.#options.onError,
+    );
+    this.#dispatcher = dispatcher as Dispatcher<unknown>;
+    this.#stopping = undefined;
+    try {
+      for (const { options: endpointOptions, endpoint } of parsed) {
+        options.signal?.throwIfAborted();
+        await this.#bind(endpoint, endpointOptions);
+      }
+      options.signal?.throwIfAborted();
+    } catch (error) {
+      await this.#closeAll();
+      this.#dispatcher = undefined;
+      throw error;
+    }
+    this.#addresses.addresses.splice(
+      0,
+      Infinity,
+      ...new Set(this.#listening.map((listening) => listening.address)),
+    );
+  }
+
+  async #bind(endpoint: Endpoint, options: EndpointOptions): Promise<void> {
+    let tls: { cert: string; key: string } | undefined;
+    if (endpoint.scheme === "https") {
+      const certificate = options.certificate ?? this.#options.certificate;
+      if (certificate === undefined) {
+        throw new TypeError(
+          `The HTTPS endpoint "${endpoint.url}" has no certificate: pass certificate: { certFile, keyFile } to DenoServer, or one on the endpoint`,
+        );
+      }
+      tls = await loadCertificate(certificate);
+    }
+    if (endpoint.scheme === "unix") {
+      const path = endpoint.path!;
+      await removeStaleSocket(path);
+      this.#listen({ path }, endpoint, undefined, "", 0, `unix:${path}`);
+      return;
+    }
+    let port = endpoint.port;
+    for (const [index, hostname] of endpoint.hostnames.entries()) {
+      try {
+        const server = this.#listen(
+          { hostname, port, ...tls },
+          endpoint,
+          tls,
+          hostname,
+          port,
+          "",
+        );
+        port = (server.addr as Deno.NetAddr).port;
+        if (endpoint.hostnames.length > 1) {
+          // localhost and * report one address whatever they bound.
+          this.#listening[this.#listening.length - 1].address =
+            `${endpoint.scheme}://${endpoint.displayHost}:${port}`;
+        }
+        if (endpoint.displayHost === "[::]") return; // dual-stack bound
+      } catch (error) {
+        if (index > 0 && isMissingAddress(error)) continue;
+        if (
+          index === 0 && endpoint.hostnames.length > 1 &&
+          isMissingAddress(error)
+        ) continue;
+        if (error instanceof Deno.errors.AddrInUse) {
+          throw new Deno.errors.AddrInUse(
+            `Cannot listen on ${endpoint.url}: ${hostname} port ${port} is already in use. Stop the other process or choose another port (--urls http://localhost:8080).`,
+          );
+        }
+        throw error;
+      }
+    }
+  }
+
+  #listen(
+    serveOptions:
+      | { path: string }
+      | { hostname: string; port: number; cert?: string; key?: string },
+    endpoint: Endpoint,
+    tls: unknown,
+    localAddress: string,
+    port: number,
+    address: string,
+  ): Deno.HttpServer<Deno.NetAddr | Deno.UnixAddr> {
+    const info: EndpointInfo = {
+      scheme: tls === undefined ? "http" : "https",
+      localAddress: localAddress || (endpoint.path ?? ""),
+      localPort: port,
+      tls: tls === undefined ? undefined : TLS,
+      serverFeatures: this.#features,
+      limits: this.#limits,
+      webSockets: true,
+    };
+    const dispatcher = this.#dispatcher!;
+    const handler = (
+      request: Request,
+      peer: Deno.ServeHandlerInfo<Deno.Addr>,
+    ) => dispatcher.dispatch(request, peer, info);
+    const common = {
+      onListen() {},
+      onError: (error: unknown) => {
+        this.#report("Deno.serve reported an error:", error);
+        return new Response(null, { status: 500 });
+      },
+    };
+    const server: Deno.HttpServer<Deno.NetAddr | Deno.UnixAddr> =
+      "path" in serveOptions
+        ? Deno.serve({ ...serveOptions, ...common }, handler)
+        : Deno.serve({ ...serveOptions, ...common }, handler);
+    const addr = server.addr;
+    if (addr.transport === "tcp") {
+      info.localPort = addr.port;
+      address ||= `${endpoint.scheme}://${
+        addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname
+      }:${addr.port}`;
+    }
+    this.#listening.push({ server, address });
+    return server;
+  }
+
+  async #closeAll(): Promise<void> {
+    const listening = this.#listening;
+    this.#listening = [];
+    await Promise.all(listening.map(({ server }) => server.shutdown()));
+  }
+
+  /**
+   * Stops gracefully: new connections are refused and idle ones closed at
+   * once; requests in flight run to their end. When `options.signal` aborts
+   * first, every request still running sees `requestAborted` and its
+   * response is reset, then the server closes.
+   *
+   * @param options The deadline of the graceful stop.
+   */
+  stop(options: ServerStopOptions = {}): Promise<void> {
+    return this.#stopping ??= this.#stop(options.signal);
+  }
+
+  async #stop(signal: AbortSignal | undefined): Promise<void> {
+    const dispatcher = this.#dispatcher;
+    if (dispatcher === undefined) return;
+    const listening = this.#listening;
+    this.#listening = [];
+    // Never abort Deno.serve's own signal after shutdown(): Deno 2.9 crashes.
+    const shutdown = Promise.all(
+      listening.map(({ server }) => server.shutdown()),
+    )
+      .then(() => true);
+    if (signal !== undefined && !(await raceAbort(shutdown, signal))) {
+      const count = dispatcher.abortAll(
+        new DOMException("The server is stopping", "AbortError"),
+      );
+      this.#report(
+        `The shutdown deadline passed with ${count} request(s) still running; they were cancelled.`,
+      );
+      const timer: { id?: ReturnType<typeof setTimeout> } = {};
+      const closed = await Promise.race([
+        shutdown,
+        new Promise<false>((resolve) => {
+          timer.id = setTimeout(() => resolve(false), RESET_GRACE_MS);
+        }),
+      ]);
+      clearTimeout(timer.id);
+      if (!closed) {
+        this.#report(
+          "Some connections are still open after the deadline; they will close when the process exits.",
+        );
+        for (const { server } of listening) server.unref();
+      }
+    } else {
+      await shutdown;
+    }
+    this.#dispatcher = undefined;
+  }
+
+  /** Stops the server, waiting for in-flight requests. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}
+
+/** Resolves true when `promise` settles first, false when `signal` aborts. */
+function raceAbort(
+  promise: Promise<boolean>,
+  signal: AbortSignal,
+): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise<boolean>((resolve) => {
+    const onAbort = () => resolve(false);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(true);
+    });
+  });
+}
+
+async function removeStaleSocket(path: string): Promise<void> {
+  try {
+    const info = await Deno.lstat(path);
+    if (!info.isSocket) {
+      throw new TypeError(
+        `Cannot listen on unix:${path}: a file that is not a socket is in the way. Remove it or choose another path.`,
+      );
+    }
+    await Deno.remove(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+}

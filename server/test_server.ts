@@ -1,0 +1,184 @@
+/**
+ * `TestServer`: the server contract with no socket.
+ *
+ * @module
+ */
+
+import { FeatureCollection, ServerAddressesFeature } from "../features/mod.ts";
+import {
+  type ResolvedServerLimits,
+  resolveServerLimits,
+  type ServerLimits,
+} from "./limits.ts";
+import type {
+  HttpApplication,
+  Server,
+  ServerStartOptions,
+  ServerStopOptions,
+} from "./server.ts";
+import { Dispatcher, type ErrorReporter } from "./_dispatcher.ts";
+import type { EndpointInfo } from "./_request_state.ts";
+
+/** Options for {@linkcode TestServer}. */
+export interface TestServerOptions {
+  /**
+   * The base that relative URLs given to `fetch` resolve against.
+   * @default {"http://localhost"}
+   */
+  baseUrl?: string;
+  /**
+   * Limits, as on a real server.
+   * @default {{}}
+   */
+  limits?: ServerLimits;
+  /**
+   * Receives errors the application let through.
+   * @default {console.error}
+   */
+  onError?: ErrorReporter;
+}
+
+const PEER: { remoteAddr: Deno.NetAddr } = Object.freeze({
+  remoteAddr: Object.freeze({
+    transport: "tcp" as const,
+    hostname: "127.0.0.1",
+    port: 0,
+  }),
+});
+
+/**
+ * Runs an application in memory: `fetch()` goes through the same request
+ * features and response bridge as {@linkcode DenoServer}, without a socket.
+ *
+ * @example
+ * ```ts
+ * import { TestServer, WebHostBuilder } from "../mod.ts";
+ *
+ * const host = new WebHostBuilder()
+ *   .useServer(new TestServer())
+ *   .configure((app) => app.run((ctx) => ctx.response.send(ctx.request.path)))
+ *   .build();
+ * await host.start();
+ * const server = host.server as TestServer;
+ * console.log(await (await server.fetch("/hello")).text()); // "/hello"
+ * await host.stop();
+ * ```
+ */
+export class TestServer implements Server {
+  readonly #features = new FeatureCollection();
+  readonly #limits: ResolvedServerLimits;
+  readonly #options: TestServerOptions;
+  readonly #endpoints = new Map<string, EndpointInfo>();
+  #dispatcher: Dispatcher<unknown> | undefined;
+
+  /**
+   * Makes an in-memory server.
+   *
+   * @param options The base URL and limits.
+   */
+  constructor(options: TestServerOptions = {}) {
+    this.#options = options;
+    this.#limits = resolveServerLimits(options.limits);
+    this.#features.set(ServerAddressesFeature, {
+      addresses: [options.baseUrl ?? "http://localhost"],
+      preferHostingUrls: false,
+    });
+  }
+
+  /** Server-wide features: `ServerAddressesFeature`. */
+  get features(): FeatureCollection {
+    return this.#features;
+  }
+
+  /** The limits in force. */
+  get limits(): ResolvedServerLimits {
+    return this.#limits;
+  }
+
+  /**
+   * Starts running `app`.
+   *
+   * @param app The application.
+   * @param _options Unused: nothing to bind.
+   */
+  start<C>(
+    app: HttpApplication<C>,
+    _options?: ServerStartOptions,
+  ): Promise<void> {
+    this.#dispatcher = new Dispatcher(
+      app,
+      this.#limits.maxConcurrentRequests,
+      this.#options.onError,
+    ) as Dispatcher<unknown>;
+    return Promise.resolve();
+  }
+
+  /**
+   * Stops; requests already running still finish.
+   *
+   * @param _options Unused: nothing is in flight beyond awaited fetches.
+   */
+  stop(_options?: ServerStopOptions): Promise<void> {
+    this.#dispatcher = undefined;
+    return Promise.resolve();
+  }
+
+  #endpoint(scheme: string): EndpointInfo {
+    let endpoint = this.#endpoints.get(scheme);
+    if (endpoint === undefined) {
+      endpoint = {
+        scheme: scheme === "https" ? "https" : "http",
+        localAddress: "127.0.0.1",
+        localPort: 0,
+        tls: scheme === "https"
+          ? { alpnProtocols: ["h2", "http/1.1"] }
+          : undefined,
+        serverFeatures: this.#features,
+        limits: this.#limits,
+        webSockets: false,
+      };
+      this.#endpoints.set(scheme, endpoint);
+    }
+    return endpoint;
+  }
+
+  /**
+   * Sends a request to the application, as `fetch` would to a real server.
+   *
+   * @param input A URL (relative to `baseUrl`) or a `Request`.
+   * @param init Request options, as for `fetch`.
+   * @returns The application's response.
+   * @throws {TypeError} When the server is not started.
+   */
+  async fetch(
+    input: string | URL | Request,
+    init?: RequestInit,
+  ): Promise<Response> {
+    const dispatcher = this.#dispatcher;
+    if (dispatcher === undefined) {
+      throw new TypeError(
+        "The TestServer is not started: call start(app) first",
+      );
+    }
+    const request = input instanceof Request && init === undefined
+      ? input
+      : new Request(
+        input instanceof Request
+          ? input
+          : new URL(input, this.#options.baseUrl ?? "http://localhost"),
+        init,
+      );
+    const scheme = request.url.startsWith("https:") ? "https" : "http";
+    return await dispatcher.dispatch(
+      request,
+      PEER,
+      this.#endpoint(scheme),
+      "HTTP/1.1",
+    );
+  }
+
+  /** Stops the server. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}
