@@ -175,7 +175,7 @@ export class HttpRequest {
   }
 
   /** Reads the body as bytes. */
-  async bytes(): Promise<Uint8Array> {
+  async bytes(): Promise<Uint8Array<ArrayBuffer>> {
     return new Uint8Array(await this.#content().arrayBuffer());
   }
 

@@ -31,11 +31,14 @@ export interface WebHostBuilderContext {
   getSetting(key: string): string | undefined;
 }
 
-/** Builds the request pipeline; may be async. */
+/**
+ * Builds the request pipeline. A returned promise is awaited; any other
+ * return value (such as the builder itself) is ignored.
+ */
 export type ConfigureApp = (
   app: ApplicationBuilder,
   context: WebHostBuilderContext,
-) => void | Promise<void>;
+) => unknown;
 
 /** What `WebHostBuilder.build()` hands a `WebHost`. */
 export interface WebHostOptions {
@@ -158,10 +161,10 @@ export class WebHost implements AsyncDisposable {
       let pipeline: RequestDelegate;
       try {
         const app = new ApplicationBuilder(this.#server.features);
-        await this.#configure?.(app, {
+        await (this.#configure?.(app, {
           environment: this.#environment,
           getSetting: (key) => this.getSetting(key),
-        });
+        }));
         pipeline = app.build();
       } catch (error) {
         if (!this.#flag(HostSettings.captureStartupErrors)) {
@@ -313,8 +316,10 @@ export class WebHost implements AsyncDisposable {
       else this.#lifetime.stopApplication();
     };
     try {
-      await this.start();
+      // Listen before start() prints "Application started": a signal sent
+      // right after that line must stop the host, not kill the process.
       for (const signal of signals) Deno.addSignalListener(signal, onSignal);
+      await this.start();
       await new Promise<void>((resolve) => {
         if (this.#lifetime.stopping.aborted) resolve();
         this.#lifetime.stopping.addEventListener("abort", () => resolve(), {

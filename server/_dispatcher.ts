@@ -21,6 +21,9 @@ export class Dispatcher<C> {
   readonly #active = new Set<RequestState>();
   readonly #report: ErrorReporter;
   readonly #maxConcurrent: number | null;
+  #draining = false;
+  #drained: PromiseWithResolvers<void> | undefined;
+  #running = new Set<RequestState>();
 
   constructor(
     app: HttpApplication<C>,
@@ -43,6 +46,12 @@ export class Dispatcher<C> {
     endpoint: EndpointInfo,
     protocol?: string,
   ): Promise<Response> | Response {
+    if (this.#draining) {
+      return new Response("Service Unavailable: the server is shutting down", {
+        status: 503,
+        headers: { connection: "close", "retry-after": "1" },
+      });
+    }
     const max = this.#maxConcurrent;
     if (max !== null && this.#active.size >= max) {
       return new Response("Service Unavailable: too many concurrent requests", {
@@ -54,6 +63,7 @@ export class Dispatcher<C> {
       const state = new RequestState(request, peer, endpoint, respond);
       if (protocol !== undefined) state.protocol = protocol;
       this.#active.add(state);
+      this.#running.add(state);
       this.#run(state);
     });
   }
@@ -72,6 +82,10 @@ export class Dispatcher<C> {
       this.#report("An unhandled error was thrown by the application:", error);
       state.response.fail(error);
     }
+    this.#running.delete(state);
+    if (this.#drained !== undefined && !this.#receiving()) {
+      this.#drained.resolve();
+    }
     const response = state.response;
     if (response.delivered) this.#active.delete(state);
     else response.whenFinished = () => this.#active.delete(state);
@@ -82,6 +96,29 @@ export class Dispatcher<C> {
         this.#report("disposeContext threw:", error);
       }
     }
+  }
+
+  // Deno's shutdown() breaks request bodies still arriving ("BadResource:
+  // Cannot read request body"), so a graceful stop waits for those first.
+  #receiving(): boolean {
+    for (const state of this.#running) {
+      try {
+        if (state.source.body !== null) return true;
+      } catch {
+        // "Request closed": the client is gone, nothing more will arrive.
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Answers new requests 503 (`Connection: close`) and resolves once no
+   * running request is still receiving its body.
+   */
+  drain(): Promise<void> {
+    this.#draining = true;
+    if (!this.#receiving()) return Promise.resolve();
+    return (this.#drained ??= Promise.withResolvers()).promise;
   }
 
   /** Cancels every request in flight: requestAborted fires, responses reset. */

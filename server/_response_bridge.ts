@@ -174,6 +174,7 @@ export class ResponseBridge
   }
 
   complete(body?: BodyInit | Response | null): Promise<void> {
+    if (this.#gone) return DONE;
     if (this.#completed) {
       if (body === undefined) return DONE;
       throw alreadyComplete("send a body");
@@ -334,6 +335,7 @@ export class ResponseBridge
   }
 
   write(chunk: Uint8Array | string): Promise<void> {
+    if (this.#gone) return DONE;
     if (this.#completed) throw alreadyComplete("write");
     const bytes = toBytes(chunk);
     if (this.#controller === undefined) {

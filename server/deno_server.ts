@@ -380,12 +380,16 @@ export class DenoServer implements Server {
     if (dispatcher === undefined) return;
     const listening = this.#listening;
     this.#listening = [];
+    const deadline = signal ?? new AbortController().signal;
+    // Uploads in flight first: Deno's shutdown() would cut their bodies off.
+    let finished = await raceAbort(dispatcher.drain(), deadline);
     // Never abort Deno.serve's own signal after shutdown(): Deno 2.9 crashes.
     const shutdown = Promise.all(
       listening.map(({ server }) => server.shutdown()),
     )
       .then(() => true);
-    if (signal !== undefined && !(await raceAbort(shutdown, signal))) {
+    if (finished) finished = await raceAbort(shutdown, deadline);
+    if (!finished) {
       const count = dispatcher.abortAll(
         new DOMException("The server is stopping", "AbortError"),
       );
@@ -406,8 +410,6 @@ export class DenoServer implements Server {
         );
         for (const { server } of listening) server.unref();
       }
-    } else {
-      await shutdown;
     }
     this.#dispatcher = undefined;
   }
@@ -420,7 +422,7 @@ export class DenoServer implements Server {
 
 /** Resolves true when `promise` settles first, false when `signal` aborts. */
 function raceAbort(
-  promise: Promise<boolean>,
+  promise: Promise<unknown>,
   signal: AbortSignal,
 ): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);

@@ -1,0 +1,153 @@
+/**
+ * Turns measured rounds into the Markdown table: medians, ratios to raw
+ * `Deno.serve`, and each row checked against the issue's targets.
+ *
+ * @module
+ */
+
+import type { Scenario } from "./servers/_common.ts";
+import { type ServerName, SERVERS } from "./_process.ts";
+
+/** Everything measured for one scenario. */
+export interface ScenarioResult {
+  scenario: Scenario;
+  /** Requests/s per round, per server, in round order. */
+  rounds: Record<ServerName, number[]>;
+  /** Load-generator complaints, per server. */
+  problems: Record<ServerName, string[]>;
+  /** Set when a server answered wrongly or died: nothing was measured. */
+  invalid?: string;
+}
+
+interface Target {
+  /** Roost's ratio to raw must reach this. */
+  min: number;
+  /** Roost's ratio must also be at least Hono's. */
+  beatHono: boolean;
+}
+
+const TARGETS: Record<Scenario, Target> = {
+  hello: { min: 0.95, beatHono: true },
+  json: { min: 0.95, beatHono: true },
+  echo: { min: 0.95, beatHono: true },
+  mw: { min: 0.85, beatHono: false },
+  h2: { min: 0.95, beatHono: true },
+};
+
+const LABELS: Record<Scenario, string> = {
+  hello: "hello `GET /` (h1)",
+  json: "1 KB JSON `GET /json` (h1)",
+  echo: "64 KiB echo `POST /echo` (h1)",
+  mw: "hello + 10 middleware `GET /mw` (h1)",
+  h2: "hello `GET /` (h2 + TLS)",
+};
+
+/** The middle value; the mean of the middle two for an even count. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? sorted[middle]
+    : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+// Each round's servers ran back to back, so a round's ratio cancels most of
+// the noise that hit it; the median of those is steadier than a ratio of
+// medians taken from different moments.
+function pairedRatios(result: ScenarioResult, name: ServerName): number[] {
+  const raw = result.rounds.raw;
+  return result.rounds[name].map((rps, i) => rps / raw[i]);
+}
+
+/** Roost's and Hono's median paired ratio to raw. */
+export function ratios(
+  result: ScenarioResult,
+): { hono: number; roost: number } {
+  return {
+    hono: median(pairedRatios(result, "hono")),
+    roost: median(pairedRatios(result, "roost")),
+  };
+}
+
+function targetText(target: Target): string {
+  return `≥ ${target.min.toFixed(2)}×${target.beatHono ? ", ≥ Hono" : ""}`;
+}
+
+/** "pass", or "FAIL" with the reasons. */
+export function judge(result: ScenarioResult): string {
+  if (result.invalid !== undefined) return "FAIL (not measured)";
+  const target = TARGETS[result.scenario];
+  const { hono, roost } = ratios(result);
+  const misses: string[] = [];
+  if (!(roost >= target.min)) {
+    misses.push(`${roost.toFixed(2)} < ${target.min.toFixed(2)}`);
+  }
+  if (target.beatHono && !(roost >= hono)) {
+    misses.push(`below Hono ${hono.toFixed(2)}`);
+  }
+  return misses.length === 0 ? "pass" : `FAIL (${misses.join("; ")})`;
+}
+
+function rps(values: readonly number[]): string {
+  const value = median(values);
+  return Number.isFinite(value)
+    ? Math.round(value).toLocaleString("en-US")
+    : "—";
+}
+
+/** The results table in Markdown. */
+export function markdownTable(results: readonly ScenarioResult[]): string {
+  const lines = [
+    "| Scenario | Deno.serve req/s | Hono req/s | Roost req/s | Hono / raw | Roost / raw | Roost target | Result |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+  ];
+  for (const result of results) {
+    const measured = result.invalid === undefined;
+    const { hono, roost } = measured
+      ? ratios(result)
+      : { hono: NaN, roost: NaN };
+    const cells = [
+      LABELS[result.scenario],
+      ...SERVERS.map((name) => rps(result.rounds[name])),
+      measured ? `${hono.toFixed(2)}×` : "—",
+      measured ? `**${roost.toFixed(2)}×**` : "—",
+      targetText(TARGETS[result.scenario]),
+      judge(result),
+    ];
+    lines.push(`| ${cells.join(" | ")} |`);
+  }
+  return lines.join("\n");
+}
+
+/** Per-round ratios, so a reader can see how noisy the medians are. */
+export function roundDetails(results: readonly ScenarioResult[]): string {
+  const lines: string[] = [];
+  for (const result of results) {
+    if (result.invalid !== undefined) continue;
+    const show = (name: ServerName) =>
+      pairedRatios(result, name).map((r) => r.toFixed(2)).join(" ");
+    lines.push(
+      `- ${result.scenario}: Hono/raw [${show("hono")}], Roost/raw [${
+        show("roost")
+      }]`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** Load-generator problems and invalid scenarios, as a list. */
+export function problemList(results: readonly ScenarioResult[]): string {
+  const lines: string[] = [];
+  for (const result of results) {
+    if (result.invalid !== undefined) {
+      lines.push(`- ${result.scenario}: ${result.invalid}`);
+    }
+    for (const name of SERVERS) {
+      for (const problem of new Set(result.problems[name])) {
+        lines.push(`- ${result.scenario} / ${name}: ${problem}`);
+      }
+    }
+  }
+  return lines.join("\n");
+}

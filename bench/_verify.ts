@@ -1,0 +1,155 @@
+/**
+ * Checks each server's answer before it is measured: a fast wrong answer is
+ * not a result. Status and body must match exactly; header differences are
+ * notes, since extra headers cost bytes on every response.
+ *
+ * @module
+ */
+
+import {
+  CERT_FILE,
+  ECHO_SIZE,
+  HELLO,
+  JSON_PAYLOAD,
+  type Scenario,
+  usesTls,
+} from "./servers/_common.ts";
+
+/** What a server answered to one scenario's request. */
+export interface Verdict {
+  /** Why the answer is wrong; empty when right. */
+  errors: string[];
+  contentType: string | null;
+  headerNames: string[];
+}
+
+interface Probe {
+  method: string;
+  path: string;
+  body?: Uint8Array<ArrayBuffer>;
+  expected: Uint8Array;
+  contentType: string;
+}
+
+const encoder = new TextEncoder();
+
+/** The path each scenario requests; wrk and h2load hit the same one. */
+export function pathOf(scenario: Scenario): string {
+  switch (scenario) {
+    case "json":
+      return "/json";
+    case "echo":
+      return "/echo";
+    case "mw":
+      return "/mw";
+    default:
+      return "/";
+  }
+}
+
+function probeFor(scenario: Scenario): Probe {
+  const path = pathOf(scenario);
+  switch (scenario) {
+    case "json":
+      return {
+        method: "GET",
+        path,
+        expected: encoder.encode(JSON.stringify(JSON_PAYLOAD)),
+        contentType: "application/json",
+      };
+    case "echo": {
+      // Random bytes, unlike wrk's "xxx…", so a server answering a cached or
+      // truncated body cannot pass.
+      const body = new Uint8Array(ECHO_SIZE);
+      for (let offset = 0; offset < body.length; offset += 65536) {
+        crypto.getRandomValues(body.subarray(offset, offset + 65536));
+      }
+      return {
+        method: "POST",
+        path,
+        body,
+        expected: body,
+        contentType: "application/octet-stream",
+      };
+    }
+    default:
+      return {
+        method: "GET",
+        path,
+        expected: encoder.encode(HELLO),
+        contentType: "text/plain",
+      };
+  }
+}
+
+function firstDifference(a: Uint8Array, b: Uint8Array): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) if (a[i] !== b[i]) return i;
+  return a.length === b.length ? -1 : length;
+}
+
+function preview(bytes: Uint8Array): string {
+  const text = new TextDecoder().decode(bytes.subarray(0, 80));
+  return JSON.stringify(text) + (bytes.length > 80 ? "…" : "");
+}
+
+/** Sends the scenario's request once and compares the answer. */
+export async function verify(
+  scenario: Scenario,
+  port: number,
+): Promise<Verdict> {
+  const probe = probeFor(scenario);
+  const tls = usesTls(scenario);
+  // h2 only, trusting the fixture: an HTTP/1.1 fallback must fail here.
+  const client = tls
+    ? Deno.createHttpClient({
+      caCerts: [await Deno.readTextFile(CERT_FILE)],
+      http1: false,
+      http2: true,
+    })
+    : undefined;
+  const url = `${tls ? "https" : "http"}://127.0.0.1:${port}${probe.path}`;
+  try {
+    const response = await fetch(url, {
+      method: probe.method,
+      body: probe.body,
+      headers: probe.body === undefined
+        ? undefined
+        : { "content-type": "application/octet-stream" },
+      client,
+      signal: AbortSignal.timeout(10_000),
+    });
+    const body = await response.bytes();
+    const errors: string[] = [];
+    if (response.status !== 200) {
+      errors.push(`status ${response.status}, expected 200`);
+    }
+    const at = firstDifference(body, probe.expected);
+    if (at !== -1) {
+      errors.push(
+        `body differs at byte ${at} (${body.length} bytes, expected ${probe.expected.length}): ${
+          preview(body)
+        }`,
+      );
+    }
+    const contentType = response.headers.get("content-type");
+    if (!contentType?.startsWith(probe.contentType)) {
+      errors.push(
+        `content-type ${contentType}, expected ${probe.contentType}…`,
+      );
+    }
+    return {
+      errors,
+      contentType,
+      headerNames: [...response.headers.keys()].sort(),
+    };
+  } catch (error) {
+    return {
+      errors: [`request failed: ${(error as Error).message}`],
+      contentType: null,
+      headerNames: [],
+    };
+  } finally {
+    client?.close();
+  }
+}

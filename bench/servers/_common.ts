@@ -1,0 +1,124 @@
+/**
+ * What the three benchmark servers share: arguments, payloads, the TLS
+ * fixture, and the start-up handshake with `bench/run.ts`. Keeping these in
+ * one place is what makes the three servers answer byte-for-byte alike.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+
+/** The scenarios, in the order the table prints them. */
+export const SCENARIOS = ["hello", "json", "echo", "mw", "h2"] as const;
+
+/** One benchmark scenario. */
+export type Scenario = typeof SCENARIOS[number];
+
+/** What a server process is asked to serve. */
+export interface ServerArgs {
+  /** 0 lets the OS pick a free port; the real one is announced. */
+  port: number;
+  scenario: Scenario;
+}
+
+/** The body of `GET /` and `GET /mw`. */
+export const HELLO = "Hello, World!";
+
+/** How many pass-through middleware the `mw` scenario stacks. */
+export const MIDDLEWARE_COUNT = 10;
+
+/** The `echo` scenario's request body size (the wrk Lua script matches). */
+export const ECHO_SIZE = 64 * 1024;
+
+/** The line a server prints once it listens, followed by its port. */
+export const READY_PREFIX = "READY ";
+
+/** The fixture certificate; Deno.serve offers h2 by ALPN when given one. */
+export const CERT_FILE: string = fileURLToPath(
+  new URL("../../tests/fixtures/localhost_cert.pem", import.meta.url),
+);
+/** The fixture key. */
+export const KEY_FILE: string = fileURLToPath(
+  new URL("../../tests/fixtures/localhost_key.pem", import.meta.url),
+);
+
+/** Only the h2 scenario needs TLS: h2load cannot do cleartext h2 upgrades. */
+export function usesTls(scenario: Scenario): boolean {
+  return scenario === "h2";
+}
+
+/** Only the mw scenario installs middleware, globally, so others stay bare. */
+export function usesMiddleware(scenario: Scenario): boolean {
+  return scenario === "mw";
+}
+
+function isScenario(value: string): value is Scenario {
+  return (SCENARIOS as readonly string[]).includes(value);
+}
+
+/**
+ * Parses `--port N --scenario S`.
+ *
+ * @throws {TypeError} On an unknown scenario or a bad port.
+ */
+export function parseServerArgs(args: string[]): ServerArgs {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: "string", default: "0" },
+      scenario: { type: "string", default: "hello" },
+    },
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new TypeError(`--port must be 0..65535, got "${values.port}"`);
+  }
+  if (!isScenario(values.scenario)) {
+    throw new TypeError(
+      `--scenario must be one of ${
+        SCENARIOS.join(", ")
+      }, got "${values.scenario}"`,
+    );
+  }
+  return { port, scenario: values.scenario };
+}
+
+// Built once and stringified per request by every server, so the cost of
+// JSON.stringify is part of each framework's measured path, equally.
+function makeJsonPayload(): Record<string, unknown> {
+  const items = Array.from({ length: 11 }, (_, i) => ({
+    id: i + 1,
+    name: `item-${i + 1}`,
+    price: Math.round((i + 1) * 9.99 * 100) / 100,
+    inStock: i % 3 !== 0,
+    tags: ["alpha", "beta", "gamma"].slice(0, (i % 3) + 1),
+  }));
+  return {
+    id: 12345,
+    user: { name: "Ada Lovelace", email: "ada@example.com", active: true },
+    createdAt: "2024-01-01T00:00:00.000Z",
+    message: "The quick brown fox jumps over the lazy dog.",
+    items,
+  };
+}
+
+/** The `GET /json` object, about 1 KB once stringified. */
+export const JSON_PAYLOAD: Record<string, unknown> = makeJsonPayload();
+
+/**
+ * Tells the runner the server listens, and exits when the runner's end of
+ * stdin closes: a runner killed with SIGKILL must not leave servers behind.
+ */
+export function announceReady(port: number): void {
+  console.log(`${READY_PREFIX}${port}`);
+  (async () => {
+    try {
+      for await (const _ of Deno.stdin.readable) {
+        // The runner never writes; only EOF matters.
+      }
+    } finally {
+      Deno.exit(0);
+    }
+  })();
+}

@@ -1,0 +1,203 @@
+// Shared test helpers: hosts on TestServer and on a real DenoServer (port 0),
+// so suites that matter run against both.
+
+import {
+  type ConfigureApp,
+  DenoServer,
+  type DenoServerOptions,
+  type Server,
+  TestServer,
+  type WebHost,
+  WebHostBuilder,
+} from "../mod.ts";
+
+export const CERT_FILE: string = new URL(
+  "./fixtures/localhost_cert.pem",
+  import.meta.url,
+).pathname;
+export const CA_FILE: string = new URL(
+  "./fixtures/ca_cert.pem",
+  import.meta.url,
+).pathname;
+export const KEY_FILE: string = new URL(
+  "./fixtures/localhost_key.pem",
+  import.meta.url,
+).pathname;
+
+/** A started host and a fetch that reaches it. */
+export interface Running extends AsyncDisposable {
+  host: WebHost;
+  server: Server;
+  base: string;
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+}
+
+export type ServerKind = "TestServer" | "DenoServer";
+export const SERVER_KINDS: readonly ServerKind[] = ["TestServer", "DenoServer"];
+
+/** Starts a host with `configure` on the given kind of server. */
+export async function startHost(
+  kind: ServerKind,
+  configure: ConfigureApp,
+  options: DenoServerOptions & { setup?: (builder: WebHostBuilder) => void } =
+    {},
+): Promise<Running> {
+  const { setup, ...serverOptions } = options;
+  const server: Server = kind === "TestServer"
+    ? new TestServer({ limits: serverOptions.limits })
+    : new DenoServer({ urls: "http://127.0.0.1:0", ...serverOptions });
+  const builder = new WebHostBuilder()
+    .useServer(server)
+    .useSetting("suppressStatusMessages", "true")
+    .configure(configure);
+  setup?.(builder);
+  const host = builder.build();
+  await host.start();
+  const base = kind === "TestServer" ? "http://localhost" : host.addresses[0];
+  return {
+    host,
+    server,
+    base,
+    fetch(path, init) {
+      return kind === "TestServer"
+        ? (server as TestServer).fetch(path, init)
+        : fetch(new URL(path, base), init);
+    },
+    async [Symbol.asyncDispose]() {
+      await host.stop();
+    },
+  };
+}
+
+/** Runs a curl command and returns its stdout; fails the test on error. */
+export async function curl(args: string[]): Promise<string> {
+  const output = await new Deno.Command("curl", {
+    args: ["--silent", "--show-error", "--max-time", "10", ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!output.success) {
+    throw new Error(
+      `curl ${args.join(" ")} failed: ${
+        new TextDecoder().decode(output.stderr)
+      }`,
+    );
+  }
+  return new TextDecoder().decode(output.stdout);
+}
+
+/** A promise and its resolver, for signalling between handler and test. */
+export function deferred<T = void>(): PromiseWithResolvers<T> {
+  return Promise.withResolvers<T>();
+}
+
+/** Resolves after `ms` milliseconds. */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A request body stream of `count` chunks of `size` bytes. */
+export function chunkedBody(
+  count: number,
+  size: number,
+  pauseMs = 0,
+): ReadableStream<Uint8Array> {
+  let sent = 0;
+  return new ReadableStream({
+    async pull(controller) {
+      if (sent === count) return controller.close();
+      if (pauseMs > 0 && sent > 0) await delay(pauseMs);
+      sent++;
+      controller.enqueue(new Uint8Array(size).fill(120));
+    },
+  });
+}
+
+/** Whether this machine can bind IPv6 loopback. */
+export function hasIpv6(): boolean {
+  try {
+    const listener = Deno.listen({ hostname: "::1", port: 0 });
+    listener.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A Roost process started by a test, with what it printed so far. */
+export interface HostProcess extends AsyncDisposable {
+  child: Deno.ChildProcess;
+  addresses: string[];
+  stdout(): string;
+  stderr(): string;
+  /** Sends a signal and waits for the exit status. */
+  signal(signal: Deno.Signal): Promise<Deno.CommandStatus>;
+}
+
+const ROOT = new URL("../", import.meta.url);
+
+/**
+ * Runs `deno run -A <script> ...args` from the project root and waits for its
+ * "Application started" line (or its exit).
+ */
+export async function spawnHost(
+  script: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<HostProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", script, ...args],
+    cwd: ROOT,
+    env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let out = "";
+  let err = "";
+  const decoder = new TextDecoder();
+  const started = deferred<void>();
+  const readOut = (async () => {
+    for await (const chunk of child.stdout) {
+      out += decoder.decode(chunk, { stream: true });
+      if (out.includes("Application started.")) started.resolve();
+    }
+    started.resolve();
+  })();
+  const readErr = (async () => {
+    for await (const chunk of child.stderr) {
+      err += decoder.decode(chunk, { stream: true });
+    }
+  })();
+  const timer = setTimeout(() => started.resolve(), 15_000);
+  await started.promise;
+  clearTimeout(timer);
+  const addresses = [...out.matchAll(/Now listening on: (\S+)/g)].map((m) =>
+    m[1]
+  );
+  let status: Promise<Deno.CommandStatus> | undefined;
+  const wait = () =>
+    status ??= Promise.all([child.status, readOut, readErr]).then(([s]) => s);
+  return {
+    child,
+    addresses,
+    stdout: () => out,
+    stderr: () => err,
+    async signal(signal) {
+      try {
+        child.kill(signal);
+      } catch {
+        // already exited
+      }
+      return await wait();
+    },
+    async [Symbol.asyncDispose]() {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // already exited
+      }
+      await wait();
+    },
+  };
+}

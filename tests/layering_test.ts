@@ -1,0 +1,81 @@
+// The layers' arrows only point down: features <- server <- hosting.
+
+import assert from "node:assert/strict";
+
+const ROOT = new URL("../", import.meta.url);
+const LAYERS = ["features", "server", "hosting"] as const;
+const FORBIDDEN: Record<(typeof LAYERS)[number], string[]> = {
+  features: ["server", "hosting"],
+  server: ["hosting"],
+  hosting: [],
+};
+
+async function* sources(dir: URL): AsyncGenerator<URL> {
+  for await (const entry of Deno.readDir(dir)) {
+    const url = new URL(entry.name + (entry.isDirectory ? "/" : ""), dir);
+    if (entry.isDirectory) yield* sources(url);
+    else if (entry.name.endsWith(".ts")) yield url;
+  }
+}
+
+function importsOf(source: string): string[] {
+  const specifiers = source.matchAll(
+    /(?:import|export)\s[^;]*?from\s+"([^"]+)"|import\(\s*"([^"]+)"\s*\)/g,
+  );
+  return [...specifiers].map((m) => m[1] ?? m[2]);
+}
+
+Deno.test("no module imports a layer above its own", async () => {
+  const violations: string[] = [];
+  for (const layer of LAYERS) {
+    const dir = new URL(`${layer}/`, ROOT);
+    for await (const file of sources(dir)) {
+      for (const specifier of importsOf(await Deno.readTextFile(file))) {
+        if (!specifier.startsWith(".")) continue;
+        const target = new URL(specifier, file).pathname.slice(
+          ROOT.pathname.length,
+        );
+        const top = target.split("/")[0];
+        if (FORBIDDEN[layer].includes(top)) {
+          violations.push(
+            `${file.pathname.slice(ROOT.pathname.length)} imports ${target}`,
+          );
+        }
+      }
+    }
+  }
+  assert.deepEqual(violations, []);
+});
+
+Deno.test("the layering check sees a violating import", () => {
+  assert.deepEqual(importsOf('import { x } from "../hosting/mod.ts";'), [
+    "../hosting/mod.ts",
+  ]);
+  assert.deepEqual(importsOf('export * from "./a.ts";'), ["./a.ts"]);
+});
+
+Deno.test("each third-party package is imported in exactly one module", async () => {
+  const seen = new Map<string, string[]>();
+  for (const layer of [...LAYERS, "main.ts", "mod.ts"]) {
+    const url = new URL(layer.endsWith(".ts") ? layer : `${layer}/`, ROOT);
+    const files = layer.endsWith(".ts")
+      ? [url]
+      : await Array.fromAsync(sources(url));
+    for (const file of files) {
+      for (const specifier of importsOf(await Deno.readTextFile(file))) {
+        const match = /^npm:(@?[^@]+)@\d/.exec(specifier);
+        if (specifier.startsWith("npm:") && match === null) {
+          assert.fail(
+            `${file.pathname}: "${specifier}" is not pinned to a version`,
+          );
+        }
+        if (match) {
+          seen.set(match[1], [...(seen.get(match[1]) ?? []), file.pathname]);
+        }
+      }
+    }
+  }
+  for (const [name, files] of seen) {
+    assert.equal(files.length, 1, `${name} is imported in ${files.join(", ")}`);
+  }
+});

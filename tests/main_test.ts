@@ -1,0 +1,81 @@
+// The roost command, run as a user would: as a process, stopped by a signal.
+
+import assert from "node:assert/strict";
+import { chunkedBody, spawnHost } from "./_helpers.ts";
+
+Deno.test("roost serves its welcome page with the environment and protocol", async () => {
+  await using roost = await spawnHost("main.ts", [
+    "--urls",
+    "http://127.0.0.1:0",
+    "--environment",
+    "Staging",
+  ]);
+  assert.equal(roost.addresses.length, 1, roost.stderr());
+  const text = await (await fetch(roost.addresses[0] + "/page")).text();
+  assert.match(text, /Environment: Staging/);
+  assert.match(text, /Protocol: HTTP\/1\.1/);
+  assert.match(text, /Request: GET \/page/);
+  assert.ok(text.includes(`Listening on: ${roost.addresses[0]}`));
+  const html = await fetch(roost.addresses[0], {
+    headers: { accept: "text/html" },
+  });
+  assert.match(html.headers.get("content-type")!, /text\/html/);
+  assert.match(await html.text(), /<h1>Roost is running<\/h1>/);
+});
+
+Deno.test("roost finishes the request in flight on SIGTERM and exits 0", async () => {
+  await using roost = await spawnHost("main.ts", [
+    "--urls",
+    "http://127.0.0.1:0",
+  ]);
+  // A slow upload keeps the request in flight while the signal arrives.
+  const response = fetch(roost.addresses[0], {
+    method: "POST",
+    body: chunkedBody(6, 1000, 150),
+  });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const exited = roost.signal("SIGTERM");
+  const text = await (await response).text();
+  assert.match(text, /Body bytes received: 6000/, roost.stderr());
+  const status = await exited;
+  assert.equal(status.code, 0, roost.stderr());
+  assert.match(roost.stdout(), /Application is shutting down\.\.\./);
+});
+
+Deno.test("roost exits 0 on SIGINT", async () => {
+  await using roost = await spawnHost("main.ts", [
+    "--urls",
+    "http://127.0.0.1:0",
+  ]);
+  assert.equal((await roost.signal("SIGINT")).code, 0);
+});
+
+Deno.test("roost exits 1 with the error when the URL is malformed", async () => {
+  await using roost = await spawnHost("main.ts", [
+    "--urls",
+    "http://127.0.0.1:99999",
+  ]);
+  const status = await roost.signal("SIGTERM");
+  assert.equal(status.code, 1);
+  assert.match(
+    roost.stderr(),
+    /Invalid server URL "http:\/\/127\.0\.0\.1:99999"/,
+  );
+});
+
+Deno.test("roost rejects an unknown option with usage and exit code 2", async () => {
+  await using roost = await spawnHost("main.ts", ["--bogus"]);
+  const status = await roost.signal("SIGTERM");
+  assert.equal(status.code, 2);
+  assert.match(roost.stderr(), /Usage: roost/);
+});
+
+Deno.test("roost honours PORT when nothing names a URL", async () => {
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (probe.addr as Deno.NetAddr).port;
+  probe.close();
+  await using roost = await spawnHost("main.ts", [], { PORT: String(port) });
+  assert.deepEqual(roost.addresses, [`http://0.0.0.0:${port}`]);
+  const text = await (await fetch(`http://127.0.0.1:${port}/`)).text();
+  assert.match(text, /Roost is running/);
+});

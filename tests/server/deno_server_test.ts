@@ -1,0 +1,307 @@
+// DenoServer on real sockets: endpoints, TLS with HTTP/2, Unix sockets,
+// client aborts and graceful stop.
+
+import assert from "node:assert/strict";
+import {
+  DenoServer,
+  ServerAddressesFeature,
+  WebHostBuilder,
+} from "../../mod.ts";
+import {
+  CA_FILE,
+  CERT_FILE,
+  chunkedBody,
+  curl,
+  deferred,
+  delay,
+  hasIpv6,
+  KEY_FILE,
+  startHost,
+} from "../_helpers.ts";
+
+const protocolApp = (app: import("../../mod.ts").ApplicationBuilder) =>
+  app.run((ctx) =>
+    ctx.response.send(`${ctx.request.protocol} ${ctx.request.scheme}`)
+  );
+
+Deno.test("DenoServer answers HTTP/2 and HTTP/1.1 on one TLS port by ALPN", async () => {
+  await using running = await startHost("DenoServer", protocolApp, {
+    urls: "https://127.0.0.1:0",
+    certificate: { certFile: CERT_FILE, keyFile: KEY_FILE },
+  });
+  assert.match(running.base, /^https:\/\/127\.0\.0\.1:\d+$/);
+  const h2 = await curl([
+    "--http2",
+    "--cacert",
+    CA_FILE,
+    "--write-out",
+    " %{http_version}",
+    running.base,
+  ]);
+  assert.equal(h2, "HTTP/2 https 2");
+  const h1 = await curl([
+    "--http1.1",
+    "--cacert",
+    CA_FILE,
+    "--write-out",
+    " %{http_version}",
+    running.base,
+  ]);
+  assert.equal(h1, "HTTP/1.1 https 1.1");
+});
+
+Deno.test("DenoServer serves HTTPS to Deno's own client with the test certificate", async () => {
+  await using running = await startHost("DenoServer", protocolApp, {
+    urls: "https://127.0.0.1:0",
+    certificate: {
+      cert: await Deno.readTextFile(CERT_FILE),
+      key: await Deno.readTextFile(KEY_FILE),
+    },
+  });
+  using client = Deno.createHttpClient({
+    caCerts: [await Deno.readTextFile(CA_FILE)],
+  });
+  const response = await fetch(running.base, { client });
+  assert.match(await response.text(), /^HTTP\/(1\.1|2) https$/);
+});
+
+Deno.test("DenoServer answers cleartext HTTP/2 with prior knowledge", async () => {
+  await using running = await startHost("DenoServer", protocolApp);
+  const body = await curl([
+    "--http2-prior-knowledge",
+    "--write-out",
+    " %{http_version}",
+    running.base,
+  ]);
+  assert.equal(body, "HTTP/2 http 2");
+});
+
+Deno.test("DenoServer binds localhost on both loopbacks at one port", async () => {
+  await using running = await startHost("DenoServer", protocolApp, {
+    urls: "http://localhost:0",
+  });
+  const url = new URL(running.base);
+  assert.equal(url.hostname, "localhost");
+  assert.notEqual(url.port, "0");
+  const v4 = await fetch(`http://127.0.0.1:${url.port}/`);
+  assert.equal(await v4.text(), "HTTP/1.1 http");
+  if (hasIpv6()) {
+    const v6 = await fetch(`http://[::1]:${url.port}/`);
+    assert.equal(await v6.text(), "HTTP/1.1 http");
+  }
+});
+
+Deno.test("DenoServer listens on several URLs and reports each real address", async () => {
+  const urls = hasIpv6()
+    ? "http://127.0.0.1:0;http://[::1]:0"
+    : "http://127.0.0.1:0;http://127.0.0.1:0";
+  await using running = await startHost("DenoServer", protocolApp, { urls });
+  const addresses = running.server.features.get(ServerAddressesFeature)!
+    .addresses;
+  assert.equal(addresses.length, 2);
+  for (const address of addresses) {
+    assert.doesNotMatch(address, /:0$/);
+    assert.equal(await (await fetch(address)).text(), "HTTP/1.1 http");
+  }
+});
+
+Deno.test("DenoServer serves a Unix socket", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/app.sock`;
+  try {
+    await using running = await startHost("DenoServer", protocolApp, {
+      urls: `unix:${path}`,
+    });
+    assert.deepEqual(running.host.addresses, [`unix:${path}`]);
+    const body = await curl(["--unix-socket", path, "http://localhost/"]);
+    assert.equal(body, "HTTP/1.1 http");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("DenoServer rejects a malformed URL with a message that quotes it", () => {
+  assert.throws(
+    () => new DenoServer({ urls: "http//localhost:80" }),
+    (error: Error) =>
+      error instanceof TypeError &&
+      error.message.includes('"http//localhost:80"') &&
+      error.message.includes("http://localhost:8000"),
+  );
+});
+
+Deno.test("DenoServer names the address when a port is taken", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  try {
+    const host = new WebHostBuilder()
+      .useUrls(`http://127.0.0.1:${port}`)
+      .useSetting("suppressStatusMessages", "true")
+      .configure(protocolApp)
+      .build();
+    await assert.rejects(
+      () => host.start(),
+      (error: Error) =>
+        error instanceof Deno.errors.AddrInUse &&
+        error.message.includes(`port ${port} is already in use`),
+    );
+  } finally {
+    listener.close();
+  }
+});
+
+Deno.test("DenoServer refuses an HTTPS endpoint without a certificate", async () => {
+  const server = new DenoServer({ urls: "https://127.0.0.1:0" });
+  await assert.rejects(
+    () =>
+      server.start({
+        createContext: (f) => f,
+        processRequest: () => Promise.resolve(),
+        disposeContext() {},
+      }),
+    /has no certificate/,
+  );
+});
+
+Deno.test("requestAborted fires when the client goes away mid-request", async () => {
+  const aborted = deferred<boolean>();
+  const entered = deferred();
+  await using running = await startHost(
+    "DenoServer",
+    (app) =>
+      app.run(async (ctx) => {
+        const signal = ctx.requestAborted;
+        entered.resolve();
+        const fired = await Promise.race([
+          new Promise<boolean>((resolve) =>
+            signal.addEventListener("abort", () => resolve(true))
+          ),
+          delay(3000).then(() => false),
+        ]);
+        aborted.resolve(fired);
+      }),
+  );
+  const controller = new AbortController();
+  const request = running.fetch("/", { signal: controller.signal }).catch(
+    () => "aborted",
+  );
+  await entered.promise;
+  controller.abort();
+  assert.equal(await request, "aborted");
+  assert.equal(await aborted.promise, true);
+});
+
+Deno.test("requestAborted does not fire after a normal response", async () => {
+  const signals: AbortSignal[] = [];
+  await using running = await startHost(
+    "DenoServer",
+    (app) =>
+      app.run((ctx) => {
+        signals.push(ctx.requestAborted);
+        return ctx.response.send("done");
+      }),
+  );
+  for (let i = 0; i < 3; i++) await (await running.fetch("/")).text();
+  await delay(100);
+  assert.equal(signals.length, 3);
+  assert.deepEqual(signals.map((s) => s.aborted), [false, false, false]);
+});
+
+Deno.test("a client leaving a stream fires requestAborted and later writes are dropped", async () => {
+  const result = deferred<{ aborted: boolean; threw: boolean }>();
+  await using running = await startHost(
+    "DenoServer",
+    (app) =>
+      app.run(async (ctx) => {
+        await ctx.response.start();
+        let threw = false;
+        try {
+          for (let i = 0; i < 200 && !ctx.requestAborted.aborted; i++) {
+            await ctx.response.write(`tick ${i}\n`);
+            await delay(10);
+          }
+          await ctx.response.write("after the client left\n");
+        } catch {
+          threw = true;
+        }
+        result.resolve({ aborted: ctx.requestAborted.aborted, threw });
+      }),
+  );
+  const response = await running.fetch("/");
+  const reader = response.body!.getReader();
+  await reader.read();
+  await reader.cancel();
+  assert.deepEqual(await result.promise, { aborted: true, threw: false });
+});
+
+Deno.test("a graceful stop lets the request in flight finish and refuses new ones", async () => {
+  const entered = deferred();
+  const running = await startHost(
+    "DenoServer",
+    (app) =>
+      app.run(async (ctx) => {
+        entered.resolve();
+        await delay(300);
+        return ctx.response.send("finished");
+      }),
+  );
+  const inFlight = running.fetch("/");
+  await entered.promise;
+  const stopped = running.host.stop();
+  const response = await inFlight;
+  assert.equal(response.status, 200);
+  assert.equal(await response.text(), "finished");
+  await stopped;
+  assert.equal(running.host.lifetime.stopped.aborted, true);
+  await assert.rejects(() => fetch(running.base));
+});
+
+Deno.test("at the shutdown deadline requests still running are cancelled", async () => {
+  const sawAbort = deferred<boolean>();
+  const entered = deferred();
+  const running = await startHost(
+    "DenoServer",
+    (app) =>
+      app.run(async (ctx) => {
+        entered.resolve();
+        const signal = ctx.requestAborted;
+        await new Promise((resolve) =>
+          signal.addEventListener("abort", resolve)
+        );
+        sawAbort.resolve(true);
+      }),
+    { setup: (builder) => builder.useShutdownTimeout(200), onError: () => {} },
+  );
+  const request = running.fetch("/").then(
+    (response) => response.text(),
+  ).catch(() => "reset");
+  await entered.promise;
+  const started = performance.now();
+  await running.host.stop();
+  const took = performance.now() - started;
+  assert.equal(await sawAbort.promise, true);
+  assert.ok(took < 2500, `stop took ${took} ms`);
+  assert.notEqual(await request, "finished");
+});
+
+Deno.test("a graceful stop waits for an upload still arriving", async () => {
+  const entered = deferred();
+  const running = await startHost(
+    "DenoServer",
+    (app) =>
+      app.run(async (ctx) => {
+        entered.resolve();
+        const size = (await ctx.request.bytes()).byteLength;
+        return ctx.response.send(`received ${size}`);
+      }),
+  );
+  const upload = running.fetch("/", {
+    method: "POST",
+    body: chunkedBody(5, 1000, 100),
+  });
+  await entered.promise;
+  const stopped = running.host.stop();
+  const response = await upload;
+  assert.equal(await response.text(), "received 5000");
+  await stopped;
+});
