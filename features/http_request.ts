@@ -19,7 +19,7 @@ import { HttpRequestFeature } from "./request_features.ts";
  * const host = new WebHostBuilder()
  *   .configure((app) =>
  *     app.run(async (ctx) => {
- *       const { name } = await ctx.request.json();
+ *       const { name } = await ctx.request.json<{ name: string }>();
  *       ctx.response.send(`${ctx.request.method} ${ctx.request.path}: ${name}`);
  *     })
  *   )
@@ -164,8 +164,11 @@ export class HttpRequest {
     return this.#content().text();
   }
 
-  /** Reads the body as JSON. */
-  json(): Promise<unknown> {
+  /**
+   * Reads the body as JSON. The type parameter is a claim, not a check:
+   * validate input you do not trust.
+   */
+  json<T = unknown>(): Promise<T> {
     return this.#content().json();
   }
 

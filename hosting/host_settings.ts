@@ -4,6 +4,32 @@
  * @module
  */
 
+/** The names of the host settings; see {@linkcode HostSettings}. */
+export interface HostSettingKeys {
+  /** The application's name. Default: the main module's file name. */
+  readonly applicationName: "applicationName";
+  /** `Production` (the default), `Development`, `Staging`, or any name. */
+  readonly environment: "environment";
+  /** URLs to listen on, separated by `;`. Default `http://localhost:8000`. */
+  readonly urls: "urls";
+  /** The content root. Default: the current directory. */
+  readonly contentRoot: "contentRoot";
+  /** The web root. Default: `wwwroot` under the content root. */
+  readonly webRoot: "webRoot";
+  /** Keep serving with an error page when startup fails. Default false. */
+  readonly captureStartupErrors: "captureStartupErrors";
+  /** Show error details in error pages. Default: true in Development. */
+  readonly detailedErrors: "detailedErrors";
+  /** Seconds a graceful stop may take. Default 30. */
+  readonly shutdownTimeoutSeconds: "shutdownTimeoutSeconds";
+  /** Do not print the status lines on start and stop. Default false. */
+  readonly suppressStatusMessages: "suppressStatusMessages";
+  /** Let `urls` win over endpoints configured on the server. Default false. */
+  readonly preferHostingUrls: "preferHostingUrls";
+  /** A module to load the app from. Default: none. */
+  readonly startupModule: "startupModule";
+}
+
 /**
  * Keys of the host settings (`useSetting`/`getSetting`). Keys are
  * case-insensitive; the environment form is `ROOST_` and the key upper-cased
@@ -17,32 +43,19 @@
  * console.log(builder.getSetting("ENVIRONMENT")); // "Staging"
  * ```
  */
-export const HostSettings = Object.freeze(
-  {
-    /** The application's name. Default: the main module's file name. */
-    applicationName: "applicationName",
-    /** `Production` (the default), `Development`, `Staging`, or any name. */
-    environment: "environment",
-    /** URLs to listen on, separated by `;`. Default `http://localhost:8000`. */
-    urls: "urls",
-    /** The content root. Default: the current directory. */
-    contentRoot: "contentRoot",
-    /** The web root. Default: `wwwroot` under the content root. */
-    webRoot: "webRoot",
-    /** Keep serving with an error page when startup fails. Default false. */
-    captureStartupErrors: "captureStartupErrors",
-    /** Show error details in error pages. Default: true in Development. */
-    detailedErrors: "detailedErrors",
-    /** Seconds a graceful stop may take. Default 30. */
-    shutdownTimeoutSeconds: "shutdownTimeoutSeconds",
-    /** Do not print the status lines on start and stop. Default false. */
-    suppressStatusMessages: "suppressStatusMessages",
-    /** Let `urls` win over endpoints configured on the server. Default false. */
-    preferHostingUrls: "preferHostingUrls",
-    /** A module to load the app from. Default: none. */
-    startupModule: "startupModule",
-  } as const,
-);
+export const HostSettings: HostSettingKeys = Object.freeze({
+  applicationName: "applicationName",
+  environment: "environment",
+  urls: "urls",
+  contentRoot: "contentRoot",
+  webRoot: "webRoot",
+  captureStartupErrors: "captureStartupErrors",
+  detailedErrors: "detailedErrors",
+  shutdownTimeoutSeconds: "shutdownTimeoutSeconds",
+  suppressStatusMessages: "suppressStatusMessages",
+  preferHostingUrls: "preferHostingUrls",
+  startupModule: "startupModule",
+});
 
 /** The prefix of host settings in environment variables. */
 export const HOST_ENVIRONMENT_PREFIX = "ROOST_";

@@ -1,0 +1,265 @@
+/**
+ * `deno task bench`: raw `Deno.serve`, Hono and Roost, each in its own
+ * subprocess with the same handlers, driven by wrk (HTTP/1.1) and h2load
+ * (HTTP/2 over TLS) in interleaved rounds, reported as a Markdown table of
+ * medians and ratios to raw `Deno.serve`.
+ *
+ * Flags: `--duration S` per measurement, `--rounds N`, `--warmup S`,
+ * `--quick`, `--scenarios hello,json,echo,mw,h2`, `--connections N`.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { type Scenario, SCENARIOS, usesTls } from "./servers/_common.ts";
+import {
+  installSignalCleanup,
+  killAll,
+  type RunningServer,
+  type ServerName,
+  SERVERS,
+  startServer,
+} from "./_process.ts";
+import {
+  h2load,
+  type LoadOptions,
+  type Measurement,
+  missingTools,
+  wrk,
+} from "./_tools.ts";
+import { pathOf, verify } from "./_verify.ts";
+import {
+  markdownTable,
+  problemList,
+  roundDetails,
+  type ScenarioResult,
+} from "./_report.ts";
+
+interface Settings {
+  load: LoadOptions;
+  rounds: number;
+  warmup: number;
+  scenarios: Scenario[];
+}
+
+const USAGE = `Usage: deno task bench [--quick] [--duration S] [--rounds N]
+       [--warmup S] [--scenarios ${SCENARIOS.join(",")}] [--connections N]
+
+Defaults: --duration 3 --rounds 5 --warmup 2 --connections 50 (about 4-5 min).
+--quick:  --duration 1 --rounds 2 --warmup 1 (about 1 min) unless overridden.`;
+
+function positiveInteger(name: string, value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) {
+    throw new TypeError(`--${name} must be a positive integer, got "${value}"`);
+  }
+  return number;
+}
+
+function parseSettings(args: string[]): Settings | undefined {
+  const { values } = parseArgs({
+    args,
+    options: {
+      duration: { type: "string" },
+      rounds: { type: "string" },
+      warmup: { type: "string" },
+      scenarios: { type: "string" },
+      connections: { type: "string", default: "50" },
+      quick: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) return undefined;
+  const quick = values.quick;
+  const scenarios = (values.scenarios ?? SCENARIOS.join(","))
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name !== "");
+  for (const name of scenarios) {
+    if (!(SCENARIOS as readonly string[]).includes(name)) {
+      throw new TypeError(
+        `Unknown scenario "${name}": choose from ${SCENARIOS.join(", ")}`,
+      );
+    }
+  }
+  return {
+    load: {
+      seconds: positiveInteger(
+        "duration",
+        values.duration ?? (quick ? "1" : "3"),
+      ),
+      connections: positiveInteger("connections", values.connections),
+      // 10 clients × 10 streams keeps 100 requests in flight, as wrk's 50
+      // connections keep the h1 servers busy.
+      h2Clients: 10,
+      streams: 10,
+    },
+    rounds: positiveInteger("rounds", values.rounds ?? (quick ? "2" : "5")),
+    warmup: positiveInteger("warmup", values.warmup ?? (quick ? "1" : "2")),
+    scenarios: scenarios as Scenario[],
+  };
+}
+
+function measure(
+  scenario: Scenario,
+  server: RunningServer,
+  load: LoadOptions,
+): Promise<Measurement> {
+  const path = pathOf(scenario);
+  if (usesTls(scenario)) {
+    return h2load(`https://127.0.0.1:${server.port}${path}`, load);
+  }
+  return wrk(
+    `http://127.0.0.1:${server.port}${path}`,
+    load,
+    scenario === "echo",
+  );
+}
+
+function emptyRecord<T>(make: () => T): Record<ServerName, T> {
+  return { raw: make(), hono: make(), roost: make() };
+}
+
+// Folds a server's stderr into distinct messages with counts: wrk closing
+// connections mid-request at the end of every run yields many alike lines.
+function summarizeStderr(text: string): string[] {
+  const counts = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    if (line === "" || /^\s/.test(line)) continue;
+    const key = line.replace(/request \S+ /, "request … ").slice(0, 200);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].slice(0, 5).map(([line, n]) => `${n}× ${line}`);
+}
+
+async function verifyAll(
+  scenario: Scenario,
+  servers: RunningServer[],
+  notes: string[],
+): Promise<string | undefined> {
+  const verdicts = await Promise.all(
+    servers.map((server) => verify(scenario, server.port)),
+  );
+  const wrong = servers.flatMap((server, i) =>
+    verdicts[i].errors.map((error) =>
+      `${server.name} answered wrongly: ${error}`
+    )
+  );
+  const rawHeaders = verdicts[0].headerNames.join(", ");
+  for (const [i, verdict] of verdicts.entries()) {
+    const headers = verdict.headerNames.join(", ");
+    if (i > 0 && headers !== rawHeaders) {
+      notes.push(
+        `${scenario}: ${
+          servers[i].name
+        } sends headers [${headers}] vs raw [${rawHeaders}]`,
+      );
+    }
+  }
+  return wrong.length > 0 ? wrong.join("; ") : undefined;
+}
+
+async function runScenario(
+  scenario: Scenario,
+  settings: Settings,
+  notes: string[],
+): Promise<ScenarioResult> {
+  const result: ScenarioResult = {
+    scenario,
+    rounds: emptyRecord<number[]>(() => []),
+    problems: emptyRecord<string[]>(() => []),
+  };
+  const servers: RunningServer[] = [];
+  try {
+    for (const name of SERVERS) servers.push(await startServer(name, scenario));
+    result.invalid = await verifyAll(scenario, servers, notes);
+    if (result.invalid !== undefined) return result;
+    const warmup = { ...settings.load, seconds: settings.warmup };
+    for (const server of servers) await measure(scenario, server, warmup);
+    for (let round = 1; round <= settings.rounds; round++) {
+      const line: string[] = [];
+      for (const server of servers) {
+        const measured = await measure(scenario, server, settings.load);
+        result.rounds[server.name].push(measured.requestsPerSecond);
+        result.problems[server.name].push(...measured.problems);
+        line.push(`${server.name} ${Math.round(measured.requestsPerSecond)}`);
+      }
+      console.error(`  round ${round}/${settings.rounds}: ${line.join(", ")}`);
+    }
+  } catch (error) {
+    result.invalid = (error as Error).message.split("\n")[0];
+    console.error(`  ${(error as Error).message}`);
+  } finally {
+    for (const server of servers) {
+      const early = server.exitedEarly();
+      if (early !== undefined) {
+        result.invalid ??= `${server.name} server ${early}`;
+      }
+      await server.stop();
+      for (const line of summarizeStderr(server.stderr())) {
+        notes.push(`${scenario}: ${server.name} stderr: ${line}`);
+      }
+    }
+  }
+  return result;
+}
+
+async function main(): Promise<number> {
+  let settings: Settings | undefined;
+  try {
+    settings = parseSettings(Deno.args);
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (settings === undefined) {
+    console.log(USAGE);
+    return 0;
+  }
+  const missing = await missingTools();
+  if (missing.length > 0) {
+    console.error(
+      `The benchmark needs these load generators: ${missing.join(", ")}.\n` +
+        "Install them with: sudo apt-get install wrk nghttp2-client",
+    );
+    return 1;
+  }
+  installSignalCleanup();
+  const { load, rounds, warmup, scenarios } = settings;
+  const perScenario = SERVERS.length * (warmup + rounds * load.seconds) + 3;
+  console.error(
+    `Benchmarking ${
+      scenarios.join(", ")
+    }: ${rounds} rounds × ${load.seconds} s, ` +
+      `${warmup} s warmup; about ${
+        Math.ceil((perScenario * scenarios.length) / 60)
+      } min.`,
+  );
+  const results: ScenarioResult[] = [];
+  const notes: string[] = [];
+  try {
+    for (const scenario of scenarios) {
+      console.error(`${scenario}:`);
+      results.push(await runScenario(scenario, settings, notes));
+    }
+  } finally {
+    await killAll();
+  }
+  console.log(
+    `\n## Roost benchmark\n\nDeno ${Deno.version.deno}, ${navigator.hardwareConcurrency} CPUs; ` +
+      `wrk -t1 -c${load.connections}, h2load -t1 -c${load.h2Clients} -m${load.streams}; ` +
+      `${rounds} interleaved rounds of ${load.seconds} s after ${warmup} s warmup. ` +
+      "req/s are medians over rounds; ratios are medians of each round's " +
+      "ratio to raw Deno.serve.\n",
+  );
+  console.log(markdownTable(results));
+  console.log(`\nPer-round ratios:\n${roundDetails(results)}`);
+  const problems = problemList(results);
+  if (problems !== "") console.log(`\nProblems:\n${problems}`);
+  if (notes.length > 0) {
+    console.log(`\nNotes:\n${notes.map((note) => `- ${note}`).join("\n")}`);
+  }
+  return results.some((result) => result.invalid !== undefined) ? 1 : 0;
+}
+
+if (import.meta.main) Deno.exit(await main());

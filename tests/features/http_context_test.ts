@@ -1,0 +1,1188 @@
+import assert from "node:assert/strict";
+import {
+  FeatureCollection,
+  type FeatureKey,
+  HttpConnectionFeature,
+  HttpContext,
+  HttpRequestFeature,
+  HttpRequestIdentifierFeature,
+  HttpRequestLifetimeFeature,
+  type HttpResponseBodyFeature,
+  HttpResponseBodyFeature as HttpResponseBodyFeatureKey,
+  HttpResponseFeature,
+  ItemsFeature,
+  type ResponseCallback,
+  type SendFileOptions,
+  ServiceProvidersFeature,
+  TestServer,
+  type TestServerOptions,
+  WebHostBuilder,
+} from "../../mod.ts";
+
+// -- hand-made features ------------------------------------------------------
+
+function requestFeature(
+  fields: Partial<HttpRequestFeature> = {},
+): HttpRequestFeature {
+  return {
+    protocol: "HTTP/1.1",
+    scheme: "http",
+    method: "GET",
+    host: "example.test",
+    pathBase: "",
+    path: "/",
+    queryString: "",
+    rawTarget: "/",
+    headers: new Headers(),
+    body: null,
+    ...fields,
+  };
+}
+
+function streamOf(text: string): ReadableStream<Uint8Array> {
+  return new Response(text).body!;
+}
+
+class FakeResponse implements HttpResponseFeature {
+  status = 200;
+  reasonPhrase: string | undefined = undefined;
+  readonly headers = new Headers();
+  hasStarted = false;
+  readonly starting: ResponseCallback[] = [];
+  readonly completed: ResponseCallback[] = [];
+  onStarting(callback: ResponseCallback): void {
+    this.starting.push(callback);
+  }
+  onCompleted(callback: ResponseCallback): void {
+    this.completed.push(callback);
+  }
+}
+
+type BodyCall =
+  | ["start"]
+  | ["write", Uint8Array | string]
+  | ["complete", BodyInit | Response | null | undefined]
+  | ["sendFile", string, SendFileOptions | undefined];
+
+class FakeBody implements HttpResponseBodyFeature {
+  readonly calls: BodyCall[] = [];
+  readonly stream = new WritableStream<Uint8Array>();
+  start(): Promise<void> {
+    this.calls.push(["start"]);
+    return Promise.resolve();
+  }
+  write(chunk: Uint8Array | string): Promise<void> {
+    this.calls.push(["write", chunk]);
+    return Promise.resolve();
+  }
+  complete(body?: BodyInit | Response | null): Promise<void> {
+    this.calls.push(["complete", body]);
+    return Promise.resolve();
+  }
+  sendFile(path: string, options?: SendFileOptions): Promise<void> {
+    this.calls.push(["sendFile", path, options]);
+    return Promise.resolve();
+  }
+}
+
+/** A collection that counts lookups per feature name. */
+class CountingCollection extends FeatureCollection {
+  readonly lookups = new Map<string, number>();
+  override get<T>(key: FeatureKey<T>): T | undefined {
+    this.lookups.set(key.name, (this.lookups.get(key.name) ?? 0) + 1);
+    return super.get(key);
+  }
+}
+
+function plainContext(
+  request: Partial<HttpRequestFeature> = {},
+  features: FeatureCollection = new FeatureCollection(),
+): {
+  ctx: HttpContext;
+  features: FeatureCollection;
+  request: HttpRequestFeature;
+  response: FakeResponse;
+  body: FakeBody;
+} {
+  const req = requestFeature(request);
+  const response = new FakeResponse();
+  const body = new FakeBody();
+  features.set(HttpRequestFeature, req);
+  features.set(HttpResponseFeature, response);
+  features.set(HttpResponseBodyFeatureKey, body);
+  return { ctx: new HttpContext(features), features, request: req, response, body };
+}
+
+// -- in-memory servers --------------------------------------------------------
+
+type Handler = (ctx: HttpContext) => void | Promise<void>;
+
+/** A TestServer running `handler` on a bare HttpContext (no pipeline). */
+async function serve(
+  handler: Handler,
+  options?: TestServerOptions,
+): Promise<TestServer> {
+  const server = new TestServer(options);
+  await server.start({
+    createContext: (features) => new HttpContext(features),
+    processRequest: async (ctx) => {
+      await handler(ctx);
+    },
+    disposeContext() {},
+  });
+  return server;
+}
+
+async function withTempFile(
+  suffix: string,
+  content: string,
+  body: (path: string) => Promise<void>,
+): Promise<void> {
+  const path = await Deno.makeTempFile({ suffix });
+  try {
+    await Deno.writeTextFile(path, content);
+    await body(path);
+  } finally {
+    await Deno.remove(path);
+  }
+}
+
+function deferred<T>(): PromiseWithResolvers<T> {
+  return Promise.withResolvers<T>();
+}
+
+async function within<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: number | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`Timed out waiting for ${what}`)),
+          2000,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// -- HttpContext over a plain FeatureCollection -------------------------------
+
+Deno.test("HttpContext exposes the collection it was made over", () => {
+  const { ctx, features } = plainContext();
+  assert.equal(ctx.features, features);
+});
+
+Deno.test("HttpContext.request reads the collection's HttpRequestFeature", () => {
+  const { ctx } = plainContext({
+    method: "PUT",
+    path: "/items/1",
+    pathBase: "/api",
+    scheme: "https",
+    host: "shop.test:8443",
+    protocol: "HTTP/2",
+  });
+  assert.equal(ctx.request.method, "PUT");
+  assert.equal(ctx.request.path, "/items/1");
+  assert.equal(ctx.request.pathBase, "/api");
+  assert.equal(ctx.request.scheme, "https");
+  assert.equal(ctx.request.isHttps, true);
+  assert.equal(ctx.request.host, "shop.test:8443");
+  assert.equal(ctx.request.protocol, "HTTP/2");
+});
+
+Deno.test("HttpRequest writes its setters through to the feature", () => {
+  const { ctx, request } = plainContext();
+  ctx.request.method = "POST";
+  ctx.request.path = "/new";
+  ctx.request.pathBase = "/base";
+  ctx.request.queryString = "?q=1";
+  ctx.request.host = "other.test";
+  ctx.request.scheme = "https";
+  assert.equal(request.method, "POST");
+  assert.equal(request.path, "/new");
+  assert.equal(request.pathBase, "/base");
+  assert.equal(request.queryString, "?q=1");
+  assert.equal(request.host, "other.test");
+  assert.equal(request.scheme, "https");
+});
+
+Deno.test("HttpContext looks the request feature up once while the revision stays the same", () => {
+  const features = new CountingCollection();
+  const { ctx } = plainContext({ method: "GET" }, features);
+  features.lookups.clear();
+  for (let i = 0; i < 5; i++) {
+    void ctx.request.method;
+    void ctx.request.path;
+    void ctx.request.headers;
+  }
+  assert.equal(features.lookups.get(HttpRequestFeature.name), 1);
+});
+
+Deno.test("HttpContext looks the response features up once while the revision stays the same", () => {
+  const features = new CountingCollection();
+  const { ctx } = plainContext({}, features);
+  features.lookups.clear();
+  for (let i = 0; i < 5; i++) {
+    void ctx.response.status;
+    void ctx.response.headers;
+    void ctx.response.hasStarted;
+  }
+  assert.equal(features.lookups.get(HttpResponseFeature.name), 1);
+  assert.ok((features.lookups.get(HttpResponseBodyFeatureKey.name) ?? 0) <= 1);
+});
+
+Deno.test("HttpContext.request picks up an HttpRequestFeature replaced in the collection", () => {
+  const { ctx, features } = plainContext({ path: "/before" });
+  const facade = ctx.request;
+  assert.equal(facade.path, "/before");
+  features.set(HttpRequestFeature, requestFeature({ path: "/after" }));
+  assert.equal(ctx.request, facade, "the facade object itself is kept");
+  assert.equal(ctx.request.path, "/after");
+});
+
+Deno.test("HttpContext.request sees a replaced feature even when the collection's defaults change", () => {
+  const server = new FeatureCollection();
+  const features = new FeatureCollection(server);
+  const { ctx } = plainContext({ path: "/own" }, features);
+  assert.equal(ctx.request.path, "/own");
+  // The request's own value is removed; the server's shows through.
+  server.set(HttpRequestFeature, requestFeature({ path: "/server" }));
+  features.set(HttpRequestFeature, undefined);
+  assert.equal(ctx.request.path, "/server");
+});
+
+Deno.test("HttpContext.response picks up response features replaced in the collection", () => {
+  const { ctx, features, response, body } = plainContext();
+  ctx.response.status = 201;
+  assert.equal(response.status, 201);
+  const newResponse = new FakeResponse();
+  const newBody = new FakeBody();
+  features.set(HttpResponseFeature, newResponse);
+  features.set(HttpResponseBodyFeatureKey, newBody);
+  assert.equal(ctx.response.status, 200);
+  ctx.response.status = 404;
+  assert.equal(newResponse.status, 404);
+  assert.equal(response.status, 201);
+  await ctx.response.send("x");
+  assert.deepEqual(newBody.calls, [["complete", "x"]]);
+  assert.deepEqual(body.calls, []);
+});
+
+Deno.test("HttpContext.request throws a TypeError when the server set no HttpRequestFeature", () => {
+  const ctx = new HttpContext(new FeatureCollection());
+  assert.throws(() => ctx.request.path, (error: unknown) => {
+    assert.ok(error instanceof TypeError);
+    assert.match(error.message, /HttpRequestFeature/);
+    return true;
+  });
+});
+
+Deno.test("HttpContext.response throws a TypeError when the server set no response features", () => {
+  const ctx = new HttpContext(new FeatureCollection());
+  assert.throws(() => ctx.response.status, (error: unknown) => {
+    assert.ok(error instanceof TypeError);
+    assert.match(error.message, /HttpResponseFeature/);
+    return true;
+  });
+});
+
+Deno.test("HttpContext.items makes an ItemsFeature when there is none and keeps using it", () => {
+  const { ctx, features } = plainContext();
+  assert.equal(features.get(ItemsFeature), undefined);
+  ctx.items.set("user", "ada");
+  assert.equal(ctx.items.get("user"), "ada");
+  assert.equal(features.get(ItemsFeature)?.items, ctx.items);
+  assert.equal(ctx.items, ctx.items);
+});
+
+Deno.test("HttpContext.items uses the collection's ItemsFeature and follows a replacement", () => {
+  const { ctx, features } = plainContext();
+  const first = new Map<unknown, unknown>([["k", 1]]);
+  features.set(ItemsFeature, { items: first });
+  assert.equal(ctx.items, first);
+  const second = new Map<unknown, unknown>([["k", 2]]);
+  features.set(ItemsFeature, { items: second });
+  assert.equal(ctx.items.get("k"), 2);
+});
+
+Deno.test("HttpContext.items keeps its map when another feature is set in between", () => {
+  const { ctx, features } = plainContext();
+  ctx.items.set("a", 1);
+  features.set(HttpRequestFeature, requestFeature({ path: "/other" }));
+  void ctx.requestAborted;
+  assert.equal(ctx.items.get("a"), 1);
+});
+
+Deno.test("HttpContext.traceIdentifier is generated once, kept, and unique per context", () => {
+  const first = plainContext();
+  const second = plainContext();
+  const id = first.ctx.traceIdentifier;
+  assert.ok(id.length > 0);
+  assert.equal(first.ctx.traceIdentifier, id);
+  assert.equal(
+    first.features.get(HttpRequestIdentifierFeature)?.traceIdentifier,
+    id,
+  );
+  assert.notEqual(second.ctx.traceIdentifier, id);
+});
+
+Deno.test("HttpContext.traceIdentifier reads and writes the HttpRequestIdentifierFeature", () => {
+  const { ctx, features } = plainContext();
+  const feature = { traceIdentifier: "from-header" };
+  features.set(HttpRequestIdentifierFeature, feature);
+  assert.equal(ctx.traceIdentifier, "from-header");
+  ctx.traceIdentifier = "changed";
+  assert.equal(feature.traceIdentifier, "changed");
+
+  const bare = plainContext();
+  bare.ctx.traceIdentifier = "set-first";
+  assert.equal(bare.ctx.traceIdentifier, "set-first");
+  assert.equal(
+    bare.features.get(HttpRequestIdentifierFeature)?.traceIdentifier,
+    "set-first",
+  );
+});
+
+Deno.test("HttpContext.requestAborted falls back to its own signal when no lifetime feature is set", () => {
+  const { ctx, features } = plainContext();
+  const signal = ctx.requestAborted;
+  assert.equal(signal.aborted, false);
+  assert.equal(ctx.requestAborted, signal);
+  assert.equal(features.get(HttpRequestLifetimeFeature)?.requestAborted, signal);
+  ctx.abort("gone");
+  assert.equal(signal.aborted, true);
+  assert.equal(signal.reason, "gone");
+});
+
+Deno.test("HttpContext.requestAborted and abort() use the collection's lifetime feature", () => {
+  const { ctx, features } = plainContext();
+  const controller = new AbortController();
+  const reasons: unknown[] = [];
+  features.set(HttpRequestLifetimeFeature, {
+    requestAborted: controller.signal,
+    abort: (reason) => reasons.push(reason),
+  });
+  assert.equal(ctx.requestAborted, controller.signal);
+  ctx.abort("why");
+  assert.deepEqual(reasons, ["why"]);
+  const other = new AbortController();
+  features.set(HttpRequestLifetimeFeature, {
+    requestAborted: other.signal,
+    abort: () => {},
+  });
+  assert.equal(ctx.requestAborted, other.signal);
+});
+
+Deno.test("HttpContext answers connection, webSockets and requestServices without their features", () => {
+  const { ctx, features } = plainContext();
+  assert.equal(ctx.connection.remoteAddress, "");
+  assert.equal(ctx.connection.remotePort, 0);
+  assert.equal(ctx.webSockets.isWebSocketRequest, false);
+  assert.throws(() => ctx.webSockets.accept(), TypeError);
+  assert.equal(ctx.requestServices, undefined);
+
+  const connection = {
+    connectionId: "c1",
+    remoteAddress: "10.0.0.9",
+    remotePort: 5555,
+    localAddress: "10.0.0.1",
+    localPort: 80,
+  };
+  features.set(HttpConnectionFeature, connection);
+  const services = { get: <T>() => undefined as T | undefined };
+  features.set(ServiceProvidersFeature, { requestServices: services });
+  assert.equal(ctx.connection, connection);
+  assert.equal(ctx.requestServices, services);
+});
+
+Deno.test("HttpRequest.query parses the query string", () => {
+  const { ctx } = plainContext({ queryString: "?a=1&a=2&b=x%20y" });
+  assert.deepEqual(ctx.request.query.getAll("a"), ["1", "2"]);
+  assert.equal(ctx.request.query.get("b"), "x y");
+  assert.equal(plainContext().ctx.request.query.size, 0);
+});
+
+Deno.test("HttpRequest.query is parsed once and again when the query string changes", () => {
+  const { ctx, request, features } = plainContext({ queryString: "?a=1" });
+  const first = ctx.request.query;
+  assert.equal(ctx.request.query, first, "same object while unchanged");
+  ctx.request.queryString = "?a=2";
+  assert.equal(ctx.request.query.get("a"), "2");
+  request.queryString = "?a=3"; // changed on the feature behind the facade
+  assert.equal(ctx.request.query.get("a"), "3");
+  features.set(HttpRequestFeature, requestFeature({ queryString: "?b=4" }));
+  assert.equal(ctx.request.query.get("a"), null);
+  assert.equal(ctx.request.query.get("b"), "4");
+});
+
+Deno.test("HttpRequest.url joins scheme, host, pathBase, path and query", () => {
+  const { ctx } = plainContext({
+    scheme: "https",
+    host: "shop.test:8443",
+    pathBase: "/api",
+    path: "/items",
+    queryString: "?page=2",
+  });
+  assert.equal(ctx.request.url.href, "https://shop.test:8443/api/items?page=2");
+});
+
+Deno.test("HttpRequest.url uses localhost when the request named no host", () => {
+  const { ctx } = plainContext({ host: "", path: "/x" });
+  assert.equal(ctx.request.url.href, "http://localhost/x");
+});
+
+Deno.test("HttpRequest reads a body as text, JSON, bytes and an ArrayBuffer", async () => {
+  assert.equal(
+    await plainContext({ body: streamOf("héllo") }).ctx.request.text(),
+    "héllo",
+  );
+  assert.deepEqual(
+    await plainContext({ body: streamOf('{"a":[1,2]}') }).ctx.request.json(),
+    { a: [1, 2] },
+  );
+  assert.deepEqual(
+    await plainContext({ body: streamOf("abc") }).ctx.request.bytes(),
+    new Uint8Array([97, 98, 99]),
+  );
+  const buffer = await plainContext({ body: streamOf("ab") }).ctx.request
+    .arrayBuffer();
+  assert.ok(buffer instanceof ArrayBuffer);
+  assert.deepEqual(new Uint8Array(buffer), new Uint8Array([97, 98]));
+  assert.equal(await plainContext().ctx.request.text(), "");
+});
+
+Deno.test("HttpRequest.formData reads urlencoded and multipart bodies by content type", async () => {
+  const urlencoded = plainContext({
+    method: "POST",
+    headers: new Headers({
+      "content-type": "application/x-www-form-urlencoded",
+    }),
+    body: streamOf("name=Ada&lang=en"),
+  });
+  const form = await urlencoded.ctx.request.formData();
+  assert.equal(form.get("name"), "Ada");
+  assert.equal(form.get("lang"), "en");
+
+  const data = new FormData();
+  data.set("file", new Blob(["content"]), "a.txt");
+  data.set("field", "value");
+  const encoded = new Request("http://x/", { method: "POST", body: data });
+  const multipart = plainContext({
+    method: "POST",
+    headers: encoded.headers,
+    body: encoded.body,
+  });
+  const parsed = await multipart.ctx.request.formData();
+  assert.equal(parsed.get("field"), "value");
+  const file = parsed.get("file");
+  assert.ok(file instanceof File);
+  assert.equal(await file.text(), "content");
+});
+
+Deno.test("HttpRequest.toRequest returns the feature's own Request when it has one", () => {
+  const original = new Request("http://example.test/x");
+  const { ctx } = plainContext({ path: "/x", request: original });
+  assert.equal(ctx.request.toRequest(), original);
+});
+
+Deno.test("HttpRequest.toRequest builds a Request from the fields when the feature has none", async () => {
+  const { ctx } = plainContext({
+    method: "POST",
+    host: "example.test",
+    pathBase: "/api",
+    path: "/echo",
+    queryString: "?x=1",
+    headers: new Headers({ "x-test": "yes" }),
+    body: streamOf("payload"),
+  });
+  const request = ctx.request.toRequest();
+  assert.equal(request.url, "http://example.test/api/echo?x=1");
+  assert.equal(request.method, "POST");
+  assert.equal(request.headers.get("x-test"), "yes");
+  assert.equal(await request.text(), "payload");
+});
+
+Deno.test("HttpRequest.toRequest leaves pathBase out when asked", () => {
+  const { ctx } = plainContext({ pathBase: "/api", path: "/users" });
+  assert.equal(
+    ctx.request.toRequest({ stripPathBase: true }).url,
+    "http://example.test/users",
+  );
+});
+
+// -- HttpResponse over hand-made features --------------------------------------
+
+Deno.test("HttpResponse refuses a status change once the response has started", () => {
+  const { ctx, response } = plainContext();
+  ctx.response.status = 202;
+  response.hasStarted = true;
+  assert.equal(ctx.response.hasStarted, true);
+  assert.throws(() => {
+    ctx.response.status = 500;
+  }, (error: unknown) => {
+    assert.ok(error instanceof TypeError);
+    assert.match(error.message, /500/);
+    assert.match(error.message, /started/);
+    return true;
+  });
+  assert.equal(response.status, 202);
+});
+
+Deno.test("HttpResponse.json sets the content type and completes with the JSON text", async () => {
+  const { ctx, response, body } = plainContext();
+  await ctx.response.json({ ok: true }, {
+    status: 201,
+    headers: { "x-a": "1" },
+  });
+  assert.equal(response.status, 201);
+  assert.equal(response.headers.get("content-type"), "application/json");
+  assert.equal(response.headers.get("x-a"), "1");
+  assert.deepEqual(body.calls, [["complete", '{"ok":true}']]);
+});
+
+Deno.test("HttpResponse.redirect sets status and location and ends the body", async () => {
+  const { ctx, response, body } = plainContext();
+  await ctx.response.redirect("/login");
+  assert.equal(response.status, 302);
+  assert.equal(response.headers.get("location"), "/login");
+  assert.deepEqual(body.calls, [["complete", null]]);
+
+  const permanent = plainContext();
+  await permanent.ctx.response.redirect(new URL("https://new.test/"), 308);
+  assert.equal(permanent.response.status, 308);
+  assert.equal(
+    permanent.response.headers.get("location"),
+    "https://new.test/",
+  );
+});
+
+Deno.test("HttpResponse.redirect rejects a status that is not a redirect with a RangeError", async () => {
+  for (const status of [200, 300, 304, 404]) {
+    const { ctx, response, body } = plainContext();
+    await assert.rejects(
+      async () => await ctx.response.redirect("/x", status),
+      (error: unknown) => {
+        assert.ok(error instanceof RangeError);
+        assert.match(error.message, new RegExp(String(status)));
+        return true;
+      },
+    );
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("location"), null);
+    assert.deepEqual(body.calls, []);
+  }
+});
+
+Deno.test("HttpResponse.send hands a Response or a BodyInit to the body feature", async () => {
+  const first = plainContext();
+  const answer = new Response("hi", { status: 202 });
+  await first.ctx.response.send(answer);
+  assert.equal(first.body.calls.length, 1);
+  assert.equal(first.body.calls[0][1], answer);
+
+  const second = plainContext();
+  await second.ctx.response.send("text", {
+    status: 203,
+    headers: { "x-b": "2" },
+  });
+  assert.equal(second.response.status, 203);
+  assert.equal(second.response.headers.get("x-b"), "2");
+  assert.deepEqual(second.body.calls, [["complete", "text"]]);
+
+  const third = plainContext();
+  await third.ctx.response.send();
+  assert.deepEqual(third.body.calls, [["complete", null]]);
+});
+
+Deno.test("HttpResponse.write, start and complete go to the body feature in order", async () => {
+  const { ctx, body } = plainContext();
+  await ctx.response.start();
+  await ctx.response.write("a");
+  await ctx.response.write(new Uint8Array([98]));
+  await ctx.response.complete();
+  assert.deepEqual(body.calls, [
+    ["start"],
+    ["write", "a"],
+    ["write", new Uint8Array([98])],
+    ["complete", undefined],
+  ]);
+});
+
+Deno.test("HttpResponse.sendFile sets a content type by extension unless one is set", async () => {
+  const { ctx, response, body } = plainContext();
+  await ctx.response.sendFile("/srv/www/logo.PNG", { offset: 1, count: 2 });
+  assert.equal(response.headers.get("content-type"), "image/png");
+  assert.deepEqual(body.calls, [
+    ["sendFile", "/srv/www/logo.PNG", { offset: 1, count: 2 }],
+    ["complete", undefined],
+  ]);
+
+  const typed = plainContext();
+  typed.ctx.response.contentType = "text/x-custom";
+  await typed.ctx.response.sendFile("/srv/www/page.html");
+  assert.equal(typed.response.headers.get("content-type"), "text/x-custom");
+
+  const unknown = plainContext();
+  await unknown.ctx.response.sendFile("/srv/www/.hidden");
+  assert.equal(
+    unknown.response.headers.get("content-type"),
+    "application/octet-stream",
+  );
+});
+
+Deno.test("HttpResponse.contentType reads, sets and clears the content-type header", () => {
+  const { ctx, response } = plainContext();
+  assert.equal(ctx.response.contentType, null);
+  ctx.response.contentType = "text/plain";
+  assert.equal(response.headers.get("content-type"), "text/plain");
+  ctx.response.contentType = null;
+  assert.equal(response.headers.has("content-type"), false);
+});
+
+Deno.test("HttpResponse registers onStarting and onCompleted on the response feature", () => {
+  const { ctx, response } = plainContext();
+  const starting = () => {};
+  const completed = () => {};
+  ctx.response.onStarting(starting);
+  ctx.response.onCompleted(completed);
+  assert.deepEqual(response.starting, [starting]);
+  assert.deepEqual(response.completed, [completed]);
+});
+
+// -- through TestServer and WebHost.fetch --------------------------------------
+
+Deno.test("HttpContext picks up an HttpRequestFeature that middleware replaced mid-request", async () => {
+  await using host = new WebHostBuilder()
+    .configure((app) => {
+      app.use(async (ctx, next) => {
+        void ctx.request.path; // read (and cache) the server's feature first
+        const original = ctx.features.get(HttpRequestFeature)!;
+        ctx.features.set(HttpRequestFeature, {
+          protocol: original.protocol,
+          scheme: original.scheme,
+          method: "PATCH",
+          host: original.host,
+          pathBase: "",
+          path: "/rewritten",
+          queryString: "?by=middleware",
+          rawTarget: original.rawTarget,
+          headers: original.headers,
+          body: null,
+        });
+        await next();
+      });
+      app.run((ctx) =>
+        ctx.response.send(
+          `${ctx.request.method} ${ctx.request.path} ${
+            ctx.request.query.get("by")
+          } ${new URL(ctx.request.toRequest().url).pathname}`,
+        )
+      );
+    })
+    .build();
+  const response = await host.fetch("http://localhost/original?by=client");
+  assert.equal(
+    await response.text(),
+    "PATCH /rewritten middleware /rewritten",
+  );
+});
+
+Deno.test("HttpContext picks up an HttpResponseBodyFeature that middleware replaced mid-request", async () => {
+  await using host = new WebHostBuilder()
+    .configure((app) => {
+      app.use(async (ctx, next) => {
+        void ctx.response.status; // cache the server's features first
+        const inner = ctx.features.get(HttpResponseBodyFeatureKey)!;
+        const shout: HttpResponseBodyFeature = {
+          get stream() {
+            return inner.stream;
+          },
+          start: () => inner.start(),
+          write: (chunk) =>
+            inner.write(typeof chunk === "string" ? chunk.toUpperCase() : chunk),
+          complete: (body) =>
+            inner.complete(typeof body === "string" ? body.toUpperCase() : body),
+          sendFile: (path, options) => inner.sendFile(path, options),
+        };
+        ctx.features.set(HttpResponseBodyFeatureKey, shout);
+        await next();
+      });
+      app.run((ctx) => ctx.response.send("quiet please"));
+    })
+    .build();
+  assert.equal(await (await host.fetch("/")).text(), "QUIET PLEASE");
+});
+
+Deno.test("HttpContext gives each request its own items and trace identifier", async () => {
+  await using host = new WebHostBuilder()
+    .configure((app) => {
+      app.use(async (ctx, next) => {
+        assert.equal(ctx.items.get("seen"), undefined);
+        ctx.items.set("seen", ctx.request.path);
+        await next();
+      });
+      app.run((ctx) =>
+        ctx.response.json({
+          seen: ctx.items.get("seen"),
+          trace: ctx.traceIdentifier,
+          again: ctx.traceIdentifier,
+        })
+      );
+    })
+    .build();
+  const first = await (await host.fetch("/one")).json();
+  const second = await (await host.fetch("/two")).json();
+  assert.equal(first.seen, "/one");
+  assert.equal(second.seen, "/two");
+  assert.equal(typeof first.trace, "string");
+  assert.ok(first.trace.length > 0);
+  assert.equal(first.trace, first.again);
+  assert.notEqual(first.trace, second.trace);
+});
+
+Deno.test("HttpContext.requestAborted stays quiet during a normal request", async () => {
+  let signal: AbortSignal | undefined;
+  await using server = await serve((ctx) => {
+    signal = ctx.requestAborted;
+    assert.equal(signal.aborted, false);
+    return ctx.response.send("ok");
+  });
+  const response = await server.fetch("/");
+  assert.equal(await response.text(), "ok");
+  assert.equal(signal?.aborted, false);
+});
+
+Deno.test("HttpContext.abort fires requestAborted and breaks the response", async () => {
+  let signal: AbortSignal | undefined;
+  await using server = await serve((ctx) => {
+    signal = ctx.requestAborted;
+    ctx.abort(new Error("stop"));
+  });
+  const response = await server.fetch("/");
+  assert.equal(signal?.aborted, true);
+  await assert.rejects(() => response.text());
+});
+
+Deno.test("HttpRequest reads the query of a served request, and re-parses after a change", async () => {
+  await using server = await serve(async (ctx) => {
+    const before = ctx.request.query.getAll("a").join(",");
+    ctx.request.queryString = "?a=9";
+    await ctx.response.send(`${before}|${ctx.request.query.get("a")}`);
+  });
+  assert.equal(await (await server.fetch("/?a=1&a=2")).text(), "1,2|9");
+});
+
+Deno.test("HttpRequest.url of a served request is the URL the client asked for", async () => {
+  await using server = await serve((ctx) =>
+    ctx.response.send(ctx.request.url.href)
+  );
+  assert.equal(
+    await (await server.fetch("http://example.test:8080/a/b?c=d")).text(),
+    "http://example.test:8080/a/b?c=d",
+  );
+});
+
+Deno.test("HttpRequest reads a served request's body as text, JSON, bytes and an ArrayBuffer", async () => {
+  await using server = await serve(async (ctx) => {
+    switch (ctx.request.path) {
+      case "/text":
+        return ctx.response.send(`text:${await ctx.request.text()}`);
+      case "/json": {
+        const value = await ctx.request.json() as { n: number };
+        return ctx.response.send(`json:${value.n + 1}`);
+      }
+      case "/bytes":
+        return ctx.response.send(
+          `bytes:${(await ctx.request.bytes()).join(",")}`,
+        );
+      case "/buffer":
+        return ctx.response.send(
+          `buffer:${(await ctx.request.arrayBuffer()).byteLength}`,
+        );
+    }
+  });
+  const post = (path: string, body: BodyInit) =>
+    server.fetch(path, { method: "POST", body }).then((r) => r.text());
+  assert.equal(await post("/text", "hello"), "text:hello");
+  assert.equal(await post("/json", '{"n":41}'), "json:42");
+  assert.equal(await post("/bytes", new Uint8Array([1, 2, 3])), "bytes:1,2,3");
+  assert.equal(await post("/buffer", "12345"), "buffer:5");
+});
+
+Deno.test("HttpRequest reads a served multipart form", async () => {
+  await using server = await serve(async (ctx) => {
+    const form = await ctx.request.formData();
+    const file = form.get("file") as File;
+    await ctx.response.send(`${form.get("name")}:${file.name}:${await file.text()}`);
+  });
+  const form = new FormData();
+  form.set("name", "Ada");
+  form.set("file", new Blob(["notes"]), "notes.txt");
+  const response = await server.fetch("/", { method: "POST", body: form });
+  assert.equal(await response.text(), "Ada:notes.txt:notes");
+});
+
+Deno.test("HttpRequest.toRequest returns the very Request the server received while nothing changed", async () => {
+  const sent = new Request("http://localhost/same?x=1", {
+    method: "POST",
+    body: "data",
+    headers: { "content-type": "text/plain" },
+  });
+  let seen: Request | undefined;
+  await using server = await serve((ctx) => {
+    seen = ctx.request.toRequest();
+    return ctx.response.send("ok");
+  });
+  await (await server.fetch(sent)).text();
+  assert.equal(seen, sent);
+});
+
+Deno.test("HttpRequest.toRequest makes a new Request without pathBase under map()", async () => {
+  const seen: { stripped?: Request; full?: Request; body?: string } = {};
+  await using host = new WebHostBuilder()
+    .configure((app) =>
+      app.map("/api", (api) =>
+        api.run(async (ctx) => {
+          seen.full = ctx.request.toRequest();
+          seen.stripped = ctx.request.toRequest({ stripPathBase: true });
+          seen.body = await seen.stripped.text();
+          await ctx.response.send("ok");
+        })
+      )
+    )
+    .build();
+  const sent = new Request("http://localhost/api/users?page=2", {
+    method: "PUT",
+    body: "payload",
+    headers: { "x-test": "yes" },
+  });
+  await (await host.fetch(sent)).text();
+  assert.notEqual(seen.stripped, sent);
+  assert.equal(seen.stripped?.url, "http://localhost/users?page=2");
+  assert.equal(seen.stripped?.method, "PUT");
+  assert.equal(seen.stripped?.headers.get("x-test"), "yes");
+  assert.equal(seen.body, "payload");
+  assert.equal(seen.full?.url, "http://localhost/api/users?page=2");
+});
+
+Deno.test("HttpResponse refuses a status change after start() on a served request", async () => {
+  let error: unknown;
+  await using server = await serve(async (ctx) => {
+    await ctx.response.start();
+    try {
+      ctx.response.status = 500;
+    } catch (caught) {
+      error = caught;
+    }
+    await ctx.response.write("streamed");
+    await ctx.response.complete();
+  });
+  const response = await server.fetch("/");
+  assert.equal(response.status, 200);
+  assert.equal(await response.text(), "streamed");
+  assert.ok(error instanceof TypeError);
+  assert.match(error.message, /already started/);
+});
+
+Deno.test("HttpResponse.json sends JSON with its status and headers", async () => {
+  await using server = await serve((ctx) =>
+    ctx.response.json({ id: 7, tags: ["a"] }, {
+      status: 201,
+      headers: { "x-id": "7" },
+    })
+  );
+  const response = await server.fetch("/");
+  assert.equal(response.status, 201);
+  assert.equal(response.headers.get("content-type"), "application/json");
+  assert.equal(response.headers.get("x-id"), "7");
+  assert.deepEqual(await response.json(), { id: 7, tags: ["a"] });
+});
+
+Deno.test("HttpResponse.redirect answers with the status and location", async () => {
+  await using server = await serve((ctx) =>
+    ctx.response.redirect("/elsewhere", 307)
+  );
+  const response = await server.fetch("/");
+  assert.equal(response.status, 307);
+  assert.equal(response.headers.get("location"), "/elsewhere");
+  assert.equal(await response.text(), "");
+});
+
+Deno.test("HttpResponse.redirect with a bad status throws a RangeError and leaves the response alone", async () => {
+  let error: unknown;
+  await using server = await serve(async (ctx) => {
+    try {
+      await ctx.response.redirect("/x", 200);
+    } catch (caught) {
+      error = caught;
+    }
+    await ctx.response.send("still here");
+  });
+  const response = await server.fetch("/");
+  assert.ok(error instanceof RangeError);
+  assert.match(error.message, /200/);
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get("location"), null);
+  assert.equal(await response.text(), "still here");
+});
+
+Deno.test("HttpResponse.send(Response) answers with its status, headers and body", async () => {
+  await using server = await serve((ctx) => {
+    ctx.response.headers.set("x-before", "kept");
+    ctx.response.headers.set("x-both", "ours");
+    return ctx.response.send(
+      new Response("made elsewhere", {
+        status: 418,
+        headers: { "x-both": "theirs", "content-type": "text/x-demo" },
+      }),
+    );
+  });
+  const response = await server.fetch("/");
+  assert.equal(response.status, 418);
+  assert.equal(response.headers.get("x-before"), "kept");
+  assert.equal(response.headers.get("x-both"), "theirs");
+  assert.equal(response.headers.get("content-type"), "text/x-demo");
+  assert.equal(await response.text(), "made elsewhere");
+});
+
+Deno.test("HttpResponse.send(BodyInit) sends text, bytes, blobs, params and streams", async () => {
+  await using server = await serve((ctx) => {
+    switch (ctx.request.path) {
+      case "/text":
+        return ctx.response.send("plain", { status: 202 });
+      case "/bytes":
+        return ctx.response.send(new Uint8Array([104, 105]));
+      case "/blob":
+        return ctx.response.send(new Blob(["blob"], { type: "text/x-blob" }));
+      case "/params":
+        return ctx.response.send(new URLSearchParams({ a: "1" }));
+      case "/stream":
+        return ctx.response.send(streamOf("streamed"));
+    }
+  });
+  const text = await server.fetch("/text");
+  assert.equal(text.status, 202);
+  assert.equal(await text.text(), "plain");
+  assert.equal(await (await server.fetch("/bytes")).text(), "hi");
+  const blob = await server.fetch("/blob");
+  assert.equal(blob.headers.get("content-type"), "text/x-blob");
+  assert.equal(await blob.text(), "blob");
+  const params = await server.fetch("/params");
+  assert.match(
+    params.headers.get("content-type") ?? "",
+    /application\/x-www-form-urlencoded/,
+  );
+  assert.equal(await params.text(), "a=1");
+  assert.equal(await (await server.fetch("/stream")).text(), "streamed");
+});
+
+Deno.test("HttpResponse.write and complete send what was written, in order", async () => {
+  await using server = await serve(async (ctx) => {
+    ctx.response.status = 206;
+    await ctx.response.write("one,");
+    await ctx.response.write(new TextEncoder().encode("two,"));
+    await ctx.response.write("three");
+    await ctx.response.complete();
+  });
+  const response = await server.fetch("/");
+  assert.equal(response.status, 206);
+  assert.equal(await response.text(), "one,two,three");
+});
+
+Deno.test("HttpResponse.write past the buffer size starts streaming", async () => {
+  let startedAfterWrite: boolean | undefined;
+  await using server = await serve(async (ctx) => {
+    await ctx.response.write("0123456789");
+    startedAfterWrite = ctx.response.hasStarted;
+    await ctx.response.write("abc");
+    await ctx.response.complete();
+  }, { limits: { responseBufferSize: 4 } });
+  const response = await server.fetch("/");
+  assert.equal(await response.text(), "0123456789abc");
+  assert.equal(startedAfterWrite, true);
+});
+
+Deno.test("HttpResponse refuses a second body once the response is complete", async () => {
+  let error: unknown;
+  await using server = await serve(async (ctx) => {
+    await ctx.response.send("first");
+    try {
+      await ctx.response.send("second");
+    } catch (caught) {
+      error = caught;
+    }
+  });
+  assert.equal(await (await server.fetch("/")).text(), "first");
+  assert.ok(error instanceof TypeError);
+  assert.match(error.message, /already complete/);
+});
+
+Deno.test("HttpResponse.sendFile sends a file with a content type from its extension", async () => {
+  await withTempFile(".txt", "hello file", async (path) => {
+    await using server = await serve((ctx) => ctx.response.sendFile(path));
+    const response = await server.fetch("/");
+    assert.equal(response.status, 200);
+    assert.equal(
+      response.headers.get("content-type"),
+      "text/plain; charset=utf-8",
+    );
+    assert.equal(await response.text(), "hello file");
+  });
+  await withTempFile(".json", '{"a":1}', async (path) => {
+    await using server = await serve((ctx) => ctx.response.sendFile(path));
+    const response = await server.fetch("/");
+    assert.equal(response.headers.get("content-type"), "application/json");
+    assert.deepEqual(await response.json(), { a: 1 });
+  });
+  await withTempFile(".unknownext", "raw", async (path) => {
+    await using server = await serve((ctx) => ctx.response.sendFile(path));
+    const response = await server.fetch("/");
+    assert.equal(
+      response.headers.get("content-type"),
+      "application/octet-stream",
+    );
+    assert.equal(await response.text(), "raw");
+  });
+});
+
+Deno.test("HttpResponse.sendFile keeps a content type the app set", async () => {
+  await withTempFile(".txt", "x", async (path) => {
+    await using server = await serve((ctx) => {
+      ctx.response.contentType = "text/x-mine";
+      return ctx.response.sendFile(path);
+    });
+    const response = await server.fetch("/");
+    assert.equal(response.headers.get("content-type"), "text/x-mine");
+    assert.equal(await response.text(), "x");
+  });
+});
+
+Deno.test("HttpResponse.sendFile sends the part of a file that offset and count select", async () => {
+  await withTempFile(".txt", "0123456789", async (path) => {
+    await using server = await serve((ctx) => {
+      const query = ctx.request.query;
+      const offset = query.has("offset") ? Number(query.get("offset")) : undefined;
+      const count = query.has("count") ? Number(query.get("count")) : undefined;
+      return ctx.response.sendFile(path, { offset, count });
+    });
+    const cases: [string, string][] = [
+      ["/?offset=6", "6789"],
+      ["/?count=3", "012"],
+      ["/?offset=2&count=5", "23456"],
+      ["/?offset=8&count=100", "89"],
+      ["/?offset=10", ""],
+    ];
+    for (const [url, expected] of cases) {
+      const response = await server.fetch(url);
+      const text = await response.text();
+      assert.equal(text, expected, url);
+      const length = response.headers.get("content-length");
+      if (length !== null) assert.equal(Number(length), expected.length, url);
+    }
+  });
+});
+
+Deno.test("HttpResponse.sendFile rejects an offset past the end of the file", async () => {
+  let error: unknown;
+  await withTempFile(".txt", "short", async (path) => {
+    await using server = await serve(async (ctx) => {
+      try {
+        await ctx.response.sendFile(path, { offset: 100 });
+      } catch (caught) {
+        error = caught;
+        ctx.response.status = 416;
+        await ctx.response.send("bad range");
+      }
+    });
+    const response = await server.fetch("/");
+    assert.equal(response.status, 416);
+    assert.equal(await response.text(), "bad range");
+  });
+  assert.ok(error instanceof RangeError);
+});
+
+Deno.test("HttpResponse.onStarting callbacks run before the response goes out, last registered first", async () => {
+  const order: string[] = [];
+  await using server = await serve(async (ctx) => {
+    ctx.response.onStarting(() => {
+      order.push(`first started=${ctx.response.hasStarted}`);
+      ctx.response.headers.set("x-first", "1");
+      ctx.response.headers.set("x-shared", "first");
+    });
+    ctx.response.onStarting(() => {
+      order.push(`second started=${ctx.response.hasStarted}`);
+      ctx.response.headers.set("x-shared", "second");
+      ctx.response.status = 202;
+    });
+    await ctx.response.send("body");
+    order.push("sent");
+  });
+  const response = await server.fetch("/");
+  assert.deepEqual(order, [
+    "sent",
+    "second started=false",
+    "first started=false",
+  ]);
+  assert.equal(response.status, 202);
+  assert.equal(response.headers.get("x-first"), "1");
+  assert.equal(response.headers.get("x-shared"), "first");
+  assert.equal(await response.text(), "body");
+});
+
+Deno.test("HttpResponse.onStarting callbacks run at start() when the response streams", async () => {
+  const order: string[] = [];
+  await using server = await serve(async (ctx) => {
+    ctx.response.onStarting(() => {
+      order.push("starting");
+      ctx.response.headers.set("x-streamed", "yes");
+    });
+    order.push("before start");
+    await ctx.response.start();
+    order.push("after start");
+    assert.throws(() => ctx.response.onStarting(() => {}), TypeError);
+    await ctx.response.write("chunk");
+    await ctx.response.complete();
+  });
+  const response = await server.fetch("/");
+  assert.deepEqual(order, ["before start", "starting", "after start"]);
+  assert.equal(response.headers.get("x-streamed"), "yes");
+  assert.equal(await response.text(), "chunk");
+});
+
+Deno.test("HttpResponse.onCompleted callbacks run after the response, last registered first, even when one throws", async () => {
+  const order: string[] = [];
+  const done = deferred<void>();
+  const error = console.error;
+  console.error = () => {};
+  try {
+    await using server = await serve((ctx) => {
+      ctx.response.onCompleted(() => {
+        order.push(`first started=${ctx.response.hasStarted}`);
+        done.resolve();
+      });
+      ctx.response.onCompleted(() => {
+        order.push("second throws");
+        throw new Error("callback failure");
+      });
+      ctx.response.onCompleted(() => {
+        order.push("third");
+      });
+      order.push("handler");
+      return ctx.response.send("ok");
+    });
+    const response = await server.fetch("/");
+    assert.equal(await response.text(), "ok");
+    await within(done.promise, "onCompleted");
+  } finally {
+    console.error = error;
+  }
+  assert.deepEqual(order, [
+    "handler",
+    "third",
+    "second throws",
+    "first started=true",
+  ]);
+});
