@@ -305,3 +305,27 @@ Deno.test("a graceful stop waits for an upload still arriving", async () => {
   assert.equal(await response.text(), "received 5000");
   await stopped;
 });
+
+Deno.test("DenoServer accepts a WebSocket through ctx.webSockets", async () => {
+  await using running = await startHost("DenoServer", (app) =>
+    app.run((ctx) => {
+      if (!ctx.webSockets.isWebSocketRequest) {
+        return ctx.response.send("not a websocket", { status: 426 });
+      }
+      const socket = ctx.webSockets.accept();
+      socket.onmessage = (event) => socket.send(`echo: ${event.data}`);
+    }));
+  const plain = await running.fetch("/");
+  assert.equal(plain.status, 426);
+  await plain.body?.cancel();
+  const socket = new WebSocket(running.base.replace("http", "ws"));
+  const reply = deferred<string>();
+  socket.onopen = () => socket.send("hi");
+  socket.onmessage = (event) => {
+    reply.resolve(String(event.data));
+    socket.close();
+  };
+  const closed = new Promise((resolve) => socket.onclose = resolve);
+  assert.equal(await reply.promise, "echo: hi");
+  await closed;
+});
