@@ -196,7 +196,9 @@ export class HttpRequest {
    */
   toRequest(options?: { stripPathBase?: boolean }): Request {
     const f = this.#request();
-    if (f.request !== undefined) return f.request;
+    // Taking the original request takes its body: read the property once.
+    const original = f.request;
+    if (original !== undefined) return original;
     const base = options?.stripPathBase ? "" : f.pathBase;
     return new Request(
       `${f.scheme}://${f.host || "localhost"}${base}${f.path}${f.queryString}`,

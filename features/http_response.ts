@@ -134,6 +134,21 @@ export class HttpResponse {
     return this.#content().write(chunk);
   }
 
+  /**
+   * Resets the response before it starts: status 200, no headers, no body
+   * (ASP.NET's `HttpResponse.Clear`).
+   *
+   * @throws {TypeError} When the response has already started.
+   */
+  clear(): void {
+    const response = this.#status();
+    this.#content().clear();
+    response.status = 200;
+    response.reasonPhrase = undefined;
+    const headers = response.headers;
+    for (const name of [...headers.keys()]) headers.delete(name);
+  }
+
   /** Ends the response with what was written so far. */
   complete(): Promise<void> {
     return this.#content().complete();

@@ -46,7 +46,10 @@ export interface HttpRequestFeature {
   host: string;
   /** The part of the path a `map()` branch consumed (`"/api"`), or `""`. */
   pathBase: string;
-  /** The rest of the path, always starting with `/`. */
+  /**
+   * The rest of the path: starts with `/`, or is `""` when a `map()` branch
+   * consumed the whole path (`map("/api")` on `/api`).
+   */
   path: string;
   /** The query string with its leading `?`, or `""`. */
   queryString: string;

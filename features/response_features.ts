@@ -107,6 +107,13 @@ export interface HttpResponseBodyFeature {
    */
   complete(body?: BodyInit | Response | null): Promise<void>;
   /**
+   * Discards what was written or given to `complete()` but not yet sent, so
+   * that a different body can be sent instead (an error page, say).
+   *
+   * @throws {TypeError} When the response has already started.
+   */
+  clear(): void;
+  /**
    * Sends a file (or part of one) as the rest of the body.
    *
    * @param path The file's path.

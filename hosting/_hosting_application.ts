@@ -33,6 +33,8 @@ export function writeErrorResponse(
     features.get(HttpRequestLifetimeFeature)?.abort(error);
     return Promise.resolve();
   }
+  // Nothing the app buffered may leak into the error page.
+  body.clear();
   const headers = response.headers;
   for (const name of [...headers.keys()]) headers.delete(name);
   response.reasonPhrase = undefined;
@@ -82,11 +84,14 @@ export class HostingApplication implements HttpApplication<HttpContext> {
     if (!(error instanceof HttpError && error.status < 500)) {
       this.#log(ctx, error);
     }
-    return writeErrorResponse(ctx.features, error, this.#detailed).catch(
-      () => {
-        // The response was completed before the error: nothing left to say.
-      },
-    );
+    try {
+      return writeErrorResponse(ctx.features, error, this.#detailed).catch(
+        () => {},
+      );
+    } catch {
+      // The response was over before the error: nothing left to say.
+      return Promise.resolve();
+    }
   }
 
   disposeContext(_ctx: HttpContext, _error?: unknown): void {}

@@ -421,6 +421,20 @@ export class ResponseBridge
     });
   }
 
+  clear(): void {
+    if (this.#started) {
+      throw new TypeError(
+        "Cannot clear the response: it has already started",
+      );
+    }
+    this.#chunks = undefined;
+    this.#size = 0;
+    this.#pending = null;
+    this.#merged = this.#rebuild = false;
+    this.#headers = undefined;
+    this.#completed = false;
+  }
+
   /** Delivers a WebSocket upgrade response exactly as Deno made it. */
   upgrade(response: Response): void {
     if (this.#started) {
@@ -465,11 +479,7 @@ export class ResponseBridge
       if (!this.#delivered) this.reset(error);
       return;
     }
-    this.#headers = undefined;
-    this.#pending = null;
-    this.#merged = this.#rebuild = false;
-    this.#chunks = undefined;
-    this.#size = 0;
+    this.clear();
     this.#onStarting = undefined;
     this.reasonPhrase = undefined;
     this.#completed = true;

@@ -62,7 +62,8 @@ type BodyCall =
   | ["start"]
   | ["write", Uint8Array | string]
   | ["complete", BodyInit | Response | null | undefined]
-  | ["sendFile", string, SendFileOptions | undefined];
+  | ["sendFile", string, SendFileOptions | undefined]
+  | ["clear"];
 
 class FakeBody implements HttpResponseBodyFeature {
   readonly calls: BodyCall[] = [];
@@ -82,6 +83,9 @@ class FakeBody implements HttpResponseBodyFeature {
   sendFile(path: string, options?: SendFileOptions): Promise<void> {
     this.calls.push(["sendFile", path, options]);
     return Promise.resolve();
+  }
+  clear(): void {
+    this.calls.push(["clear"]);
   }
 }
 
@@ -110,7 +114,13 @@ function plainContext(
   features.set(HttpRequestFeature, req);
   features.set(HttpResponseFeature, response);
   features.set(HttpResponseBodyFeatureKey, body);
-  return { ctx: new HttpContext(features), features, request: req, response, body };
+  return {
+    ctx: new HttpContext(features),
+    features,
+    request: req,
+    response,
+    body,
+  };
 }
 
 // -- in-memory servers --------------------------------------------------------
@@ -152,7 +162,7 @@ function deferred<T>(): PromiseWithResolvers<T> {
 }
 
 async function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     return await Promise.race([
       promise,
@@ -254,7 +264,7 @@ Deno.test("HttpContext.request sees a replaced feature even when the collection'
   assert.equal(ctx.request.path, "/server");
 });
 
-Deno.test("HttpContext.response picks up response features replaced in the collection", () => {
+Deno.test("HttpContext.response picks up response features replaced in the collection", async () => {
   const { ctx, features, response, body } = plainContext();
   ctx.response.status = 201;
   assert.equal(response.status, 201);
@@ -351,7 +361,10 @@ Deno.test("HttpContext.requestAborted falls back to its own signal when no lifet
   const signal = ctx.requestAborted;
   assert.equal(signal.aborted, false);
   assert.equal(ctx.requestAborted, signal);
-  assert.equal(features.get(HttpRequestLifetimeFeature)?.requestAborted, signal);
+  assert.equal(
+    features.get(HttpRequestLifetimeFeature)?.requestAborted,
+    signal,
+  );
   ctx.abort("gone");
   assert.equal(signal.aborted, true);
   assert.equal(signal.reason, "gone");
@@ -702,10 +715,15 @@ Deno.test("HttpContext picks up an HttpResponseBodyFeature that middleware repla
           },
           start: () => inner.start(),
           write: (chunk) =>
-            inner.write(typeof chunk === "string" ? chunk.toUpperCase() : chunk),
+            inner.write(
+              typeof chunk === "string" ? chunk.toUpperCase() : chunk,
+            ),
           complete: (body) =>
-            inner.complete(typeof body === "string" ? body.toUpperCase() : body),
+            inner.complete(
+              typeof body === "string" ? body.toUpperCase() : body,
+            ),
           sendFile: (path, options) => inner.sendFile(path, options),
+          clear: () => inner.clear(),
         };
         ctx.features.set(HttpResponseBodyFeatureKey, shout);
         await next();
@@ -816,7 +834,9 @@ Deno.test("HttpRequest reads a served multipart form", async () => {
   await using server = await serve(async (ctx) => {
     const form = await ctx.request.formData();
     const file = form.get("file") as File;
-    await ctx.response.send(`${form.get("name")}:${file.name}:${await file.text()}`);
+    await ctx.response.send(
+      `${form.get("name")}:${file.name}:${await file.text()}`,
+    );
   });
   const form = new FormData();
   form.set("name", "Ada");
@@ -827,9 +847,7 @@ Deno.test("HttpRequest reads a served multipart form", async () => {
 
 Deno.test("HttpRequest.toRequest returns the very Request the server received while nothing changed", async () => {
   const sent = new Request("http://localhost/same?x=1", {
-    method: "POST",
-    body: "data",
-    headers: { "content-type": "text/plain" },
+    headers: { "x-test": "yes" },
   });
   let seen: Request | undefined;
   await using server = await serve((ctx) => {
@@ -838,6 +856,33 @@ Deno.test("HttpRequest.toRequest returns the very Request the server received wh
   });
   await (await server.fetch(sent)).text();
   assert.equal(seen, sent);
+});
+
+Deno.test("HttpRequest.toRequest returns the received Request with its body when no body limit applies", async () => {
+  const sent = new Request("http://localhost/upload", {
+    method: "POST",
+    body: "data",
+  });
+  let seen: Request | undefined;
+  await using server = await serve(async (ctx) => {
+    seen = ctx.request.toRequest();
+    await ctx.response.send(await seen.text());
+  }, { limits: { maxRequestBodySize: null } });
+  assert.equal(await (await server.fetch(sent)).text(), "data");
+  assert.equal(seen, sent);
+});
+
+Deno.test("HttpRequest.toRequest makes a new Request once the app changed the request", async () => {
+  const sent = new Request("http://localhost/before");
+  let seen: Request | undefined;
+  await using server = await serve((ctx) => {
+    ctx.request.path = "/after";
+    seen = ctx.request.toRequest();
+    return ctx.response.send("ok");
+  });
+  await (await server.fetch(sent)).text();
+  assert.notEqual(seen, sent);
+  assert.equal(seen?.url, "http://localhost/after");
 });
 
 Deno.test("HttpRequest.toRequest makes a new Request without pathBase under map()", async () => {
@@ -850,8 +895,7 @@ Deno.test("HttpRequest.toRequest makes a new Request without pathBase under map(
           seen.stripped = ctx.request.toRequest({ stripPathBase: true });
           seen.body = await seen.stripped.text();
           await ctx.response.send("ok");
-        })
-      )
+        }))
     )
     .build();
   const sent = new Request("http://localhost/api/users?page=2", {
@@ -1064,7 +1108,9 @@ Deno.test("HttpResponse.sendFile sends the part of a file that offset and count 
   await withTempFile(".txt", "0123456789", async (path) => {
     await using server = await serve((ctx) => {
       const query = ctx.request.query;
-      const offset = query.has("offset") ? Number(query.get("offset")) : undefined;
+      const offset = query.has("offset")
+        ? Number(query.get("offset"))
+        : undefined;
       const count = query.has("count") ? Number(query.get("count")) : undefined;
       return ctx.response.sendFile(path, { offset, count });
     });
