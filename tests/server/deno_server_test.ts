@@ -307,14 +307,17 @@ Deno.test("a graceful stop waits for an upload still arriving", async () => {
 });
 
 Deno.test("DenoServer accepts a WebSocket through ctx.webSockets", async () => {
-  await using running = await startHost("DenoServer", (app) =>
-    app.run((ctx) => {
-      if (!ctx.webSockets.isWebSocketRequest) {
-        return ctx.response.send("not a websocket", { status: 426 });
-      }
-      const socket = ctx.webSockets.accept();
-      socket.onmessage = (event) => socket.send(`echo: ${event.data}`);
-    }));
+  await using running = await startHost(
+    "DenoServer",
+    (app) =>
+      app.run((ctx) => {
+        if (!ctx.webSockets.isWebSocketRequest) {
+          return ctx.response.send("not a websocket", { status: 426 });
+        }
+        const socket = ctx.webSockets.accept();
+        socket.onmessage = (event) => socket.send(`echo: ${event.data}`);
+      }),
+  );
   const plain = await running.fetch("/");
   assert.equal(plain.status, 426);
   await plain.body?.cancel();
