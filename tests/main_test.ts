@@ -79,3 +79,19 @@ Deno.test("roost honours PORT when nothing names a URL", async () => {
   const text = await (await fetch(`http://127.0.0.1:${port}/`)).text();
   assert.match(text, /Roost is running/);
 });
+
+Deno.test("ROOST_ environment variables set host settings, and code overrides them", async () => {
+  const env = {
+    ROOST_ENVIRONMENT: "Staging",
+    ROOST_URLS: "http://127.0.0.1:0",
+  };
+  await using fromEnv = await spawnHost("main.ts", [], env);
+  assert.equal(fromEnv.addresses.length, 1, fromEnv.stderr());
+  assert.match(fromEnv.stdout(), /Hosting environment: Staging/);
+  await using overridden = await spawnHost(
+    "main.ts",
+    ["--environment", "Development"],
+    env,
+  );
+  assert.match(overridden.stdout(), /Hosting environment: Development/);
+});
