@@ -138,7 +138,7 @@ const ROOT = new URL("../", import.meta.url);
 
 /**
  * Runs `deno run -A <script> ...args` from the project root and waits for its
- * "Application started" line (or its exit).
+ * last status line, "Content root path: …" (or its exit).
  */
 export async function spawnHost(
   script: string,
@@ -160,7 +160,7 @@ export async function spawnHost(
   const readOut = (async () => {
     for await (const chunk of child.stdout) {
       out += decoder.decode(chunk, { stream: true });
-      if (out.includes("Application started.")) started.resolve();
+      if (out.includes("Content root path:")) started.resolve();
     }
     started.resolve();
   })();
