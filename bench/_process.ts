@@ -18,10 +18,15 @@ export type ServerName = typeof SERVERS[number];
 export interface RunningServer {
   readonly name: ServerName;
   readonly port: number;
+  /** CPU seconds the process used so far; undefined off Linux. */
+  readonly cpuSeconds: () => number | undefined;
   /** Set when the process exited before the runner stopped it. */
   readonly exitedEarly: () => string | undefined;
-  /** What the server wrote to stderr so far (capped). */
-  readonly stderr: () => string;
+  /**
+   * The distinct messages the server wrote to stderr, with counts: a stack
+   * trace counts under its first line, request ids are blanked out.
+   */
+  readonly stderrSummary: () => Map<string, number>;
   readonly stop: () => Promise<void>;
 }
 
@@ -66,12 +71,28 @@ async function settle(child: Deno.ChildProcess): Promise<void> {
   }
 }
 
+interface StderrSink {
+  /** The start of stderr, for a server that fails to start. */
+  head: string;
+  counts: Map<string, number>;
+}
+
+// Counts every line, keeps only the head: a server may log an error per
+// request, and a count is what the report needs.
 async function collect(
   stream: ReadableStream<Uint8Array>,
-  sink: { text: string },
+  sink: StderrSink,
 ): Promise<void> {
+  let partial = "";
   for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    if (sink.text.length < STDERR_CAP) sink.text += chunk;
+    if (sink.head.length < STDERR_CAP) sink.head += chunk;
+    const lines = (partial + chunk).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) {
+      if (line === "" || /^\s/.test(line)) continue;
+      const key = line.replace(/request \S+ /, "request … ").slice(0, 200);
+      sink.counts.set(key, (sink.counts.get(key) ?? 0) + 1);
+    }
   }
 }
 
@@ -148,7 +169,7 @@ export async function startServer(
     env: { DENO_NO_UPDATE_CHECK: "1" },
   }).spawn();
   track(child);
-  const errors = { text: "" };
+  const errors: StderrSink = { head: "", counts: new Map() };
   collect(child.stderr, errors).catch(() => {});
   let stopping = false;
   let early: string | undefined;
@@ -165,20 +186,36 @@ export async function startServer(
     throw new Error(
       `The ${name} server (${scenario}) ${
         (error as Error).message
-      }\n${errors.text}`,
+      }\n${errors.head}`,
     );
   }
   return {
     name,
     port,
+    cpuSeconds: () => cpuSeconds(child.pid),
     exitedEarly: () => early,
-    stderr: () => errors.text,
+    stderrSummary: () => errors.counts,
     stop: async () => {
       stopping = true;
       await child.stdin.close().catch(() => {});
       await settle(child);
     },
   };
+}
+
+// /proc/<pid>/stat counts in USER_HZ ticks, which Linux fixes at 100/s.
+const TICKS_PER_SECOND = 100;
+
+/** User + system CPU seconds of a process, from /proc; undefined elsewhere. */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    // The command name may hold spaces; the fields after it do not.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Ends every subprocess on Ctrl+C or SIGTERM, then exits. */

@@ -13,6 +13,8 @@ export interface ScenarioResult {
   scenario: Scenario;
   /** Requests/s per round, per server, in round order. */
   rounds: Record<ServerName, number[]>;
+  /** Server CPU µs per request, per round, per server (NaN off Linux). */
+  cpu: Record<ServerName, number[]>;
   /** Load-generator complaints, per server. */
   problems: Record<ServerName, string[]>;
   /** Set when a server answered wrongly or died: nothing was measured. */
@@ -52,12 +54,29 @@ export function median(values: readonly number[]): number {
     : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+function quantile(sorted: readonly number[], q: number): number {
+  const at = (sorted.length - 1) * q;
+  const low = Math.floor(at);
+  const high = Math.min(low + 1, sorted.length - 1);
+  return sorted[low] + (sorted[high] - sorted[low]) * (at - low);
+}
+
+/** Half the interquartile range: how far a typical round strays. */
+export function spread(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return (quantile(sorted, 0.75) - quantile(sorted, 0.25)) / 2;
+}
+
 // Each round's servers ran back to back, so a round's ratio cancels most of
 // the noise that hit it; the median of those is steadier than a ratio of
 // medians taken from different moments.
-function pairedRatios(result: ScenarioResult, name: ServerName): number[] {
-  const raw = result.rounds.raw;
-  return result.rounds[name].map((rps, i) => rps / raw[i]);
+function pairedRatios(
+  result: ScenarioResult,
+  name: ServerName,
+  of: "rounds" | "cpu" = "rounds",
+): number[] {
+  const raw = result[of].raw;
+  return result[of][name].map((value, i) => value / raw[i]);
 }
 
 /** Roost's and Hono's median paired ratio to raw. */
@@ -111,9 +130,40 @@ export function markdownTable(results: readonly ScenarioResult[]): string {
       LABELS[result.scenario],
       ...SERVERS.map((name) => rps(result.rounds[name])),
       measured ? `${hono.toFixed(2)}×` : "—",
-      measured ? `**${roost.toFixed(2)}×**` : "—",
+      measured
+        ? `**${roost.toFixed(2)}×** ±${
+          spread(pairedRatios(result, "roost")).toFixed(2)
+        }`
+        : "—",
       targetText(TARGETS[result.scenario]),
       judge(result),
+    ];
+    lines.push(`| ${cells.join(" | ")} |`);
+  }
+  return lines.join("\n");
+}
+
+/**
+ * Server CPU time per request: a second opinion on the same runs that noisy
+ * neighbours disturb less than requests/s, since it ignores time not spent
+ * in the server. Lower is better.
+ */
+export function cpuTable(results: readonly ScenarioResult[]): string {
+  const lines = [
+    "| Scenario | Deno.serve µs/req | Hono µs/req | Roost µs/req | Hono / raw | Roost / raw |",
+    "| --- | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const result of results) {
+    if (result.invalid !== undefined) continue;
+    if (!result.cpu.raw.every(Number.isFinite)) return "";
+    const us = (name: ServerName) => median(result.cpu[name]).toFixed(1);
+    const ratio = (name: ServerName) =>
+      `${median(pairedRatios(result, name, "cpu")).toFixed(2)}×`;
+    const cells = [
+      LABELS[result.scenario],
+      ...SERVERS.map(us),
+      ratio("hono"),
+      ratio("roost"),
     ];
     lines.push(`| ${cells.join(" | ")} |`);
   }

@@ -6,8 +6,8 @@
  * @module
  */
 
+import { fileURLToPath } from "node:url";
 import {
-  CERT_FILE,
   ECHO_SIZE,
   HELLO,
   JSON_PAYLOAD,
@@ -32,6 +32,10 @@ interface Probe {
 }
 
 const encoder = new TextEncoder();
+// The fixture certificate is issued by this CA, which is what a client trusts.
+const CA_FILE = fileURLToPath(
+  new URL("../tests/fixtures/ca_cert.pem", import.meta.url),
+);
 
 /** The path each scenario requests; wrk and h2load hit the same one. */
 export function pathOf(scenario: Scenario): string {
@@ -93,6 +97,12 @@ function preview(bytes: Uint8Array): string {
   return JSON.stringify(text) + (bytes.length > 80 ? "…" : "");
 }
 
+// fetch's own message is just "fetch failed"; the cause says why.
+function describe(error: unknown): string {
+  const { message, cause } = error as Error;
+  return cause instanceof Error ? `${message}: ${cause.message}` : message;
+}
+
 /** Sends the scenario's request once and compares the answer. */
 export async function verify(
   scenario: Scenario,
@@ -103,7 +113,7 @@ export async function verify(
   // h2 only, trusting the fixture: an HTTP/1.1 fallback must fail here.
   const client = tls
     ? Deno.createHttpClient({
-      caCerts: [await Deno.readTextFile(CERT_FILE)],
+      caCerts: [await Deno.readTextFile(CA_FILE)],
       http1: false,
       http2: true,
     })
@@ -145,7 +155,7 @@ export async function verify(
     };
   } catch (error) {
     return {
-      errors: [`request failed: ${(error as Error).message}`],
+      errors: [`request failed: ${describe(error)}`],
       contentType: null,
       headerNames: [],
     };

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import {
   HostSettings,
   TestServer,
-  WebHost,
+  type WebHost,
   WebHostBuilder,
 } from "../../mod.ts";
 
