@@ -7,6 +7,10 @@
 import type { FeatureCollection } from "./feature_collection.ts";
 import { HttpRequestFeature } from "./request_features.ts";
 
+// Deno's web globals are accessors on globalThis: bind them once, off the
+// per-request path.
+const { Response, Request, URL, URLSearchParams } = globalThis;
+
 /**
  * A friendly view of the request features, made by `HttpContext.request`.
  * Every property reads and writes the `HttpRequestFeature` underneath, so

@@ -13,6 +13,10 @@ import {
 } from "./response_features.ts";
 import { contentTypeFor } from "./_media_types.ts";
 
+// Deno's web globals are accessors on globalThis: bind them once, off the
+// per-request path.
+const { Headers, Response } = globalThis;
+
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /** Status and headers to send with a body. */
@@ -186,8 +190,11 @@ export class HttpResponse {
    */
   json(value: unknown, init?: SendInit): Promise<void> {
     this.#apply(init);
-    this.#status().headers.set("content-type", "application/json");
-    return this.#content().complete(JSON.stringify(value));
+    // Response.json sets the content type without a Headers object of ours,
+    // and an untouched Response goes to the server as it is.
+    return this.#content().complete(
+      Response.json(value, { status: this.#status().status }),
+    );
   }
 
   /**

@@ -9,8 +9,13 @@ import {
   HttpResponseBodyFeature,
   HttpResponseFeature,
 } from "../features/mod.ts";
+import { DONE } from "../features/_done.ts";
 import type { HttpApplication } from "../server/mod.ts";
-import { invoke, type RequestDelegate } from "./application_builder.ts";
+import type { RequestDelegate } from "./application_builder.ts";
+
+// Deno's web globals are accessors on globalThis: bind them once, off the
+// per-request path.
+const { Response } = globalThis;
 
 /** Where the host reports a request's unhandled error. */
 export type RequestErrorLogger = (ctx: HttpContext, error: unknown) => void;
@@ -70,13 +75,29 @@ export class HostingApplication implements HttpApplication<HttpContext> {
   }
 
   processRequest(ctx: HttpContext): Promise<void> {
-    let result: Promise<void>;
+    let result: void | Response | Promise<void | Response>;
     try {
-      result = invoke(this.#pipeline, ctx);
+      result = this.#pipeline(ctx);
     } catch (error) {
       return this.#fail(ctx, error);
     }
-    return result.catch((error) => this.#fail(ctx, error));
+    // A synchronous pipeline hands DONE (or nothing) back: the server can
+    // answer at once.
+    if (result === undefined || result === DONE) return DONE;
+    return this.#settle(ctx, result);
+  }
+
+  async #settle(
+    ctx: HttpContext,
+    result: Response | Promise<void | Response>,
+  ): Promise<void> {
+    try {
+      const value = await result;
+      // A bare component may hand back a Response; run() sends its own.
+      if (value instanceof Response) await ctx.response.send(value);
+    } catch (error) {
+      await this.#fail(ctx, error);
+    }
   }
 
   #fail(ctx: HttpContext, error: unknown): Promise<void> {

@@ -9,6 +9,11 @@ import {
   type HttpContext,
   type ServiceResolver,
 } from "../features/mod.ts";
+import { DONE } from "../features/_done.ts";
+
+// Deno's web globals are accessors on globalThis: bind them once, off the
+// per-request path.
+const { Response } = globalThis;
 
 /** Handles a request. Returning a `Response` sends it. */
 export type RequestDelegate = (
@@ -39,31 +44,18 @@ export interface Fetchable {
 /** A pipeline component, as ASP.NET's `Func<RequestDelegate, RequestDelegate>`. */
 export type PipelineComponent = (next: RequestDelegate) => RequestDelegate;
 
-const DONE: Promise<void> = Promise.resolve();
 
 function notFound(ctx: HttpContext): void {
   const response = ctx.response;
   if (!response.hasStarted) response.status = 404;
 }
 
-/**
- * Calls a delegate and turns what it gives back into a `Promise<void>`,
- * sending a returned `Response`.
- *
- * @param delegate The delegate.
- * @param ctx The request.
- * @returns When the delegate is done.
- */
-export function invoke(
-  delegate: RequestDelegate,
+// Sends what a terminal handler returned, when it is a Response.
+function sendReturned(
   ctx: HttpContext,
-): Promise<void> {
-  const result = delegate(ctx);
-  if (result === undefined) return DONE;
-  if (result instanceof Response) return ctx.response.send(result);
-  return result.then((value) =>
-    value instanceof Response ? ctx.response.send(value) : undefined
-  );
+  value: void | Response,
+): Promise<void> | void {
+  if (value instanceof Response) return ctx.response.send(value);
 }
 
 function normalizeMapPath(path: string): string {
@@ -173,7 +165,9 @@ export class ApplicationBuilder {
           );
         }
         called = true;
-        return invoke(next, ctx);
+        // Components built here return void or Promise<void>; a Response only
+        // comes from run(), which sends it itself.
+        return (next(ctx) as Promise<void> | undefined) ?? DONE;
       });
     });
   }
@@ -186,7 +180,15 @@ export class ApplicationBuilder {
    */
   run(handler: RequestDelegate | Fetchable): this {
     if (typeof handler !== "function") return this.runFetch(handler);
-    return this.useComponent(() => handler);
+    return this.useComponent(() => (ctx) => {
+      const result = handler(ctx);
+      // DONE comes back from send(), json() and friends on the buffered path.
+      if (result === undefined || result === DONE) return result;
+      if (result instanceof Promise) {
+        return result.then((value) => sendReturned(ctx, value));
+      }
+      return sendReturned(ctx, result);
+    });
   }
 
   /**
@@ -246,13 +248,16 @@ export class ApplicationBuilder {
         request.pathBase = base;
         request.path = current;
       };
+      let result;
       try {
-        const result = invoke(branch, ctx);
-        return result.finally(restore);
+        result = branch(ctx);
       } catch (error) {
         restore();
         throw error;
       }
+      if (result instanceof Promise) return result.finally(restore);
+      restore();
+      return result;
     });
   }
 

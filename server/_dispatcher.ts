@@ -2,12 +2,17 @@
 // Response a transport hands back. Shared by DenoServer and TestServer, so
 // in-memory tests exercise the same bridge as real sockets.
 
+import { DONE } from "../features/_done.ts";
 import type { HttpApplication } from "./server.ts";
 import {
   type EndpointInfo,
   type PeerInfo,
   RequestState,
 } from "./_request_state.ts";
+
+// Deno's web globals are accessors on globalThis: bind them once, off the
+// per-request path.
+const { Response } = globalThis;
 
 /** Reports an error the application did not handle. */
 export type ErrorReporter = (message: string, error: unknown) => void;
@@ -18,12 +23,14 @@ const defaultReporter: ErrorReporter = (message, error) =>
 /** Dispatches requests to one application and tracks those in flight. */
 export class Dispatcher<C> {
   readonly #app: HttpApplication<C>;
-  readonly #active = new Set<RequestState>();
   readonly #report: ErrorReporter;
   readonly #maxConcurrent: number | null;
+  // Requests in flight, in an intrusive list: a Set's add and delete cost
+  // more than the rest of the per-request bookkeeping together.
+  #first: RequestState | undefined;
+  #count = 0;
   #draining = false;
   #drained: PromiseWithResolvers<void> | undefined;
-  #running = new Set<RequestState>();
 
   constructor(
     app: HttpApplication<C>,
@@ -37,7 +44,7 @@ export class Dispatcher<C> {
 
   /** Requests whose pipeline is running or whose response is still going out. */
   get active(): number {
-    return this.#active.size;
+    return this.#count;
   }
 
   dispatch(
@@ -53,45 +60,100 @@ export class Dispatcher<C> {
       });
     }
     const max = this.#maxConcurrent;
-    if (max !== null && this.#active.size >= max) {
+    if (max !== null && this.#count >= max) {
       return new Response("Service Unavailable: too many concurrent requests", {
         status: 503,
         headers: { "retry-after": "1" },
       });
     }
+    const state = new RequestState(request, peer, endpoint);
+    if (protocol !== undefined) state.protocol = protocol;
+    this.#link(state);
+    const app = this.#app;
+    let context: C | undefined;
+    let pending: Promise<void>;
+    try {
+      context = app.createContext(state);
+      pending = app.processRequest(context);
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    // A pipeline that finished synchronously gets its Response back at once:
+    // no promise, no microtask.
+    let finishing: Promise<void> | undefined;
+    if (pending === DONE) {
+      finishing = state.response.finish();
+      if (finishing === undefined) {
+        this.#done(state, context, undefined, false);
+        const handed = state.response.handed;
+        if (handed !== undefined) return handed;
+      }
+    }
     return new Promise<Response>((respond) => {
-      const state = new RequestState(request, peer, endpoint, respond);
-      if (protocol !== undefined) state.protocol = protocol;
-      this.#active.add(state);
-      this.#running.add(state);
-      this.#run(state);
+      state.response.respondTo(respond);
+      if (state.running) this.#await(state, context, pending, finishing);
     });
   }
 
-  async #run(state: RequestState): Promise<void> {
-    const app = this.#app;
-    let context: C | undefined;
+  #link(state: RequestState): void {
+    const first = this.#first;
+    state.nextInFlight = first;
+    if (first !== undefined) first.previousInFlight = state;
+    this.#first = state;
+    this.#count++;
+  }
+
+  #unlink(state: RequestState): void {
+    const { previousInFlight: previous, nextInFlight: next } = state;
+    if (previous !== undefined) previous.nextInFlight = next;
+    else if (this.#first === state) this.#first = next;
+    else return; // not linked
+    if (next !== undefined) next.previousInFlight = previous;
+    state.previousInFlight = state.nextInFlight = undefined;
+    this.#count--;
+  }
+
+  async #await(
+    state: RequestState,
+    context: C | undefined,
+    pending: Promise<void>,
+    finishing: Promise<void> | undefined,
+  ): Promise<void> {
     let failure: unknown;
+    let failed = false;
     try {
-      context = app.createContext(state);
-      await app.processRequest(context);
-      const finishing = state.response.finish();
+      if (finishing === undefined) {
+        await pending;
+        finishing = state.response.finish();
+      }
       if (finishing !== undefined) await finishing;
     } catch (error) {
       failure = error;
-      this.#report("An unhandled error was thrown by the application:", error);
-      state.response.fail(error);
+      failed = true;
     }
-    this.#running.delete(state);
+    this.#done(state, context, failure, failed);
+  }
+
+  #done(
+    state: RequestState,
+    context: C | undefined,
+    failure: unknown,
+    failed: boolean,
+  ): void {
+    if (failed) {
+      this.#report("An unhandled error was thrown by the application:", failure);
+      state.response.fail(failure);
+    }
+    state.running = false;
     if (this.#drained !== undefined && !this.#receiving()) {
       this.#drained.resolve();
     }
     const response = state.response;
-    if (response.delivered) this.#active.delete(state);
-    else response.whenFinished = () => this.#active.delete(state);
+    if (response.delivered) this.#unlink(state);
+    else response.whenFinished = () => this.#unlink(state);
     if (context !== undefined) {
       try {
-        app.disposeContext(context, failure);
+        this.#app.disposeContext(context, failed ? failure : undefined);
       } catch (error) {
         this.#report("disposeContext threw:", error);
       }
@@ -101,9 +163,13 @@ export class Dispatcher<C> {
   // Deno's shutdown() breaks request bodies still arriving ("BadResource:
   // Cannot read request body"), so a graceful stop waits for those first.
   #receiving(): boolean {
-    for (const state of this.#running) {
+    for (
+      let state = this.#first;
+      state !== undefined;
+      state = state.nextInFlight
+    ) {
       try {
-        if (state.source.body !== null) return true;
+        if (state.running && state.source.body !== null) return true;
       } catch {
         // "Request closed": the client is gone, nothing more will arrive.
       }
@@ -123,8 +189,15 @@ export class Dispatcher<C> {
 
   /** Cancels every request in flight: requestAborted fires, responses reset. */
   abortAll(reason: unknown): number {
-    const count = this.#active.size;
-    for (const state of [...this.#active]) state.abort(reason);
-    return count;
+    const states: RequestState[] = [];
+    for (
+      let state = this.#first;
+      state !== undefined;
+      state = state.nextInFlight
+    ) {
+      states.push(state);
+    }
+    for (const state of states) state.abort(reason);
+    return states.length;
   }
 }

@@ -22,6 +22,10 @@ import {
 import type { ResolvedServerLimits } from "./limits.ts";
 import { ResponseBridge } from "./_response_bridge.ts";
 
+// Deno's web globals are accessors on globalThis: bind them once, off the
+// per-request path.
+const { ReadableStream, AbortController, DOMException } = globalThis;
+
 /** What a request state needs to know about the endpoint it came in on. */
 export interface EndpointInfo {
   readonly scheme: "http" | "https";
@@ -106,6 +110,11 @@ export class RequestState extends FeatureCollection
   readonly peer: PeerInfo;
   readonly endpoint: EndpointInfo;
   readonly response: ResponseBridge;
+  /** The dispatcher's list of requests in flight. */
+  previousInFlight: RequestState | undefined = undefined;
+  nextInFlight: RequestState | undefined = undefined;
+  /** True until the application's pipeline has finished. */
+  running = true;
   #materialized = false;
   #parsed = false;
   #changed = false;
@@ -129,14 +138,13 @@ export class RequestState extends FeatureCollection
     source: Request,
     peer: PeerInfo,
     endpoint: EndpointInfo,
-    respond: (response: Response) => void,
   ) {
     super(endpoint.serverFeatures);
     this.source = source;
     this.peer = peer;
     this.endpoint = endpoint;
     this.#maxBody = endpoint.limits.maxRequestBodySize;
-    this.response = new ResponseBridge(this, respond);
+    this.response = new ResponseBridge(this);
   }
 
   // -- FeatureCollection: the built-in features answer from fields until

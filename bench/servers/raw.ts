@@ -56,9 +56,10 @@ function route(request: Request): Response | Promise<Response> {
 }
 
 function withMiddleware(handler: Handler, count: number): Handler {
+  // The same shape as the Hono and Roost middleware: async, awaiting next.
   const chain: Middleware[] = Array.from(
     { length: count },
-    () => (request, next) => next(request),
+    () => async (request, next) => await next(request),
   );
   return chain.reduceRight<Handler>(
     (next, middleware) => (request) => middleware(request, next),

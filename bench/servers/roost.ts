@@ -21,7 +21,13 @@ import {
 
 const ECHO_INIT = { headers: { "content-type": "application/octet-stream" } };
 
-async function route(ctx: HttpContext): Promise<void> {
+async function echo(ctx: HttpContext): Promise<void> {
+  await ctx.response.send(await ctx.request.arrayBuffer(), ECHO_INIT);
+}
+
+// Synchronous where it can be, like the raw handler: only the echo route
+// awaits.
+function route(ctx: HttpContext): Promise<void> {
   switch (ctx.request.path) {
     case "/":
     case "/mw":
@@ -29,8 +35,7 @@ async function route(ctx: HttpContext): Promise<void> {
     case "/json":
       return ctx.response.json(JSON_PAYLOAD);
     case "/echo":
-      if (ctx.request.method !== "POST") break;
-      return ctx.response.send(await ctx.request.arrayBuffer(), ECHO_INIT);
+      if (ctx.request.method === "POST") return echo(ctx);
   }
   return ctx.response.send("Not Found", { status: 404 });
 }

@@ -285,3 +285,23 @@ for (const kind of SERVER_KINDS) {
     assert.equal(await (await first).text(), "slow");
   });
 }
+
+for (const kind of SERVER_KINDS) {
+  Deno.test(`${kind} sends JSON with its content type, and middleware sees it`, async () => {
+    await using running = await startHost(kind, (app) => {
+      app.use(async (ctx, next) => {
+        await next();
+        ctx.response.headers.set(
+          "x-seen-type",
+          ctx.response.contentType ?? "none",
+        );
+      });
+      app.run((ctx) => ctx.response.json({ a: [1, 2] }, { status: 202 }));
+    });
+    const response = await running.fetch("/");
+    assert.equal(response.status, 202);
+    assert.equal(response.headers.get("content-type"), "application/json");
+    assert.equal(response.headers.get("x-seen-type"), "application/json");
+    assert.deepEqual(await response.json(), { a: [1, 2] });
+  });
+}
