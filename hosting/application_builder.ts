@@ -44,7 +44,6 @@ export interface Fetchable {
 /** A pipeline component, as ASP.NET's `Func<RequestDelegate, RequestDelegate>`. */
 export type PipelineComponent = (next: RequestDelegate) => RequestDelegate;
 
-
 function notFound(ctx: HttpContext): void {
   const response = ctx.response;
   if (!response.hasStarted) response.status = 404;

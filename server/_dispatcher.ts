@@ -141,7 +141,10 @@ export class Dispatcher<C> {
     failed: boolean,
   ): void {
     if (failed) {
-      this.#report("An unhandled error was thrown by the application:", failure);
+      this.#report(
+        "An unhandled error was thrown by the application:",
+        failure,
+      );
       state.response.fail(failure);
     }
     state.running = false;
