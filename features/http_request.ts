@@ -9,7 +9,7 @@ import { HttpRequestFeature } from "./request_features.ts";
 
 // Deno's web globals are accessors on globalThis: bind them once, off the
 // per-request path.
-const { Response, Request, URL, URLSearchParams } = globalThis;
+const WebResponse = globalThis.Response;
 
 /**
  * A friendly view of the request features, made by `HttpContext.request`.
@@ -157,7 +157,7 @@ export class HttpRequest {
   #content(): Response {
     const f = this.#request();
     const type = f.headers.get("content-type");
-    return new Response(
+    return new WebResponse(
       f.body,
       type === null ? undefined : { headers: { "content-type": type } },
     );

@@ -15,7 +15,7 @@ import { contentTypeFor } from "./_media_types.ts";
 
 // Deno's web globals are accessors on globalThis: bind them once, off the
 // per-request path.
-const { Headers, Response } = globalThis;
+const WebResponse = globalThis.Response;
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
@@ -193,7 +193,7 @@ export class HttpResponse {
     // Response.json sets the content type without a Headers object of ours,
     // and an untouched Response goes to the server as it is.
     return this.#content().complete(
-      Response.json(value, { status: this.#status().status }),
+      WebResponse.json(value, { status: this.#status().status }),
     );
   }
 

@@ -13,7 +13,7 @@ import { DONE } from "../features/_done.ts";
 
 // Deno's web globals are accessors on globalThis: bind them once, off the
 // per-request path.
-const { Response } = globalThis;
+const WebResponse = globalThis.Response;
 
 /** Handles a request. Returning a `Response` sends it. */
 export type RequestDelegate = (
@@ -54,7 +54,7 @@ function sendReturned(
   ctx: HttpContext,
   value: void | Response,
 ): Promise<void> | void {
-  if (value instanceof Response) return ctx.response.send(value);
+  if (value instanceof WebResponse) return ctx.response.send(value);
 }
 
 function normalizeMapPath(path: string): string {
@@ -209,7 +209,7 @@ export class ApplicationBuilder {
         },
       };
       const result = fetch(request, info);
-      return result instanceof Response
+      return result instanceof WebResponse
         ? ctx.response.send(result)
         : result.then((response) => ctx.response.send(response));
     });
