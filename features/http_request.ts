@@ -154,8 +154,13 @@ export class HttpRequest {
     return this.#request().body;
   }
 
-  #content(): Response {
+  #content(): Body {
     const f = this.#request();
+    // The server's own Request reads its body natively, much faster than a
+    // stream re-wrapped in a Response; the feature hands it out only when
+    // no limit needs enforcing beyond the declared length.
+    const original = f.request;
+    if (original !== undefined) return original;
     const type = f.headers.get("content-type");
     return new WebResponse(
       f.body,

@@ -26,6 +26,22 @@ function describe(error: unknown): string {
     : String(error);
 }
 
+/**
+ * Whether an error means the client went away while the app read the request
+ * (Deno reports a body cut off by the peer as BadResource or a reset).
+ */
+export function isClientGone(error: unknown): boolean {
+  if (
+    error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.ConnectionAborted ||
+    error instanceof Deno.errors.BrokenPipe
+  ) {
+    return true;
+  }
+  return error instanceof Deno.errors.BadResource &&
+    /body|request closed/i.test(error.message);
+}
+
 /** Answers an error on a response that has not started. */
 export function writeErrorResponse(
   features: FeatureCollection,
@@ -101,8 +117,12 @@ export class HostingApplication implements HttpApplication<HttpContext> {
   }
 
   #fail(ctx: HttpContext, error: unknown): Promise<void> {
-    // A body over the limit is the client's doing, not the app's.
-    if (!(error instanceof HttpError && error.status < 500)) {
+    // A body over the limit, or a client gone mid-upload, is the client's
+    // doing, not the app's: not worth an error log.
+    if (
+      !(error instanceof HttpError && error.status < 500) &&
+      !isClientGone(error)
+    ) {
       this.#log(ctx, error);
     }
     try {
