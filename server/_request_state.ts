@@ -406,11 +406,6 @@ export class RequestState extends FeatureCollection
     return this.#abort.signal;
   }
 
-  /** True once `requestAborted` has fired. */
-  get aborted(): boolean {
-    return this.#abort?.signal.aborted ?? false;
-  }
-
   abort(reason?: unknown): void {
     const error = reason ??
       new DOMException("The request was aborted", "AbortError");

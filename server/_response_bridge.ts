@@ -124,11 +124,6 @@ export class ResponseBridge
     return this.#delivered;
   }
 
-  /** True once the body was ended by the app or by a reset. */
-  get completed(): boolean {
-    return this.#completed;
-  }
-
   onStarting(callback: ResponseCallback): void {
     if (this.#started) {
       throw new TypeError(

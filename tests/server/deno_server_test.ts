@@ -247,6 +247,7 @@ Deno.test("a graceful stop lets the request in flight finish and refuses new one
   );
   const inFlight = running.fetch("/");
   await entered.promise;
+  assert.equal((running.server as DenoServer).activeRequests, 1);
   const stopped = running.host.stop();
   const response = await inFlight;
   assert.equal(response.status, 200);
