@@ -8,12 +8,12 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import {
+  HostSettings,
   type HttpContext,
   HttpError,
-  type WebHost,
-  WebHostBuilder,
+  WebHost,
+  type WebHostBuilder,
 } from "./mod.ts";
 
 const USAGE = `Usage: roost [options]
@@ -27,12 +27,17 @@ Options:
   --environment <name>     Development, Staging, Production (default)
   --contentRoot <path>     The content root (default: current directory)
   --webRoot <path>         The web root (default: wwwroot)
+  --startupModule <path>   Host this module instead of the welcome page: it
+                           exports configure(app, context), or a
+                           deno serve-style default { fetch }
   --certFile <path>        Certificate (PEM) for https:// URLs
   --keyFile <path>         Private key (PEM) for https:// URLs
+  --<Key> <value>          Any configuration key, e.g. --Server:Limits:MaxRequestBodySize 1000
   -h, --help               Show this help
 
-Every option can also be set as an environment variable: ROOST_URLS,
-ROOST_ENVIRONMENT, ROOST_CONTENTROOT, ROOST_WEBROOT.`;
+Host settings can also come from ROOST_ environment variables (ROOST_URLS,
+ROOST_ENVIRONMENT, ...); configuration from appsettings.json/.yaml,
+appsettings.{Environment}.json/.yaml, and environment variables (Server__Limits__MaxRequestBodySize).`;
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -86,49 +91,27 @@ async function welcome(ctx: HttpContext, host: () => WebHost): Promise<void> {
  * @returns The process exit code.
  */
 export async function main(args: string[]): Promise<number> {
-  let values;
+  if (args.includes("-h") || args.includes("--help")) {
+    console.log(USAGE);
+    return 0;
+  }
+  let builder: WebHostBuilder;
   try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        urls: { type: "string" },
-        environment: { type: "string" },
-        contentRoot: { type: "string" },
-        webRoot: { type: "string" },
-        certFile: { type: "string" },
-        keyFile: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-    }));
+    builder = WebHost.createDefaultBuilder(args);
   } catch (error) {
     console.error(`roost: ${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if ((values.certFile === undefined) !== (values.keyFile === undefined)) {
+  const { certFile, keyFile } = certificateArgs(args);
+  if ((certFile === undefined) !== (keyFile === undefined)) {
     console.error("roost: --certFile and --keyFile go together: give both");
     return 2;
   }
-  const builder = new WebHostBuilder();
-  if (values.certFile !== undefined && values.keyFile !== undefined) {
-    builder.useDenoServer({
-      certificate: { certFile: values.certFile, keyFile: values.keyFile },
-    });
+  if (certFile !== undefined && keyFile !== undefined) {
+    builder.useDenoServer({ certificate: { certFile, keyFile } });
   }
-  if (values.urls !== undefined) builder.useUrls(values.urls);
-  if (values.environment !== undefined) {
-    builder.useEnvironment(values.environment);
-  }
-  if (values.contentRoot !== undefined) {
-    builder.useContentRoot(values.contentRoot);
-  }
-  if (values.webRoot !== undefined) builder.useWebRoot(values.webRoot);
-  const host: WebHost = builder
-    .configure((app) => {
+  if (builder.getSetting(HostSettings.startupModule) === undefined) {
+    builder.configure((app) => {
       app.use(async (ctx, next) => {
         if (
           ctx.request.method === "GET" || ctx.request.method === "HEAD" ||
@@ -139,17 +122,34 @@ export async function main(args: string[]): Promise<number> {
         throw new HttpError(405, `Method ${ctx.request.method} is not allowed`);
       });
       app.run((ctx) => welcome(ctx, () => host));
-    })
-    .build();
+    });
+  }
+  const host: WebHost = builder.build();
   try {
     await host.run();
   } catch (error) {
     console.error(
-      `roost: the host failed to start: ${(error as Error).message ?? error}`,
+      `roost: the host failed to start: ${
+        error instanceof Error ? (error.stack ?? error.message) : String(error)
+      }`,
     );
     return 1;
   }
   return 0;
+}
+
+// --certFile/--keyFile, in any of the command line's forms.
+function certificateArgs(
+  args: string[],
+): { certFile?: string; keyFile?: string } {
+  const found: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const match = /^--(certFile|keyFile)(?:=(.*))?$/i.exec(args[i]);
+    if (match === null) continue;
+    const value = match[2] ?? args[++i];
+    if (value !== undefined) found[match[1].toLowerCase()] = value;
+  }
+  return { certFile: found.certfile, keyFile: found.keyfile };
 }
 
 if (import.meta.main) {

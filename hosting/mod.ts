@@ -27,4 +27,12 @@ export * from "./application_lifetime.ts";
 export * from "./host_settings.ts";
 export * from "./hosting_environment.ts";
 export * from "./web_host.ts";
-export * from "./web_host_builder.ts";
+export {
+  type ConfigureAppConfiguration,
+  type ServerFactory,
+  WebHostBuilder,
+} from "./web_host_builder.ts";
+export * from "./default_builder.ts";
+export * from "./startup.ts";
+export * from "./server_configuration.ts";
+export * from "./config/mod.ts";

@@ -6,23 +6,48 @@
  */
 
 import { type HttpContext, ServerAddressesFeature } from "../features/mod.ts";
-import { parseEndpointUrls, type Server, TestServer } from "../server/mod.ts";
 import {
-  ApplicationBuilder,
-  type RequestDelegate,
-} from "./application_builder.ts";
+  type DenoServerOptions,
+  parseEndpointUrls,
+  type Server,
+  TestServer,
+} from "../server/mod.ts";
+import type { ApplicationBuilder } from "./application_builder.ts";
 import { ApplicationLifetime } from "./application_lifetime.ts";
+import type {
+  Configuration,
+  ConfigurationSection,
+  StandardSchemaV1,
+} from "./config/mod.ts";
+import { createDefaultBuilder } from "./default_builder.ts";
 import { HostSettings, parseBooleanSetting } from "./host_settings.ts";
 import type { HostingEnvironment } from "./hosting_environment.ts";
+import type { Startup } from "./startup.ts";
 import {
-  HostingApplication,
-  writeErrorResponse,
-} from "./_hosting_application.ts";
+  type ConfigureAppConfiguration,
+  registerHostFactory,
+  type ServerFactory,
+  type WebHostBuilder,
+} from "./web_host_builder.ts";
+import { initialize, type Initialized } from "./_host_initializer.ts";
+
+/** A host setting's value and where it came from. */
+export interface HostSetting {
+  /** The value. */
+  readonly value: string;
+  /** Where it came from, e.g. `"environment variable ROOST_URLS"`. */
+  readonly source: string;
+}
 
 /** What `configure` callbacks receive besides the application builder. */
 export interface WebHostBuilderContext {
   /** The hosting environment. */
   readonly environment: HostingEnvironment;
+  /**
+   * The app configuration; inside `configureAppConfiguration`, the host
+   * settings (the app configuration is still being built).
+   */
+  readonly configuration: ConfigurationSection;
   /**
    * Reads a host setting.
    *
@@ -42,14 +67,22 @@ export type ConfigureApp = (
 
 /** What `WebHostBuilder.build()` hands a `WebHost`. */
 export interface WebHostOptions {
-  /** The server to run on. */
-  server: Server;
   /** The host settings, keys lower-cased. */
-  settings: ReadonlyMap<string, string>;
+  settings: ReadonlyMap<string, HostSetting>;
   /** The hosting environment. */
   environment: HostingEnvironment;
+  /** The server, a factory for it, or undefined for a `DenoServer`. */
+  server: Server | ServerFactory | undefined;
+  /** Options of the default `DenoServer`, over the `Server` section's. */
+  denoServerOptions: DenoServerOptions | undefined;
+  /** Adds app configuration sources, in order. */
+  appConfiguration: ConfigureAppConfiguration[];
+  /** Sections to bind and validate at start. */
+  validations: { path: string; schema: StandardSchemaV1 }[];
   /** Builds the pipeline. */
   configure: ConfigureApp | undefined;
+  /** A startup object, when no `configure` was given. */
+  startup: Startup | undefined;
 }
 
 /** Options for {@linkcode WebHost.stop}. */
@@ -85,32 +118,84 @@ function status(line: string): void {
  * ```
  */
 export class WebHost implements AsyncDisposable {
-  readonly #server: Server;
-  readonly #settings: ReadonlyMap<string, string>;
+  readonly #options: WebHostOptions;
   readonly #environment: HostingEnvironment;
-  readonly #configure: ConfigureApp | undefined;
   readonly #lifetime = new ApplicationLifetime();
   readonly #force = new AbortController();
-  #application: Promise<HostingApplication> | undefined;
+  #initialized: Promise<Initialized> | undefined;
+  #ready: Initialized | undefined;
   #memory: Promise<TestServer> | undefined;
   #state: "new" | "starting" | "started" | "stopping" | "stopped" = "new";
   #stopped: Promise<void> | undefined;
 
   /**
-   * Prefer `WebHostBuilder.build()`.
+   * Makes a builder with Roost's defaults: content root = current directory;
+   * app configuration from `appsettings.json`, `appsettings.yaml`/`.yml` and
+   * `appsettings.{Environment}.json`/`.yaml`/`.yml` (all optional, reloaded
+   * on change), environment variables, and the command line; host settings
+   * (`--urls`, `--environment`, `--contentRoot`, `--webRoot`,
+   * `--startupModule`, …) from the command line; a `DenoServer` configured
+   * from the `Server` section.
    *
-   * @param options The server, settings, environment and pipeline.
+   * @param args The command-line arguments, usually `Deno.args`.
+   * @returns A builder; code after this call can still override anything.
+   * @throws {ConfigurationError} When an argument is malformed.
+   *
+   * @example
+   * ```ts
+   * import { WebHost } from "../mod.ts";
+   *
+   * const host = WebHost.createDefaultBuilder(["--environment", "Staging", "--Greeting", "hi"])
+   *   .configure((app, { configuration, environment }) =>
+   *     app.run((ctx) => ctx.response.send(`${configuration.get("Greeting")} from ${environment.name}`))
+   *   )
+   *   .build();
+   * console.log(await (await host.fetch("/")).text()); // "hi from Staging"
+   * ```
    */
-  constructor(options: WebHostOptions) {
-    this.#server = options.server;
-    this.#settings = options.settings;
-    this.#environment = options.environment;
-    this.#configure = options.configure;
+  static createDefaultBuilder(args: readonly string[] = []): WebHostBuilder {
+    return createDefaultBuilder(args);
   }
 
-  /** The server the host runs on. */
+  /**
+   * Prefer `WebHostBuilder.build()`.
+   *
+   * @param options Settings, environment, server, configuration and pipeline.
+   */
+  constructor(options: WebHostOptions) {
+    this.#options = options;
+    this.#environment = options.environment;
+  }
+
+  /**
+   * The server. One given to `useServer` is there from the start; the
+   * default `DenoServer` is made when the host starts.
+   *
+   * @throws {TypeError} When asked before the server was made.
+   */
   get server(): Server {
-    return this.#server;
+    const server = this.#ready?.server ?? this.#options.server;
+    if (server === undefined || typeof server === "function") {
+      throw new TypeError(
+        "The host makes its server when it starts: call start() (or fetch()) first",
+      );
+    }
+    return server;
+  }
+
+  /**
+   * The app configuration, once the host has started (or answered a
+   * `fetch`).
+   *
+   * @throws {TypeError} When asked before it was built.
+   */
+  get configuration(): Configuration {
+    if (this.#ready === undefined) {
+      throw new TypeError(
+        "The configuration is built when the host starts: call start() (or fetch()) first",
+      );
+    }
+    return this.#ready.configuration;
   }
 
   /** The hosting environment. */
@@ -125,9 +210,9 @@ export class WebHost implements AsyncDisposable {
 
   /** The addresses the server listens on (real ports once started). */
   get addresses(): string[] {
-    return [
-      ...(this.#server.features.get(ServerAddressesFeature)?.addresses ?? []),
-    ];
+    const server = this.#ready?.server ?? this.#options.server;
+    if (server === undefined || typeof server === "function") return [];
+    return [...(server.features.get(ServerAddressesFeature)?.addresses ?? [])];
   }
 
   /**
@@ -136,16 +221,11 @@ export class WebHost implements AsyncDisposable {
    * @param key The setting's key, any case.
    */
   getSetting(key: string): string | undefined {
-    return this.#settings.get(key.toLowerCase());
+    return this.#options.settings.get(key.toLowerCase())?.value;
   }
 
   #flag(key: string): boolean | undefined {
     return parseBooleanSetting(key, this.getSetting(key));
-  }
-
-  get #detailedErrors(): boolean {
-    return this.#flag(HostSettings.detailedErrors) ??
-      this.#environment.isDevelopment();
   }
 
   #logRequestError = (ctx: HttpContext, error: unknown): void => {
@@ -155,30 +235,31 @@ export class WebHost implements AsyncDisposable {
     );
   };
 
-  #buildApplication(): Promise<HostingApplication> {
-    return this.#application ??= (async () => {
-      const detailed = this.#detailedErrors;
-      let pipeline: RequestDelegate;
-      try {
-        const app = new ApplicationBuilder(this.#server.features);
-        await (this.#configure?.(app, {
-          environment: this.#environment,
-          getSetting: (key) => this.getSetting(key),
-        }));
-        pipeline = app.build();
-      } catch (error) {
-        if (!this.#flag(HostSettings.captureStartupErrors)) {
-          this.#application = undefined;
-          throw error;
-        }
-        console.error(
-          "crit: Roost.Hosting: The application failed to start; every request will be answered 500:",
-          error,
-        );
-        pipeline = (ctx) => writeErrorResponse(ctx.features, error, detailed);
-      }
-      return new HostingApplication(pipeline, detailed, this.#logRequestError);
-    })();
+  #initialize(): Promise<Initialized> {
+    return this.#initialized ??= initialize(
+      this.#options,
+      this.#logRequestError,
+    ).then((ready) => {
+      this.#ready = ready;
+      this.#logSettingSources(ready.configuration);
+      return ready;
+    }, (error) => {
+      this.#initialized = undefined;
+      throw error;
+    });
+  }
+
+  // At Debug level (Logging:LogLevel:Default or :Roost.Hosting), say where
+  // every host setting came from.
+  #logSettingSources(configuration: Configuration): void {
+    const level = configuration.get("Logging:LogLevel:Roost.Hosting") ??
+      configuration.get("Logging:LogLevel:Default");
+    if (!/^(trace|debug)$/i.test(level ?? "")) return;
+    for (const [key, setting] of this.#options.settings) {
+      console.debug(
+        `dbug: Roost.Hosting: host setting ${key} = "${setting.value}" (from ${setting.source})`,
+      );
+    }
   }
 
   /**
@@ -196,8 +277,8 @@ export class WebHost implements AsyncDisposable {
     }
     this.#state = "starting";
     try {
-      const application = await this.#buildApplication();
-      const addresses = this.#server.features.get(ServerAddressesFeature);
+      const { application, server } = await this.#initialize();
+      const addresses = server.features.get(ServerAddressesFeature);
       const urls = this.getSetting(HostSettings.urls);
       if (addresses !== undefined) {
         if (urls !== undefined && urls.trim() !== "") {
@@ -207,9 +288,13 @@ export class WebHost implements AsyncDisposable {
         addresses.preferHostingUrls =
           this.#flag(HostSettings.preferHostingUrls) ?? false;
       }
-      await this.#server.start(application);
+      await server.start(application);
     } catch (error) {
       this.#state = "new";
+      // Reloading configuration watches files: a failed start must not leave
+      // the process alive for them. A later start builds everything again.
+      this.#ready?.configuration[Symbol.dispose]();
+      this.#ready = this.#initialized = undefined;
       throw error;
     }
     this.#state = "started";
@@ -262,6 +347,8 @@ export class WebHost implements AsyncDisposable {
     const memory = await this.#memory;
     this.#memory = undefined;
     await memory?.stop();
+    // File watchers of reloading configuration would keep the process alive.
+    this.#ready?.configuration[Symbol.dispose]();
   }
 
   async #stop(signal: AbortSignal | undefined): Promise<void> {
@@ -283,7 +370,7 @@ export class WebHost implements AsyncDisposable {
       else s.addEventListener("abort", forward, { once: true });
     }
     try {
-      await this.#server.stop({ signal: deadline.signal });
+      await this.#ready?.server.stop({ signal: deadline.signal });
       await this.#stopMemory();
     } finally {
       clearTimeout(timer);
@@ -353,7 +440,7 @@ export class WebHost implements AsyncDisposable {
   ): Promise<Response> {
     const memory = await (this.#memory ??= (async () => {
       const server = new TestServer();
-      await server.start(await this.#buildApplication());
+      await server.start((await this.#initialize()).application);
       return server;
     })());
     return await memory.fetch(input, init);
@@ -364,3 +451,5 @@ export class WebHost implements AsyncDisposable {
     await this.stop();
   }
 }
+
+registerHostFactory((options) => new WebHost(options));

@@ -1,20 +1,53 @@
 /**
- * `WebHostBuilder`: composes a host from settings, a server and a pipeline.
+ * `WebHostBuilder`: composes a host from settings, configuration, a server
+ * and a pipeline.
  *
  * @module
  */
 
-import {
-  DenoServer,
-  type DenoServerOptions,
-  type Server,
-} from "../server/mod.ts";
+import type { DenoServerOptions, Server } from "../server/mod.ts";
+import type {
+  ConfigurationBuilder,
+  ConfigurationSection,
+  StandardSchemaV1,
+} from "./config/mod.ts";
 import { HOST_ENVIRONMENT_PREFIX, HostSettings } from "./host_settings.ts";
 import { HostingEnvironment } from "./hosting_environment.ts";
-import { type ConfigureApp, WebHost } from "./web_host.ts";
+import type { Startup } from "./startup.ts";
+import type {
+  ConfigureApp,
+  HostSetting,
+  WebHost,
+  WebHostBuilderContext,
+  WebHostOptions,
+} from "./web_host.ts";
 
-function readEnvironment(): Map<string, string> {
-  const settings = new Map<string, string>();
+/** Adds app configuration sources; see `configureAppConfiguration`. */
+export type ConfigureAppConfiguration = (
+  context: WebHostBuilderContext,
+  builder: ConfigurationBuilder,
+) => unknown;
+
+/** How a `WebHostBuilder` makes its server from the app configuration. */
+export type ServerFactory = (configuration: ConfigurationSection) => Server;
+
+// web_host.ts hands over its constructor when it loads, so that this module
+// need not import it back (WebHost.createDefaultBuilder needs the builder).
+let makeHost: ((options: WebHostOptions) => WebHost) | undefined;
+
+/**
+ * Registers how hosts are made; called once by `web_host.ts`.
+ *
+ * @param factory Makes a host from the builder's options.
+ */
+export function registerHostFactory(
+  factory: (options: WebHostOptions) => WebHost,
+): void {
+  makeHost = factory;
+}
+
+function readEnvironment(): Map<string, HostSetting> {
+  const settings = new Map<string, HostSetting>();
   let variables: Record<string, string>;
   try {
     variables = Deno.env.toObject();
@@ -24,7 +57,9 @@ function readEnvironment(): Map<string, string> {
   for (const [name, value] of Object.entries(variables)) {
     if (name.toUpperCase().startsWith(HOST_ENVIRONMENT_PREFIX)) {
       const key = name.slice(HOST_ENVIRONMENT_PREFIX.length).toLowerCase();
-      if (key !== "") settings.set(key, value);
+      if (key !== "") {
+        settings.set(key, { value, source: `environment variable ${name}` });
+      }
     }
   }
   return settings;
@@ -46,8 +81,8 @@ function mainModuleName(): string {
 
 /**
  * Builds a {@linkcode WebHost}. Host settings start from `ROOST_`-prefixed
- * environment variables; every `use…` call after that overrides them, and
- * the last call that sets a value wins.
+ * environment variables; every `use…` call after that overrides them, in the
+ * order called, and the last call that sets a value wins.
  *
  * @example
  * ```ts
@@ -56,23 +91,32 @@ function mainModuleName(): string {
  * const host = new WebHostBuilder()
  *   .useUrls("http://127.0.0.1:0")
  *   .useEnvironment("Development")
- *   .configure((app, { environment }) =>
- *     app.run((ctx) => ctx.response.send(`Hello from ${environment.name}`))
+ *   .configureAppConfiguration((_context, config) => config.addInMemory({ Greeting: "Hello" }))
+ *   .configure((app, { environment, configuration }) =>
+ *     app.run((ctx) => ctx.response.send(`${configuration.get("Greeting")} from ${environment.name}`))
  *   )
  *   .build();
  * console.log(await (await host.fetch("/")).text()); // "Hello from Development"
  * ```
  */
 export class WebHostBuilder {
-  readonly #settings: Map<string, string>;
-  #server: Server | undefined;
+  readonly #settings: Map<string, HostSetting>;
+  readonly #appConfiguration: ConfigureAppConfiguration[] = [];
+  readonly #validations: { path: string; schema: StandardSchemaV1 }[] = [];
+  #server: Server | ServerFactory | undefined;
   #denoOptions: DenoServerOptions | undefined;
   #configure: ConfigureApp | undefined;
+  #startup: Startup | undefined;
   #built = false;
 
   /** Makes a builder with the host settings found in the environment. */
   constructor() {
     this.#settings = readEnvironment();
+  }
+
+  #set(key: string, value: string, source: string): this {
+    this.#settings.set(key.toLowerCase(), { value, source });
+    return this;
   }
 
   /**
@@ -82,8 +126,7 @@ export class WebHostBuilder {
    * @param value The value.
    */
   useSetting(key: string, value: string): this {
-    this.#settings.set(key.toLowerCase(), value);
-    return this;
+    return this.#set(key, value, "useSetting()");
   }
 
   /**
@@ -93,22 +136,53 @@ export class WebHostBuilder {
    * @returns The value, or `undefined`.
    */
   getSetting(key: string): string | undefined {
-    return this.#settings.get(key.toLowerCase());
+    return this.#settings.get(key.toLowerCase())?.value;
+  }
+
+  /**
+   * Where a host setting's value came from (`"environment variable
+   * ROOST_URLS"`, `"useUrls()"`, `"command line"`, …).
+   *
+   * @param key The key, any case.
+   */
+  getSettingSource(key: string): string | undefined {
+    return this.#settings.get(key.toLowerCase())?.source;
+  }
+
+  /**
+   * Copies every key of a configuration (or section, with the section's
+   * prefix removed) into the host settings, overriding what came before.
+   *
+   * @param configuration A configuration or a section of one.
+   * @param source How to name it in the Debug log of setting sources.
+   */
+  useConfiguration(
+    configuration: ConfigurationSection,
+    source = "useConfiguration()",
+  ): this {
+    for (
+      const [key, value] of configuration.asEntries({ makePathsRelative: true })
+    ) {
+      this.#set(key, value, source);
+    }
+    return this;
   }
 
   /**
    * Runs on this server instead of the default {@linkcode DenoServer}.
    *
-   * @param server The server, e.g. a `TestServer`.
+   * @param server The server (e.g. a `TestServer`), or a function that makes
+   * one from the app configuration.
    */
-  useServer(server: Server): this {
+  useServer(server: Server | ServerFactory): this {
     this.#server = server;
     this.#denoOptions = undefined;
     return this;
   }
 
   /**
-   * Runs on a {@linkcode DenoServer} with these options.
+   * Runs on a `DenoServer` with these options (merged over what the `Server`
+   * configuration section says, when the host reads it).
    *
    * @param options Endpoints, certificate, limits.
    */
@@ -126,7 +200,7 @@ export class WebHostBuilder {
    * `"unix:/run/app.sock"`.
    */
   useUrls(...urls: string[]): this {
-    return this.useSetting(HostSettings.urls, urls.join(";"));
+    return this.#set(HostSettings.urls, urls.join(";"), "useUrls()");
   }
 
   /**
@@ -135,7 +209,7 @@ export class WebHostBuilder {
    * @param name `Development`, `Staging`, `Production`, or any name.
    */
   useEnvironment(name: string): this {
-    return this.useSetting(HostSettings.environment, name);
+    return this.#set(HostSettings.environment, name, "useEnvironment()");
   }
 
   /**
@@ -144,7 +218,7 @@ export class WebHostBuilder {
    * @param path A directory.
    */
   useContentRoot(path: string): this {
-    return this.useSetting(HostSettings.contentRoot, path);
+    return this.#set(HostSettings.contentRoot, path, "useContentRoot()");
   }
 
   /**
@@ -153,7 +227,7 @@ export class WebHostBuilder {
    * @param path A directory, relative to the content root or absolute.
    */
   useWebRoot(path: string): this {
-    return this.useSetting(HostSettings.webRoot, path);
+    return this.#set(HostSettings.webRoot, path, "useWebRoot()");
   }
 
   /**
@@ -162,7 +236,11 @@ export class WebHostBuilder {
    * @param capture True to capture.
    */
   captureStartupErrors(capture: boolean): this {
-    return this.useSetting(HostSettings.captureStartupErrors, String(capture));
+    return this.#set(
+      HostSettings.captureStartupErrors,
+      String(capture),
+      "captureStartupErrors()",
+    );
   }
 
   /**
@@ -177,27 +255,74 @@ export class WebHostBuilder {
         `Shutdown timeout must be a number of milliseconds of at least 0, got ${milliseconds}`,
       );
     }
-    return this.useSetting(
+    return this.#set(
       HostSettings.shutdownTimeoutSeconds,
       String(milliseconds / 1000),
+      "useShutdownTimeout()",
     );
   }
 
   /**
-   * Sets how the request pipeline is built. The last call wins.
+   * Adds app configuration sources. Calls add up, in order; the callback gets
+   * the environment and the host settings (as `context.configuration`).
+   *
+   * @param configure `(context, builder) => …`.
+   */
+  configureAppConfiguration(configure: ConfigureAppConfiguration): this {
+    this.#appConfiguration.push(configure);
+    return this;
+  }
+
+  /**
+   * Binds and validates a configuration section when the host starts, so a
+   * bad configuration stops startup with a message naming every bad key
+   * instead of failing on the first request.
+   *
+   * @param path The section, e.g. `"Mail"`.
+   * @param schema A Standard Schema (zod, valibot, arktype, …).
+   */
+  validateOnStart(path: string, schema: StandardSchemaV1): this {
+    this.#validations.push({ path, schema });
+    return this;
+  }
+
+  /**
+   * Sets how the request pipeline is built. Replaces an earlier `configure`
+   * or `useStartup`.
    *
    * @param configure `(app, context) => …`, may be async.
    */
   configure(configure: ConfigureApp): this {
     this.#configure = configure;
+    this.#startup = undefined;
+    this.#settings.delete(HostSettings.startupModule.toLowerCase());
     return this;
   }
 
   /**
-   * Builds the host. A builder builds once.
+   * Takes the app from a startup module (a path or URL, imported at start)
+   * or object: one exporting `configure`, or a `deno serve`-style
+   * `default { fetch }`. Replaces an earlier `configure` or `useStartup`.
+   *
+   * @param startup `"./app.ts"`, or the module's exports.
+   */
+  useStartup(startup: string | Startup): this {
+    this.#configure = undefined;
+    if (typeof startup === "string") {
+      this.#startup = undefined;
+      return this.#set(HostSettings.startupModule, startup, "useStartup()");
+    }
+    this.#startup = startup;
+    this.#settings.delete(HostSettings.startupModule.toLowerCase());
+    return this;
+  }
+
+  /**
+   * Builds the host. Configuration, server and pipeline are built when it
+   * starts (or first `fetch`es), so `captureStartupErrors` covers them.
    *
    * @returns The host, not yet started.
-   * @throws {TypeError} On a second call, or a malformed URL.
+   * @throws {TypeError} On a second call.
    */
   build(): WebHost {
     if (this.#built) {
@@ -205,25 +330,37 @@ export class WebHostBuilder {
         "This WebHostBuilder has already built a host: make a new builder",
       );
     }
+    if (makeHost === undefined) {
+      throw new TypeError(
+        "WebHost is not loaded: import WebHostBuilder from Roost's mod.ts",
+      );
+    }
     this.#built = true;
     const settings = new Map(this.#settings);
     // PORT (as set by most hosting platforms) applies when nothing names a URL.
     const port = readPort();
-    if (!settings.get("urls") && port !== undefined && port !== "") {
-      settings.set("urls", `http://0.0.0.0:${port}`);
+    if (!settings.get("urls")?.value && port !== undefined && port !== "") {
+      settings.set("urls", {
+        value: `http://0.0.0.0:${port}`,
+        source: "environment variable PORT",
+      });
     }
-    const get = (key: string) => settings.get(key.toLowerCase());
+    const get = (key: string) => settings.get(key.toLowerCase())?.value;
     const environment = new HostingEnvironment({
       name: get(HostSettings.environment),
       applicationName: get(HostSettings.applicationName) ?? mainModuleName(),
       contentRootPath: get(HostSettings.contentRoot),
       webRootPath: get(HostSettings.webRoot),
     });
-    return new WebHost({
-      server: this.#server ?? new DenoServer(this.#denoOptions),
+    return makeHost({
       settings,
       environment,
+      server: this.#server,
+      denoServerOptions: this.#denoOptions,
+      appConfiguration: [...this.#appConfiguration],
+      validations: [...this.#validations],
       configure: this.#configure,
+      startup: this.#startup,
     });
   }
 }

@@ -1,0 +1,166 @@
+// What a host builds when it starts: the app configuration, the server, the
+// startup and the pipeline. Errors here are startup errors: with
+// captureStartupErrors they become an error page instead of a failed start.
+
+import { DenoServer, type Server } from "../server/mod.ts";
+import {
+  bind,
+  type Configuration,
+  ConfigurationBuilder,
+  ConfigurationError,
+} from "./config/mod.ts";
+import {
+  ApplicationBuilder,
+  type RequestDelegate,
+} from "./application_builder.ts";
+import { HostSettings, parseBooleanSetting } from "./host_settings.ts";
+import { denoServerOptionsFrom } from "./server_configuration.ts";
+import { loadStartupModule, startupConfigure } from "./startup.ts";
+import type {
+  ConfigureApp,
+  WebHostBuilderContext,
+  WebHostOptions,
+} from "./web_host.ts";
+import {
+  HostingApplication,
+  type RequestErrorLogger,
+  writeErrorResponse,
+} from "./_hosting_application.ts";
+
+/** What starting a host built. */
+export interface Initialized {
+  configuration: Configuration;
+  server: Server;
+  application: HostingApplication;
+}
+
+function hostConfiguration(options: WebHostOptions): Configuration {
+  const values: [string, string][] = [];
+  for (const [key, setting] of options.settings) {
+    values.push([key, setting.value]);
+  }
+  return new ConfigurationBuilder().addInMemory(values).build();
+}
+
+function makeServer(
+  options: WebHostOptions,
+  configuration: Configuration,
+): Server {
+  const server = options.server;
+  if (server === undefined) {
+    const fromConfiguration = denoServerOptionsFrom(
+      configuration.getSection("Server"),
+    );
+    const own = options.denoServerOptions ?? {};
+    return new DenoServer({
+      ...fromConfiguration,
+      ...own,
+      limits: { ...fromConfiguration.limits, ...own.limits },
+    });
+  }
+  return typeof server === "function" ? server(configuration) : server;
+}
+
+async function resolveConfigure(
+  options: WebHostOptions,
+): Promise<ConfigureApp | undefined> {
+  if (options.configure !== undefined) return options.configure;
+  if (options.startup !== undefined) {
+    return startupConfigure(options.startup, "object");
+  }
+  const module = options.settings.get(HostSettings.startupModule.toLowerCase());
+  if (module === undefined || module.value.trim() === "") return undefined;
+  return await loadStartupModule(
+    module.value,
+    options.environment.contentRootPath,
+  );
+}
+
+function validate(
+  options: WebHostOptions,
+  configuration: Configuration,
+): void {
+  const failures: ConfigurationError[] = [];
+  for (const { path, schema } of options.validations) {
+    try {
+      bind(configuration.getSection(path), schema);
+    } catch (error) {
+      if (error instanceof ConfigurationError) failures.push(error);
+      else throw error;
+    }
+  }
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) {
+    throw new ConfigurationError(
+      `The configuration is invalid:\n${
+        failures.map((failure) => failure.message).join("\n")
+      }`,
+      { issues: failures.flatMap((failure) => failure.issues) },
+    );
+  }
+}
+
+/**
+ * Builds configuration, server and pipeline. With `captureStartupErrors`, a
+ * failure is logged once and every request is answered 500; without, it is
+ * thrown.
+ */
+export async function initialize(
+  options: WebHostOptions,
+  log: RequestErrorLogger,
+): Promise<Initialized> {
+  const setting = (key: string) =>
+    options.settings.get(key.toLowerCase())?.value;
+  const flag = (key: string) => parseBooleanSetting(key, setting(key));
+  const environment = options.environment;
+  const detailed = flag(HostSettings.detailedErrors) ??
+    environment.isDevelopment();
+  let configuration: Configuration | undefined;
+  let server: Server | undefined;
+  let pipeline: RequestDelegate;
+  try {
+    const host = hostConfiguration(options);
+    const builder = new ConfigurationBuilder({
+      basePath: environment.contentRootPath,
+    });
+    const early: WebHostBuilderContext = {
+      environment,
+      configuration: host,
+      getSetting: setting,
+    };
+    for (const configure of options.appConfiguration) {
+      await configure(early, builder);
+    }
+    configuration = builder.build();
+    server = makeServer(options, configuration);
+    validate(options, configuration);
+    const configure = await resolveConfigure(options);
+    const app = new ApplicationBuilder(server.features);
+    await configure?.(app, {
+      environment,
+      configuration,
+      getSetting: setting,
+    });
+    pipeline = app.build();
+  } catch (error) {
+    if (!flag(HostSettings.captureStartupErrors)) {
+      configuration?.[Symbol.dispose]();
+      throw error;
+    }
+    console.error(
+      "crit: Roost.Hosting: The application failed to start; every request will be answered 500:",
+      error,
+    );
+    pipeline = (ctx) => writeErrorResponse(ctx.features, error, detailed);
+    configuration ??= new ConfigurationBuilder().build();
+    server ??=
+      options.server === undefined || typeof options.server === "function"
+        ? new DenoServer()
+        : options.server;
+  }
+  return {
+    configuration,
+    server,
+    application: new HostingApplication(pipeline, detailed, log),
+  };
+}

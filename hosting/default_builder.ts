@@ -1,0 +1,61 @@
+/**
+ * `createDefaultBuilder`: the batteries-included start, behind
+ * `WebHost.createDefaultBuilder(args)`.
+ *
+ * @module
+ */
+
+import { ConfigurationBuilder } from "./config/mod.ts";
+import { HostSettings } from "./host_settings.ts";
+import { WebHostBuilder } from "./web_host_builder.ts";
+
+// Command-line keys that are host settings; the rest is app configuration.
+const HOST_KEYS = new Set(
+  Object.values(HostSettings).map((key) => key.toLowerCase()),
+);
+
+/**
+ * Makes a {@linkcode WebHostBuilder} with Roost's defaults; see
+ * `WebHost.createDefaultBuilder`.
+ *
+ * @param args The command-line arguments.
+ * @returns The builder.
+ * @throws {ConfigurationError} When an argument is malformed.
+ *
+ * @example
+ * ```ts
+ * import { createDefaultBuilder } from "../mod.ts";
+ *
+ * const builder = createDefaultBuilder(["--urls", "http://127.0.0.1:0"]);
+ * console.log(builder.getSetting("urls"), builder.getSettingSource("urls")); // "http://127.0.0.1:0" "command line"
+ * ```
+ */
+export function createDefaultBuilder(args: readonly string[]): WebHostBuilder {
+  const builder = new WebHostBuilder();
+  if (builder.getSetting(HostSettings.contentRoot) === undefined) {
+    builder.useContentRoot(Deno.cwd());
+  }
+  // Parsing here, not at start, makes a malformed argument fail at once.
+  const commandLine = new ConfigurationBuilder().addCommandLine(args).build();
+  for (const [key, value] of commandLine.asEntries()) {
+    if (HOST_KEYS.has(key.toLowerCase())) {
+      builder.useConfiguration(
+        new ConfigurationBuilder().addInMemory([[key, value]]).build(),
+        "command line",
+      );
+    }
+  }
+  builder.configureAppConfiguration(({ environment }, config) => {
+    const options = { optional: true, reloadOnChange: true };
+    config
+      .addJsonFile("appsettings.json", options)
+      .addYamlFile("appsettings.yaml", options)
+      .addYamlFile("appsettings.yml", options)
+      .addJsonFile(`appsettings.${environment.name}.json`, options)
+      .addYamlFile(`appsettings.${environment.name}.yaml`, options)
+      .addYamlFile(`appsettings.${environment.name}.yml`, options)
+      .addEnvironmentVariables()
+      .addCommandLine(args);
+  });
+  return builder;
+}

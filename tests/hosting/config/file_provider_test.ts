@@ -1,0 +1,245 @@
+// FileConfigurationProvider: reload on change with real file edits.
+
+import assert from "node:assert/strict";
+import {
+  ConfigurationBuilder,
+  ConfigurationError,
+  JsonConfigurationProvider,
+} from "../../../hosting/config/mod.ts";
+import { captureErrors, delay, tempDir, until, Waiter } from "./_helpers.ts";
+
+// Short enough to keep the suite fast, long enough to merge one save's events.
+const reloadDelay = 50;
+
+Deno.test("a watched JSON file is reloaded after an edit, and onChange fires", async () => {
+  await using dir = await tempDir();
+  const file = `${dir.path}/appsettings.json`;
+  await Deno.writeTextFile(file, '{ "Port": 1 }');
+  using config = new ConfigurationBuilder({ basePath: dir.path })
+    .addJsonFile("appsettings.json", { reloadOnChange: true, reloadDelay })
+    .build();
+  const changed = new Waiter();
+  config.onChange(changed.fire);
+  const section = config.getSection("Port");
+  await Deno.writeTextFile(file, '{ "Port": 2, "Host": "a" }');
+  await changed.next("the first reload");
+  assert.equal(config.get("port"), "2");
+  assert.equal(section.value, "2"); // sections are live views
+  assert.equal(config.get("host"), "a");
+});
+
+Deno.test("a malformed edit keeps the last good values and reports once; a good edit is then picked up", async () => {
+  await using dir = await tempDir();
+  const file = `${dir.path}/appsettings.json`;
+  await Deno.writeTextFile(file, '{ "Port": 1 }');
+  const errors = new Waiter<unknown>();
+  using config = new ConfigurationBuilder({
+    basePath: dir.path,
+    onReloadError: errors.fire,
+  })
+    .addJsonFile("appsettings.json", { reloadOnChange: true, reloadDelay })
+    .build();
+  const changed = new Waiter();
+  config.onChange(changed.fire);
+
+  await Deno.writeTextFile(file, '{\n  "Port": \n}');
+  const error = await errors.next("the reload error");
+  assert.ok(error instanceof ConfigurationError);
+  assert.equal(
+    error.message,
+    `Invalid JSON in "${file}" at line 3, column 1: Unexpected "}"; expected a value`,
+  );
+  assert.equal(config.get("port"), "1");
+  await delay(reloadDelay * 4);
+  assert.equal(errors.pending, 0, "one failure is reported once");
+  assert.equal(changed.pending, 0, "a failed reload is not a change");
+
+  await Deno.writeTextFile(file, '{ "Port": 3 }');
+  await changed.next("the reload after the fix");
+  assert.equal(config.get("port"), "3");
+});
+
+Deno.test("by default a failed reload is logged once to console.error", async () => {
+  await using dir = await tempDir();
+  const file = `${dir.path}/app.yaml`;
+  await Deno.writeTextFile(file, "Port: 1\n");
+  const logged = await captureErrors(async (lines) => {
+    using config = new ConfigurationBuilder({ basePath: dir.path })
+      .addYamlFile("app.yaml", { reloadOnChange: true, reloadDelay })
+      .build();
+    const changed = new Waiter();
+    config.onChange(changed.fire);
+    await Deno.writeTextFile(file, "Port: [1\n");
+    await until(() => lines.length > 0, "the logged error");
+    await delay(reloadDelay * 4);
+    assert.equal(config.get("port"), "1");
+    await Deno.writeTextFile(file, "Port: 2\n");
+    await changed.next("the good edit");
+    assert.equal(config.get("port"), "2");
+  });
+  assert.equal(logged.length, 1, logged.join("\n"));
+  assert.match(
+    logged[0],
+    /^Configuration reload failed; keeping the last good values\. Invalid YAML in ".+app\.yaml" at line 2, column 1: /,
+  );
+});
+
+Deno.test("a file replaced by renaming another over it is reloaded", async () => {
+  await using dir = await tempDir();
+  const file = `${dir.path}/.env`;
+  await Deno.writeTextFile(file, "PORT=1\n");
+  using config = new ConfigurationBuilder({ basePath: dir.path })
+    .addDotEnvFile(".env", { reloadOnChange: true, reloadDelay })
+    .build();
+  const changed = new Waiter();
+  config.onChange(changed.fire);
+  await Deno.writeTextFile(`${dir.path}/.env.tmp`, "PORT=2\n");
+  await Deno.rename(`${dir.path}/.env.tmp`, file);
+  await changed.next("the reload after the rename");
+  assert.equal(config.get("port"), "2");
+});
+
+Deno.test("changes to other files in the directory are ignored", async () => {
+  await using dir = await tempDir();
+  await Deno.writeTextFile(`${dir.path}/a.json`, '{ "A": 1 }');
+  let loads = 0;
+  const provider = new (class extends JsonConfigurationProvider {
+    override load(): void {
+      loads++;
+      super.load();
+    }
+  })("a.json", { basePath: dir.path, reloadOnChange: true, reloadDelay });
+  using config = new ConfigurationBuilder().add(provider).build();
+  await Deno.writeTextFile(`${dir.path}/b.json`, '{ "B": 1 }');
+  await delay(reloadDelay * 5);
+  assert.equal(loads, 1);
+  assert.equal(config.get("a"), "1");
+});
+
+Deno.test("an edit that leaves the values as they were is not a change", async () => {
+  await using dir = await tempDir();
+  const file = `${dir.path}/a.json`;
+  await Deno.writeTextFile(file, '{ "A": 1 }');
+  let loads = 0;
+  const provider = new (class extends JsonConfigurationProvider {
+    override load(): void {
+      loads++;
+      super.load();
+    }
+  })(file, { reloadOnChange: true, reloadDelay });
+  using config = new ConfigurationBuilder().add(provider).build();
+  const changed = new Waiter();
+  config.onChange(changed.fire);
+  await Deno.writeTextFile(file, '{\n  "A": 1\n}\n');
+  await until(() => loads === 2, "the reload");
+  await delay(reloadDelay * 4);
+  assert.equal(changed.pending, 0);
+  assert.equal(loads, 2, "reading the file must not trigger another reload");
+});
+
+Deno.test("an optional watched file that is deleted leaves no values and notifies", async () => {
+  await using dir = await tempDir();
+  const file = `${dir.path}/app.json`;
+  await Deno.writeTextFile(file, '{ "A": 1 }');
+  using config = new ConfigurationBuilder({ basePath: dir.path })
+    .addJsonFile("app.json", {
+      optional: true,
+      reloadOnChange: true,
+      reloadDelay,
+    })
+    .build();
+  const changed = new Waiter();
+  config.onChange(changed.fire);
+  await Deno.remove(file);
+  await changed.next("the reload after the delete");
+  assert.equal(config.get("a"), undefined);
+  await Deno.writeTextFile(file, '{ "A": 2 }');
+  await changed.next("the reload after the file came back");
+  assert.equal(config.get("a"), "2");
+});
+
+Deno.test("a required watched file that is deleted keeps its values and reports the error", async () => {
+  await using dir = await tempDir();
+  const file = `${dir.path}/app.json`;
+  await Deno.writeTextFile(file, '{ "A": 1 }');
+  const errors = new Waiter<unknown>();
+  using config = new ConfigurationBuilder({
+    basePath: dir.path,
+    onReloadError: errors.fire,
+  })
+    .addJsonFile("app.json", { reloadOnChange: true, reloadDelay })
+    .build();
+  await Deno.remove(file);
+  const error = await errors.next("the reload error");
+  assert.ok(error instanceof ConfigurationError);
+  assert.equal(
+    error.message,
+    `Configuration file "${file}" was not found; create it or pass { optional: true }`,
+  );
+  assert.equal(config.get("a"), "1");
+});
+
+Deno.test("a disposed configuration stops watching", async () => {
+  await using dir = await tempDir();
+  const file = `${dir.path}/app.json`;
+  await Deno.writeTextFile(file, '{ "A": 1 }');
+  const config = new ConfigurationBuilder({ basePath: dir.path })
+    .addJsonFile("app.json", { reloadOnChange: true, reloadDelay })
+    .build();
+  let changes = 0;
+  config.onChange(() => changes++);
+  config[Symbol.dispose]();
+  config[Symbol.dispose](); // twice is fine
+  await Deno.writeTextFile(file, '{ "A": 2 }');
+  await delay(reloadDelay * 4);
+  assert.equal(changes, 0);
+  assert.equal(config.get("a"), "1");
+});
+
+Deno.test("disposing while a reload is pending cancels it", async () => {
+  await using dir = await tempDir();
+  const file = `${dir.path}/app.json`;
+  await Deno.writeTextFile(file, '{ "A": 1 }');
+  const config = new ConfigurationBuilder({ basePath: dir.path })
+    .addJsonFile("app.json", { reloadOnChange: true, reloadDelay: 10_000 })
+    .build();
+  await Deno.writeTextFile(file, '{ "A": 2 }');
+  await delay(50); // the event arrives and a 10 s timer starts
+  config[Symbol.dispose](); // the test's sanitizer fails if the timer leaks
+  assert.equal(config.get("a"), "1");
+});
+
+Deno.test("files not marked reloadOnChange are not watched", async () => {
+  await using dir = await tempDir();
+  const file = `${dir.path}/app.json`;
+  await Deno.writeTextFile(file, '{ "A": 1 }');
+  using config = new ConfigurationBuilder({ basePath: dir.path })
+    .addJsonFile("app.json")
+    .build();
+  await Deno.writeTextFile(file, '{ "A": 2 }');
+  await delay(reloadDelay * 3);
+  assert.equal(config.get("a"), "1");
+});
+
+Deno.test("an optional watched file in a missing directory is simply not watched", () => {
+  const errors: unknown[] = [];
+  using config = new ConfigurationBuilder({
+    basePath: "/nonexistent-roost-dir",
+    onReloadError: (error) => errors.push(error),
+  })
+    .addJsonFile("app.json", { optional: true, reloadOnChange: true })
+    .build();
+  assert.equal(config.exists(), false);
+  assert.deepEqual(errors, []);
+});
+
+Deno.test("reloadDelay must not be negative", () => {
+  assert.throws(
+    () => new JsonConfigurationProvider("a.json", { reloadDelay: -1 }),
+    {
+      name: "RangeError",
+      message:
+        "reloadDelay must be a number of milliseconds of 0 or more, got -1",
+    },
+  );
+});

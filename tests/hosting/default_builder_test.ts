@@ -1,0 +1,255 @@
+// createDefaultBuilder, host settings through configuration, the Server
+// section, validation at start.
+
+import assert from "node:assert/strict";
+import {
+  ConfigurationBuilder,
+  type StandardSchemaV1,
+  TestServer,
+  WebHost,
+  WebHostBuilder,
+} from "../../mod.ts";
+import { deferred } from "../_helpers.ts";
+
+async function contentRoot(files: Record<string, string>): Promise<string> {
+  const dir = await Deno.makeTempDir();
+  for (const [name, text] of Object.entries(files)) {
+    await Deno.writeTextFile(`${dir}/${name}`, text);
+  }
+  return dir;
+}
+
+/** Captures console output of one kind while `fn` runs. */
+async function capture(
+  kind: "log" | "error" | "debug",
+  fn: () => Promise<void>,
+): Promise<string[]> {
+  const lines: string[] = [];
+  const original = console[kind];
+  console[kind] = (...args: unknown[]) =>
+    lines.push(args.map(String).join(" "));
+  try {
+    await fn();
+  } finally {
+    console[kind] = original;
+  }
+  return lines;
+}
+
+const quiet = ["--suppressStatusMessages", "true"];
+
+Deno.test("createDefaultBuilder layers appsettings files, the environment's file and the command line", async () => {
+  const root = await contentRoot({
+    "appsettings.json": JSON.stringify({
+      Greeting: "from json",
+      Only: { Json: "yes" },
+      Shared: "json",
+    }),
+    "appsettings.yaml": "Shared: yaml\nOnly:\n  Yaml: yes\n",
+    "appsettings.Staging.json": JSON.stringify({ Greeting: "from staging" }),
+  });
+  try {
+    const host = WebHost.createDefaultBuilder([
+      "--contentRoot",
+      root,
+      "--environment",
+      "Staging",
+      "--Only:Cli",
+      "yes",
+      ...quiet,
+    ]).useServer(new TestServer()).build();
+    await host.start();
+    const config = host.configuration;
+    assert.equal(config.get("Greeting"), "from staging");
+    assert.equal(config.get("shared"), "yaml");
+    assert.equal(config.get("Only:Json"), "yes");
+    assert.equal(config.get("Only:Yaml"), "yes");
+    assert.equal(config.get("Only:Cli"), "yes");
+    assert.equal(host.environment.name, "Staging");
+    assert.equal(host.environment.contentRootPath, root);
+    await host.stop();
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("host settings from the command line apply when createDefaultBuilder is called, and code after it wins", () => {
+  const builder = WebHost.createDefaultBuilder([
+    "--urls=http://127.0.0.1:1",
+    "--environment",
+    "Staging",
+  ]);
+  assert.equal(builder.getSetting("urls"), "http://127.0.0.1:1");
+  assert.equal(builder.getSettingSource("urls"), "command line");
+  builder.useEnvironment("Development");
+  assert.equal(builder.build().environment.name, "Development");
+});
+
+Deno.test("createDefaultBuilder rejects a malformed argument at once", () => {
+  assert.throws(() => WebHost.createDefaultBuilder(["--urls"]), /urls/);
+});
+
+Deno.test("useConfiguration copies a section's keys without its prefix, in call order", () => {
+  const config = new ConfigurationBuilder().addInMemory({
+    Host: { Urls: "http://127.0.0.1:2", Environment: "Staging" },
+  }).build();
+  const builder = new WebHostBuilder()
+    .useUrls("http://127.0.0.1:1")
+    .useConfiguration(config.getSection("Host"))
+    .useEnvironment("Development");
+  assert.equal(builder.getSetting("urls"), "http://127.0.0.1:2");
+  assert.equal(builder.getSetting("environment"), "Development");
+  assert.equal(builder.getSetting("host:urls"), undefined);
+});
+
+Deno.test("configureAppConfiguration calls add up and see the host settings", async () => {
+  const host = new WebHostBuilder()
+    .useEnvironment("Staging")
+    .configureAppConfiguration((context, config) => {
+      config.addInMemory({
+        A: "1",
+        SeenEnvironment: context.configuration.get("environment") ?? "none",
+      });
+    })
+    .configureAppConfiguration((_context, config) => {
+      config.addInMemory({ B: "2", A: "overridden" });
+    })
+    .configure((app, { configuration }) =>
+      app.run((ctx) =>
+        ctx.response.json(Object.fromEntries(configuration.asEntries()))
+      )
+    )
+    .build();
+  const values = await (await host.fetch("/")).json();
+  assert.equal(values.A, "overridden");
+  assert.equal(values.B, "2");
+  assert.equal(values.SeenEnvironment, "Staging");
+});
+
+Deno.test("the Server section configures endpoints and limits of the default server", async () => {
+  const root = await contentRoot({
+    "appsettings.json": JSON.stringify({
+      Server: {
+        Endpoints: { Web: { Url: "http://127.0.0.1:0" } },
+        Limits: { MaxRequestBodySize: 10 },
+      },
+    }),
+  });
+  try {
+    const host = WebHost.createDefaultBuilder(["--contentRoot", root, ...quiet])
+      .configure((app) =>
+        app.run(async (ctx) =>
+          ctx.response.send(`${(await ctx.request.text()).length}`)
+        )
+      )
+      .build();
+    await host.start();
+    assert.match(host.addresses[0], /^http:\/\/127\.0\.0\.1:\d+$/);
+    const small = await fetch(host.addresses[0], {
+      method: "POST",
+      body: "12345",
+    });
+    assert.equal(await small.text(), "5");
+    const big = await fetch(host.addresses[0], {
+      method: "POST",
+      body: "x".repeat(11),
+    });
+    assert.equal(big.status, 413);
+    await big.body?.cancel();
+    await host.stop();
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("when endpoints and urls disagree the log says the endpoints won and why", async () => {
+  const lines = await capture("error", async () => {
+    const host = new WebHostBuilder()
+      .useUrls("http://localhost:0")
+      .useSetting("suppressStatusMessages", "true")
+      .configureAppConfiguration((_context, config) =>
+        config.addInMemory({
+          Server: { Endpoints: { Api: { Url: "http://127.0.0.1:0" } } },
+        })
+      )
+      .build();
+    await host.start();
+    await host.stop();
+  });
+  const warning = lines.find((line) => line.includes("Overriding"));
+  assert.ok(warning, lines.join("\n"));
+  assert.match(warning, /endpoints given to the server/);
+  assert.match(warning, /preferHostingUrls/);
+});
+
+Deno.test("at Debug level the host logs where each host setting came from", async () => {
+  const lines = await capture("debug", async () => {
+    const host = new WebHostBuilder()
+      .useEnvironment("Staging")
+      .configureAppConfiguration((_context, config) =>
+        config.addInMemory({ Logging: { LogLevel: { Default: "Debug" } } })
+      )
+      .build();
+    await host.fetch("/");
+    await host.stop();
+  });
+  assert.ok(
+    lines.some((line) =>
+      line.includes('environment = "Staging"') &&
+      line.includes("from useEnvironment()")
+    ),
+    lines.join("\n"),
+  );
+});
+
+const portSchema: StandardSchemaV1<unknown, { Port: number; Host: string }> = {
+  "~standard": {
+    version: 1,
+    vendor: "test",
+    validate(value) {
+      const record = value as Record<string, unknown>;
+      const issues = [];
+      if (typeof record.Port !== "number") {
+        issues.push({ message: "must be a number", path: ["Port"] });
+      }
+      if (typeof record.Host !== "string") {
+        issues.push({ message: "is required", path: ["Host"] });
+      }
+      return issues.length > 0 ? { issues } : {
+        value: value as { Port: number; Host: string },
+      };
+    },
+  },
+};
+
+Deno.test("validateOnStart stops startup naming every bad key", async () => {
+  const host = new WebHostBuilder()
+    .useServer(new TestServer())
+    .useSetting("suppressStatusMessages", "true")
+    .configureAppConfiguration((_context, config) =>
+      config.addInMemory({ Mail: { Port: "not a number" } })
+    )
+    .validateOnStart("Mail", portSchema)
+    .build();
+  await assert.rejects(() => host.start(), (error: Error) => {
+    assert.match(error.message, /"Mail:Port": must be a number/);
+    assert.match(error.message, /"Mail:Host": is required/);
+    return true;
+  });
+});
+
+Deno.test("validateOnStart lets a good configuration through", async () => {
+  const started = deferred<number>();
+  const host = new WebHostBuilder()
+    .configureAppConfiguration((_context, config) =>
+      config.addInMemory({ Mail: { Port: "25", Host: "smtp" } })
+    )
+    .validateOnStart("Mail", portSchema)
+    .configure((app) => {
+      started.resolve(1);
+      app.run((ctx) => ctx.response.send("ok"));
+    })
+    .build();
+  assert.equal(await (await host.fetch("/")).text(), "ok");
+  assert.equal(await started.promise, 1);
+});

@@ -1,0 +1,134 @@
+// Startup modules and startup errors, in process and through main.ts.
+
+import assert from "node:assert/strict";
+import { TestServer, WebHostBuilder } from "../../mod.ts";
+import { spawnHost } from "../_helpers.ts";
+
+const FIXTURES = new URL("../fixtures/startup/", import.meta.url).pathname;
+
+function hostFor(startup: Parameters<WebHostBuilder["useStartup"]>[0]) {
+  return new WebHostBuilder()
+    .useContentRoot(FIXTURES)
+    .useEnvironment("Staging")
+    .useSetting("suppressStatusMessages", "true")
+    .useServer(new TestServer())
+    .configureAppConfiguration((_context, config) =>
+      config.addInMemory({ Greeting: "hello" })
+    )
+    .useStartup(startup)
+    .build();
+}
+
+Deno.test("useStartup loads a module exporting configure, relative to the content root", async () => {
+  const host = hostFor("./configure_app.ts");
+  assert.equal(
+    await (await host.fetch("/")).text(),
+    "configure form in Staging, greeting hello",
+  );
+});
+
+Deno.test("useStartup loads a deno serve-style module", async () => {
+  const host = hostFor("./fetch_app.ts");
+  assert.equal(await (await host.fetch("/x")).text(), "fetch form /x");
+});
+
+Deno.test("useStartup takes an object with configure or a default fetch", async () => {
+  const configured = hostFor({
+    configure: (app) => app.run((ctx) => ctx.response.send("object")),
+  });
+  assert.equal(await (await configured.fetch("/")).text(), "object");
+  const served = hostFor({ default: { fetch: () => new Response("served") } });
+  assert.equal(await (await served.fetch("/")).text(), "served");
+});
+
+Deno.test("a startup module that cannot be found fails with where it looked", async () => {
+  const host = hostFor("./missing_app.ts");
+  await assert.rejects(() => host.start(), (error: Error) => {
+    assert.match(
+      error.message,
+      /Startup module "\.\/missing_app\.ts" could not be loaded/,
+    );
+    assert.ok(error.message.includes(`${FIXTURES}missing_app.ts`));
+    return true;
+  });
+});
+
+Deno.test("a startup module with neither form says what was expected", async () => {
+  const host = hostFor("./empty_app.ts");
+  await assert.rejects(
+    () => host.start(),
+    /exports only "nothingUseful": expected export function configure\(app, context\)/,
+  );
+});
+
+Deno.test("the last of configure and useStartup wins", async () => {
+  const host = new WebHostBuilder()
+    .useContentRoot(FIXTURES)
+    .useStartup("./fetch_app.ts")
+    .configure((app) => app.run((ctx) => ctx.response.send("configure won")))
+    .build();
+  assert.equal(await (await host.fetch("/")).text(), "configure won");
+});
+
+Deno.test("main.ts --startupModule hosts a module of either form", async () => {
+  for (
+    const [module, expected] of [
+      ["configure_app.ts", /^configure form in Production, greeting from-cli$/],
+      ["fetch_app.ts", /^fetch form \/path$/],
+    ] as const
+  ) {
+    await using roost = await spawnHost("main.ts", [
+      "--urls",
+      "http://127.0.0.1:0",
+      "--startupModule",
+      `${FIXTURES}${module}`,
+      "--Greeting",
+      "from-cli",
+    ]);
+    assert.equal(roost.addresses.length, 1, roost.stderr());
+    const text = await (await fetch(`${roost.addresses[0]}/path`)).text();
+    assert.match(text, expected);
+    assert.equal((await roost.signal("SIGTERM")).code, 0);
+  }
+});
+
+Deno.test("main.ts exits non-zero with the error when startup fails", async () => {
+  await using roost = await spawnHost("main.ts", [
+    "--urls",
+    "http://127.0.0.1:0",
+    "--startupModule",
+    `${FIXTURES}failing_app.ts`,
+  ]);
+  const status = await roost.signal("SIGTERM");
+  assert.equal(status.code, 1);
+  assert.match(roost.stderr(), /the database URL is missing/);
+});
+
+Deno.test("captured startup errors answer 500: generic in Production, detailed in Development", async () => {
+  for (
+    const [environment, pattern] of [
+      ["Production", /^Internal Server Error$/],
+      ["Development", /^500 Error: the database URL is missing\n\s+at /],
+    ] as const
+  ) {
+    await using roost = await spawnHost("main.ts", [
+      "--urls",
+      "http://127.0.0.1:0",
+      "--environment",
+      environment,
+      "--startupModule",
+      `${FIXTURES}failing_app.ts`,
+      "--captureStartupErrors",
+      "true",
+    ]);
+    assert.equal(roost.addresses.length, 1, roost.stderr());
+    for (const path of ["/", "/again"]) {
+      const response = await fetch(roost.addresses[0] + path);
+      assert.equal(response.status, 500);
+      assert.match(await response.text(), pattern);
+    }
+    const logged = roost.stderr().match(/failed to start/g) ?? [];
+    assert.equal(logged.length, 1, roost.stderr());
+    assert.equal((await roost.signal("SIGTERM")).code, 0);
+  }
+});
