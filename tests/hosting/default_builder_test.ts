@@ -253,3 +253,46 @@ Deno.test("validateOnStart lets a good configuration through", async () => {
   assert.equal(await (await host.fetch("/")).text(), "ok");
   assert.equal(await started.promise, 1);
 });
+
+Deno.test("the Server section's default certificate serves an https endpoint over HTTP/2", async () => {
+  const { CA_FILE, CERT_FILE, KEY_FILE, curl } = await import("../_helpers.ts");
+  const host = new WebHostBuilder()
+    .useSetting("suppressStatusMessages", "true")
+    .configureAppConfiguration((_context, config) =>
+      config.addInMemory({
+        Server: {
+          Endpoints: { Secure: { Url: "https://127.0.0.1:0" } },
+          Certificates: { Default: { Path: CERT_FILE, KeyPath: KEY_FILE } },
+        },
+      })
+    )
+    .configure((app) =>
+      app.run((ctx) => ctx.response.send(ctx.request.protocol))
+    )
+    .build();
+  await host.start();
+  try {
+    assert.match(host.addresses[0], /^https:/);
+    assert.equal(
+      await curl(["--http2", "--cacert", CA_FILE, host.addresses[0]]),
+      "HTTP/2",
+    );
+  } finally {
+    await host.stop();
+  }
+});
+
+Deno.test("a Server section with a half-given certificate names the key", async () => {
+  const host = new WebHostBuilder()
+    .useSetting("suppressStatusMessages", "true")
+    .configureAppConfiguration((_context, config) =>
+      config.addInMemory({
+        Server: { Certificates: { Default: { Path: "cert.pem" } } },
+      })
+    )
+    .build();
+  await assert.rejects(
+    () => host.start(),
+    /"Server:Certificates:Default" needs both Path .* and KeyPath/,
+  );
+});

@@ -132,3 +132,84 @@ Deno.test("captured startup errors answer 500: generic in Production, detailed i
     assert.equal((await roost.signal("SIGTERM")).code, 0);
   }
 });
+
+Deno.test("app configuration precedence: appsettings.json < environment variables < command line", async () => {
+  const root = await Deno.makeTempDir();
+  await Deno.writeTextFile(
+    `${root}/appsettings.json`,
+    JSON.stringify({ Greeting: "from-json" }),
+  );
+  try {
+    for (
+      const [args, env, expected] of [
+        [[], {}, "from-json"],
+        [[], { Greeting: "from-env" }, "from-env"],
+        [["--Greeting", "from-cli"], { Greeting: "from-env" }, "from-cli"],
+      ] as const
+    ) {
+      await using roost = await spawnHost("main.ts", [
+        "--urls",
+        "http://127.0.0.1:0",
+        "--contentRoot",
+        root,
+        "--startupModule",
+        `${FIXTURES}configure_app.ts`,
+        ...args,
+      ], env);
+      assert.equal(roost.addresses.length, 1, roost.stderr());
+      const text = await (await fetch(roost.addresses[0])).text();
+      assert.equal(text, `configure form in Production, greeting ${expected}`);
+      assert.equal((await roost.signal("SIGTERM")).code, 0);
+    }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("a running host follows edits of appsettings.json and survives a malformed one", async () => {
+  const root = await Deno.makeTempDir();
+  const file = `${root}/appsettings.json`;
+  await Deno.writeTextFile(file, JSON.stringify({ Greeting: "one" }));
+  const errors: string[] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) =>
+    errors.push(args.map(String).join(" "));
+  try {
+    const host = (await import("../../mod.ts")).WebHost.createDefaultBuilder([
+      "--contentRoot",
+      root,
+      "--suppressStatusMessages",
+      "true",
+    ])
+      .useServer(new TestServer())
+      .configure((app, { configuration }) =>
+        app.run((ctx) => ctx.response.send(configuration.get("Greeting") ?? ""))
+      )
+      .build();
+    await host.start();
+    const changed = () =>
+      new Promise<void>((resolve) => {
+        const dispose = host.configuration.onChange(() => {
+          dispose();
+          resolve();
+        });
+      });
+    assert.equal(await (await host.fetch("/")).text(), "one");
+    let next = changed();
+    await Deno.writeTextFile(file, JSON.stringify({ Greeting: "two" }));
+    await next;
+    assert.equal(await (await host.fetch("/")).text(), "two");
+    await Deno.writeTextFile(file, '{ "Greeting": ');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.equal(await (await host.fetch("/")).text(), "two");
+    assert.ok(errors.some((line) => line.includes(file)), errors.join("\n"));
+    next = changed();
+    await Deno.writeTextFile(file, JSON.stringify({ Greeting: "three" }));
+    await next;
+    assert.equal(await (await host.fetch("/")).text(), "three");
+    await host.stop();
+  } finally {
+    console.error = original;
+    await Deno.remove(root, { recursive: true });
+  }
+});
