@@ -7,7 +7,6 @@ import {
   FeatureCollection,
   type FeatureKey,
   HttpConnectionFeature,
-  HttpError,
   HttpMaxRequestBodySizeFeature,
   HttpRequestFeature,
   HttpRequestIdentifierFeature,
@@ -21,6 +20,7 @@ import {
 } from "../features/mod.ts";
 import type { ResolvedServerLimits } from "./limits.ts";
 import { ResponseBridge } from "./_response_bridge.ts";
+import { limitedBody, tooLarge } from "./_request_body.ts";
 
 // Deno's web globals are accessors on globalThis: bind them once, off the
 // per-request path.
@@ -59,38 +59,6 @@ const BUILTIN_KEYS: readonly FeatureKey<unknown>[] = [
 
 let nextRequest = 0;
 const TRACE_PREFIX = `0HR${(Date.now() % 0xffffff).toString(36)}`;
-
-function limitedBody(
-  source: ReadableStream<Uint8Array>,
-  limit: number,
-): ReadableStream<Uint8Array> {
-  const reader = source.getReader();
-  let seen = 0;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { done, value } = await reader.read();
-      if (done) return controller.close();
-      seen += value.byteLength;
-      if (seen > limit) {
-        const error = tooLarge(limit);
-        controller.error(error);
-        reader.cancel(error).catch(() => {});
-        return;
-      }
-      controller.enqueue(value);
-    },
-    cancel(reason) {
-      return reader.cancel(reason);
-    },
-  }, { highWaterMark: 0 });
-}
-
-function tooLarge(limit: number): HttpError {
-  return new HttpError(
-    413,
-    `Request body too large: the limit is ${limit} bytes`,
-  );
-}
 
 /**
  * The request side of one request, and the collection of all its features.

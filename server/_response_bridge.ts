@@ -14,6 +14,14 @@ import {
 } from "../features/mod.ts";
 import { DONE } from "../features/_done.ts";
 import type { RequestState } from "./_request_state.ts";
+import {
+  alreadyComplete,
+  concat,
+  mergeHeaders,
+  openRange,
+  replaceHeaders,
+  toBytes,
+} from "./_response_body.ts";
 
 // Deno's web globals are accessors on globalThis: bind them once, off the
 // per-request path.
@@ -22,7 +30,6 @@ const {
   Headers,
   ReadableStream,
   WritableStream,
-  TextEncoder,
   Blob,
   FormData,
   URLSearchParams,
@@ -32,28 +39,6 @@ const {
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 const STREAM_HIGH_WATER_MARK = 65_536;
 const FILE_CHUNK = 65_536;
-const encoder = new TextEncoder();
-
-function toBytes(chunk: Uint8Array | string): Uint8Array {
-  return typeof chunk === "string" ? encoder.encode(chunk) : chunk;
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
-  if (chunks.length === 1) return chunks[0] as Uint8Array<ArrayBuffer>;
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
-}
-
-function alreadyComplete(what: string): TypeError {
-  return new TypeError(
-    `Cannot ${what}: the response is already complete (send, json, redirect, sendFile and complete each end it)`,
-  );
-}
 
 /** The response side of one request. */
 export class ResponseBridge
@@ -229,7 +214,7 @@ export class ResponseBridge
         this.#pending = body;
       } else {
         const bytes = typeof body === "string"
-          ? encoder.encode(body)
+          ? toBytes(body)
           : new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
         chunks.push(bytes);
         this.#size += bytes.byteLength;
@@ -253,24 +238,9 @@ export class ResponseBridge
   // immutable: then copy them, and build a new Response at the end.
   #merge(response: Response): void {
     this.#merged = true;
-    const ours = this.#headers;
-    const theirs = response.headers;
-    try {
-      if (ours !== undefined) {
-        for (const [name, value] of ours) {
-          if (!theirs.has(name)) theirs.append(name, value);
-        }
-      }
-      theirs.append("x-roost-probe", "");
-      theirs.delete("x-roost-probe");
-      this.#headers = theirs;
-    } catch {
-      const headers = new Headers(ours);
-      for (const name of theirs.keys()) headers.delete(name);
-      for (const [name, value] of theirs) headers.append(name, value);
-      this.#headers = headers;
-      this.#rebuild = true;
-    }
+    const merged = mergeHeaders(this.#headers, response);
+    this.#headers = merged.headers;
+    this.#rebuild = merged.copied;
   }
 
   #handResponse(response: Response): void {
@@ -304,9 +274,7 @@ export class ResponseBridge
   #adopt(response: Response): BodyInit | null {
     this.status = response.status;
     this.reasonPhrase = response.statusText || undefined;
-    const headers = this.headers;
-    for (const name of response.headers.keys()) headers.delete(name);
-    for (const [name, value] of response.headers) headers.append(name, value);
+    replaceHeaders(this.headers, response.headers);
     return response.body;
   }
 
@@ -416,17 +384,9 @@ export class ResponseBridge
 
   async sendFile(path: string, options?: SendFileOptions): Promise<void> {
     if (this.#completed) throw alreadyComplete("send a file");
-    const file = await Deno.open(path, { read: true });
+    const { file, count } = await openRange(path, options);
+    let left = count;
     try {
-      const size = (await file.stat()).size;
-      const offset = options?.offset ?? 0;
-      if (!Number.isSafeInteger(offset) || offset < 0 || offset > size) {
-        throw new RangeError(
-          `sendFile offset must be from 0 to the file's size ${size}, got ${offset}`,
-        );
-      }
-      let left = Math.min(options?.count ?? size - offset, size - offset);
-      if (offset > 0) await file.seek(offset, Deno.SeekMode.Start);
       if (!this.#started && this.#chunks === undefined) {
         this.headers.set("content-length", String(left));
       }

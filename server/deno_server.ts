@@ -29,6 +29,12 @@ import type {
 } from "./server.ts";
 import { Dispatcher, type ErrorReporter } from "./_dispatcher.ts";
 import type { EndpointInfo } from "./_request_state.ts";
+import {
+  isMissingAddress,
+  loadCertificate,
+  raceAbort,
+  removeStaleSocket,
+} from "./_listen.ts";
 
 /** The URL a server listens on when nothing names one. */
 export const DEFAULT_URL = "http://localhost:8000";
@@ -72,36 +78,6 @@ export interface DenoServerOptions {
 interface Listening {
   server: Deno.HttpServer<Deno.NetAddr | Deno.UnixAddr>;
   address: string;
-}
-
-function isMissingAddress(error: unknown): boolean {
-  return error instanceof Deno.errors.AddrNotAvailable ||
-    (error instanceof Error &&
-      /not available|not supported|EADDRNOTAVAIL|EAFNOSUPPORT/i.test(
-        error.message,
-      ));
-}
-
-async function loadCertificate(
-  certificate: CertificateOptions,
-): Promise<{ cert: string; key: string }> {
-  if ("cert" in certificate) return certificate;
-  const read = async (path: string, what: string) => {
-    try {
-      return await Deno.readTextFile(path);
-    } catch (error) {
-      throw new TypeError(
-        `Cannot read the TLS ${what} file "${path}": ${
-          (error as Error).message
-        }. Check the certificate's certFile and keyFile paths.`,
-        { cause: error },
-      );
-    }
-  };
-  return {
-    cert: await read(certificate.certFile, "certificate"),
-    key: await read(certificate.keyFile, "key"),
-  };
 }
 
 /**
@@ -417,35 +393,5 @@ export class DenoServer implements Server {
   /** Stops the server, waiting for in-flight requests. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
-  }
-}
-
-/** Resolves true when `promise` settles first, false when `signal` aborts. */
-function raceAbort(
-  promise: Promise<unknown>,
-  signal: AbortSignal,
-): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise<boolean>((resolve) => {
-    const onAbort = () => resolve(false);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve(true);
-    });
-  });
-}
-
-async function removeStaleSocket(path: string): Promise<void> {
-  try {
-    const info = await Deno.lstat(path);
-    if (!info.isSocket) {
-      throw new TypeError(
-        `Cannot listen on unix:${path}: a file that is not a socket is in the way. Remove it or choose another path.`,
-      );
-    }
-    await Deno.remove(path);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
 }

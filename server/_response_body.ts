@@ -1,0 +1,92 @@
+// Byte and header helpers of the response bridge.
+
+import type { SendFileOptions } from "../features/mod.ts";
+
+const { Headers, TextEncoder } = globalThis;
+const encoder = new TextEncoder();
+
+/** Text as UTF-8 bytes; bytes as they are. */
+export function toBytes(chunk: Uint8Array | string): Uint8Array {
+  return typeof chunk === "string" ? encoder.encode(chunk) : chunk;
+}
+
+/** The chunks as one array (the only chunk itself when there is one). */
+export function concat(
+  chunks: Uint8Array[],
+  size: number,
+): Uint8Array<ArrayBuffer> {
+  if (chunks.length === 1) return chunks[0] as Uint8Array<ArrayBuffer>;
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+/** The error for writing to a response that is already complete. */
+export function alreadyComplete(what: string): TypeError {
+  return new TypeError(
+    `Cannot ${what}: the response is already complete (send, json, redirect, sendFile and complete each end it)`,
+  );
+}
+
+/**
+ * Merges the headers set so far into a Response's own, which win. A
+ * Response's headers are mutable unless it came from fetch() or
+ * Response.redirect(): then a copy is made (`copied`), and the caller must
+ * build a new Response with it.
+ */
+export function mergeHeaders(
+  ours: Headers | undefined,
+  response: Response,
+): { headers: Headers; copied: boolean } {
+  const theirs = response.headers;
+  try {
+    if (ours !== undefined) {
+      for (const [name, value] of ours) {
+        if (!theirs.has(name)) theirs.append(name, value);
+      }
+    }
+    // Headers has no "is it immutable" query: a write says.
+    theirs.append("x-roost-probe", "");
+    theirs.delete("x-roost-probe");
+    return { headers: theirs, copied: false };
+  } catch {
+    const headers = new Headers(ours);
+    replaceHeaders(headers, theirs);
+    return { headers, copied: true };
+  }
+}
+
+/** Replaces every header `from` has in `into`, keeping the others. */
+export function replaceHeaders(into: Headers, from: Headers): void {
+  for (const name of from.keys()) into.delete(name);
+  for (const [name, value] of from) into.append(name, value);
+}
+
+/** Opens a file at `options.offset`, with how many bytes to send. */
+export async function openRange(
+  path: string,
+  options: SendFileOptions | undefined,
+): Promise<{ file: Deno.FsFile; count: number }> {
+  const file = await Deno.open(path, { read: true });
+  try {
+    const size = (await file.stat()).size;
+    const offset = options?.offset ?? 0;
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset > size) {
+      throw new RangeError(
+        `sendFile offset must be from 0 to the file's size ${size}, got ${offset}`,
+      );
+    }
+    if (offset > 0) await file.seek(offset, Deno.SeekMode.Start);
+    return {
+      file,
+      count: Math.min(options?.count ?? size - offset, size - offset),
+    };
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+}
