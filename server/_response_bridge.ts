@@ -14,6 +14,7 @@ import {
 } from "../features/mod.ts";
 import { DONE } from "../features/_done.ts";
 import type { RequestState } from "./_request_state.ts";
+import { ResponseStream } from "./_response_stream.ts";
 import {
   alreadyComplete,
   concat,
@@ -37,7 +38,6 @@ const {
 } = globalThis;
 
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
-const STREAM_HIGH_WATER_MARK = 65_536;
 const FILE_CHUNK = 65_536;
 
 /** The response side of one request. */
@@ -54,15 +54,13 @@ export class ResponseBridge
   #started = false;
   #completed = false;
   #delivered = false;
-  #gone = false;
   #chunks: Uint8Array[] | undefined;
   #size = 0;
   #startPromise: Promise<void> | undefined;
-  #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
-  #drain: PromiseWithResolvers<void> | undefined;
+  #body: ResponseStream | undefined;
   #onStarting: ResponseCallback[] | undefined;
   #onCompleted: ResponseCallback[] | undefined;
-  #stream: WritableStream<Uint8Array> | undefined;
+  #writable: WritableStream<Uint8Array> | undefined;
   // The whole body given to complete() before the response started: sent
   // when the pipeline finishes, so middleware after next() can still change
   // status and headers.
@@ -191,7 +189,7 @@ export class ResponseBridge
   }
 
   complete(body?: BodyInit | Response | null): Promise<void> {
-    if (this.#gone) return DONE;
+    if (this.#body?.gone) return DONE;
     if (this.#completed) {
       if (body === undefined) return DONE;
       throw alreadyComplete("send a body");
@@ -287,58 +285,33 @@ export class ResponseBridge
 
   async #open(): Promise<void> {
     await this.#runStarting();
-    const stream = new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        this.#controller = controller;
-      },
-      pull: () => this.#release(),
-      cancel: (reason) => this.#clientGone(reason),
-    }, {
-      highWaterMark: STREAM_HIGH_WATER_MARK,
-      size: (chunk) => chunk.byteLength,
-    });
+    const body = this.#body = new ResponseStream((reason) =>
+      this.#clientGone(reason)
+    );
     const chunks = this.#chunks;
     this.#chunks = undefined;
     if (chunks !== undefined) {
-      for (const chunk of chunks) this.#controller!.enqueue(chunk);
+      for (const chunk of chunks) {
+        body.enqueue(chunk);
+      }
     }
-    this.#hand(stream);
-  }
-
-  #release(): void {
-    const drain = this.#drain;
-    if (drain !== undefined) {
-      this.#drain = undefined;
-      drain.resolve();
-    }
+    this.#hand(body.readable);
   }
 
   #clientGone(reason: unknown): void {
-    this.#gone = true;
-    this.#release();
-    if (!this.#delivered) {
-      this.#state.signalAborted(
-        reason ?? new DOMException("The client disconnected", "AbortError"),
-      );
-      this.#finished();
-    }
-  }
-
-  #enqueue(bytes: Uint8Array): Promise<void> {
-    // Writes after the client left are dropped, as Kestrel does: the app
-    // learns of it from requestAborted and need not catch every write.
-    if (this.#gone) return DONE;
-    const controller = this.#controller!;
-    controller.enqueue(bytes);
-    if (controller.desiredSize! > 0) return DONE;
-    return (this.#drain ??= Promise.withResolvers()).promise;
+    if (this.#delivered) return;
+    this.#state.signalAborted(
+      reason ?? new DOMException("The client disconnected", "AbortError"),
+    );
+    this.#finished();
   }
 
   write(chunk: Uint8Array | string): Promise<void> {
-    if (this.#gone) return DONE;
+    const body = this.#body;
+    if (body?.gone) return DONE;
     if (this.#completed) throw alreadyComplete("write");
     const bytes = toBytes(chunk);
-    if (this.#controller === undefined) {
+    if (body === undefined) {
       (this.#chunks ??= []).push(bytes);
       this.#size += bytes.byteLength;
       if (this.#size > this.#state.endpoint.limits.responseBufferSize) {
@@ -346,21 +319,7 @@ export class ResponseBridge
       }
       return DONE;
     }
-    return this.#enqueue(bytes);
-  }
-
-  async #pump(stream: ReadableStream<Uint8Array>): Promise<void> {
-    const reader = stream.getReader();
-    try {
-      while (!this.#gone) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        await this.#enqueue(value);
-      }
-      await reader.cancel();
-    } finally {
-      reader.releaseLock();
-    }
+    return body.enqueue(bytes);
   }
 
   async #endStream(body: BodyInit | null): Promise<void> {
@@ -370,14 +329,14 @@ export class ResponseBridge
         const stream = body instanceof ReadableStream
           ? body as ReadableStream<Uint8Array>
           : new Response(body).body;
-        if (stream !== null) await this.#pump(stream);
+        if (stream !== null) await this.#body!.pump(stream);
       }
     } catch (error) {
       this.reset(error);
       throw error;
     }
-    if (!this.#gone && !this.#delivered) {
-      this.#controller!.close();
+    if (!this.#body!.gone && !this.#delivered) {
+      this.#body!.close();
       this.#finished();
     }
   }
@@ -391,12 +350,13 @@ export class ResponseBridge
         this.headers.set("content-length", String(left));
       }
       await this.start();
-      while (left > 0 && !this.#gone) {
+      const stream = this.#body!;
+      while (left > 0 && !stream.gone) {
         const buffer = new Uint8Array(Math.min(FILE_CHUNK, left));
         const read = await file.read(buffer);
         if (read === null) break;
         left -= read;
-        await this.#enqueue(
+        await stream.enqueue(
           read === buffer.byteLength ? buffer : buffer.subarray(0, read),
         );
       }
@@ -406,7 +366,7 @@ export class ResponseBridge
   }
 
   get stream(): WritableStream<Uint8Array> {
-    return this.#stream ??= new WritableStream<Uint8Array>({
+    return this.#writable ??= new WritableStream<Uint8Array>({
       write: (chunk) => this.write(chunk),
       close: () => this.complete(),
       abort: (reason) => this.reset(reason),
@@ -488,14 +448,8 @@ export class ResponseBridge
   reset(reason: unknown): void {
     if (this.#delivered) return;
     this.#completed = true;
-    if (this.#controller !== undefined) {
-      this.#gone = true;
-      this.#release();
-      try {
-        this.#controller.error(reason);
-      } catch {
-        // already closed or errored
-      }
+    if (this.#body !== undefined) {
+      this.#body.error(reason);
     } else if (!this.#started) {
       this.#hand(
         new ReadableStream({ start: (controller) => controller.error(reason) }),

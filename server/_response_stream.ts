@@ -1,0 +1,92 @@
+// The body stream of a response that started early: writes feed it with
+// backpressure, and a client that leaves cancels it. Made only when a
+// response streams, so buffered responses never pay for it.
+
+import { DONE } from "../features/_done.ts";
+
+const { ReadableStream } = globalThis;
+
+const HIGH_WATER_MARK = 65_536;
+
+/** A byte stream fed by writes, with backpressure. */
+export class ResponseStream {
+  readonly readable: ReadableStream<Uint8Array>;
+  #controller!: ReadableStreamDefaultController<Uint8Array>;
+  #drain: PromiseWithResolvers<void> | undefined;
+  #gone = false;
+  #closed = false;
+
+  /** @param onCancel Called when the client goes away. */
+  constructor(onCancel: (reason: unknown) => void) {
+    this.readable = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        this.#controller = controller;
+      },
+      pull: () => this.#release(),
+      cancel: (reason) => {
+        this.#gone = true;
+        this.#release();
+        onCancel(reason);
+      },
+    }, { highWaterMark: HIGH_WATER_MARK, size: (chunk) => chunk.byteLength });
+  }
+
+  /** True once the client left or the stream was reset. */
+  get gone(): boolean {
+    return this.#gone;
+  }
+
+  #release(): void {
+    const drain = this.#drain;
+    if (drain !== undefined) {
+      this.#drain = undefined;
+      drain.resolve();
+    }
+  }
+
+  /**
+   * Queues bytes; resolves when there is room for more. Writes after the
+   * client left are dropped, as Kestrel does: the app learns of it from
+   * requestAborted and need not catch every write.
+   */
+  enqueue(bytes: Uint8Array): Promise<void> {
+    if (this.#gone || this.#closed) return DONE;
+    const controller = this.#controller;
+    controller.enqueue(bytes);
+    if (controller.desiredSize! > 0) return DONE;
+    return (this.#drain ??= Promise.withResolvers()).promise;
+  }
+
+  /** Copies a stream in, until it ends or the client leaves. */
+  async pump(stream: ReadableStream<Uint8Array>): Promise<void> {
+    const reader = stream.getReader();
+    try {
+      while (!this.#gone) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        await this.enqueue(value);
+      }
+      await reader.cancel();
+    } finally {
+      reader.releaseLock();
+    }
+  }
+
+  /** Ends the body normally. */
+  close(): void {
+    if (this.#gone || this.#closed) return;
+    this.#closed = true;
+    this.#controller.close();
+  }
+
+  /** Breaks the body off: the client sees a reset connection. */
+  error(reason: unknown): void {
+    this.#gone = true;
+    this.#release();
+    try {
+      this.#controller.error(reason);
+    } catch {
+      // already closed or errored
+    }
+  }
+}
