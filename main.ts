@@ -126,7 +126,7 @@ export async function main(args: string[]): Promise<number> {
   }
   const host: WebHost = builder.build();
   try {
-    await host.run();
+    return await host.run();
   } catch (error) {
     console.error(
       `roost: the host failed to start: ${
@@ -135,7 +135,6 @@ export async function main(args: string[]): Promise<number> {
     );
     return 1;
   }
-  return 0;
 }
 
 // --certFile/--keyFile, in any of the command line's forms.

@@ -37,5 +37,5 @@ export function createHost(args: string[] = []): import("../mod.ts").WebHost {
 }
 
 if (import.meta.main) {
-  await createHost(Deno.args).run();
+  Deno.exitCode = await createHost(Deno.args).run();
 }

@@ -63,7 +63,7 @@ if (import.meta.main) {
       key: { type: "string" },
     },
   });
-  await createHost({
+  Deno.exitCode = await createHost({
     urls: values.urls,
     certFile: values.cert,
     keyFile: values.key,

@@ -5,7 +5,7 @@
 import { DenoServer, type Server } from "../server/mod.ts";
 import {
   bind,
-  type Configuration,
+  Configuration,
   ConfigurationBuilder,
   ConfigurationError,
 } from "./config/mod.ts";
@@ -15,12 +15,20 @@ import {
 } from "./application_builder.ts";
 import { HostSettings, parseBooleanSetting } from "./host_settings.ts";
 import { denoServerOptionsFrom } from "./server_configuration.ts";
-import { loadStartupModule, startupConfigure } from "./startup.ts";
-import type {
-  ConfigureApp,
-  WebHostBuilderContext,
-  WebHostOptions,
-} from "./web_host.ts";
+import { ApplicationLifetime } from "./application_lifetime.ts";
+import { HostingEnvironment } from "./hosting_environment.ts";
+import { ServerKey } from "./host_services.ts";
+import {
+  HostedServiceRunner,
+  ServiceCollection,
+  type ServiceProvider,
+} from "./services/mod.ts";
+import {
+  loadStartupModule,
+  type StartupParts,
+  startupParts,
+} from "./startup.ts";
+import type { WebHostBuilderContext, WebHostOptions } from "./web_host.ts";
 import {
   HostingApplication,
   type RequestErrorLogger,
@@ -32,6 +40,8 @@ export interface Initialized {
   configuration: Configuration;
   server: Server;
   application: HostingApplication;
+  services: ServiceProvider;
+  hostedServices: HostedServiceRunner;
 }
 
 function hostConfiguration(options: WebHostOptions): Configuration {
@@ -61,15 +71,13 @@ function makeServer(
   return typeof server === "function" ? server(configuration) : server;
 }
 
-async function resolveConfigure(
-  options: WebHostOptions,
-): Promise<ConfigureApp | undefined> {
-  if (options.configure !== undefined) return options.configure;
+async function resolveStartup(options: WebHostOptions): Promise<StartupParts> {
+  if (options.configure !== undefined) return { configure: options.configure };
   if (options.startup !== undefined) {
-    return startupConfigure(options.startup, "object");
+    return startupParts(options.startup, "object");
   }
   const module = options.settings.get(HostSettings.startupModule.toLowerCase());
-  if (module === undefined || module.value.trim() === "") return undefined;
+  if (module === undefined || module.value.trim() === "") return {};
   return await loadStartupModule(
     module.value,
     options.environment.contentRootPath,
@@ -107,6 +115,7 @@ function validate(
  */
 export async function initialize(
   options: WebHostOptions,
+  lifetime: ApplicationLifetime,
   log: RequestErrorLogger,
 ): Promise<Initialized> {
   const setting = (key: string) =>
@@ -117,6 +126,8 @@ export async function initialize(
     environment.isDevelopment();
   let configuration: Configuration | undefined;
   let server: Server | undefined;
+  let provider: ServiceProvider | undefined;
+  let hosted: HostedServiceRunner | undefined;
   let pipeline: RequestDelegate;
   try {
     const host = hostConfiguration(options);
@@ -134,14 +145,32 @@ export async function initialize(
     configuration = builder.build();
     server = makeServer(options, configuration);
     validate(options, configuration);
-    const configure = await resolveConfigure(options);
-    const app = new ApplicationBuilder(server.features);
-    await configure?.(app, {
+    const context: WebHostBuilderContext = {
       environment,
       configuration,
       getSetting: setting,
-    });
+    };
+    const startup = await resolveStartup(options);
+    const services = new ServiceCollection()
+      .addSingleton(Configuration, configuration)
+      .addSingleton(HostingEnvironment, environment)
+      .addSingleton(ServerKey, server)
+      .addSingleton(ApplicationLifetime, lifetime);
+    for (const configure of options.services) {
+      await configure(services, context);
+    }
+    await startup.configureServices?.(services, context);
+    provider = services.build();
+    const app = new ApplicationBuilder(server.features);
+    app.applicationServices = provider;
+    await startup.configure?.(app, context);
     pipeline = app.build();
+    hosted = new HostedServiceRunner(
+      services.hostedServices.map((service) =>
+        typeof service === "function" ? service(provider!) : service
+      ),
+      { stopHost: () => lifetime.stopApplication() },
+    );
   } catch (error) {
     if (!flag(HostSettings.captureStartupErrors)) {
       configuration?.[Symbol.dispose]();
@@ -158,9 +187,12 @@ export async function initialize(
         ? new DenoServer()
         : options.server;
   }
+  provider ??= new ServiceCollection().build();
   return {
     configuration,
     server,
-    application: new HostingApplication(pipeline, detailed, log),
+    services: provider,
+    hostedServices: hosted ?? new HostedServiceRunner([]),
+    application: new HostingApplication(pipeline, detailed, log, provider),
   };
 }

@@ -8,10 +8,13 @@ import {
   HttpRequestLifetimeFeature,
   HttpResponseBodyFeature,
   HttpResponseFeature,
+  ServiceProvidersFeature,
+  type ServiceResolver,
 } from "../features/mod.ts";
 import { DONE } from "../features/_done.ts";
 import type { HttpApplication } from "../server/mod.ts";
 import type { RequestDelegate } from "./application_builder.ts";
+import type { ServiceProvider } from "./services/mod.ts";
 
 // Deno's web globals are accessors on globalThis: bind them once, off the
 // per-request path.
@@ -70,24 +73,48 @@ export function writeErrorResponse(
   return body.complete(text);
 }
 
+// A request's service scope is made the first time the app asks for
+// ctx.requestServices, and disposed when the request is over: requests that
+// use no services pay nothing.
+class HostingContext extends HttpContext {
+  readonly #root: ServiceProvider;
+  scope: ServiceProvider | undefined;
+
+  constructor(features: FeatureCollection, root: ServiceProvider) {
+    super(features);
+    this.#root = root;
+  }
+
+  override get requestServices(): ServiceResolver {
+    const own = super.requestServices;
+    if (own !== undefined) return own;
+    const scope = this.scope = this.#root.createScope().services;
+    this.features.set(ServiceProvidersFeature, { requestServices: scope });
+    return scope;
+  }
+}
+
 /** Runs a pipeline for each request the server hands over. */
 export class HostingApplication implements HttpApplication<HttpContext> {
   readonly #pipeline: RequestDelegate;
   readonly #detailed: boolean;
   readonly #log: RequestErrorLogger;
+  readonly #services: ServiceProvider;
 
   constructor(
     pipeline: RequestDelegate,
     detailedErrors: boolean,
     log: RequestErrorLogger,
+    services: ServiceProvider,
   ) {
     this.#pipeline = pipeline;
     this.#detailed = detailedErrors;
     this.#log = log;
+    this.#services = services;
   }
 
   createContext(features: FeatureCollection): HttpContext {
-    return new HttpContext(features);
+    return new HostingContext(features, this.#services);
   }
 
   processRequest(ctx: HttpContext): Promise<void> {
@@ -135,5 +162,14 @@ export class HostingApplication implements HttpApplication<HttpContext> {
     }
   }
 
-  disposeContext(_ctx: HttpContext, _error?: unknown): void {}
+  disposeContext(ctx: HttpContext, _error?: unknown): void {
+    const scope = (ctx as HostingContext).scope;
+    if (scope === undefined) return;
+    scope[Symbol.asyncDispose]().catch((error) =>
+      console.error(
+        `fail: Roost.Hosting: disposing the services of request ${ctx.traceIdentifier} failed:`,
+        error,
+      )
+    );
+  }
 }

@@ -6,12 +6,12 @@
  */
 
 import type { ApplicationBuilder, Fetchable } from "./application_builder.ts";
+import type { ServiceCollection } from "./services/mod.ts";
 import type { WebHostBuilderContext } from "./web_host.ts";
 
 /**
- * What a startup module (or object) may export: `configure` (and, from the
- * services issue on, `configureServices`), or a `deno serve`-style default
- * export with a `fetch` method.
+ * What a startup module (or object) may export: `configureServices` and/or
+ * `configure`, or a `deno serve`-style default export with a `fetch` method.
  *
  * @example A startup module
  * ```ts
@@ -44,50 +44,67 @@ export interface Startup {
 }
 
 const EXPECTED =
-  "export function configure(app, context) { … }, or export default { fetch(request) { … } } as for deno serve";
+  "export function configure(app, context) { … } and/or configureServices(services, context) { … }, or export default { fetch(request) { … } } as for deno serve";
+
+/** The two halves of a startup: services, then the pipeline. */
+export interface StartupParts {
+  /** Registers services, when the startup exports `configureServices`. */
+  configureServices?: (
+    services: ServiceCollection,
+    context: WebHostBuilderContext,
+  ) => unknown;
+  /** Builds the pipeline, when the startup exports `configure` or `fetch`. */
+  configure?: (
+    app: ApplicationBuilder,
+    context: WebHostBuilderContext,
+  ) => unknown;
+}
 
 /**
- * Turns a startup object or module namespace into the pipeline's configure
- * callback.
+ * Takes a startup object or module namespace apart into its services and
+ * pipeline callbacks.
  *
  * @param startup The module's exports.
  * @param name How to name it in errors (the specifier).
- * @returns A configure callback.
- * @throws {TypeError} When it exports neither form; the message says what
- * was expected.
+ * @returns The callbacks it provides.
+ * @throws {TypeError} When it exports none of the forms; the message says
+ * what was expected.
  *
  * @example
  * ```ts
- * import { startupConfigure } from "../mod.ts";
+ * import { startupParts } from "../mod.ts";
  *
- * const configure = startupConfigure({ default: { fetch: () => new Response("hi") } }, "inline");
- * console.log(typeof configure); // "function"
+ * const parts = startupParts({ default: { fetch: () => new Response("hi") } }, "inline");
+ * console.log(typeof parts.configure); // "function"
  * ```
  */
-export function startupConfigure(
-  startup: Startup,
-  name: string,
-): (app: ApplicationBuilder, context: WebHostBuilderContext) => unknown {
-  if (typeof startup.configure === "function") {
-    const configure = startup.configure.bind(startup);
-    return (app, context) => configure(app, context);
+export function startupParts(startup: Startup, name: string): StartupParts {
+  const parts: StartupParts = {};
+  if (typeof startup.configureServices === "function") {
+    const configureServices = startup.configureServices.bind(startup);
+    parts.configureServices = (services, context) =>
+      configureServices(services, context);
   }
   const fallback = startup.default;
-  if (
+  if (typeof startup.configure === "function") {
+    const configure = startup.configure.bind(startup);
+    parts.configure = (app, context) => configure(app, context);
+  } else if (
     fallback !== null && typeof fallback === "object" &&
     typeof (fallback as Fetchable).fetch === "function"
   ) {
-    return (app) => app.run(fallback as Fetchable);
+    parts.configure = (app) => app.run(fallback as Fetchable);
   }
-  const exported = Object.keys(startup).filter((key) => key !== "__esModule");
-  const what = typeof startup.configureServices === "function"
-    ? "only configureServices, which needs the services container (not in this version)"
-    : exported.length === 0
-    ? "nothing"
-    : `only ${exported.map((key) => `"${key}"`).join(", ")}`;
-  throw new TypeError(
-    `Startup ${name} exports ${what}: expected ${EXPECTED}`,
-  );
+  if (parts.configure === undefined && parts.configureServices === undefined) {
+    const exported = Object.keys(startup);
+    const what = exported.length === 0
+      ? "nothing"
+      : `only ${exported.map((key) => `"${key}"`).join(", ")}`;
+    throw new TypeError(
+      `Startup ${name} exports ${what}: expected ${EXPECTED}`,
+    );
+  }
+  return parts;
 }
 
 function toModuleUrl(specifier: string, contentRoot: string): string {
@@ -104,7 +121,7 @@ function toModuleUrl(specifier: string, contentRoot: string): string {
  *
  * @param specifier A path (`./app.ts`) or a URL.
  * @param contentRoot The content root.
- * @returns The module's configure callback.
+ * @returns The module's services and pipeline callbacks.
  * @throws {TypeError} When the module cannot be loaded or exports neither
  * form.
  *
@@ -122,9 +139,7 @@ function toModuleUrl(specifier: string, contentRoot: string): string {
 export async function loadStartupModule(
   specifier: string,
   contentRoot: string,
-): Promise<
-  (app: ApplicationBuilder, context: WebHostBuilderContext) => unknown
-> {
+): Promise<StartupParts> {
   const url = toModuleUrl(specifier, contentRoot);
   let module: Startup;
   try {
@@ -137,5 +152,5 @@ export async function loadStartupModule(
       { cause: error },
     );
   }
-  return startupConfigure(module, `module "${specifier}"`);
+  return startupParts(module, `module "${specifier}"`);
 }

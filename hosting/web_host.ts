@@ -25,6 +25,7 @@ import type { HostingEnvironment } from "./hosting_environment.ts";
 import type { Startup } from "./startup.ts";
 import {
   type ConfigureAppConfiguration,
+  type ConfigureServices,
   registerHostFactory,
   type ServerFactory,
   type WebHostBuilder,
@@ -79,6 +80,8 @@ export interface WebHostOptions {
   appConfiguration: ConfigureAppConfiguration[];
   /** Sections to bind and validate at start. */
   validations: { path: string; schema: StandardSchemaV1 }[];
+  /** Registers services, in order. */
+  services: ConfigureServices[];
   /** Builds the pipeline. */
   configure: ConfigureApp | undefined;
   /** A startup object, when no `configure` was given. */
@@ -127,6 +130,7 @@ export class WebHost implements AsyncDisposable {
   #memory: Promise<TestServer> | undefined;
   #state: "new" | "starting" | "started" | "stopping" | "stopped" = "new";
   #stopped: Promise<void> | undefined;
+  #failed = false;
 
   /**
    * Makes a builder with Roost's defaults: content root = current directory;
@@ -238,6 +242,7 @@ export class WebHost implements AsyncDisposable {
   #initialize(): Promise<Initialized> {
     return this.#initialized ??= initialize(
       this.#options,
+      this.#lifetime,
       this.#logRequestError,
     ).then((ready) => {
       this.#ready = ready;
@@ -277,7 +282,7 @@ export class WebHost implements AsyncDisposable {
     }
     this.#state = "starting";
     try {
-      const { application, server } = await this.#initialize();
+      const { application, server, hostedServices } = await this.#initialize();
       const addresses = server.features.get(ServerAddressesFeature);
       const urls = this.getSetting(HostSettings.urls);
       if (addresses !== undefined) {
@@ -288,7 +293,16 @@ export class WebHost implements AsyncDisposable {
         addresses.preferHostingUrls =
           this.#flag(HostSettings.preferHostingUrls) ?? false;
       }
-      await server.start(application);
+      // Hosted services first, the server last: by "Application started"
+      // everything the app needs is running.
+      await hostedServices.start(this.#lifetime.stopping);
+      try {
+        await server.start(application);
+      } catch (error) {
+        await hostedServices.stop(AbortSignal.timeout(this.shutdownTimeout))
+          .catch(() => {});
+        throw error;
+      }
     } catch (error) {
       this.#state = "new";
       // Reloading configuration watches files: a failed start must not leave
@@ -347,8 +361,22 @@ export class WebHost implements AsyncDisposable {
     const memory = await this.#memory;
     this.#memory = undefined;
     await memory?.stop();
+    try {
+      await this.#ready?.services[Symbol.asyncDispose]();
+    } catch (error) {
+      console.error("fail: Roost.Hosting: disposing services failed:", error);
+    }
     // File watchers of reloading configuration would keep the process alive.
     this.#ready?.configuration[Symbol.dispose]();
+  }
+
+  /**
+   * True when a hosted service failed (to start, to stop, or by throwing
+   * from `execute` with the default "stopHost" behaviour): `run()` then
+   * resolves to exit code 1.
+   */
+  get failed(): boolean {
+    return this.#failed || (this.#ready?.hostedServices.failed ?? false);
   }
 
   async #stop(signal: AbortSignal | undefined): Promise<void> {
@@ -370,7 +398,18 @@ export class WebHost implements AsyncDisposable {
       else s.addEventListener("abort", forward, { once: true });
     }
     try {
+      // The order of ASP.NET's host: stopping, the server drains, hosted
+      // services stop, services are disposed, stopped.
       await this.#ready?.server.stop({ signal: deadline.signal });
+      try {
+        await this.#ready?.hostedServices.stop(deadline.signal);
+      } catch (error) {
+        this.#failed = true;
+        console.error(
+          "fail: Roost.Hosting: hosted services failed to stop:",
+          error,
+        );
+      }
       await this.#stopMemory();
     } finally {
       clearTimeout(timer);
@@ -385,8 +424,10 @@ export class WebHost implements AsyncDisposable {
    * then stops gracefully. A second signal during the stop cancels what is
    * still running at once. While it runs, a promise rejection nobody handled
    * is logged instead of ending the process.
+   *
+   * @returns The exit code: 0, or 1 when a hosted service failed.
    */
-  async run(): Promise<void> {
+  async run(): Promise<number> {
     const onRejection = (event: PromiseRejectionEvent) => {
       event.preventDefault();
       console.error(
@@ -414,6 +455,7 @@ export class WebHost implements AsyncDisposable {
         });
       });
       await this.stop();
+      return this.failed ? 1 : 0;
     } finally {
       for (const signal of signals) {
         try {

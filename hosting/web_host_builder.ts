@@ -13,6 +13,7 @@ import type {
 } from "./config/mod.ts";
 import { HOST_ENVIRONMENT_PREFIX, HostSettings } from "./host_settings.ts";
 import { HostingEnvironment } from "./hosting_environment.ts";
+import type { ServiceCollection } from "./services/mod.ts";
 import type { Startup } from "./startup.ts";
 import type {
   ConfigureApp,
@@ -26,6 +27,12 @@ import type {
 export type ConfigureAppConfiguration = (
   context: WebHostBuilderContext,
   builder: ConfigurationBuilder,
+) => unknown;
+
+/** Registers services; see `configureServices`. */
+export type ConfigureServices = (
+  services: ServiceCollection,
+  context: WebHostBuilderContext,
 ) => unknown;
 
 /** How a `WebHostBuilder` makes its server from the app configuration. */
@@ -103,6 +110,7 @@ export class WebHostBuilder {
   readonly #settings: Map<string, HostSetting>;
   readonly #appConfiguration: ConfigureAppConfiguration[] = [];
   readonly #validations: { path: string; schema: StandardSchemaV1 }[] = [];
+  readonly #services: ConfigureServices[] = [];
   #server: Server | ServerFactory | undefined;
   #denoOptions: DenoServerOptions | undefined;
   #configure: ConfigureApp | undefined;
@@ -274,6 +282,19 @@ export class WebHostBuilder {
   }
 
   /**
+   * Registers services. Calls add up, in order, before the startup module's
+   * own `configureServices`; the host has already registered
+   * `Configuration`, `HostingEnvironment`, `ApplicationLifetime`, `Server`
+   * (as `ServerKey`) and `LoggerFactory`.
+   *
+   * @param configure `(services, context) => …`.
+   */
+  configureServices(configure: ConfigureServices): this {
+    this.#services.push(configure);
+    return this;
+  }
+
+  /**
    * Binds and validates a configuration section when the host starts, so a
    * bad configuration stops startup with a message naming every bad key
    * instead of failing on the first request.
@@ -359,6 +380,7 @@ export class WebHostBuilder {
       denoServerOptions: this.#denoOptions,
       appConfiguration: [...this.#appConfiguration],
       validations: [...this.#validations],
+      services: [...this.#services],
       configure: this.#configure,
       startup: this.#startup,
     });

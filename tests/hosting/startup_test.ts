@@ -213,3 +213,8 @@ Deno.test("a running host follows edits of appsettings.json and survives a malfo
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("a startup module's configureServices runs before its configure", async () => {
+  const host = hostFor("./services_app.ts");
+  assert.equal(await (await host.fetch("/")).text(), "hello, services");
+});

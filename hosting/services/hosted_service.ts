@@ -1,0 +1,195 @@
+/**
+ * Hosted services: work that starts and stops with the host.
+ *
+ * @module
+ */
+
+import type { ServiceProvider } from "./service_provider.ts";
+
+/**
+ * Something the host starts after the app is built and stops on shutdown
+ * (`IHostedService`). `start` runs before the server listens, so keep it
+ * short; long-running work belongs in a {@linkcode BackgroundService}.
+ *
+ * @example
+ * ```ts
+ * import type { HostedService } from "./mod.ts";
+ *
+ * class Heartbeat implements HostedService {
+ *   #timer: ReturnType<typeof setInterval> | undefined;
+ *   start(): void {
+ *     this.#timer = setInterval(() => console.log("beat"), 60_000);
+ *   }
+ *   stop(): void {
+ *     clearInterval(this.#timer);
+ *   }
+ * }
+ * const heartbeat = new Heartbeat();
+ * heartbeat.start();
+ * heartbeat.stop();
+ * ```
+ */
+export interface HostedService {
+  /**
+   * Starts the service.
+   *
+   * @param signal Aborts when startup is cancelled.
+   */
+  start(signal: AbortSignal): Promise<void> | void;
+  /**
+   * Stops the service gracefully.
+   *
+   * @param signal Aborts when the shutdown timeout has passed: stop waiting
+   * then.
+   */
+  stop(signal: AbortSignal): Promise<void> | void;
+}
+
+/**
+ * A hosted service as registered: an instance, or a factory called with the
+ * root provider when the host starts.
+ *
+ * @example
+ * ```ts
+ * import type { HostedServiceRegistration } from "./mod.ts";
+ *
+ * const registration: HostedServiceRegistration = () => ({ start() {}, stop() {} });
+ * console.log(typeof registration); // "function"
+ * ```
+ */
+export type HostedServiceRegistration =
+  | HostedService
+  | ((provider: ServiceProvider) => HostedService);
+
+function isAbort(error: unknown, signal: AbortSignal): boolean {
+  return signal.aborted &&
+    (error === signal.reason ||
+      (error instanceof DOMException && error.name === "AbortError"));
+}
+
+/**
+ * A long-running hosted service (`BackgroundService`): subclasses implement
+ * `execute`, which runs from start until its signal aborts. `start` does not
+ * wait for it, so startup is never blocked. An `execute` that rejects is a
+ * failure reported to {@linkcode BackgroundService.onFailure} (the host sets
+ * it; by default the error is logged) — except rejecting with the stopping
+ * signal's reason or an `AbortError` after stop was asked, which is how
+ * `execute` is expected to end.
+ *
+ * @example
+ * ```ts
+ * import { BackgroundService } from "./mod.ts";
+ *
+ * class Ticker extends BackgroundService {
+ *   ticks = 0;
+ *   protected async execute(signal: AbortSignal): Promise<void> {
+ *     while (!signal.aborted) {
+ *       this.ticks++;
+ *       await new Promise((resolve) => setTimeout(resolve, 10));
+ *     }
+ *   }
+ * }
+ * const ticker = new Ticker();
+ * await ticker.start(AbortSignal.timeout(1000));
+ * await new Promise((resolve) => setTimeout(resolve, 50));
+ * await ticker.stop(AbortSignal.timeout(1000));
+ * console.log(ticker.ticks > 0); // true
+ * ```
+ */
+export abstract class BackgroundService implements HostedService {
+  #stopping: AbortController | undefined;
+  #task: Promise<void> | undefined;
+
+  /**
+   * Called when `execute` fails. The host sets it; when unset, the error is
+   * logged with `console.error`.
+   */
+  onFailure?: (error: unknown) => void;
+
+  /**
+   * The service's work. Return (or reject with the signal's reason) once
+   * `signal` aborts.
+   *
+   * @param signal Aborts when the host stops.
+   * @returns A promise that settles when the work is done.
+   */
+  protected abstract execute(signal: AbortSignal): Promise<void>;
+
+  /** The promise `execute` returned, once started. */
+  get executeTask(): Promise<void> | undefined {
+    return this.#task;
+  }
+
+  /**
+   * Calls `execute` without waiting for it. `signal` only matters if it has
+   * already aborted: `execute`'s own signal aborts on stop, never because a
+   * startup deadline passed later.
+   *
+   * @param signal Aborts when startup is cancelled.
+   * @returns A promise that resolves at once.
+   * @throws {TypeError} When the service was already started.
+   * @throws `signal.reason` when `signal` has already aborted; `execute` is
+   * not called then.
+   */
+  start(signal: AbortSignal): Promise<void> {
+    if (this.#task !== undefined) {
+      return Promise.reject(
+        new TypeError(
+          `${this.constructor.name} was already started; a BackgroundService runs once: register a new instance instead of starting it again`,
+        ),
+      );
+    }
+    // Not linked to execute's signal, unlike .NET's token: a startup
+    // deadline (AbortSignal.timeout) keeps ticking after a successful start
+    // and would end the service when it fired.
+    if (signal.aborted) return Promise.reject(signal.reason);
+    const stopping = new AbortController();
+    this.#stopping = stopping;
+    let task: Promise<void>;
+    try {
+      task = Promise.resolve(this.execute(stopping.signal));
+    } catch (error) {
+      task = Promise.reject(error);
+    }
+    this.#task = task;
+    // Handled here, so a failure never becomes an unhandled rejection that
+    // would end the process; awaiting executeTask still sees it.
+    task.then(undefined, (error) => {
+      if (isAbort(error, stopping.signal)) return;
+      try {
+        if (this.onFailure === undefined) {
+          console.error(`${this.constructor.name} failed:`, error);
+        } else {
+          this.onFailure(error);
+        }
+      } catch (thrown) {
+        console.error("A BackgroundService failure handler threw:", thrown);
+      }
+    });
+    return Promise.resolve();
+  }
+
+  /**
+   * Aborts `execute`'s signal and waits until it settles, or until `signal`
+   * aborts (the shutdown deadline). Never throws for `execute`'s failure,
+   * which {@linkcode BackgroundService.onFailure} already received.
+   *
+   * @param signal Aborts when the shutdown timeout has passed.
+   * @returns A promise that resolves when `execute` settled or the deadline
+   * passed.
+   */
+  stop(signal: AbortSignal): Promise<void> {
+    const task = this.#task;
+    if (task === undefined) return Promise.resolve();
+    this.#stopping?.abort();
+    if (signal.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      signal.addEventListener("abort", done, { once: true });
+      task.then(done, done);
+    });
+  }
+}

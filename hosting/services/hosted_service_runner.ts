@@ -1,0 +1,206 @@
+/**
+ * `HostedServiceRunner`: starts and stops an app's hosted services for the
+ * host.
+ *
+ * @module
+ */
+
+import { BackgroundService, type HostedService } from "./hosted_service.ts";
+
+/**
+ * What the host does when a {@linkcode BackgroundService}'s `execute`
+ * rejects: stop the app (the default, as in ASP.NET Core since .NET 6, so a
+ * dead worker is not hidden behind a live server), or log it and go on.
+ *
+ * @example
+ * ```ts
+ * import type { BackgroundServiceExceptionBehavior } from "./mod.ts";
+ *
+ * const behavior: BackgroundServiceExceptionBehavior = "ignore";
+ * console.log(behavior); // "ignore"
+ * ```
+ */
+export type BackgroundServiceExceptionBehavior = "stopHost" | "ignore";
+
+/** How a {@linkcode HostedServiceRunner} handles failures. */
+export interface HostedServiceRunnerOptions {
+  /**
+   * What a failed `execute` does.
+   *
+   * @default {"stopHost"}
+   */
+  behavior?: BackgroundServiceExceptionBehavior;
+  /**
+   * Reports a failed `execute`, and a `stop` that threw while rolling back a
+   * failed start, under either behavior.
+   *
+   * @default {undefined} (one `console.error` line)
+   */
+  onFailure?: (service: HostedService, error: unknown) => void;
+  /**
+   * Asks the host to stop; called once per failure under `"stopHost"`.
+   *
+   * @default {undefined}
+   */
+  stopHost?: () => void;
+}
+
+function nameOf(service: HostedService): string {
+  const name = (service as { constructor?: { name?: unknown } }).constructor
+    ?.name;
+  return typeof name === "string" && name !== "" && name !== "Object"
+    ? name
+    : "(anonymous hosted service)";
+}
+
+function logFailure(service: HostedService, error: unknown): void {
+  console.error(`Hosted service ${nameOf(service)} failed:`, error);
+}
+
+/**
+ * Starts hosted services in registration order and stops them in reverse,
+ * as the host does. {@linkcode HostedServiceRunner.failed} becomes true when
+ * a start or stop threw, or when a failed `execute` stopped the host; under
+ * `"ignore"`, a failed `execute` is only reported and leaves it false, since
+ * the app carried on. The host turns `failed` into a non-zero exit code.
+ *
+ * @example
+ * ```ts
+ * import { HostedServiceRunner, type HostedService } from "./mod.ts";
+ *
+ * const log: string[] = [];
+ * const named = (name: string): HostedService => ({
+ *   start: () => void log.push(`start ${name}`),
+ *   stop: () => void log.push(`stop ${name}`),
+ * });
+ * const runner = new HostedServiceRunner([named("a"), named("b")]);
+ * await runner.start(AbortSignal.timeout(1000));
+ * await runner.stop(AbortSignal.timeout(1000));
+ * console.log(log); // ["start a", "start b", "stop b", "stop a"]
+ * ```
+ */
+export class HostedServiceRunner {
+  readonly #services: readonly HostedService[];
+  readonly #behavior: BackgroundServiceExceptionBehavior;
+  readonly #onFailure: (service: HostedService, error: unknown) => void;
+  readonly #stopHost: (() => void) | undefined;
+  #started: HostedService[] = [];
+  #failed = false;
+
+  /**
+   * Makes a runner.
+   *
+   * @param services The services, in registration order.
+   * @param options What failures do.
+   * @throws {RangeError} When `behavior` is neither `"stopHost"` nor
+   * `"ignore"`.
+   */
+  constructor(
+    services: readonly HostedService[],
+    options: HostedServiceRunnerOptions = {},
+  ) {
+    const behavior = options.behavior ?? "stopHost";
+    if (behavior !== "stopHost" && behavior !== "ignore") {
+      throw new RangeError(
+        `HostedServiceRunner behavior must be "stopHost" or "ignore", got ${
+          JSON.stringify(behavior)
+        }`,
+      );
+    }
+    this.#services = [...services];
+    this.#behavior = behavior;
+    this.#onFailure = options.onFailure ?? logFailure;
+    this.#stopHost = options.stopHost;
+  }
+
+  /**
+   * True when a start or stop threw, or a failed `execute` stopped the host.
+   */
+  get failed(): boolean {
+    return this.#failed;
+  }
+
+  /**
+   * Starts each service in order, awaiting each. When one throws, those
+   * already started are stopped (in reverse, with the same signal) and the
+   * error is rethrown.
+   *
+   * @param signal Aborts when startup is cancelled.
+   * @throws What the failing `start` threw.
+   */
+  async start(signal: AbortSignal): Promise<void> {
+    for (const service of this.#services) {
+      if (service instanceof BackgroundService) {
+        service.onFailure = (error) => this.#executeFailed(service, error);
+      }
+      try {
+        await service.start(signal);
+      } catch (error) {
+        this.#failed = true;
+        await this.#rollBack(signal);
+        throw error;
+      }
+      this.#started.push(service);
+    }
+  }
+
+  /**
+   * Stops the started services in reverse order, awaiting each; every one
+   * gets the deadline signal and is stopped even when others throw.
+   *
+   * @param signal Aborts when the shutdown timeout has passed.
+   * @throws {AggregateError} After all ran, when any `stop` threw.
+   */
+  async stop(signal: AbortSignal): Promise<void> {
+    const errors = await this.#stopAll(signal);
+    if (errors.length > 0) {
+      this.#failed = true;
+      throw new AggregateError(
+        errors.map(([, error]) => error),
+        `${errors.length} hosted service${
+          errors.length === 1 ? "" : "s"
+        } threw while stopping (${
+          errors.map(([service]) => nameOf(service)).join(", ")
+        }); see this error's errors`,
+      );
+    }
+  }
+
+  async #stopAll(
+    signal: AbortSignal,
+  ): Promise<[HostedService, unknown][]> {
+    const started = this.#started;
+    this.#started = [];
+    const errors: [HostedService, unknown][] = [];
+    for (let i = started.length - 1; i >= 0; i--) {
+      try {
+        await started[i].stop(signal);
+      } catch (error) {
+        errors.push([started[i], error]);
+      }
+    }
+    return errors;
+  }
+
+  async #rollBack(signal: AbortSignal): Promise<void> {
+    for (const [service, error] of await this.#stopAll(signal)) {
+      this.#report(service, error);
+    }
+  }
+
+  #executeFailed(service: HostedService, error: unknown): void {
+    this.#report(service, error);
+    if (this.#behavior === "stopHost") {
+      this.#failed = true;
+      this.#stopHost?.();
+    }
+  }
+
+  #report(service: HostedService, error: unknown): void {
+    try {
+      this.#onFailure(service, error);
+    } catch (thrown) {
+      console.error("The hosted service failure handler threw:", thrown);
+    }
+  }
+}

@@ -1,0 +1,213 @@
+// Services and hosted services through the host: request scopes, what the
+// host registers, disposal, start and stop order, failures.
+
+import assert from "node:assert/strict";
+import {
+  ApplicationLifetime,
+  BackgroundService,
+  Configuration,
+  HostingEnvironment,
+  optionsKey,
+  ServerKey,
+  serviceKey,
+  ServiceProvider,
+  TestServer,
+  WebHostBuilder,
+} from "../../mod.ts";
+
+class RequestLog {
+  static made = 0;
+  readonly id = ++RequestLog.made;
+  disposed = false;
+  [Symbol.dispose](): void {
+    this.disposed = true;
+  }
+}
+
+Deno.test("each request gets its own scope, disposed when the request ends", async () => {
+  const seen: RequestLog[] = [];
+  const host = new WebHostBuilder()
+    .configureServices((services) => services.addScoped(RequestLog))
+    .configure((app) =>
+      app.run((ctx) => {
+        const services = ctx.requestServices as ServiceProvider;
+        const log = services.getRequired(RequestLog);
+        assert.equal(services.getRequired(RequestLog), log);
+        seen.push(log);
+        return ctx.response.send(String(log.id));
+      })
+    )
+    .build();
+  const first = await (await host.fetch("/")).text();
+  const second = await (await host.fetch("/")).text();
+  assert.notEqual(first, second);
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.deepEqual(seen.map((log) => log.disposed), [true, true]);
+  await host.stop();
+});
+
+Deno.test("the host registers its configuration, environment, lifetime and server", async () => {
+  const server = new TestServer();
+  const host = new WebHostBuilder()
+    .useServer(server)
+    .useSetting("suppressStatusMessages", "true")
+    .useEnvironment("Staging")
+    .configure((app) => {
+      const root = app.applicationServices as ServiceProvider;
+      app.run((ctx) =>
+        ctx.response.json({
+          configuration: root.get(Configuration) instanceof Configuration,
+          environment: root.getRequired(HostingEnvironment).name,
+          lifetime: ctx.requestServices?.get(ApplicationLifetime) ===
+            host.lifetime,
+          server: root.get(ServerKey) === server,
+        })
+      );
+    })
+    .build();
+  await host.start();
+  assert.deepEqual(await (await server.fetch("/")).json(), {
+    configuration: true,
+    environment: "Staging",
+    lifetime: true,
+    server: true,
+  });
+  await host.stop();
+});
+
+Deno.test("singletons are disposed when the host stops, in reverse creation order", async () => {
+  const order: string[] = [];
+  const make = (name: string) => ({
+    [Symbol.asyncDispose]: () => {
+      order.push(name);
+      return Promise.resolve();
+    },
+  });
+  const First = serviceKey<object>("First");
+  const Second = serviceKey<object>("Second");
+  const host = new WebHostBuilder()
+    .useServer(new TestServer())
+    .useSetting("suppressStatusMessages", "true")
+    .configureServices((services) =>
+      services.addSingleton(First, () => make("first"))
+        .addSingleton(Second, (provider) => {
+          provider.getRequired(First);
+          return make("second");
+        })
+    )
+    .configure((app) => {
+      (app.applicationServices as ServiceProvider).getRequired(Second);
+    })
+    .build();
+  await host.start();
+  assert.deepEqual(order, []);
+  await host.stop();
+  assert.deepEqual(order, ["second", "first"]);
+});
+
+Deno.test("hosted services start before the server and stop after it drained", async () => {
+  const events: string[] = [];
+  const server = new TestServer();
+  const originalStart = server.start.bind(server);
+  const originalStop = server.stop.bind(server);
+  server.start = (app) => {
+    events.push("server start");
+    return originalStart(app);
+  };
+  server.stop = (options) => {
+    events.push("server stop");
+    return originalStop(options);
+  };
+  const hosted = (name: string) => ({
+    start: () => void events.push(`${name} start`),
+    stop: () => void events.push(`${name} stop`),
+  });
+  const host = new WebHostBuilder()
+    .useServer(server)
+    .useSetting("suppressStatusMessages", "true")
+    .configureServices((services) =>
+      services.addHostedService(hosted("a")).addHostedService(() => hosted("b"))
+    )
+    .build();
+  host.lifetime.started.addEventListener("abort", () => events.push("started"));
+  host.lifetime.stopping.addEventListener(
+    "abort",
+    () => events.push("stopping"),
+  );
+  host.lifetime.stopped.addEventListener("abort", () => events.push("stopped"));
+  await host.start();
+  await host.stop();
+  assert.deepEqual(events, [
+    "a start",
+    "b start",
+    "server start",
+    "started",
+    "stopping",
+    "server stop",
+    "b stop",
+    "a stop",
+    "stopped",
+  ]);
+});
+
+class Failing extends BackgroundService {
+  protected async execute(_signal: AbortSignal): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    throw new Error("the queue is gone");
+  }
+}
+
+Deno.test("a background service that throws stops the host, and run() resolves to 1", async () => {
+  const errors: string[] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) =>
+    errors.push(args.map(String).join(" "));
+  try {
+    const host = new WebHostBuilder()
+      .useServer(new TestServer())
+      .useSetting("suppressStatusMessages", "true")
+      .configureServices((services) => services.addHostedService(new Failing()))
+      .build();
+    const code = await host.run();
+    assert.equal(code, 1);
+    assert.equal(host.lifetime.stopped.aborted, true);
+    assert.ok(errors.some((line) => line.includes("the queue is gone")));
+  } finally {
+    console.error = original;
+  }
+});
+
+Deno.test("options bound from configuration follow a reload of the file", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/mail.json`;
+  await Deno.writeTextFile(file, JSON.stringify({ Mail: { Host: "one" } }));
+  const Mail = optionsKey<{ Host: string }>("Mail");
+  const host = new WebHostBuilder()
+    .configureAppConfiguration((_context, config) =>
+      config.addJsonFile(file, { reloadOnChange: true, reloadDelay: 20 })
+    )
+    .configureServices((services, { configuration }) =>
+      services.configure(Mail, configuration.getSection("Mail"))
+    )
+    .configure((app) =>
+      app.run((ctx) =>
+        ctx.response.send(ctx.requestServices!.get(Mail)!.current.Host)
+      )
+    )
+    .build();
+  try {
+    assert.equal(await (await host.fetch("/")).text(), "one");
+    const changed = new Promise<void>((resolve) => {
+      const dispose = host.configuration.onChange(() => {
+        dispose();
+        resolve();
+      });
+    });
+    await Deno.writeTextFile(file, JSON.stringify({ Mail: { Host: "two" } }));
+    await changed;
+    assert.equal(await (await host.fetch("/")).text(), "two");
+  } finally {
+    await host.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,299 @@
+// Hosted services: BackgroundService and the runner the host uses.
+
+import assert from "node:assert/strict";
+import {
+  BackgroundService,
+  type HostedService,
+  HostedServiceRunner,
+} from "../../../hosting/services/mod.ts";
+import { captureErrors } from "../config/_helpers.ts";
+
+const LONG = 10_000;
+
+function deadline(ms = LONG): AbortSignal {
+  return AbortSignal.timeout(ms);
+}
+
+/** A promise and the functions that settle it. */
+function deferred(): PromiseWithResolvers<void> {
+  return Promise.withResolvers<void>();
+}
+
+function recording(log: string[], name: string): HostedService {
+  return {
+    start: () => void log.push(`start ${name}`),
+    stop: async () => {
+      await Promise.resolve();
+      log.push(`stop ${name}`);
+    },
+  };
+}
+
+/** A BackgroundService whose execute the test drives. */
+class Worker extends BackgroundService {
+  signal: AbortSignal | undefined;
+  readonly #run: (signal: AbortSignal) => Promise<void>;
+  constructor(run: (signal: AbortSignal) => Promise<void>) {
+    super();
+    this.#run = run;
+  }
+  protected execute(signal: AbortSignal): Promise<void> {
+    this.signal = signal;
+    return this.#run(signal);
+  }
+}
+
+/** Resolves when `signal` aborts. */
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) =>
+    signal.addEventListener("abort", () => resolve(), { once: true })
+  );
+}
+
+Deno.test("the runner starts services in registration order and stops them in reverse", async () => {
+  const log: string[] = [];
+  const runner = new HostedServiceRunner([
+    recording(log, "a"),
+    recording(log, "b"),
+    recording(log, "c"),
+  ]);
+  await runner.start(deadline());
+  await runner.stop(deadline());
+  assert.deepEqual(log, [
+    "start a",
+    "start b",
+    "start c",
+    "stop c",
+    "stop b",
+    "stop a",
+  ]);
+  assert.equal(runner.failed, false);
+});
+
+Deno.test("when a start throws, the services already started are stopped in reverse and the error is rethrown", async () => {
+  const log: string[] = [];
+  const broken: HostedService = {
+    start: () => Promise.reject(new Error("no database")),
+    stop: () => void log.push("stop broken"),
+  };
+  const runner = new HostedServiceRunner([
+    recording(log, "a"),
+    recording(log, "b"),
+    broken,
+    recording(log, "d"),
+  ]);
+  await assert.rejects(runner.start(deadline()), { message: "no database" });
+  assert.deepEqual(log, ["start a", "start b", "stop b", "stop a"]);
+  assert.equal(runner.failed, true);
+  await runner.stop(deadline());
+  assert.equal(log.length, 4, "nothing is stopped twice");
+});
+
+Deno.test("every stop runs even when some throw, and the errors arrive in an AggregateError", async () => {
+  const log: string[] = [];
+  class Flaky implements HostedService {
+    start(): void {}
+    stop(): void {
+      log.push("stop flaky");
+      throw new Error("flaky stop");
+    }
+  }
+  const runner = new HostedServiceRunner([
+    recording(log, "a"),
+    new Flaky(),
+    recording(log, "c"),
+  ]);
+  await runner.start(deadline());
+  await assert.rejects(runner.stop(deadline()), (error: unknown) => {
+    assert.ok(error instanceof AggregateError);
+    assert.equal(
+      error.message,
+      "1 hosted service threw while stopping (Flaky); see this error's errors",
+    );
+    assert.equal(error.errors[0].message, "flaky stop");
+    return true;
+  });
+  assert.deepEqual(log, [
+    "start a",
+    "start c",
+    "stop c",
+    "stop flaky",
+    "stop a",
+  ]);
+  assert.equal(runner.failed, true);
+});
+
+Deno.test("each stop gets the shutdown deadline signal", async () => {
+  const signals: AbortSignal[] = [];
+  const service: HostedService = {
+    start() {},
+    stop: (signal) => void signals.push(signal),
+  };
+  const runner = new HostedServiceRunner([service, service]);
+  await runner.start(deadline());
+  const stopSignal = deadline();
+  await runner.stop(stopSignal);
+  assert.deepEqual(signals, [stopSignal, stopSignal]);
+});
+
+Deno.test("a BackgroundService's start returns without waiting for execute", async () => {
+  const finish = deferred();
+  const worker = new Worker(() => finish.promise);
+  await worker.start(deadline());
+  assert.ok(worker.executeTask instanceof Promise);
+  let settled = false;
+  worker.executeTask?.then(() => (settled = true));
+  await Promise.resolve();
+  assert.equal(settled, false, "execute is still running after start");
+  finish.resolve();
+  await worker.executeTask;
+  assert.equal(settled, true);
+});
+
+Deno.test("stop aborts execute's signal and waits for execute to finish", async () => {
+  const log: string[] = [];
+  const worker = new Worker(async (signal) => {
+    await aborted(signal);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    log.push("execute finished");
+  });
+  await worker.start(deadline());
+  assert.equal(worker.signal?.aborted, false);
+  await worker.stop(deadline());
+  assert.equal(worker.signal?.aborted, true);
+  assert.deepEqual(log, ["execute finished"]);
+});
+
+Deno.test("a startup deadline that passes after start does not abort execute", async () => {
+  const worker = new Worker((signal) => aborted(signal));
+  await worker.start(AbortSignal.timeout(5));
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  assert.equal(worker.signal?.aborted, false);
+  await worker.stop(deadline());
+  assert.equal(worker.signal?.aborted, true);
+});
+
+Deno.test("a start whose signal has already aborted rejects without calling execute", async () => {
+  let called = false;
+  const worker = new Worker(() => (called = true, Promise.resolve()));
+  const cancelled = new AbortController();
+  cancelled.abort(new Error("startup cancelled"));
+  await assert.rejects(worker.start(cancelled.signal), {
+    message: "startup cancelled",
+  });
+  assert.equal(called, false);
+  assert.equal(worker.executeTask, undefined);
+});
+
+Deno.test("stop gives up waiting when the shutdown deadline aborts", async () => {
+  const worker = new Worker(() => new Promise<void>(() => {})); // ignores its signal
+  await worker.start(deadline());
+  const started = Date.now();
+  await worker.stop(AbortSignal.timeout(30));
+  assert.ok(Date.now() - started < 1000);
+  assert.equal(worker.signal?.aborted, true);
+});
+
+Deno.test("execute ending with its signal's abort reason after stop is not a failure", async () => {
+  const failures: unknown[] = [];
+  const worker = new Worker(async (signal) => {
+    await aborted(signal);
+    throw signal.reason;
+  });
+  const runner = new HostedServiceRunner([worker], {
+    onFailure: (_service, error) => failures.push(error),
+  });
+  await runner.start(deadline());
+  await runner.stop(deadline());
+  assert.deepEqual(failures, []);
+  assert.equal(runner.failed, false);
+});
+
+Deno.test("with stopHost, a failed execute is reported, stops the host and marks the runner failed", async () => {
+  const reported: [HostedService, unknown][] = [];
+  const stopHost = deferred();
+  const worker = new Worker(() => Promise.reject(new Error("queue lost")));
+  const runner = new HostedServiceRunner([worker], {
+    onFailure: (service, error) => reported.push([service, error]),
+    stopHost: () => stopHost.resolve(),
+  });
+  await runner.start(deadline());
+  await stopHost.promise;
+  assert.equal(reported.length, 1);
+  assert.equal(reported[0][0], worker);
+  assert.equal((reported[0][1] as Error).message, "queue lost");
+  assert.equal(runner.failed, true);
+  await runner.stop(deadline()); // stop does not rethrow execute's failure
+});
+
+Deno.test("with ignore, a failed execute is only reported and the runner is not failed", async () => {
+  const reported: unknown[] = [];
+  let hostStopped = false;
+  const worker = new Worker(() => Promise.reject(new Error("queue lost")));
+  const runner = new HostedServiceRunner([worker], {
+    behavior: "ignore",
+    onFailure: (_service, error) => reported.push(error),
+    stopHost: () => (hostStopped = true),
+  });
+  await runner.start(deadline());
+  await worker.executeTask?.catch(() => {});
+  await Promise.resolve();
+  assert.equal(reported.length, 1);
+  assert.equal(hostStopped, false);
+  assert.equal(runner.failed, false);
+  await runner.stop(deadline());
+});
+
+Deno.test("an execute that throws synchronously is a failure too", async () => {
+  class Eager extends BackgroundService {
+    protected execute(): Promise<void> {
+      throw new Error("bad config");
+    }
+  }
+  const failed = deferred();
+  const runner = new HostedServiceRunner([new Eager()], {
+    onFailure: () => failed.resolve(),
+  });
+  await runner.start(deadline());
+  await failed.promise;
+  assert.equal(runner.failed, true);
+});
+
+Deno.test("a BackgroundService with no failure handler logs the failure", async () => {
+  class Crashing extends BackgroundService {
+    protected execute(): Promise<void> {
+      return Promise.reject(new Error("crashed"));
+    }
+  }
+  const lines = await captureErrors(async () => {
+    const service = new Crashing();
+    await service.start(deadline());
+    await service.executeTask?.catch(() => {});
+    await Promise.resolve();
+  });
+  assert.deepEqual(lines, ["Crashing failed: crashed"]);
+});
+
+Deno.test("a BackgroundService cannot be started twice", async () => {
+  const worker = new Worker(() => Promise.resolve());
+  await worker.start(deadline());
+  await assert.rejects(worker.start(deadline()), {
+    name: "TypeError",
+    message:
+      "Worker was already started; a BackgroundService runs once: register a new instance instead of starting it again",
+  });
+});
+
+Deno.test("an unknown failure behavior is refused", () => {
+  assert.throws(
+    () =>
+      new HostedServiceRunner([], {
+        behavior: "restart" as unknown as "ignore",
+      }),
+    {
+      name: "RangeError",
+      message:
+        'HostedServiceRunner behavior must be "stopHost" or "ignore", got "restart"',
+    },
+  );
+});
