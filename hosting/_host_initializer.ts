@@ -19,6 +19,7 @@ import { ApplicationLifetime } from "./application_lifetime.ts";
 import { HostingEnvironment } from "./hosting_environment.ts";
 import { ServerKey } from "./host_services.ts";
 import {
+  type BackgroundServiceExceptionBehavior,
   HostedServiceRunner,
   ServiceCollection,
   type ServiceProvider,
@@ -81,6 +82,17 @@ async function resolveStartup(options: WebHostOptions): Promise<StartupParts> {
   return await loadStartupModule(
     module.value,
     options.environment.contentRootPath,
+  );
+}
+
+function exceptionBehavior(
+  value: string | undefined,
+): BackgroundServiceExceptionBehavior {
+  const lower = (value ?? "stophost").trim().toLowerCase();
+  if (lower === "stophost") return "stopHost";
+  if (lower === "ignore") return "ignore";
+  throw new RangeError(
+    `Host setting "backgroundServiceExceptionBehavior" must be StopHost or Ignore, got "${value}"`,
   );
 }
 
@@ -169,7 +181,12 @@ export async function initialize(
       services.hostedServices.map((service) =>
         typeof service === "function" ? service(provider!) : service
       ),
-      { stopHost: () => lifetime.stopApplication() },
+      {
+        behavior: exceptionBehavior(
+          setting(HostSettings.backgroundServiceExceptionBehavior),
+        ),
+        stopHost: () => lifetime.stopApplication(),
+      },
     );
   } catch (error) {
     if (!flag(HostSettings.captureStartupErrors)) {

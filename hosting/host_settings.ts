@@ -28,6 +28,12 @@ export interface HostSettingKeys {
   readonly preferHostingUrls: "preferHostingUrls";
   /** A module to load the app from. Default: none. */
   readonly startupModule: "startupModule";
+  /**
+   * What a `BackgroundService` that throws does: `StopHost` (the default)
+   * or `Ignore` (log it and go on).
+   */
+  readonly backgroundServiceExceptionBehavior:
+    "backgroundServiceExceptionBehavior";
 }
 
 /**
@@ -55,6 +61,7 @@ export const HostSettings: HostSettingKeys = Object.freeze({
   suppressStatusMessages: "suppressStatusMessages",
   preferHostingUrls: "preferHostingUrls",
   startupModule: "startupModule",
+  backgroundServiceExceptionBehavior: "backgroundServiceExceptionBehavior",
 });
 
 /** The prefix of host settings in environment variables. */

@@ -211,3 +211,26 @@ Deno.test("options bound from configuration follow a reload of the file", async 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("with backgroundServiceExceptionBehavior Ignore a throwing background service leaves the host running", async () => {
+  const errors: string[] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) =>
+    errors.push(args.map(String).join(" "));
+  try {
+    const host = new WebHostBuilder()
+      .useServer(new TestServer())
+      .useSetting("suppressStatusMessages", "true")
+      .useSetting("backgroundServiceExceptionBehavior", "Ignore")
+      .configureServices((services) => services.addHostedService(new Failing()))
+      .build();
+    await host.start();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    assert.equal(host.lifetime.stopping.aborted, false);
+    assert.ok(errors.some((line) => line.includes("the queue is gone")));
+    await host.stop();
+    assert.equal(host.failed, false);
+  } finally {
+    console.error = original;
+  }
+});
