@@ -16,6 +16,11 @@ import {
 import { HostSettings, parseBooleanSetting } from "./host_settings.ts";
 import { denoServerOptionsFrom } from "./server_configuration.ts";
 import { ApplicationLifetime } from "./application_lifetime.ts";
+import {
+  createLoggingBuilder,
+  LoggerFactory,
+  setDefaultLoggerFactory,
+} from "./logging/mod.ts";
 import { HostingEnvironment } from "./hosting_environment.ts";
 import { ServerKey } from "./host_services.ts";
 import {
@@ -32,12 +37,12 @@ import {
 import type { WebHostBuilderContext, WebHostOptions } from "./web_host.ts";
 import {
   HostingApplication,
-  type RequestErrorLogger,
   writeErrorResponse,
 } from "./_hosting_application.ts";
 
 /** What starting a host built. */
 export interface Initialized {
+  loggerFactory: LoggerFactory;
   configuration: Configuration;
   server: Server;
   application: HostingApplication;
@@ -53,9 +58,21 @@ function hostConfiguration(options: WebHostOptions): Configuration {
   return new ConfigurationBuilder().addInMemory(values).build();
 }
 
+// DenoServer reports through a callback (the server layer knows no logger).
+function serverReporter(
+  factory: LoggerFactory,
+): (message: string, error: unknown) => void {
+  const logger = factory.createLogger("Roost.Server");
+  return (message, error) =>
+    error === undefined || error === ""
+      ? logger.warning(message)
+      : logger.error(message, { error });
+}
+
 function makeServer(
   options: WebHostOptions,
   configuration: Configuration,
+  loggerFactory: LoggerFactory,
 ): Server {
   const server = options.server;
   if (server === undefined) {
@@ -64,6 +81,7 @@ function makeServer(
     );
     const own = options.denoServerOptions ?? {};
     return new DenoServer({
+      onError: serverReporter(loggerFactory),
       ...fromConfiguration,
       ...own,
       limits: { ...fromConfiguration.limits, ...own.limits },
@@ -125,10 +143,27 @@ function validate(
  * failure is logged once and every request is answered 500; without, it is
  * thrown.
  */
+// The request log lines are opt-in: at Information they would print for
+// every request. Configuration overrides this like any other rule.
+const LOGGING_DEFAULTS: [string, string][] = [
+  ["Logging:LogLevel:Roost.Hosting.Diagnostics", "Warning"],
+];
+
+async function makeLoggerFactory(
+  options: WebHostOptions,
+  configuration: Configuration | undefined,
+  context: WebHostBuilderContext,
+): Promise<LoggerFactory> {
+  const factory = new LoggerFactory(configuration ? { configuration } : {});
+  const logging = createLoggingBuilder(factory).addConsole();
+  for (const configure of options.logging) await configure(logging, context);
+  setDefaultLoggerFactory(factory);
+  return factory;
+}
+
 export async function initialize(
   options: WebHostOptions,
   lifetime: ApplicationLifetime,
-  log: RequestErrorLogger,
 ): Promise<Initialized> {
   const setting = (key: string) =>
     options.settings.get(key.toLowerCase())?.value;
@@ -139,13 +174,14 @@ export async function initialize(
   let configuration: Configuration | undefined;
   let server: Server | undefined;
   let provider: ServiceProvider | undefined;
+  let loggerFactory: LoggerFactory | undefined;
   let hosted: HostedServiceRunner | undefined;
   let pipeline: RequestDelegate;
   try {
     const host = hostConfiguration(options);
     const builder = new ConfigurationBuilder({
       basePath: environment.contentRootPath,
-    });
+    }).addInMemory(LOGGING_DEFAULTS);
     const early: WebHostBuilderContext = {
       environment,
       configuration: host,
@@ -155,7 +191,11 @@ export async function initialize(
       await configure(early, builder);
     }
     configuration = builder.build();
-    server = makeServer(options, configuration);
+    loggerFactory = await makeLoggerFactory(options, configuration, {
+      ...early,
+      configuration,
+    });
+    server = makeServer(options, configuration, loggerFactory);
     validate(options, configuration);
     const context: WebHostBuilderContext = {
       environment,
@@ -167,7 +207,8 @@ export async function initialize(
       .addSingleton(Configuration, configuration)
       .addSingleton(HostingEnvironment, environment)
       .addSingleton(ServerKey, server)
-      .addSingleton(ApplicationLifetime, lifetime);
+      .addSingleton(ApplicationLifetime, lifetime)
+      .addSingleton(LoggerFactory, loggerFactory);
     for (const configure of options.services) {
       await configure(services, context);
     }
@@ -193,9 +234,14 @@ export async function initialize(
       configuration?.[Symbol.dispose]();
       throw error;
     }
-    console.error(
-      "crit: Roost.Hosting: The application failed to start; every request will be answered 500:",
-      error,
+    loggerFactory ??= await makeLoggerFactory(options, undefined, {
+      environment,
+      configuration: new ConfigurationBuilder().build(),
+      getSetting: setting,
+    });
+    loggerFactory.createLogger("Roost.Hosting").critical(
+      "The application failed to start; every request will be answered 500",
+      { error },
     );
     pipeline = (ctx) => writeErrorResponse(ctx.features, error, detailed);
     configuration ??= new ConfigurationBuilder().build();
@@ -206,10 +252,16 @@ export async function initialize(
   }
   provider ??= new ServiceCollection().build();
   return {
+    loggerFactory,
     configuration,
     server,
     services: provider,
     hostedServices: hosted ?? new HostedServiceRunner([]),
-    application: new HostingApplication(pipeline, detailed, log, provider),
+    application: new HostingApplication(
+      pipeline,
+      detailed,
+      loggerFactory,
+      provider,
+    ),
   };
 }

@@ -29,12 +29,14 @@ export * from "./hosting_environment.ts";
 export * from "./web_host.ts";
 export {
   type ConfigureAppConfiguration,
+  type ConfigureLogging,
   type ConfigureServices,
   type ServerFactory,
   WebHostBuilder,
 } from "./web_host_builder.ts";
 export * from "./host_services.ts";
 export * from "./services/mod.ts";
+export * from "./logging/mod.ts";
 export * from "./default_builder.ts";
 export * from "./startup.ts";
 export * from "./server_configuration.ts";

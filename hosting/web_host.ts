@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type HttpContext, ServerAddressesFeature } from "../features/mod.ts";
+import { ServerAddressesFeature } from "../features/mod.ts";
 import {
   type DenoServerOptions,
   parseEndpointUrls,
@@ -21,10 +21,12 @@ import type {
 } from "./config/mod.ts";
 import { createDefaultBuilder } from "./default_builder.ts";
 import { HostSettings, parseBooleanSetting } from "./host_settings.ts";
+import { getDefaultLoggerFactory, type Logger } from "./logging/mod.ts";
 import type { HostingEnvironment } from "./hosting_environment.ts";
 import type { Startup } from "./startup.ts";
 import {
   type ConfigureAppConfiguration,
+  type ConfigureLogging,
   type ConfigureServices,
   registerHostFactory,
   type ServerFactory,
@@ -82,6 +84,8 @@ export interface WebHostOptions {
   validations: { path: string; schema: StandardSchemaV1 }[];
   /** Registers services, in order. */
   services: ConfigureServices[];
+  /** Configures logging, in order. */
+  logging: ConfigureLogging[];
   /** Builds the pipeline. */
   configure: ConfigureApp | undefined;
   /** A startup object, when no `configure` was given. */
@@ -98,10 +102,6 @@ export interface WebHostStopOptions {
 }
 
 const DEFAULT_SHUTDOWN_SECONDS = 30;
-
-function status(line: string): void {
-  console.log(line);
-}
 
 /**
  * A built application and its server (`IWebHost`). Make one with
@@ -232,37 +232,39 @@ export class WebHost implements AsyncDisposable {
     return parseBooleanSetting(key, this.getSetting(key));
   }
 
-  #logRequestError = (ctx: HttpContext, error: unknown): void => {
-    console.error(
-      `fail: Roost.Hosting.Diagnostics: An unhandled exception was thrown while processing request ${ctx.traceIdentifier} (${ctx.request.method} ${ctx.request.pathBase}${ctx.request.path}):`,
-      error,
-    );
-  };
+  #logger(category: string): Logger {
+    return (this.#ready?.loggerFactory ?? getDefaultLoggerFactory())
+      .createLogger(category);
+  }
+
+  #status(message: string): void {
+    if (!this.#flag(HostSettings.suppressStatusMessages)) {
+      this.#logger("Roost.Hosting.Lifetime").information(message);
+    }
+  }
 
   #initialize(): Promise<Initialized> {
-    return this.#initialized ??= initialize(
-      this.#options,
-      this.#lifetime,
-      this.#logRequestError,
-    ).then((ready) => {
-      this.#ready = ready;
-      this.#logSettingSources(ready.configuration);
-      return ready;
-    }, (error) => {
-      this.#initialized = undefined;
-      throw error;
-    });
+    return this.#initialized ??= initialize(this.#options, this.#lifetime).then(
+      (ready) => {
+        this.#ready = ready;
+        this.#logSettingSources();
+        return ready;
+      },
+      (error) => {
+        this.#initialized = undefined;
+        throw error;
+      },
+    );
   }
 
   // At Debug level (Logging:LogLevel:Default or :Roost.Hosting), say where
   // every host setting came from.
-  #logSettingSources(configuration: Configuration): void {
-    const level = configuration.get("Logging:LogLevel:Roost.Hosting") ??
-      configuration.get("Logging:LogLevel:Default");
-    if (!/^(trace|debug)$/i.test(level ?? "")) return;
+  #logSettingSources(): void {
+    if (!this.#logger("Roost.Hosting").isEnabled("debug")) return;
+    const logger = this.#logger("Roost.Hosting");
     for (const [key, setting] of this.#options.settings) {
-      console.debug(
-        `dbug: Roost.Hosting: host setting ${key} = "${setting.value}" (from ${setting.source})`,
+      logger.debug(
+        `Host setting ${key} = "${setting.value}" (from ${setting.source})`,
       );
     }
   }
@@ -312,14 +314,12 @@ export class WebHost implements AsyncDisposable {
       throw error;
     }
     this.#state = "started";
-    if (!this.#flag(HostSettings.suppressStatusMessages)) {
-      for (const address of this.addresses) {
-        status(`Now listening on: ${address}`);
-      }
-      status("Application started. Press Ctrl+C to shut down.");
-      status(`Hosting environment: ${this.#environment.name}`);
-      status(`Content root path: ${this.#environment.contentRootPath}`);
+    for (const address of this.addresses) {
+      this.#status(`Now listening on: ${address}`);
     }
+    this.#status("Application started. Press Ctrl+C to shut down.");
+    this.#status(`Hosting environment: ${this.#environment.name}`);
+    this.#status(`Content root path: ${this.#environment.contentRootPath}`);
     this.#lifetime.notifyStarted();
     this.#lifetime.stopping.addEventListener("abort", () => {
       if (this.#state === "started") this.stop().catch(() => {});
@@ -364,10 +364,13 @@ export class WebHost implements AsyncDisposable {
     try {
       await this.#ready?.services[Symbol.asyncDispose]();
     } catch (error) {
-      console.error("fail: Roost.Hosting: disposing services failed:", error);
+      this.#logger("Roost.Hosting").error("Disposing services failed", {
+        error,
+      });
     }
     // File watchers of reloading configuration would keep the process alive.
     this.#ready?.configuration[Symbol.dispose]();
+    await this.#ready?.loggerFactory[Symbol.asyncDispose]();
   }
 
   /**
@@ -381,9 +384,7 @@ export class WebHost implements AsyncDisposable {
 
   async #stop(signal: AbortSignal | undefined): Promise<void> {
     this.#state = "stopping";
-    if (!this.#flag(HostSettings.suppressStatusMessages)) {
-      status("Application is shutting down...");
-    }
+    this.#status("Application is shutting down...");
     this.#lifetime.notifyStopping();
     const deadline = new AbortController();
     const timer = setTimeout(
@@ -405,10 +406,9 @@ export class WebHost implements AsyncDisposable {
         await this.#ready?.hostedServices.stop(deadline.signal);
       } catch (error) {
         this.#failed = true;
-        console.error(
-          "fail: Roost.Hosting: hosted services failed to stop:",
+        this.#logger("Roost.Hosting").error("Hosted services failed to stop", {
           error,
-        );
+        });
       }
       await this.#stopMemory();
     } finally {
@@ -430,9 +430,9 @@ export class WebHost implements AsyncDisposable {
   async run(): Promise<number> {
     const onRejection = (event: PromiseRejectionEvent) => {
       event.preventDefault();
-      console.error(
-        "fail: Roost.Hosting: An unhandled promise rejection was ignored:",
-        event.reason,
+      this.#logger("Roost.Hosting").error(
+        "An unhandled promise rejection was ignored",
+        { error: event.reason },
       );
     };
     globalThis.addEventListener("unhandledrejection", onRejection);

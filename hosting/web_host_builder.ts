@@ -13,6 +13,7 @@ import type {
 } from "./config/mod.ts";
 import { HOST_ENVIRONMENT_PREFIX, HostSettings } from "./host_settings.ts";
 import { HostingEnvironment } from "./hosting_environment.ts";
+import type { LoggingBuilder } from "./logging/mod.ts";
 import type { ServiceCollection } from "./services/mod.ts";
 import type { Startup } from "./startup.ts";
 import type {
@@ -32,6 +33,12 @@ export type ConfigureAppConfiguration = (
 /** Registers services; see `configureServices`. */
 export type ConfigureServices = (
   services: ServiceCollection,
+  context: WebHostBuilderContext,
+) => unknown;
+
+/** Configures logging; see `configureLogging`. */
+export type ConfigureLogging = (
+  logging: LoggingBuilder,
   context: WebHostBuilderContext,
 ) => unknown;
 
@@ -111,6 +118,7 @@ export class WebHostBuilder {
   readonly #appConfiguration: ConfigureAppConfiguration[] = [];
   readonly #validations: { path: string; schema: StandardSchemaV1 }[] = [];
   readonly #services: ConfigureServices[] = [];
+  readonly #logging: ConfigureLogging[] = [];
   #server: Server | ServerFactory | undefined;
   #denoOptions: DenoServerOptions | undefined;
   #configure: ConfigureApp | undefined;
@@ -295,6 +303,18 @@ export class WebHostBuilder {
   }
 
   /**
+   * Configures logging: outputs and filter rules, in code. Calls add up, in
+   * order; the console output is there unless a call clears it. Rules from
+   * the `Logging` configuration section apply too, and follow reloads.
+   *
+   * @param configure `(logging, context) => …`.
+   */
+  configureLogging(configure: ConfigureLogging): this {
+    this.#logging.push(configure);
+    return this;
+  }
+
+  /**
    * Binds and validates a configuration section when the host starts, so a
    * bad configuration stops startup with a message naming every bad key
    * instead of failing on the first request.
@@ -381,6 +401,7 @@ export class WebHostBuilder {
       appConfiguration: [...this.#appConfiguration],
       validations: [...this.#validations],
       services: [...this.#services],
+      logging: [...this.#logging],
       configure: this.#configure,
       startup: this.#startup,
     });

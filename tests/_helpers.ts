@@ -5,6 +5,8 @@ import {
   type ConfigureApp,
   DenoServer,
   type DenoServerOptions,
+  type LogOutput,
+  type LogRecord,
   type Server,
   TestServer,
   type WebHost,
@@ -200,4 +202,28 @@ export async function spawnHost(
       await wait();
     },
   };
+}
+
+/** A log output that keeps every record, for tests. */
+export class CollectingOutput implements LogOutput {
+  readonly name = "Collect";
+  readonly records: LogRecord[] = [];
+  write(record: LogRecord): void {
+    this.records.push(record);
+  }
+  /** Messages of `category` (and at `level`, when given). */
+  messages(category: string, level?: string): string[] {
+    return this.records
+      .filter((r) => r.category === category && (!level || r.level === level))
+      .map((r) => r.message);
+  }
+}
+
+/** Adds a fresh collecting output to a builder; returns it. */
+export function collectLogs(builder: WebHostBuilder): CollectingOutput {
+  const output = new CollectingOutput();
+  builder.configureLogging((logging) =>
+    logging.clearOutputs().addOutput(output)
+  );
+  return output;
 }

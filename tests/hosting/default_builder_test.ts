@@ -9,7 +9,7 @@ import {
   WebHost,
   WebHostBuilder,
 } from "../../mod.ts";
-import { deferred } from "../_helpers.ts";
+import { collectLogs, deferred } from "../_helpers.ts";
 
 async function contentRoot(files: Record<string, string>): Promise<string> {
   const dir = await Deno.makeTempDir();
@@ -17,23 +17,6 @@ async function contentRoot(files: Record<string, string>): Promise<string> {
     await Deno.writeTextFile(`${dir}/${name}`, text);
   }
   return dir;
-}
-
-/** Captures console output of one kind while `fn` runs. */
-async function capture(
-  kind: "log" | "error" | "debug",
-  fn: () => Promise<void>,
-): Promise<string[]> {
-  const lines: string[] = [];
-  const original = console[kind];
-  console[kind] = (...args: unknown[]) =>
-    lines.push(args.map(String).join(" "));
-  try {
-    await fn();
-  } finally {
-    console[kind] = original;
-  }
-  return lines;
 }
 
 const quiet = ["--suppressStatusMessages", "true"];
@@ -163,36 +146,36 @@ Deno.test("the Server section configures endpoints and limits of the default ser
 });
 
 Deno.test("when endpoints and urls disagree the log says the endpoints won and why", async () => {
-  const lines = await capture("error", async () => {
-    const host = new WebHostBuilder()
-      .useUrls("http://localhost:0")
-      .useSetting("suppressStatusMessages", "true")
-      .configureAppConfiguration((_context, config) =>
-        config.addInMemory({
-          Server: { Endpoints: { Api: { Url: "http://127.0.0.1:0" } } },
-        })
-      )
-      .build();
-    await host.start();
-    await host.stop();
-  });
-  const warning = lines.find((line) => line.includes("Overriding"));
-  assert.ok(warning, lines.join("\n"));
+  const builder = new WebHostBuilder()
+    .useUrls("http://localhost:0")
+    .useSetting("suppressStatusMessages", "true")
+    .configureAppConfiguration((_context, config) =>
+      config.addInMemory({
+        Server: { Endpoints: { Api: { Url: "http://127.0.0.1:0" } } },
+      })
+    );
+  const logs = collectLogs(builder);
+  const host = builder.build();
+  await host.start();
+  await host.stop();
+  const warning = logs.messages("Roost.Server", "warning")
+    .find((line) => line.includes("Overriding"));
+  assert.ok(warning, JSON.stringify(logs.records));
   assert.match(warning, /endpoints given to the server/);
   assert.match(warning, /preferHostingUrls/);
 });
 
 Deno.test("at Debug level the host logs where each host setting came from", async () => {
-  const lines = await capture("debug", async () => {
-    const host = new WebHostBuilder()
-      .useEnvironment("Staging")
-      .configureAppConfiguration((_context, config) =>
-        config.addInMemory({ Logging: { LogLevel: { Default: "Debug" } } })
-      )
-      .build();
-    await host.fetch("/");
-    await host.stop();
-  });
+  const builder = new WebHostBuilder()
+    .useEnvironment("Staging")
+    .configureAppConfiguration((_context, config) =>
+      config.addInMemory({ Logging: { LogLevel: { Default: "Debug" } } })
+    );
+  const logs = collectLogs(builder);
+  const host = builder.build();
+  await host.fetch("/");
+  await host.stop();
+  const lines = logs.messages("Roost.Hosting", "debug");
   assert.ok(
     lines.some((line) =>
       line.includes('environment = "Staging"') &&

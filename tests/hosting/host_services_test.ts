@@ -10,7 +10,7 @@ import {
   optionsKey,
   ServerKey,
   serviceKey,
-  ServiceProvider,
+  type ServiceProvider,
   TestServer,
   WebHostBuilder,
 } from "../../mod.ts";

@@ -127,8 +127,8 @@ Deno.test("captured startup errors answer 500: generic in Production, detailed i
       assert.equal(response.status, 500);
       assert.match(await response.text(), pattern);
     }
-    const logged = roost.stderr().match(/failed to start/g) ?? [];
-    assert.equal(logged.length, 1, roost.stderr());
+    const logged = roost.stdout().match(/failed to start/g) ?? [];
+    assert.equal(logged.length, 1, roost.stdout());
     assert.equal((await roost.signal("SIGTERM")).code, 0);
   }
 });

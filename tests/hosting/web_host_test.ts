@@ -1,6 +1,7 @@
 // WebHostBuilder and WebHost: settings, status lines, lifetime, errors.
 
 import assert from "node:assert/strict";
+import { collectLogs } from "../_helpers.ts";
 import {
   HostSettings,
   TestServer,
@@ -27,17 +28,17 @@ async function capture(
   return { out, err };
 }
 
-Deno.test("WebHost prints the status lines on start and stop", async () => {
-  const { out } = await capture(async () => {
-    const host = new WebHostBuilder()
-      .useUrls("http://127.0.0.1:0")
-      .useEnvironment("Staging")
-      .useContentRoot("/srv/app")
-      .configure((app) => app.run(() => new Response("ok")))
-      .build();
-    await host.start();
-    await host.stop();
-  });
+Deno.test("WebHost logs the status lines on start and stop in Roost.Hosting.Lifetime", async () => {
+  const builder = new WebHostBuilder()
+    .useUrls("http://127.0.0.1:0")
+    .useEnvironment("Staging")
+    .useContentRoot("/srv/app")
+    .configure((app) => app.run(() => new Response("ok")));
+  const logs = collectLogs(builder);
+  const host = builder.build();
+  await host.start();
+  await host.stop();
+  const out = logs.messages("Roost.Hosting.Lifetime", "information");
   assert.equal(out.length, 5);
   assert.match(out[0], /^Now listening on: http:\/\/127\.0\.0\.1:\d+$/);
   assert.deepEqual(out.slice(1), [
@@ -49,15 +50,14 @@ Deno.test("WebHost prints the status lines on start and stop", async () => {
 });
 
 Deno.test("suppressStatusMessages silences the status lines", async () => {
-  const { out } = await capture(async () => {
-    const host = new WebHostBuilder()
-      .useServer(new TestServer())
-      .useSetting(HostSettings.suppressStatusMessages, "true")
-      .build();
-    await host.start();
-    await host.stop();
-  });
-  assert.deepEqual(out, []);
+  const builder = new WebHostBuilder()
+    .useServer(new TestServer())
+    .useSetting(HostSettings.suppressStatusMessages, "true");
+  const logs = collectLogs(builder);
+  const host = builder.build();
+  await host.start();
+  await host.stop();
+  assert.deepEqual(logs.messages("Roost.Hosting.Lifetime"), []);
 });
 
 Deno.test("the last call that sets a host setting wins, keys in any case", () => {
@@ -152,19 +152,19 @@ Deno.test("a startup error rejects start() unless startup errors are captured", 
     () => failing(new WebHostBuilder()).start(),
     /the pipeline is broken/,
   );
-  const { err } = await capture(async () => {
-    const host = failing(new WebHostBuilder().captureStartupErrors(true));
-    await host.start();
-    const first = await host.fetch("/");
-    assert.equal(first.status, 500);
-    assert.equal(await first.text(), "Internal Server Error");
-    assert.equal((await host.fetch("/again")).status, 500);
-    await host.stop();
-  });
-  assert.equal(
-    err.filter((line) => line.includes("failed to start")).length,
-    1,
-  );
+  const builder = new WebHostBuilder().captureStartupErrors(true);
+  const logs = collectLogs(builder);
+  const host = failing(builder);
+  await host.start();
+  const first = await host.fetch("/");
+  assert.equal(first.status, 500);
+  assert.equal(await first.text(), "Internal Server Error");
+  assert.equal((await host.fetch("/again")).status, 500);
+  await host.stop();
+  const critical = logs.records.filter((r) => r.level === "critical");
+  assert.equal(critical.length, 1);
+  assert.match(critical[0].message, /failed to start/);
+  assert.match(String(critical[0].error), /the pipeline is broken/);
 });
 
 Deno.test("error pages show details in Development and hide them in Production", async () => {
@@ -186,19 +186,20 @@ Deno.test("error pages show details in Development and hide them in Production",
 });
 
 Deno.test("an unhandled error is logged once with the request's trace id", async () => {
-  const { err } = await capture(async () => {
-    const host = new WebHostBuilder()
-      .configure((app) =>
-        app.run(() => {
-          throw new Error("logged");
-        })
-      )
-      .build();
-    await host.fetch("/where");
-  });
-  assert.equal(err.length, 1);
-  assert.match(err[0], /request \S+ \(GET \/where\)/);
-  assert.match(err[0], /logged/);
+  const builder = new WebHostBuilder().configure((app) =>
+    app.run(() => {
+      throw new Error("logged");
+    })
+  );
+  const logs = collectLogs(builder);
+  const host = builder.build();
+  await host.fetch("/where");
+  const errors = logs.records.filter((r) => r.level === "error");
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0].category, "Roost.Hosting.Diagnostics");
+  assert.match(errors[0].message, /request \S+ \(GET \/where\)/);
+  assert.match(String(errors[0].error), /logged/);
+  assert.equal(typeof errors[0].properties.traceId, "string");
 });
 
 Deno.test("configure may be async and receives the environment", async () => {

@@ -5,7 +5,14 @@ import {
   HttpMaxRequestBodySizeFeature,
   HttpResponseBodyFeature,
 } from "../../mod.ts";
-import { chunkedBody, deferred, SERVER_KINDS, startHost } from "../_helpers.ts";
+import {
+  chunkedBody,
+  type CollectingOutput,
+  collectLogs,
+  deferred,
+  SERVER_KINDS,
+  startHost,
+} from "../_helpers.ts";
 
 for (const kind of SERVER_KINDS) {
   Deno.test(`${kind} answers a buffered response in one piece with a content-length`, async () => {
@@ -113,24 +120,21 @@ for (const kind of SERVER_KINDS) {
   });
 
   Deno.test(`${kind} answers 500 when a handler throws, and keeps serving`, async () => {
-    const errors: unknown[] = [];
-    const original = console.error;
-    console.error = (...args: unknown[]) => errors.push(args);
-    try {
-      await using running = await startHost(kind, (app) =>
-        app.run((ctx) => {
-          if (ctx.request.path === "/boom") throw new Error("boom");
-          return ctx.response.send("fine");
-        }));
-      const failed = await running.fetch("/boom");
-      assert.equal(failed.status, 500);
-      assert.equal(await failed.text(), "Internal Server Error");
-      const next = await running.fetch("/");
-      assert.equal(await next.text(), "fine");
-      assert.equal(errors.length, 1);
-    } finally {
-      console.error = original;
-    }
+    let logs: CollectingOutput | undefined;
+    await using running = await startHost(kind, (app) =>
+      app.run((ctx) => {
+        if (ctx.request.path === "/boom") throw new Error("boom");
+        return ctx.response.send("fine");
+      }), { setup: (builder) => logs = collectLogs(builder) });
+    const failed = await running.fetch("/boom");
+    assert.equal(failed.status, 500);
+    assert.equal(await failed.text(), "Internal Server Error");
+    const next = await running.fetch("/");
+    assert.equal(await next.text(), "fine");
+    const errors = logs!.records.filter((r) => r.level === "error");
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0].category, "Roost.Hosting.Diagnostics");
+    assert.match(String(errors[0].error), /boom/);
   });
 
   Deno.test(`${kind} answers 404 when nothing handles the request`, async () => {

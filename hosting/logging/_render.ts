@@ -1,0 +1,112 @@
+// Turning values into text for the formatters: errors with their stacks,
+// JSON that survives bigints and cycles, and `key=value` pairs.
+
+const MAX_CAUSES = 8;
+
+/**
+ * An error as text: an `Error`'s stack (or `Name: message` without one),
+ * then each `cause` on a `Caused by:` line; a string as it is; anything
+ * else as JSON.
+ */
+export function renderError(error: unknown, depth = 0): string {
+  if (error instanceof Error) {
+    let text = typeof error.stack === "string" && error.stack !== ""
+      ? error.stack
+      : `${error.name}: ${error.message}`;
+    if (error.cause !== undefined && depth < MAX_CAUSES) {
+      text += `\nCaused by: ${renderError(error.cause, depth + 1)}`;
+    }
+    return text;
+  }
+  if (typeof error === "string") return error;
+  return stringify(error) ?? String(error);
+}
+
+function replaceValue(_key: string, value: unknown): unknown {
+  if (typeof value === "bigint") return value.toString();
+  if (value instanceof Error) return renderError(value);
+  if (value instanceof Map) return Object.fromEntries(value);
+  if (value instanceof Set) return [...value];
+  return value;
+}
+
+/** A replacer that also writes `"[Circular]"` for a value inside itself. */
+function cycleSafeReplacer(): (
+  this: unknown,
+  key: string,
+  value: unknown,
+) => unknown {
+  const ancestors: unknown[] = [];
+  return function (this: unknown, key: string, value: unknown): unknown {
+    const replaced = replaceValue(key, value);
+    if (typeof replaced !== "object" || replaced === null) return replaced;
+    // `this` is the object holding `value`: drop the finished branches.
+    while (ancestors.length > 0 && ancestors.at(-1) !== this) ancestors.pop();
+    if (ancestors.includes(replaced)) return "[Circular]";
+    ancestors.push(replaced);
+    return replaced;
+  };
+}
+
+/**
+ * JSON on one line. Bigints become strings, errors their stack, maps
+ * objects, sets arrays, and a cycle `"[Circular]"`.
+ */
+export function stringify(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value, replaceValue);
+  } catch {
+    // Only cycles get here (bigints are replaced): the slower, safe pass.
+    return JSON.stringify(value, cycleSafeReplacer());
+  }
+}
+
+const BARE = /^[^\s"=]+$/;
+
+function pairValue(value: unknown): string {
+  switch (typeof value) {
+    case "string":
+      return BARE.test(value) ? value : JSON.stringify(value);
+    case "number":
+    case "boolean":
+    case "bigint":
+    case "undefined":
+      return String(value);
+  }
+  if (value === null) return "null";
+  if (value instanceof Error) {
+    return JSON.stringify(`${value.name}: ${value.message}`);
+  }
+  return stringify(value) ?? String(value);
+}
+
+/**
+ * The properties as `key=value` pairs separated by spaces, `skip` left
+ * out. Strings stay bare unless they hold spaces, quotes or `=` (then they
+ * are JSON strings); objects are JSON.
+ */
+function formatPairs(
+  properties: Record<string, unknown>,
+  skip: string | undefined,
+): string {
+  let text = "";
+  for (const key of Object.keys(properties)) {
+    if (key === skip) continue;
+    text += `${text === "" ? "" : " "}${key}=${pairValue(properties[key])}`;
+  }
+  return text;
+}
+
+/**
+ * The event id in a record's brackets and the rest of its properties as
+ * pairs: the `eventId` property when it is an integer (ASP.NET's
+ * EventId), then left out of the pairs, or 0.
+ */
+export function eventIdAndPairs(
+  properties: Record<string, unknown>,
+): [eventId: number, pairs: string] {
+  const id = properties.eventId;
+  return typeof id === "number" && Number.isInteger(id)
+    ? [id, formatPairs(properties, "eventId")]
+    : [0, formatPairs(properties, undefined)];
+}

@@ -1,0 +1,59 @@
+/**
+ * Logging, after ASP.NET Core's `Microsoft.Extensions.Logging`: loggers by
+ * category, level filters from the `Logging` configuration section (and
+ * from code) that follow reloads, console output in the simple, JSON or
+ * systemd format, and an implicit scope per request (a trace id, the
+ * method, the path) that reaches every record logged inside it, also from
+ * nested async code. Built on LogTape: scopes are LogTape implicit
+ * contexts, and what LogTape loggers in libraries write comes out through
+ * Roost's filters and outputs.
+ *
+ * While a {@linkcode LoggerFactory} lives, Roost holds LogTape's global
+ * configuration (reset when the last factory is disposed). An application
+ * that configures LogTape itself should do so first, with a
+ * `contextLocalStorage`: Roost then leaves that configuration alone and
+ * keeps its scopes in the application's storage.
+ *
+ * ```ts
+ * import { ConfigurationBuilder } from "../config/mod.ts";
+ * import { ConsoleOutput, LoggerFactory } from "./mod.ts";
+ *
+ * const configuration = new ConfigurationBuilder()
+ *   .addInMemory({ Logging: { LogLevel: { Default: "Information" }, Console: { FormatterName: "json" } } })
+ *   .build();
+ * await using factory = new LoggerFactory({ configuration, outputs: [new ConsoleOutput()] });
+ * const log = factory.createLogger("App");
+ * factory.runInScope({ traceId: "4bf92f3577b34da6a3ce929d0e0e4736" }, () => {
+ *   log.information("Hello", { user: "ada" });
+ * });
+ * // {"timestamp":"…","level":"Information","category":"App","message":"Hello","properties":{"user":"ada"},"traceId":"4bf9…","scope":{"traceId":"4bf9…"}}
+ * ```
+ *
+ * @module
+ */
+
+export { ConsoleOutput, type ConsoleOutputOptions } from "./console_output.ts";
+export { logger } from "./default_logger.ts";
+export {
+  type ConsoleFormatterName,
+  formatJson,
+  formatSimple,
+  formatSystemd,
+  type SimpleFormatOptions,
+} from "./formatters.ts";
+export { type LogLevel, parseLogLevel, type RecordLevel } from "./log_level.ts";
+export type { LogOutput, LogRecord } from "./log_record.ts";
+export type { Logger } from "./logger.ts";
+export {
+  getDefaultLoggerFactory,
+  LoggerFactory,
+  setDefaultLoggerFactory,
+} from "./logger_factory.ts";
+export type { LoggerFactoryOptions } from "./logger_factory_options.ts";
+export {
+  createLoggingBuilder,
+  type LoggingBuilder,
+} from "./logging_builder.ts";
+// Re-exported because the API above takes it; the same binding as
+// hosting/config's, so `export *` of both modules does not clash.
+export type { AsEntriesOptions, ConfigurationSection } from "../config/mod.ts";
