@@ -129,7 +129,7 @@ export class HostingApplication implements HttpApplication<HttpContext> {
     if (this.#diagnostics.isEnabled("information")) {
       ctx.started = performance.now();
       this.#diagnostics.information(
-        `Request starting ${describeRequest(ctx)} - ${
+        `Request starting ${describeRequest(ctx)} ${
           ctx.request.headers.get("content-type") ?? "-"
         } ${ctx.request.headers.get("content-length") ?? "-"}`,
         { traceId: ctx.traceIdentifier },
