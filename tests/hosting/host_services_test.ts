@@ -7,6 +7,7 @@ import {
   BackgroundService,
   Configuration,
   HostingEnvironment,
+  LoggerFactory,
   optionsKey,
   ServerKey,
   serviceKey,
@@ -61,6 +62,7 @@ Deno.test("the host registers its configuration, environment, lifetime and serve
           lifetime: ctx.requestServices?.get(ApplicationLifetime) ===
             host.lifetime,
           server: root.get(ServerKey) === server,
+          loggerFactory: root.get(LoggerFactory) instanceof LoggerFactory,
         })
       );
     })
@@ -71,6 +73,7 @@ Deno.test("the host registers its configuration, environment, lifetime and serve
     environment: "Staging",
     lifetime: true,
     server: true,
+    loggerFactory: true,
   });
   await host.stop();
 });
