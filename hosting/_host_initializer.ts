@@ -34,7 +34,7 @@ import {
   type StartupParts,
   startupParts,
 } from "./startup.ts";
-import type { WebHostBuilderContext, WebHostOptions } from "./web_host.ts";
+import type { WebHostBuilderContext, WebHostOptions } from "./host_types.ts";
 import {
   HostingApplication,
   writeErrorResponse,

@@ -7,7 +7,7 @@
 
 import type { ApplicationBuilder, Fetchable } from "./application_builder.ts";
 import type { ServiceCollection } from "./services/mod.ts";
-import type { WebHostBuilderContext } from "./web_host.ts";
+import type { WebHostBuilderContext } from "./host_types.ts";
 
 /**
  * What a startup module (or object) may export: `configureServices` and/or

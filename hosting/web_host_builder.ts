@@ -19,10 +19,10 @@ import type { Startup } from "./startup.ts";
 import type {
   ConfigureApp,
   HostSetting,
-  WebHost,
   WebHostBuilderContext,
   WebHostOptions,
-} from "./web_host.ts";
+} from "./host_types.ts";
+import type { WebHost } from "./web_host.ts";
 
 /** Adds app configuration sources; see `configureAppConfiguration`. */
 export type ConfigureAppConfiguration = (
