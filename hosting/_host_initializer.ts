@@ -227,6 +227,12 @@ export async function initialize(
           setting(HostSettings.backgroundServiceExceptionBehavior),
         ),
         stopHost: () => lifetime.stopApplication(),
+        // Through the host's logging, like every other host message.
+        onFailure: (service, error) =>
+          loggerFactory!.createLogger("Roost.Hosting").error(
+            `Hosted service ${service.constructor.name} failed`,
+            { error },
+          ),
       },
     );
   } catch (error) {

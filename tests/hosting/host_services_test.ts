@@ -15,6 +15,7 @@ import {
   TestServer,
   WebHostBuilder,
 } from "../../mod.ts";
+import { collectLogs } from "../_helpers.ts";
 
 class RequestLog {
   static made = 0;
@@ -160,24 +161,29 @@ class Failing extends BackgroundService {
   }
 }
 
-Deno.test("a background service that throws stops the host, and run() resolves to 1", async () => {
-  const errors: string[] = [];
-  const original = console.error;
-  console.error = (...args: unknown[]) =>
-    errors.push(args.map(String).join(" "));
-  try {
-    const host = new WebHostBuilder()
-      .useServer(new TestServer())
-      .useSetting("suppressStatusMessages", "true")
-      .configureServices((services) => services.addHostedService(new Failing()))
-      .build();
-    const code = await host.run();
-    assert.equal(code, 1);
-    assert.equal(host.lifetime.stopped.aborted, true);
-    assert.ok(errors.some((line) => line.includes("the queue is gone")));
-  } finally {
-    console.error = original;
+/** A host with one failing background service, and its collected logs. */
+function failingHost(behavior?: string) {
+  const builder = new WebHostBuilder()
+    .useServer(new TestServer())
+    .useSetting("suppressStatusMessages", "true")
+    .configureServices((services) => services.addHostedService(new Failing()));
+  if (behavior) {
+    builder.useSetting("backgroundServiceExceptionBehavior", behavior);
   }
+  const logs = collectLogs(builder);
+  const failures = () =>
+    logs.records.filter((r) =>
+      r.level === "error" && String(r.error).includes("the queue is gone")
+    );
+  return { host: builder.build(), failures };
+}
+
+Deno.test("a background service that throws stops the host, and run() resolves to 1", async () => {
+  const { host, failures } = failingHost();
+  const code = await host.run();
+  assert.equal(code, 1);
+  assert.equal(host.lifetime.stopped.aborted, true);
+  assert.equal(failures().length, 1);
 });
 
 Deno.test("options bound from configuration follow a reload of the file", async () => {
@@ -216,24 +222,11 @@ Deno.test("options bound from configuration follow a reload of the file", async 
 });
 
 Deno.test("with backgroundServiceExceptionBehavior Ignore a throwing background service leaves the host running", async () => {
-  const errors: string[] = [];
-  const original = console.error;
-  console.error = (...args: unknown[]) =>
-    errors.push(args.map(String).join(" "));
-  try {
-    const host = new WebHostBuilder()
-      .useServer(new TestServer())
-      .useSetting("suppressStatusMessages", "true")
-      .useSetting("backgroundServiceExceptionBehavior", "Ignore")
-      .configureServices((services) => services.addHostedService(new Failing()))
-      .build();
-    await host.start();
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    assert.equal(host.lifetime.stopping.aborted, false);
-    assert.ok(errors.some((line) => line.includes("the queue is gone")));
-    await host.stop();
-    assert.equal(host.failed, false);
-  } finally {
-    console.error = original;
-  }
+  const { host, failures } = failingHost("Ignore");
+  await host.start();
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  assert.equal(host.lifetime.stopping.aborted, false);
+  assert.equal(failures().length, 1);
+  await host.stop();
+  assert.equal(host.failed, false);
 });
