@@ -14,6 +14,18 @@ import {
 // per-request path.
 const { Response } = globalThis;
 
+// A request Roost refuses before the application sees it. The connection is
+// closed after it, as Kestrel does after a bad request.
+function badRequest(reason: string): Response {
+  return new Response(`${reason}\n`, {
+    status: 400,
+    headers: {
+      "content-type": "text/plain; charset=utf-8",
+      connection: "close",
+    },
+  });
+}
+
 /** Reports an error the application did not handle. */
 export type ErrorReporter = (message: string, error: unknown) => void;
 
@@ -68,6 +80,8 @@ export class Dispatcher<C> {
     }
     const state = new RequestState(request, peer, endpoint);
     if (protocol !== undefined) state.protocol = protocol;
+    const rejection = state.rejection();
+    if (rejection !== undefined) return badRequest(rejection);
     this.#link(state);
     const app = this.#app;
     let context: C | undefined;

@@ -21,6 +21,7 @@ import {
 import type { ResolvedServerLimits } from "./limits.ts";
 import { ResponseBridge } from "./_response_bridge.ts";
 import { limitedBody, tooLarge } from "./_request_body.ts";
+import { isValidHost, normalizePath } from "./_request_target.ts";
 
 // Deno's web globals are accessors on globalThis: bind them once, off the
 // per-request path.
@@ -56,6 +57,12 @@ const BUILTIN_KEYS: readonly FeatureKey<unknown>[] = [
   HttpResponseBodyFeature,
   TlsHandshakeFeature,
 ];
+
+function badHost(host: string): string {
+  return `Bad Request: the Host ${
+    JSON.stringify(host.length > 100 ? `${host.slice(0, 100)}…` : host)
+  } is not a valid host[:port] (RFC 9110 §7.2).`;
+}
 
 let nextRequest = 0;
 const TRACE_PREFIX = `0HR${(Date.now() % 0xffffff).toString(36)}`;
@@ -100,6 +107,7 @@ export class RequestState extends FeatureCollection
   #traceIdentifier: string | undefined;
   #items: Map<unknown, unknown> | undefined;
   #protocol: string | undefined;
+  #problem: string | undefined;
   #scheme: string | undefined;
 
   constructor(
@@ -170,26 +178,69 @@ export class RequestState extends FeatureCollection
 
   // -- HttpRequestFeature
 
+  // Deno builds req.url as scheme + authority + target, where the authority
+  // is the Host header (or :authority, or an absolute-form target's), so the
+  // path starts at the first "/" or "?" after it: rejection() refuses a Host
+  // that could move that point. The path is normalized here, once.
   #parse(): void {
     this.#parsed = true;
     const url = this.source.url;
     const authority = url.indexOf("://") + 3;
-    let start = url.indexOf("/", authority);
-    if (start === -1) start = url.length;
-    const query = url.indexOf("?", start);
+    let start = authority;
+    while (start < url.length) {
+      const code = url.charCodeAt(start);
+      if (code === 47 || code === 63) break; // "/" or "?"
+      start++;
+    }
     this.#host = url.slice(authority, start);
+    let end = url.indexOf("#", start);
+    if (end === -1) end = url.length;
+    const target = url.slice(start, end);
     this.#rawTarget = url.slice(start) || "/";
-    this.#path = (query === -1 ? url.slice(start) : url.slice(start, query)) ||
-      "/";
-    this.#queryString = query === -1 ? "" : url.slice(query);
+    const query = target.indexOf("?");
+    const rawPath = (query === -1 ? target : target.slice(0, query)) || "/";
+    this.#queryString = query === -1 ? "" : target.slice(query);
+    const path = normalizePath(rawPath);
+    if (typeof path === "string") {
+      this.#path = path;
+      // The source Request's URL no longer says what the path says.
+      if (path !== rawPath || end !== url.length) this.#changed = true;
+    } else {
+      this.#path = "/";
+      this.#problem = `Bad Request: ${path.problem}.`;
+    }
+  }
+
+  /**
+   * Why the request must be answered 400 before the application runs, or
+   * `undefined`: a path that cannot be normalized, or a missing or malformed
+   * Host (RFC 9112 §3.2, RFC 9110 §7.2).
+   */
+  rejection(): string | undefined {
+    if (!this.#parsed) this.#parse();
+    if (this.#problem !== undefined) return this.#problem;
+    if (this.#protocol === undefined) {
+      // Deno does not tell the HTTP version (denoland/deno#10277). HTTP/1.1
+      // must send Host; HTTP/2 sends :authority instead, which Deno puts in
+      // the URL. Without either, Deno puts its fallback "localhost:<port>"
+      // there: that is an HTTP/1 request without Host.
+      const header = this.source.headers.get("host");
+      if (header === null) {
+        if (this.#host === `localhost:${this.endpoint.localPort}`) {
+          return "Bad Request: the request has no Host header; HTTP/1.1 requires one (RFC 9112 §3.2).";
+        }
+        this.#protocol = "HTTP/2";
+      } else {
+        this.#protocol = "HTTP/1.1";
+        if (!isValidHost(header)) return badHost(header);
+      }
+    }
+    return isValidHost(this.#host) ? undefined : badHost(this.#host);
   }
 
   get protocol(): string {
-    // Deno.serve does not tell the HTTP version (denoland/deno#10277). HTTP/1.1
-    // requires a Host header and HTTP/2 clients send :authority instead.
-    return this.#protocol ??= this.source.headers.has("host")
-      ? "HTTP/1.1"
-      : "HTTP/2";
+    if (this.#protocol === undefined) this.rejection();
+    return this.#protocol ?? "HTTP/1.1";
   }
   set protocol(value: string) {
     this.#protocol = value;

@@ -227,3 +227,57 @@ export function collectLogs(builder: WebHostBuilder): CollectingOutput {
   );
   return output;
 }
+
+/** What a server answered to raw bytes: the status line and the body. */
+export interface RawAnswer {
+  /** The status code, or 0 when the connection closed with no answer. */
+  status: number;
+  headers: string;
+  body: string;
+}
+
+/**
+ * Sends raw bytes to 127.0.0.1:`port` and reads one HTTP/1.x answer (until
+ * its Content-Length is read, the server closes, or `timeoutMs` passes).
+ */
+export async function rawRequest(
+  port: number,
+  bytes: string | Uint8Array,
+  timeoutMs = 3000,
+): Promise<RawAnswer> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const timer = setTimeout(() => conn.close(), timeoutMs);
+  let text = "";
+  try {
+    await conn.write(
+      typeof bytes === "string"
+        ? Uint8Array.from(bytes, (c) => c.charCodeAt(0))
+        : bytes,
+    );
+    const buffer = new Uint8Array(65_536);
+    while (true) {
+      const read = await conn.read(buffer).catch(() => null);
+      if (read === null) break;
+      text += String.fromCharCode(...buffer.subarray(0, read));
+      const end = text.indexOf("\r\n\r\n");
+      if (end === -1) continue;
+      const length = /\r\ncontent-length: *(\d+)/i.exec(text.slice(0, end));
+      if (length && text.length - end - 4 >= Number(length[1])) break;
+      if (/^HTTP\/1\.[01] (1\d\d|204|304)/.test(text)) break;
+    }
+  } finally {
+    clearTimeout(timer);
+    try {
+      conn.close();
+    } catch {
+      // closed by the timer
+    }
+  }
+  const end = text.indexOf("\r\n\r\n");
+  const status = /^HTTP\/1\.[01] (\d{3})/.exec(text);
+  return {
+    status: status ? Number(status[1]) : 0,
+    headers: end === -1 ? text : text.slice(0, end),
+    body: end === -1 ? "" : text.slice(end + 4),
+  };
+}

@@ -1,0 +1,139 @@
+// The request boundary's two rules for the request target: one normalized
+// path, computed once, and a Host that is a host. Everything after the
+// server (path, map(), routing, toRequest(), static files) reads the result.
+
+// A path made only of these characters, with no "/." in it, is already in
+// normal form: the hot path pays one regex test and nothing else.
+const PLAIN_PATH = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/;
+const HEX = "0123456789ABCDEF";
+
+function isHex(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 70) ||
+    (code >= 97 && code <= 102);
+}
+
+function hexValue(code: number): number {
+  return code <= 57 ? code - 48 : (code | 0x20) - 87;
+}
+
+// RFC 3986 §2.3: these never need encoding, so an encoded one is decoded.
+function isUnreserved(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) ||
+    (code >= 48 && code <= 57) || code === 45 || code === 46 || code === 95 ||
+    code === 126;
+}
+
+// What a path segment may carry as it is (RFC 3986 pchar, less "%").
+function isPathChar(code: number): boolean {
+  return isUnreserved(code) || code === 33 || code === 36 ||
+    (code >= 38 && code <= 44) || code === 59 || code === 61 || code === 58 ||
+    code === 64;
+}
+
+function encodeByte(code: number): string {
+  return `%${HEX[code >> 4]}${HEX[code & 15]}`;
+}
+
+/** Why a path was refused; the server answers 400 saying so. */
+export interface PathProblem {
+  readonly problem: string;
+}
+
+/**
+ * Normalizes one segment's percent-encoding: encoded unreserved characters
+ * are decoded (`%2e` is `.`), other escapes get upper-case hex, a stray `%`
+ * becomes `%25`, and characters a URL would encode are encoded. Returns a
+ * problem instead when the segment encodes NUL.
+ */
+function normalizeSegment(segment: string): string | PathProblem {
+  let out = "";
+  for (let i = 0; i < segment.length; i++) {
+    const code = segment.charCodeAt(i);
+    if (code === 37) {
+      const a = segment.charCodeAt(i + 1);
+      const b = segment.charCodeAt(i + 2);
+      if (isHex(a) && isHex(b)) {
+        const byte = hexValue(a) * 16 + hexValue(b);
+        if (byte === 0) return { problem: "the path encodes a NUL byte (%00)" };
+        out += isUnreserved(byte)
+          ? String.fromCharCode(byte)
+          : encodeByte(byte);
+        i += 2;
+      } else {
+        out += "%25";
+      }
+    } else if (isPathChar(code)) {
+      out += segment[i];
+    } else if (code === 0) {
+      return { problem: "the path contains a NUL byte" };
+    } else if (code < 256) {
+      // Raw bytes from an HTTP/1 request line arrive one char per byte.
+      out += encodeByte(code);
+    } else {
+      out += encodeURIComponent(segment[i]);
+    }
+  }
+  return out;
+}
+
+/**
+ * The request path in normal form, or a problem (the client gets 400).
+ *
+ * - Dot segments are removed (RFC 3986 §5.2.4), spelled plainly or encoded
+ *   (`%2e`, `%2E`); a path that climbs above the root is refused.
+ * - A backslash separates segments, as `new URL()` and browsers read it.
+ * - Encoded unreserved characters are decoded; every other escape stays
+ *   encoded with upper-case hex, so `%2F` is data, never a separator.
+ * - Characters a URL would percent-encode are encoded (raw bytes per byte).
+ * - Empty segments (`//`) are kept: they are not dot segments.
+ *
+ * @param raw The path part of the request target: no query, no fragment.
+ */
+export function normalizePath(raw: string): string | PathProblem {
+  if (PLAIN_PATH.test(raw) && !raw.includes("/.")) return raw;
+  const input = raw.replaceAll("\\", "/");
+  const segments = input.split("/");
+  const output: string[] = [];
+  // segments[0] is the empty string before the leading "/".
+  for (let i = 1; i < segments.length; i++) {
+    const segment = normalizeSegment(segments[i]);
+    if (typeof segment !== "string") return segment;
+    const last = i === segments.length - 1;
+    if (segment === ".") {
+      if (last) output.push("");
+    } else if (segment === "..") {
+      if (output.length === 0) {
+        return { problem: 'the path climbs above the root with ".."' };
+      }
+      output.pop();
+      if (last) output.push("");
+    } else {
+      output.push(segment);
+    }
+  }
+  return `/${output.join("/")}`;
+}
+
+// RFC 9110 §7.2 and RFC 3986 §3.2.2: a reg-name or IPv4 address, or an IP
+// literal in brackets, then an optional port. No userinfo, path, query or
+// fragment characters, no spaces.
+const HOST =
+  /^(?:\[[0-9A-Fa-f:.]+\]|\[v[0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::[0-9]{0,5})?$/;
+let lastValidHost = "";
+
+/**
+ * Whether a Host header (or `:authority`) is a valid `host[:port]`.
+ *
+ * @param host The value as the client sent it.
+ */
+export function isValidHost(host: string): boolean {
+  // Every request on a keep-alive connection names the same host.
+  if (host === lastValidHost) return true;
+  if (!HOST.test(host)) return false;
+  const colon = host.lastIndexOf(":");
+  if (colon > host.lastIndexOf("]") && colon < host.length - 1) {
+    if (Number(host.slice(colon + 1)) > 65535) return false;
+  }
+  lastValidHost = host;
+  return true;
+}

@@ -1,0 +1,234 @@
+// The request boundary: one normalized path that every part of the pipeline
+// agrees on, and a Host that is validated before the app runs. DenoServer is
+// probed over raw sockets (fetch clients normalize URLs themselves); the
+// same spellings go to TestServer through its fetch.
+
+import assert from "node:assert/strict";
+import { type ApplicationBuilder, HttpRequestFeature } from "../../mod.ts";
+import { rawRequest, SERVER_KINDS, startHost } from "../_helpers.ts";
+
+// A guard in front of a branch, as an app would write it: everything under
+// /api/admin is forbidden, and the admin branch answers SECRET.
+function guarded(app: ApplicationBuilder): void {
+  app.use((ctx, next) => {
+    if (ctx.request.path.toLowerCase().startsWith("/api/admin")) {
+      ctx.response.status = 403;
+      return ctx.response.send("denied");
+    }
+    return next();
+  });
+  app.map("/api", (api) => {
+    api.map(
+      "/admin",
+      (admin) => admin.run((ctx) => ctx.response.send("SECRET")),
+    );
+    api.run((ctx) => ctx.response.send(`api ${ctx.request.path}`));
+  });
+}
+
+// Spellings of /api/admin/secret that must never get past the guard.
+const ATTACKS: readonly string[] = [
+  "/api/admin/secret",
+  "/API/Admin/secret",
+  "/api/x/../admin/secret",
+  "/api/./admin/secret",
+  "/api/x/%2e%2e/admin/secret",
+  "/api/x/%2E%2E/admin/secret",
+  "/api/x/.%2e/admin/secret",
+  "/api/x/%2e./admin/secret",
+  "/api/%2e/admin/secret",
+  "/api/x/y/../../admin/secret",
+  "/api/admin/./secret",
+  "/api/admin/x/../secret",
+  "/api//admin/secret",
+  "//api/admin/secret",
+  "/api/%61dmin/secret",
+  "/api/adm%69n/secret",
+  "/api\\admin\\secret",
+  "/api/x\\..\\admin/secret",
+  "/api/x/..%5Cadmin/secret",
+  "/api/admin%2Fsecret",
+  "/api%2Fadmin/secret",
+  "/api/x/%C0%AE%C0%AE/admin/secret",
+  "/api/x/%c0%ae%c0%ae/admin/secret",
+  "/api/admin/secret%00.txt",
+  "/api/admin/secret#frag",
+  "/api/admin/secret?x=/..",
+  "/../api/admin/secret",
+  "/api/x/../../../admin/secret",
+];
+
+for (const kind of SERVER_KINDS) {
+  Deno.test(`${kind} never lets a spelling of a guarded path reach its branch`, async () => {
+    await using running = await startHost(kind, guarded);
+    const port = Number(new URL(running.base).port);
+    for (const target of ATTACKS) {
+      const answer = kind === "DenoServer"
+        ? await rawRequest(
+          port,
+          `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`,
+        )
+        : await running.fetch(target).then(async (response) => ({
+          status: response.status,
+          body: await response.text(),
+        }));
+      assert.notEqual(answer.body, "SECRET", `${target} reached the branch`);
+      assert.ok(
+        [400, 403, 404].includes(answer.status) ||
+          (answer.status === 200 && answer.body.startsWith("api ")),
+        `${target}: ${answer.status} ${answer.body}`,
+      );
+    }
+  });
+
+  Deno.test(`${kind} gives path, map(), toRequest() and a mounted fetch handler one normalized path`, async () => {
+    await using running = await startHost(kind, (app) => {
+      app.map(
+        "/mount",
+        (mount) =>
+          mount.runFetch((request) =>
+            new Response(`fetch ${new URL(request.url).pathname}`)
+          ),
+      );
+      app.map("/api", (api) =>
+        api.run((ctx) =>
+          ctx.response.json({
+            base: ctx.request.pathBase,
+            path: ctx.request.path,
+            url: new URL(ctx.request.toRequest().url).pathname,
+            href: ctx.request.url.pathname,
+          })
+        ));
+    });
+    const port = Number(new URL(running.base).port);
+    const get = (target: string) =>
+      kind === "DenoServer"
+        ? rawRequest(
+          port,
+          `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`,
+        )
+        : running.fetch(target).then(async (r) => ({
+          status: r.status,
+          body: await r.text(),
+        }));
+    const api = await get("/x/../api/y/%2e/z/..%2F/w");
+    assert.equal(api.status, 200);
+    assert.deepEqual(JSON.parse(api.body), {
+      base: "/api",
+      path: "/y/z/..%2F/w",
+      url: "/api/y/z/..%2F/w",
+      href: "/api/y/z/..%2F/w",
+    });
+    const mounted = await get("/mount/a/../b/%2e%2e/c");
+    assert.equal(mounted.body, "fetch /c");
+  });
+}
+
+Deno.test("DenoServer answers 400 to a path above the root, where raw Deno.serve passes it on", async () => {
+  await using running = await startHost("DenoServer", guarded);
+  const port = Number(new URL(running.base).port);
+  for (const target of ["/../x", "/a/../../x", "/%2e%2e/x", "/a\\..\\..\\x"]) {
+    const answer = await rawRequest(
+      port,
+      `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`,
+    );
+    assert.equal(answer.status, 400, target);
+    assert.match(answer.body, /climbs above the root/);
+    assert.match(answer.headers, /connection: close/i);
+  }
+  const nul = await rawRequest(
+    port,
+    `GET /a%00b HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`,
+  );
+  assert.equal(nul.status, 400);
+});
+
+Deno.test("DenoServer keeps the raw target and drops the fragment from the path", async () => {
+  await using running = await startHost(
+    "DenoServer",
+    (app) =>
+      app.run((ctx) => {
+        const feature = ctx.features.get(HttpRequestFeature)!;
+        return ctx.response.json({
+          raw: feature.rawTarget,
+          path: feature.path,
+          query: feature.queryString,
+        });
+      }),
+  );
+  const port = Number(new URL(running.base).port);
+  const answer = await rawRequest(
+    port,
+    `GET /a/./b%2e%2E/c?q=1#frag HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`,
+  );
+  assert.deepEqual(JSON.parse(answer.body), {
+    raw: "/a/./b%2e%2E/c?q=1#frag",
+    path: "/a/b../c",
+    query: "?q=1",
+  });
+});
+
+const HOSTS: readonly [string, number][] = [
+  ["", 400],
+  ["Host: \r\n", 400],
+  ["Host: 127.0.0.1/file\r\n", 400],
+  ["Host: a b\r\n", 400],
+  ["Host: user@evil\r\n", 400],
+  ["Host: a?b\r\n", 400],
+  ["Host: a#b\r\n", 400],
+  ["Host: [::1\r\n", 400],
+  ["Host: example.com:80x\r\n", 400],
+  ["Host: example.com:99999\r\n", 400],
+  ["Host: example.com\r\n", 200],
+  ["Host: Example.COM:8080\r\n", 200],
+  ["Host: [::1]:80\r\n", 200],
+  ["Host: 127.0.0.1\r\n", 200],
+  ["Host: xn--bcher-kva.example\r\n", 200],
+];
+
+Deno.test("DenoServer answers 400 to an HTTP/1.1 request with a missing or malformed Host before the app runs", async () => {
+  let calls = 0;
+  await using running = await startHost(
+    "DenoServer",
+    (app) =>
+      app.run((ctx) => {
+        calls++;
+        return ctx.response.send(`${ctx.request.host} ${ctx.request.path}`);
+      }),
+  );
+  const port = Number(new URL(running.base).port);
+  let expectedCalls = 0;
+  for (const [header, status] of HOSTS) {
+    const answer = await rawRequest(
+      port,
+      `GET / HTTP/1.1\r\n${header}Connection: close\r\n\r\n`,
+    );
+    assert.equal(answer.status, status, JSON.stringify(header));
+    if (status === 200) expectedCalls++;
+    else assert.match(answer.body, /Host/);
+  }
+  assert.equal(calls, expectedCalls);
+  // The path never comes from the Host header.
+  const answer = await rawRequest(
+    port,
+    `GET /real HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`,
+  );
+  assert.equal(answer.body, "127.0.0.1 /real");
+});
+
+Deno.test("DenoServer takes an absolute-form target's authority as the host", async () => {
+  await using running = await startHost(
+    "DenoServer",
+    (app) =>
+      app.run((ctx) =>
+        ctx.response.send(`${ctx.request.host} ${ctx.request.path}`)
+      ),
+  );
+  const port = Number(new URL(running.base).port);
+  const answer = await rawRequest(
+    port,
+    `GET http://example.com/x/../y?q HTTP/1.1\r\nHost: example.com\r\n\r\n`,
+  );
+  assert.equal(answer.status, 200);
+  assert.equal(answer.body, "example.com /y");
+});
