@@ -16,14 +16,12 @@ const { Response } = globalThis;
 
 // A request Roost refuses before the application sees it. The connection is
 // closed after it, as Kestrel does after a bad request.
-function badRequest(reason: string): Response {
-  return new Response(`${reason}\n`, {
-    status: 400,
-    headers: {
-      "content-type": "text/plain; charset=utf-8",
-      connection: "close",
-    },
-  });
+function badRequest(reason: string, connection: string | undefined): Response {
+  const headers: Record<string, string> = {
+    "content-type": "text/plain; charset=utf-8",
+  };
+  if (connection !== undefined) headers.connection = connection;
+  return new Response(`${reason}\n`, { status: 400, headers });
 }
 
 /** Reports an error the application did not handle. */
@@ -65,10 +63,18 @@ export class Dispatcher<C> {
     endpoint: EndpointInfo,
     protocol?: string,
   ): Promise<Response> | Response {
+    const state = new RequestState(request, peer, endpoint);
+    if (protocol !== undefined) state.protocol = protocol;
+    const rejection = state.rejection();
+    // Connection-specific headers are an error over HTTP/2 (RFC 9113 §8.2.2).
+    const close = state.protocol === "HTTP/2" ? undefined : "close";
+    if (rejection !== undefined) return badRequest(rejection, close);
     if (this.#draining) {
       return new Response("Service Unavailable: the server is shutting down", {
         status: 503,
-        headers: { connection: "close", "retry-after": "1" },
+        headers: close === undefined
+          ? { "retry-after": "1" }
+          : { connection: close, "retry-after": "1" },
       });
     }
     const max = this.#maxConcurrent;
@@ -78,10 +84,6 @@ export class Dispatcher<C> {
         headers: { "retry-after": "1" },
       });
     }
-    const state = new RequestState(request, peer, endpoint);
-    if (protocol !== undefined) state.protocol = protocol;
-    const rejection = state.rejection();
-    if (rejection !== undefined) return badRequest(rejection);
     this.#link(state);
     const app = this.#app;
     let context: C | undefined;

@@ -58,6 +58,13 @@ const BUILTIN_KEYS: readonly FeatureKey<unknown>[] = [
   TlsHandshakeFeature,
 ];
 
+function isLoopback(addr: Deno.Addr): boolean {
+  if (addr.transport !== "tcp" && addr.transport !== "udp") return true;
+  const host = addr.hostname;
+  return host.startsWith("127.") || host === "::1" ||
+    host.startsWith("::ffff:127.");
+}
+
 function badHost(host: string): string {
   return `Bad Request: the Host ${
     JSON.stringify(host.length > 100 ? `${host.slice(0, 100)}…` : host)
@@ -218,23 +225,28 @@ export class RequestState extends FeatureCollection
    */
   rejection(): string | undefined {
     if (!this.#parsed) this.#parse();
-    if (this.#problem !== undefined) return this.#problem;
     if (this.#protocol === undefined) {
       // Deno does not tell the HTTP version (denoland/deno#10277). HTTP/1.1
-      // must send Host; HTTP/2 sends :authority instead, which Deno puts in
-      // the URL. Without either, Deno puts its fallback "localhost:<port>"
-      // there: that is an HTTP/1 request without Host.
+      // sends Host; HTTP/2 sends :authority instead, which Deno puts in the
+      // URL. Without either, Deno puts its fallback "localhost:<port>" there,
+      // which an HTTP/2 client naming localhost:<port> sends too: that case
+      // is refused only from a peer that cannot have meant localhost.
       const header = this.source.headers.get("host");
-      if (header === null) {
-        if (this.#host === `localhost:${this.endpoint.localPort}`) {
-          return "Bad Request: the request has no Host header; HTTP/1.1 requires one (RFC 9112 §3.2).";
-        }
-        this.#protocol = "HTTP/2";
-      } else {
+      if (header !== null) {
         this.#protocol = "HTTP/1.1";
         if (!isValidHost(header)) return badHost(header);
+      } else {
+        this.#protocol = "HTTP/2";
+        if (
+          this.#host === `localhost:${this.endpoint.localPort}` &&
+          !isLoopback(this.peer.remoteAddr)
+        ) {
+          this.#protocol = "HTTP/1.1";
+          return "Bad Request: the request has no Host header; HTTP/1.1 requires one (RFC 9112 §3.2).";
+        }
       }
     }
+    if (this.#problem !== undefined) return this.#problem;
     return isValidHost(this.#host) ? undefined : badHost(this.#host);
   }
 
@@ -244,6 +256,11 @@ export class RequestState extends FeatureCollection
   }
   set protocol(value: string) {
     this.#protocol = value;
+  }
+
+  /** Whether the client asked with HEAD: the response carries no body. */
+  get isHead(): boolean {
+    return this.source.method === "HEAD";
   }
 
   get scheme(): string {

@@ -15,9 +15,15 @@ export class ResponseStream {
   #drain: PromiseWithResolvers<void> | undefined;
   #gone = false;
   #closed = false;
+  readonly #discard: boolean;
 
-  /** @param onCancel Called when the client goes away. */
-  constructor(onCancel: (reason: unknown) => void) {
+  /**
+   * @param onCancel Called when the client goes away.
+   * @param discard Drop every byte: the response to a HEAD request has
+   * headers only, and its readable is never handed over.
+   */
+  constructor(onCancel: (reason: unknown) => void, discard = false) {
+    this.#discard = discard;
     this.readable = new ReadableStream<Uint8Array>({
       start: (controller) => {
         this.#controller = controller;
@@ -50,7 +56,7 @@ export class ResponseStream {
    * requestAborted and need not catch every write.
    */
   enqueue(bytes: Uint8Array): Promise<void> {
-    if (this.#gone || this.#closed) return DONE;
+    if (this.#gone || this.#closed || this.#discard) return DONE;
     const controller = this.#controller;
     controller.enqueue(bytes);
     if (controller.desiredSize! > 0) return DONE;
@@ -59,6 +65,7 @@ export class ResponseStream {
 
   /** Copies a stream in, until it ends or the client leaves. */
   async pump(stream: ReadableStream<Uint8Array>): Promise<void> {
+    if (this.#discard) return await stream.cancel();
     const reader = stream.getReader();
     try {
       while (!this.#gone) {

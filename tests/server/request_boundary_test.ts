@@ -5,7 +5,14 @@
 
 import assert from "node:assert/strict";
 import { type ApplicationBuilder, HttpRequestFeature } from "../../mod.ts";
-import { rawRequest, SERVER_KINDS, startHost } from "../_helpers.ts";
+import {
+  FeatureCollection,
+  HttpResponseBodyFeature,
+  resolveServerLimits,
+} from "../../mod.ts";
+import { Dispatcher } from "../../server/_dispatcher.ts";
+import type { EndpointInfo } from "../../server/_request_state.ts";
+import { curl, rawRequest, SERVER_KINDS, startHost } from "../_helpers.ts";
 
 // A guard in front of a branch, as an app would write it: everything under
 // /api/admin is forbidden, and the admin branch answers SECRET.
@@ -169,7 +176,6 @@ Deno.test("DenoServer keeps the raw target and drops the fragment from the path"
 });
 
 const HOSTS: readonly [string, number][] = [
-  ["", 400],
   ["Host: \r\n", 400],
   ["Host: 127.0.0.1/file\r\n", 400],
   ["Host: a b\r\n", 400],
@@ -186,7 +192,7 @@ const HOSTS: readonly [string, number][] = [
   ["Host: xn--bcher-kva.example\r\n", 200],
 ];
 
-Deno.test("DenoServer answers 400 to an HTTP/1.1 request with a missing or malformed Host before the app runs", async () => {
+Deno.test("DenoServer answers 400 to a malformed Host before the app runs", async () => {
   let calls = 0;
   await using running = await startHost(
     "DenoServer",
@@ -231,4 +237,76 @@ Deno.test("DenoServer takes an absolute-form target's authority as the host", as
   );
   assert.equal(answer.status, 200);
   assert.equal(answer.body, "example.com /y");
+});
+
+// Deno puts "localhost:<port>" in the URL of an HTTP/1 request without Host,
+// and the same string comes from an HTTP/2 client that names localhost:<port>
+// in :authority. Only a peer on this machine can have meant localhost.
+Deno.test("a request without Host is refused from a remote peer and served from loopback", async () => {
+  const endpoint: EndpointInfo = {
+    scheme: "http",
+    localAddress: "0.0.0.0",
+    localPort: 8000,
+    tls: undefined,
+    serverFeatures: new FeatureCollection(),
+    limits: resolveServerLimits(),
+    webSockets: false,
+  };
+  const dispatcher = new Dispatcher<FeatureCollection>({
+    createContext: (features) => features,
+    processRequest: (features) =>
+      features.get(HttpResponseBodyFeature)!.complete("served"),
+    disposeContext() {},
+  }, null);
+  const remote = {
+    remoteAddr: {
+      transport: "tcp" as const,
+      hostname: "203.0.113.7",
+      port: 4000,
+    },
+  };
+  const local = {
+    remoteAddr: {
+      transport: "tcp" as const,
+      hostname: "127.0.0.1",
+      port: 4000,
+    },
+  };
+  const refused = await dispatcher.dispatch(
+    new Request("http://localhost:8000/x"),
+    remote,
+    endpoint,
+  );
+  assert.equal(refused.status, 400);
+  assert.match(await refused.text(), /no Host header/);
+  const served = await dispatcher.dispatch(
+    new Request("http://localhost:8000/x"),
+    local,
+    endpoint,
+  );
+  assert.equal(await served.text(), "served");
+  const named = await dispatcher.dispatch(
+    new Request("http://localhost:8000/x", {
+      headers: { host: "localhost:8000" },
+    }),
+    remote,
+    endpoint,
+  );
+  assert.equal(await named.text(), "served");
+});
+
+Deno.test("DenoServer serves cleartext HTTP/2 addressed to localhost:<port> as HTTP/2", async () => {
+  await using running = await startHost(
+    "DenoServer",
+    (app) => app.run((ctx) => ctx.response.send(ctx.request.protocol)),
+    {
+      urls: "http://localhost:0",
+    },
+  );
+  const port = new URL(running.base).port;
+  const body = await curl([
+    "--http2-prior-knowledge",
+    `http://localhost:${port}/`,
+  ]);
+  assert.equal(body, "HTTP/2");
 });

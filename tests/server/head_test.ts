@@ -1,0 +1,143 @@
+// HEAD never carries a body, whatever form the app answers with, over
+// HTTP/1.1, cleartext h2, h2 over TLS and in memory; its headers are those a
+// GET would have had. Raw Deno.serve sends DATA frames for a HEAD over h2
+// (curl exits 92 on them); Roost sends none.
+
+import assert from "node:assert/strict";
+import type { ApplicationBuilder } from "../../mod.ts";
+import {
+  CA_FILE,
+  CERT_FILE,
+  curl,
+  KEY_FILE,
+  SERVER_KINDS,
+  startHost,
+} from "../_helpers.ts";
+
+const TEXT = "Hello, HEAD!";
+
+// Every idiomatic way to answer, each on its own path.
+function forms(app: ApplicationBuilder): void {
+  app.map("/send", (b) => b.run((ctx) => ctx.response.send(TEXT)));
+  app.map("/write", (b) => b.run((ctx) => ctx.response.write(TEXT)));
+  app.map("/json", (b) => b.run((ctx) => ctx.response.json({ text: TEXT })));
+  app.map("/returned", (b) => b.run(() => new Response(TEXT)));
+  app.map("/async", (b) =>
+    b.run(async (ctx) => {
+      await Promise.resolve();
+      await ctx.response.send(TEXT);
+    }));
+  app.map(
+    "/bytes",
+    (b) => b.run((ctx) => ctx.response.send(new TextEncoder().encode(TEXT))),
+  );
+  app.map("/stream", (b) =>
+    b.run(async (ctx) => {
+      await ctx.response.start();
+      for (let i = 0; i < 100; i++) await ctx.response.write(TEXT);
+    }));
+  app.map("/stream-body", (b) =>
+    b.run((ctx) =>
+      ctx.response.send(
+        new ReadableStream({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode(TEXT));
+            controller.close();
+          },
+        }),
+      )
+    ));
+  app.map(
+    "/fetched",
+    (b) =>
+      b.runFetch(() =>
+        new Response(TEXT, { headers: { "x-from": "fetch-handler" } })
+      ),
+  );
+  app.map(
+    "/file",
+    (b) =>
+      b.run((ctx) => ctx.response.sendFile(new URL(import.meta.url).pathname)),
+  );
+}
+
+const FILE_SIZE = Deno.statSync(new URL(import.meta.url)).size;
+const LENGTHS: Record<string, number | null> = {
+  "/send": TEXT.length,
+  "/write": TEXT.length,
+  "/json": JSON.stringify({ text: TEXT }).length,
+  "/returned": TEXT.length,
+  "/async": TEXT.length,
+  "/bytes": TEXT.length,
+  "/stream": null,
+  "/stream-body": null,
+  "/fetched": TEXT.length,
+  "/file": FILE_SIZE,
+};
+
+for (const kind of SERVER_KINDS) {
+  Deno.test(`${kind} answers HEAD with a GET's headers and no body, on every answer form`, async () => {
+    await using running = await startHost(kind, forms);
+    for (const [path, length] of Object.entries(LENGTHS)) {
+      const response = await running.fetch(path, { method: "HEAD" });
+      assert.equal(response.status, 200, path);
+      assert.equal(await response.text(), "", path);
+      if (length !== null) {
+        assert.equal(
+          response.headers.get("content-length"),
+          String(length),
+          path,
+        );
+      }
+      const get = await running.fetch(path);
+      assert.equal(
+        response.headers.get("content-type"),
+        get.headers.get("content-type"),
+        path,
+      );
+      await get.body?.cancel();
+    }
+  });
+}
+
+Deno.test("DenoServer sends no DATA frames for HEAD over cleartext h2 and h2 over TLS", async () => {
+  await using plain = await startHost("DenoServer", forms);
+  await using tls = await startHost("DenoServer", forms, {
+    urls: "https://127.0.0.1:0",
+    certificate: { certFile: CERT_FILE, keyFile: KEY_FILE },
+  });
+  for (const path of Object.keys(LENGTHS)) {
+    // curl exits 92 ("stream was not closed cleanly") when a HEAD response
+    // carries DATA; curl() fails the test on any non-zero exit.
+    const h2c = await curl([
+      "--http2-prior-knowledge",
+      "--head",
+      `${plain.base}${path}`,
+    ]);
+    assert.match(h2c, /^HTTP\/2 200/, path);
+    const h2 = await curl([
+      "--cacert",
+      CA_FILE,
+      "--http2",
+      "--head",
+      `${tls.base.replace("127.0.0.1", "localhost")}${path}`,
+    ]);
+    assert.match(h2, /^HTTP\/2 200/, path);
+    const length = LENGTHS[path];
+    if (length !== null) {
+      assert.match(h2, new RegExp(`content-length: ${length}\\r\\n`), path);
+    }
+  }
+});
+
+Deno.test("DenoServer answers HEAD over HTTP/1.1 with no body bytes on the wire", async () => {
+  await using running = await startHost("DenoServer", forms);
+  for (const path of Object.keys(LENGTHS)) {
+    const output = await curl([
+      "--http1.1",
+      "--head",
+      `${running.base}${path}`,
+    ]);
+    assert.match(output, /^HTTP\/1\.1 200/, path);
+  }
+});
