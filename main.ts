@@ -19,7 +19,8 @@ import {
 const USAGE = `Usage: roost [options]
 
 Runs a Roost host with a welcome page that shows the environment, the
-addresses and the protocol of each request.
+addresses and the protocol of each request (in Development also its trace
+id and the content root).
 
 Options:
   --urls <urls>            URLs to listen on, separated by ";"
@@ -61,9 +62,15 @@ async function welcome(ctx: HttpContext, host: () => WebHost): Promise<void> {
     ["Listening on", addresses.join(", ")],
     ["Protocol", request.protocol],
     ["Request", `${request.method} ${request.pathBase}${request.path}`],
-    ["Trace id", ctx.traceIdentifier],
-    ["Content root", environment.contentRootPath],
   ];
+  // Where the app lives on disk and how to find a request in the logs is for
+  // its developers, not for strangers.
+  if (environment.isDevelopment()) {
+    facts.push(
+      ["Trace id", ctx.traceIdentifier],
+      ["Content root", environment.contentRootPath],
+    );
+  }
   if (received !== "") facts.push(["Body bytes received", received]);
   if (request.headers.get("accept")?.includes("text/html")) {
     const rows = facts.map(([name, value]) =>
@@ -119,7 +126,11 @@ export async function main(args: string[]): Promise<number> {
         ) {
           return await next();
         }
-        throw new HttpError(405, `Method ${ctx.request.method} is not allowed`);
+        throw new HttpError(
+          405,
+          `Method ${ctx.request.method} is not allowed: use GET, HEAD, POST or PUT`,
+          { headers: { allow: "GET, HEAD, POST, PUT" } },
+        );
       });
       app.run((ctx) => welcome(ctx, () => host));
     });

@@ -5,11 +5,14 @@
  */
 
 import type { FeatureCollection } from "./feature_collection.ts";
+import { HttpError } from "./http_error.ts";
 import { HttpRequestFeature } from "./request_features.ts";
 
 // Deno's web globals are accessors on globalThis: bind them once, off the
 // per-request path.
 const WebResponse = globalThis.Response;
+
+const FORM_TYPES = ["multipart/form-data", "application/x-www-form-urlencoded"];
 
 /**
  * A friendly view of the request features, made by `HttpContext.request`.
@@ -176,9 +179,22 @@ export class HttpRequest {
   /**
    * Reads the body as JSON. The type parameter is a claim, not a check:
    * validate input you do not trust.
+   *
+   * @returns The parsed value. Rejects with an {@linkcode HttpError} 400 when
+   * the body is not valid JSON (the client's mistake: answered 400, not
+   * logged as an error), and 413 when it is over the size limit.
    */
-  json<T = unknown>(): Promise<T> {
-    return this.#content().json();
+  async json<T = unknown>(): Promise<T> {
+    try {
+      return await this.#content().json();
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+      throw new HttpError(
+        400,
+        `The request body is not valid JSON: ${error.message}`,
+        { cause: error },
+      );
+    }
   }
 
   /** Reads the body as bytes. */
@@ -191,9 +207,37 @@ export class HttpRequest {
     return new Uint8Array(await this.#content().arrayBuffer());
   }
 
-  /** Reads a `multipart/form-data` or `application/x-www-form-urlencoded` body. */
-  formData(): Promise<FormData> {
-    return this.#content().formData();
+  /**
+   * Reads a `multipart/form-data` or `application/x-www-form-urlencoded` body.
+   *
+   * @returns The form. Rejects with an {@linkcode HttpError} 400 when the
+   * request has another content type, none, or a malformed form, and 413
+   * when the body is over the size limit.
+   */
+  async formData(): Promise<FormData> {
+    const type = this.#request().headers.get("content-type");
+    const essence = type?.split(";", 1)[0].trim().toLowerCase();
+    if (!FORM_TYPES.includes(essence ?? "")) {
+      throw new HttpError(
+        400,
+        `The request body is not a form: expected content type ${
+          FORM_TYPES.join(" or ")
+        }, got ${type === null ? "none" : JSON.stringify(type)}`,
+      );
+    }
+    const content = this.#content();
+    // Reading a body twice is the app's mistake, not the client's.
+    if (content.bodyUsed) return await content.formData();
+    try {
+      return await content.formData();
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error;
+      throw new HttpError(
+        400,
+        `The request body is not a valid ${essence} form: ${error.message}`,
+        { cause: error },
+      );
+    }
   }
 
   /**

@@ -18,6 +18,7 @@ export * from "./request_features.ts";
 export * from "./response_features.ts";
 export * from "./server_features.ts";
 export * from "./http_error.ts";
+export * from "./problem_details.ts";
 export * from "./http_request.ts";
 export * from "./http_response.ts";
 export * from "./http_context.ts";

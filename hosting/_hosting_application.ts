@@ -8,6 +8,7 @@ import {
   HttpRequestLifetimeFeature,
   HttpResponseBodyFeature,
   HttpResponseFeature,
+  problemResponse,
   ServiceProvidersFeature,
   type ServiceResolver,
 } from "../features/mod.ts";
@@ -25,12 +26,6 @@ import type { ServiceProvider } from "./services/mod.ts";
 // per-request path.
 const { Response } = globalThis;
 
-function describe(error: unknown): string {
-  return error instanceof Error
-    ? (error.stack ?? String(error))
-    : String(error);
-}
-
 /**
  * Whether an error means the client went away while the app read the request
  * (Deno reports a body cut off by the peer as BadResource or a reset).
@@ -47,7 +42,11 @@ export function isClientGone(error: unknown): boolean {
     /body|request closed/i.test(error.message);
 }
 
-/** Answers an error on a response that has not started. */
+/**
+ * Answers an error on a response that has not started, through the one
+ * error-to-response mapping ({@linkcode problemResponse}); on one that has,
+ * aborts the request.
+ */
 export function writeErrorResponse(
   features: FeatureCollection,
   error: unknown,
@@ -64,15 +63,9 @@ export function writeErrorResponse(
   const headers = response.headers;
   for (const name of [...headers.keys()]) headers.delete(name);
   response.reasonPhrase = undefined;
-  const status = error instanceof HttpError ? error.status : 500;
-  response.status = status;
-  headers.set("content-type", "text/plain; charset=utf-8");
-  headers.set("cache-control", "no-store");
-  let text: string;
-  if (detailed) text = `${status} ${describe(error)}\n`;
-  else if (error instanceof HttpError && status < 500) text = error.message;
-  else text = status === 500 ? "Internal Server Error" : `HTTP ${status}`;
-  return body.complete(text);
+  const answer = problemResponse(features, error, { detailed });
+  response.status = answer.status;
+  return body.complete(answer);
 }
 
 // A request's service scope is made the first time the app asks for
@@ -187,12 +180,17 @@ export class HostingApplication implements HttpApplication<HttpContext> {
   }
 
   #fail(ctx: HttpContext, error: unknown): Promise<void> {
-    // A body over the limit, or a client gone mid-upload, is the client's
-    // doing, not the app's: not worth an error log.
-    if (
-      !(error instanceof HttpError && error.status < 500) &&
-      !isClientGone(error)
-    ) {
+    // A body over the limit or malformed, a missing file, a client gone
+    // mid-upload: the client's doing, not the app's, so not worth an error
+    // log. Debug keeps what the client is not shown (a file's path, say).
+    if (error instanceof HttpError && error.status < 500) {
+      if (this.#diagnostics.isEnabled("debug")) {
+        this.#diagnostics.debug(
+          `Request ${ctx.traceIdentifier} (${ctx.request.method} ${ctx.request.pathBase}${ctx.request.path}) was answered ${error.status}: ${error.message}`,
+          { error, traceId: ctx.traceIdentifier },
+        );
+      }
+    } else if (!isClientGone(error)) {
       this.#diagnostics.error(
         `An unhandled exception was thrown while processing request ${ctx.traceIdentifier} (${ctx.request.method} ${ctx.request.pathBase}${ctx.request.path})`,
         { error, traceId: ctx.traceIdentifier },

@@ -206,7 +206,10 @@ export class Dispatcher<C> {
     return (this.#drained ??= Promise.withResolvers()).promise;
   }
 
-  /** Cancels every request in flight: requestAborted fires, responses reset. */
+  /**
+   * Cancels every request in flight: requestAborted fires; a response not
+   * started yet is 503, one streaming is broken off.
+   */
   abortAll(reason: unknown): number {
     const states: RequestState[] = [];
     for (
@@ -216,7 +219,10 @@ export class Dispatcher<C> {
     ) {
       states.push(state);
     }
-    for (const state of states) state.abort(reason);
+    for (const state of states) {
+      state.signalAborted(reason);
+      state.response.cutOff(reason, state.protocol !== "HTTP/2");
+    }
     return states.length;
   }
 }

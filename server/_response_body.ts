@@ -1,6 +1,6 @@
 // Byte and header helpers of the response bridge.
 
-import type { SendFileOptions } from "../features/mod.ts";
+import { HttpError, type SendFileOptions } from "../features/mod.ts";
 
 const { Headers, TextEncoder } = globalThis;
 const encoder = new TextEncoder();
@@ -66,14 +66,32 @@ export function replaceHeaders(into: Headers, from: Headers): void {
   for (const [name, value] of from) into.append(name, value);
 }
 
-/** Opens a file at `options.offset`, with how many bytes to send. */
+/**
+ * Opens a file at `options.offset`, with how many bytes to send. A file that
+ * is missing or a directory is an `HttpError` 404, one the process may not
+ * read a 403: the client sees only "Not Found" or "Forbidden", the path is in
+ * the error's cause for the logs.
+ */
 export async function openRange(
   path: string,
   options: SendFileOptions | undefined,
 ): Promise<{ file: Deno.FsFile; count: number }> {
-  const file = await Deno.open(path, { read: true });
+  let file: Deno.FsFile;
   try {
-    const size = (await file.stat()).size;
+    file = await Deno.open(path, { read: true });
+  } catch (error) {
+    throw unopenable(error);
+  }
+  try {
+    const stat = await file.stat();
+    if (stat.isDirectory) {
+      throw new HttpError(404, "Not Found", {
+        cause: new TypeError(
+          `sendFile was given a directory, "${path}": pass the path of a file`,
+        ),
+      });
+    }
+    const size = stat.size;
     const offset = options?.offset ?? 0;
     if (!Number.isSafeInteger(offset) || offset < 0 || offset > size) {
       throw new RangeError(
@@ -89,4 +107,23 @@ export async function openRange(
     file.close();
     throw error;
   }
+}
+
+// What a client should hear when a file cannot be opened. The OS error
+// names the path: it stays in the cause, out of the response.
+function unopenable(error: unknown): unknown {
+  if (
+    error instanceof Deno.errors.NotFound ||
+    error instanceof Deno.errors.NotADirectory ||
+    error instanceof Deno.errors.IsADirectory
+  ) {
+    return new HttpError(404, "Not Found", { cause: error });
+  }
+  if (
+    error instanceof Deno.errors.PermissionDenied ||
+    error instanceof Deno.errors.NotCapable
+  ) {
+    return new HttpError(403, "Forbidden", { cause: error });
+  }
+  return error;
 }

@@ -6,9 +6,9 @@
 // whose body is our stream, fed by later writes with backpressure.
 
 import {
-  HttpError,
   type HttpResponseBodyFeature,
   type HttpResponseFeature,
+  problemResponse,
   type ResponseCallback,
   type SendFileOptions,
 } from "../features/mod.ts";
@@ -38,6 +38,51 @@ const {
 } = globalThis;
 
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+// How much of a Response's body a HEAD request may read to learn its length.
+const HEAD_MEASURE_LIMIT = 1_048_576;
+
+/** A body's length in bytes, when it can be known without reading it. */
+function byteLength(body: BodyInit): number | undefined {
+  if (typeof body === "string") return toBytes(body).byteLength;
+  if (ArrayBuffer.isView(body) || body instanceof ArrayBuffer) {
+    return body.byteLength;
+  }
+  if (body instanceof Blob) return body.size;
+  if (body instanceof URLSearchParams) return toBytes(String(body)).byteLength;
+  return undefined;
+}
+
+/**
+ * The length of a body that is already in memory: read until it ends, but
+ * give up (undefined) past the limit or once a task turn passes, so a
+ * stream fed by I/O or a timer is never waited for.
+ */
+async function measure(
+  body: ReadableStream<Uint8Array>,
+): Promise<number | undefined> {
+  const reader = body.getReader();
+  let size = 0;
+  let late = false;
+  const timer = setTimeout(() => {
+    late = true;
+    reader.cancel().catch(() => {});
+  }, 0);
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) return late ? undefined : size;
+      size += value.byteLength;
+      if (size > HEAD_MEASURE_LIMIT) {
+        await reader.cancel();
+        return undefined;
+      }
+    }
+  } catch {
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
+}
 const FILE_CHUNK = 65_536;
 
 /** The response side of one request. */
@@ -67,6 +112,8 @@ export class ResponseBridge
   #pending: BodyInit | Response | null = null;
   #merged = false;
   #rebuild = false;
+  // Cut off at the shutdown deadline: writes and completes are dropped.
+  #cut = false;
 
   constructor(state: RequestState) {
     this.#state = state;
@@ -132,6 +179,30 @@ export class ResponseBridge
   #hand(body: BodyInit | null): void {
     this.#started = true;
     const status = this.status;
+    if (body !== null && this.#state.isHead) {
+      // A HEAD response has the headers a GET would have had, no body: Deno
+      // would send DATA frames for it over HTTP/2.
+      const headers = this.headers;
+      const length = byteLength(body);
+      if (
+        length !== undefined && !NULL_BODY_STATUSES.has(status) &&
+        !headers.has("content-length")
+      ) {
+        headers.set("content-length", String(length));
+      }
+      // The type new Response(body) would have given it.
+      const type = typeof body === "string"
+        ? "text/plain;charset=UTF-8"
+        : body instanceof URLSearchParams
+        ? "application/x-www-form-urlencoded;charset=UTF-8"
+        : body instanceof Blob && body.type !== ""
+        ? body.type
+        : undefined;
+      if (type !== undefined && !headers.has("content-type")) {
+        headers.set("content-type", type);
+      }
+      body = null;
+    }
     const headers = this.#headers;
     let response: Response;
     try {
@@ -189,7 +260,7 @@ export class ResponseBridge
   }
 
   complete(body?: BodyInit | Response | null): Promise<void> {
-    if (this.#body?.gone) return DONE;
+    if (this.#body?.gone || this.#cut) return DONE;
     if (this.#completed) {
       if (body === undefined) return DONE;
       throw alreadyComplete("send a body");
@@ -244,12 +315,14 @@ export class ResponseBridge
   #handResponse(response: Response): void {
     if (!this.#merged && this.#headers !== undefined) this.#merge(response);
     const status = this.status;
+    const head = this.#state.isHead && response.body !== null;
     if (
-      this.#rebuild || status !== response.status ||
+      head || this.#rebuild || status !== response.status ||
       this.reasonPhrase !== undefined
     ) {
+      if (head) response.body!.cancel().catch(() => {});
       response = new Response(
-        NULL_BODY_STATUSES.has(status) ? null : response.body,
+        head || NULL_BODY_STATUSES.has(status) ? null : response.body,
         {
           status,
           statusText: this.reasonPhrase,
@@ -262,11 +335,28 @@ export class ResponseBridge
     this.#finished();
   }
 
-  #deliverPending(): void {
+  #deliverPending(): Promise<void> | undefined {
     const pending = this.#pending;
     this.#pending = null;
-    if (pending instanceof Response) this.#handResponse(pending);
-    else this.#deliverWhole(pending);
+    if (!(pending instanceof Response)) {
+      this.#deliverWhole(pending);
+      return undefined;
+    }
+    if (
+      this.#state.isHead && pending.body !== null &&
+      !pending.headers.has("content-length")
+    ) {
+      // A GET would have carried this body's length: measure it, when it is
+      // made in memory and small.
+      return measure(pending.clone().body!).then((length) => {
+        if (length !== undefined) {
+          this.headers.set("content-length", String(length));
+        }
+        this.#handResponse(pending);
+      });
+    }
+    this.#handResponse(pending);
+    return undefined;
   }
 
   #adopt(response: Response): BodyInit | null {
@@ -285,8 +375,9 @@ export class ResponseBridge
 
   async #open(): Promise<void> {
     await this.#runStarting();
-    const body = this.#body = new ResponseStream((reason) =>
-      this.#clientGone(reason)
+    const body = this.#body = new ResponseStream(
+      (reason) => this.#clientGone(reason),
+      this.#state.isHead,
     );
     const chunks = this.#chunks;
     this.#chunks = undefined;
@@ -308,7 +399,7 @@ export class ResponseBridge
 
   write(chunk: Uint8Array | string): Promise<void> {
     const body = this.#body;
-    if (body?.gone) return DONE;
+    if (body?.gone || this.#cut) return DONE;
     if (this.#completed) throw alreadyComplete("write");
     const bytes = toBytes(chunk);
     if (body === undefined) {
@@ -412,10 +503,7 @@ export class ResponseBridge
     }
     this.#completed = true;
     const starting = this.#runStarting();
-    if (starting === undefined) {
-      this.#deliverPending();
-      return undefined;
-    }
+    if (starting === undefined) return this.#deliverPending();
     return starting.then(
       () => this.#deliverPending(),
       (error) => this.fail(error),
@@ -435,13 +523,39 @@ export class ResponseBridge
     this.#onStarting = undefined;
     this.reasonPhrase = undefined;
     this.#completed = true;
-    if (error instanceof HttpError) {
-      this.status = error.status;
-      this.#deliverWhole(error.status < 500 ? error.message : null);
-    } else {
-      this.status = 500;
-      this.#deliverWhole(null);
+    let response: Response;
+    try {
+      // The server knows no environment: 5xx details stay hidden.
+      response = problemResponse(this.#state, error);
+    } catch {
+      response = new Response(null, { status: 500 });
     }
+    this.status = response.status;
+    this.#handResponse(response);
+  }
+
+  /**
+   * The server is stopping and this request ran out of time. A client that
+   * got nothing yet gets 503 (and `Connection: close` unless on HTTP/2),
+   * never a success; a response already streaming is broken off, so the
+   * client sees an error, not a clean end. Later writes are dropped.
+   */
+  cutOff(reason: unknown, close: boolean): void {
+    if (this.#delivered) return;
+    this.#cut = true;
+    if (this.#started) return this.reset(reason);
+    this.clear();
+    this.#onStarting = undefined;
+    this.reasonPhrase = undefined;
+    this.#completed = true;
+    this.status = 503;
+    const headers = this.headers;
+    headers.set("content-type", "text/plain; charset=utf-8");
+    headers.set("retry-after", "1");
+    if (close) headers.set("connection", "close");
+    this.#deliverWhole(
+      "Service Unavailable: the server stopped before the request completed\n",
+    );
   }
 
   /** Gives up on the response: the client sees a broken connection. */

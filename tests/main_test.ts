@@ -16,11 +16,62 @@ Deno.test("roost serves its welcome page with the environment and protocol", asy
   assert.match(text, /Protocol: HTTP\/1\.1/);
   assert.match(text, /Request: GET \/page/);
   assert.ok(text.includes(`Listening on: ${roost.addresses[0]}`));
+  // Only Development shows where the app lives and the trace id.
+  assert.doesNotMatch(text, /Content root|Trace id/);
   const html = await fetch(roost.addresses[0], {
     headers: { accept: "text/html" },
   });
   assert.match(html.headers.get("content-type")!, /text\/html/);
   assert.match(await html.text(), /<h1>Roost is running<\/h1>/);
+});
+
+Deno.test("roost's welcome page in Production hides the content root and trace id, and Development shows them", async () => {
+  // Production is the default environment.
+  await using production = await spawnHost("main.ts", [
+    "--urls",
+    "http://127.0.0.1:0",
+  ]);
+  assert.equal(production.addresses.length, 1, production.stderr());
+  assert.match(production.stdout(), /Hosting environment: Production/);
+  const contentRoot = /Content root path: (.+)/.exec(production.stdout())![1];
+  for (const accept of ["text/plain", "text/html"]) {
+    const page = await (await fetch(production.addresses[0], {
+      headers: { accept },
+    })).text();
+    assert.match(page, /Environment/);
+    assert.doesNotMatch(page, /Trace id|Content root/, accept);
+    assert.ok(!page.includes(contentRoot), accept);
+  }
+  await using development = await spawnHost("main.ts", [
+    "--urls",
+    "http://127.0.0.1:0",
+    "--environment",
+    "Development",
+  ]);
+  const page = await (await fetch(development.addresses[0])).text();
+  assert.match(page, /Trace id: \S+/);
+  assert.ok(page.includes(`Content root: ${contentRoot}`), page);
+});
+
+Deno.test("roost answers a method it does not serve 405 with Allow, as problem details to JSON clients", async () => {
+  await using roost = await spawnHost("main.ts", [
+    "--urls",
+    "http://127.0.0.1:0",
+  ]);
+  const text = await fetch(roost.addresses[0], { method: "DELETE" });
+  assert.equal(text.status, 405);
+  assert.equal(text.headers.get("allow"), "GET, HEAD, POST, PUT");
+  assert.match(await text.text(), /^Method DELETE is not allowed/);
+  const json = await fetch(roost.addresses[0], {
+    method: "DELETE",
+    headers: { accept: "application/json" },
+  });
+  assert.equal(json.headers.get("content-type"), "application/problem+json");
+  assert.equal(json.headers.get("allow"), "GET, HEAD, POST, PUT");
+  const problem = await json.json();
+  assert.equal(problem.status, 405);
+  assert.equal(problem.title, "Method Not Allowed");
+  assert.equal(typeof problem.traceId, "string");
 });
 
 Deno.test("roost finishes the request in flight on SIGTERM and exits 0", async () => {

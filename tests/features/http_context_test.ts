@@ -4,6 +4,7 @@ import {
   type FeatureKey,
   HttpConnectionFeature,
   HttpContext,
+  HttpError,
   HttpRequestFeature,
   HttpRequestIdentifierFeature,
   HttpRequestLifetimeFeature,
@@ -11,6 +12,7 @@ import {
   HttpResponseBodyFeature as HttpResponseBodyFeatureKey,
   HttpResponseFeature,
   ItemsFeature,
+  type ProblemDetails,
   type ResponseCallback,
   type SendFileOptions,
   ServiceProvidersFeature,
@@ -493,6 +495,70 @@ Deno.test("HttpRequest.formData reads urlencoded and multipart bodies by content
   const file = parsed.get("file");
   assert.ok(file instanceof File);
   assert.equal(await file.text(), "content");
+});
+
+Deno.test("HttpRequest.json rejects a malformed body with an HttpError 400 that says what was wrong", async () => {
+  for (
+    const [body, message] of [
+      ["{x", /^The request body is not valid JSON: .*position 1/],
+      [
+        "",
+        /^The request body is not valid JSON: Unexpected end of JSON input$/,
+      ],
+    ] as const
+  ) {
+    const { ctx } = plainContext({ method: "POST", body: streamOf(body) });
+    const error = await ctx.request.json().catch((caught) => caught);
+    assert.ok(error instanceof HttpError, String(error));
+    assert.equal(error.status, 400);
+    assert.match(error.message, message);
+    assert.ok(error.cause instanceof SyntaxError);
+  }
+});
+
+Deno.test("HttpRequest.json passes on a failure that is not the client's JSON", async () => {
+  const tooLarge = new HttpError(413, "too large");
+  const failing = new ReadableStream<Uint8Array>({
+    pull: (controller) => controller.error(tooLarge),
+  });
+  const { ctx } = plainContext({ method: "POST", body: failing });
+  await assert.rejects(() => ctx.request.json(), (error) => error === tooLarge);
+  // Reading a body twice is the app's mistake: not a 400.
+  const twice = plainContext({
+    request: new Request("http://x/", { method: "POST", body: "{}" }),
+  });
+  await twice.ctx.request.text();
+  await assert.rejects(
+    () => twice.ctx.request.json(),
+    (error) => !(error instanceof HttpError),
+  );
+});
+
+Deno.test("HttpRequest.formData rejects a body that is no form, or a malformed one, with an HttpError 400", async () => {
+  const cases: [string | null, string, RegExp][] = [
+    [null, "name=Ada", /expected content type .* got none$/],
+    [
+      "text/plain",
+      "name=Ada",
+      /^The request body is not a form: expected content type multipart\/form-data or application\/x-www-form-urlencoded, got "text\/plain"$/,
+    ],
+    [
+      "multipart/form-data; boundary=b",
+      "garbage",
+      /^The request body is not a valid multipart\/form-data form: /,
+    ],
+  ];
+  for (const [type, body, message] of cases) {
+    const { ctx } = plainContext({
+      method: "POST",
+      headers: new Headers(type === null ? {} : { "content-type": type }),
+      body: streamOf(body),
+    });
+    const error = await ctx.request.formData().catch((caught) => caught);
+    assert.ok(error instanceof HttpError, `${type}: ${error}`);
+    assert.equal(error.status, 400);
+    assert.match(error.message, message);
+  }
 });
 
 Deno.test("HttpRequest.toRequest returns the feature's own Request when it has one", () => {
@@ -1154,6 +1220,79 @@ Deno.test("HttpResponse.sendFile rejects an offset past the end of the file", as
     assert.equal(await response.text(), "bad range");
   });
   assert.ok(error instanceof RangeError);
+});
+
+Deno.test("HttpResponse.sendFile rejects a missing file or a directory with HttpError 404 and an unreadable one with 403", async () => {
+  const directory = await Deno.makeTempDir();
+  try {
+    const missing = `${directory}/missing.txt`;
+    const unreadable = `${directory}/unreadable.txt`;
+    await Deno.writeTextFile(unreadable, "secret");
+    await Deno.chmod(unreadable, 0o000);
+    const errors = new Map<string, unknown>();
+    await using server = await serve(async (ctx) => {
+      const path = ctx.request.query.get("path")!;
+      try {
+        await ctx.response.sendFile(path);
+      } catch (error) {
+        errors.set(path, error);
+        throw error;
+      }
+    }, { onError: () => {} });
+    const answer = async (path: string) => {
+      const response = await server.fetch(
+        `/?path=${encodeURIComponent(path)}`,
+      );
+      return [response.status, await response.text()];
+    };
+    assert.deepEqual(await answer(missing), [404, "Not Found"]);
+    assert.deepEqual(await answer(directory), [404, "Not Found"]);
+    const notFound = errors.get(missing);
+    assert.ok(notFound instanceof HttpError);
+    assert.ok(notFound.cause instanceof Deno.errors.NotFound);
+    // root reads a file whatever its mode (the conformance suite covers 403
+    // there with --deny-read).
+    if (Deno.uid() !== 0) {
+      assert.deepEqual(await answer(unreadable), [403, "Forbidden"]);
+    }
+  } finally {
+    await Deno.remove(directory, { recursive: true });
+  }
+});
+
+Deno.test("An application that is not a Roost host gets the same error responses", async () => {
+  await using server = await serve((ctx) => {
+    ctx.response.headers.set("x-app", "dropped");
+    if (ctx.request.path === "/405") {
+      throw new HttpError(405, "Use GET.", { headers: { allow: "GET" } });
+    }
+    throw new Error("secret detail");
+  }, { onError: () => {} });
+  const text = await server.fetch("/405");
+  assert.equal(text.status, 405);
+  assert.equal(text.headers.get("allow"), "GET");
+  assert.equal(text.headers.get("x-app"), null);
+  assert.equal(text.headers.get("content-type"), "text/plain; charset=utf-8");
+  assert.equal(text.headers.get("cache-control"), "no-store");
+  assert.equal(await text.text(), "Use GET.");
+  const json = await server.fetch("/405", {
+    headers: { accept: "application/json" },
+  });
+  assert.equal(json.headers.get("content-type"), "application/problem+json");
+  assert.equal(json.headers.get("allow"), "GET");
+  const problem: ProblemDetails = await json.json();
+  assert.equal(problem.title, "Method Not Allowed");
+  assert.equal(problem.detail, "Use GET.");
+  assert.equal(typeof problem.traceId, "string");
+  const failed = await server.fetch("/500");
+  assert.equal(failed.status, 500);
+  assert.equal(await failed.text(), "Internal Server Error");
+  const failedJson = await server.fetch("/500", {
+    headers: { accept: "application/json" },
+  });
+  const hidden: ProblemDetails = await failedJson.json();
+  assert.equal(hidden.detail, undefined);
+  assert.equal(hidden.stack, undefined);
 });
 
 Deno.test("HttpResponse.onStarting callbacks run before the response goes out, last registered first", async () => {

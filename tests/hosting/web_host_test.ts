@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { collectLogs } from "../_helpers.ts";
 import {
   HostSettings,
+  HttpError,
   TestServer,
   type WebHost,
   WebHostBuilder,
@@ -185,6 +186,65 @@ Deno.test("error pages show details in Development and hide them in Production",
   });
 });
 
+Deno.test("a captured startup error answers problem details to a client that asks for JSON", async () => {
+  const builder = new WebHostBuilder()
+    .captureStartupErrors(true)
+    .useServer(new TestServer())
+    .useSetting("suppressStatusMessages", "true")
+    .configure(() => {
+      throw new Error("the pipeline is broken");
+    });
+  collectLogs(builder);
+  const host = builder.build();
+  await host.start();
+  const response = await host.fetch("/", {
+    headers: { accept: "application/json" },
+  });
+  assert.equal(response.status, 500);
+  assert.equal(
+    response.headers.get("content-type"),
+    "application/problem+json",
+  );
+  assert.equal(response.headers.get("cache-control"), "no-store");
+  const { traceId, ...problem } = await response.json();
+  assert.equal(typeof traceId, "string");
+  assert.deepEqual(problem, {
+    type: "about:blank",
+    title: "Internal Server Error",
+    status: 500,
+  });
+  await host.stop();
+});
+
+Deno.test("Development shows a 5xx's message and stack, and never a 4xx's stack", async () => {
+  const builder = new WebHostBuilder()
+    .useEnvironment("Development")
+    .configure((app) =>
+      app.run((ctx) => {
+        if (ctx.request.path === "/400") {
+          throw new HttpError(400, "The id must be a number.");
+        }
+        throw new Error("secret detail");
+      })
+    );
+  collectLogs(builder);
+  const host = builder.build();
+  const clientError = await host.fetch("/400");
+  assert.equal(await clientError.text(), "The id must be a number.");
+  const clientJson = await host.fetch("/400", {
+    headers: { accept: "application/json" },
+  });
+  const problem = await clientJson.json();
+  assert.equal(problem.detail, "The id must be a number.");
+  assert.equal(problem.stack, undefined);
+  const serverJson = await host.fetch("/500", {
+    headers: { accept: "application/json" },
+  });
+  const detailed = await serverJson.json();
+  assert.equal(detailed.detail, "secret detail");
+  assert.match(detailed.stack, /^Error: secret detail\n\s+at /);
+});
+
 Deno.test("an unhandled error is logged once with the request's trace id", async () => {
   const builder = new WebHostBuilder().configure((app) =>
     app.run(() => {
@@ -230,12 +290,13 @@ Deno.test("the shutdown timeout bounds a stop with a request stuck in flight", a
     )
     .build();
   await host.start();
-  const request = fetch(host.addresses[0]).then((r) => r.text()).catch(() =>
-    "reset"
+  const request = fetch(host.addresses[0]).then(async (r) =>
+    `${r.status} ${await r.text()}`
   );
   await entered.promise;
   const started = performance.now();
   await host.stop();
   assert.ok(performance.now() - started < 2000);
-  assert.equal(await request, "reset");
+  // Cut off before it answered: a 503, never a success.
+  assert.match(await request, /^503 /);
 });

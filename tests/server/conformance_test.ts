@@ -2,8 +2,11 @@
 
 import assert from "node:assert/strict";
 import {
+  HttpError,
   HttpMaxRequestBodySizeFeature,
   HttpResponseBodyFeature,
+  type ProblemDetails,
+  type WebHostBuilder,
 } from "../../mod.ts";
 import {
   chunkedBody,
@@ -309,3 +312,379 @@ for (const kind of SERVER_KINDS) {
     assert.deepEqual(await response.json(), { a: [1, 2] });
   });
 }
+
+// -- errors as responses: problem details, 4xx vs 5xx ------------------------
+
+const JSON_ACCEPT = { accept: "application/json" };
+const BROWSER_ACCEPT = {
+  accept:
+    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8",
+};
+
+/** Turns on the Debug request log, where client errors go. */
+function debugDiagnostics(builder: WebHostBuilder): CollectingOutput {
+  builder.configureAppConfiguration((_context, config) =>
+    config.addInMemory({
+      Logging: { LogLevel: { "Roost.Hosting.Diagnostics": "Debug" } },
+    })
+  );
+  return collectLogs(builder);
+}
+
+for (const kind of SERVER_KINDS) {
+  Deno.test(`${kind} sends an HttpError's headers with the error response`, async () => {
+    await using running = await startHost(kind, (app) =>
+      app.run((ctx) => {
+        ctx.response.headers.set("x-before-error", "dropped");
+        throw new HttpError(405, "Use GET or HEAD.", {
+          headers: { allow: "GET, HEAD", "content-type": "text/x-ignored" },
+        });
+      }));
+    for (const headers of [{}, JSON_ACCEPT]) {
+      const response = await running.fetch("/", { method: "DELETE", headers });
+      assert.equal(response.status, 405);
+      assert.equal(response.headers.get("allow"), "GET, HEAD");
+      assert.equal(response.headers.get("x-before-error"), null);
+      assert.equal(response.headers.get("cache-control"), "no-store");
+      assert.notEqual(response.headers.get("content-type"), "text/x-ignored");
+      await response.body?.cancel();
+    }
+  });
+
+  Deno.test(`${kind} answers problem details to a client that asks for JSON`, async () => {
+    const traces = new Map<string, string>();
+    await using running = await startHost(
+      kind,
+      (app) =>
+        app.run(async (ctx) => {
+          traces.set(ctx.request.path, ctx.traceIdentifier);
+          switch (ctx.request.path) {
+            case "/404":
+              throw new HttpError(404, "No order 42.");
+            case "/405":
+              throw new HttpError(405, "Use GET.", {
+                headers: { allow: "GET" },
+              });
+            case "/413":
+              return ctx.response.send(await ctx.request.text());
+            default:
+              throw new Error("secret: the database password is hunter2");
+          }
+        }),
+      {
+        limits: { maxRequestBodySize: 10 },
+        setup: (builder) => collectLogs(builder),
+      },
+    );
+    const cases: [string, RequestInit, number, string, string | undefined][] = [
+      ["/404", {}, 404, "Not Found", "No order 42."],
+      ["/405", {}, 405, "Method Not Allowed", "Use GET."],
+      [
+        "/413",
+        { method: "POST", body: "x".repeat(11) },
+        413,
+        "Content Too Large",
+        "Request body too large: the limit is 10 bytes",
+      ],
+      ["/500", {}, 500, "Internal Server Error", undefined],
+    ];
+    for (const [path, init, status, title, detail] of cases) {
+      for (
+        const accept of [
+          "application/json",
+          "application/problem+json, */*;q=0.1",
+          "text/html;q=0.5, application/json",
+        ]
+      ) {
+        const response = await running.fetch(path, {
+          ...init,
+          headers: { accept },
+        });
+        assert.equal(response.status, status, `${path} ${accept}`);
+        assert.equal(
+          response.headers.get("content-type"),
+          "application/problem+json",
+          `${path} ${accept}`,
+        );
+        assert.equal(response.headers.get("cache-control"), "no-store");
+        const problem: ProblemDetails = await response.json();
+        const expected: ProblemDetails = {
+          type: "about:blank",
+          title,
+          status,
+          traceId: traces.get(path),
+        };
+        if (detail !== undefined) expected.detail = detail;
+        assert.deepEqual(problem, expected, `${path} ${accept}`);
+      }
+    }
+  });
+
+  Deno.test(`${kind} answers text to browsers and to clients that prefer text`, async () => {
+    await using running = await startHost(kind, (app) =>
+      app.run((ctx) => {
+        if (ctx.request.path === "/404") throw new HttpError(404, "No page.");
+        throw new Error("secret detail");
+      }), { setup: (builder) => collectLogs(builder) });
+    for (
+      const accept of [
+        BROWSER_ACCEPT.accept,
+        "*/*",
+        "text/plain, application/json;q=0.5",
+        "application/json;q=0",
+        "application/json;q=bogus",
+      ]
+    ) {
+      const missing = await running.fetch("/404", { headers: { accept } });
+      assert.equal(missing.status, 404);
+      assert.equal(
+        missing.headers.get("content-type"),
+        "text/plain; charset=utf-8",
+        accept,
+      );
+      assert.equal(await missing.text(), "No page.");
+      const failed = await running.fetch("/500", { headers: { accept } });
+      assert.equal(failed.status, 500);
+      assert.equal(await failed.text(), "Internal Server Error");
+    }
+    const bare = await running.fetch("/404");
+    assert.equal(await bare.text(), "No page.");
+  });
+
+  Deno.test(`${kind} never shows a stack in a 4xx, even with detailed errors`, async () => {
+    await using running = await startHost(kind, (app) =>
+      app.run((ctx) => {
+        if (ctx.request.path === "/400") throw new HttpError(400, "Bad id.");
+        throw new Error("shown in detail");
+      }), {
+      setup: (builder) => {
+        builder.useSetting("detailedErrors", "true");
+        collectLogs(builder);
+      },
+    });
+    const text = await running.fetch("/400");
+    assert.equal(await text.text(), "Bad id.");
+    const json = await running.fetch("/400", { headers: JSON_ACCEPT });
+    const problem: ProblemDetails = await json.json();
+    assert.equal(problem.detail, "Bad id.");
+    assert.equal(problem.stack, undefined);
+    // A 5xx in detailed mode does show what went wrong, and where.
+    const failed = await running.fetch("/500");
+    assert.match(await failed.text(), /^500 Error: shown in detail\n\s+at /);
+    const failedJson = await running.fetch("/500", { headers: JSON_ACCEPT });
+    const detailed: ProblemDetails = await failedJson.json();
+    assert.equal(detailed.detail, "shown in detail");
+    assert.match(detailed.stack!, /^Error: shown in detail\n\s+at /);
+  });
+
+  Deno.test(`${kind} answers a malformed JSON body 400 with what was wrong, and logs no error`, async () => {
+    let logs: CollectingOutput | undefined;
+    await using running = await startHost(
+      kind,
+      (app) =>
+        app.run(async (ctx) => {
+          const value = await ctx.request.json<{ n: number }>();
+          return ctx.response.send(`n=${value.n}`);
+        }),
+      { setup: (builder) => logs = debugDiagnostics(builder) },
+    );
+    const response = await running.fetch("/orders", {
+      method: "POST",
+      body: '{"n":}',
+    });
+    assert.equal(response.status, 400);
+    assert.match(
+      await response.text(),
+      /^The request body is not valid JSON: Unexpected token '}'/,
+    );
+    const json = await running.fetch("/orders", {
+      method: "POST",
+      body: "",
+      headers: JSON_ACCEPT,
+    });
+    const problem: ProblemDetails = await json.json();
+    assert.equal(problem.status, 400);
+    assert.equal(problem.title, "Bad Request");
+    assert.match(problem.detail!, /not valid JSON: Unexpected end of JSON/);
+    const good = await running.fetch("/orders", {
+      method: "POST",
+      body: '{"n":1}',
+    });
+    assert.equal(await good.text(), "n=1");
+    assert.deepEqual(logs!.records.filter((r) => r.level === "error"), []);
+    const debug = logs!.messages("Roost.Hosting.Diagnostics", "debug");
+    assert.equal(debug.length, 2);
+    assert.match(debug[0], /\(POST \/orders\) was answered 400: /);
+  });
+
+  Deno.test(`${kind} still answers an over-limit JSON body 413`, async () => {
+    await using running = await startHost(
+      kind,
+      (app) =>
+        app.run(async (ctx) => ctx.response.json(await ctx.request.json())),
+      { limits: { maxRequestBodySize: 10 } },
+    );
+    for (const body of ['"xxxxxxxxxxxx"', chunkedBody(3, 10)]) {
+      const response = await running.fetch("/", { method: "POST", body });
+      assert.equal(response.status, 413);
+      await response.body?.cancel();
+    }
+  });
+
+  Deno.test(`${kind} answers a malformed form, or a body that is no form, 400`, async () => {
+    let logs: CollectingOutput | undefined;
+    await using running = await startHost(
+      kind,
+      (app) =>
+        app.run(async (ctx) => {
+          const form = await ctx.request.formData();
+          return ctx.response.send(`name=${form.get("name")}`);
+        }),
+      { setup: (builder) => logs = collectLogs(builder) },
+    );
+    const post = (body: string, type?: string) =>
+      running.fetch("/", {
+        method: "POST",
+        body,
+        headers: type === undefined ? {} : { "content-type": type },
+      });
+    const cases: [string, string | undefined, RegExp][] = [
+      [
+        "name=Ada",
+        "text/plain",
+        /^The request body is not a form: expected content type multipart\/form-data or application\/x-www-form-urlencoded, got "text\/plain"$/,
+      ],
+      [
+        "no parts here",
+        "multipart/form-data; boundary=xyz",
+        /^The request body is not a valid multipart\/form-data form: /,
+      ],
+      [
+        "name=Ada",
+        "multipart/form-data",
+        /^The request body is not a valid multipart\/form-data form: .*boundary/,
+      ],
+    ];
+    for (const [body, type, message] of cases) {
+      const response = await post(body, type);
+      assert.equal(response.status, 400, type);
+      assert.match(await response.text(), message);
+    }
+    // fetch gives a string body a text/plain type: send bytes for none.
+    const untyped = await running.fetch("/", {
+      method: "POST",
+      body: new TextEncoder().encode("name=Ada"),
+    });
+    assert.equal(untyped.status, 400);
+    assert.match(await untyped.text(), /got none$/);
+    const good = await post("name=Ada", "application/x-www-form-urlencoded");
+    assert.equal(await good.text(), "name=Ada");
+    assert.deepEqual(logs!.records.filter((r) => r.level === "error"), []);
+  });
+
+  Deno.test(`${kind} answers sendFile of a missing file or a directory 404 without the path`, async () => {
+    const directory = await Deno.makeTempDir();
+    let logs: CollectingOutput | undefined;
+    try {
+      const missing = `${directory}/missing.txt`;
+      await using running = await startHost(
+        kind,
+        (app) =>
+          app.run((ctx) =>
+            ctx.response.sendFile(
+              ctx.request.path === "/dir" ? directory : missing,
+            )
+          ),
+        { setup: (builder) => logs = debugDiagnostics(builder) },
+      );
+      for (const path of ["/missing", "/dir"]) {
+        const response = await running.fetch(path);
+        assert.equal(response.status, 404, path);
+        const text = await response.text();
+        assert.equal(text, "Not Found", path);
+        const json = await running.fetch(path, { headers: JSON_ACCEPT });
+        const problem: ProblemDetails = await json.json();
+        assert.equal(problem.detail, "Not Found");
+        assert.ok(!JSON.stringify(problem).includes(directory));
+      }
+      assert.deepEqual(logs!.records.filter((r) => r.level === "error"), []);
+      // The path is for the logs only.
+      const debug = logs!.records.filter((r) => r.level === "debug");
+      assert.equal(debug.length, 4);
+      const error = debug[0].error;
+      assert.ok(error instanceof HttpError);
+      assert.ok(String(error.cause).includes(missing));
+    } finally {
+      await Deno.remove(directory, { recursive: true });
+    }
+  });
+
+  Deno.test(`${kind} answers sendFile of an unreadable file 403`, async () => {
+    const path = await Deno.makeTempFile({ suffix: ".txt" });
+    try {
+      await Deno.writeTextFile(path, "secret");
+      await Deno.chmod(path, 0o000);
+      await using running = await startHost(
+        kind,
+        (app) => app.run((ctx) => ctx.response.sendFile(path)),
+      );
+      const response = await running.fetch("/");
+      // root reads any file whatever its mode: the subprocess test below
+      // covers this case there.
+      if (Deno.uid() === 0) {
+        await response.body?.cancel();
+        return;
+      }
+      assert.equal(response.status, 403);
+      assert.equal(await response.text(), "Forbidden");
+    } finally {
+      await Deno.remove(path);
+    }
+  });
+}
+
+Deno.test("sendFile answers 403 for a file Deno may not read (--deny-read)", async () => {
+  const directory = await Deno.makeTempDir();
+  try {
+    const secret = `${directory}/secret.txt`;
+    await Deno.writeTextFile(secret, "secret");
+    const script = `${directory}/serve.ts`;
+    await Deno.writeTextFile(
+      script,
+      `import { TestServer, WebHostBuilder } from ${
+        JSON.stringify(new URL("../../mod.ts", import.meta.url).href)
+      };
+const host = new WebHostBuilder()
+  .useServer(new TestServer())
+  .useSetting("suppressStatusMessages", "true")
+  .configure((app) => app.run((ctx) => ctx.response.sendFile(Deno.args[0])))
+  .build();
+await host.start();
+for (const accept of ["*/*", "application/json"]) {
+  const response = await host.fetch("/", { headers: { accept } });
+  console.log(response.status, await response.text());
+}
+await host.stop();
+`,
+    );
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", `--deny-read=${secret}`, script, secret],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    assert.ok(output.success, stderr);
+    // Two lines and no more: an error log would add its own.
+    const lines = new TextDecoder().decode(output.stdout).trim().split("\n");
+    assert.equal(lines.length, 2, lines.join("\n"));
+    const [text, json] = lines;
+    assert.equal(text, "403 Forbidden");
+    const problem: ProblemDetails = JSON.parse(json.slice("403 ".length));
+    assert.equal(problem.status, 403);
+    assert.equal(problem.title, "Forbidden");
+    assert.ok(!json.includes(secret));
+    assert.equal(stderr, "");
+  } finally {
+    await Deno.remove(directory, { recursive: true });
+  }
+});

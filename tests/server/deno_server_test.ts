@@ -285,6 +285,56 @@ Deno.test("at the shutdown deadline requests still running are cancelled", async
   assert.notEqual(await request, "finished");
 });
 
+Deno.test("at the shutdown deadline a request that got nothing is answered 503, never a success", async () => {
+  const entered = deferred();
+  const running = await startHost(
+    "DenoServer",
+    (app) =>
+      app.run(async (ctx) => {
+        ctx.response.headers.set("x-app", "buffered");
+        await ctx.response.write("partial");
+        entered.resolve();
+        await new Promise((resolve) =>
+          ctx.requestAborted.addEventListener("abort", resolve)
+        );
+        // Writes after the cut are dropped, not errors.
+        await ctx.response.write("late");
+      }),
+    { setup: (builder) => builder.useShutdownTimeout(200), onError: () => {} },
+  );
+  const request = running.fetch("/");
+  await entered.promise;
+  await running.host.stop();
+  const response = await request;
+  assert.equal(response.status, 503);
+  assert.equal(response.headers.get("connection"), "close");
+  assert.equal(response.headers.get("x-app"), null);
+  assert.match(await response.text(), /server stopped/);
+});
+
+Deno.test("at the shutdown deadline a streaming response is broken off, not ended cleanly", async () => {
+  const entered = deferred();
+  const running = await startHost(
+    "DenoServer",
+    (app) =>
+      app.run(async (ctx) => {
+        await ctx.response.start();
+        await ctx.response.write("first chunk");
+        entered.resolve();
+        await new Promise((resolve) =>
+          ctx.requestAborted.addEventListener("abort", resolve)
+        );
+      }),
+    { setup: (builder) => builder.useShutdownTimeout(200), onError: () => {} },
+  );
+  const response = await running.fetch("/");
+  assert.equal(response.status, 200);
+  await entered.promise;
+  const stopped = running.host.stop();
+  await assert.rejects(response.text());
+  await stopped;
+});
+
 Deno.test("a graceful stop waits for an upload still arriving", async () => {
   const entered = deferred();
   const running = await startHost(
