@@ -66,12 +66,7 @@ export function replaceHeaders(into: Headers, from: Headers): void {
   for (const [name, value] of from) into.append(name, value);
 }
 
-/**
- * Opens a file at `options.offset`, with how many bytes to send. A file that
- * is missing or a directory is an `HttpError` 404, one the process may not
- * read a 403: the client sees only "Not Found" or "Forbidden", the path is in
- * the error's cause for the logs.
- */
+/** Opens a file at `options.offset`, with how many bytes to send. */
 export async function openRange(
   path: string,
   options: SendFileOptions | undefined,
@@ -83,30 +78,55 @@ export async function openRange(
     throw unopenable(error);
   }
   try {
-    const stat = await file.stat();
-    if (stat.isDirectory) {
-      throw new HttpError(404, "Not Found", {
-        cause: new TypeError(
-          `sendFile was given a directory, "${path}": pass the path of a file`,
-        ),
-      });
-    }
-    const size = stat.size;
-    const offset = options?.offset ?? 0;
-    if (!Number.isSafeInteger(offset) || offset < 0 || offset > size) {
-      throw new RangeError(
-        `sendFile offset must be from 0 to the file's size ${size}, got ${offset}`,
-      );
-    }
+    const { offset, count } = rangeOf(path, await file.stat(), options);
     if (offset > 0) await file.seek(offset, Deno.SeekMode.Start);
-    return {
-      file,
-      count: Math.min(options?.count ?? size - offset, size - offset),
-    };
+    return { file, count };
   } catch (error) {
     file.close();
     throw error;
   }
+}
+
+/**
+ * How many bytes `sendFile` would send, without opening the file: the
+ * answer to a HEAD request.
+ */
+export async function statRange(
+  path: string,
+  options: SendFileOptions | undefined,
+): Promise<number> {
+  let stat: Deno.FileInfo;
+  try {
+    stat = await Deno.stat(path);
+  } catch (error) {
+    throw unopenable(error);
+  }
+  return rangeOf(path, stat, options).count;
+}
+
+function rangeOf(
+  path: string,
+  stat: Deno.FileInfo,
+  options: SendFileOptions | undefined,
+): { offset: number; count: number } {
+  if (stat.isDirectory) {
+    throw new HttpError(404, "Not Found", {
+      cause: new TypeError(
+        `sendFile was given a directory, "${path}": pass the path of a file`,
+      ),
+    });
+  }
+  const size = stat.size;
+  const offset = options?.offset ?? 0;
+  if (!Number.isSafeInteger(offset) || offset < 0 || offset > size) {
+    throw new RangeError(
+      `sendFile offset must be from 0 to the file's size ${size}, got ${offset}`,
+    );
+  }
+  return {
+    offset,
+    count: Math.min(options?.count ?? size - offset, size - offset),
+  };
 }
 
 // What a client should hear when a file cannot be opened. The OS error

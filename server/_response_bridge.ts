@@ -21,6 +21,7 @@ import {
   mergeHeaders,
   openRange,
   replaceHeaders,
+  statRange,
   toBytes,
 } from "./_response_body.ts";
 
@@ -434,6 +435,11 @@ export class ResponseBridge
 
   async sendFile(path: string, options?: SendFileOptions): Promise<void> {
     if (this.#completed) throw alreadyComplete("send a file");
+    if (this.#state.isHead && !this.#started && this.#chunks === undefined) {
+      const count = await statRange(path, options);
+      this.headers.set("content-length", String(count));
+      return this.complete();
+    }
     const { file, count } = await openRange(path, options);
     let left = count;
     try {

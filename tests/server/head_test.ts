@@ -141,3 +141,26 @@ Deno.test("DenoServer answers HEAD over HTTP/1.1 with no body bytes on the wire"
     assert.match(output, /^HTTP\/1\.1 200/, path);
   }
 });
+
+// Opening a FIFO for reading blocks until a writer comes: a HEAD that opened
+// the file would hang here. It only needs the file's size.
+Deno.test("sendFile answers HEAD without opening the file", async () => {
+  const dir = await Deno.makeTempDir();
+  const fifo = `${dir}/pipe`;
+  const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+  assert.ok(made.success, "mkfifo failed");
+  try {
+    for (const kind of SERVER_KINDS) {
+      await using running = await startHost(
+        kind,
+        (app) => app.run((ctx) => ctx.response.sendFile(fifo)),
+      );
+      const response = await running.fetch("/", { method: "HEAD" });
+      assert.equal(response.status, 200, kind);
+      assert.equal(response.headers.get("content-length"), "0", kind);
+      assert.equal(await response.text(), "");
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
