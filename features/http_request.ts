@@ -6,11 +6,16 @@
 
 import type { FeatureCollection } from "./feature_collection.ts";
 import { HttpError } from "./http_error.ts";
+import { bodyReadFailure } from "./_body_error.ts";
 import { HttpRequestFeature } from "./request_features.ts";
 
 // Deno's web globals are accessors on globalThis: bind them once, off the
 // per-request path.
 const WebResponse = globalThis.Response;
+
+function rethrowBodyFailure(error: unknown): never {
+  throw bodyReadFailure(error);
+}
 
 const FORM_TYPES = ["multipart/form-data", "application/x-www-form-urlencoded"];
 
@@ -173,7 +178,7 @@ export class HttpRequest {
 
   /** Reads the body as text. */
   text(): Promise<string> {
-    return this.#content().text();
+    return this.#content().text().catch(rethrowBodyFailure);
   }
 
   /**
@@ -188,7 +193,7 @@ export class HttpRequest {
     try {
       return await this.#content().json();
     } catch (error) {
-      if (!(error instanceof SyntaxError)) throw error;
+      if (!(error instanceof SyntaxError)) throw bodyReadFailure(error);
       throw new HttpError(
         400,
         `The request body is not valid JSON: ${error.message}`,
@@ -199,12 +204,14 @@ export class HttpRequest {
 
   /** Reads the body as bytes. */
   arrayBuffer(): Promise<ArrayBuffer> {
-    return this.#content().arrayBuffer();
+    return this.#content().arrayBuffer().catch(rethrowBodyFailure);
   }
 
   /** Reads the body as bytes. */
   async bytes(): Promise<Uint8Array<ArrayBuffer>> {
-    return new Uint8Array(await this.#content().arrayBuffer());
+    return new Uint8Array(
+      await this.#content().arrayBuffer().catch(rethrowBodyFailure),
+    );
   }
 
   /**
@@ -231,7 +238,7 @@ export class HttpRequest {
     try {
       return await content.formData();
     } catch (error) {
-      if (!(error instanceof TypeError)) throw error;
+      if (!(error instanceof TypeError)) throw bodyReadFailure(error);
       throw new HttpError(
         400,
         `The request body is not a valid ${essence} form: ${error.message}`,

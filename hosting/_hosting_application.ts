@@ -13,6 +13,7 @@ import {
   type ServiceResolver,
 } from "../features/mod.ts";
 import { DONE } from "../features/_done.ts";
+import { RequestBodyError } from "../features/_body_error.ts";
 import type { HttpApplication } from "../server/mod.ts";
 import type { RequestDelegate } from "./application_builder.ts";
 import {
@@ -103,6 +104,7 @@ export class HostingApplication implements HttpApplication<HttpContext> {
   readonly #services: ServiceProvider;
   readonly #loggers: LoggerFactory;
   readonly #diagnostics: Logger;
+  readonly #server: Logger;
 
   constructor(
     pipeline: RequestDelegate,
@@ -114,6 +116,7 @@ export class HostingApplication implements HttpApplication<HttpContext> {
     this.#detailed = detailedErrors;
     this.#loggers = loggers;
     this.#diagnostics = loggers.createLogger("Roost.Hosting.Diagnostics");
+    this.#server = loggers.createLogger("Roost.Server");
     this.#services = services;
   }
 
@@ -184,8 +187,12 @@ export class HostingApplication implements HttpApplication<HttpContext> {
     // mid-upload: the client's doing, not the app's, so not worth an error
     // log. Debug keeps what the client is not shown (a file's path, say).
     if (error instanceof HttpError && error.status < 500) {
-      if (this.#diagnostics.isEnabled("debug")) {
-        this.#diagnostics.debug(
+      // A body that broke on the wire is the server's news, not the app's.
+      const logger = error instanceof RequestBodyError
+        ? this.#server
+        : this.#diagnostics;
+      if (logger.isEnabled("debug")) {
+        logger.debug(
           `Request ${ctx.traceIdentifier} (${ctx.request.method} ${ctx.request.pathBase}${ctx.request.path}) was answered ${error.status}: ${error.message}`,
           { error, traceId: ctx.traceIdentifier },
         );

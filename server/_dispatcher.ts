@@ -2,6 +2,7 @@
 // Response a transport hands back. Shared by DenoServer and TestServer, so
 // in-memory tests exercise the same bridge as real sockets.
 
+import { HttpError } from "../features/mod.ts";
 import { DONE } from "../features/_done.ts";
 import type { HttpApplication } from "./server.ts";
 import {
@@ -156,13 +157,13 @@ export class Dispatcher<C> {
     failure: unknown,
     failed: boolean,
   ): void {
-    if (failed) {
+    if (failed && !(failure instanceof HttpError && failure.status < 500)) {
       this.#report(
         "An unhandled error was thrown by the application:",
         failure,
       );
-      state.response.fail(failure);
     }
+    if (failed) state.response.fail(failure);
     state.running = false;
     if (this.#drained !== undefined && !this.#receiving()) {
       this.#drained.resolve();

@@ -20,7 +20,7 @@ import {
 } from "../features/mod.ts";
 import type { ResolvedServerLimits } from "./limits.ts";
 import { ResponseBridge } from "./_response_bridge.ts";
-import { limitedBody, tooLarge } from "./_request_body.ts";
+import { guardedBody, tooLarge } from "./_request_body.ts";
 import { isValidHost, normalizePath } from "./_request_target.ts";
 
 // Deno's web globals are accessors on globalThis: bind them once, off the
@@ -343,19 +343,23 @@ export class RequestState extends FeatureCollection
     if (this.#bodyTaken) return this.#body;
     this.#bodyTaken = true;
     const source = this.source.body;
+    if (source === null) return this.#body = null;
     const limit = this.#maxBody;
-    if (source === null || limit === null) return this.#body = source;
-    const declared = this.#contentLength();
-    if (declared > limit) {
+    const declared = limit === null ? -1 : this.#contentLength();
+    if (limit !== null && declared > limit) {
       // Fail the first read without reading a byte; the unread body is left to
       // the server to discard or close.
-      const error = tooLarge(limit);
+      const error = tooLarge(limit, this.protocol !== "HTTP/2");
       return this.#body = new ReadableStream({
         start: (controller) => controller.error(error),
       });
     }
     // A declared length is enforced by the protocol's own framing.
-    return this.#body = declared !== -1 ? source : limitedBody(source, limit);
+    return this.#body = guardedBody(
+      source,
+      declared !== -1 ? null : limit,
+      this.protocol !== "HTTP/2",
+    );
   }
   set body(value: ReadableStream<Uint8Array> | null) {
     this.#bodyTaken = true;
