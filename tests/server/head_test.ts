@@ -164,3 +164,34 @@ Deno.test("sendFile answers HEAD without opening the file", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("Deno's own HTTP/2 client gets no body for HEAD over TLS and cleartext h2", async () => {
+  await using tls = await startHost("DenoServer", forms, {
+    urls: "https://127.0.0.1:0",
+    certificate: { certFile: CERT_FILE, keyFile: KEY_FILE },
+  });
+  await using plain = await startHost("DenoServer", forms);
+  using secure = Deno.createHttpClient({
+    caCerts: [await Deno.readTextFile(CA_FILE)],
+    http1: false,
+    http2: true,
+  });
+  using cleartext = Deno.createHttpClient({ http1: false, http2: true });
+  const bases: [string, Deno.HttpClient][] = [
+    [tls.base.replace("127.0.0.1", "localhost"), secure],
+    [plain.base, cleartext],
+  ];
+  for (const [base, client] of bases) {
+    for (const [path, length] of Object.entries(LENGTHS)) {
+      const response = await fetch(`${base}${path}`, {
+        method: "HEAD",
+        client,
+      });
+      assert.equal(response.status, 200, `${base}${path}`);
+      assert.equal(await response.text(), "");
+      if (length !== null) {
+        assert.equal(response.headers.get("content-length"), String(length));
+      }
+    }
+  }
+});
