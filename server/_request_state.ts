@@ -22,6 +22,7 @@ import type { ResolvedServerLimits } from "./limits.ts";
 import { ResponseBridge } from "./_response_bridge.ts";
 import { guardedBody, tooLarge } from "./_request_body.ts";
 import { isValidHost, normalizePath } from "./_request_target.ts";
+import { requestHeader } from "./_deno_request.ts";
 
 // Deno's web globals are accessors on globalThis: bind them once, off the
 // per-request path.
@@ -231,7 +232,7 @@ export class RequestState extends FeatureCollection
       // URL. Without either, Deno puts its fallback "localhost:<port>" there,
       // which an HTTP/2 client naming localhost:<port> sends too: that case
       // is refused only from a peer that cannot have meant localhost.
-      const header = this.source.headers.get("host");
+      const header = requestHeader(this.source, "host");
       if (header !== null) {
         this.#protocol = "HTTP/1.1";
         if (!isValidHost(header)) return badHost(header);

@@ -310,3 +310,41 @@ Deno.test("DenoServer serves cleartext HTTP/2 addressed to localhost:<port> as H
   ]);
   assert.equal(body, "HTTP/2");
 });
+
+// An app that maps a prefix to files, as a naive static handler would: the
+// normalized path can never climb out of the root, by the target or by Host.
+Deno.test("DenoServer never lets a traversal reach a file outside a sendFile root", async () => {
+  const root = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${root}/hello.txt`, "hello");
+  try {
+    await using running = await startHost(
+      "DenoServer",
+      (app) =>
+        app.map("/static", (files) =>
+          files.run((ctx) =>
+            ctx.response.sendFile(
+              `${root}${decodeURIComponent(ctx.request.path)}`,
+            )
+          )),
+    );
+    const port = Number(new URL(running.base).port);
+    const ok = await rawRequest(
+      port,
+      "GET /static/hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    );
+    assert.equal(ok.body, "hello");
+    const attempts = [
+      "GET /static/../../../../etc/passwd HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+      "GET /static/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+      "GET /static/..\\..\\..\\..\\etc/passwd HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+      "GET /passwd HTTP/1.1\r\nHost: 127.0.0.1/static/../../../../etc\r\n\r\n",
+    ];
+    for (const attempt of attempts) {
+      const answer = await rawRequest(port, attempt);
+      assert.equal(answer.status, 400, attempt);
+      assert.doesNotMatch(answer.body, /root:/, attempt);
+    }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

@@ -1,0 +1,42 @@
+// Reading one header of a request Deno.serve made, without building them all.
+// `Request.headers` turns every header into a Headers object on first use,
+// measured at about 1 µs per request: more than the rest of Roost's request
+// bookkeeping. Deno keeps its serve-side record of the request under an
+// internal symbol, whose `header(name)` reads one header with one op. It is
+// internal, so it is feature-detected per request, and `headers.get` is the
+// fallback (a Request made in memory has no such record).
+
+interface ServeRecord {
+  header?(name: string): string | null;
+}
+
+let recordKey: symbol | null | undefined;
+
+function findRecordKey(request: Request): symbol | null {
+  return Object.getOwnPropertySymbols(request).find((symbol) =>
+    symbol.description === "request"
+  ) ?? null;
+}
+
+/**
+ * One request header, read the cheapest way the runtime allows.
+ *
+ * @param request A request from Deno.serve, or any Request.
+ * @param name The header's name, in lower case.
+ */
+export function requestHeader(request: Request, name: string): string | null {
+  recordKey ??= findRecordKey(request);
+  if (recordKey !== null) {
+    const record = (request as unknown as Record<symbol, ServeRecord>)[
+      recordKey
+    ];
+    if (typeof record?.header === "function") {
+      try {
+        return record.header(name);
+      } catch {
+        // Closed or changed: ask the public API.
+      }
+    }
+  }
+  return request.headers.get(name);
+}
