@@ -5,6 +5,7 @@
  * @module
  */
 
+import { pinned, SERVER_CORE } from "./_pin.ts";
 import { fileURLToPath } from "node:url";
 import { READY_PREFIX, type Scenario } from "./servers/_common.ts";
 
@@ -152,16 +153,17 @@ export async function startServer(
   scenario: Scenario,
 ): Promise<RunningServer> {
   const script = new URL(`./servers/${name}.ts`, import.meta.url);
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      fileURLToPath(script),
-      "--port",
-      "0",
-      "--scenario",
-      scenario,
-    ],
+  const [command, args] = pinned(SERVER_CORE, Deno.execPath(), [
+    "run",
+    "-A",
+    fileURLToPath(script),
+    "--port",
+    "0",
+    "--scenario",
+    scenario,
+  ]);
+  const child = new Deno.Command(command, {
+    args,
     // Piped stdin is the lifeline: the server exits when it closes.
     stdin: "piped",
     stdout: "piped",

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { LOAD_CORE, pinned } from "./_pin.ts";
 import { fileURLToPath } from "node:url";
 import { track } from "./_process.ts";
 
@@ -51,7 +52,8 @@ export async function missingTools(): Promise<string[]> {
   return missing;
 }
 
-async function run(command: string, args: string[]): Promise<string> {
+async function run(tool: string, toolArgs: string[]): Promise<string> {
+  const [command, args] = pinned(LOAD_CORE, tool, toolArgs);
   const child = new Deno.Command(command, {
     args,
     stdin: "null",

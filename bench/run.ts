@@ -28,6 +28,7 @@ import {
   wrk,
 } from "./_tools.ts";
 import { pathOf, verify } from "./_verify.ts";
+import { LOAD_CORE, PINNED, SERVER_CORE } from "./_pin.ts";
 import {
   cpuTable,
   markdownTable,
@@ -253,6 +254,9 @@ async function main(): Promise<number> {
   console.log(
     `\n## Roost benchmark\n\nDeno ${Deno.version.deno}, ${navigator.hardwareConcurrency} CPUs; ` +
       `wrk -t1 -c${load.connections}, h2load -t1 -c${load.h2Clients} -m${load.streams}; ` +
+      (PINNED
+        ? `server on core ${SERVER_CORE}, load generator on core ${LOAD_CORE} (taskset); `
+        : "not pinned to cores (no taskset, or one CPU); ") +
       `${rounds} interleaved rounds of ${load.seconds} s after ${warmup} s warmup. ` +
       "req/s are medians over rounds; ratios are medians of each round's " +
       "ratio to raw Deno.serve, ± half their interquartile range.\n",

@@ -248,6 +248,7 @@ export class RequestState extends FeatureCollection
       }
     }
     if (this.#problem !== undefined) return this.#problem;
+    // Most often the URL's authority is the Host header just checked.
     return isValidHost(this.#host) ? undefined : badHost(this.#host);
   }
 
