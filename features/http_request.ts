@@ -26,6 +26,7 @@ const FORM_TYPES = ["multipart/form-data", "application/x-www-form-urlencoded"];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WebHostBuilder } from "../mod.ts";
  *
  * const host = new WebHostBuilder()
@@ -40,7 +41,7 @@ const FORM_TYPES = ["multipart/form-data", "application/x-www-form-urlencoded"];
  *   method: "POST",
  *   body: JSON.stringify({ name: "Ada" }),
  * });
- * console.log(await response.text()); // "POST /greet: Ada"
+ * assert.equal(await response.text(), "POST /greet: Ada");
  * ```
  */
 export class HttpRequest {
@@ -178,7 +179,11 @@ export class HttpRequest {
 
   /** Reads the body as text. */
   text(): Promise<string> {
-    return this.#content().text().catch(rethrowBodyFailure);
+    try {
+      return this.#content().text().catch(rethrowBodyFailure);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -204,7 +209,11 @@ export class HttpRequest {
 
   /** Reads the body as bytes. */
   arrayBuffer(): Promise<ArrayBuffer> {
-    return this.#content().arrayBuffer().catch(rethrowBodyFailure);
+    try {
+      return this.#content().arrayBuffer().catch(rethrowBodyFailure);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Reads the body as bytes. */

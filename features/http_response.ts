@@ -19,6 +19,23 @@ const WebResponse = globalThis.Response;
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
+// A Response with init's status and headers applied over its own, init
+// winning: what send(response, init) asks for.
+function withInit(response: Response, init: SendInit): Response {
+  if (init.status === undefined && init.headers === undefined) return response;
+  const headers = new Headers(response.headers);
+  if (init.headers !== undefined) {
+    for (const [name, value] of new Headers(init.headers)) {
+      headers.set(name, value);
+    }
+  }
+  return new WebResponse(response.body, {
+    status: init.status ?? response.status,
+    statusText: init.status === undefined ? response.statusText : undefined,
+    headers,
+  });
+}
+
 /** Status and headers to send with a body. */
 export interface SendInit {
   /**
@@ -40,6 +57,7 @@ export interface SendInit {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WebHostBuilder } from "../mod.ts";
  *
  * const host = new WebHostBuilder()
@@ -48,7 +66,8 @@ export interface SendInit {
  *   )
  *   .build();
  * const response = await host.fetch("http://localhost/");
- * console.log(response.status, await response.json()); // 201 { ok: true }
+ * assert.equal(response.status, 201);
+ * assert.deepEqual(await response.json(), { ok: true });
  * ```
  */
 export class HttpResponse {
@@ -126,7 +145,11 @@ export class HttpResponse {
 
   /** Starts the response now: headers go out, the body streams. */
   start(): Promise<void> {
-    return this.#content().start();
+    try {
+      return this.#content().start();
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -135,7 +158,11 @@ export class HttpResponse {
    * @param chunk Bytes, or text sent as UTF-8.
    */
   write(chunk: Uint8Array | string): Promise<void> {
-    return this.#content().write(chunk);
+    try {
+      return this.#content().write(chunk);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -155,7 +182,11 @@ export class HttpResponse {
 
   /** Ends the response with what was written so far. */
   complete(): Promise<void> {
-    return this.#content().complete();
+    try {
+      return this.#content().complete();
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   #apply(init: SendInit | undefined): void {
@@ -175,26 +206,48 @@ export class HttpResponse {
    * `Blob`, form data) is the body.
    *
    * @param body What to send.
-   * @param init Status and headers to set first.
+   * @param init Status and headers to set first; with a `Response`, they
+   * are applied over its own (init wins).
    */
   send(body?: Response | BodyInit | null, init?: SendInit): Promise<void> {
-    this.#apply(init);
-    return this.#content().complete(body ?? null);
+    try {
+      if (body instanceof WebResponse && init !== undefined) {
+        return this.#content().complete(withInit(body, init));
+      }
+      this.#apply(init);
+      return this.#content().complete(body ?? null);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
    * Sends a value as JSON and ends the response.
    *
    * @param value Anything `JSON.stringify` accepts.
-   * @param init Status and headers to set first.
+   * @param init Status and headers to set first; a `content-type` given here
+   * (e.g. `application/problem+json`) wins over `application/json`.
    */
   json(value: unknown, init?: SendInit): Promise<void> {
-    this.#apply(init);
-    // Response.json sets the content type without a Headers object of ours,
-    // and an untouched Response goes to the server as it is.
-    return this.#content().complete(
-      WebResponse.json(value, { status: this.#status().status }),
-    );
+    try {
+      this.#apply(init);
+      const type = init?.headers === undefined
+        ? null
+        : new Headers(init.headers).get("content-type");
+      // Response.json sets the content type without a Headers object of ours,
+      // and an untouched Response goes to the server as it is.
+      return this.#content().complete(
+        WebResponse.json(
+          value,
+          type === null ? { status: this.#status().status } : {
+            status: this.#status().status,
+            headers: { "content-type": type },
+          },
+        ),
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -205,13 +258,19 @@ export class HttpResponse {
    */
   redirect(location: string | URL, status = 302): Promise<void> {
     if (!REDIRECT_STATUSES.has(status)) {
-      throw new RangeError(
-        `Redirect status must be one of 301, 302, 303, 307, 308, got ${status}`,
+      return Promise.reject(
+        new RangeError(
+          `Redirect status must be one of 301, 302, 303, 307, 308, got ${status}`,
+        ),
       );
     }
-    this.status = status;
-    this.#status().headers.set("location", String(location));
-    return this.#content().complete(null);
+    try {
+      this.status = status;
+      this.#status().headers.set("location", String(location));
+      return this.#content().complete(null);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**

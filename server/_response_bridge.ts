@@ -42,6 +42,26 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 // How much of a Response's body a HEAD request may read to learn its length.
 const HEAD_MEASURE_LIMIT = 1_048_576;
 
+function started(what: string): TypeError {
+  return new TypeError(
+    `Cannot ${what}: the response has already started, and its status and headers are read-only (set them before the first write, start() or send)`,
+  );
+}
+
+// What ctx.response.headers is once the response has started: changes would
+// be lost, so they throw, as Kestrel's "Headers are read-only" does.
+class SentHeaders extends Headers {
+  override set(name: string): void {
+    throw started(`set the header "${name}"`);
+  }
+  override append(name: string): void {
+    throw started(`append the header "${name}"`);
+  }
+  override delete(name: string): void {
+    throw started(`delete the header "${name}"`);
+  }
+}
+
 /** A body's length in bytes, when it can be known without reading it. */
 function byteLength(body: BodyInit): number | undefined {
   if (typeof body === "string") return toBytes(body).byteLength;
@@ -89,8 +109,8 @@ const FILE_CHUNK = 65_536;
 /** The response side of one request. */
 export class ResponseBridge
   implements HttpResponseFeature, HttpResponseBodyFeature {
-  status = 200;
   reasonPhrase: string | undefined = undefined;
+  #code = 200;
   /** Called once when the response is over; set by the dispatcher. */
   whenFinished: (() => void) | undefined = undefined;
   #state: RequestState;
@@ -115,6 +135,8 @@ export class ResponseBridge
   #rebuild = false;
   // Cut off at the shutdown deadline: writes and completes are dropped.
   #cut = false;
+  // The read-only view of the headers, made once the response started.
+  #sent: Headers | undefined;
 
   constructor(state: RequestState) {
     this.#state = state;
@@ -140,7 +162,25 @@ export class ResponseBridge
     else respond(response);
   }
 
+  /** The status code; setting it once the response has started throws. */
+  get status(): number {
+    return this.#code;
+  }
+  set status(value: number) {
+    if (this.#started) throw started(`set the status to ${value}`);
+    this.#code = value;
+  }
+
+  /**
+   * The response headers: once the response has started, a read-only view
+   * whose `set`, `append` and `delete` throw.
+   */
   get headers(): Headers {
+    if (this.#started) {
+      return this.#sent ??= new SentHeaders(
+        this.#headers ?? this.#handed?.headers,
+      );
+    }
     const pending = this.#pending;
     if (pending instanceof Response && !this.#merged) this.#merge(pending);
     return this.#headers ??= new Headers();
@@ -183,7 +223,7 @@ export class ResponseBridge
     if (body !== null && this.#state.isHead) {
       // A HEAD response has the headers a GET would have had, no body: Deno
       // would send DATA frames for it over HTTP/2.
-      const headers = this.headers;
+      const headers = this.#headers ??= new Headers();
       const length = byteLength(body);
       if (
         length !== undefined && !NULL_BODY_STATUSES.has(status) &&
@@ -264,17 +304,22 @@ export class ResponseBridge
     if (this.#body?.gone || this.#cut) return DONE;
     if (this.#completed) {
       if (body === undefined) return DONE;
-      throw alreadyComplete("send a body");
+      return Promise.reject(alreadyComplete("send a body"));
     }
-    this.#completed = true;
     if (body instanceof Response) {
       if (!this.#started && this.#chunks === undefined) {
+        this.#completed = true;
         this.#pending = body;
-        this.status = body.status;
+        this.#code = body.status;
         return DONE;
       }
-      body = this.#adopt(body);
+      try {
+        body = this.#adopt(body);
+      } catch (error) {
+        return Promise.reject(error);
+      }
     }
+    this.#completed = true;
     if (this.#started || body === undefined || body === null) {
       return this.#started ? this.#endStream(body ?? null) : DONE;
     }
@@ -361,7 +406,12 @@ export class ResponseBridge
   }
 
   #adopt(response: Response): BodyInit | null {
-    this.status = response.status;
+    if (this.#started) {
+      throw new TypeError(
+        `Cannot send a Response (status ${response.status}): the response has already started, so its status and headers cannot be applied; send its body instead`,
+      );
+    }
+    this.#code = response.status;
     this.reasonPhrase = response.statusText || undefined;
     replaceHeaders(this.headers, response.headers);
     return response.body;
@@ -401,7 +451,7 @@ export class ResponseBridge
   write(chunk: Uint8Array | string): Promise<void> {
     const body = this.#body;
     if (body?.gone || this.#cut) return DONE;
-    if (this.#completed) throw alreadyComplete("write");
+    if (this.#completed) return Promise.reject(alreadyComplete("write"));
     const bytes = toBytes(chunk);
     if (body === undefined) {
       (this.#chunks ??= []).push(bytes);
@@ -434,7 +484,7 @@ export class ResponseBridge
   }
 
   async sendFile(path: string, options?: SendFileOptions): Promise<void> {
-    if (this.#completed) throw alreadyComplete("send a file");
+    if (this.#completed) throw alreadyComplete("send a file"); // async: rejects
     if (this.#state.isHead && !this.#started && this.#chunks === undefined) {
       const count = await statRange(path, options);
       this.headers.set("content-length", String(count));
@@ -536,7 +586,7 @@ export class ResponseBridge
     } catch {
       response = new Response(null, { status: 500 });
     }
-    this.status = response.status;
+    this.#code = response.status;
     this.#handResponse(response);
   }
 
@@ -554,7 +604,7 @@ export class ResponseBridge
     this.#onStarting = undefined;
     this.reasonPhrase = undefined;
     this.#completed = true;
-    this.status = 503;
+    this.#code = 503;
     const headers = this.headers;
     headers.set("content-type", "text/plain; charset=utf-8");
     headers.set("retry-after", "1");

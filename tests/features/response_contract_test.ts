@@ -1,0 +1,149 @@
+// The response contract: what started is read-only, explicit beats default,
+// and a promise-returning method reports every failure through its promise.
+// Run on TestServer and a real DenoServer.
+
+import assert from "node:assert/strict";
+import { HttpResponseFeature } from "../../mod.ts";
+import { deferred, SERVER_KINDS, startHost } from "../_helpers.ts";
+
+for (const kind of SERVER_KINDS) {
+  Deno.test(`${kind} makes status and headers read-only once the response has started`, async () => {
+    const seen = deferred<string[]>();
+    await using running = await startHost(
+      kind,
+      (app) =>
+        app.run(async (ctx) => {
+          ctx.response.headers.set("x-before", "1");
+          await ctx.response.start();
+          const errors: string[] = [];
+          for (
+            const attempt of [
+              () => ctx.response.headers.set("x-after", "1"),
+              () => ctx.response.headers.append("x-after", "1"),
+              () => ctx.response.headers.delete("x-before"),
+              () => (ctx.response.status = 500),
+              () => (ctx.features.get(HttpResponseFeature)!.status = 500),
+              () => (ctx.response.contentType = "text/html"),
+            ]
+          ) {
+            try {
+              attempt();
+              errors.push("no error");
+            } catch (error) {
+              errors.push(
+                error instanceof TypeError &&
+                  /already started/.test(error.message)
+                  ? "TypeError"
+                  : String(error),
+              );
+            }
+          }
+          // Reading is still fine, and shows what went out.
+          errors.push(ctx.response.headers.get("x-before") ?? "missing");
+          seen.resolve(errors);
+          await ctx.response.write("body");
+        }),
+    );
+    const response = await running.fetch("/");
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("x-before"), "1");
+    assert.equal(response.headers.get("x-after"), null);
+    assert.equal(await response.text(), "body");
+    assert.deepEqual(await seen.promise, [
+      "TypeError",
+      "TypeError",
+      "TypeError",
+      "TypeError",
+      "TypeError",
+      "TypeError",
+      "1",
+    ]);
+  });
+
+  Deno.test(`${kind} keeps an explicit content type given to json() and send()`, async () => {
+    await using running = await startHost(kind, (app) => {
+      app.map(
+        "/json",
+        (b) =>
+          b.run((ctx) =>
+            ctx.response.json({ title: "Not Found" }, {
+              status: 404,
+              headers: { "content-type": "application/problem+json" },
+            })
+          ),
+      );
+      app.map(
+        "/send",
+        (b) =>
+          b.run((ctx) =>
+            ctx.response.send(new Blob(["<p>hi</p>"], { type: "text/plain" }), {
+              headers: { "content-type": "text/html; charset=utf-8" },
+            })
+          ),
+      );
+      app.map(
+        "/response",
+        (b) =>
+          b.run((ctx) =>
+            ctx.response.send(new Response("made", { status: 200 }), {
+              status: 201,
+              headers: { "x-extra": "yes", "content-type": "text/csv" },
+            })
+          ),
+      );
+    });
+    const json = await running.fetch("/json");
+    assert.equal(json.status, 404);
+    assert.equal(json.headers.get("content-type"), "application/problem+json");
+    assert.deepEqual(await json.json(), { title: "Not Found" });
+    const send = await running.fetch("/send");
+    assert.equal(send.headers.get("content-type"), "text/html; charset=utf-8");
+    assert.equal(await send.text(), "<p>hi</p>");
+    const response = await running.fetch("/response");
+    assert.equal(response.status, 201);
+    assert.equal(response.headers.get("x-extra"), "yes");
+    assert.equal(response.headers.get("content-type"), "text/csv");
+    assert.equal(await response.text(), "made");
+  });
+
+  Deno.test(`${kind} reports every failure of a promise-returning method through its promise`, async () => {
+    const outcomes = deferred<string[]>();
+    await using running = await startHost(
+      kind,
+      (app) =>
+        app.run(async (ctx) => {
+          await ctx.response.send("first");
+          const results: string[] = [];
+          const attempts: (() => Promise<unknown>)[] = [
+            () => ctx.response.write("more"),
+            () => ctx.response.send("again"),
+            () => ctx.response.json({ again: true }),
+            () => ctx.response.redirect("/x", 299),
+            () => ctx.response.sendFile("/nonexistent/file"),
+          ];
+          for (const attempt of attempts) {
+            let promise: Promise<unknown>;
+            try {
+              promise = attempt();
+            } catch {
+              results.push("threw synchronously");
+              continue;
+            }
+            results.push(
+              await promise.then(() => "resolved", (e) => (e as Error).name),
+            );
+          }
+          outcomes.resolve(results);
+        }),
+    );
+    const response = await running.fetch("/");
+    assert.equal(await response.text(), "first");
+    assert.deepEqual(await outcomes.promise, [
+      "TypeError",
+      "TypeError",
+      "TypeError",
+      "RangeError",
+      "TypeError",
+    ]);
+  });
+}
