@@ -9,6 +9,7 @@
  */
 
 import {
+  ConfigurationError,
   HostSettings,
   type HttpContext,
   HttpError,
@@ -139,11 +140,14 @@ export async function main(args: string[]): Promise<number> {
   try {
     return await host.run();
   } catch (error) {
-    console.error(
-      `roost: the host failed to start: ${
-        error instanceof Error ? (error.stack ?? error.message) : String(error)
-      }`,
-    );
+    // A setting's message says what, where and how to fix it: a stack of
+    // Roost's own frames would only bury it.
+    const detail = error instanceof ConfigurationError
+      ? error.message
+      : error instanceof Error
+      ? (error.stack ?? error.message)
+      : String(error);
+    console.error(`roost: the host failed to start: ${detail}`);
     return 1;
   }
 }

@@ -8,12 +8,14 @@ import {
   Configuration,
   ConfigurationBuilder,
   ConfigurationError,
+  EnvironmentVariablesConfigurationProvider,
 } from "./config/mod.ts";
 import {
   ApplicationBuilder,
   type RequestDelegate,
 } from "./application_builder.ts";
 import { HostSettings, parseBooleanSetting } from "./host_settings.ts";
+import { checkHostSettings } from "./_host_settings_check.ts";
 import { denoServerOptionsFrom } from "./server_configuration.ts";
 import { ApplicationLifetime } from "./application_lifetime.ts";
 import {
@@ -69,6 +71,29 @@ function serverReporter(
       : logger.error(message, { error });
 }
 
+// Configuration.describeSource names the provider; for an environment
+// variable, name the variable itself, which is what a user has to fix.
+function describeSource(
+  configuration: Configuration,
+  key: string,
+): string | undefined {
+  const providers = configuration.providers;
+  for (let i = providers.length - 1; i >= 0; i--) {
+    const provider = providers[i];
+    if (provider.get(key) === undefined) continue;
+    if (!(provider instanceof EnvironmentVariablesConfigurationProvider)) break;
+    for (const [name] of provider.entries()) {
+      if (name.toLowerCase() === key.toLowerCase()) {
+        return `environment variable ${provider.prefix}${
+          name.replaceAll(":", "__")
+        }`;
+      }
+    }
+    break;
+  }
+  return configuration.describeSource(key);
+}
+
 function makeServer(
   options: WebHostOptions,
   configuration: Configuration,
@@ -78,6 +103,7 @@ function makeServer(
   if (server === undefined) {
     const fromConfiguration = denoServerOptionsFrom(
       configuration.getSection("Server"),
+      { describeSource: (key) => describeSource(configuration, key) },
     );
     const own = options.denoServerOptions ?? {};
     return new DenoServer({
@@ -165,6 +191,9 @@ export async function initialize(
   options: WebHostOptions,
   lifetime: ApplicationLifetime,
 ): Promise<Initialized> {
+  // Before anything is built or bound, and never captured: the capture
+  // itself depends on these settings.
+  checkHostSettings(options.settings);
   const setting = (key: string) =>
     options.settings.get(key.toLowerCase())?.value;
   const flag = (key: string) => parseBooleanSetting(key, setting(key));
@@ -177,6 +206,7 @@ export async function initialize(
   let loggerFactory: LoggerFactory | undefined;
   let hosted: HostedServiceRunner | undefined;
   let pipeline: RequestDelegate;
+  let fatal = false;
   try {
     const host = hostConfiguration(options);
     const builder = new ConfigurationBuilder({
@@ -195,7 +225,14 @@ export async function initialize(
       ...early,
       configuration,
     });
-    server = makeServer(options, configuration, loggerFactory);
+    try {
+      server = makeServer(options, configuration, loggerFactory);
+    } catch (error) {
+      // The server's own configuration is not the app's startup: serving an
+      // error page on endpoints nobody asked for would hide it.
+      fatal = true;
+      throw error;
+    }
     validate(options, configuration);
     const context: WebHostBuilderContext = {
       environment,
@@ -236,7 +273,7 @@ export async function initialize(
       },
     );
   } catch (error) {
-    if (!flag(HostSettings.captureStartupErrors)) {
+    if (fatal || !flag(HostSettings.captureStartupErrors)) {
       configuration?.[Symbol.dispose]();
       throw error;
     }

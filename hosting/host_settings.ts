@@ -20,7 +20,11 @@ export interface HostSettingKeys {
   readonly captureStartupErrors: "captureStartupErrors";
   /** Show error details in error pages. Default: true in Development. */
   readonly detailedErrors: "detailedErrors";
-  /** Seconds a graceful stop may take. Default 30. */
+  /**
+   * How long a graceful stop may take, in **seconds** (`30`, `2.5`; from 0
+   * to about 24 days). Default 30. `WebHostBuilder.useShutdownTimeout` sets
+   * it from milliseconds.
+   */
   readonly shutdownTimeoutSeconds: "shutdownTimeoutSeconds";
   /** Do not print the status lines on start and stop. Default false. */
   readonly suppressStatusMessages: "suppressStatusMessages";
@@ -43,10 +47,11 @@ export interface HostSettingKeys {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { HostSettings, WebHostBuilder } from "../mod.ts";
  *
  * const builder = new WebHostBuilder().useSetting(HostSettings.environment, "Staging");
- * console.log(builder.getSetting("ENVIRONMENT")); // "Staging"
+ * assert.equal(builder.getSetting("ENVIRONMENT"), "Staging");
  * ```
  */
 export const HostSettings: HostSettingKeys = Object.freeze({
@@ -77,9 +82,10 @@ export const HOST_ENVIRONMENT_PREFIX = "ROOST_";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseBooleanSetting } from "../mod.ts";
  *
- * console.log(parseBooleanSetting("detailedErrors", "True")); // true
+ * assert.equal(parseBooleanSetting("detailedErrors", "True"), true);
  * ```
  */
 export function parseBooleanSetting(

@@ -19,6 +19,7 @@ import {
   type WebHostBuilder,
 } from "./web_host_builder.ts";
 import { initialize, type Initialized } from "./_host_initializer.ts";
+import { shutdownTimeoutMilliseconds } from "./_host_settings_check.ts";
 
 export type {
   ConfigureApp,
@@ -36,6 +37,7 @@ const DEFAULT_SHUTDOWN_SECONDS = 30;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WebHostBuilder } from "../mod.ts";
  *
  * await using host = new WebHostBuilder()
@@ -44,7 +46,7 @@ const DEFAULT_SHUTDOWN_SECONDS = 30;
  *   .configure((app) => app.run(() => new Response("hi")))
  *   .build();
  * await host.start();
- * console.log(await (await fetch(host.addresses[0])).text()); // "hi"
+ * assert.equal(await (await fetch(host.addresses[0])).text(), "hi");
  * ```
  */
 export class WebHost implements AsyncDisposable {
@@ -57,6 +59,7 @@ export class WebHost implements AsyncDisposable {
   #memory: Promise<TestServer> | undefined;
   #state: "new" | "starting" | "started" | "stopping" | "stopped" = "new";
   #stopped: Promise<void> | undefined;
+  #starting: Promise<void> | undefined;
   #failed = false;
 
   /**
@@ -74,6 +77,7 @@ export class WebHost implements AsyncDisposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { WebHost } from "../mod.ts";
    *
    * const host = WebHost.createDefaultBuilder(["--environment", "Staging", "--Greeting", "hi"])
@@ -81,7 +85,7 @@ export class WebHost implements AsyncDisposable {
    *     app.run((ctx) => ctx.response.send(`${configuration.get("Greeting")} from ${environment.name}`))
    *   )
    *   .build();
-   * console.log(await (await host.fetch("/")).text()); // "hi from Staging"
+   * assert.equal(await (await host.fetch("/")).text(), "hi from Staging");
    * ```
    */
   static createDefaultBuilder(args: readonly string[] = []): WebHostBuilder {
@@ -198,8 +202,13 @@ export class WebHost implements AsyncDisposable {
 
   /**
    * Builds the pipeline and starts the server. Prints the status lines unless
-   * `suppressStatusMessages` is set.
+   * `suppressStatusMessages` is set. Every host setting and the `Server`
+   * configuration section are checked first, before anything binds.
    *
+   * @throws {ConfigurationError} When a host setting (`--shutdownTimeoutSeconds
+   * abc`, `ROOST_SUPPRESSSTATUSMESSAGES=maybe`) or a `Server` section value
+   * is invalid; the message names the key, the value, where it came from and
+   * the valid form. `captureStartupErrors` does not capture these.
    * @throws When the pipeline cannot be built (and `captureStartupErrors`
    * is off) or the server cannot bind.
    */
@@ -210,6 +219,11 @@ export class WebHost implements AsyncDisposable {
       );
     }
     this.#state = "starting";
+    this.#starting = this.#start();
+    await this.#starting;
+  }
+
+  async #start(): Promise<void> {
     try {
       const { application, server, hostedServices } = await this.#initialize();
       const addresses = server.features.get(ServerAddressesFeature);
@@ -248,35 +262,52 @@ export class WebHost implements AsyncDisposable {
     this.#status(`Hosting environment: ${this.#environment.name}`);
     this.#status(`Content root path: ${this.#environment.contentRootPath}`);
     this.#lifetime.notifyStarted();
-    this.#lifetime.stopping.addEventListener("abort", () => {
+    const onStopping = () => {
       if (this.#state === "started") this.stop().catch(() => {});
-    }, { once: true });
+    };
+    // stopApplication() may have been called while the host was starting.
+    if (this.#lifetime.stopping.aborted) onStopping();
+    else {
+      this.#lifetime.stopping.addEventListener("abort", onStopping, {
+        once: true,
+      });
+    }
   }
 
-  /** The shutdown timeout in milliseconds. */
+  /**
+   * The shutdown timeout in **milliseconds**, read from the
+   * `shutdownTimeoutSeconds` setting (in seconds; `useShutdownTimeout` takes
+   * milliseconds). Default 30,000 ms.
+   *
+   * @throws {ConfigurationError} When the setting is not a number of seconds
+   * (`start()` checks it first, so a started host never throws here).
+   */
   get shutdownTimeout(): number {
-    const text = this.getSetting(HostSettings.shutdownTimeoutSeconds);
-    if (text === undefined || text === "") {
-      return DEFAULT_SHUTDOWN_SECONDS * 1000;
-    }
-    const seconds = Number(text);
-    if (!Number.isFinite(seconds) || seconds < 0) {
-      throw new RangeError(
-        `Host setting "shutdownTimeoutSeconds" must be a number of seconds of at least 0, got "${text}"`,
-      );
-    }
-    return seconds * 1000;
+    return shutdownTimeoutMilliseconds(
+      this.#options.settings.get(
+        HostSettings.shutdownTimeoutSeconds.toLowerCase(),
+      ),
+      DEFAULT_SHUTDOWN_SECONDS * 1000,
+    );
   }
 
   /**
    * Stops gracefully: `lifetime.stopping` fires, the server stops taking
    * requests and drains those in flight for up to the shutdown timeout, then
-   * cancels the rest; `lifetime.stopped` fires.
+   * cancels the rest; `lifetime.stopped` fires. Called while `start()` is
+   * still running, it waits for the start to finish (or fail) and then
+   * stops, so the host never serves once `stop()` has resolved.
    *
    * @param options A signal that ends the graceful part early.
    */
   stop(options: WebHostStopOptions = {}): Promise<void> {
-    if (this.#state === "new" || this.#state === "starting") {
+    if (this.#state === "starting") {
+      // Wait for the start to finish (or fail), then stop what it started:
+      // the host never serves after a stop() resolved.
+      const starting = this.#starting ?? Promise.resolve();
+      return starting.then(() => {}, () => {}).then(() => this.stop(options));
+    }
+    if (this.#state === "new") {
       return this.#memory === undefined
         ? Promise.resolve()
         : this.#stopMemory();

@@ -12,6 +12,7 @@ import type {
   StandardSchemaV1,
 } from "./config/mod.ts";
 import { HOST_ENVIRONMENT_PREFIX, HostSettings } from "./host_settings.ts";
+import { MAX_SHUTDOWN_TIMEOUT_MS } from "./_host_settings_check.ts";
 import { HostingEnvironment } from "./hosting_environment.ts";
 import type { LoggingBuilder } from "./logging/mod.ts";
 import type { ServiceCollection } from "./services/mod.ts";
@@ -100,6 +101,7 @@ function mainModuleName(): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WebHostBuilder } from "../mod.ts";
  *
  * const host = new WebHostBuilder()
@@ -110,7 +112,7 @@ function mainModuleName(): string {
  *     app.run((ctx) => ctx.response.send(`${configuration.get("Greeting")} from ${environment.name}`))
  *   )
  *   .build();
- * console.log(await (await host.fetch("/")).text()); // "Hello from Development"
+ * assert.equal(await (await host.fetch("/")).text(), "Hello from Development");
  * ```
  */
 export class WebHostBuilder {
@@ -260,20 +262,38 @@ export class WebHostBuilder {
   }
 
   /**
-   * How long a graceful stop may take before requests are cancelled.
+   * How long a graceful stop may take before requests are cancelled, in
+   * **milliseconds**. It sets the `shutdownTimeoutSeconds` host setting,
+   * which is in seconds (as `--shutdownTimeoutSeconds` and
+   * `ROOST_SHUTDOWNTIMEOUTSECONDS` are): `useShutdownTimeout(5000)` and
+   * `useSetting("shutdownTimeoutSeconds", "5")` mean the same.
    *
-   * @param milliseconds The timeout; the default is 30 s.
-   * @throws {RangeError} When negative or not a number.
+   * @param milliseconds The timeout in milliseconds, from 0 to 2^31 - 1
+   * (about 24 days); fractions are rounded. Default 30,000 (30 s).
+   * @throws {RangeError} When negative, too large or not a number.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { WebHostBuilder } from "../mod.ts";
+   *
+   * const builder = new WebHostBuilder().useShutdownTimeout(5000);
+   * assert.equal(builder.getSetting("shutdownTimeoutSeconds"), "5");
+   * assert.equal(builder.build().shutdownTimeout, 5000);
+   * ```
    */
   useShutdownTimeout(milliseconds: number): this {
-    if (!Number.isFinite(milliseconds) || milliseconds < 0) {
+    if (
+      !Number.isFinite(milliseconds) || milliseconds < 0 ||
+      milliseconds > MAX_SHUTDOWN_TIMEOUT_MS
+    ) {
       throw new RangeError(
-        `Shutdown timeout must be a number of milliseconds of at least 0, got ${milliseconds}`,
+        `useShutdownTimeout() takes milliseconds from 0 to ${MAX_SHUTDOWN_TIMEOUT_MS}, got ${milliseconds}; for 30 seconds pass 30000`,
       );
     }
     return this.#set(
       HostSettings.shutdownTimeoutSeconds,
-      String(milliseconds / 1000),
+      String(Math.round(milliseconds) / 1000),
       "useShutdownTimeout()",
     );
   }

@@ -89,6 +89,7 @@ interface Listening {
  *
  * @example Serving an application on a free port
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DenoServer, ServerAddressesFeature, WebHostBuilder } from "../mod.ts";
  *
  * const host = new WebHostBuilder()
@@ -98,7 +99,7 @@ interface Listening {
  *   .build();
  * await host.start();
  * const response = await fetch(host.addresses[0]);
- * console.log(await response.text()); // "hello"
+ * assert.equal(await response.text(), "hello");
  * await host.stop();
  * ```
  */
@@ -191,7 +192,10 @@ export class DenoServer implements Server {
   }
 
   /**
-   * Binds every endpoint and starts serving `app`.
+   * Binds every endpoint and starts serving `app`. A URL that names a host
+   * other than `localhost` (`http://example.com:8080`) binds every
+   * interface, as Kestrel does, and is reported as a warning through
+   * `onError` first.
    *
    * @param app The application.
    * @param options A signal that cancels a start still binding.
@@ -211,6 +215,12 @@ export class DenoServer implements Server {
       options,
       endpoint: parseEndpointUrl(options.url),
     }));
+    for (const { endpoint } of parsed) {
+      if (endpoint.hostName === undefined) continue;
+      this.#report(
+        `Binding ${endpoint.url} to every interface: "${endpoint.hostName}" is a host name, not an address, so it cannot choose one (Kestrel does the same). To bind one interface use an IP address or localhost (${endpoint.scheme}://127.0.0.1:${endpoint.port}); for every interface without this warning use ${endpoint.scheme}://*:${endpoint.port}; to answer only some host names use useHostFiltering.`,
+      );
+    }
     const dispatcher = new Dispatcher(
       app,
       this.#limits.maxConcurrentRequests,

@@ -11,10 +11,18 @@
  *
  * @example
  * ```ts
- * import type { CertificateOptions } from "../mod.ts";
+ * import assert from "node:assert/strict";
+ * import {
+ *   type CertificateOptions,
+ *   DenoServer,
+ *   ServerAddressesFeature,
+ * } from "../mod.ts";
  *
  * const fromFiles: CertificateOptions = { certFile: "cert.pem", keyFile: "key.pem" };
- * console.log("certFile" in fromFiles); // true
+ * // The files are read when the server starts, not before.
+ * const server = new DenoServer({ urls: "https://127.0.0.1:0", certificate: fromFiles });
+ * const addresses = server.features.get(ServerAddressesFeature)?.addresses;
+ * assert.deepEqual(addresses, ["https://127.0.0.1:0"]);
  * ```
  */
 export type CertificateOptions =
@@ -26,13 +34,20 @@ export type CertificateOptions =
  *
  * @example
  * ```ts
- * import type { EndpointOptions } from "../mod.ts";
+ * import assert from "node:assert/strict";
+ * import {
+ *   DenoServer,
+ *   type EndpointOptions,
+ *   ServerAddressesFeature,
+ * } from "../mod.ts";
  *
  * const endpoint: EndpointOptions = {
  *   url: "https://*:8443",
  *   certificate: { certFile: "cert.pem", keyFile: "key.pem" },
  * };
- * console.log(endpoint.url);
+ * const server = new DenoServer({ endpoints: [endpoint] });
+ * const addresses = server.features.get(ServerAddressesFeature)?.addresses;
+ * assert.deepEqual(addresses, ["https://*:8443"]);
  * ```
  */
 export interface EndpointOptions {
@@ -51,10 +66,12 @@ export interface EndpointOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseEndpointUrl } from "../mod.ts";
  *
  * const endpoint = parseEndpointUrl("http://localhost:8000");
- * console.log(endpoint.hostnames, endpoint.port); // ["127.0.0.1", "::1"] 8000
+ * assert.deepEqual(endpoint.hostnames, ["127.0.0.1", "::1"]);
+ * assert.equal(endpoint.port, 8000);
  * ```
  */
 export interface Endpoint {
@@ -73,6 +90,14 @@ export interface Endpoint {
   readonly port: number;
   /** The socket path of a `unix` endpoint. */
   readonly path?: string;
+  /**
+   * The host name of a URL that names a host other than `localhost`
+   * (`example.com` in `http://example.com:8080`). Such an endpoint binds
+   * every interface, as Kestrel does, and the server warns about it: a name
+   * does not choose an interface, and which names the app answers to is
+   * host filtering's job.
+   */
+  readonly hostName?: string;
 }
 
 const FORMS =
@@ -96,10 +121,11 @@ function invalid(url: string, why: string): TypeError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseEndpointUrl } from "../mod.ts";
  *
- * console.log(parseEndpointUrl("https://*:8443").hostnames); // ["::", "0.0.0.0"]
- * console.log(parseEndpointUrl("unix:/tmp/app.sock").path); // "/tmp/app.sock"
+ * assert.deepEqual(parseEndpointUrl("https://*:8443").hostnames, ["::", "0.0.0.0"]);
+ * assert.equal(parseEndpointUrl("unix:/tmp/app.sock").path, "/tmp/app.sock");
  * ```
  */
 export function parseEndpointUrl(url: string): Endpoint {
@@ -190,6 +216,7 @@ export function parseEndpointUrl(url: string): Endpoint {
     hostnames: ["::", "0.0.0.0"],
     displayHost: "[::]",
     port,
+    hostName: host,
   };
 }
 
@@ -203,10 +230,14 @@ export function parseEndpointUrl(url: string): Endpoint {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseEndpointUrls } from "../mod.ts";
  *
  * const endpoints = parseEndpointUrls("http://127.0.0.1:0; http://[::1]:0");
- * console.log(endpoints.length); // 2
+ * assert.deepEqual(endpoints.map((endpoint) => endpoint.url), [
+ *   "http://127.0.0.1:0",
+ *   "http://[::1]:0",
+ * ]);
  * ```
  */
 export function parseEndpointUrls(

@@ -146,3 +146,57 @@ Deno.test("ROOST_ environment variables set host settings, and code overrides th
   );
   assert.match(overridden.stdout(), /Hosting environment: Development/);
 });
+
+Deno.test("roost exits 1 before listening when a host setting is invalid, naming the key, the value, its source and the valid form", async () => {
+  const cases: [string[], Record<string, string>, RegExp][] = [
+    [
+      ["--shutdownTimeoutSeconds", "abc"],
+      {},
+      /Host setting "shutdownTimeoutSeconds" is "abc" \(from command line\): it must be a number of seconds/,
+    ],
+    [
+      [],
+      { ROOST_SHUTDOWNTIMEOUTSECONDS: "-5" },
+      /Host setting "shutdownTimeoutSeconds" is "-5" \(from environment variable ROOST_SHUTDOWNTIMEOUTSECONDS\)/,
+    ],
+    [
+      ["--suppressStatusMessages", "maybe"],
+      {},
+      /Host setting "suppressStatusMessages" is "maybe" \(from command line\): it must be true or false/,
+    ],
+    [
+      ["--captureStartupErrors", "maybe"],
+      {},
+      /Host setting "captureStartupErrors" is "maybe" \(from command line\): it must be true or false/,
+    ],
+    [
+      ["--Server:Limits:MaxRequestBodySize", "-5"],
+      {},
+      /"Server:Limits:MaxRequestBodySize" is "-5" \(from command line\): it must be a whole number of bytes of at least 0/,
+    ],
+    [
+      [],
+      { Server__Limits__MaxConcurrentRequests: "0" },
+      /"Server:Limits:MaxConcurrentRequests" is "0" \(from environment variable Server__Limits__MaxConcurrentRequests\): it must be a whole number of at least 1/,
+    ],
+  ];
+  await Promise.all(cases.map(async ([args, env, message]) => {
+    await using roost = await spawnHost(
+      "main.ts",
+      ["--urls", "http://127.0.0.1:0", ...args],
+      env,
+    );
+    // spawnHost returns once the process printed its last status line or
+    // ended; a failed start prints none. A host that kept serving would
+    // never exit: the watchdog kills it, and the exit code tells.
+    const watchdog = setTimeout(() => roost.child.kill("SIGKILL"), 10_000);
+    const status = await roost.child.status;
+    clearTimeout(watchdog);
+    assert.equal(status.code, 1, `${args.join(" ")}\n${roost.stderr()}`);
+    assert.deepEqual(roost.addresses, []);
+    assert.doesNotMatch(roost.stdout(), /Now listening/);
+    assert.match(roost.stderr(), message);
+    // The message is the whole story: no stack of Roost's own frames.
+    assert.doesNotMatch(roost.stderr(), /\n\s+at /);
+  }));
+});

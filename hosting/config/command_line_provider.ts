@@ -17,6 +17,15 @@ export interface CommandLineOptions {
    * @default {{}}
    */
   switchMappings?: Record<string, string>;
+  /**
+   * Whether `/key value` and `/key=value` are switches. That form is
+   * Windows' (and ASP.NET's there); elsewhere an argument starting with `/`
+   * is an absolute path, so it is a positional argument, left for the app
+   * like any other (`createDefaultBuilder(["/srv/www"])` sets nothing).
+   *
+   * @default {Deno.build.os === "windows"}
+   */
+  slashSwitches?: boolean;
 }
 
 function fail(message: string): never {
@@ -25,14 +34,17 @@ function fail(message: string): never {
 
 /**
  * Values from command-line arguments, in the forms ASP.NET Core accepts:
- * `--key value`, `--key=value`, `/key value`, `/key=value`, `key=value`,
- * and mapped switches (`-p 8080` with `{ "-p": "urls" }`). Keys may be
- * nested (`--Server:Port 80`). Arguments in none of these forms (a bare
- * `serve`) are left for the app; a lone `--` ends the options. The
+ * `--key value`, `--key=value`, `key=value`, mapped switches (`-p 8080`
+ * with `{ "-p": "urls" }`) and, on Windows only (see
+ * {@linkcode CommandLineOptions.slashSwitches}), `/key value` and
+ * `/key=value`. Keys may be nested (`--Server:Port 80`). Arguments in none
+ * of these forms (a bare `serve`, an absolute path such as `/srv/www`
+ * outside Windows) are left for the app; a lone `--` ends the options. The
  * arguments are copied when the provider is made and parsed on `load()`.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CommandLineConfigurationProvider } from "./mod.ts";
  *
  * const provider = new CommandLineConfigurationProvider(
@@ -40,14 +52,16 @@ function fail(message: string): never {
  *   { switchMappings: { "-p": "urls" } },
  * );
  * provider.load();
- * console.log(provider.get("environment"), provider.get("urls"), provider.get("logging:level"));
- * // "Staging" "http://localhost:8080" "debug"
+ * assert.equal(provider.get("environment"), "Staging");
+ * assert.equal(provider.get("urls"), "http://localhost:8080");
+ * assert.equal(provider.get("logging:level"), "debug");
  * ```
  */
 export class CommandLineConfigurationProvider
   extends KeyValueConfigurationProvider {
   readonly #args: readonly string[];
   readonly #switchMappings: Record<string, string>;
+  readonly #slashSwitches: boolean;
 
   /** Says where the values come from: `command line`. */
   readonly description: string = "command line";
@@ -62,6 +76,8 @@ export class CommandLineConfigurationProvider
     super();
     this.#args = [...args];
     this.#switchMappings = { ...options.switchMappings };
+    this.#slashSwitches = options.slashSwitches ??
+      Deno.build.os === "windows";
   }
 
   /**
@@ -73,7 +89,11 @@ export class CommandLineConfigurationProvider
    * switch), an argument with an empty key, or a bad switch mapping.
    */
   protected read(): Iterable<readonly [string, string]> {
-    return parseArgs(this.#args, mappingsOf(this.#switchMappings));
+    return parseArgs(
+      this.#args,
+      mappingsOf(this.#switchMappings),
+      this.#slashSwitches,
+    );
   }
 }
 
@@ -107,6 +127,7 @@ function mappingsOf(
 function parseArgs(
   args: readonly string[],
   mappings: Map<string, string>,
+  slashSwitches: boolean,
 ): [string, string][] {
   const isSwitch = (arg: string): boolean =>
     arg.startsWith("--") || mappings.has(arg.split("=", 1)[0].toLowerCase());
@@ -114,6 +135,8 @@ function parseArgs(
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === "--") break;
+    // Outside Windows "/srv/www" is a path, even with "=" in it: the app's.
+    if (arg.startsWith("/") && !slashSwitches) continue;
     const prefix = arg.startsWith("--")
       ? "--"
       : arg.startsWith("-") || arg.startsWith("/")

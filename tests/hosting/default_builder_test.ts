@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import {
   ConfigurationBuilder,
+  ConfigurationError,
   type StandardSchemaV1,
   TestServer,
   WebHost,
@@ -278,4 +279,77 @@ Deno.test("a Server section with a half-given certificate names the key", async 
     () => host.start(),
     /"Server:Certificates:Default" needs both Path .* and KeyPath/,
   );
+});
+
+Deno.test("a bad Server section fails the start before anything binds, naming every key, its value, its file and the valid form", async () => {
+  const root = await contentRoot({
+    "appsettings.json": JSON.stringify({
+      Server: {
+        Endpoints: { Web: { Url: "http://127.0.0.1:99999" }, Api: { Url: "" } },
+        Limits: {
+          MaxRequestBodySize: -5,
+          MaxConcurrentRequests: "lots",
+          ResponseBufferSize: null,
+          MaxBody: 1,
+        },
+        Limit: { MaxRequestBodySize: 1 },
+      },
+    }),
+  });
+  try {
+    let configured = false;
+    const host = WebHost.createDefaultBuilder([
+      "--contentRoot",
+      root,
+      "--urls",
+      "http://127.0.0.1:0",
+      "--Server:Limits:ResponseBufferSize",
+      "-1",
+      ...quiet,
+    ]).configure(() => {
+      configured = true;
+    }).build();
+    const error = await host.start().then(
+      () => assert.fail("started"),
+      (error: unknown) => error,
+    );
+    assert.ok(error instanceof ConfigurationError);
+    const file = 'JSON file "appsettings.json"';
+    for (
+      const line of [
+        `"Server:Limit" (from ${file}): unknown key; "Server" has "Endpoints", "Certificates", "Limits"`,
+        `"Server:Endpoints:Web:Url" is "http://127.0.0.1:99999" (from ${file}): Invalid server URL`,
+        `"Server:Endpoints:Api:Url" is "" (from ${file}): the URL is missing`,
+        `"Server:Limits:MaxRequestBodySize" is "-5" (from ${file}): it must be a whole number of bytes of at least 0, or null for no limit`,
+        `"Server:Limits:MaxConcurrentRequests" is "lots" (from ${file}): it must be a whole number of at least 1, or null for no limit`,
+        `"Server:Limits:ResponseBufferSize" is "-1" (from command line): it must be a whole number of bytes of at least 0`,
+        `"Server:Limits:MaxBody" is "1" (from ${file}): unknown server limit; the limits are MaxRequestBodySize, MaxConcurrentRequests, ResponseBufferSize`,
+      ]
+    ) {
+      assert.ok(error.message.includes(line), `${line}\nin\n${error.message}`);
+    }
+    assert.match(error.message, /^The Server configuration is invalid:\n/);
+    assert.equal(configured, false);
+    assert.deepEqual(host.addresses, []);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("createDefaultBuilder leaves an absolute path on the command line to the app outside Windows", async () => {
+  const host = WebHost.createDefaultBuilder([
+    "/srv/www",
+    "--urls",
+    "http://127.0.0.1:0",
+    ...quiet,
+  ]).useServer(new TestServer()).build();
+  assert.equal(host.getSetting("urls"), "http://127.0.0.1:0");
+  await host.start();
+  const keys = host.configuration.asEntries().map(([key]) => key);
+  if (Deno.build.os === "windows") {
+    assert.ok(keys.includes("srv/www"));
+  } else {
+    assert.ok(!keys.some((key) => key.includes("srv")), keys.join(", "));
+  }
+  await host.stop();
 });

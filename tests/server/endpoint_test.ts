@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseEndpointUrl, parseEndpointUrls } from "../../mod.ts";
+import { DenoServer, parseEndpointUrl, parseEndpointUrls } from "../../mod.ts";
 
 /** Asserts that parsing `url` throws a TypeError that quotes it and shows a valid form. */
 function assertInvalid(url: string, why?: RegExp): void {
@@ -52,6 +52,32 @@ Deno.test("parseEndpointUrl binds every interface for a host name other than loc
   const endpoint = parseEndpointUrl("http://example.com:8080");
   assert.deepEqual([...endpoint.hostnames], ["::", "0.0.0.0"]);
   assert.equal(endpoint.port, 8080);
+  assert.equal(endpoint.hostName, "example.com");
+  for (const url of ["http://*:80", "http://localhost:80", "http://[::1]:80"]) {
+    assert.equal(parseEndpointUrl(url).hostName, undefined, url);
+  }
+});
+
+Deno.test("DenoServer warns through onError that a URL naming a host binds every interface", async () => {
+  const reports: string[] = [];
+  const server = new DenoServer({
+    urls: "http://example.com:0",
+    onError: (message) => reports.push(message),
+  });
+  await server.start({
+    createContext: (features) => features,
+    processRequest: () => Promise.resolve(),
+    disposeContext: () => {},
+  });
+  try {
+    assert.equal(reports.length, 1);
+    assert.match(
+      reports[0],
+      /^Binding http:\/\/example\.com:0 to every interface: "example\.com" is a host name, not an address, so it cannot choose one \(Kestrel does the same\)\. To bind one interface use an IP address or localhost \(http:\/\/127\.0\.0\.1:0\); for every interface without this warning use http:\/\/\*:0/,
+    );
+  } finally {
+    await server.stop();
+  }
 });
 
 Deno.test("parseEndpointUrl binds a bracketed IPv6 address", () => {

@@ -41,7 +41,7 @@ Deno.test("the command line reads --key value, --key=value, /key value, /key=val
       "80",
       "--f=x=y",
       "--g=",
-    ]),
+    ], { slashSwitches: true }),
     [
       ["a", "1"],
       ["b", "2"],
@@ -60,6 +60,20 @@ Deno.test("a command-line value may look like a path or a negative number", () =
     ["contentRoot", "/srv/app"],
     ["offset", "-5"],
   ]);
+});
+
+Deno.test("outside Windows an absolute path is a positional argument, not a /switch", () => {
+  const args = ["/srv/www", "--a", "1", "/srv/x=y", "/b", "2"];
+  assert.deepEqual(parse(args, { slashSwitches: false }), [["a", "1"]]);
+  // The Windows form reads the same arguments as switches.
+  assert.match(
+    parseError(args, { slashSwitches: true }),
+    /^Command-line switch "\/srv\/www" has no value/,
+  );
+  assert.deepEqual(
+    parse(["/b", "2"]),
+    Deno.build.os === "windows" ? [["b", "2"]] : [],
+  );
 });
 
 Deno.test("plain command-line arguments are left alone and -- ends the options", () => {
@@ -108,7 +122,10 @@ Deno.test("a switch with no value is an error naming it", () => {
     'Command-line switch "--port" has no value (it is followed by "--env"); pass "--port value" or "--port=value"',
   );
   assert.match(
-    parseError(["/port", "-p", "1"], { switchMappings: { "-p": "urls" } }),
+    parseError(["/port", "-p", "1"], {
+      switchMappings: { "-p": "urls" },
+      slashSwitches: true,
+    }),
     /^Command-line switch "\/port" has no value \(it is followed by "-p"\)/,
   );
 });
