@@ -6,6 +6,7 @@
  * `Request`/`Response`.
  *
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WebHostBuilder } from "./mod.ts";
  *
  * const host = new WebHostBuilder()
@@ -18,7 +19,8 @@
  *   })
  *   .build();
  * const response = await host.fetch("/?name=Deno");
- * console.log(await response.text()); // "Hello, Deno!"
+ * assert.equal(await response.text(), "Hello, Deno!");
+ * assert.equal(response.headers.get("x-served-by"), "roost");
  * // In an app: await host.run(); — listens on http://localhost:8000 until Ctrl+C.
  * ```
  *

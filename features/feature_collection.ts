@@ -14,13 +14,14 @@
  *
  * @example Declaring a feature
  * ```ts
+ * import assert from "node:assert/strict";
  * import { featureKey, type FeatureKey } from "./feature_collection.ts";
  *
  * interface ClockFeature {
  *   now(): number;
  * }
  * const ClockFeature: FeatureKey<ClockFeature> = featureKey<ClockFeature>("ClockFeature");
- * console.log(ClockFeature.name); // "ClockFeature"
+ * assert.equal(ClockFeature.name, "ClockFeature");
  * ```
  */
 export interface FeatureKey<T> {
@@ -39,12 +40,13 @@ export interface FeatureKey<T> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { featureKey, FeatureCollection } from "./feature_collection.ts";
  *
  * const Greeting = featureKey<{ text: string }>("Greeting");
  * const features = new FeatureCollection();
  * features.set(Greeting, { text: "hi" });
- * console.log(features.get(Greeting)?.text); // "hi"
+ * assert.equal(features.get(Greeting)?.text, "hi");
  * ```
  */
 export function featureKey<T>(name: string): FeatureKey<T> {
@@ -59,17 +61,18 @@ export function featureKey<T>(name: string): FeatureKey<T> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { featureKey, FeatureCollection } from "./feature_collection.ts";
  *
  * const Name = featureKey<string>("Name");
  * const server = new FeatureCollection();
  * server.set(Name, "server");
  * const request = new FeatureCollection(server);
- * console.log(request.get(Name)); // "server" (from the defaults)
+ * assert.equal(request.get(Name), "server"); // from the defaults
  * request.set(Name, "request");
- * console.log(request.get(Name)); // "request"
+ * assert.equal(request.get(Name), "request");
  * request.set(Name, undefined); // removes the request's own value
- * console.log(request.get(Name)); // "server"
+ * assert.equal(request.get(Name), "server");
  * ```
  */
 export class FeatureCollection

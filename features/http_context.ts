@@ -47,6 +47,7 @@ let nextTraceId = 0;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WebHostBuilder } from "../mod.ts";
  *
  * const host = new WebHostBuilder()
@@ -57,7 +58,8 @@ let nextTraceId = 0;
  *     })
  *   )
  *   .build();
- * console.log(await (await host.fetch("http://localhost/x")).text()); // "GET /x true"
+ * const response = await host.fetch("http://localhost/x");
+ * assert.equal(await response.text(), "GET /x true");
  * ```
  */
 export class HttpContext {

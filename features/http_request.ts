@@ -13,6 +13,11 @@ import { HttpRequestFeature } from "./request_features.ts";
 // per-request path.
 const WebResponse = globalThis.Response;
 
+const decoder = new TextDecoder();
+function decodeText(bytes: ArrayBuffer): string {
+  return decoder.decode(bytes);
+}
+
 function rethrowBodyFailure(error: unknown): never {
   throw bodyReadFailure(error);
 }
@@ -50,6 +55,15 @@ export class HttpRequest {
   #feature: HttpRequestFeature | undefined;
   #queryString: string | undefined;
   #query: URLSearchParams | undefined;
+  // The one buffered read of the body, and the feature it was made from.
+  #read:
+    | {
+      feature: HttpRequestFeature;
+      first: string;
+      bytes: Promise<ArrayBuffer>;
+    }
+    | undefined;
+  #streamTaken: HttpRequestFeature | undefined;
 
   /**
    * Wraps a feature collection that holds an `HttpRequestFeature`.
@@ -158,9 +172,23 @@ export class HttpRequest {
     return this.#request().headers;
   }
 
-  /** The body stream, or `null`. Reading it applies the body size limit. */
+  /**
+   * The body stream, or `null`. Reading it applies the body size limit.
+   * Taking it and reading the body with `text()`, `json()`, `bytes()`,
+   * `arrayBuffer()` or `formData()` are two ways to read one body: use one.
+   *
+   * @throws {TypeError} When the body was already read with one of those.
+   */
   get body(): ReadableStream<Uint8Array> | null {
-    return this.#request().body;
+    const f = this.#request();
+    const read = this.#read;
+    if (read !== undefined && read.feature === f) {
+      throw new TypeError(
+        `Cannot take the request body as a stream: it was already read with ${read.first}. Call ${read.first} again instead: text(), json(), bytes(), arrayBuffer() and formData() share one read`,
+      );
+    }
+    this.#streamTaken = f;
+    return f.body;
   }
 
   #content(): Body {
@@ -177,10 +205,30 @@ export class HttpRequest {
     );
   }
 
-  /** Reads the body as text. */
+  // The body's bytes, read once and shared by every buffered reader (as
+  // Hono does): the first caller gets them, later ones a copy of them.
+  #bytes(reader: string): Promise<ArrayBuffer> {
+    const read = this.#read;
+    const f = this.#request();
+    if (read === undefined || read.feature !== f) {
+      if (this.#streamTaken === f) {
+        return Promise.reject(
+          new TypeError(
+            `Cannot read the request body with ${reader}: it was already taken as a stream (ctx.request.body). Read a body one way only`,
+          ),
+        );
+      }
+      const bytes = this.#content().arrayBuffer().catch(rethrowBodyFailure);
+      this.#read = { feature: f, first: reader, bytes };
+      return bytes;
+    }
+    return read.bytes.then((bytes) => bytes.slice(0));
+  }
+
+  /** Reads the body as UTF-8 text. */
   text(): Promise<string> {
     try {
-      return this.#content().text().catch(rethrowBodyFailure);
+      return this.#bytes("text()").then(decodeText);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -195,13 +243,13 @@ export class HttpRequest {
    * logged as an error), and 413 when it is over the size limit.
    */
   async json<T = unknown>(): Promise<T> {
+    const text = decodeText(await this.#bytes("json()"));
     try {
-      return await this.#content().json();
+      return JSON.parse(text);
     } catch (error) {
-      if (!(error instanceof SyntaxError)) throw bodyReadFailure(error);
       throw new HttpError(
         400,
-        `The request body is not valid JSON: ${error.message}`,
+        `The request body is not valid JSON: ${(error as Error).message}`,
         { cause: error },
       );
     }
@@ -210,7 +258,7 @@ export class HttpRequest {
   /** Reads the body as bytes. */
   arrayBuffer(): Promise<ArrayBuffer> {
     try {
-      return this.#content().arrayBuffer().catch(rethrowBodyFailure);
+      return this.#bytes("arrayBuffer()");
     } catch (error) {
       return Promise.reject(error);
     }
@@ -218,9 +266,7 @@ export class HttpRequest {
 
   /** Reads the body as bytes. */
   async bytes(): Promise<Uint8Array<ArrayBuffer>> {
-    return new Uint8Array(
-      await this.#content().arrayBuffer().catch(rethrowBodyFailure),
-    );
+    return new Uint8Array(await this.#bytes("bytes()"));
   }
 
   /**
@@ -241,16 +287,17 @@ export class HttpRequest {
         }, got ${type === null ? "none" : JSON.stringify(type)}`,
       );
     }
-    const content = this.#content();
-    // Reading a body twice is the app's mistake, not the client's.
-    if (content.bodyUsed) return await content.formData();
+    const bytes = await this.#bytes("formData()");
     try {
-      return await content.formData();
+      return await new WebResponse(bytes, {
+        headers: { "content-type": type! },
+      }).formData();
     } catch (error) {
-      if (!(error instanceof TypeError)) throw bodyReadFailure(error);
       throw new HttpError(
         400,
-        `The request body is not a valid ${essence} form: ${error.message}`,
+        `The request body is not a valid ${essence} form: ${
+          (error as Error).message
+        }`,
         { cause: error },
       );
     }

@@ -3,11 +3,12 @@
  * the {@linkcode HttpContext} facade over it.
  *
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FeatureCollection, HttpContext } from "./mod.ts";
  *
  * const ctx = new HttpContext(new FeatureCollection());
  * ctx.items.set("answer", 42);
- * console.log(ctx.items.get("answer")); // 42
+ * assert.equal(ctx.items.get("answer"), 42);
  * ```
  *
  * @module

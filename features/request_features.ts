@@ -14,6 +14,7 @@ import { type FeatureKey, featureKey } from "./feature_collection.ts";
  *
  * @example Reading the request line
  * ```ts
+ * import assert from "node:assert/strict";
  * import {
  *   HttpRequestFeature,
  *   HttpResponseBodyFeature,
@@ -29,7 +30,8 @@ import { type FeatureKey, featureKey } from "./feature_collection.ts";
  *   },
  *   disposeContext() {},
  * });
- * console.log(await (await server.fetch("http://localhost/hi")).text()); // "GET /hi"
+ * const response = await server.fetch("http://localhost/hi");
+ * assert.equal(await response.text(), "GET /hi");
  * ```
  */
 export interface HttpRequestFeature {
@@ -83,13 +85,22 @@ export const HttpRequestFeature: FeatureKey<HttpRequestFeature> = featureKey<
  *
  * @example
  * ```ts
- * import { HttpConnectionFeature, type FeatureCollection } from "../mod.ts";
+ * import assert from "node:assert/strict";
+ * import {
+ *   type FeatureCollection,
+ *   HttpConnectionFeature,
+ *   WebHostBuilder,
+ * } from "../mod.ts";
  *
  * function remote(features: FeatureCollection): string {
  *   const connection = features.get(HttpConnectionFeature);
  *   return `${connection?.remoteAddress}:${connection?.remotePort}`;
  * }
- * console.log(typeof remote);
+ * const host = new WebHostBuilder()
+ *   .configure((app) => app.run((ctx) => ctx.response.send(remote(ctx.features))))
+ *   .build();
+ * // The in-memory server reports a loopback peer on port 0.
+ * assert.equal(await (await host.fetch("http://localhost/")).text(), "127.0.0.1:0");
  * ```
  */
 export interface HttpConnectionFeature {
@@ -113,11 +124,20 @@ export const HttpConnectionFeature: FeatureKey<HttpConnectionFeature> =
  *
  * @example
  * ```ts
- * import { TlsHandshakeFeature, type FeatureCollection } from "../mod.ts";
+ * import assert from "node:assert/strict";
+ * import {
+ *   type FeatureCollection,
+ *   TlsHandshakeFeature,
+ *   WebHostBuilder,
+ * } from "../mod.ts";
  *
  * const secure = (features: FeatureCollection): boolean =>
  *   features.get(TlsHandshakeFeature) !== undefined;
- * console.log(typeof secure);
+ * const host = new WebHostBuilder()
+ *   .configure((app) => app.run((ctx) => ctx.response.send(`${secure(ctx.features)}`)))
+ *   .build();
+ * assert.equal(await (await host.fetch("https://localhost/")).text(), "true");
+ * assert.equal(await (await host.fetch("http://localhost/")).text(), "false");
  * ```
  */
 export interface TlsHandshakeFeature {
@@ -136,13 +156,23 @@ export const TlsHandshakeFeature: FeatureKey<TlsHandshakeFeature> = featureKey<
  *
  * @example
  * ```ts
- * import { HttpRequestLifetimeFeature, type FeatureCollection } from "../mod.ts";
+ * import assert from "node:assert/strict";
+ * import { FeatureCollection, HttpRequestLifetimeFeature } from "../mod.ts";
  *
+ * const log: string[] = [];
  * function watch(features: FeatureCollection): void {
  *   features.get(HttpRequestLifetimeFeature)?.requestAborted
- *     .addEventListener("abort", () => console.log("client left"));
+ *     .addEventListener("abort", () => log.push("client left"));
  * }
- * console.log(typeof watch);
+ * const controller = new AbortController();
+ * const features = new FeatureCollection();
+ * features.set(HttpRequestLifetimeFeature, {
+ *   requestAborted: controller.signal,
+ *   abort: (reason) => controller.abort(reason),
+ * });
+ * watch(features);
+ * features.get(HttpRequestLifetimeFeature)?.abort();
+ * assert.deepEqual(log, ["client left"]);
  * ```
  */
 export interface HttpRequestLifetimeFeature {
@@ -161,11 +191,15 @@ export const HttpRequestLifetimeFeature: FeatureKey<
  *
  * @example
  * ```ts
- * import { HttpRequestIdentifierFeature, type FeatureCollection } from "../mod.ts";
+ * import assert from "node:assert/strict";
+ * import { FeatureCollection, HttpRequestIdentifierFeature } from "../mod.ts";
  *
  * const id = (features: FeatureCollection) =>
  *   features.get(HttpRequestIdentifierFeature)?.traceIdentifier;
- * console.log(typeof id);
+ * const features = new FeatureCollection();
+ * assert.equal(id(features), undefined);
+ * features.set(HttpRequestIdentifierFeature, { traceIdentifier: "req-1" });
+ * assert.equal(id(features), "req-1");
  * ```
  */
 export interface HttpRequestIdentifierFeature {
@@ -184,13 +218,28 @@ export const HttpRequestIdentifierFeature: FeatureKey<
  *
  * @example Raising the limit for one upload route
  * ```ts
- * import { HttpMaxRequestBodySizeFeature, type FeatureCollection } from "../mod.ts";
+ * import assert from "node:assert/strict";
+ * import {
+ *   type FeatureCollection,
+ *   HttpMaxRequestBodySizeFeature,
+ *   WebHostBuilder,
+ * } from "../mod.ts";
  *
  * function allowLargeUpload(features: FeatureCollection): void {
  *   const limit = features.get(HttpMaxRequestBodySizeFeature);
  *   if (limit && !limit.isReadOnly) limit.maxRequestBodySize = 1_000_000_000;
  * }
- * console.log(typeof allowLargeUpload);
+ * const host = new WebHostBuilder()
+ *   .configure((app) =>
+ *     app.run((ctx) => {
+ *       allowLargeUpload(ctx.features);
+ *       const limit = ctx.features.get(HttpMaxRequestBodySizeFeature);
+ *       ctx.response.send(`${limit?.maxRequestBodySize}`);
+ *     })
+ *   )
+ *   .build();
+ * const response = await host.fetch("http://localhost/upload", { method: "POST", body: "x" });
+ * assert.equal(await response.text(), "1000000000");
  * ```
  */
 export interface HttpMaxRequestBodySizeFeature {

@@ -16,7 +16,12 @@ export type ResponseCallback = () => void | Promise<void>;
  *
  * @example
  * ```ts
- * import { HttpResponseFeature, type FeatureCollection } from "../mod.ts";
+ * import assert from "node:assert/strict";
+ * import {
+ *   type FeatureCollection,
+ *   HttpResponseFeature,
+ *   WebHostBuilder,
+ * } from "../mod.ts";
  *
  * function noStore(features: FeatureCollection): void {
  *   const response = features.get(HttpResponseFeature)!;
@@ -24,7 +29,17 @@ export type ResponseCallback = () => void | Promise<void>;
  *     response.headers.set("cache-control", "no-store");
  *   });
  * }
- * console.log(typeof noStore);
+ * const host = new WebHostBuilder()
+ *   .configure((app) =>
+ *     app.run((ctx) => {
+ *       noStore(ctx.features);
+ *       ctx.response.send("fresh");
+ *     })
+ *   )
+ *   .build();
+ * const response = await host.fetch("http://localhost/");
+ * assert.equal(response.headers.get("cache-control"), "no-store");
+ * assert.equal(await response.text(), "fresh");
  * ```
  */
 export interface HttpResponseFeature {
@@ -75,7 +90,12 @@ export interface SendFileOptions {
  *
  * @example
  * ```ts
- * import { HttpResponseBodyFeature, type FeatureCollection } from "../mod.ts";
+ * import assert from "node:assert/strict";
+ * import {
+ *   type FeatureCollection,
+ *   HttpResponseBodyFeature,
+ *   WebHostBuilder,
+ * } from "../mod.ts";
  *
  * async function countdown(features: FeatureCollection): Promise<void> {
  *   const body = features.get(HttpResponseBodyFeature)!;
@@ -83,7 +103,10 @@ export interface SendFileOptions {
  *   for (const n of [3, 2, 1]) await body.write(`${n}\n`);
  *   await body.complete();
  * }
- * console.log(typeof countdown);
+ * const host = new WebHostBuilder()
+ *   .configure((app) => app.run((ctx) => countdown(ctx.features)))
+ *   .build();
+ * assert.equal(await (await host.fetch("http://localhost/")).text(), "3\n2\n1\n");
  * ```
  */
 export interface HttpResponseBodyFeature {

@@ -14,10 +14,12 @@ import { type FeatureKey, featureKey } from "./feature_collection.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DenoServer, ServerAddressesFeature } from "../mod.ts";
  *
  * const server = new DenoServer({ urls: "http://127.0.0.1:0" });
- * console.log(server.features.get(ServerAddressesFeature)?.addresses); // ["http://127.0.0.1:0"]
+ * const addresses = server.features.get(ServerAddressesFeature)?.addresses;
+ * assert.deepEqual(addresses, ["http://127.0.0.1:0"]); // not started: as asked
  * ```
  */
 export interface ServerAddressesFeature {
@@ -38,12 +40,23 @@ export const ServerAddressesFeature: FeatureKey<ServerAddressesFeature> =
  *
  * @example
  * ```ts
- * import { ItemsFeature, type FeatureCollection } from "../mod.ts";
+ * import assert from "node:assert/strict";
+ * import { type FeatureCollection, ItemsFeature, WebHostBuilder } from "../mod.ts";
  *
  * function tag(features: FeatureCollection): void {
  *   features.get(ItemsFeature)?.items.set("user", "ada");
  * }
- * console.log(typeof tag);
+ * const host = new WebHostBuilder()
+ *   .configure((app) =>
+ *     app
+ *       .use((ctx, next) => {
+ *         tag(ctx.features);
+ *         return next();
+ *       })
+ *       .run((ctx) => ctx.response.send(`${ctx.items.get("user")}`))
+ *   )
+ *   .build();
+ * assert.equal(await (await host.fetch("http://localhost/")).text(), "ada");
  * ```
  */
 export interface ItemsFeature {
@@ -63,6 +76,7 @@ export const ItemsFeature: FeatureKey<ItemsFeature> = featureKey<ItemsFeature>(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { ServiceToken } from "../mod.ts";
  *
  * class Clock {
@@ -71,7 +85,7 @@ export const ItemsFeature: FeatureKey<ItemsFeature> = featureKey<ItemsFeature>(
  *   }
  * }
  * const token: ServiceToken<Clock> = Clock;
- * console.log(token.name); // "Clock"
+ * assert.equal(token.name, "Clock");
  * ```
  */
 export type ServiceToken<T> =
@@ -83,12 +97,13 @@ export type ServiceToken<T> =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { ServiceResolver, ServiceToken } from "../mod.ts";
  *
  * const empty: ServiceResolver = {
  *   get: <T>(_token: ServiceToken<T>): T | undefined => undefined,
  * };
- * console.log(empty.get({ name: "nothing" })); // undefined
+ * assert.equal(empty.get({ name: "nothing" }), undefined);
  * ```
  */
 export interface ServiceResolver {
@@ -106,11 +121,22 @@ export interface ServiceResolver {
  *
  * @example
  * ```ts
- * import { ServiceProvidersFeature, type FeatureCollection } from "../mod.ts";
+ * import assert from "node:assert/strict";
+ * import {
+ *   FeatureCollection,
+ *   ServiceCollection,
+ *   serviceKey,
+ *   ServiceProvidersFeature,
+ * } from "../mod.ts";
  *
  * const services = (features: FeatureCollection) =>
  *   features.get(ServiceProvidersFeature)?.requestServices;
- * console.log(typeof services);
+ * const Greeting = serviceKey<string>("Greeting");
+ * const root = new ServiceCollection().addSingleton(Greeting, "hello").build();
+ * await using scope = root.createScope();
+ * const features = new FeatureCollection();
+ * features.set(ServiceProvidersFeature, { requestServices: scope.services });
+ * assert.equal(services(features)?.get(Greeting), "hello");
  * ```
  */
 export interface ServiceProvidersFeature {
@@ -140,6 +166,7 @@ export interface WebSocketAcceptOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WebHostBuilder } from "../mod.ts";
  *
  * const host = new WebHostBuilder()
@@ -154,7 +181,8 @@ export interface WebSocketAcceptOptions {
  *     })
  *   )
  *   .build();
- * console.log((await host.fetch("http://localhost/")).status); // 426
+ * const response = await host.fetch("http://localhost/");
+ * assert.equal(response.status, 426);
  * ```
  */
 export interface HttpWebSocketFeature {

@@ -82,6 +82,7 @@ function toFetchHandler(handler: FetchHandler | Fetchable): FetchHandler {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WebHostBuilder } from "../mod.ts";
  *
  * const host = new WebHostBuilder()
@@ -95,7 +96,8 @@ function toFetchHandler(handler: FetchHandler | Fetchable): FetchHandler {
  *   })
  *   .build();
  * const response = await host.fetch("http://localhost/api/users");
- * console.log(await response.json(), response.headers.get("x-powered-by")); // { path: "/users" } "Roost"
+ * assert.deepEqual(await response.json(), { path: "/users" });
+ * assert.equal(response.headers.get("x-powered-by"), "Roost");
  * ```
  */
 export class ApplicationBuilder {

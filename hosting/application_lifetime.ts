@@ -11,12 +11,15 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ApplicationLifetime } from "../mod.ts";
  *
+ * const events: string[] = [];
  * const lifetime = new ApplicationLifetime();
- * lifetime.stopping.addEventListener("abort", () => console.log("stopping"));
- * lifetime.stopApplication(); // prints "stopping"
- * console.log(lifetime.stopping.aborted); // true
+ * lifetime.stopping.addEventListener("abort", () => events.push("stopping"));
+ * lifetime.stopApplication();
+ * assert.deepEqual(events, ["stopping"]);
+ * assert.equal(lifetime.stopping.aborted, true);
  * ```
  */
 export class ApplicationLifetime {

@@ -24,10 +24,12 @@ const HOST_KEYS = new Set(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createDefaultBuilder } from "../mod.ts";
  *
  * const builder = createDefaultBuilder(["--urls", "http://127.0.0.1:0"]);
- * console.log(builder.getSetting("urls"), builder.getSettingSource("urls")); // "http://127.0.0.1:0" "command line"
+ * assert.equal(builder.getSetting("urls"), "http://127.0.0.1:0");
+ * assert.equal(builder.getSettingSource("urls"), "command line");
  * ```
  */
 export function createDefaultBuilder(args: readonly string[]): WebHostBuilder {

@@ -14,6 +14,7 @@ import { type ServiceKey, serviceKey } from "./services/mod.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ServerKey, TestServer, WebHostBuilder } from "../mod.ts";
  *
  * const host = new WebHostBuilder()
@@ -22,7 +23,7 @@ import { type ServiceKey, serviceKey } from "./services/mod.ts";
  *     app.run((ctx) => ctx.response.send(String(ctx.requestServices?.get(ServerKey) instanceof TestServer)))
  *   )
  *   .build();
- * console.log(await (await host.fetch("/")).text()); // "true"
+ * assert.equal(await (await host.fetch("/")).text(), "true");
  * ```
  */
 export const ServerKey: ServiceKey<Server> = serviceKey<Server>("Server");

@@ -9,10 +9,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { HostingEnvironment } from "../mod.ts";
  *
  * const environment = new HostingEnvironment({ name: "Development", contentRootPath: "/srv/app" });
- * console.log(environment.isDevelopment(), environment.webRootPath); // true "/srv/app/wwwroot"
+ * assert.equal(environment.isDevelopment(), true);
+ * assert.equal(environment.webRootPath, "/srv/app/wwwroot");
  * ```
  */
 export class HostingEnvironment {

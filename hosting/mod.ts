@@ -3,12 +3,13 @@
  * {@linkcode WebHost}, the middleware pipeline and the lifetime.
  *
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WebHostBuilder } from "./mod.ts";
  *
  * const host = new WebHostBuilder()
  *   .configure((app) => app.run(() => new Response("hello")))
  *   .build();
- * console.log(await (await host.fetch("/")).text()); // "hello"
+ * assert.equal(await (await host.fetch("/")).text(), "hello");
  * ```
  *
  * @module

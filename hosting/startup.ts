@@ -72,10 +72,13 @@ export interface StartupParts {
  *
  * @example
  * ```ts
- * import { startupParts } from "../mod.ts";
+ * import assert from "node:assert/strict";
+ * import { startupParts, WebHostBuilder } from "../mod.ts";
  *
  * const parts = startupParts({ default: { fetch: () => new Response("hi") } }, "inline");
- * console.log(typeof parts.configure); // "function"
+ * assert.equal(parts.configureServices, undefined);
+ * const host = new WebHostBuilder().configure(parts.configure!).build();
+ * assert.equal(await (await host.fetch("/")).text(), "hi");
  * ```
  */
 export function startupParts(startup: Startup, name: string): StartupParts {
@@ -127,13 +130,13 @@ function toModuleUrl(specifier: string, contentRoot: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadStartupModule } from "../mod.ts";
  *
- * try {
- *   await loadStartupModule("./missing.ts", "/nowhere");
- * } catch (error) {
- *   console.log((error as Error).message.startsWith('Startup module "./missing.ts"')); // true
- * }
+ * await assert.rejects(loadStartupModule("./missing.ts", "/nowhere"), {
+ *   name: "TypeError",
+ *   message: /^Startup module "\.\/missing\.ts" could not be loaded/,
+ * });
  * ```
  */
 export async function loadStartupModule(

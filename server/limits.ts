@@ -14,13 +14,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DenoServer } from "../mod.ts";
  *
  * const server = new DenoServer({
  *   urls: "http://127.0.0.1:0",
  *   limits: { maxRequestBodySize: 1_000_000, maxConcurrentRequests: 1000 },
  * });
- * console.log(server.limits.maxRequestBodySize); // 1000000
+ * assert.equal(server.limits.maxRequestBodySize, 1_000_000);
  * ```
  */
 export interface ServerLimits {
@@ -61,9 +62,10 @@ export type ResolvedServerLimits = Readonly<Required<ServerLimits>>;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DEFAULT_SERVER_LIMITS } from "../mod.ts";
  *
- * console.log(DEFAULT_SERVER_LIMITS.maxRequestBodySize); // 30000000
+ * assert.equal(DEFAULT_SERVER_LIMITS.maxRequestBodySize, 30_000_000);
  * ```
  */
 export const DEFAULT_SERVER_LIMITS: ResolvedServerLimits = Object.freeze({
@@ -99,14 +101,11 @@ function checkCount(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveServerLimits } from "../mod.ts";
  *
- * console.log(resolveServerLimits({ maxRequestBodySize: null }).maxRequestBodySize); // null
- * try {
- *   resolveServerLimits({ maxRequestBodySize: -1 });
- * } catch (error) {
- *   console.log((error as Error).name); // "RangeError"
- * }
+ * assert.equal(resolveServerLimits({ maxRequestBodySize: null }).maxRequestBodySize, null);
+ * assert.throws(() => resolveServerLimits({ maxRequestBodySize: -1 }), RangeError);
  * ```
  */
 export function resolveServerLimits(

@@ -4,6 +4,7 @@
  * {@linkcode TestServer}.
  *
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TestServer } from "./mod.ts";
  * import { HttpResponseBodyFeature, type FeatureCollection } from "../features/mod.ts";
  *
@@ -13,7 +14,7 @@
  *   processRequest: (features) => features.get(HttpResponseBodyFeature)!.complete("ok"),
  *   disposeContext() {},
  * });
- * console.log(await (await server.fetch("/")).text()); // "ok"
+ * assert.equal(await (await server.fetch("/")).text(), "ok");
  * ```
  *
  * @module

@@ -15,6 +15,7 @@ import type { FeatureCollection } from "../features/mod.ts";
  *
  * @example A bare application, with no host
  * ```ts
+ * import assert from "node:assert/strict";
  * import { HttpResponseBodyFeature, type HttpApplication, TestServer, type FeatureCollection } from "../mod.ts";
  *
  * const app: HttpApplication<FeatureCollection> = {
@@ -24,7 +25,8 @@ import type { FeatureCollection } from "../features/mod.ts";
  * };
  * await using server = new TestServer();
  * await server.start(app);
- * console.log(await (await server.fetch("http://localhost/")).text()); // "bare"
+ * const response = await server.fetch("http://localhost/");
+ * assert.equal(await response.text(), "bare");
  * ```
  */
 export interface HttpApplication<C> {
@@ -75,10 +77,32 @@ export interface ServerStopOptions {
  *
  * @example
  * ```ts
- * import { DenoServer, type Server, TestServer } from "../mod.ts";
+ * import assert from "node:assert/strict";
+ * import {
+ *   DenoServer,
+ *   type FeatureCollection,
+ *   type HttpApplication,
+ *   HttpResponseBodyFeature,
+ *   type Server,
+ *   ServerAddressesFeature,
+ *   TestServer,
+ * } from "../mod.ts";
  *
- * const servers: Server[] = [new TestServer(), new DenoServer({ urls: "http://127.0.0.1:0" })];
- * console.log(servers.length); // 2
+ * const app: HttpApplication<FeatureCollection> = {
+ *   createContext: (features) => features,
+ *   processRequest: (features) => features.get(HttpResponseBodyFeature)!.complete("hi"),
+ *   disposeContext() {},
+ * };
+ * // Any server will do: start it, read where it listens, stop it.
+ * async function addressesOf(server: Server): Promise<string[]> {
+ *   await server.start(app);
+ *   const addresses = [...server.features.get(ServerAddressesFeature)!.addresses];
+ *   await server.stop();
+ *   return addresses;
+ * }
+ * assert.deepEqual(await addressesOf(new TestServer()), ["http://localhost"]);
+ * const [bound] = await addressesOf(new DenoServer({ urls: "http://127.0.0.1:0" }));
+ * assert.match(bound, /^http:\/\/127\.0\.0\.1:[1-9]\d*$/); // port 0 became a real port
  * ```
  */
 export interface Server extends AsyncDisposable {

@@ -52,6 +52,7 @@ const PEER: { remoteAddr: Deno.NetAddr } = Object.freeze({
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TestServer, WebHostBuilder } from "../mod.ts";
  *
  * const host = new WebHostBuilder()
@@ -60,7 +61,7 @@ const PEER: { remoteAddr: Deno.NetAddr } = Object.freeze({
  *   .build();
  * await host.start();
  * const server = host.server as TestServer;
- * console.log(await (await server.fetch("/hello")).text()); // "/hello"
+ * assert.equal(await (await server.fetch("/hello")).text(), "/hello");
  * await host.stop();
  * ```
  */

@@ -115,13 +115,17 @@ function settle<T>(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bind, ConfigurationBuilder } from "./mod.ts";
  *
  * const config = new ConfigurationBuilder()
  *   .addInMemory({ Server: { Port: "8080", Tls: "true", Urls: ["http://a", "http://b"] } })
  *   .build();
- * console.log(bind(config.getSection("Server")));
- * // { Port: 8080, Tls: true, Urls: ["http://a", "http://b"] }
+ * assert.deepEqual(bind(config.getSection("Server")), {
+ *   Port: 8080,
+ *   Tls: true,
+ *   Urls: ["http://a", "http://b"],
+ * });
  * ```
  */
 export function bind<T = Record<string, unknown>>(
@@ -150,6 +154,7 @@ export function bind<T = Record<string, unknown>>(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bindAsync, ConfigurationBuilder, type StandardSchemaV1 } from "./mod.ts";
  *
  * const anything: StandardSchemaV1<unknown, Record<string, unknown>> = {
@@ -160,7 +165,7 @@ export function bind<T = Record<string, unknown>>(
  *   },
  * };
  * const config = new ConfigurationBuilder().addInMemory({ Feature: { Enabled: "false" } }).build();
- * console.log(await bindAsync(config.getSection("Feature"), anything)); // { Enabled: false }
+ * assert.deepEqual(await bindAsync(config.getSection("Feature"), anything), { Enabled: false });
  * ```
  */
 export async function bindAsync<T>(

@@ -30,10 +30,20 @@ export interface ConfigurationOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConfigurationError, logReloadError } from "./mod.ts";
  *
- * logReloadError(new ConfigurationError('Invalid JSON in "/srv/app/appsettings.json" at line 3, column 5: Unexpected "}"'));
- * // Configuration reload failed; keeping the last good values. Invalid JSON in …
+ * const lines: unknown[] = [];
+ * const original = console.error;
+ * console.error = (line: unknown) => lines.push(line);
+ * try {
+ *   logReloadError(new ConfigurationError('Invalid JSON in "/srv/app/appsettings.json" at line 3, column 5: Unexpected "}"'));
+ * } finally {
+ *   console.error = original;
+ * }
+ * assert.deepEqual(lines, [
+ *   'Configuration reload failed; keeping the last good values. Invalid JSON in "/srv/app/appsettings.json" at line 3, column 5: Unexpected "}"',
+ * ]);
  * ```
  */
 export function logReloadError(error: unknown): void {
@@ -51,6 +61,7 @@ export function logReloadError(error: unknown): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import {
  *   CommandLineConfigurationProvider,
  *   Configuration,
@@ -61,9 +72,12 @@ export function logReloadError(error: unknown): void {
  *   new MemoryConfigurationProvider({ Server: { Port: 8000, Host: "localhost" } }),
  *   new CommandLineConfigurationProvider(["--server:port", "9000"]),
  * ]);
- * console.log(config.get("Server:Port"), config.describeSource("server:port")); // "9000" "command line"
- * console.log(config.getSection("Server").asEntries({ makePathsRelative: true }));
- * // [["Host", "localhost"], ["Port", "9000"]]
+ * assert.equal(config.get("Server:Port"), "9000");
+ * assert.equal(config.describeSource("server:port"), "command line");
+ * assert.deepEqual(config.getSection("Server").asEntries({ makePathsRelative: true }), [
+ *   ["Host", "localhost"],
+ *   ["Port", "9000"],
+ * ]);
  * ```
  */
 export class Configuration implements ConfigurationSection {

@@ -42,6 +42,7 @@ export interface ConfigurationBuilderOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConfigurationBuilder } from "./mod.ts";
  *
  * const dir = await Deno.makeTempDir();
@@ -53,8 +54,9 @@ export interface ConfigurationBuilderOptions {
  *   .addEnvironmentVariables({ prefix: "ROOST_" })
  *   .addCommandLine(["--Server:Host", "0.0.0.0"])
  *   .build();
- * console.log(config.get("server:port"), config.get("server:host")); // "8000" "0.0.0.0"
- * console.log(config.describeSource("server:port")); // 'JSON file "appsettings.json"'
+ * assert.equal(config.get("server:port"), "8000");
+ * assert.equal(config.get("server:host"), "0.0.0.0");
+ * assert.equal(config.describeSource("server:port"), 'JSON file "appsettings.json"');
  * await Deno.remove(dir, { recursive: true });
  * ```
  */

@@ -47,6 +47,7 @@ export interface ConfigurationErrorOptions extends ErrorOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConfigurationError } from "./mod.ts";
  *
  * const error = new ConfigurationError('Invalid JSON in "/srv/app/appsettings.json" at line 3, column 5: Unexpected "}"', {
@@ -54,7 +55,9 @@ export interface ConfigurationErrorOptions extends ErrorOptions {
  *   line: 3,
  *   column: 5,
  * });
- * console.log(error.name, error.line, error.column); // "ConfigurationError" 3 5
+ * assert.equal(error.name, "ConfigurationError");
+ * assert.equal(error.line, 3);
+ * assert.equal(error.column, 5);
  * ```
  */
 export class ConfigurationError extends Error {

@@ -12,6 +12,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type ConfigurationProvider, ConfigurationBuilder } from "./mod.ts";
  *
  * // A provider of one fixed value.
@@ -22,7 +23,8 @@
  *   entries: () => [["Answer", "42"]],
  * };
  * const config = new ConfigurationBuilder().add(answer).build();
- * console.log(config.get("ANSWER"), config.describeSource("answer")); // "42" "the answer"
+ * assert.equal(config.get("ANSWER"), "42");
+ * assert.equal(config.describeSource("answer"), "the answer");
  * ```
  */
 export interface ConfigurationProvider {
@@ -59,6 +61,7 @@ export interface ConfigurationProvider {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConfigurationBuilder, KeyValueConfigurationProvider } from "./mod.ts";
  *
  * class ClockProvider extends KeyValueConfigurationProvider {
@@ -68,7 +71,7 @@ export interface ConfigurationProvider {
  *   }
  * }
  * const config = new ConfigurationBuilder().add(new ClockProvider()).build();
- * console.log(Number(config.get("clock:year")) >= 2024); // true
+ * assert.ok(Number(config.get("clock:year")) >= 2024);
  * ```
  */
 export abstract class KeyValueConfigurationProvider

@@ -23,14 +23,19 @@ export interface AsEntriesOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConfigurationBuilder } from "./mod.ts";
  *
  * const config = new ConfigurationBuilder()
  *   .addInMemory({ Server: { Limits: { Port: 8080, MaxBody: 1024 } } })
  *   .build();
  * const limits = config.getSection("server:limits");
- * console.log(limits.key, limits.get("PORT"), limits.getChildren().map((child) => child.path));
- * // "limits" "8080" ["server:limits:MaxBody", "server:limits:Port"]
+ * assert.equal(limits.key, "limits");
+ * assert.equal(limits.get("PORT"), "8080");
+ * assert.deepEqual(limits.getChildren().map((child) => child.path), [
+ *   "server:limits:MaxBody",
+ *   "server:limits:Port",
+ * ]);
  * ```
  */
 export interface ConfigurationSection {

@@ -28,6 +28,7 @@ const DOUBLE_QUOTED_ESCAPES: Record<string, string> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DotEnvConfigurationProvider } from "./mod.ts";
  *
  * const dir = await Deno.makeTempDir();
@@ -38,7 +39,8 @@ const DOUBLE_QUOTED_ESCAPES: Record<string, string> = {
  * ].join("\n"));
  * const provider = new DotEnvConfigurationProvider(".env", { basePath: dir });
  * provider.load();
- * console.log(provider.get("server:port"), provider.get("greeting")); // "8080" "Hello,\nworld"
+ * assert.equal(provider.get("server:port"), "8080");
+ * assert.equal(provider.get("greeting"), "Hello,\nworld");
  * await Deno.remove(dir, { recursive: true });
  * ```
  */

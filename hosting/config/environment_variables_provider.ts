@@ -25,12 +25,13 @@ export interface EnvironmentVariablesOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { EnvironmentVariablesConfigurationProvider } from "./mod.ts";
  *
  * Deno.env.set("EXAMPLE_Server__Port", "8080");
  * const provider = new EnvironmentVariablesConfigurationProvider({ prefix: "example_" });
  * provider.load();
- * console.log(provider.get("server:port")); // "8080"
+ * assert.equal(provider.get("server:port"), "8080");
  * Deno.env.delete("EXAMPLE_Server__Port");
  * ```
  */

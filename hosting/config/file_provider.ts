@@ -49,6 +49,7 @@ export interface FileConfigurationProviderOptions extends FileProviderOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FileConfigurationProvider } from "./mod.ts";
  *
  * // One `key value` pair per line.
@@ -63,7 +64,7 @@ export interface FileConfigurationProviderOptions extends FileProviderOptions {
  * await Deno.writeTextFile(file, "Port 8080\n");
  * const provider = new SpaceSeparatedProvider(file);
  * provider.load();
- * console.log(provider.get("port")); // "8080"
+ * assert.equal(provider.get("port"), "8080");
  * await Deno.remove(file);
  * ```
  */

@@ -17,6 +17,7 @@ import { FileConfigurationProvider } from "./file_provider.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { JsonConfigurationProvider } from "./mod.ts";
  *
  * const dir = await Deno.makeTempDir();
@@ -26,7 +27,8 @@ import { FileConfigurationProvider } from "./file_provider.ts";
  * }`);
  * const provider = new JsonConfigurationProvider("appsettings.json", { basePath: dir });
  * provider.load();
- * console.log(provider.get("server:port"), provider.get("Server:Urls:1")); // "8080" "http://b"
+ * assert.equal(provider.get("server:port"), "8080");
+ * assert.equal(provider.get("Server:Urls:1"), "http://b");
  * await Deno.remove(dir, { recursive: true });
  * ```
  */

@@ -14,12 +14,16 @@ import { KeyValueConfigurationProvider } from "./configuration_provider.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MemoryConfigurationProvider } from "./mod.ts";
  *
  * const provider = new MemoryConfigurationProvider({ Server: { Port: 8080, Urls: ["a", "b"] } });
  * provider.load();
- * console.log([...provider.entries()]);
- * // [["Server:Port", "8080"], ["Server:Urls:0", "a"], ["Server:Urls:1", "b"]]
+ * assert.deepEqual([...provider.entries()], [
+ *   ["Server:Port", "8080"],
+ *   ["Server:Urls:0", "a"],
+ *   ["Server:Urls:1", "b"],
+ * ]);
  * ```
  */
 export class MemoryConfigurationProvider extends KeyValueConfigurationProvider {

@@ -6,6 +6,7 @@
  * validated by any Standard Schema.
  *
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bind, ConfigurationBuilder } from "./mod.ts";
  *
  * using config = new ConfigurationBuilder()
@@ -14,8 +15,8 @@
  *   .addEnvironmentVariables({ prefix: "ROOST_" })
  *   .addCommandLine(["--Server:Port", "9000"])
  *   .build();
- * console.log(config.get("server:port")); // "9000"
- * console.log(bind(config.getSection("Server"))); // { Port: 9000, Urls: ["http://localhost:8000"] }
+ * assert.equal(config.get("server:port"), "9000");
+ * assert.deepEqual(bind(config.getSection("Server")), { Port: 9000, Urls: ["http://localhost:8000"] });
  * ```
  *
  * @module

@@ -67,6 +67,7 @@ export interface StandardProps<Input = unknown, Output = Input> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bind, ConfigurationBuilder, type StandardSchemaV1 } from "./mod.ts";
  *
  * const port: StandardSchemaV1<unknown, { Port: number }> = {
@@ -82,7 +83,7 @@ export interface StandardProps<Input = unknown, Output = Input> {
  *   },
  * };
  * const config = new ConfigurationBuilder().addInMemory({ Server: { Port: "8080" } }).build();
- * console.log(bind(config.getSection("Server"), port)); // { Port: 8080 }
+ * assert.deepEqual(bind(config.getSection("Server"), port), { Port: 8080 });
  * ```
  */
 export interface StandardSchemaV1<Input = unknown, Output = Input> {

@@ -20,13 +20,15 @@ import { FileConfigurationProvider } from "./file_provider.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { YamlConfigurationProvider } from "./mod.ts";
  *
  * const dir = await Deno.makeTempDir();
  * await Deno.writeTextFile(`${dir}/appsettings.yaml`, "Server:\n  Port: 8080\n  Urls: [http://a, http://b]\n");
  * const provider = new YamlConfigurationProvider("appsettings.yaml", { basePath: dir });
  * provider.load();
- * console.log(provider.get("server:port"), provider.get("Server:Urls:1")); // "8080" "http://b"
+ * assert.equal(provider.get("server:port"), "8080");
+ * assert.equal(provider.get("Server:Urls:1"), "http://b");
  * await Deno.remove(dir, { recursive: true });
  * ```
  */

@@ -85,6 +85,7 @@ function writeAllSync(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConsoleOutput, LoggerFactory } from "./mod.ts";
  *
  * const lines: string[] = [];
@@ -92,7 +93,7 @@ function writeAllSync(
  *   outputs: [new ConsoleOutput({ formatter: "systemd", write: (line) => lines.push(line) })],
  * });
  * factory.createLogger("Roost.Hosting.Lifetime").information("Application started.");
- * console.log(lines); // ["<6>Roost.Hosting.Lifetime[0]: Application started."]
+ * assert.deepEqual(lines, ["<6>Roost.Hosting.Lifetime[0]: Application started."]);
  * ```
  */
 export class ConsoleOutput implements LogOutput {

@@ -80,6 +80,7 @@ const loggers = new Map<string, Logger>();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { logger, LoggerFactory, type LogRecord, setDefaultLoggerFactory } from "./mod.ts";
  *
  * const log = logger("App.Orders"); // made early, at module load
@@ -89,7 +90,8 @@ const loggers = new Map<string, Logger>();
  * });
  * setDefaultLoggerFactory(factory); // what the host does when it starts
  * log.information("Order placed");
- * console.log(records[0].category, records[0].message); // "App.Orders" "Order placed"
+ * assert.equal(records[0].category, "App.Orders");
+ * assert.equal(records[0].message, "Order placed");
  * ```
  */
 export function logger(category: string): Logger {

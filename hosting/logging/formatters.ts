@@ -16,10 +16,13 @@ import { eventIdAndPairs, renderError, stringify } from "./_render.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConsoleOutput, type ConsoleFormatterName } from "./mod.ts";
  *
  * const formatter: ConsoleFormatterName = Deno.stdout.isTerminal() ? "simple" : "json";
- * console.log(new ConsoleOutput({ formatter }).name); // "Console"
+ * const output = new ConsoleOutput({ formatter });
+ * assert.equal(output.name, "Console");
+ * assert.equal(output.formatter, formatter); // given in code, it wins over configuration
  * ```
  */
 export type ConsoleFormatterName = "simple" | "json" | "systemd";
@@ -78,18 +81,18 @@ function hasError(record: LogRecord): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatSimple } from "./mod.ts";
  *
- * console.log(formatSimple({
+ * const text = formatSimple({
  *   timestamp: Date.now(),
  *   level: "information",
  *   category: "Roost.Hosting.Lifetime",
  *   message: "Now listening on: http://localhost:8000",
  *   properties: {},
  *   scope: {},
- * }));
- * // info: Roost.Hosting.Lifetime[0]
- * //       Now listening on: http://localhost:8000
+ * });
+ * assert.equal(text, "info: Roost.Hosting.Lifetime[0]\n      Now listening on: http://localhost:8000");
  * ```
  */
 export function formatSimple(
@@ -125,17 +128,21 @@ export function formatSimple(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatJson } from "./mod.ts";
  *
- * console.log(formatJson({
+ * const text = formatJson({
  *   timestamp: Date.UTC(2025, 0, 2, 3, 4, 5),
  *   level: "information",
  *   category: "Roost.Hosting.Diagnostics",
  *   message: "Request finished",
  *   properties: { status: 200 },
  *   scope: { traceId: "4bf92f3577b34da6a3ce929d0e0e4736" },
- * }));
- * // {"timestamp":"2025-01-02T03:04:05.000Z","level":"Information","category":"Roost.Hosting.Diagnostics","message":"Request finished","properties":{"status":200},"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","scope":{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736"}}
+ * });
+ * assert.equal(
+ *   text,
+ *   '{"timestamp":"2025-01-02T03:04:05.000Z","level":"Information","category":"Roost.Hosting.Diagnostics","message":"Request finished","properties":{"status":200},"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","scope":{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736"}}',
+ * );
  * ```
  */
 export function formatJson(record: LogRecord): string {
@@ -174,17 +181,18 @@ const PRIORITIES: Readonly<Record<RecordLevel, number>> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatSystemd } from "./mod.ts";
  *
- * console.log(formatSystemd({
+ * const text = formatSystemd({
  *   timestamp: Date.now(),
  *   level: "warning",
  *   category: "Roost.Hosting.Lifetime",
  *   message: "Shutdown timed out",
  *   properties: { seconds: 30 },
  *   scope: {},
- * }));
- * // <4>Roost.Hosting.Lifetime[0]: Shutdown timed out seconds=30
+ * });
+ * assert.equal(text, "<4>Roost.Hosting.Lifetime[0]: Shutdown timed out seconds=30");
  * ```
  */
 export function formatSystemd(record: LogRecord): string {

@@ -11,10 +11,19 @@
  *
  * @example
  * ```ts
- * import type { LogLevel } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * import { createLoggingBuilder, LoggerFactory, type LogLevel, type LogRecord } from "./mod.ts";
  *
  * const quiet: LogLevel = "warning";
- * console.log(quiet); // "warning"
+ * const records: LogRecord[] = [];
+ * await using factory = new LoggerFactory({
+ *   outputs: [{ name: "Memory", write: (record) => records.push(record) }],
+ * });
+ * createLoggingBuilder(factory).setMinimumLevel(quiet);
+ * const log = factory.createLogger("App");
+ * log.information("Not written: below the minimum");
+ * log.warning("Disk almost full");
+ * assert.deepEqual(records.map((record) => record.message), ["Disk almost full"]);
  * ```
  */
 export type LogLevel =
@@ -109,10 +118,12 @@ function withoutPrototype<T>(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseLogLevel } from "./mod.ts";
  *
- * console.log(parseLogLevel("Information"), parseLogLevel("WARN"), parseLogLevel("fatal"));
- * // "information" "warning" "critical"
+ * assert.equal(parseLogLevel("Information"), "information");
+ * assert.equal(parseLogLevel("WARN"), "warning");
+ * assert.equal(parseLogLevel("fatal"), "critical");
  * ```
  */
 export function parseLogLevel(value: string): LogLevel {

@@ -14,6 +14,7 @@ import type { RecordLevel } from "./log_level.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatJson, type LogRecord } from "./mod.ts";
  *
  * const record: LogRecord = {
@@ -24,7 +25,7 @@ import type { RecordLevel } from "./log_level.ts";
  *   properties: { seconds: 12 },
  *   scope: { traceId: "4bf92f3577b34da6a3ce929d0e0e4736" },
  * };
- * console.log(JSON.parse(formatJson(record)).traceId); // "4bf92f3577b34da6a3ce929d0e0e4736"
+ * assert.equal(JSON.parse(formatJson(record)).traceId, "4bf92f3577b34da6a3ce929d0e0e4736");
  * ```
  */
 export interface LogRecord {
@@ -59,6 +60,7 @@ export interface LogRecord {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LoggerFactory, type LogOutput, type LogRecord } from "./mod.ts";
  *
  * class MemoryOutput implements LogOutput {
@@ -71,7 +73,7 @@ export interface LogRecord {
  * const memory = new MemoryOutput();
  * await using factory = new LoggerFactory({ outputs: [memory] });
  * factory.createLogger("App").information("Hello");
- * console.log(memory.records[0].message); // "Hello"
+ * assert.equal(memory.records[0].message, "Hello");
  * ```
  */
 export interface LogOutput {

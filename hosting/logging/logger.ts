@@ -17,6 +17,7 @@ import type { LogLevel } from "./log_level.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LoggerFactory, type LogRecord } from "./mod.ts";
  *
  * const records: LogRecord[] = [];
@@ -27,8 +28,9 @@ import type { LogLevel } from "./log_level.ts";
  * log.debug("Not written: the default level is Information");
  * log.information("Order placed", { orderId: 42 });
  * log.error("Payment failed", { error: new Error("card declined"), orderId: 42 });
- * console.log(records.length, records[1].properties, (records[1].error as Error).message);
- * // 2 { orderId: 42 } "card declined"
+ * assert.equal(records.length, 2);
+ * assert.deepEqual(records[1].properties, { orderId: 42 });
+ * assert.equal((records[1].error as Error).message, "card declined");
  * ```
  */
 export interface Logger {

@@ -45,6 +45,7 @@ import { fromLogTape } from "./_bridge.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConfigurationBuilder } from "../config/mod.ts";
  * import { ConsoleOutput, LoggerFactory } from "./mod.ts";
  *
@@ -58,7 +59,7 @@ import { fromLogTape } from "./_bridge.ts";
  * });
  * factory.createLogger("App.Orders.Checkout").debug("Cart read");
  * factory.createLogger("App.Users").information("Not written");
- * console.log(lines); // ["<7>App.Orders.Checkout[0]: Cart read"]
+ * assert.deepEqual(lines, ["<7>App.Orders.Checkout[0]: Cart read"]);
  * ```
  */
 export class LoggerFactory implements AsyncDisposable {
@@ -246,6 +247,7 @@ export class LoggerFactory implements AsyncDisposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { LoggerFactory, type LogRecord } from "./mod.ts";
    *
    * const records: LogRecord[] = [];
@@ -258,7 +260,7 @@ export class LoggerFactory implements AsyncDisposable {
    *   log.information("Inside");
    * });
    * log.information("Outside");
-   * console.log(records.map((record) => record.scope)); // [{ traceId: "abc" }, {}]
+   * assert.deepEqual(records.map((record) => record.scope), [{ traceId: "abc" }, {}]);
    * ```
    */
   runInScope<T>(scope: Record<string, unknown>, fn: () => T): T {
@@ -330,11 +332,12 @@ let fallback: LoggerFactory | undefined;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { getDefaultLoggerFactory, LoggerFactory, setDefaultLoggerFactory } from "./mod.ts";
  *
  * await using factory = new LoggerFactory();
  * setDefaultLoggerFactory(factory);
- * console.log(getDefaultLoggerFactory() === factory); // true
+ * assert.equal(getDefaultLoggerFactory(), factory);
  * setDefaultLoggerFactory(undefined);
  * ```
  */
@@ -358,9 +361,10 @@ export function setDefaultLoggerFactory(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { getDefaultLoggerFactory } from "./mod.ts";
  *
- * console.log(getDefaultLoggerFactory().outputs.map((output) => output.name)); // ["Console"]
+ * assert.deepEqual(getDefaultLoggerFactory().outputs.map((output) => output.name), ["Console"]);
  * ```
  */
 export function getDefaultLoggerFactory(): LoggerFactory {

@@ -17,6 +17,7 @@ import type { LoggerFactory } from "./logger_factory.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createLoggingBuilder, LoggerFactory } from "./mod.ts";
  *
  * await using factory = new LoggerFactory();
@@ -24,7 +25,7 @@ import type { LoggerFactory } from "./logger_factory.ts";
  *   .addConsole({ formatter: "json" })
  *   .setMinimumLevel("debug")
  *   .addFilter("Roost.Hosting", "warning");
- * console.log(factory.createLogger("Roost.Hosting.Lifetime").isEnabled("information")); // false
+ * assert.equal(factory.createLogger("Roost.Hosting.Lifetime").isEnabled("information"), false);
  * ```
  */
 export interface LoggingBuilder {
@@ -110,11 +111,12 @@ class FactoryLoggingBuilder implements LoggingBuilder {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createLoggingBuilder, LoggerFactory } from "./mod.ts";
  *
  * await using factory = new LoggerFactory();
  * const logging = createLoggingBuilder(factory).clearOutputs().addConsole();
- * console.log(logging.factory.outputs.map((output) => output.name)); // ["Console"]
+ * assert.deepEqual(logging.factory.outputs.map((output) => output.name), ["Console"]);
  * ```
  */
 export function createLoggingBuilder(factory: LoggerFactory): LoggingBuilder {

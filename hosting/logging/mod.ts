@@ -15,18 +15,31 @@
  * keeps its scopes in the application's storage.
  *
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConfigurationBuilder } from "../config/mod.ts";
  * import { ConsoleOutput, LoggerFactory } from "./mod.ts";
  *
  * const configuration = new ConfigurationBuilder()
  *   .addInMemory({ Logging: { LogLevel: { Default: "Information" }, Console: { FormatterName: "json" } } })
  *   .build();
- * await using factory = new LoggerFactory({ configuration, outputs: [new ConsoleOutput()] });
+ * const lines: string[] = []; // leave out `write` to print to standard output
+ * await using factory = new LoggerFactory({
+ *   configuration,
+ *   outputs: [new ConsoleOutput({ write: (line) => lines.push(line) })],
+ * });
  * const log = factory.createLogger("App");
  * factory.runInScope({ traceId: "4bf92f3577b34da6a3ce929d0e0e4736" }, () => {
  *   log.information("Hello", { user: "ada" });
  * });
- * // {"timestamp":"…","level":"Information","category":"App","message":"Hello","properties":{"user":"ada"},"traceId":"4bf9…","scope":{"traceId":"4bf9…"}}
+ * const { timestamp: _, ...record } = JSON.parse(lines[0]);
+ * assert.deepEqual(record, {
+ *   level: "Information",
+ *   category: "App",
+ *   message: "Hello",
+ *   properties: { user: "ada" },
+ *   traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+ *   scope: { traceId: "4bf92f3577b34da6a3ce929d0e0e4736" },
+ * });
  * ```
  *
  * @module

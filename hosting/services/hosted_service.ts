@@ -13,20 +13,29 @@ import type { ServiceProvider } from "./service_provider.ts";
  *
  * @example
  * ```ts
- * import type { HostedService } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * import { type HostedService, HostedServiceRunner } from "./mod.ts";
  *
  * class Heartbeat implements HostedService {
+ *   beats = 0;
  *   #timer: ReturnType<typeof setInterval> | undefined;
+ *   get running(): boolean {
+ *     return this.#timer !== undefined;
+ *   }
  *   start(): void {
- *     this.#timer = setInterval(() => console.log("beat"), 60_000);
+ *     this.#timer = setInterval(() => this.beats++, 60_000);
  *   }
  *   stop(): void {
  *     clearInterval(this.#timer);
+ *     this.#timer = undefined;
  *   }
  * }
  * const heartbeat = new Heartbeat();
- * heartbeat.start();
- * heartbeat.stop();
+ * const runner = new HostedServiceRunner([heartbeat]); // as the host does
+ * await runner.start(AbortSignal.timeout(1000));
+ * assert.equal(heartbeat.running, true);
+ * await runner.stop(AbortSignal.timeout(1000));
+ * assert.equal(heartbeat.running, false);
  * ```
  */
 export interface HostedService {
@@ -51,10 +60,22 @@ export interface HostedService {
  *
  * @example
  * ```ts
- * import type { HostedServiceRegistration } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * import { type HostedServiceRegistration, TestServer, WebHostBuilder } from "../../mod.ts";
  *
- * const registration: HostedServiceRegistration = () => ({ start() {}, stop() {} });
- * console.log(typeof registration); // "function"
+ * const log: string[] = [];
+ * const registration: HostedServiceRegistration = () => ({
+ *   start: () => void log.push("start"),
+ *   stop: () => void log.push("stop"),
+ * });
+ * const host = new WebHostBuilder()
+ *   .useServer(new TestServer())
+ *   .useSetting("suppressStatusMessages", "true")
+ *   .configureServices((services) => services.addHostedService(registration))
+ *   .build();
+ * await host.start();
+ * await host.stop();
+ * assert.deepEqual(log, ["start", "stop"]);
  * ```
  */
 export type HostedServiceRegistration =
@@ -78,6 +99,7 @@ function isAbort(error: unknown, signal: AbortSignal): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BackgroundService } from "./mod.ts";
  *
  * class Ticker extends BackgroundService {
@@ -93,7 +115,7 @@ function isAbort(error: unknown, signal: AbortSignal): boolean {
  * await ticker.start(AbortSignal.timeout(1000));
  * await new Promise((resolve) => setTimeout(resolve, 50));
  * await ticker.stop(AbortSignal.timeout(1000));
- * console.log(ticker.ticks > 0); // true
+ * assert.ok(ticker.ticks > 0);
  * ```
  */
 export abstract class BackgroundService implements HostedService {

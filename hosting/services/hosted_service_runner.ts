@@ -14,10 +14,28 @@ import { BackgroundService, type HostedService } from "./hosted_service.ts";
  *
  * @example
  * ```ts
- * import type { BackgroundServiceExceptionBehavior } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * import {
+ *   BackgroundService,
+ *   type BackgroundServiceExceptionBehavior,
+ *   HostedServiceRunner,
+ * } from "./mod.ts";
  *
+ * class Broken extends BackgroundService {
+ *   protected execute(): Promise<void> {
+ *     return Promise.reject(new Error("boom"));
+ *   }
+ * }
+ * const errors: unknown[] = [];
  * const behavior: BackgroundServiceExceptionBehavior = "ignore";
- * console.log(behavior); // "ignore"
+ * const runner = new HostedServiceRunner([new Broken()], {
+ *   behavior,
+ *   onFailure: (_service, error) => errors.push(error),
+ * });
+ * await runner.start(AbortSignal.timeout(1000));
+ * await runner.stop(AbortSignal.timeout(1000));
+ * assert.equal((errors[0] as Error).message, "boom"); // reported…
+ * assert.equal(runner.failed, false); // …but the app carried on
  * ```
  */
 export type BackgroundServiceExceptionBehavior = "stopHost" | "ignore";
@@ -66,6 +84,7 @@ function logFailure(service: HostedService, error: unknown): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { HostedServiceRunner, type HostedService } from "./mod.ts";
  *
  * const log: string[] = [];
@@ -76,7 +95,7 @@ function logFailure(service: HostedService, error: unknown): void {
  * const runner = new HostedServiceRunner([named("a"), named("b")]);
  * await runner.start(AbortSignal.timeout(1000));
  * await runner.stop(AbortSignal.timeout(1000));
- * console.log(log); // ["start a", "start b", "stop b", "stop a"]
+ * assert.deepEqual(log, ["start a", "start b", "stop b", "stop a"]);
  * ```
  */
 export class HostedServiceRunner {

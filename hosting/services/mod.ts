@@ -8,6 +8,7 @@
  * the host.
  *
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ServiceCollection, serviceKey } from "./mod.ts";
  *
  * class Clock {
@@ -15,10 +16,11 @@
  *     return 42;
  *   }
  * }
+ * const flushed: string[] = [];
  * class RequestLog implements Disposable {
  *   readonly lines: string[] = [];
  *   [Symbol.dispose](): void {
- *     console.log(`flushed ${this.lines.length} line(s)`);
+ *     flushed.push(...this.lines);
  *   }
  * }
  * const AppName = serviceKey<string>("AppName");
@@ -32,7 +34,8 @@
  *   await using scope = services.createScope(); // one per request
  *   const log = scope.services.getRequired(RequestLog);
  *   log.lines.push(`${services.getRequired(AppName)} at ${scope.services.getRequired(Clock).now()}`);
- * } // "flushed 1 line(s)"
+ * } // the scope disposes of its RequestLog here
+ * assert.deepEqual(flushed, ["roost at 42"]);
  * ```
  *
  * @module

@@ -17,6 +17,7 @@ import { type ServiceKey, serviceKey } from "./service_key.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { OptionsMonitor } from "./mod.ts";
  *
  * function describe(limits: OptionsMonitor<{ MaxBody: number }>): string {
@@ -26,7 +27,7 @@ import { type ServiceKey, serviceKey } from "./service_key.ts";
  *   current: { MaxBody: 1024 },
  *   onChange: () => () => {},
  * };
- * console.log(describe(fixed)); // "up to 1024 bytes"
+ * assert.equal(describe(fixed), "up to 1024 bytes");
  * ```
  */
 export interface OptionsMonitor<T> {
@@ -52,13 +53,14 @@ export interface OptionsMonitor<T> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConfigurationBuilder } from "../config/mod.ts";
  * import { optionsKey, ServiceCollection } from "./mod.ts";
  *
  * const Greeting = optionsKey<{ Text: string }>("Greeting");
  * const config = new ConfigurationBuilder().addInMemory({ Greeting: { Text: "hi" } }).build();
  * const services = new ServiceCollection().configure(Greeting, config.getSection("Greeting")).build();
- * console.log(services.getRequired(Greeting).current.Text); // "hi"
+ * assert.equal(services.getRequired(Greeting).current.Text, "hi");
  * ```
  */
 export function optionsKey<T>(name: string): ServiceKey<OptionsMonitor<T>> {
@@ -70,12 +72,18 @@ export function optionsKey<T>(name: string): ServiceKey<OptionsMonitor<T>> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConfigurationBuilder } from "../config/mod.ts";
  * import type { ChangeSource } from "./mod.ts";
  *
- * const source: ChangeSource = new ConfigurationBuilder().addInMemory({}).build();
- * const stop = source.onChange(() => console.log("changed"));
+ * const config = new ConfigurationBuilder().addInMemory({}).build();
+ * const source: ChangeSource = config;
+ * let changes = 0;
+ * const stop = source.onChange(() => changes++);
+ * config.reload();
  * stop();
+ * config.reload(); // no longer counted
+ * assert.equal(changes, 1);
  * ```
  */
 export interface ChangeSource {
@@ -154,12 +162,13 @@ function logInvalidReload(error: unknown): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConfigurationBuilder } from "../config/mod.ts";
  * import { ConfigurationOptionsMonitor } from "./mod.ts";
  *
  * const config = new ConfigurationBuilder().addInMemory({ Feature: { On: "true" } }).build();
  * using monitor = new ConfigurationOptionsMonitor(config.getSection("Feature"), { configuration: config });
- * console.log(monitor.current); // { On: true }
+ * assert.deepEqual(monitor.current, { On: true });
  * ```
  */
 export class ConfigurationOptionsMonitor<T>

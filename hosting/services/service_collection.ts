@@ -42,6 +42,7 @@ import {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ServiceCollection, serviceKey } from "./mod.ts";
  *
  * class Clock {
@@ -59,7 +60,7 @@ import {
  *   .addScoped(Report, (provider) => new Report(provider.getRequired(Clock).now()))
  *   .build();
  * await using scope = services.createScope();
- * console.log(scope.services.getRequired(Report).at); // 1700000000000
+ * assert.equal(scope.services.getRequired(Report).at, 1_700_000_000_000);
  * ```
  */
 export class ServiceCollection implements Iterable<ServiceDescriptor> {
@@ -236,6 +237,7 @@ export class ServiceCollection implements Iterable<ServiceDescriptor> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { ConfigurationBuilder } from "../config/mod.ts";
    * import { optionsKey, ServiceCollection } from "./mod.ts";
    *
@@ -244,7 +246,7 @@ export class ServiceCollection implements Iterable<ServiceDescriptor> {
    * const services = new ServiceCollection()
    *   .configure(Limits, config.getSection("Limits"), { configuration: config })
    *   .build();
-   * console.log(services.getRequired(Limits).current.MaxBody); // 1024
+   * assert.equal(services.getRequired(Limits).current.MaxBody, 1024);
    * ```
    */
   configure<T>(

@@ -13,13 +13,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { serviceKey, type ServiceKey } from "./mod.ts";
  *
  * interface Greeter {
  *   greet(name: string): string;
  * }
  * const Greeter: ServiceKey<Greeter> = serviceKey<Greeter>("Greeter");
- * console.log(Greeter.name); // "Greeter"
+ * assert.equal(Greeter.name, "Greeter");
  * ```
  */
 export interface ServiceKey<T> {
@@ -39,12 +40,13 @@ export interface ServiceKey<T> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ServiceCollection, serviceKey } from "./mod.ts";
  *
  * const Greeting = serviceKey<string>("Greeting");
  * const services = new ServiceCollection().addSingleton(Greeting, "hello").build();
- * console.log(services.get(Greeting)); // "hello"
- * console.log(services.get(serviceKey<string>("Greeting"))); // undefined: another key
+ * assert.equal(services.get(Greeting), "hello");
+ * assert.equal(services.get(serviceKey<string>("Greeting")), undefined); // another key
  * ```
  */
 export function serviceKey<T>(name: string): ServiceKey<T> {

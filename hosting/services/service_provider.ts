@@ -22,10 +22,18 @@ import { tokenName } from "./_tokens.ts";
  *
  * @example
  * ```ts
- * import type { ServiceLifetime } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * import { ServiceCollection, type ServiceLifetime } from "./mod.ts";
  *
- * const lifetime: ServiceLifetime = "scoped";
- * console.log(lifetime); // "scoped"
+ * class Unit {}
+ * const collection = new ServiceCollection().addScoped(Unit);
+ * const lifetime: ServiceLifetime = [...collection][0].lifetime;
+ * assert.equal(lifetime, "scoped");
+ * const services = collection.build();
+ * await using a = services.createScope();
+ * await using b = services.createScope();
+ * assert.equal(a.services.get(Unit), a.services.get(Unit)); // one per scope…
+ * assert.notEqual(a.services.get(Unit), b.services.get(Unit)); // …each its own
  * ```
  */
 export type ServiceLifetime = "singleton" | "scoped" | "transient";
@@ -40,6 +48,7 @@ export type ServiceLifetime = "singleton" | "scoped" | "transient";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ServiceCollection, type ServiceFactory } from "./mod.ts";
  *
  * class Clock {
@@ -49,7 +58,7 @@ export type ServiceLifetime = "singleton" | "scoped" | "transient";
  * }
  * const makeClock: ServiceFactory<Clock> = () => new Clock();
  * const services = new ServiceCollection().addSingleton(Clock, makeClock).build();
- * console.log(services.get(Clock)?.now()); // 0
+ * assert.equal(services.get(Clock)?.now(), 0);
  * ```
  */
 export type ServiceFactory<T> = (provider: ServiceProvider) => T;
@@ -62,6 +71,7 @@ export type ServiceFactory<T> = (provider: ServiceProvider) => T;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ServiceCollection, type ServiceClass, ServiceProvider } from "./mod.ts";
  *
  * class Clock {}
@@ -73,7 +83,7 @@ export type ServiceFactory<T> = (provider: ServiceProvider) => T;
  * }
  * const make: ServiceClass<Report> = Report;
  * const services = new ServiceCollection().addSingleton(Clock).addTransient(make).build();
- * console.log(services.get(Report)?.clock instanceof Clock); // true
+ * assert.ok(services.get(Report)?.clock instanceof Clock);
  * ```
  */
 export type ServiceClass<T> = new (provider: ServiceProvider) => T;
@@ -83,11 +93,13 @@ export type ServiceClass<T> = new (provider: ServiceProvider) => T;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ServiceCollection } from "./mod.ts";
  *
  * class Clock {}
  * const [descriptor] = new ServiceCollection().addTransient(Clock);
- * console.log(descriptor.token === Clock, descriptor.lifetime); // true "transient"
+ * assert.equal(descriptor.token, Clock);
+ * assert.equal(descriptor.lifetime, "transient");
  * ```
  */
 export interface ServiceDescriptor {
@@ -108,12 +120,13 @@ export interface ServiceDescriptor {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ServiceCollection } from "./mod.ts";
  *
  * class Unit {}
  * const root = new ServiceCollection().addScoped(Unit).build();
  * await using scope = root.createScope();
- * console.log(scope.services.get(Unit) === scope.services.get(Unit)); // true
+ * assert.equal(scope.services.get(Unit), scope.services.get(Unit));
  * ```
  */
 export interface ServiceScope extends AsyncDisposable {
@@ -157,11 +170,13 @@ let scopeOf: Shared | undefined;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ServiceCollection, ServiceProvider, serviceKey } from "./mod.ts";
  *
+ * const events: string[] = [];
  * class Db implements AsyncDisposable {
  *   async [Symbol.asyncDispose](): Promise<void> {
- *     console.log("closed");
+ *     events.push("closed");
  *   }
  * }
  * const Greeting = serviceKey<string>("Greeting");
@@ -169,12 +184,13 @@ let scopeOf: Shared | undefined;
  *   .addSingleton(Greeting, "hello")
  *   .addScoped(Db)
  *   .build();
- * console.log(services.getRequired(Greeting)); // "hello"
+ * assert.equal(services.getRequired(Greeting), "hello");
  * {
  *   await using scope = services.createScope();
  *   scope.services.getRequired(Db);
- *   console.log(scope.services.get(ServiceProvider) === scope.services); // true
- * } // "closed"
+ *   assert.equal(scope.services.get(ServiceProvider), scope.services);
+ * } // the scope closes its Db here
+ * assert.deepEqual(events, ["closed"]);
  * ```
  */
 export class ServiceProvider implements ServiceResolver, ServiceScope {

@@ -523,14 +523,31 @@ Deno.test("HttpRequest.json passes on a failure that is not the client's JSON", 
   });
   const { ctx } = plainContext({ method: "POST", body: failing });
   await assert.rejects(() => ctx.request.json(), (error) => error === tooLarge);
-  // Reading a body twice is the app's mistake: not a 400.
-  const twice = plainContext({
-    request: new Request("http://x/", { method: "POST", body: "{}" }),
+});
+
+Deno.test("HttpRequest's buffered readers share one read of the body", async () => {
+  const { ctx } = plainContext({
+    request: new Request("http://x/", {
+      method: "POST",
+      body: '{"name":"Ada"}',
+      headers: { "content-type": "application/json" },
+    }),
   });
-  await twice.ctx.request.text();
+  assert.equal(await ctx.request.text(), '{"name":"Ada"}');
+  assert.deepEqual(await ctx.request.json(), { name: "Ada" });
+  assert.equal((await ctx.request.bytes()).byteLength, 14);
+  assert.equal((await ctx.request.arrayBuffer()).byteLength, 14);
+  // The stream is another way to read the same body: it says which came first.
+  assert.throws(() => ctx.request.body, /already read with text\(\)/);
+});
+
+Deno.test("HttpRequest refuses a buffered read after the body was taken as a stream", async () => {
+  const { ctx } = plainContext({ method: "POST", body: streamOf("abc") });
+  const stream = ctx.request.body!;
+  await stream.cancel();
   await assert.rejects(
-    () => twice.ctx.request.json(),
-    (error) => !(error instanceof HttpError),
+    () => ctx.request.text(),
+    /already taken as a stream \(ctx\.request\.body\)/,
   );
 });
 
