@@ -19,7 +19,7 @@ import {
   type WebSocketAcceptOptions,
 } from "../features/mod.ts";
 import type { ResolvedServerLimits } from "./limits.ts";
-import { ResponseBridge } from "./_response_bridge.ts";
+import { type BridgeOwner, ResponseBridge } from "./_response_bridge.ts";
 import { guardedBody, tooLarge } from "./_request_body.ts";
 import { isValidHost, normalizePath } from "./_request_target.ts";
 import { requestHeader } from "./_deno_request.ts";
@@ -88,7 +88,8 @@ export class RequestState extends FeatureCollection
     HttpRequestIdentifierFeature,
     HttpMaxRequestBodySizeFeature,
     ItemsFeature,
-    HttpWebSocketFeature {
+    HttpWebSocketFeature,
+    BridgeOwner {
   readonly source: Request;
   readonly peer: PeerInfo;
   readonly endpoint: EndpointInfo;
@@ -258,6 +259,16 @@ export class RequestState extends FeatureCollection
   }
   set protocol(value: string) {
     this.#protocol = value;
+  }
+
+  /** How many bytes of small writes the response buffers (for the bridge). */
+  get responseBufferSize(): number {
+    return this.endpoint.limits.responseBufferSize;
+  }
+
+  /** Settles when the response was delivered, when the server knows. */
+  get completed(): Promise<void> | undefined {
+    return this.peer.completed;
   }
 
   /** Whether the client asked with HEAD: the response carries no body. */

@@ -6,6 +6,7 @@
 // whose body is our stream, fed by later writes with backpressure.
 
 import {
+  type FeatureCollection,
   type HttpResponseBodyFeature,
   type HttpResponseFeature,
   problemResponse,
@@ -13,7 +14,6 @@ import {
   type SendFileOptions,
 } from "../features/mod.ts";
 import { DONE } from "../features/_done.ts";
-import type { RequestState } from "./_request_state.ts";
 import { ResponseStream } from "./_response_stream.ts";
 import {
   alreadyComplete,
@@ -106,6 +106,21 @@ async function measure(
 }
 const FILE_CHUNK = 65_536;
 
+/**
+ * What the bridge needs from the request it answers: the request side
+ * implements it, so the dependency points one way.
+ */
+export interface BridgeOwner extends FeatureCollection {
+  /** Whether the client asked with HEAD. */
+  readonly isHead: boolean;
+  /** How many bytes of small writes to buffer before streaming. */
+  readonly responseBufferSize: number;
+  /** Settles when the response was delivered, when the server knows. */
+  readonly completed: Promise<void> | undefined;
+  /** Fires `requestAborted` without touching the response. */
+  signalAborted(reason: unknown): void;
+}
+
 /** The response side of one request. */
 export class ResponseBridge
   implements HttpResponseFeature, HttpResponseBodyFeature {
@@ -113,7 +128,7 @@ export class ResponseBridge
   #code = 200;
   /** Called once when the response is over; set by the dispatcher. */
   whenFinished: (() => void) | undefined = undefined;
-  #state: RequestState;
+  #state: BridgeOwner;
   #respond: ((response: Response) => void) | undefined;
   #handed: Response | undefined;
   #headers: Headers | undefined;
@@ -138,7 +153,7 @@ export class ResponseBridge
   // The read-only view of the headers, made once the response started.
   #sent: Headers | undefined;
 
-  constructor(state: RequestState) {
+  constructor(state: BridgeOwner) {
     this.#state = state;
   }
 
@@ -284,7 +299,7 @@ export class ResponseBridge
         }
       }
     };
-    const completed = this.#state.peer.completed;
+    const completed = this.#state.completed;
     if (completed === undefined) queueMicrotask(run);
     else completed.then(run, run);
   }
@@ -456,7 +471,7 @@ export class ResponseBridge
     if (body === undefined) {
       (this.#chunks ??= []).push(bytes);
       this.#size += bytes.byteLength;
-      if (this.#size > this.#state.endpoint.limits.responseBufferSize) {
+      if (this.#size > this.#state.responseBufferSize) {
         return this.start();
       }
       return DONE;
