@@ -10,6 +10,7 @@ import {
   type ServiceResolver,
 } from "../features/mod.ts";
 import { DONE } from "../features/_done.ts";
+import { LoggerFactory } from "./logging/mod.ts";
 
 // Deno's web globals are accessors on globalThis: bind them once, off the
 // per-request path.
@@ -43,6 +44,28 @@ export interface Fetchable {
 
 /** A pipeline component, as ASP.NET's `Func<RequestDelegate, RequestDelegate>`. */
 export type PipelineComponent = (next: RequestDelegate) => RequestDelegate;
+
+// How a middleware learns, without a reaction of its own, whether the part of
+// the pipeline its next() ran has finished: each layer built here keeps a
+// frame, and the first one entered during next() is its child. A layer whose
+// promise settles while its child's frame is not done forgot to await next().
+interface Frame {
+  done: boolean;
+  child: Frame | undefined;
+  /** Done when its child is: it returned next()'s own promise. */
+  passThrough?: boolean;
+}
+let entered: Frame | undefined;
+
+// Whether a frame's work is over; `unknown` answers for a missing frame.
+function isDone(frame: Frame | undefined, unknown: boolean): boolean {
+  while (frame !== undefined) {
+    if (frame.done) return true;
+    if (!frame.passThrough) return false;
+    frame = frame.child;
+  }
+  return unknown;
+}
 
 function notFound(ctx: HttpContext): void {
   const response = ctx.response;
@@ -155,22 +178,93 @@ export class ApplicationBuilder {
    * @throws {Error} (per request) when `next()` is called twice.
    */
   use(middleware: Middleware): this {
+    const name = middleware.name
+      ? `"${middleware.name}"`
+      : `#${this.#components.length + 1}`;
+    let warned = false;
+    const forgot = () => {
+      if (warned) return;
+      warned = true;
+      this.#warn(
+        `Middleware ${name} finished before the next() it called: the rest of the pipeline was still running. Await it (await next()) or return it (return next()); Roost waited for it this time.`,
+      );
+    };
     return this.useComponent((next) => (ctx) => {
-      let called = false;
-      return middleware(ctx, () => {
-        if (called) {
-          return Promise.reject(
-            new Error(
-              "next() was called more than once by the same middleware: call it once, and await it",
-            ),
-          );
-        }
-        called = true;
-        // Components built here return void or Promise<void>; a Response only
-        // comes from run(), which sends it itself.
-        return (next(ctx) as Promise<void> | undefined) ?? DONE;
-      });
+      const frame: Frame = { done: false, child: undefined };
+      const value = this.#layer(ctx, next, middleware, frame, forgot);
+      // The parent's next() reads this once the call returns.
+      entered = frame;
+      return value;
     });
+  }
+
+  #layer(
+    ctx: HttpContext,
+    next: RequestDelegate,
+    middleware: Middleware,
+    frame: Frame,
+    forgot: () => void,
+  ): void | Promise<void> {
+    let called = false;
+    let handed: Promise<void> | undefined;
+    const result = middleware(ctx, () => {
+      if (called) {
+        return Promise.reject(
+          new Error(
+            "next() was called more than once by the same middleware: call it once, and await it",
+          ),
+        );
+      }
+      called = true;
+      entered = undefined;
+      // Components built here return void or Promise<void>; a Response only
+      // comes from run(), which sends it itself.
+      const downstream = (next(ctx) as Promise<void> | undefined) ?? DONE;
+      frame.child = entered;
+      if (downstream !== DONE) handed = downstream;
+      return downstream;
+    });
+    if (handed !== undefined && result === handed) {
+      // The middleware handed next()'s promise back: done when it is.
+      frame.passThrough = true;
+      return result;
+    }
+    const waitFor = (pending: Promise<void>) =>
+      pending.finally(() => {
+        frame.done = true;
+      });
+    if (!(result instanceof Promise)) {
+      if (handed === undefined || isDone(frame.child, false)) {
+        frame.done = true;
+        return result;
+      }
+      forgot();
+      return waitFor(handed);
+    }
+    // One reaction per async layer: when the middleware's promise settles,
+    // the pipeline below it (which next() may have started after an await)
+    // must have settled too.
+    return result.then(() => {
+      if (handed === undefined || isDone(frame.child, false)) {
+        frame.done = true;
+        return;
+      }
+      // A child that keeps no frame (a raw component) is not ours to judge.
+      if (frame.child !== undefined) forgot();
+      return waitFor(handed);
+    }, (error) => {
+      frame.done = true;
+      throw error;
+    });
+  }
+
+  #warn(message: string): void {
+    const loggers = this.#services?.get(LoggerFactory);
+    if (loggers !== undefined) {
+      loggers.createLogger("Roost.Hosting.Pipeline").warning(message);
+    } else {
+      console.warn(message);
+    }
   }
 
   /**
@@ -186,7 +280,15 @@ export class ApplicationBuilder {
       // DONE comes back from send(), json() and friends on the buffered path.
       if (result === undefined || result === DONE) return result;
       if (result instanceof Promise) {
-        return result.then((value) => sendReturned(ctx, value));
+        const frame: Frame = { done: false, child: undefined };
+        entered = frame;
+        return result.then((value) => {
+          frame.done = true;
+          return sendReturned(ctx, value);
+        }, (error) => {
+          frame.done = true;
+          throw error;
+        });
       }
       return sendReturned(ctx, result);
     });
