@@ -114,6 +114,16 @@ export interface ServiceResolver {
    * @returns The service, or `undefined` when none is registered.
    */
   get<T>(token: ServiceToken<T>): T | undefined;
+  /**
+   * Resolves a service that must be registered.
+   *
+   * @param token The service's token.
+   * @param requestedBy Who asks, for the error message.
+   * @returns The service.
+   * @throws {Error} When none is registered; the message names the token
+   * and who asked.
+   */
+  getRequired<T>(token: ServiceToken<T>, requestedBy?: string): T;
 }
 
 /**

@@ -407,7 +407,12 @@ Deno.test("HttpContext answers connection, webSockets and requestServices withou
     localPort: 80,
   };
   features.set(HttpConnectionFeature, connection);
-  const services = { get: <T>() => undefined as T | undefined };
+  const services = {
+    get: <T>() => undefined as T | undefined,
+    getRequired: <T>(): T => {
+      throw new Error("none");
+    },
+  };
   features.set(ServiceProvidersFeature, { requestServices: services });
   assert.equal(ctx.connection, connection);
   assert.equal(ctx.requestServices, services);

@@ -32,7 +32,8 @@ Deno.test("each request gets its own scope, disposed when the request ends", asy
     .configureServices((services) => services.addScoped(RequestLog))
     .configure((app) =>
       app.run((ctx) => {
-        const services = ctx.requestServices as ServiceProvider;
+        // Typed as a resolver with getRequired: no cast needed.
+        const services = ctx.requestServices!;
         const log = services.getRequired(RequestLog);
         assert.equal(services.getRequired(RequestLog), log);
         seen.push(log);
