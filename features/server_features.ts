@@ -102,8 +102,12 @@ export type ServiceToken<T> =
  *
  * const empty: ServiceResolver = {
  *   get: <T>(_token: ServiceToken<T>): T | undefined => undefined,
+ *   getRequired: <T>(token: ServiceToken<T>): T => {
+ *     throw new Error(`No service is registered for ${token.name}`);
+ *   },
  * };
  * assert.equal(empty.get({ name: "nothing" }), undefined);
+ * assert.throws(() => empty.getRequired({ name: "Mailer" }), /Mailer/);
  * ```
  */
 export interface ServiceResolver {
