@@ -19,10 +19,18 @@ import { collectLogs } from "../_helpers.ts";
 
 class RequestLog {
   static made = 0;
+  /** Resolves once as many logs as asked for were disposed. */
+  static disposals: { count: number; wanted: number; all: () => void } = {
+    count: 0,
+    wanted: Infinity,
+    all: () => {},
+  };
   readonly id = ++RequestLog.made;
   disposed = false;
   [Symbol.dispose](): void {
     this.disposed = true;
+    const disposals = RequestLog.disposals;
+    if (++disposals.count === disposals.wanted) disposals.all();
   }
 }
 
@@ -41,10 +49,13 @@ Deno.test("each request gets its own scope, disposed when the request ends", asy
       })
     )
     .build();
+  const disposed = Promise.withResolvers<void>();
+  RequestLog.disposals = { count: 0, wanted: 2, all: disposed.resolve };
   const first = await (await host.fetch("/")).text();
   const second = await (await host.fetch("/")).text();
   assert.notEqual(first, second);
-  await new Promise((resolve) => setTimeout(resolve, 10));
+  // Scopes are disposed after the response: wait for that, not for a timer.
+  await disposed.promise;
   assert.deepEqual(seen.map((log) => log.disposed), [true, true]);
   await host.stop();
 });

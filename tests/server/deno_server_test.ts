@@ -193,16 +193,23 @@ Deno.test("requestAborted fires when the client goes away mid-request", async ()
 
 Deno.test("requestAborted does not fire after a normal response", async () => {
   const signals: AbortSignal[] = [];
+  const completions: Promise<void>[] = [];
   await using running = await startHost(
     "DenoServer",
     (app) =>
       app.run((ctx) => {
         signals.push(ctx.requestAborted);
+        const completed = deferred();
+        completions.push(completed.promise);
+        ctx.response.onCompleted(() => completed.resolve());
         return ctx.response.send("done");
       }),
   );
   for (let i = 0; i < 3; i++) await (await running.fetch("/")).text();
-  await delay(100);
+  // Deno's legacy abort fires when a response is delivered: wait for each
+  // delivery, then one more task turn for any abort queued with it.
+  await Promise.all(completions);
+  await new Promise((resolve) => setTimeout(resolve, 0));
   assert.equal(signals.length, 3);
   assert.deepEqual(signals.map((s) => s.aborted), [false, false, false]);
 });
