@@ -92,10 +92,40 @@ class HostingContext extends HttpContext {
   }
 }
 
-function describeRequest(ctx: HttpContext): string {
+/** The trace id, method and path: a request's scope, and its error logs'. */
+function requestScope(ctx: HttpContext): Record<string, unknown> {
   const request = ctx.request;
-  return `${request.protocol} ${request.method} ${request.scheme}://${request.host}${request.pathBase}${request.path}${request.queryString}`;
+  return {
+    traceId: ctx.traceIdentifier,
+    method: request.method,
+    path: `${request.pathBase}${request.path}`,
+  };
 }
+
+/**
+ * A request as the request logs' properties name it (ASP.NET's
+ * HostingRequestStartingLog fields); `path` includes the path base, as the
+ * request scope's does.
+ */
+function describeRequest(ctx: HttpContext): Record<string, unknown> {
+  const request = ctx.request;
+  return {
+    traceId: ctx.traceIdentifier,
+    protocol: request.protocol,
+    method: request.method,
+    scheme: request.scheme,
+    host: request.host,
+    path: `${request.pathBase}${request.path}`,
+    queryString: request.queryString,
+  };
+}
+
+// Templates, so JSON output has the values as properties too. Header values
+// are passed as they came ("-" when absent), never spliced into a template.
+const REQUEST_STARTING =
+  "Request starting {protocol} {method} {scheme}://{host}{path}{queryString} {contentType} {contentLength}";
+const REQUEST_FINISHED =
+  "Request finished {protocol} {method} {scheme}://{host}{path}{queryString} - {status} {contentLength} {contentType} {elapsedMs}ms";
 
 /** Runs a pipeline for each request the server hands over. */
 export class HostingApplication implements HttpApplication<HttpContext> {
@@ -124,12 +154,11 @@ export class HostingApplication implements HttpApplication<HttpContext> {
     const ctx = new HostingContext(features, this.#services);
     if (this.#diagnostics.isEnabled("information")) {
       ctx.started = performance.now();
-      this.#diagnostics.information(
-        `Request starting ${describeRequest(ctx)} ${
-          ctx.request.headers.get("content-type") ?? "-"
-        } ${ctx.request.headers.get("content-length") ?? "-"}`,
-        { traceId: ctx.traceIdentifier },
-      );
+      const properties = describeRequest(ctx);
+      const headers = ctx.request.headers;
+      properties.contentType = headers.get("content-type") ?? "-";
+      properties.contentLength = headers.get("content-length") ?? "-";
+      this.#diagnostics.information(REQUEST_STARTING, properties);
     }
     return ctx;
   }
@@ -148,12 +177,10 @@ export class HostingApplication implements HttpApplication<HttpContext> {
 
   processRequest(ctx: HttpContext): Promise<void> {
     if (!this.#wantsScope()) return this.#process(ctx);
-    const request = ctx.request;
-    return this.#loggers.runInScope({
-      traceId: ctx.traceIdentifier,
-      method: request.method,
-      path: `${request.pathBase}${request.path}`,
-    }, () => this.#process(ctx));
+    return this.#loggers.runInScope(
+      requestScope(ctx),
+      () => this.#process(ctx),
+    );
   }
 
   #process(ctx: HttpContext): Promise<void> {
@@ -193,14 +220,19 @@ export class HostingApplication implements HttpApplication<HttpContext> {
         : this.#diagnostics;
       if (logger.isEnabled("debug")) {
         logger.debug(
-          `Request ${ctx.traceIdentifier} (${ctx.request.method} ${ctx.request.pathBase}${ctx.request.path}) was answered ${error.status}: ${error.message}`,
-          { error, traceId: ctx.traceIdentifier },
+          "Request {traceId} ({method} {path}) was answered {status}: {reason}",
+          {
+            ...requestScope(ctx),
+            status: error.status,
+            reason: error.message,
+            error,
+          },
         );
       }
     } else if (!isClientGone(error)) {
       this.#diagnostics.error(
-        `An unhandled exception was thrown while processing request ${ctx.traceIdentifier} (${ctx.request.method} ${ctx.request.pathBase}${ctx.request.path})`,
-        { error, traceId: ctx.traceIdentifier },
+        "An unhandled exception was thrown while processing request {traceId} ({method} {path})",
+        { ...requestScope(ctx), error },
       );
     }
     try {
@@ -220,7 +252,7 @@ export class HostingApplication implements HttpApplication<HttpContext> {
     if (scope === undefined) return;
     scope[Symbol.asyncDispose]().catch((error) =>
       this.#loggers.createLogger("Roost.Hosting").error(
-        `Disposing the services of request ${ctx.traceIdentifier} failed`,
+        "Disposing the services of request {traceId} failed",
         { error, traceId: ctx.traceIdentifier },
       )
     );
@@ -228,12 +260,14 @@ export class HostingApplication implements HttpApplication<HttpContext> {
 
   #logFinished(ctx: HostingContext): void {
     const response = ctx.response;
-    const elapsed = (performance.now() - ctx.started!).toFixed(2);
-    this.#diagnostics.information(
-      `Request finished ${describeRequest(ctx)} - ${response.status} ${
-        response.headers.get("content-length") ?? "-"
-      } ${response.contentType ?? "-"} ${elapsed}ms`,
-      { traceId: ctx.traceIdentifier, status: response.status },
+    const properties = describeRequest(ctx);
+    properties.status = response.status;
+    properties.contentLength = response.headers.get("content-length") ?? "-";
+    properties.contentType = response.contentType ?? "-";
+    // A number for JSON; two decimals, as the message always showed.
+    properties.elapsedMs = Number(
+      (performance.now() - ctx.started!).toFixed(2),
     );
+    this.#diagnostics.information(REQUEST_FINISHED, properties);
   }
 }

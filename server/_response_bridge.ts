@@ -150,8 +150,10 @@ export class ResponseBridge
   #rebuild = false;
   // Cut off at the shutdown deadline: writes and completes are dropped.
   #cut = false;
-  // The read-only view of the headers, made once the response started.
+  // The read-only view of the headers, made once the response started, from
+  // the Response that went out.
   #sent: Headers | undefined;
+  #out: Response | undefined;
 
   constructor(state: BridgeOwner) {
     this.#state = state;
@@ -172,6 +174,7 @@ export class ResponseBridge
   }
 
   #give(response: Response): void {
+    this.#out = response;
     const respond = this.#respond;
     if (respond === undefined) this.#handed = response;
     else respond(response);
@@ -192,9 +195,7 @@ export class ResponseBridge
    */
   get headers(): Headers {
     if (this.#started) {
-      return this.#sent ??= new SentHeaders(
-        this.#headers ?? this.#handed?.headers,
-      );
+      return this.#sent ??= new SentHeaders(this.#out?.headers);
     }
     const pending = this.#pending;
     if (pending instanceof Response && !this.#merged) this.#merge(pending);

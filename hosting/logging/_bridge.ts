@@ -3,8 +3,8 @@
 
 import { type LogLevel, parseLogLevel } from "./log_level.ts";
 import type { LogTapeRecord } from "./_logtape.ts";
-import { stringify } from "./_render.ts";
 import { currentScope } from "./_scope.ts";
+import { renderParts } from "./_template.ts";
 
 /** A LogTape record, as the arguments of a Roost log call. */
 export interface BridgedRecord {
@@ -14,18 +14,22 @@ export interface BridgedRecord {
   level: LogLevel;
   /** The rendered message: values between the template's parts. */
   message: string;
+  /** The template, when the message was one (a string with a `{`). */
+  template: string | undefined;
   /** The properties, without the implicit context LogTape merged in. */
   properties: Record<string, unknown>;
 }
 
 /** Reads a LogTape record as a Roost log call. */
 export function fromLogTape(record: LogTapeRecord): BridgedRecord {
-  let message = "";
-  for (const part of record.message) {
-    message += typeof part === "string"
-      ? part
-      : stringify(part) ?? String(part);
-  }
+  const raw = record.rawMessage;
+  const template = typeof raw === "string" && raw.includes("{")
+    ? raw
+    : undefined;
+  const message = renderParts(
+    record.message,
+    typeof raw === "string" ? raw : undefined,
+  );
   // LogTape merges the implicit context into the properties; Roost keeps it
   // apart, in the record's scope.
   const scope = currentScope();
@@ -39,6 +43,7 @@ export function fromLogTape(record: LogTapeRecord): BridgedRecord {
     category: record.category.join("."),
     level: parseLogLevel(record.level),
     message,
+    template,
     properties,
   };
 }

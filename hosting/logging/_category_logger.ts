@@ -8,6 +8,7 @@ import type { LogOutput, LogRecord } from "./log_record.ts";
 import type { Logger } from "./logger.ts";
 import { type FilterRule, selectThreshold } from "./_rules.ts";
 import { currentScope } from "./_scope.ts";
+import { renderTemplate } from "./_template.ts";
 
 /** What a factory's loggers read; the factory bumps `version` on change. */
 export interface FactoryState {
@@ -64,6 +65,29 @@ export class CategoryLogger implements Logger {
     this.#write(level as RecordLevel, severity, message, properties);
   }
 
+  /**
+   * Logs a message LogTape already filled in (the bridge's records), so
+   * it is not read as a template a second time.
+   */
+  logRendered(
+    level: LogLevel,
+    message: string,
+    template: string | undefined,
+    properties: Record<string, unknown>,
+  ): void {
+    const severity = SEVERITY[level];
+    if (severity === undefined) throw unknownLevel(level);
+    if (this.#version !== this.#state.version) this.#refresh();
+    if (severity < this.#threshold) return;
+    this.#write(
+      level as RecordLevel,
+      severity,
+      message,
+      properties,
+      template ?? null,
+    );
+  }
+
   trace(message: string, properties?: Record<string, unknown>): void {
     this.#at("trace", 0, message, properties);
   }
@@ -114,11 +138,16 @@ export class CategoryLogger implements Logger {
     this.#version = state.version;
   }
 
+  /**
+   * Writes a record; `rendered` is the template of a message already
+   * filled in, `null` for one to take as it is.
+   */
   #write(
     level: RecordLevel,
     severity: number,
     message: string,
     properties: Record<string, unknown> | undefined,
+    rendered?: string | null,
   ): void {
     const record: LogRecord = {
       timestamp: Date.now(),
@@ -128,6 +157,14 @@ export class CategoryLogger implements Logger {
       properties: properties ?? EMPTY_PROPERTIES,
       scope: currentScope(),
     };
+    if (rendered === undefined) {
+      if (record.message.includes("{")) {
+        record.messageTemplate = record.message;
+        record.message = renderTemplate(record.message, record.properties);
+      }
+    } else if (rendered !== null) {
+      record.messageTemplate = rendered;
+    }
     if (properties?.error !== undefined) {
       const { error, ...rest } = properties;
       record.properties = rest;

@@ -9,5 +9,11 @@ import * as logtape from "npm:@logtape/logtape@2.4.2";
 /** A record as LogTape's sinks receive it. */
 export type LogTapeRecord = logtape.LogRecord;
 
-export const { configureSync, getConfig, getLogger, resetSync, withContext } =
-  logtape;
+export const {
+  configureSync,
+  getConfig,
+  getLogger,
+  resetSync,
+  withConfigSync,
+  withContext,
+} = logtape;

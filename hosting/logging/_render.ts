@@ -81,17 +81,18 @@ function pairValue(value: unknown): string {
 }
 
 /**
- * The properties as `key=value` pairs separated by spaces, `skip` left
- * out. Strings stay bare unless they hold spaces, quotes or `=` (then they
- * are JSON strings); objects are JSON.
+ * The properties as `key=value` pairs separated by spaces, those in `skip`
+ * left out. Strings stay bare unless they hold spaces, quotes or `=` (then
+ * they are JSON strings); objects are JSON.
  */
 function formatPairs(
   properties: Record<string, unknown>,
-  skip: string | undefined,
+  skip: ReadonlySet<string> | undefined,
+  skipEventId: boolean,
 ): string {
   let text = "";
   for (const key of Object.keys(properties)) {
-    if (key === skip) continue;
+    if ((skipEventId && key === "eventId") || skip?.has(key)) continue;
     text += `${text === "" ? "" : " "}${key}=${pairValue(properties[key])}`;
   }
   return text;
@@ -100,13 +101,15 @@ function formatPairs(
 /**
  * The event id in a record's brackets and the rest of its properties as
  * pairs: the `eventId` property when it is an integer (ASP.NET's
- * EventId), then left out of the pairs, or 0.
+ * EventId), then left out of the pairs, or 0. Names in `skip` (those the
+ * message template already shows) are left out too.
  */
 export function eventIdAndPairs(
   properties: Record<string, unknown>,
+  skip?: ReadonlySet<string>,
 ): [eventId: number, pairs: string] {
   const id = properties.eventId;
   return typeof id === "number" && Number.isInteger(id)
-    ? [id, formatPairs(properties, "eventId")]
-    : [0, formatPairs(properties, undefined)];
+    ? [id, formatPairs(properties, skip, true)]
+    : [0, formatPairs(properties, skip, false)];
 }

@@ -14,6 +14,7 @@ import {
   resetSync,
   withContext,
 } from "./_logtape.ts";
+import { setOwnConfig, withCapture } from "./_template.ts";
 
 type Scope = Record<string, unknown>;
 
@@ -33,7 +34,7 @@ export function retainLogTape(sink: (record: LogTapeRecord) => void): void {
   holders++;
   if (getConfig() !== null) return;
   configureSync({
-    sinks: { roost: sink },
+    sinks: { roost: withCapture(sink) },
     loggers: [
       // Roost filters; LogTape hands over everything.
       { category: [], sinks: ["roost"], lowestLevel: "trace" },
@@ -43,6 +44,7 @@ export function retainLogTape(sink: (record: LogTapeRecord) => void): void {
     contextLocalStorage: storage,
   });
   installed = getConfig();
+  setOwnConfig(installed);
 }
 
 /** Undoes one {@linkcode retainLogTape}; the last one resets LogTape. */
@@ -53,6 +55,7 @@ export function releaseLogTape(): void {
   // Reset only our own configuration, not one the application made since.
   if (getConfig() === installed) resetSync();
   installed = null;
+  setOwnConfig(null);
 }
 
 /** Where implicit contexts live now: LogTape's storage, else our own. */

@@ -9,6 +9,7 @@
 import { LEVEL_NAMES, type RecordLevel } from "./log_level.ts";
 import type { LogRecord } from "./log_record.ts";
 import { eventIdAndPairs, renderError, stringify } from "./_render.ts";
+import { templateNames } from "./_template.ts";
 
 /**
  * The formats {@linkcode ConsoleOutput} writes, as `Logging:Console:FormatterName`
@@ -66,14 +67,24 @@ function hasError(record: LogRecord): boolean {
   return record.error !== undefined;
 }
 
+/** The event id and the pairs the message does not already show. */
+function headerAndPairs(record: LogRecord): [eventId: number, pairs: string] {
+  const template = record.messageTemplate;
+  return eventIdAndPairs(
+    record.properties,
+    template === undefined ? undefined : templateNames(template),
+  );
+}
+
 /**
  * Formats a record as ASP.NET's simple console formatter does: a header
  * line `{tag}: {category}[{eventId}]`, then, each indented six spaces, the
  * message (every line of it), the properties as `key=value` pairs when
  * there are any, and the error with its stack. Tags: `trce`, `dbug`,
  * `info`, `warn`, `fail`, `crit`. The event id is the integer `eventId`
- * property (then left out of the pairs), or 0. The scope is not written.
- * No trailing newline.
+ * property (then left out of the pairs), or 0. The message is written with
+ * its template filled in, and the properties it names are not repeated in
+ * the pairs. The scope is not written. No trailing newline.
  *
  * @param record The record.
  * @param options Whether to colour the tag.
@@ -102,7 +113,7 @@ export function formatSimple(
   const tag = options.colors === true
     ? `${COLORS[record.level]}${TAGS[record.level]}${RESET}`
     : TAGS[record.level];
-  const [eventId, pairs] = eventIdAndPairs(record.properties);
+  const [eventId, pairs] = headerAndPairs(record);
   let text = `${tag}: ${record.category}[${eventId}]\n${PADDING}${
     record.message.replace(NEWLINE, `\n${PADDING}`)
   }`;
@@ -117,11 +128,15 @@ export function formatSimple(
 
 /**
  * Formats a record as one line of JSON, keys in this order: `timestamp`
- * (ISO 8601, UTC), `level` (`Trace` … `Critical`), `category`, `message`,
- * `properties`, `traceId` (only when the scope has one), `scope`, and
+ * (ISO 8601, UTC), `level` (`Trace` … `Critical`), `category`, `message`
+ * (its template filled in), `properties` (all of them, also those the
+ * message shows), `traceId` (only when there is one), `scope`, and
  * `exception` (only with an error: its stack and causes, as one string).
- * Bigints become strings, errors in properties their stack, maps objects,
- * sets arrays, and a cycle `"[Circular]"`.
+ *
+ * The trace id has one place: the top-level `traceId`, taken from the
+ * scope (a request's) or else from a `traceId` property, and left out of
+ * `properties` and `scope`. Bigints become strings, errors in properties
+ * their stack, maps objects, sets arrays, and a cycle `"[Circular]"`.
  *
  * @param record The record.
  * @returns One line, no trailing newline.
@@ -134,27 +149,39 @@ export function formatSimple(
  * const text = formatJson({
  *   timestamp: Date.UTC(2025, 0, 2, 3, 4, 5),
  *   level: "information",
- *   category: "Roost.Hosting.Diagnostics",
- *   message: "Request finished",
- *   properties: { status: 200 },
- *   scope: { traceId: "4bf92f3577b34da6a3ce929d0e0e4736" },
+ *   category: "App.Library",
+ *   message: "shelf has 3 books",
+ *   messageTemplate: "shelf has {count} books",
+ *   properties: { count: 3 },
+ *   scope: { traceId: "4bf92f3577b34da6a3ce929d0e0e4736", path: "/shelves/1" },
  * });
  * assert.equal(
  *   text,
- *   '{"timestamp":"2025-01-02T03:04:05.000Z","level":"Information","category":"Roost.Hosting.Diagnostics","message":"Request finished","properties":{"status":200},"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","scope":{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736"}}',
+ *   '{"timestamp":"2025-01-02T03:04:05.000Z","level":"Information","category":"App.Library","message":"shelf has 3 books","properties":{"count":3},"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","scope":{"path":"/shelves/1"}}',
  * );
  * ```
  */
 export function formatJson(record: LogRecord): string {
+  let properties = record.properties;
+  let scope = record.scope;
+  let traceId: unknown;
+  if (scope.traceId !== undefined) {
+    ({ traceId, ...scope } = scope);
+  }
+  if (properties.traceId !== undefined) {
+    let own: unknown;
+    ({ traceId: own, ...properties } = properties);
+    traceId ??= own;
+  }
   const json: Record<string, unknown> = {
     timestamp: new Date(record.timestamp).toISOString(),
     level: LEVEL_NAMES[record.level],
     category: record.category,
     message: record.message,
-    properties: record.properties,
+    properties,
   };
-  if (record.scope.traceId !== undefined) json.traceId = record.scope.traceId;
-  json.scope = record.scope;
+  if (traceId !== undefined) json.traceId = traceId;
+  json.scope = scope;
   if (hasError(record)) json.exception = renderError(record.error);
   return stringify(json)!;
 }
@@ -173,8 +200,9 @@ const PRIORITIES: Readonly<Record<RecordLevel, number>> = {
  * then ` key=value` pairs when there are properties, then the error's
  * stack on the following lines. Every line starts with the syslog
  * priority, so journald files each one at the record's severity: trace
- * and debug 7, information 6, warning 4, error 3, critical 2. The event id
- * is as in {@linkcode formatSimple}. No trailing newline.
+ * and debug 7, information 6, warning 4, error 3, critical 2. The event id,
+ * and the pairs (without the properties the message template names), are
+ * as in {@linkcode formatSimple}. No trailing newline.
  *
  * @param record The record.
  * @returns The text, one or more lines.
@@ -197,7 +225,7 @@ const PRIORITIES: Readonly<Record<RecordLevel, number>> = {
  */
 export function formatSystemd(record: LogRecord): string {
   const prefix = `<${PRIORITIES[record.level]}>`;
-  const [eventId, pairs] = eventIdAndPairs(record.properties);
+  const [eventId, pairs] = headerAndPairs(record);
   let text = `${prefix}${record.category}[${eventId}]: ${record.message}`;
   if (pairs !== "") text += ` ${pairs}`;
   if (hasError(record)) text += `\n${renderError(record.error)}`;

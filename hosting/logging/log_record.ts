@@ -35,8 +35,20 @@ export interface LogRecord {
   level: RecordLevel;
   /** The logger's category, like `Roost.Hosting.Lifetime`. */
   category: string;
-  /** The message, as given. */
+  /**
+   * The message with its template filled in: `"shelf has {count} books"`
+   * logged with `{ count: 3 }` is `"shelf has 3 books"`. LogTape fills it
+   * in, by its rules: `{{` and `}}` are literal braces, `{user.name}` reads
+   * a path, and a name missing from the properties is looked up in the
+   * scope. A placeholder with no value stays as written.
+   */
   message: string;
+  /**
+   * The message as given, when it held a `{` (a template): ASP.NET's
+   * `{OriginalFormat}`. Text formats leave the properties it names out of
+   * the `key=value` pairs, since the message shows them.
+   */
+  messageTemplate?: string;
   /** The properties given with the message, without `error`. */
   properties: Record<string, unknown>;
   /**

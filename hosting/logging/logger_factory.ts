@@ -374,10 +374,10 @@ export function getDefaultLoggerFactory(): LoggerFactory {
 
 /** Sends what a LogTape logger writes to the default factory. */
 function forwardLogTapeRecord(record: LogTapeRecord): void {
-  const { category, level, message, properties } = fromLogTape(record);
-  getDefaultLoggerFactory().createLogger(category).log(
-    level,
-    message,
-    properties,
+  const { category, level, message, template, properties } = fromLogTape(
+    record,
   );
+  // Every logger a factory makes is a CategoryLogger.
+  (getDefaultLoggerFactory().createLogger(category) as CategoryLogger)
+    .logRendered(level, message, template, properties);
 }

@@ -8,6 +8,18 @@
  * contexts, and what LogTape loggers in libraries write comes out through
  * Roost's filters and outputs.
  *
+ * **Message templates.** A message names its properties in braces, and
+ * every format shows it filled in: `log.warning("shelf has {count} books",
+ * { count: 3 })` prints `shelf has 3 books`. LogTape fills templates in, by
+ * its rules (`{{` and `}}` are literal braces, `{user.name}` reads a path);
+ * a placeholder with no value stays as written. The JSON format keeps every
+ * property in `properties` as well; the simple and systemd formats do not
+ * repeat the ones the message shows.
+ *
+ * **The trace id** of a record is in one place in JSON: the top-level
+ * `traceId` (from the request's scope, or a `traceId` property), never
+ * also inside `properties` or `scope`.
+ *
  * While a {@linkcode LoggerFactory} lives, Roost holds LogTape's global
  * configuration (reset when the last factory is disposed). An application
  * that configures LogTape itself should do so first, with a
@@ -29,16 +41,16 @@
  * });
  * const log = factory.createLogger("App");
  * factory.runInScope({ traceId: "4bf92f3577b34da6a3ce929d0e0e4736" }, () => {
- *   log.information("Hello", { user: "ada" });
+ *   log.information("Hello {user}", { user: "ada" });
  * });
  * const { timestamp: _, ...record } = JSON.parse(lines[0]);
  * assert.deepEqual(record, {
  *   level: "Information",
  *   category: "App",
- *   message: "Hello",
+ *   message: "Hello ada",
  *   properties: { user: "ada" },
  *   traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
- *   scope: { traceId: "4bf92f3577b34da6a3ce929d0e0e4736" },
+ *   scope: {},
  * });
  * ```
  *

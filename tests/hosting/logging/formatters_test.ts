@@ -115,7 +115,7 @@ Deno.test("json is one line that parses back to the documented shape and key ord
     message: "Request finished\nsecond line",
     properties: { status: 200 },
     traceId: "4bf92f35",
-    scope: { traceId: "4bf92f35", method: "GET", path: "/" },
+    scope: { method: "GET", path: "/" },
   });
   assert.deepEqual(Object.keys(parsed), [
     "timestamp",
@@ -126,6 +126,38 @@ Deno.test("json is one line that parses back to the documented shape and key ord
     "traceId",
     "scope",
   ]);
+});
+
+Deno.test("json writes the trace id once, at the top, from the scope or else the properties", () => {
+  const fromScope = JSON.parse(formatJson(record({
+    properties: { status: 200 },
+    scope: { traceId: "s1", path: "/" },
+  })));
+  assert.equal(fromScope.traceId, "s1");
+  assert.deepEqual(fromScope.scope, { path: "/" });
+  assert.deepEqual(fromScope.properties, { status: 200 });
+  const fromProperties = JSON.parse(formatJson(record({
+    properties: { traceId: "p1", status: 200 },
+  })));
+  assert.equal(fromProperties.traceId, "p1");
+  assert.deepEqual(fromProperties.properties, { status: 200 });
+  // Both: the scope's wins, and neither is repeated.
+  const line = formatJson(record({
+    properties: { traceId: "p1" },
+    scope: { traceId: "s1" },
+  }));
+  assert.equal(line.split('"traceId"').length - 1, 1);
+  assert.equal(JSON.parse(line).traceId, "s1");
+});
+
+Deno.test("json writes the filled-in message and every property", () => {
+  const parsed = JSON.parse(formatJson(record({
+    message: "shelf has 3 books",
+    messageTemplate: "shelf has {count} books",
+    properties: { count: 3 },
+  })));
+  assert.equal(parsed.message, "shelf has 3 books");
+  assert.deepEqual(parsed.properties, { count: 3 });
 });
 
 Deno.test("json leaves out traceId and exception when there are none", () => {
