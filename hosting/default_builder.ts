@@ -25,7 +25,7 @@ const HOST_KEYS = new Set(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { createDefaultBuilder } from "../mod.ts";
+ * import { createDefaultBuilder } from "./default_builder.ts";
  *
  * const builder = createDefaultBuilder(["--urls", "http://127.0.0.1:0"]);
  * assert.equal(builder.getSetting("urls"), "http://127.0.0.1:0");

@@ -83,7 +83,7 @@ export const HOST_ENVIRONMENT_PREFIX = "ROOST_";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseBooleanSetting } from "../mod.ts";
+ * import { parseBooleanSetting } from "./host_settings.ts";
  *
  * assert.equal(parseBooleanSetting("detailedErrors", "True"), true);
  * ```

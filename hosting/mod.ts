@@ -25,7 +25,7 @@ export {
   type RequestDelegate,
 } from "./application_builder.ts";
 export * from "./application_lifetime.ts";
-export * from "./host_settings.ts";
+export { type HostSettingKeys, HostSettings } from "./host_settings.ts";
 export * from "./hosting_environment.ts";
 export * from "./web_host.ts";
 export {
@@ -38,7 +38,5 @@ export {
 export * from "./host_services.ts";
 export * from "./services/mod.ts";
 export * from "./logging/mod.ts";
-export * from "./default_builder.ts";
-export * from "./startup.ts";
-export * from "./server_configuration.ts";
+export type { Startup } from "./startup.ts";
 export * from "./config/mod.ts";

@@ -39,7 +39,8 @@ const LIMIT_FORMS: Record<keyof ServerLimits, string> = {
  * @example Naming where a bad value came from
  * ```ts
  * import assert from "node:assert/strict";
- * import { ConfigurationBuilder, denoServerOptionsFrom } from "../mod.ts";
+ * import { ConfigurationBuilder } from "../mod.ts";
+ * import { denoServerOptionsFrom } from "./server_configuration.ts";
  *
  * const configuration = new ConfigurationBuilder()
  *   .addCommandLine(["--Server:Limits:MaxRequestBodySize", "-5"])
@@ -194,7 +195,8 @@ function limit(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { ConfigurationBuilder, denoServerOptionsFrom } from "../mod.ts";
+ * import { ConfigurationBuilder } from "../mod.ts";
+ * import { denoServerOptionsFrom } from "./server_configuration.ts";
  *
  * const configuration = new ConfigurationBuilder()
  *   .addInMemory({ Server: { Endpoints: { Web: { Url: "http://127.0.0.1:0" } }, Limits: { MaxRequestBodySize: "1000" } } })

@@ -14,7 +14,8 @@ import type { ServiceProvider } from "./service_provider.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { type HostedService, HostedServiceRunner } from "./mod.ts";
+ * import type { HostedService } from "./mod.ts";
+ * import { HostedServiceRunner } from "./hosted_service_runner.ts";
  *
  * class Heartbeat implements HostedService {
  *   beats = 0;

@@ -18,8 +18,8 @@ import { BackgroundService, type HostedService } from "./hosted_service.ts";
  * import {
  *   BackgroundService,
  *   type BackgroundServiceExceptionBehavior,
- *   HostedServiceRunner,
  * } from "./mod.ts";
+ * import { HostedServiceRunner } from "./hosted_service_runner.ts";
  *
  * class Broken extends BackgroundService {
  *   protected execute(): Promise<void> {
@@ -85,7 +85,8 @@ function logFailure(service: HostedService, error: unknown): void {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { HostedServiceRunner, type HostedService } from "./mod.ts";
+ * import type { HostedService } from "./mod.ts";
+ * import { HostedServiceRunner } from "./hosted_service_runner.ts";
  *
  * const log: string[] = [];
  * const named = (name: string): HostedService => ({

@@ -46,11 +46,7 @@ export {
   type HostedService,
   type HostedServiceRegistration,
 } from "./hosted_service.ts";
-export {
-  type BackgroundServiceExceptionBehavior,
-  HostedServiceRunner,
-  type HostedServiceRunnerOptions,
-} from "./hosted_service_runner.ts";
+export type { BackgroundServiceExceptionBehavior } from "./hosted_service_runner.ts";
 export {
   type ChangeSource,
   ConfigurationOptionsMonitor,

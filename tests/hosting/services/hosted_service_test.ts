@@ -4,8 +4,9 @@ import assert from "node:assert/strict";
 import {
   BackgroundService,
   type HostedService,
-  HostedServiceRunner,
 } from "../../../hosting/services/mod.ts";
+// The runner is the host's machinery, not public API.
+import { HostedServiceRunner } from "../../../hosting/services/hosted_service_runner.ts";
 import { captureErrors } from "../config/_helpers.ts";
 
 const LONG = 10_000;
