@@ -27,10 +27,10 @@ import { HostingEnvironment } from "./hosting_environment.ts";
 import { ServerKey } from "./host_services.ts";
 import {
   type BackgroundServiceExceptionBehavior,
-  HostedServiceRunner,
   ServiceCollection,
   type ServiceProvider,
 } from "./services/mod.ts";
+import { HostedServiceRunner } from "./services/hosted_service_runner.ts";
 import {
   loadStartupModule,
   type StartupParts,

@@ -73,7 +73,8 @@ export interface StartupParts {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { startupParts, WebHostBuilder } from "../mod.ts";
+ * import { WebHostBuilder } from "../mod.ts";
+ * import { startupParts } from "./startup.ts";
  *
  * const parts = startupParts({ default: { fetch: () => new Response("hi") } }, "inline");
  * assert.equal(parts.configureServices, undefined);
@@ -131,7 +132,7 @@ function toModuleUrl(specifier: string, contentRoot: string): string {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { loadStartupModule } from "../mod.ts";
+ * import { loadStartupModule } from "./startup.ts";
  *
  * await assert.rejects(loadStartupModule("./missing.ts", "/nowhere"), {
  *   name: "TypeError",
