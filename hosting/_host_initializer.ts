@@ -220,7 +220,7 @@ export async function initialize(
     for (const configure of options.appConfiguration) {
       await configure(early, builder);
     }
-    configuration = builder.build();
+    configuration = await builder.buildAsync();
     loggerFactory = await makeLoggerFactory(options, configuration, {
       ...early,
       configuration,

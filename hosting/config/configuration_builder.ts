@@ -204,4 +204,32 @@ export class ConfigurationBuilder {
       onReloadError: this.#onReloadError,
     });
   }
+
+  /**
+   * Runs every provider's asynchronous `prepare()` step (the YAML provider
+   * imports its parser there, only when a YAML file exists), then
+   * {@linkcode ConfigurationBuilder.build}s.
+   *
+   * @returns The configuration; dispose of it to stop watching.
+   * @throws {ConfigurationError} As {@linkcode ConfigurationBuilder.build}
+   * does, through the promise.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { ConfigurationBuilder } from "./mod.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${dir}/app.yaml`, "Greeting: hi\n");
+   * const config = await new ConfigurationBuilder({ basePath: dir })
+   *   .addYamlFile("app.yaml")
+   *   .buildAsync();
+   * assert.equal(config.get("greeting"), "hi");
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async buildAsync(): Promise<Configuration> {
+    await Promise.all(this.#providers.map((provider) => provider.prepare?.()));
+    return this.build();
+  }
 }

@@ -33,6 +33,15 @@ export interface ConfigurationProvider {
    * from" messages: `JSON file "appsettings.json"`, `command line`.
    */
   readonly description?: string;
+  /**
+   * Optional: an asynchronous step before the first `load()`, for what is
+   * too costly to import up front (the YAML provider imports its parser
+   * here). {@linkcode ConfigurationBuilder.buildAsync} and the host await
+   * it.
+   *
+   * @returns A promise that settles once `load()` can run.
+   */
+  prepare?(): Promise<void>;
   /** Loads (or reloads) synchronously; throws a clear error on malformed input. */
   load(): void;
   /**

@@ -4,19 +4,54 @@
  * @module
  */
 
-import process from "node:process";
 // The project pins third-party code inline, imported in this one module only.
+// A type-only import costs nothing at run time; the parser itself is
+// imported by prepare(), so a host that reads no YAML never loads it
+// (importing it took ~25 ms of a ~50 ms start).
 // deno-lint-ignore no-import-prefix
-import { parseDocument, type YAMLParseError } from "npm:yaml@2.9.1";
+import type * as Yaml from "npm:yaml@2.9.1";
+import type Process from "node:process";
 import { flatten } from "./_keys.ts";
 import { ConfigurationError } from "./configuration_error.ts";
 import { FileConfigurationProvider } from "./file_provider.ts";
+
+/** The parser and `process`, once prepare() has imported them. */
+let loaded: { yaml: typeof Yaml; process: typeof Process } | undefined;
+let loading: Promise<void> | undefined;
+
+function loadParser(): Promise<void> {
+  return loading ??= Promise.all([
+    // deno-lint-ignore no-import-prefix
+    import("npm:yaml@2.9.1"),
+    import("node:process"),
+  ]).then(([yaml, process]) => {
+    loaded = { yaml, process: process.default };
+  }, (error) => {
+    loading = undefined; // let a later prepare() try again
+    throw error;
+  });
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Values from a YAML file (YAML 1.2, one document; `<<` merge keys
  * allowed). The top level is a mapping; nested mappings flatten to `a:b:c`
  * and sequences to `key:0`, `key:1`; `null` and `~` are `""`; a repeated
  * key is an error.
+ *
+ * The YAML parser is imported on first use, by the asynchronous
+ * {@linkcode YamlConfigurationProvider.prepare}: a host does that before it
+ * builds its configuration, and so does
+ * {@linkcode ConfigurationBuilder.buildAsync}. Call it yourself before a
+ * synchronous `load()` or `ConfigurationBuilder.build()`.
  *
  * @example
  * ```ts
@@ -26,6 +61,7 @@ import { FileConfigurationProvider } from "./file_provider.ts";
  * const dir = await Deno.makeTempDir();
  * await Deno.writeTextFile(`${dir}/appsettings.yaml`, "Server:\n  Port: 8080\n  Urls: [http://a, http://b]\n");
  * const provider = new YamlConfigurationProvider("appsettings.yaml", { basePath: dir });
+ * await provider.prepare(); // imports the YAML parser
  * provider.load();
  * assert.equal(provider.get("server:port"), "8080");
  * assert.equal(provider.get("Server:Urls:1"), "http://b");
@@ -39,6 +75,39 @@ export class YamlConfigurationProvider extends FileConfigurationProvider {
   }
 
   /**
+   * Imports the YAML parser when the file exists (once per process; a
+   * missing optional file needs none).
+   *
+   * @returns A promise that settles once `load()` can run synchronously.
+   */
+  prepare(): Promise<void> {
+    return loaded !== undefined || !exists(this.path)
+      ? Promise.resolve()
+      : loadParser();
+  }
+
+  /**
+   * Watches the file as every file provider does; a file that appears
+   * after start-up, before the parser was imported, imports it first.
+   *
+   * @param changed Called after the values changed.
+   * @param onError Called with the error of a failed reload.
+   * @returns A function that stops watching.
+   */
+  override watch(
+    changed: () => void,
+    onError: (error: unknown) => void,
+  ): () => void {
+    return super.watch(changed, (error) => {
+      if (!(error instanceof ParserNotLoadedError)) return onError(error);
+      loadParser().then(() => {
+        this.load();
+        changed();
+      }).catch(onError);
+    });
+  }
+
+  /**
    * Reads the YAML text.
    *
    * @param text The file's contents.
@@ -47,8 +116,10 @@ export class YamlConfigurationProvider extends FileConfigurationProvider {
    * first error, or saying the top level is not a mapping.
    */
   protected parse(text: string): Iterable<readonly [string, string]> {
-    const value = withoutEnvironmentLookups(() => {
-      const document = parseDocument(text, {
+    if (loaded === undefined) throw new ParserNotLoadedError(this.path);
+    const { yaml, process } = loaded;
+    const value = withoutEnvironmentLookups(process, () => {
+      const document = yaml.parseDocument(text, {
         intAsBigInt: true, // big integers keep every digit
         merge: true,
         prettyErrors: true,
@@ -72,7 +143,7 @@ export class YamlConfigurationProvider extends FileConfigurationProvider {
     return flatten(value);
   }
 
-  #syntaxError(error: YAMLParseError): ConfigurationError {
+  #syntaxError(error: Yaml.YAMLParseError): ConfigurationError {
     const position = error.linePos?.[0];
     // The library appends " at line L, column C:" and a code excerpt.
     const reason = error.message.split("\n")[0].replace(
@@ -100,7 +171,10 @@ export class YamlConfigurationProvider extends FileConfigurationProvider {
  * throws `NotCapable` without `--allow-env`. Parsing is synchronous, so no
  * other code sees the swap.
  */
-function withoutEnvironmentLookups<T>(fn: () => T): T {
+function withoutEnvironmentLookups<T>(
+  process: typeof Process,
+  fn: () => T,
+): T {
   const granted = ["LOG_TOKENS", "LOG_STREAM"].every((variable) =>
     Deno.permissions.querySync({ name: "env", variable }).state === "granted"
   );
@@ -111,5 +185,15 @@ function withoutEnvironmentLookups<T>(fn: () => T): T {
     return fn();
   } finally {
     process.env = env;
+  }
+}
+
+/** Thrown by a synchronous load that ran before prepare(). */
+class ParserNotLoadedError extends ConfigurationError {
+  constructor(path: string) {
+    super(
+      `Cannot read YAML file "${path}" yet: the YAML parser is imported on first use. Await provider.prepare() or build with await ConfigurationBuilder.buildAsync() (hosts do this themselves)`,
+      { file: path },
+    );
   }
 }

@@ -21,12 +21,12 @@ Deno.test("later providers win over earlier ones, key by key", async () => {
     '{ "Server": { "Port": 2, "Host": "json" }, "Name": "json" }',
   );
   await Deno.writeTextFile(`${dir.path}/app.yaml`, "Server:\n  Port: 3\n");
-  const config = new ConfigurationBuilder({ basePath: dir.path })
+  const config = await new ConfigurationBuilder({ basePath: dir.path })
     .addInMemory({ Server: { Port: 1, Host: "memory", Tls: "off" } })
     .addJsonFile("appsettings.json")
     .addYamlFile("app.yaml")
     .addCommandLine(["--name", "cli"])
-    .build();
+    .buildAsync();
   assert.deepEqual(config.asEntries(), [
     ["Name", "cli"],
     ["Server:Host", "json"],

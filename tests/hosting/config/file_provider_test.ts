@@ -64,9 +64,9 @@ Deno.test("by default a failed reload is logged once to console.error", async ()
   const file = `${dir.path}/app.yaml`;
   await Deno.writeTextFile(file, "Port: 1\n");
   const logged = await captureErrors(async (lines) => {
-    using config = new ConfigurationBuilder({ basePath: dir.path })
+    using config = await new ConfigurationBuilder({ basePath: dir.path })
       .addYamlFile("app.yaml", { reloadOnChange: true, reloadDelay })
-      .build();
+      .buildAsync();
     const changed = new Waiter();
     config.onChange(changed.fire);
     await Deno.writeTextFile(file, "Port: [1\n");

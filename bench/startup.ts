@@ -1,0 +1,216 @@
+/**
+ * Start-up time: how long from spawning `deno run` to the first `200` over
+ * loopback, for raw `Deno.serve`, Hono and a minimal Roost host (and one
+ * made by `createDefaultBuilder`, which also reads `appsettings.*`).
+ *
+ * ```sh
+ * deno task bench:startup            # 10 runs of each
+ * deno task bench:startup --runs 30
+ * ```
+ *
+ * Each run picks a free port, spawns this same file in server mode, and
+ * polls `GET /` until it answers 200. The kinds take turns within a round,
+ * so a noisy moment costs them alike. Prints each kind's median (and
+ * min–max) and its ratio to raw `Deno.serve`.
+ *
+ * @module
+ */
+
+// No static imports: in server mode this file is what each child loads
+// first, and anything imported here would count against every kind alike.
+
+/** The servers compared, raw first: the ratios are to it. */
+export const KINDS = ["raw", "hono", "roost", "roost-default"] as const;
+
+/** One server under test. */
+export type Kind = typeof KINDS[number];
+
+const BODY = "Hello, World!";
+const DEFAULT_RUNS = 10;
+const READY_TIMEOUT_MS = 30_000;
+
+function isKind(value: string | undefined): value is Kind {
+  return (KINDS as readonly string[]).includes(value ?? "");
+}
+
+function argument(args: string[], name: string): string | undefined {
+  const index = args.indexOf(name);
+  return index === -1 ? undefined : args[index + 1];
+}
+
+/** Server mode: listens on 127.0.0.1:`port` and answers every request. */
+async function serve(kind: Kind, port: number): Promise<void> {
+  switch (kind) {
+    case "raw":
+      Deno.serve(
+        { hostname: "127.0.0.1", port, onListen() {} },
+        () => new Response(BODY),
+      );
+      return;
+    case "hono": {
+      // Pinned inline, as bench/servers/hono.ts pins it.
+      // deno-lint-ignore no-import-prefix
+      const { Hono } = await import("npm:hono@4.13.19");
+      const app = new Hono();
+      app.get("/", (c) => c.text(BODY));
+      Deno.serve({ hostname: "127.0.0.1", port, onListen() {} }, app.fetch);
+      return;
+    }
+    case "roost": {
+      const { WebHostBuilder } = await import("../mod.ts");
+      await new WebHostBuilder()
+        .useUrls(`http://127.0.0.1:${port}`)
+        .useSetting("suppressStatusMessages", "true")
+        .configure((app) => app.run((ctx) => ctx.response.send(BODY)))
+        .build()
+        .start();
+      return;
+    }
+    case "roost-default": {
+      const { WebHost } = await import("../mod.ts");
+      await WebHost.createDefaultBuilder([
+        "--urls",
+        `http://127.0.0.1:${port}`,
+        "--suppressStatusMessages",
+        "true",
+      ])
+        .configure((app) => app.run((ctx) => ctx.response.send(BODY)))
+        .build()
+        .start();
+      return;
+    }
+  }
+}
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/**
+ * Spawns one server and times spawn → first 200, in milliseconds.
+ *
+ * @param kind The server to start.
+ * @returns The elapsed milliseconds.
+ */
+export async function measure(kind: Kind): Promise<number> {
+  const port = freePort();
+  const started = performance.now();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      import.meta.filename ?? new URL(import.meta.url).pathname,
+      "--serve",
+      kind,
+      "--port",
+      String(port),
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  let exited = false;
+  child.status.then(() => exited = true);
+  try {
+    const client = Deno.createHttpClient({});
+    try {
+      while (true) {
+        if (exited) {
+          throw new Error(`The ${kind} server exited before it answered`);
+        }
+        if (performance.now() - started > READY_TIMEOUT_MS) {
+          throw new Error(
+            `The ${kind} server did not answer within ${READY_TIMEOUT_MS} ms`,
+          );
+        }
+        try {
+          const response = await fetch(`http://127.0.0.1:${port}/`, { client });
+          await response.body?.cancel();
+          if (response.status === 200) return performance.now() - started;
+          throw new Error(`The ${kind} server answered ${response.status}`);
+        } catch (error) {
+          if (!(error instanceof TypeError)) throw error; // not yet listening
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+      }
+    } finally {
+      client.close();
+    }
+  } finally {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+    await child.status;
+  }
+}
+
+/**
+ * The median of some numbers.
+ *
+ * @param values At least one number.
+ * @returns The middle value (the mean of the middle two for an even count).
+ */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? sorted[middle]
+    : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+async function report(runs: number, kinds: readonly Kind[]): Promise<void> {
+  const times = new Map<Kind, number[]>(kinds.map((kind) => [kind, []]));
+  // One warm-up of each, unmeasured: the first run also compiles and caches.
+  for (const kind of kinds) await measure(kind);
+  for (let round = 0; round < runs; round++) {
+    for (const kind of kinds) times.get(kind)!.push(await measure(kind));
+  }
+  const raw = median(times.get("raw") ?? [NaN]);
+  console.log(
+    `Spawn to first 200 over loopback, ${runs} runs each (Deno ${Deno.version.deno})\n`,
+  );
+  console.log("server          median     min–max       ratio to raw");
+  for (const [kind, values] of times) {
+    const middle = median(values);
+    const range = `${Math.min(...values).toFixed(0)}–${
+      Math.max(...values).toFixed(0)
+    } ms`;
+    console.log(
+      `${kind.padEnd(15)} ${middle.toFixed(1).padStart(6)} ms  ${
+        range.padEnd(12)
+      }  ${(middle / raw).toFixed(2)}×`,
+    );
+  }
+}
+
+if (import.meta.main) {
+  const args = Deno.args;
+  const serveKind = argument(args, "--serve");
+  if (serveKind !== undefined) {
+    if (!isKind(serveKind)) {
+      throw new TypeError(
+        `--serve must be one of ${KINDS.join(", ")}, got "${serveKind}"`,
+      );
+    }
+    await serve(serveKind, Number(argument(args, "--port")));
+  } else {
+    const runs = Number(argument(args, "--runs") ?? DEFAULT_RUNS);
+    if (!Number.isInteger(runs) || runs < 1) {
+      throw new RangeError(
+        `--runs must be a whole number of 1 or more, got "${
+          argument(args, "--runs")
+        }"`,
+      );
+    }
+    const only = argument(args, "--only")?.split(",");
+    const kinds = only === undefined
+      ? KINDS
+      : KINDS.filter((kind) => kind === "raw" || only.includes(kind));
+    await report(runs, kinds);
+  }
+}
