@@ -194,9 +194,12 @@ export class WebHost implements AsyncDisposable {
     if (!this.#logger("Roost.Hosting").isEnabled("debug")) return;
     const logger = this.#logger("Roost.Hosting");
     for (const [key, setting] of this.#options.settings) {
-      logger.debug(
-        `Host setting ${key} = "${setting.value}" (from ${setting.source})`,
-      );
+      // A template: a value with braces in it is never read as one.
+      logger.debug('Host setting {key} = "{value}" (from {source})', {
+        key,
+        value: setting.value,
+        source: setting.source,
+      });
     }
   }
 
