@@ -10,10 +10,11 @@
 
 import {
   ConfigurationError,
+  createDefaultBuilder,
   HostSettings,
   type HttpContext,
   HttpError,
-  WebHost,
+  type WebHost,
   type WebHostBuilder,
 } from "./mod.ts";
 
@@ -105,7 +106,7 @@ export async function main(args: string[]): Promise<number> {
   }
   let builder: WebHostBuilder;
   try {
-    builder = WebHost.createDefaultBuilder(args);
+    builder = createDefaultBuilder(args);
   } catch (error) {
     console.error(`roost: ${(error as Error).message}\n\n${USAGE}`);
     return 2;

@@ -67,8 +67,8 @@ async function serve(kind: Kind, port: number): Promise<void> {
       return;
     }
     case "roost-default": {
-      const { WebHost } = await import("../mod.ts");
-      await WebHost.createDefaultBuilder([
+      const { createDefaultBuilder } = await import("../mod.ts");
+      await createDefaultBuilder([
         "--urls",
         `http://127.0.0.1:${port}`,
         "--suppressStatusMessages",

@@ -1,6 +1,6 @@
 /**
  * `createDefaultBuilder`: the batteries-included start, behind
- * `WebHost.createDefaultBuilder(args)`.
+ * `createDefaultBuilder(args)`.
  *
  * @module
  */
@@ -16,7 +16,7 @@ const HOST_KEYS = new Set(
 
 /**
  * Makes a {@linkcode WebHostBuilder} with Roost's defaults; see
- * `WebHost.createDefaultBuilder`.
+ * `createDefaultBuilder`.
  *
  * @param args The command-line arguments.
  * @returns The builder.

@@ -39,4 +39,5 @@ export * from "./host_services.ts";
 export * from "./services/mod.ts";
 export * from "./logging/mod.ts";
 export type { Startup } from "./startup.ts";
+export { createDefaultBuilder } from "./default_builder.ts";
 export * from "./config/mod.ts";

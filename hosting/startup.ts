@@ -7,41 +7,9 @@
 
 import type { ApplicationBuilder, Fetchable } from "./application_builder.ts";
 import type { ServiceCollection } from "./services/mod.ts";
-import type { WebHostBuilderContext } from "./host_types.ts";
+import type { Startup, WebHostBuilderContext } from "./host_types.ts";
 
-/**
- * What a startup module (or object) may export: `configureServices` and/or
- * `configure`, or a `deno serve`-style default export with a `fetch` method.
- *
- * @example A startup module
- * ```ts
- * // app.ts, run with: deno run -A main.ts --startupModule ./app.ts
- * import type { ApplicationBuilder } from "../mod.ts";
- *
- * export function configure(app: ApplicationBuilder): void {
- *   app.run((ctx) => ctx.response.send("from app.ts"));
- * }
- * ```
- */
-export interface Startup {
-  /**
-   * Builds the request pipeline.
-   *
-   * @param app The application builder.
-   * @param context Environment, configuration and host settings.
-   */
-  configure?(app: ApplicationBuilder, context: WebHostBuilderContext): unknown;
-  /**
-   * Registers services (reserved: the services container arrives with the
-   * services issue; until then a module exporting only this is refused).
-   */
-  configureServices?(
-    services: unknown,
-    context: WebHostBuilderContext,
-  ): unknown;
-  /** A `deno serve`-style handler object, mounted as the whole app. */
-  default?: Fetchable | unknown;
-}
+export type { Startup } from "./host_types.ts";
 
 const EXPECTED =
   "export function configure(app, context) { … } and/or configureServices(services, context) { … }, or export default { fetch(request) { … } } as for deno serve";

@@ -9,15 +9,10 @@ import { ServerAddressesFeature } from "../features/mod.ts";
 import { parseEndpointUrls, type Server, TestServer } from "../server/mod.ts";
 import { ApplicationLifetime } from "./application_lifetime.ts";
 import type { Configuration } from "./config/mod.ts";
-import { createDefaultBuilder } from "./default_builder.ts";
 import { HostSettings, parseBooleanSetting } from "./host_settings.ts";
 import type { HostingEnvironment } from "./hosting_environment.ts";
 import type { WebHostOptions, WebHostStopOptions } from "./host_types.ts";
 import { getDefaultLoggerFactory, type Logger } from "./logging/mod.ts";
-import {
-  registerHostFactory,
-  type WebHostBuilder,
-} from "./web_host_builder.ts";
 import { initialize, type Initialized } from "./_host_initializer.ts";
 import { shutdownTimeoutMilliseconds } from "./_host_settings_check.ts";
 
@@ -61,36 +56,6 @@ export class WebHost implements AsyncDisposable {
   #stopped: Promise<void> | undefined;
   #starting: Promise<void> | undefined;
   #failed = false;
-
-  /**
-   * Makes a builder with Roost's defaults: content root = current directory;
-   * app configuration from `appsettings.json`, `appsettings.yaml`/`.yml` and
-   * `appsettings.{Environment}.json`/`.yaml`/`.yml` (all optional, reloaded
-   * on change), environment variables, and the command line; host settings
-   * (`--urls`, `--environment`, `--contentRoot`, `--webRoot`,
-   * `--startupModule`, …) from the command line; a `DenoServer` configured
-   * from the `Server` section.
-   *
-   * @param args The command-line arguments, usually `Deno.args`.
-   * @returns A builder; code after this call can still override anything.
-   * @throws {ConfigurationError} When an argument is malformed.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { WebHost } from "../mod.ts";
-   *
-   * const host = WebHost.createDefaultBuilder(["--environment", "Staging", "--Greeting", "hi"])
-   *   .configure((app, { configuration, environment }) =>
-   *     app.run((ctx) => ctx.response.send(`${configuration.get("Greeting")} from ${environment.name}`))
-   *   )
-   *   .build();
-   * assert.equal(await (await host.fetch("/")).text(), "hi from Staging");
-   * ```
-   */
-  static createDefaultBuilder(args: readonly string[] = []): WebHostBuilder {
-    return createDefaultBuilder(args);
-  }
 
   /**
    * Prefer `WebHostBuilder.build()`.
@@ -454,5 +419,3 @@ export class WebHost implements AsyncDisposable {
     await this.stop();
   }
 }
-
-registerHostFactory((options) => new WebHost(options));

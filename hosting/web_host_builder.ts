@@ -6,60 +6,27 @@
  */
 
 import type { DenoServerOptions, Server } from "../server/mod.ts";
-import type {
-  ConfigurationBuilder,
-  ConfigurationSection,
-  StandardSchemaV1,
-} from "./config/mod.ts";
+import type { ConfigurationSection, StandardSchemaV1 } from "./config/mod.ts";
 import { HOST_ENVIRONMENT_PREFIX, HostSettings } from "./host_settings.ts";
 import { MAX_SHUTDOWN_TIMEOUT_MS } from "./_host_settings_check.ts";
 import { HostingEnvironment } from "./hosting_environment.ts";
-import type { LoggingBuilder } from "./logging/mod.ts";
-import type { ServiceCollection } from "./services/mod.ts";
 import type { Startup } from "./startup.ts";
 import type {
   ConfigureApp,
+  ConfigureAppConfiguration,
+  ConfigureLogging,
+  ConfigureServices,
   HostSetting,
-  WebHostBuilderContext,
-  WebHostOptions,
+  ServerFactory,
 } from "./host_types.ts";
-import type { WebHost } from "./web_host.ts";
+import { WebHost } from "./web_host.ts";
 
-/** Adds app configuration sources; see `configureAppConfiguration`. */
-export type ConfigureAppConfiguration = (
-  context: WebHostBuilderContext,
-  builder: ConfigurationBuilder,
-) => unknown;
-
-/** Registers services; see `configureServices`. */
-export type ConfigureServices = (
-  services: ServiceCollection,
-  context: WebHostBuilderContext,
-) => unknown;
-
-/** Configures logging; see `configureLogging`. */
-export type ConfigureLogging = (
-  logging: LoggingBuilder,
-  context: WebHostBuilderContext,
-) => unknown;
-
-/** How a `WebHostBuilder` makes its server from the app configuration. */
-export type ServerFactory = (configuration: ConfigurationSection) => Server;
-
-// web_host.ts hands over its constructor when it loads, so that this module
-// need not import it back (WebHost.createDefaultBuilder needs the builder).
-let makeHost: ((options: WebHostOptions) => WebHost) | undefined;
-
-/**
- * Registers how hosts are made; called once by `web_host.ts`.
- *
- * @param factory Makes a host from the builder's options.
- */
-export function registerHostFactory(
-  factory: (options: WebHostOptions) => WebHost,
-): void {
-  makeHost = factory;
-}
+export type {
+  ConfigureAppConfiguration,
+  ConfigureLogging,
+  ConfigureServices,
+  ServerFactory,
+} from "./host_types.ts";
 
 function readEnvironment(): Map<string, HostSetting> {
   const settings = new Map<string, HostSetting>();
@@ -391,11 +358,6 @@ export class WebHostBuilder {
         "This WebHostBuilder has already built a host: make a new builder",
       );
     }
-    if (makeHost === undefined) {
-      throw new TypeError(
-        "WebHost is not loaded: import WebHostBuilder from Roost's mod.ts",
-      );
-    }
     this.#built = true;
     const settings = new Map(this.#settings);
     // PORT (as set by most hosting platforms) applies when nothing names a URL.
@@ -413,7 +375,7 @@ export class WebHostBuilder {
       contentRootPath: get(HostSettings.contentRoot),
       webRootPath: get(HostSettings.webRoot),
     });
-    return makeHost({
+    return new WebHost({
       settings,
       environment,
       server: this.#server,

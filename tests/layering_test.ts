@@ -82,3 +82,82 @@ Deno.test("each third-party package is imported in exactly one module", async ()
     assert.equal(files.length, 1, `${name} is imported in ${files.join(", ")}`);
   }
 });
+
+// Imports inside doc comments (examples) are not the module's own imports.
+function codeOf(source: string): string {
+  return source.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+}
+
+/** The import cycles among `files` (each as the modules on it), by Tarjan. */
+function cyclesOf(graph: Map<string, string[]>): string[][] {
+  let index = 0;
+  const indices = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  const visit = (module: string): void => {
+    indices.set(module, index);
+    low.set(module, index++);
+    stack.push(module);
+    onStack.add(module);
+    for (const target of graph.get(module) ?? []) {
+      if (!graph.has(target)) continue;
+      if (!indices.has(target)) {
+        visit(target);
+        low.set(module, Math.min(low.get(module)!, low.get(target)!));
+      } else if (onStack.has(target)) {
+        low.set(module, Math.min(low.get(module)!, indices.get(target)!));
+      }
+    }
+    if (low.get(module) === indices.get(module)) {
+      const component: string[] = [];
+      let member: string;
+      do {
+        member = stack.pop()!;
+        onStack.delete(member);
+        component.push(member);
+      } while (member !== module);
+      if (component.length > 1 || graph.get(module)!.includes(module)) {
+        cycles.push(component.sort());
+      }
+    }
+  };
+  for (const module of graph.keys()) if (!indices.has(module)) visit(module);
+  return cycles;
+}
+
+Deno.test("no module of features, server or hosting is on an import cycle", async () => {
+  const graph = new Map<string, string[]>();
+  for (const layer of LAYERS) {
+    for await (const file of sources(new URL(`${layer}/`, ROOT))) {
+      const code = codeOf(await Deno.readTextFile(file));
+      graph.set(
+        file.pathname.slice(ROOT.pathname.length),
+        importsOf(code).filter((specifier) => specifier.startsWith("."))
+          .map((specifier) =>
+            new URL(specifier, file).pathname.slice(ROOT.pathname.length)
+          ),
+      );
+    }
+  }
+  assert.deepEqual(cyclesOf(graph), []);
+});
+
+Deno.test("the cycle check sees a cycle, including through type-only imports", () => {
+  const graph = new Map([
+    ["a.ts", ["b.ts"]],
+    ["b.ts", ["c.ts"]],
+    ["c.ts", ["a.ts"]],
+    ["d.ts", ["a.ts"]],
+  ]);
+  assert.deepEqual(cyclesOf(graph), [["a.ts", "b.ts", "c.ts"]]);
+  assert.deepEqual(
+    importsOf(
+      codeOf(
+        '/**\n * import { x } from "./a.ts";\n */\nimport type { y } from "./b.ts";',
+      ),
+    ),
+    ["./b.ts"],
+  );
+});

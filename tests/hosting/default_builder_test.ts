@@ -5,9 +5,9 @@ import assert from "node:assert/strict";
 import {
   ConfigurationBuilder,
   ConfigurationError,
+  createDefaultBuilder,
   type StandardSchemaV1,
   TestServer,
-  WebHost,
   WebHostBuilder,
 } from "../../mod.ts";
 import { collectLogs, deferred } from "../_helpers.ts";
@@ -33,7 +33,7 @@ Deno.test("createDefaultBuilder layers appsettings files, the environment's file
     "appsettings.Staging.json": JSON.stringify({ Greeting: "from staging" }),
   });
   try {
-    const host = WebHost.createDefaultBuilder([
+    const host = createDefaultBuilder([
       "--contentRoot",
       root,
       "--environment",
@@ -58,7 +58,7 @@ Deno.test("createDefaultBuilder layers appsettings files, the environment's file
 });
 
 Deno.test("host settings from the command line apply when createDefaultBuilder is called, and code after it wins", () => {
-  const builder = WebHost.createDefaultBuilder([
+  const builder = createDefaultBuilder([
     "--urls=http://127.0.0.1:1",
     "--environment",
     "Staging",
@@ -70,7 +70,7 @@ Deno.test("host settings from the command line apply when createDefaultBuilder i
 });
 
 Deno.test("createDefaultBuilder rejects a malformed argument at once", () => {
-  assert.throws(() => WebHost.createDefaultBuilder(["--urls"]), /urls/);
+  assert.throws(() => createDefaultBuilder(["--urls"]), /urls/);
 });
 
 Deno.test("useConfiguration copies a section's keys without its prefix, in call order", () => {
@@ -120,7 +120,7 @@ Deno.test("the Server section configures endpoints and limits of the default ser
     }),
   });
   try {
-    const host = WebHost.createDefaultBuilder(["--contentRoot", root, ...quiet])
+    const host = createDefaultBuilder(["--contentRoot", root, ...quiet])
       .configure((app) =>
         app.run(async (ctx) =>
           ctx.response.send(`${(await ctx.request.text()).length}`)
@@ -298,7 +298,7 @@ Deno.test("a bad Server section fails the start before anything binds, naming ev
   });
   try {
     let configured = false;
-    const host = WebHost.createDefaultBuilder([
+    const host = createDefaultBuilder([
       "--contentRoot",
       root,
       "--urls",
@@ -337,7 +337,7 @@ Deno.test("a bad Server section fails the start before anything binds, naming ev
 });
 
 Deno.test("createDefaultBuilder leaves an absolute path on the command line to the app outside Windows", async () => {
-  const host = WebHost.createDefaultBuilder([
+  const host = createDefaultBuilder([
     "/srv/www",
     "--urls",
     "http://127.0.0.1:0",

@@ -175,7 +175,7 @@ Deno.test("a running host follows edits of appsettings.json and survives a malfo
   console.error = (...args: unknown[]) =>
     errors.push(args.map(String).join(" "));
   try {
-    const host = (await import("../../mod.ts")).WebHost.createDefaultBuilder([
+    const host = (await import("../../mod.ts")).createDefaultBuilder([
       "--contentRoot",
       root,
       "--suppressStatusMessages",
