@@ -18,11 +18,8 @@ import { HostSettings, parseBooleanSetting } from "./host_settings.ts";
 import { checkHostSettings } from "./_host_settings_check.ts";
 import { denoServerOptionsFrom } from "./server_configuration.ts";
 import { ApplicationLifetime } from "./application_lifetime.ts";
-import {
-  createLoggingBuilder,
-  LoggerFactory,
-  setDefaultLoggerFactory,
-} from "./logging/mod.ts";
+import { createLoggingBuilder, LoggerFactory } from "./logging/mod.ts";
+import { setDefaultLoggerFactory } from "./logging/logger_factory.ts";
 import { HostingEnvironment } from "./hosting_environment.ts";
 import { ServerKey } from "./host_services.ts";
 import {

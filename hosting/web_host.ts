@@ -12,7 +12,8 @@ import type { Configuration } from "./config/mod.ts";
 import { HostSettings, parseBooleanSetting } from "./host_settings.ts";
 import type { HostingEnvironment } from "./hosting_environment.ts";
 import type { WebHostOptions, WebHostStopOptions } from "./host_types.ts";
-import { getDefaultLoggerFactory, type Logger } from "./logging/mod.ts";
+import type { Logger } from "./logging/mod.ts";
+import { getDefaultLoggerFactory } from "./logging/logger_factory.ts";
 import { initialize, type Initialized } from "./_host_initializer.ts";
 import { shutdownTimeoutMilliseconds } from "./_host_settings_check.ts";
 

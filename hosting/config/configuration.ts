@@ -31,7 +31,8 @@ export interface ConfigurationOptions {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { ConfigurationError, logReloadError } from "./mod.ts";
+ * import { ConfigurationError } from "./mod.ts";
+ * import { logReloadError } from "./configuration.ts";
  *
  * const lines: unknown[] = [];
  * const original = console.error;

@@ -27,11 +27,7 @@ export {
   CommandLineConfigurationProvider,
   type CommandLineOptions,
 } from "./command_line_provider.ts";
-export {
-  Configuration,
-  type ConfigurationOptions,
-  logReloadError,
-} from "./configuration.ts";
+export { Configuration, type ConfigurationOptions } from "./configuration.ts";
 export {
   ConfigurationBuilder,
   type ConfigurationBuilderOptions,

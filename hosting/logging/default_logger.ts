@@ -81,7 +81,8 @@ const loggers = new Map<string, Logger>();
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { logger, LoggerFactory, type LogRecord, setDefaultLoggerFactory } from "./mod.ts";
+ * import { logger, LoggerFactory, type LogRecord } from "./mod.ts";
+ * import { setDefaultLoggerFactory } from "./logger_factory.ts";
  *
  * const log = logger("App.Orders"); // made early, at module load
  * const records: LogRecord[] = [];

@@ -333,7 +333,8 @@ let fallback: LoggerFactory | undefined;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { getDefaultLoggerFactory, LoggerFactory, setDefaultLoggerFactory } from "./mod.ts";
+ * import { LoggerFactory } from "./mod.ts";
+ * import { getDefaultLoggerFactory, setDefaultLoggerFactory } from "./logger_factory.ts";
  *
  * await using factory = new LoggerFactory();
  * setDefaultLoggerFactory(factory);
@@ -362,7 +363,7 @@ export function setDefaultLoggerFactory(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { getDefaultLoggerFactory } from "./mod.ts";
+ * import { getDefaultLoggerFactory } from "./logger_factory.ts";
  *
  * assert.deepEqual(getDefaultLoggerFactory().outputs.map((output) => output.name), ["Console"]);
  * ```

@@ -69,11 +69,7 @@ export {
 export { type LogLevel, parseLogLevel, type RecordLevel } from "./log_level.ts";
 export type { LogOutput, LogRecord } from "./log_record.ts";
 export type { Logger } from "./logger.ts";
-export {
-  getDefaultLoggerFactory,
-  LoggerFactory,
-  setDefaultLoggerFactory,
-} from "./logger_factory.ts";
+export { LoggerFactory } from "./logger_factory.ts";
 export type { LoggerFactoryOptions } from "./logger_factory_options.ts";
 export {
   createLoggingBuilder,

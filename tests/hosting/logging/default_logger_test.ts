@@ -1,12 +1,11 @@
 // logger(): loggers of the process-wide default factory.
 
 import assert from "node:assert/strict";
+import { logger, LoggerFactory } from "../../../hosting/logging/mod.ts";
 import {
   getDefaultLoggerFactory,
-  logger,
-  LoggerFactory,
   setDefaultLoggerFactory,
-} from "../../../hosting/logging/mod.ts";
+} from "../../../hosting/logging/logger_factory.ts";
 import { MemoryOutput } from "./_helpers.ts";
 
 Deno.test("logger() gives the same object for the same category", () => {

@@ -4,10 +4,8 @@
 
 import assert from "node:assert/strict";
 import { AsyncLocalStorage } from "node:async_hooks";
-import {
-  LoggerFactory,
-  setDefaultLoggerFactory,
-} from "../../../hosting/logging/mod.ts";
+import { LoggerFactory } from "../../../hosting/logging/mod.ts";
+import { setDefaultLoggerFactory } from "../../../hosting/logging/logger_factory.ts";
 import {
   configureSync,
   getConfig,

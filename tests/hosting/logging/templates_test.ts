@@ -6,8 +6,8 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import {
   type ConsoleFormatterName,
   LoggerFactory,
-  setDefaultLoggerFactory,
 } from "../../../hosting/logging/mod.ts";
+import { setDefaultLoggerFactory } from "../../../hosting/logging/logger_factory.ts";
 import {
   configureSync,
   getLogger,
