@@ -9,6 +9,7 @@
 import { LOAD_CORE, pinned } from "./_pin.ts";
 import { fileURLToPath } from "node:url";
 import { track } from "./_process.ts";
+import type { Upload } from "./servers/_common.ts";
 
 /** One load-generator run. */
 export interface Measurement {
@@ -28,7 +29,7 @@ export interface LoadOptions {
   streams: number;
 }
 
-const ECHO_SCRIPT = fileURLToPath(new URL("./echo.lua", import.meta.url));
+const POST_SCRIPT = fileURLToPath(new URL("./post.lua", import.meta.url));
 const TOOLS = [
   { command: "wrk", args: ["--version"], package: "wrk" },
   { command: "h2load", args: ["--version"], package: "nghttp2-client" },
@@ -121,18 +122,24 @@ export function parseH2load(output: string): Measurement {
   return { requestsPerSecond: rps, requests: done || succeeded, problems };
 }
 
-/** Drives an HTTP/1.1 endpoint with wrk: one thread, keep-alive. */
+/**
+ * Drives an HTTP/1.1 endpoint with wrk: one thread, keep-alive; a POST of
+ * `upload` when given, else a GET.
+ */
 export async function wrk(
   url: string,
   options: LoadOptions,
-  post: boolean,
+  upload?: Upload,
 ): Promise<Measurement> {
   const args = [
     "-t1",
     `-c${options.connections}`,
     `-d${options.seconds}s`,
-    ...(post ? ["-s", ECHO_SCRIPT] : []),
+    ...(upload === undefined ? [] : ["-s", POST_SCRIPT]),
     url,
+    ...(upload === undefined
+      ? []
+      : ["--", upload.contentType, String(upload.body)]),
   ];
   return parseWrk(await run("wrk", args));
 }

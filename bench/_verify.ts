@@ -11,7 +11,10 @@ import {
   ECHO_SIZE,
   HELLO,
   JSON_PAYLOAD,
+  pathOf,
   type Scenario,
+  STREAM_CHUNKS,
+  uploadOf,
   usesTls,
 } from "./servers/_common.ts";
 
@@ -28,7 +31,8 @@ interface Probe {
   path: string;
   body?: Uint8Array<ArrayBuffer>;
   expected: Uint8Array;
-  contentType: string;
+  /** How the content type must start; undefined when any (or none) will do. */
+  contentType?: string;
 }
 
 const encoder = new TextEncoder();
@@ -37,18 +41,41 @@ const CA_FILE = fileURLToPath(
   new URL("../tests/fixtures/ca_cert.pem", import.meta.url),
 );
 
-/** The path each scenario requests; wrk and h2load hit the same one. */
-export function pathOf(scenario: Scenario): string {
-  switch (scenario) {
-    case "json":
-      return "/json";
-    case "echo":
-      return "/echo";
-    case "mw":
-      return "/mw";
-    default:
-      return "/";
+// Random bytes, unlike wrk's "xxx…", so a server answering a cached or
+// truncated body cannot pass.
+function randomBytes(size: number): Uint8Array<ArrayBuffer> {
+  const body = new Uint8Array(size);
+  for (let offset = 0; offset < body.length; offset += 65536) {
+    crypto.getRandomValues(body.subarray(offset, offset + 65536));
   }
+  return body;
+}
+
+// Random text with two-, three- and four-byte characters, so a server that
+// decodes or re-encodes the body wrongly cannot pass.
+function randomText(size: number): Uint8Array<ArrayBuffer> {
+  const alphabet = ["a", "Z", "7", " ", "é", "ß", "€", "語", "😀", "\n"];
+  const picks = randomBytes(size);
+  let text = "";
+  for (let i = 0; encoder.encode(text).length < size - 4; i++) {
+    text += alphabet[picks[i] % alphabet.length].repeat(64);
+  }
+  return encoder.encode(text);
+}
+
+function post(
+  scenario: Scenario,
+  body: Uint8Array<ArrayBuffer>,
+  expected: Uint8Array,
+  contentType: string,
+): Probe {
+  return {
+    method: "POST",
+    path: pathOf(scenario),
+    body,
+    expected,
+    contentType,
+  };
 }
 
 function probeFor(scenario: Scenario): Probe {
@@ -61,21 +88,33 @@ function probeFor(scenario: Scenario): Probe {
         expected: encoder.encode(JSON.stringify(JSON_PAYLOAD)),
         contentType: "application/json",
       };
-    case "echo": {
-      // Random bytes, unlike wrk's "xxx…", so a server answering a cached or
-      // truncated body cannot pass.
-      const body = new Uint8Array(ECHO_SIZE);
-      for (let offset = 0; offset < body.length; offset += 65536) {
-        crypto.getRandomValues(body.subarray(offset, offset + 65536));
-      }
-      return {
-        method: "POST",
-        path,
-        body,
-        expected: body,
-        contentType: "application/octet-stream",
-      };
+    case "echo":
+    case "bytes": {
+      const body = randomBytes(ECHO_SIZE);
+      return post(scenario, body, body, "application/octet-stream");
     }
+    case "text": {
+      const body = randomText(ECHO_SIZE);
+      return post(scenario, body, body, "text/plain");
+    }
+    case "jsonpost": {
+      const body = encoder.encode(
+        JSON.stringify({ ...JSON_PAYLOAD, nonce: crypto.randomUUID() }),
+      );
+      return post(scenario, body, body, "application/json");
+    }
+    case "stream":
+      // A ReadableStream body has no content type, raw or framework.
+      return {
+        method: "GET",
+        path,
+        expected: encoder.encode(STREAM_CHUNKS.join("")),
+      };
+    case "write":
+      // write() adds no content type of its own (ASP.NET's WriteAsync does
+      // not either) where raw's new Response(string) does: a header
+      // difference is a note in the report, not a wrong answer.
+      return { method: "GET", path, expected: encoder.encode(HELLO) };
     default:
       return {
         method: "GET",
@@ -125,7 +164,7 @@ export async function verify(
       body: probe.body,
       headers: probe.body === undefined
         ? undefined
-        : { "content-type": "application/octet-stream" },
+        : { "content-type": uploadOf(scenario)!.contentType },
       client,
       signal: AbortSignal.timeout(10_000),
     });
@@ -143,7 +182,10 @@ export async function verify(
       );
     }
     const contentType = response.headers.get("content-type");
-    if (!contentType?.startsWith(probe.contentType)) {
+    if (
+      probe.contentType !== undefined &&
+      !contentType?.startsWith(probe.contentType)
+    ) {
       errors.push(
         `content-type ${contentType}, expected ${probe.contentType}…`,
       );

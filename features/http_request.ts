@@ -13,9 +13,21 @@ import { HttpRequestFeature } from "./request_features.ts";
 // per-request path.
 const WebResponse = globalThis.Response;
 
+// The one buffered read of a body, and the feature it was made from.
+interface BodyRead {
+  feature: HttpRequestFeature;
+  first: string;
+  text?: Promise<string>;
+  bytes?: Promise<ArrayBuffer>;
+}
+
 const decoder = new TextDecoder();
+const encoder = new TextEncoder();
 function decodeText(bytes: ArrayBuffer): string {
   return decoder.decode(bytes);
+}
+function encodeText(text: string): ArrayBuffer {
+  return encoder.encode(text).buffer as ArrayBuffer;
 }
 
 function rethrowBodyFailure(error: unknown): never {
@@ -56,13 +68,7 @@ export class HttpRequest {
   #queryString: string | undefined;
   #query: URLSearchParams | undefined;
   // The one buffered read of the body, and the feature it was made from.
-  #read:
-    | {
-      feature: HttpRequestFeature;
-      first: string;
-      bytes: Promise<ArrayBuffer>;
-    }
-    | undefined;
+  #read: BodyRead | undefined;
   #streamTaken: HttpRequestFeature | undefined;
 
   /**
@@ -205,30 +211,51 @@ export class HttpRequest {
     );
   }
 
-  // The body's bytes, read once and shared by every buffered reader (as
-  // Hono does): the first caller gets them, later ones a copy of them.
-  #bytes(reader: string): Promise<ArrayBuffer> {
-    const read = this.#read;
+  // The one buffered read every reader shares (as Hono does). The first
+  // reader reads natively, as text or as bytes, the cheaper way for it; a
+  // later reader of the other kind converts (bytes from text are its UTF-8).
+  #first(reader: string): BodyRead | Promise<never> {
     const f = this.#request();
-    if (read === undefined || read.feature !== f) {
-      if (this.#streamTaken === f) {
-        return Promise.reject(
-          new TypeError(
-            `Cannot read the request body with ${reader}: it was already taken as a stream (ctx.request.body). Read a body one way only`,
-          ),
-        );
-      }
-      const bytes = this.#content().arrayBuffer().catch(rethrowBodyFailure);
-      this.#read = { feature: f, first: reader, bytes };
-      return bytes;
+    const read = this.#read;
+    if (read !== undefined && read.feature === f) return read;
+    if (this.#streamTaken === f) {
+      return Promise.reject(
+        new TypeError(
+          `Cannot read the request body with ${reader}: it was already taken as a stream (ctx.request.body). Read a body one way only`,
+        ),
+      );
     }
-    return read.bytes.then((bytes) => bytes.slice(0));
+    return this.#read = { feature: f, first: reader };
+  }
+
+  #text(reader: string): Promise<string> {
+    const read = this.#first(reader);
+    if (read instanceof Promise) return read;
+    if (read.text !== undefined) return read.text;
+    if (read.bytes !== undefined) {
+      return read.text = read.bytes.then(decodeText);
+    }
+    return read.text = this.#content().text().catch(rethrowBodyFailure);
+  }
+
+  #bytes(reader: string): Promise<ArrayBuffer> {
+    const read = this.#first(reader);
+    if (read instanceof Promise) return read;
+    if (read.bytes !== undefined) {
+      // The first caller got the buffer itself; later ones get a copy.
+      return read.bytes.then((bytes) => bytes.slice(0));
+    }
+    if (read.text !== undefined) {
+      read.bytes = read.text.then(encodeText);
+      return read.bytes.then((bytes) => bytes.slice(0));
+    }
+    return read.bytes = this.#content().arrayBuffer().catch(rethrowBodyFailure);
   }
 
   /** Reads the body as UTF-8 text. */
   text(): Promise<string> {
     try {
-      return this.#bytes("text()").then(decodeText);
+      return this.#text("text()");
     } catch (error) {
       return Promise.reject(error);
     }
@@ -243,7 +270,7 @@ export class HttpRequest {
    * logged as an error), and 413 when it is over the size limit.
    */
   async json<T = unknown>(): Promise<T> {
-    const text = decodeText(await this.#bytes("json()"));
+    const text = await this.#text("json()");
     try {
       return JSON.parse(text);
     } catch (error) {

@@ -10,7 +10,21 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 
 /** The scenarios, in the order the table prints them. */
-export const SCENARIOS = ["hello", "json", "echo", "mw", "h2"] as const;
+export const SCENARIOS = [
+  "hello",
+  "write",
+  "return",
+  "async",
+  "json",
+  "echo",
+  "text",
+  "jsonpost",
+  "bytes",
+  "mw",
+  "mwasync",
+  "stream",
+  "h2",
+] as const;
 
 /** One benchmark scenario. */
 export type Scenario = typeof SCENARIOS[number];
@@ -22,14 +36,23 @@ export interface ServerArgs {
   scenario: Scenario;
 }
 
-/** The body of `GET /` and `GET /mw`. */
+/** The body of `GET /` and of every other hello-shaped route. */
 export const HELLO = "Hello, World!";
 
 /** How many pass-through middleware the `mw` scenario stacks. */
 export const MIDDLEWARE_COUNT = 10;
 
-/** The `echo` scenario's request body size (the wrk Lua script matches). */
+/** The body size the `echo`, `text` and `bytes` scenarios upload. */
 export const ECHO_SIZE = 64 * 1024;
+
+/**
+ * The chunks `GET /stream` writes one by one; their concatenation is the
+ * body.
+ */
+export const STREAM_CHUNKS: readonly string[] = Array.from(
+  { length: 8 },
+  (_, i) => `chunk ${i + 1} of 8: ${"x".repeat(100)}\n`,
+);
 
 /** The line a server prints once it listens, followed by its port. */
 export const READY_PREFIX = "READY ";
@@ -48,9 +71,41 @@ export function usesTls(scenario: Scenario): boolean {
   return scenario === "h2";
 }
 
-/** Only the mw scenario installs middleware, globally, so others stay bare. */
+/**
+ * Only the mw scenarios install middleware, globally, so others stay bare.
+ */
 export function usesMiddleware(scenario: Scenario): boolean {
-  return scenario === "mw";
+  return scenario === "mw" || scenario === "mwasync";
+}
+
+/** The path each scenario requests: `/` for hello and h2, else `/<name>`. */
+export function pathOf(scenario: Scenario): string {
+  return scenario === "hello" || scenario === "h2" ? "/" : `/${scenario}`;
+}
+
+/** What wrk uploads in a body-reading scenario. */
+export interface Upload {
+  contentType: string;
+  /** A body, or a size for that many `x` bytes (too long for argv). */
+  body: string | number;
+}
+
+/** The request body wrk sends, for the scenarios that read one. */
+export function uploadOf(scenario: Scenario): Upload | undefined {
+  switch (scenario) {
+    case "echo":
+    case "bytes":
+      return { contentType: "application/octet-stream", body: ECHO_SIZE };
+    case "text":
+      return { contentType: "text/plain;charset=UTF-8", body: ECHO_SIZE };
+    case "jsonpost":
+      return {
+        contentType: "application/json",
+        body: JSON.stringify(JSON_PAYLOAD),
+      };
+    default:
+      return undefined;
+  }
 }
 
 function isScenario(value: string): value is Scenario {

@@ -1,6 +1,7 @@
 /**
  * The baseline: plain `Deno.serve`, a `switch` on the path, and for the mw
- * scenario a chain of pass-through function wrappers.
+ * scenarios a chain of pass-through function wrappers. Each route is the
+ * hand-written `Deno.serve` equivalent of one idiomatic Roost route.
  *
  * @module
  */
@@ -13,6 +14,7 @@ import {
   KEY_FILE,
   MIDDLEWARE_COUNT,
   parseServerArgs,
+  STREAM_CHUNKS,
   usesMiddleware,
   usesTls,
 } from "./_common.ts";
@@ -36,23 +38,77 @@ function pathOf(url: string): string {
   return query === -1 ? url.slice(start) : url.slice(start, query);
 }
 
+const encoder = new TextEncoder();
+
 async function echo(request: Request): Promise<Response> {
   return new Response(await request.arrayBuffer(), { headers: ECHO_HEADERS });
 }
 
+async function echoText(request: Request): Promise<Response> {
+  return new Response(await request.text());
+}
+
+async function echoJson(request: Request): Promise<Response> {
+  return Response.json(await request.json());
+}
+
+async function echoBytes(request: Request): Promise<Response> {
+  return new Response(await request.bytes(), { headers: ECHO_HEADERS });
+}
+
+// An async handler that awaits something before it answers.
+async function later(): Promise<Response> {
+  await Promise.resolve();
+  return new Response(HELLO);
+}
+
+// One chunk per pull: the stream's own backpressure, as awaiting each
+// write() is Roost's.
+function stream(): Response {
+  let next = 0;
+  return new Response(
+    new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.enqueue(encoder.encode(STREAM_CHUNKS[next++]));
+        if (next === STREAM_CHUNKS.length) controller.close();
+      },
+    }),
+  );
+}
+
+function post(path: string, request: Request): Promise<Response> | undefined {
+  switch (path) {
+    case "/echo":
+      return echo(request);
+    case "/text":
+      return echoText(request);
+    case "/jsonpost":
+      return echoJson(request);
+    case "/bytes":
+      return echoBytes(request);
+  }
+}
+
 // Synchronous where it can be, as a hand-written Deno.serve handler is: only
-// the echo route awaits.
+// the async and body-reading routes await.
 function route(request: Request): Response | Promise<Response> {
-  switch (pathOf(request.url)) {
+  const path = pathOf(request.url);
+  switch (path) {
     case "/":
+    case "/write":
+    case "/return":
     case "/mw":
       return new Response(HELLO);
+    case "/async":
+    case "/mwasync":
+      return later();
     case "/json":
       return Response.json(JSON_PAYLOAD);
-    case "/echo":
-      if (request.method === "POST") return echo(request);
+    case "/stream":
+      return stream();
   }
-  return new Response("Not Found", NOT_FOUND_INIT);
+  const answer = request.method === "POST" ? post(path, request) : undefined;
+  return answer ?? new Response("Not Found", NOT_FOUND_INIT);
 }
 
 function withMiddleware(handler: Handler, count: number): Handler {

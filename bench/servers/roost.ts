@@ -1,7 +1,8 @@
 /**
  * Roost on DenoServer: one `app.run` terminal that switches on
- * `ctx.request.path` (the closest match to the raw server's switch), and for
- * the mw scenario ten global `app.use` pass-throughs.
+ * `ctx.request.path` (the closest match to the raw server's switch), one
+ * case per idiomatic way to answer, and for the mw scenarios ten global
+ * `app.use` pass-throughs.
  *
  * @module
  */
@@ -15,6 +16,7 @@ import {
   KEY_FILE,
   MIDDLEWARE_COUNT,
   parseServerArgs,
+  STREAM_CHUNKS,
   usesMiddleware,
   usesTls,
 } from "./_common.ts";
@@ -25,19 +27,67 @@ async function echo(ctx: HttpContext): Promise<void> {
   await ctx.response.send(await ctx.request.arrayBuffer(), ECHO_INIT);
 }
 
-// Synchronous where it can be, like the raw handler: only the echo route
-// awaits.
-function route(ctx: HttpContext): Promise<void> {
-  switch (ctx.request.path) {
+async function echoText(ctx: HttpContext): Promise<void> {
+  await ctx.response.send(await ctx.request.text());
+}
+
+async function echoJson(ctx: HttpContext): Promise<void> {
+  await ctx.response.json(await ctx.request.json());
+}
+
+async function echoBytes(ctx: HttpContext): Promise<void> {
+  await ctx.response.send(await ctx.request.bytes(), ECHO_INIT);
+}
+
+// An async handler that awaits something before it answers.
+async function later(ctx: HttpContext): Promise<void> {
+  await Promise.resolve();
+  await ctx.response.send(HELLO);
+}
+
+async function stream(ctx: HttpContext): Promise<void> {
+  await ctx.response.start();
+  for (const chunk of STREAM_CHUNKS) await ctx.response.write(chunk);
+}
+
+function post(ctx: HttpContext, path: string): Promise<void> | undefined {
+  switch (path) {
+    case "/echo":
+      return echo(ctx);
+    case "/text":
+      return echoText(ctx);
+    case "/jsonpost":
+      return echoJson(ctx);
+    case "/bytes":
+      return echoBytes(ctx);
+  }
+}
+
+// Synchronous where it can be, like the raw handler: only the async and
+// body-reading routes await. Each case is one idiomatic way to answer.
+function route(ctx: HttpContext): void | Response | Promise<void> {
+  const path = ctx.request.path;
+  switch (path) {
     case "/":
     case "/mw":
       return ctx.response.send(HELLO);
+    case "/write":
+      // A sync handler that writes and returns: the body is buffered and
+      // sent with the headers when the pipeline finishes.
+      ctx.response.write(HELLO);
+      return;
+    case "/return":
+      return new Response(HELLO);
+    case "/async":
+    case "/mwasync":
+      return later(ctx);
     case "/json":
       return ctx.response.json(JSON_PAYLOAD);
-    case "/echo":
-      if (ctx.request.method === "POST") return echo(ctx);
+    case "/stream":
+      return stream(ctx);
   }
-  return ctx.response.send("Not Found", { status: 404 });
+  const answer = ctx.request.method === "POST" ? post(ctx, path) : undefined;
+  return answer ?? ctx.response.send("Not Found", { status: 404 });
 }
 
 const { port, scenario } = parseServerArgs(Deno.args);
