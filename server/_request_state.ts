@@ -346,7 +346,7 @@ export class RequestState extends FeatureCollection
 
   /** The declared Content-Length, or -1. */
   #contentLength(): number {
-    const header = this.source.headers.get("content-length");
+    const header = requestHeader(this.source, "content-length");
     if (header === null) return -1;
     const length = Number(header);
     return Number.isSafeInteger(length) && length >= 0 ? length : -1;
