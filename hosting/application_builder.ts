@@ -58,6 +58,14 @@ interface Frame {
 let entered: Frame | undefined;
 
 // Whether a frame's work is over; `unknown` answers for a missing frame.
+// Waits for the pipeline below a layer, then marks the layer done. Only a
+// layer that did not wait itself gets here, so no closure is made per request.
+function waitFor(frame: Frame, pending: Promise<void>): Promise<void> {
+  return pending.finally(() => {
+    frame.done = true;
+  });
+}
+
 function isDone(frame: Frame | undefined, unknown: boolean): boolean {
   while (frame !== undefined) {
     if (frame.done) return true;
@@ -229,17 +237,13 @@ export class ApplicationBuilder {
       frame.passThrough = true;
       return result;
     }
-    const waitFor = (pending: Promise<void>) =>
-      pending.finally(() => {
-        frame.done = true;
-      });
     if (!(result instanceof Promise)) {
       if (handed === undefined || isDone(frame.child, false)) {
         frame.done = true;
         return result;
       }
       forgot();
-      return waitFor(handed);
+      return waitFor(frame, handed);
     }
     // One reaction per async layer: when the middleware's promise settles,
     // the pipeline below it (which next() may have started after an await)
@@ -251,7 +255,7 @@ export class ApplicationBuilder {
       }
       // A child that keeps no frame (a raw component) is not ours to judge.
       if (frame.child !== undefined) forgot();
-      return waitFor(handed);
+      return waitFor(frame, handed);
     }, (error) => {
       frame.done = true;
       throw error;
