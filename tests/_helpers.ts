@@ -5,9 +5,13 @@ import {
   type ConfigureApp,
   DenoServer,
   type DenoServerOptions,
+  type ErrorReporter,
+  type HttpApplication,
   type LogOutput,
   type LogRecord,
   type Server,
+  ServerAddressesFeature,
+  type ServerLimits,
   TestServer,
   type WebHost,
   WebHostBuilder,
@@ -69,6 +73,95 @@ export async function startHost(
       await host.stop();
     },
   };
+}
+
+/** A started server running a bare application, and a fetch that reaches it. */
+export interface RunningServer extends AsyncDisposable {
+  server: Server;
+  /** Where relative URLs go: `http://localhost` in memory, else the socket. */
+  base: string;
+  /**
+   * Sends a request: a relative URL resolves against `base`; a `Request`'s
+   * path and query are sent to `base` on a real server.
+   */
+  fetch(input: string | Request, init?: RequestInit): Promise<Response>;
+}
+
+/**
+ * Starts `app` with no host on the given kind of server (a DenoServer on
+ * 127.0.0.1 port 0).
+ */
+export async function startServer<C>(
+  kind: ServerKind,
+  app: HttpApplication<C>,
+  options: { limits?: ServerLimits; onError?: ErrorReporter } = {},
+): Promise<RunningServer> {
+  const server: Server = kind === "TestServer"
+    ? new TestServer(options)
+    : new DenoServer({ urls: "http://127.0.0.1:0", ...options });
+  await server.start(app);
+  const base = kind === "TestServer"
+    ? "http://localhost"
+    : server.features.get(ServerAddressesFeature)!.addresses[0];
+  return {
+    server,
+    base,
+    fetch(input, init) {
+      if (kind === "TestServer") {
+        return (server as TestServer).fetch(input, init);
+      }
+      if (typeof input === "string") return fetch(new URL(input, base), init);
+      const url = new URL(input.url);
+      return fetch(
+        new Request(new URL(url.pathname + url.search, base), input),
+        init,
+      );
+    },
+    async [Symbol.asyncDispose]() {
+      await server.stop();
+    },
+  };
+}
+
+/** Settles as `promise` does, or rejects naming `what` after `ms`. */
+export async function within<T>(
+  promise: Promise<T>,
+  what: string,
+  ms = 5000,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(new Error(`Timed out after ${ms} ms waiting for ${what}`)),
+          ms,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Polls `condition` every 10 ms until it holds, failing after `ms`: for a
+ * state no event announces (what another process printed).
+ */
+export async function until(
+  condition: () => boolean,
+  what: string,
+  ms = 5000,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
+    }
+    await delay(10);
+  }
 }
 
 /** Runs a curl command and returns its stdout; fails the test on error. */

@@ -1,7 +1,7 @@
 // The roost command, run as a user would: as a process, stopped by a signal.
 
 import assert from "node:assert/strict";
-import { chunkedBody, spawnHost } from "./_helpers.ts";
+import { spawnHost, until } from "./_helpers.ts";
 
 Deno.test("roost serves its welcome page with the environment and protocol", async () => {
   await using roost = await spawnHost("main.ts", [
@@ -78,13 +78,31 @@ Deno.test("roost finishes the request in flight on SIGTERM and exits 0", async (
   await using roost = await spawnHost("main.ts", [
     "--urls",
     "http://127.0.0.1:0",
+    // Logs "Request starting", the event the signal waits for.
+    "--Logging:LogLevel:Roost.Hosting.Diagnostics",
+    "Information",
   ]);
-  // A slow upload keeps the request in flight while the signal arrives.
-  const response = fetch(roost.addresses[0], {
-    method: "POST",
-    body: chunkedBody(6, 1000, 150),
+  // An upload that sends its first chunk, then the rest only once the host is
+  // shutting down: the request is in flight when the signal arrives.
+  let chunks = 0;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (chunks === 6) return controller.close();
+      if (chunks === 1) {
+        await until(
+          () => roost.stdout().includes("Application is shutting down..."),
+          "the host to start shutting down",
+        );
+      }
+      chunks++;
+      controller.enqueue(new Uint8Array(1000).fill(120));
+    },
   });
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  const response = fetch(roost.addresses[0], { method: "POST", body });
+  await until(
+    () => roost.stdout().includes("Request starting HTTP/1.1 POST"),
+    "the upload to reach the app",
+  );
   const exited = roost.signal("SIGTERM");
   const text = await (await response).text();
   assert.match(text, /Body bytes received: 6000/, roost.stderr());

@@ -16,10 +16,16 @@ import {
   type ResponseCallback,
   type SendFileOptions,
   ServiceProvidersFeature,
-  TestServer,
-  type TestServerOptions,
-  WebHostBuilder,
 } from "../../mod.ts";
+import {
+  deferred,
+  type RunningServer,
+  SERVER_KINDS,
+  type ServerKind,
+  startHost,
+  startServer,
+  within,
+} from "../_helpers.ts";
 
 // -- hand-made features ------------------------------------------------------
 
@@ -125,24 +131,23 @@ function plainContext(
   };
 }
 
-// -- in-memory servers --------------------------------------------------------
+// -- served requests -----------------------------------------------------------
 
 type Handler = (ctx: HttpContext) => void | Promise<void>;
 
-/** A TestServer running `handler` on a bare HttpContext (no pipeline). */
-async function serve(
+/** A server of `kind` running `handler` on a bare HttpContext (no pipeline). */
+function serve(
+  kind: ServerKind,
   handler: Handler,
-  options?: TestServerOptions,
-): Promise<TestServer> {
-  const server = new TestServer(options);
-  await server.start({
+  options?: Parameters<typeof startServer>[2],
+): Promise<RunningServer> {
+  return startServer(kind, {
     createContext: (features) => new HttpContext(features),
     processRequest: async (ctx) => {
       await handler(ctx);
     },
     disposeContext() {},
-  });
-  return server;
+  }, options);
 }
 
 async function withTempFile(
@@ -156,27 +161,6 @@ async function withTempFile(
     await body(path);
   } finally {
     await Deno.remove(path);
-  }
-}
-
-function deferred<T>(): PromiseWithResolvers<T> {
-  return Promise.withResolvers<T>();
-}
-
-async function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`Timed out waiting for ${what}`)),
-          2000,
-        );
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -759,11 +743,11 @@ Deno.test("HttpResponse registers onStarting and onCompleted on the response fea
   assert.deepEqual(response.completed, [completed]);
 });
 
-// -- through TestServer and WebHost.fetch --------------------------------------
+// -- served, on TestServer and on a DenoServer over loopback --------------------
 
-Deno.test("HttpContext picks up an HttpRequestFeature that middleware replaced mid-request", async () => {
-  await using host = new WebHostBuilder()
-    .configure((app) => {
+for (const kind of SERVER_KINDS) {
+  Deno.test(`HttpContext picks up an HttpRequestFeature that middleware replaced mid-request (${kind})`, async () => {
+    await using running = await startHost(kind, (app) => {
       app.use(async (ctx, next) => {
         void ctx.request.path; // read (and cache) the server's feature first
         const original = ctx.features.get(HttpRequestFeature)!;
@@ -788,18 +772,16 @@ Deno.test("HttpContext picks up an HttpRequestFeature that middleware replaced m
           } ${new URL(ctx.request.toRequest().url).pathname}`,
         )
       );
-    })
-    .build();
-  const response = await host.fetch("http://localhost/original?by=client");
-  assert.equal(
-    await response.text(),
-    "PATCH /rewritten middleware /rewritten",
-  );
-});
+    });
+    const response = await running.fetch("/original?by=client");
+    assert.equal(
+      await response.text(),
+      "PATCH /rewritten middleware /rewritten",
+    );
+  });
 
-Deno.test("HttpContext picks up an HttpResponseBodyFeature that middleware replaced mid-request", async () => {
-  await using host = new WebHostBuilder()
-    .configure((app) => {
+  Deno.test(`HttpContext picks up an HttpResponseBodyFeature that middleware replaced mid-request (${kind})`, async () => {
+    await using running = await startHost(kind, (app) => {
       app.use(async (ctx, next) => {
         void ctx.response.status; // cache the server's features first
         const inner = ctx.features.get(HttpResponseBodyFeatureKey)!;
@@ -823,14 +805,12 @@ Deno.test("HttpContext picks up an HttpResponseBodyFeature that middleware repla
         await next();
       });
       app.run((ctx) => ctx.response.send("quiet please"));
-    })
-    .build();
-  assert.equal(await (await host.fetch("/")).text(), "QUIET PLEASE");
-});
+    });
+    assert.equal(await (await running.fetch("/")).text(), "QUIET PLEASE");
+  });
 
-Deno.test("HttpContext gives each request its own items and trace identifier", async () => {
-  await using host = new WebHostBuilder()
-    .configure((app) => {
+  Deno.test(`HttpContext gives each request its own items and trace identifier (${kind})`, async () => {
+    await using running = await startHost(kind, (app) => {
       app.use(async (ctx, next) => {
         assert.equal(ctx.items.get("seen"), undefined);
         ctx.items.set("seen", ctx.request.path);
@@ -843,559 +823,589 @@ Deno.test("HttpContext gives each request its own items and trace identifier", a
           again: ctx.traceIdentifier,
         })
       );
-    })
-    .build();
-  const first = await (await host.fetch("/one")).json();
-  const second = await (await host.fetch("/two")).json();
-  assert.equal(first.seen, "/one");
-  assert.equal(second.seen, "/two");
-  assert.equal(typeof first.trace, "string");
-  assert.ok(first.trace.length > 0);
-  assert.equal(first.trace, first.again);
-  assert.notEqual(first.trace, second.trace);
-});
-
-Deno.test("HttpContext.requestAborted stays quiet during a normal request", async () => {
-  let signal: AbortSignal | undefined;
-  await using server = await serve((ctx) => {
-    signal = ctx.requestAborted;
-    assert.equal(signal.aborted, false);
-    return ctx.response.send("ok");
-  });
-  const response = await server.fetch("/");
-  assert.equal(await response.text(), "ok");
-  assert.equal(signal?.aborted, false);
-});
-
-Deno.test("HttpContext.abort fires requestAborted and breaks the response", async () => {
-  let signal: AbortSignal | undefined;
-  await using server = await serve((ctx) => {
-    signal = ctx.requestAborted;
-    ctx.abort(new Error("stop"));
-  });
-  const response = await server.fetch("/");
-  assert.equal(signal?.aborted, true);
-  await assert.rejects(() => response.text());
-});
-
-Deno.test("HttpRequest reads the query of a served request, and re-parses after a change", async () => {
-  await using server = await serve(async (ctx) => {
-    const before = ctx.request.query.getAll("a").join(",");
-    ctx.request.queryString = "?a=9";
-    await ctx.response.send(`${before}|${ctx.request.query.get("a")}`);
-  });
-  assert.equal(await (await server.fetch("/?a=1&a=2")).text(), "1,2|9");
-});
-
-Deno.test("HttpRequest.url of a served request is the URL the client asked for", async () => {
-  await using server = await serve((ctx) =>
-    ctx.response.send(ctx.request.url.href)
-  );
-  assert.equal(
-    await (await server.fetch("http://example.test:8080/a/b?c=d")).text(),
-    "http://example.test:8080/a/b?c=d",
-  );
-});
-
-Deno.test("HttpRequest reads a served request's body as text, JSON, bytes and an ArrayBuffer", async () => {
-  await using server = await serve(async (ctx) => {
-    switch (ctx.request.path) {
-      case "/text":
-        return ctx.response.send(`text:${await ctx.request.text()}`);
-      case "/json": {
-        const value = await ctx.request.json() as { n: number };
-        return ctx.response.send(`json:${value.n + 1}`);
-      }
-      case "/bytes":
-        return ctx.response.send(
-          `bytes:${(await ctx.request.bytes()).join(",")}`,
-        );
-      case "/buffer":
-        return ctx.response.send(
-          `buffer:${(await ctx.request.arrayBuffer()).byteLength}`,
-        );
-    }
-  });
-  const post = (path: string, body: BodyInit) =>
-    server.fetch(path, { method: "POST", body }).then((r) => r.text());
-  assert.equal(await post("/text", "hello"), "text:hello");
-  assert.equal(await post("/json", '{"n":41}'), "json:42");
-  assert.equal(await post("/bytes", new Uint8Array([1, 2, 3])), "bytes:1,2,3");
-  assert.equal(await post("/buffer", "12345"), "buffer:5");
-});
-
-Deno.test("HttpRequest reads a served multipart form", async () => {
-  await using server = await serve(async (ctx) => {
-    const form = await ctx.request.formData();
-    const file = form.get("file") as File;
-    await ctx.response.send(
-      `${form.get("name")}:${file.name}:${await file.text()}`,
-    );
-  });
-  const form = new FormData();
-  form.set("name", "Ada");
-  form.set("file", new Blob(["notes"]), "notes.txt");
-  const response = await server.fetch("/", { method: "POST", body: form });
-  assert.equal(await response.text(), "Ada:notes.txt:notes");
-});
-
-Deno.test("HttpRequest.toRequest returns the very Request the server received while nothing changed", async () => {
-  const sent = new Request("http://localhost/same?x=1", {
-    headers: { "x-test": "yes" },
-  });
-  let seen: Request | undefined;
-  await using server = await serve((ctx) => {
-    seen = ctx.request.toRequest();
-    return ctx.response.send("ok");
-  });
-  await (await server.fetch(sent)).text();
-  assert.equal(seen, sent);
-});
-
-Deno.test("HttpRequest.toRequest returns the received Request with its body when no body limit applies", async () => {
-  const sent = new Request("http://localhost/upload", {
-    method: "POST",
-    body: "data",
-  });
-  let seen: Request | undefined;
-  await using server = await serve(async (ctx) => {
-    seen = ctx.request.toRequest();
-    await ctx.response.send(await seen.text());
-  }, { limits: { maxRequestBodySize: null } });
-  assert.equal(await (await server.fetch(sent)).text(), "data");
-  assert.equal(seen, sent);
-});
-
-Deno.test("HttpRequest.toRequest makes a new Request once the app changed the request", async () => {
-  const sent = new Request("http://localhost/before");
-  let seen: Request | undefined;
-  await using server = await serve((ctx) => {
-    ctx.request.path = "/after";
-    seen = ctx.request.toRequest();
-    return ctx.response.send("ok");
-  });
-  await (await server.fetch(sent)).text();
-  assert.notEqual(seen, sent);
-  assert.equal(seen?.url, "http://localhost/after");
-});
-
-Deno.test("HttpRequest.toRequest makes a new Request without pathBase under map()", async () => {
-  const seen: { stripped?: Request; full?: Request; body?: string } = {};
-  await using host = new WebHostBuilder()
-    .configure((app) =>
-      app.map("/api", (api) =>
-        api.run(async (ctx) => {
-          seen.full = ctx.request.toRequest();
-          seen.stripped = ctx.request.toRequest({ stripPathBase: true });
-          seen.body = await seen.stripped.text();
-          await ctx.response.send("ok");
-        }))
-    )
-    .build();
-  const sent = new Request("http://localhost/api/users?page=2", {
-    method: "PUT",
-    body: "payload",
-    headers: { "x-test": "yes" },
-  });
-  await (await host.fetch(sent)).text();
-  assert.notEqual(seen.stripped, sent);
-  assert.equal(seen.stripped?.url, "http://localhost/users?page=2");
-  assert.equal(seen.stripped?.method, "PUT");
-  assert.equal(seen.stripped?.headers.get("x-test"), "yes");
-  assert.equal(seen.body, "payload");
-  assert.equal(seen.full?.url, "http://localhost/api/users?page=2");
-});
-
-Deno.test("HttpResponse refuses a status change after start() on a served request", async () => {
-  let error: unknown;
-  await using server = await serve(async (ctx) => {
-    await ctx.response.start();
-    try {
-      ctx.response.status = 500;
-    } catch (caught) {
-      error = caught;
-    }
-    await ctx.response.write("streamed");
-    await ctx.response.complete();
-  });
-  const response = await server.fetch("/");
-  assert.equal(response.status, 200);
-  assert.equal(await response.text(), "streamed");
-  assert.ok(error instanceof TypeError);
-  assert.match(error.message, /already started/);
-});
-
-Deno.test("HttpResponse.json sends JSON with its status and headers", async () => {
-  await using server = await serve((ctx) =>
-    ctx.response.json({ id: 7, tags: ["a"] }, {
-      status: 201,
-      headers: { "x-id": "7" },
-    })
-  );
-  const response = await server.fetch("/");
-  assert.equal(response.status, 201);
-  assert.equal(response.headers.get("content-type"), "application/json");
-  assert.equal(response.headers.get("x-id"), "7");
-  assert.deepEqual(await response.json(), { id: 7, tags: ["a"] });
-});
-
-Deno.test("HttpResponse.redirect answers with the status and location", async () => {
-  await using server = await serve((ctx) =>
-    ctx.response.redirect("/elsewhere", 307)
-  );
-  const response = await server.fetch("/");
-  assert.equal(response.status, 307);
-  assert.equal(response.headers.get("location"), "/elsewhere");
-  assert.equal(await response.text(), "");
-});
-
-Deno.test("HttpResponse.redirect with a bad status throws a RangeError and leaves the response alone", async () => {
-  let error: unknown;
-  await using server = await serve(async (ctx) => {
-    try {
-      await ctx.response.redirect("/x", 200);
-    } catch (caught) {
-      error = caught;
-    }
-    await ctx.response.send("still here");
-  });
-  const response = await server.fetch("/");
-  assert.ok(error instanceof RangeError);
-  assert.match(error.message, /200/);
-  assert.equal(response.status, 200);
-  assert.equal(response.headers.get("location"), null);
-  assert.equal(await response.text(), "still here");
-});
-
-Deno.test("HttpResponse.send(Response) answers with its status, headers and body", async () => {
-  await using server = await serve((ctx) => {
-    ctx.response.headers.set("x-before", "kept");
-    ctx.response.headers.set("x-both", "ours");
-    return ctx.response.send(
-      new Response("made elsewhere", {
-        status: 418,
-        headers: { "x-both": "theirs", "content-type": "text/x-demo" },
-      }),
-    );
-  });
-  const response = await server.fetch("/");
-  assert.equal(response.status, 418);
-  assert.equal(response.headers.get("x-before"), "kept");
-  assert.equal(response.headers.get("x-both"), "theirs");
-  assert.equal(response.headers.get("content-type"), "text/x-demo");
-  assert.equal(await response.text(), "made elsewhere");
-});
-
-Deno.test("HttpResponse.send(BodyInit) sends text, bytes, blobs, params and streams", async () => {
-  await using server = await serve((ctx) => {
-    switch (ctx.request.path) {
-      case "/text":
-        return ctx.response.send("plain", { status: 202 });
-      case "/bytes":
-        return ctx.response.send(new Uint8Array([104, 105]));
-      case "/blob":
-        return ctx.response.send(new Blob(["blob"], { type: "text/x-blob" }));
-      case "/params":
-        return ctx.response.send(new URLSearchParams({ a: "1" }));
-      case "/stream":
-        return ctx.response.send(streamOf("streamed"));
-    }
-  });
-  const text = await server.fetch("/text");
-  assert.equal(text.status, 202);
-  assert.equal(await text.text(), "plain");
-  assert.equal(await (await server.fetch("/bytes")).text(), "hi");
-  const blob = await server.fetch("/blob");
-  assert.equal(blob.headers.get("content-type"), "text/x-blob");
-  assert.equal(await blob.text(), "blob");
-  const params = await server.fetch("/params");
-  assert.match(
-    params.headers.get("content-type") ?? "",
-    /application\/x-www-form-urlencoded/,
-  );
-  assert.equal(await params.text(), "a=1");
-  assert.equal(await (await server.fetch("/stream")).text(), "streamed");
-});
-
-Deno.test("HttpResponse.write and complete send what was written, in order", async () => {
-  await using server = await serve(async (ctx) => {
-    ctx.response.status = 206;
-    await ctx.response.write("one,");
-    await ctx.response.write(new TextEncoder().encode("two,"));
-    await ctx.response.write("three");
-    await ctx.response.complete();
-  });
-  const response = await server.fetch("/");
-  assert.equal(response.status, 206);
-  assert.equal(await response.text(), "one,two,three");
-});
-
-Deno.test("HttpResponse.write past the buffer size starts streaming", async () => {
-  let startedAfterWrite: boolean | undefined;
-  await using server = await serve(async (ctx) => {
-    await ctx.response.write("0123456789");
-    startedAfterWrite = ctx.response.hasStarted;
-    await ctx.response.write("abc");
-    await ctx.response.complete();
-  }, { limits: { responseBufferSize: 4 } });
-  const response = await server.fetch("/");
-  assert.equal(await response.text(), "0123456789abc");
-  assert.equal(startedAfterWrite, true);
-});
-
-Deno.test("HttpResponse refuses a second body once the response is complete", async () => {
-  let error: unknown;
-  await using server = await serve(async (ctx) => {
-    await ctx.response.send("first");
-    try {
-      await ctx.response.send("second");
-    } catch (caught) {
-      error = caught;
-    }
-  });
-  assert.equal(await (await server.fetch("/")).text(), "first");
-  assert.ok(error instanceof TypeError);
-  assert.match(error.message, /already complete/);
-});
-
-Deno.test("HttpResponse.sendFile sends a file with a content type from its extension", async () => {
-  await withTempFile(".txt", "hello file", async (path) => {
-    await using server = await serve((ctx) => ctx.response.sendFile(path));
-    const response = await server.fetch("/");
-    assert.equal(response.status, 200);
-    assert.equal(
-      response.headers.get("content-type"),
-      "text/plain; charset=utf-8",
-    );
-    assert.equal(await response.text(), "hello file");
-  });
-  await withTempFile(".json", '{"a":1}', async (path) => {
-    await using server = await serve((ctx) => ctx.response.sendFile(path));
-    const response = await server.fetch("/");
-    assert.equal(response.headers.get("content-type"), "application/json");
-    assert.deepEqual(await response.json(), { a: 1 });
-  });
-  await withTempFile(".unknownext", "raw", async (path) => {
-    await using server = await serve((ctx) => ctx.response.sendFile(path));
-    const response = await server.fetch("/");
-    assert.equal(
-      response.headers.get("content-type"),
-      "application/octet-stream",
-    );
-    assert.equal(await response.text(), "raw");
-  });
-});
-
-Deno.test("HttpResponse.sendFile keeps a content type the app set", async () => {
-  await withTempFile(".txt", "x", async (path) => {
-    await using server = await serve((ctx) => {
-      ctx.response.contentType = "text/x-mine";
-      return ctx.response.sendFile(path);
     });
-    const response = await server.fetch("/");
-    assert.equal(response.headers.get("content-type"), "text/x-mine");
-    assert.equal(await response.text(), "x");
+    const first = await (await running.fetch("/one")).json();
+    const second = await (await running.fetch("/two")).json();
+    assert.equal(first.seen, "/one");
+    assert.equal(second.seen, "/two");
+    assert.equal(typeof first.trace, "string");
+    assert.ok(first.trace.length > 0);
+    assert.equal(first.trace, first.again);
+    assert.notEqual(first.trace, second.trace);
   });
-});
 
-Deno.test("HttpResponse.sendFile sends the part of a file that offset and count select", async () => {
-  await withTempFile(".txt", "0123456789", async (path) => {
-    await using server = await serve((ctx) => {
-      const query = ctx.request.query;
-      const offset = query.has("offset")
-        ? Number(query.get("offset"))
-        : undefined;
-      const count = query.has("count") ? Number(query.get("count")) : undefined;
-      return ctx.response.sendFile(path, { offset, count });
-    });
-    const cases: [string, string][] = [
-      ["/?offset=6", "6789"],
-      ["/?count=3", "012"],
-      ["/?offset=2&count=5", "23456"],
-      ["/?offset=8&count=100", "89"],
-      ["/?offset=10", ""],
-    ];
-    for (const [url, expected] of cases) {
-      const response = await server.fetch(url);
-      const text = await response.text();
-      assert.equal(text, expected, url);
-      const length = response.headers.get("content-length");
-      if (length !== null) assert.equal(Number(length), expected.length, url);
-    }
-  });
-});
-
-Deno.test("HttpResponse.sendFile rejects an offset past the end of the file", async () => {
-  let error: unknown;
-  await withTempFile(".txt", "short", async (path) => {
-    await using server = await serve(async (ctx) => {
-      try {
-        await ctx.response.sendFile(path, { offset: 100 });
-      } catch (caught) {
-        error = caught;
-        ctx.response.status = 416;
-        await ctx.response.send("bad range");
-      }
-    });
-    const response = await server.fetch("/");
-    assert.equal(response.status, 416);
-    assert.equal(await response.text(), "bad range");
-  });
-  assert.ok(error instanceof RangeError);
-});
-
-Deno.test("HttpResponse.sendFile rejects a missing file or a directory with HttpError 404 and an unreadable one with 403", async () => {
-  const directory = await Deno.makeTempDir();
-  try {
-    const missing = `${directory}/missing.txt`;
-    const unreadable = `${directory}/unreadable.txt`;
-    await Deno.writeTextFile(unreadable, "secret");
-    await Deno.chmod(unreadable, 0o000);
-    const errors = new Map<string, unknown>();
-    await using server = await serve(async (ctx) => {
-      const path = ctx.request.query.get("path")!;
-      try {
-        await ctx.response.sendFile(path);
-      } catch (error) {
-        errors.set(path, error);
-        throw error;
-      }
-    }, { onError: () => {} });
-    const answer = async (path: string) => {
-      const response = await server.fetch(
-        `/?path=${encodeURIComponent(path)}`,
-      );
-      return [response.status, await response.text()];
-    };
-    assert.deepEqual(await answer(missing), [404, "Not Found"]);
-    assert.deepEqual(await answer(directory), [404, "Not Found"]);
-    const notFound = errors.get(missing);
-    assert.ok(notFound instanceof HttpError);
-    assert.ok(notFound.cause instanceof Deno.errors.NotFound);
-    // root reads a file whatever its mode (the conformance suite covers 403
-    // there with --deny-read).
-    if (Deno.uid() !== 0) {
-      assert.deepEqual(await answer(unreadable), [403, "Forbidden"]);
-    }
-  } finally {
-    await Deno.remove(directory, { recursive: true });
-  }
-});
-
-Deno.test("An application that is not a Roost host gets the same error responses", async () => {
-  await using server = await serve((ctx) => {
-    ctx.response.headers.set("x-app", "dropped");
-    if (ctx.request.path === "/405") {
-      throw new HttpError(405, "Use GET.", { headers: { allow: "GET" } });
-    }
-    throw new Error("secret detail");
-  }, { onError: () => {} });
-  const text = await server.fetch("/405");
-  assert.equal(text.status, 405);
-  assert.equal(text.headers.get("allow"), "GET");
-  assert.equal(text.headers.get("x-app"), null);
-  assert.equal(text.headers.get("content-type"), "text/plain; charset=utf-8");
-  assert.equal(text.headers.get("cache-control"), "no-store");
-  assert.equal(await text.text(), "Use GET.");
-  const json = await server.fetch("/405", {
-    headers: { accept: "application/json" },
-  });
-  assert.equal(json.headers.get("content-type"), "application/problem+json");
-  assert.equal(json.headers.get("allow"), "GET");
-  const problem: ProblemDetails = await json.json();
-  assert.equal(problem.title, "Method Not Allowed");
-  assert.equal(problem.detail, "Use GET.");
-  assert.equal(typeof problem.traceId, "string");
-  const failed = await server.fetch("/500");
-  assert.equal(failed.status, 500);
-  assert.equal(await failed.text(), "Internal Server Error");
-  const failedJson = await server.fetch("/500", {
-    headers: { accept: "application/json" },
-  });
-  const hidden: ProblemDetails = await failedJson.json();
-  assert.equal(hidden.detail, undefined);
-  assert.equal(hidden.stack, undefined);
-});
-
-Deno.test("HttpResponse.onStarting callbacks run before the response goes out, last registered first", async () => {
-  const order: string[] = [];
-  await using server = await serve(async (ctx) => {
-    ctx.response.onStarting(() => {
-      order.push(`first started=${ctx.response.hasStarted}`);
-      ctx.response.headers.set("x-first", "1");
-      ctx.response.headers.set("x-shared", "first");
-    });
-    ctx.response.onStarting(() => {
-      order.push(`second started=${ctx.response.hasStarted}`);
-      ctx.response.headers.set("x-shared", "second");
-      ctx.response.status = 202;
-    });
-    await ctx.response.send("body");
-    order.push("sent");
-  });
-  const response = await server.fetch("/");
-  assert.deepEqual(order, [
-    "sent",
-    "second started=false",
-    "first started=false",
-  ]);
-  assert.equal(response.status, 202);
-  assert.equal(response.headers.get("x-first"), "1");
-  assert.equal(response.headers.get("x-shared"), "first");
-  assert.equal(await response.text(), "body");
-});
-
-Deno.test("HttpResponse.onStarting callbacks run at start() when the response streams", async () => {
-  const order: string[] = [];
-  await using server = await serve(async (ctx) => {
-    ctx.response.onStarting(() => {
-      order.push("starting");
-      ctx.response.headers.set("x-streamed", "yes");
-    });
-    order.push("before start");
-    await ctx.response.start();
-    order.push("after start");
-    assert.throws(() => ctx.response.onStarting(() => {}), TypeError);
-    await ctx.response.write("chunk");
-    await ctx.response.complete();
-  });
-  const response = await server.fetch("/");
-  assert.deepEqual(order, ["before start", "starting", "after start"]);
-  assert.equal(response.headers.get("x-streamed"), "yes");
-  assert.equal(await response.text(), "chunk");
-});
-
-Deno.test("HttpResponse.onCompleted callbacks run after the response, last registered first, even when one throws", async () => {
-  const order: string[] = [];
-  const done = deferred<void>();
-  const error = console.error;
-  console.error = () => {};
-  try {
-    await using server = await serve((ctx) => {
-      ctx.response.onCompleted(() => {
-        order.push(`first started=${ctx.response.hasStarted}`);
-        done.resolve();
-      });
-      ctx.response.onCompleted(() => {
-        order.push("second throws");
-        throw new Error("callback failure");
-      });
-      ctx.response.onCompleted(() => {
-        order.push("third");
-      });
-      order.push("handler");
+  Deno.test(`HttpContext.requestAborted stays quiet during a normal request (${kind})`, async () => {
+    let signal: AbortSignal | undefined;
+    const completed = deferred();
+    await using server = await serve(kind, (ctx) => {
+      signal = ctx.requestAborted;
+      assert.equal(signal.aborted, false);
+      ctx.response.onCompleted(completed.resolve);
       return ctx.response.send("ok");
     });
     const response = await server.fetch("/");
     assert.equal(await response.text(), "ok");
-    await within(done.promise, "onCompleted");
-  } finally {
-    console.error = error;
-  }
-  assert.deepEqual(order, [
-    "handler",
-    "third",
-    "second throws",
-    "first started=true",
-  ]);
-});
+    // Still quiet once the response was delivered, not only while it was sent.
+    await within(completed.promise, "the response to be delivered");
+    assert.equal(signal?.aborted, false);
+  });
+
+  Deno.test(`HttpContext.abort fires requestAborted and breaks the response (${kind})`, async () => {
+    let signal: AbortSignal | undefined;
+    await using server = await serve(kind, (ctx) => {
+      signal = ctx.requestAborted;
+      ctx.abort(new Error("stop"));
+    }, { onError: () => {} });
+    // The client sees a broken response: in memory its body errors; on a
+    // socket the connection is reset, before or after the head.
+    await assert.rejects(async () => await (await server.fetch("/")).text());
+    assert.equal(signal?.aborted, true);
+  });
+
+  Deno.test(`HttpRequest reads the query of a served request, and re-parses after a change (${kind})`, async () => {
+    await using server = await serve(kind, async (ctx) => {
+      const before = ctx.request.query.getAll("a").join(",");
+      ctx.request.queryString = "?a=9";
+      await ctx.response.send(`${before}|${ctx.request.query.get("a")}`);
+    });
+    assert.equal(await (await server.fetch("/?a=1&a=2")).text(), "1,2|9");
+  });
+
+  Deno.test(`HttpRequest.url of a served request is the URL the client asked for (${kind})`, async () => {
+    await using server = await serve(
+      kind,
+      (ctx) => ctx.response.send(ctx.request.url.href),
+    );
+    // In memory the client may name any host; on a socket, the one it reached.
+    const url = kind === "TestServer"
+      ? "http://example.test:8080/a/b?c=d"
+      : `${server.base}/a/b?c=d`;
+    assert.equal(await (await server.fetch(url)).text(), url);
+  });
+
+  Deno.test(`HttpRequest reads a served request's body as text, JSON, bytes and an ArrayBuffer (${kind})`, async () => {
+    await using server = await serve(kind, async (ctx) => {
+      switch (ctx.request.path) {
+        case "/text":
+          return ctx.response.send(`text:${await ctx.request.text()}`);
+        case "/json": {
+          const value = await ctx.request.json() as { n: number };
+          return ctx.response.send(`json:${value.n + 1}`);
+        }
+        case "/bytes":
+          return ctx.response.send(
+            `bytes:${(await ctx.request.bytes()).join(",")}`,
+          );
+        case "/buffer":
+          return ctx.response.send(
+            `buffer:${(await ctx.request.arrayBuffer()).byteLength}`,
+          );
+      }
+    });
+    const post = (path: string, body: BodyInit) =>
+      server.fetch(path, { method: "POST", body }).then((r) => r.text());
+    assert.equal(await post("/text", "hello"), "text:hello");
+    assert.equal(await post("/json", '{"n":41}'), "json:42");
+    assert.equal(
+      await post("/bytes", new Uint8Array([1, 2, 3])),
+      "bytes:1,2,3",
+    );
+    assert.equal(await post("/buffer", "12345"), "buffer:5");
+  });
+
+  Deno.test(`HttpRequest reads a served multipart form (${kind})`, async () => {
+    await using server = await serve(kind, async (ctx) => {
+      const form = await ctx.request.formData();
+      const file = form.get("file") as File;
+      await ctx.response.send(
+        `${form.get("name")}:${file.name}:${await file.text()}`,
+      );
+    });
+    const form = new FormData();
+    form.set("name", "Ada");
+    form.set("file", new Blob(["notes"]), "notes.txt");
+    const response = await server.fetch("/", { method: "POST", body: form });
+    assert.equal(await response.text(), "Ada:notes.txt:notes");
+  });
+
+  Deno.test(`HttpRequest.toRequest returns the very Request the server received while nothing changed (${kind})`, async () => {
+    const sent = new Request("http://localhost/same?x=1", {
+      headers: { "x-test": "yes" },
+    });
+    let seen: Request | undefined;
+    let header: string | null = null;
+    await using server = await serve(kind, (ctx) => {
+      seen = ctx.request.toRequest();
+      // Read now: Deno closes its Request once the response is sent.
+      header = seen.headers.get("x-test");
+      return ctx.response.send("ok");
+    });
+    await (await server.fetch(sent)).text();
+    assert.equal(seen?.url, `${server.base}/same?x=1`);
+    assert.equal(header, "yes");
+    // Only in memory is the client's own Request the one the server received.
+    if (kind === "TestServer") assert.equal(seen, sent);
+  });
+
+  Deno.test(`HttpRequest.toRequest returns the received Request with its body when no body limit applies (${kind})`, async () => {
+    const sent = new Request("http://localhost/upload", {
+      method: "POST",
+      body: "data",
+    });
+    let seen: Request | undefined;
+    await using server = await serve(kind, async (ctx) => {
+      seen = ctx.request.toRequest();
+      await ctx.response.send(await seen.text());
+    }, { limits: { maxRequestBodySize: null } });
+    assert.equal(await (await server.fetch(sent)).text(), "data");
+    assert.equal(seen?.url, `${server.base}/upload`);
+    if (kind === "TestServer") assert.equal(seen, sent);
+  });
+
+  Deno.test(`HttpRequest.toRequest makes a new Request once the app changed the request (${kind})`, async () => {
+    const sent = new Request("http://localhost/before");
+    let seen: Request | undefined;
+    await using server = await serve(kind, (ctx) => {
+      ctx.request.path = "/after";
+      seen = ctx.request.toRequest();
+      return ctx.response.send("ok");
+    });
+    await (await server.fetch(sent)).text();
+    assert.notEqual(seen, sent);
+    assert.equal(seen?.url, `${server.base}/after`);
+  });
+
+  Deno.test(`HttpRequest.toRequest makes a new Request without pathBase under map() (${kind})`, async () => {
+    const seen: { stripped?: Request; full?: Request; body?: string } = {};
+    await using running = await startHost(
+      kind,
+      (app) =>
+        app.map("/api", (api) =>
+          api.run(async (ctx) => {
+            seen.full = ctx.request.toRequest();
+            seen.stripped = ctx.request.toRequest({ stripPathBase: true });
+            seen.body = await seen.stripped.text();
+            await ctx.response.send("ok");
+          })),
+    );
+    const response = await running.fetch("/api/users?page=2", {
+      method: "PUT",
+      body: "payload",
+      headers: { "x-test": "yes" },
+    });
+    assert.equal(await response.text(), "ok");
+    assert.equal(seen.stripped?.url, `${running.base}/users?page=2`);
+    assert.equal(seen.stripped?.method, "PUT");
+    assert.equal(seen.stripped?.headers.get("x-test"), "yes");
+    assert.equal(seen.body, "payload");
+    assert.equal(seen.full?.url, `${running.base}/api/users?page=2`);
+  });
+
+  Deno.test(`HttpResponse refuses a status change after start() on a served request (${kind})`, async () => {
+    let error: unknown;
+    await using server = await serve(kind, async (ctx) => {
+      await ctx.response.start();
+      try {
+        ctx.response.status = 500;
+      } catch (caught) {
+        error = caught;
+      }
+      await ctx.response.write("streamed");
+      await ctx.response.complete();
+    });
+    const response = await server.fetch("/");
+    assert.equal(response.status, 200);
+    assert.equal(await response.text(), "streamed");
+    assert.ok(error instanceof TypeError);
+    assert.match(error.message, /already started/);
+  });
+
+  Deno.test(`HttpResponse.json sends JSON with its status and headers (${kind})`, async () => {
+    await using server = await serve(
+      kind,
+      (ctx) =>
+        ctx.response.json({ id: 7, tags: ["a"] }, {
+          status: 201,
+          headers: { "x-id": "7" },
+        }),
+    );
+    const response = await server.fetch("/");
+    assert.equal(response.status, 201);
+    assert.equal(response.headers.get("content-type"), "application/json");
+    assert.equal(response.headers.get("x-id"), "7");
+    assert.deepEqual(await response.json(), { id: 7, tags: ["a"] });
+  });
+
+  Deno.test(`HttpResponse.redirect answers with the status and location (${kind})`, async () => {
+    await using server = await serve(
+      kind,
+      (ctx) => ctx.response.redirect("/elsewhere", 307),
+    );
+    const response = await server.fetch("/", { redirect: "manual" });
+    assert.equal(response.status, 307);
+    assert.equal(response.headers.get("location"), "/elsewhere");
+    assert.equal(await response.text(), "");
+  });
+
+  Deno.test(`HttpResponse.redirect with a bad status throws a RangeError and leaves the response alone (${kind})`, async () => {
+    let error: unknown;
+    await using server = await serve(kind, async (ctx) => {
+      try {
+        await ctx.response.redirect("/x", 200);
+      } catch (caught) {
+        error = caught;
+      }
+      await ctx.response.send("still here");
+    });
+    const response = await server.fetch("/");
+    assert.ok(error instanceof RangeError);
+    assert.match(error.message, /200/);
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("location"), null);
+    assert.equal(await response.text(), "still here");
+  });
+
+  Deno.test(`HttpResponse.send(Response) answers with its status, headers and body (${kind})`, async () => {
+    await using server = await serve(kind, (ctx) => {
+      ctx.response.headers.set("x-before", "kept");
+      ctx.response.headers.set("x-both", "ours");
+      return ctx.response.send(
+        new Response("made elsewhere", {
+          status: 418,
+          headers: { "x-both": "theirs", "content-type": "text/x-demo" },
+        }),
+      );
+    });
+    const response = await server.fetch("/");
+    assert.equal(response.status, 418);
+    assert.equal(response.headers.get("x-before"), "kept");
+    assert.equal(response.headers.get("x-both"), "theirs");
+    assert.equal(response.headers.get("content-type"), "text/x-demo");
+    assert.equal(await response.text(), "made elsewhere");
+  });
+
+  Deno.test(`HttpResponse.send(BodyInit) sends text, bytes, blobs, params and streams (${kind})`, async () => {
+    await using server = await serve(kind, (ctx) => {
+      switch (ctx.request.path) {
+        case "/text":
+          return ctx.response.send("plain", { status: 202 });
+        case "/bytes":
+          return ctx.response.send(new Uint8Array([104, 105]));
+        case "/blob":
+          return ctx.response.send(new Blob(["blob"], { type: "text/x-blob" }));
+        case "/params":
+          return ctx.response.send(new URLSearchParams({ a: "1" }));
+        case "/stream":
+          return ctx.response.send(streamOf("streamed"));
+      }
+    });
+    const text = await server.fetch("/text");
+    assert.equal(text.status, 202);
+    assert.equal(await text.text(), "plain");
+    assert.equal(await (await server.fetch("/bytes")).text(), "hi");
+    const blob = await server.fetch("/blob");
+    assert.equal(blob.headers.get("content-type"), "text/x-blob");
+    assert.equal(await blob.text(), "blob");
+    const params = await server.fetch("/params");
+    assert.match(
+      params.headers.get("content-type") ?? "",
+      /application\/x-www-form-urlencoded/,
+    );
+    assert.equal(await params.text(), "a=1");
+    assert.equal(await (await server.fetch("/stream")).text(), "streamed");
+  });
+
+  Deno.test(`HttpResponse.write and complete send what was written, in order (${kind})`, async () => {
+    await using server = await serve(kind, async (ctx) => {
+      ctx.response.status = 206;
+      await ctx.response.write("one,");
+      await ctx.response.write(new TextEncoder().encode("two,"));
+      await ctx.response.write("three");
+      await ctx.response.complete();
+    });
+    const response = await server.fetch("/");
+    assert.equal(response.status, 206);
+    assert.equal(await response.text(), "one,two,three");
+  });
+
+  Deno.test(`HttpResponse.write past the buffer size starts streaming (${kind})`, async () => {
+    let startedAfterWrite: boolean | undefined;
+    await using server = await serve(kind, async (ctx) => {
+      await ctx.response.write("0123456789");
+      startedAfterWrite = ctx.response.hasStarted;
+      await ctx.response.write("abc");
+      await ctx.response.complete();
+    }, { limits: { responseBufferSize: 4 } });
+    const response = await server.fetch("/");
+    assert.equal(await response.text(), "0123456789abc");
+    assert.equal(startedAfterWrite, true);
+  });
+
+  Deno.test(`HttpResponse refuses a second body once the response is complete (${kind})`, async () => {
+    let error: unknown;
+    await using server = await serve(kind, async (ctx) => {
+      await ctx.response.send("first");
+      try {
+        await ctx.response.send("second");
+      } catch (caught) {
+        error = caught;
+      }
+    });
+    assert.equal(await (await server.fetch("/")).text(), "first");
+    assert.ok(error instanceof TypeError);
+    assert.match(error.message, /already complete/);
+  });
+
+  Deno.test(`HttpResponse.sendFile sends a file with a content type from its extension (${kind})`, async () => {
+    await withTempFile(".txt", "hello file", async (path) => {
+      await using server = await serve(
+        kind,
+        (ctx) => ctx.response.sendFile(path),
+      );
+      const response = await server.fetch("/");
+      assert.equal(response.status, 200);
+      assert.equal(
+        response.headers.get("content-type"),
+        "text/plain; charset=utf-8",
+      );
+      assert.equal(await response.text(), "hello file");
+    });
+    await withTempFile(".json", '{"a":1}', async (path) => {
+      await using server = await serve(
+        kind,
+        (ctx) => ctx.response.sendFile(path),
+      );
+      const response = await server.fetch("/");
+      assert.equal(response.headers.get("content-type"), "application/json");
+      assert.deepEqual(await response.json(), { a: 1 });
+    });
+    await withTempFile(".unknownext", "raw", async (path) => {
+      await using server = await serve(
+        kind,
+        (ctx) => ctx.response.sendFile(path),
+      );
+      const response = await server.fetch("/");
+      assert.equal(
+        response.headers.get("content-type"),
+        "application/octet-stream",
+      );
+      assert.equal(await response.text(), "raw");
+    });
+  });
+
+  Deno.test(`HttpResponse.sendFile keeps a content type the app set (${kind})`, async () => {
+    await withTempFile(".txt", "x", async (path) => {
+      await using server = await serve(kind, (ctx) => {
+        ctx.response.contentType = "text/x-mine";
+        return ctx.response.sendFile(path);
+      });
+      const response = await server.fetch("/");
+      assert.equal(response.headers.get("content-type"), "text/x-mine");
+      assert.equal(await response.text(), "x");
+    });
+  });
+
+  Deno.test(`HttpResponse.sendFile sends the part of a file that offset and count select (${kind})`, async () => {
+    await withTempFile(".txt", "0123456789", async (path) => {
+      await using server = await serve(kind, (ctx) => {
+        const query = ctx.request.query;
+        const offset = query.has("offset")
+          ? Number(query.get("offset"))
+          : undefined;
+        const count = query.has("count")
+          ? Number(query.get("count"))
+          : undefined;
+        return ctx.response.sendFile(path, { offset, count });
+      });
+      const cases: [string, string][] = [
+        ["/?offset=6", "6789"],
+        ["/?count=3", "012"],
+        ["/?offset=2&count=5", "23456"],
+        ["/?offset=8&count=100", "89"],
+        ["/?offset=10", ""],
+      ];
+      for (const [url, expected] of cases) {
+        const response = await server.fetch(url);
+        const text = await response.text();
+        assert.equal(text, expected, url);
+        const length = response.headers.get("content-length");
+        if (length !== null) assert.equal(Number(length), expected.length, url);
+      }
+    });
+  });
+
+  Deno.test(`HttpResponse.sendFile rejects an offset past the end of the file (${kind})`, async () => {
+    let error: unknown;
+    await withTempFile(".txt", "short", async (path) => {
+      await using server = await serve(kind, async (ctx) => {
+        try {
+          await ctx.response.sendFile(path, { offset: 100 });
+        } catch (caught) {
+          error = caught;
+          ctx.response.status = 416;
+          await ctx.response.send("bad range");
+        }
+      });
+      const response = await server.fetch("/");
+      assert.equal(response.status, 416);
+      assert.equal(await response.text(), "bad range");
+    });
+    assert.ok(error instanceof RangeError);
+  });
+
+  Deno.test(`HttpResponse.sendFile rejects a missing file or a directory with HttpError 404 and an unreadable one with 403 (${kind})`, async () => {
+    const directory = await Deno.makeTempDir();
+    try {
+      const missing = `${directory}/missing.txt`;
+      const unreadable = `${directory}/unreadable.txt`;
+      await Deno.writeTextFile(unreadable, "secret");
+      await Deno.chmod(unreadable, 0o000);
+      const errors = new Map<string, unknown>();
+      await using server = await serve(kind, async (ctx) => {
+        const path = ctx.request.query.get("path")!;
+        try {
+          await ctx.response.sendFile(path);
+        } catch (error) {
+          errors.set(path, error);
+          throw error;
+        }
+      }, { onError: () => {} });
+      const answer = async (path: string) => {
+        const response = await server.fetch(
+          `/?path=${encodeURIComponent(path)}`,
+        );
+        return [response.status, await response.text()];
+      };
+      assert.deepEqual(await answer(missing), [404, "Not Found"]);
+      assert.deepEqual(await answer(directory), [404, "Not Found"]);
+      const notFound = errors.get(missing);
+      assert.ok(notFound instanceof HttpError);
+      assert.ok(notFound.cause instanceof Deno.errors.NotFound);
+      // root reads a file whatever its mode (the conformance suite covers 403
+      // there with --deny-read).
+      if (Deno.uid() !== 0) {
+        assert.deepEqual(await answer(unreadable), [403, "Forbidden"]);
+      }
+    } finally {
+      await Deno.remove(directory, { recursive: true });
+    }
+  });
+
+  Deno.test(`An application that is not a Roost host gets the same error responses (${kind})`, async () => {
+    await using server = await serve(kind, (ctx) => {
+      ctx.response.headers.set("x-app", "dropped");
+      if (ctx.request.path === "/405") {
+        throw new HttpError(405, "Use GET.", { headers: { allow: "GET" } });
+      }
+      throw new Error("secret detail");
+    }, { onError: () => {} });
+    const text = await server.fetch("/405");
+    assert.equal(text.status, 405);
+    assert.equal(text.headers.get("allow"), "GET");
+    assert.equal(text.headers.get("x-app"), null);
+    assert.equal(text.headers.get("content-type"), "text/plain; charset=utf-8");
+    assert.equal(text.headers.get("cache-control"), "no-store");
+    assert.equal(await text.text(), "Use GET.");
+    const json = await server.fetch("/405", {
+      headers: { accept: "application/json" },
+    });
+    assert.equal(json.headers.get("content-type"), "application/problem+json");
+    assert.equal(json.headers.get("allow"), "GET");
+    const problem: ProblemDetails = await json.json();
+    assert.equal(problem.title, "Method Not Allowed");
+    assert.equal(problem.detail, "Use GET.");
+    assert.equal(typeof problem.traceId, "string");
+    const failed = await server.fetch("/500");
+    assert.equal(failed.status, 500);
+    assert.equal(await failed.text(), "Internal Server Error");
+    const failedJson = await server.fetch("/500", {
+      headers: { accept: "application/json" },
+    });
+    const hidden: ProblemDetails = await failedJson.json();
+    assert.equal(hidden.detail, undefined);
+    assert.equal(hidden.stack, undefined);
+  });
+
+  Deno.test(`HttpResponse.onStarting callbacks run before the response goes out, last registered first (${kind})`, async () => {
+    const order: string[] = [];
+    await using server = await serve(kind, async (ctx) => {
+      ctx.response.onStarting(() => {
+        order.push(`first started=${ctx.response.hasStarted}`);
+        ctx.response.headers.set("x-first", "1");
+        ctx.response.headers.set("x-shared", "first");
+      });
+      ctx.response.onStarting(() => {
+        order.push(`second started=${ctx.response.hasStarted}`);
+        ctx.response.headers.set("x-shared", "second");
+        ctx.response.status = 202;
+      });
+      await ctx.response.send("body");
+      order.push("sent");
+    });
+    const response = await server.fetch("/");
+    assert.deepEqual(order, [
+      "sent",
+      "second started=false",
+      "first started=false",
+    ]);
+    assert.equal(response.status, 202);
+    assert.equal(response.headers.get("x-first"), "1");
+    assert.equal(response.headers.get("x-shared"), "first");
+    assert.equal(await response.text(), "body");
+  });
+
+  Deno.test(`HttpResponse.onStarting callbacks run at start() when the response streams (${kind})`, async () => {
+    const order: string[] = [];
+    await using server = await serve(kind, async (ctx) => {
+      ctx.response.onStarting(() => {
+        order.push("starting");
+        ctx.response.headers.set("x-streamed", "yes");
+      });
+      order.push("before start");
+      await ctx.response.start();
+      order.push("after start");
+      assert.throws(() => ctx.response.onStarting(() => {}), TypeError);
+      await ctx.response.write("chunk");
+      await ctx.response.complete();
+    });
+    const response = await server.fetch("/");
+    assert.deepEqual(order, ["before start", "starting", "after start"]);
+    assert.equal(response.headers.get("x-streamed"), "yes");
+    assert.equal(await response.text(), "chunk");
+  });
+
+  Deno.test(`HttpResponse.onCompleted callbacks run after the response, last registered first, even when one throws (${kind})`, async () => {
+    const order: string[] = [];
+    const done = deferred<void>();
+    const error = console.error;
+    console.error = () => {};
+    try {
+      await using server = await serve(kind, (ctx) => {
+        ctx.response.onCompleted(() => {
+          order.push(`first started=${ctx.response.hasStarted}`);
+          done.resolve();
+        });
+        ctx.response.onCompleted(() => {
+          order.push("second throws");
+          throw new Error("callback failure");
+        });
+        ctx.response.onCompleted(() => {
+          order.push("third");
+        });
+        order.push("handler");
+        return ctx.response.send("ok");
+      });
+      const response = await server.fetch("/");
+      assert.equal(await response.text(), "ok");
+      await within(done.promise, "onCompleted");
+    } finally {
+      console.error = error;
+    }
+    assert.deepEqual(order, [
+      "handler",
+      "third",
+      "second throws",
+      "first started=true",
+    ]);
+  });
+}

@@ -13,45 +13,49 @@ import {
   HttpResponseBodyFeature as HttpResponseBodyFeatureKey,
   HttpResponseFeature,
   type ResponseCallback,
-  type WebHost,
-  WebHostBuilder,
 } from "../../mod.ts";
+import {
+  collectLogs,
+  type Running,
+  SERVER_KINDS,
+  type ServerKind,
+  startHost,
+} from "../_helpers.ts";
 
+/**
+ * A started host of `kind` in Production, without detailed errors, logging
+ * to a collecting output.
+ */
 function host(
+  kind: ServerKind,
   configure: ConfigureApp,
   settings: Record<string, string> = {},
-): WebHost {
-  const builder = new WebHostBuilder()
-    .useEnvironment("Production")
-    .useSetting("detailedErrors", "false");
-  for (const [key, value] of Object.entries(settings)) {
-    builder.useSetting(key, value);
-  }
-  return builder.configure(configure).build();
+): Promise<Running> {
+  return startHost(kind, configure, {
+    setup(builder) {
+      builder.useEnvironment("Production");
+      builder.useSetting("detailedErrors", "false");
+      // The host logs the errors these tests provoke; keep them off the console.
+      collectLogs(builder);
+      for (const [key, value] of Object.entries(settings)) {
+        builder.useSetting(key, value);
+      }
+    },
+  });
 }
 
+/** Sends a request (redirects are answers, not followed) and reads it all. */
 async function get(
-  webHost: WebHost,
+  running: Running,
   url: string,
   init?: RequestInit,
 ): Promise<{ status: number; text: string; headers: Headers }> {
-  const response = await webHost.fetch(url, init);
+  const response = await running.fetch(url, { redirect: "manual", ...init });
   return {
     status: response.status,
     text: await response.text(),
     headers: response.headers,
   };
-}
-
-/** Runs `body` with console.error silenced: the host logs unhandled errors. */
-async function quietly<T>(body: () => Promise<T>): Promise<T> {
-  const error = console.error;
-  console.error = () => {};
-  try {
-    return await body();
-  } finally {
-    console.error = error;
-  }
 }
 
 /** A context over hand-made features, for running a built pipeline directly. */
@@ -100,106 +104,121 @@ function bareContext(path = "/"): {
 
 // -- order and termination -----------------------------------------------------
 
-Deno.test("ApplicationBuilder runs middleware in the order added, unwinding after next()", async () => {
-  const order: string[] = [];
-  await using app = host((app) => {
-    app.use(async (_ctx, next) => {
-      order.push("a before");
-      await next();
-      order.push("a after");
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder runs middleware in the order added, unwinding after next() (${kind})`, async () => {
+    const order: string[] = [];
+    await using app = await host(kind, (app) => {
+      app.use(async (_ctx, next) => {
+        order.push("a before");
+        await next();
+        order.push("a after");
+      });
+      app.use(async (_ctx, next) => {
+        order.push("b before");
+        await next();
+        order.push("b after");
+      });
+      app.run((ctx) => {
+        order.push("handler");
+        return ctx.response.send("done");
+      });
     });
-    app.use(async (_ctx, next) => {
-      order.push("b before");
-      await next();
-      order.push("b after");
-    });
-    app.run((ctx) => {
-      order.push("handler");
-      return ctx.response.send("done");
-    });
+    const response = await get(app, "/");
+    assert.equal(response.text, "done");
+    assert.deepEqual(order, [
+      "a before",
+      "b before",
+      "handler",
+      "b after",
+      "a after",
+    ]);
   });
-  const response = await get(app, "/");
-  assert.equal(response.text, "done");
-  assert.deepEqual(order, [
-    "a before",
-    "b before",
-    "handler",
-    "b after",
-    "a after",
-  ]);
-});
+}
 
-Deno.test("ApplicationBuilder.run ends the pipeline: components added after it never run", async () => {
-  let later = false;
-  await using app = host((app) => {
-    app.run((ctx) => ctx.response.send("terminal"));
-    app.use(async (_ctx, next) => {
-      later = true;
-      await next();
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder.run ends the pipeline: components added after it never run (${kind})`, async () => {
+    let later = false;
+    await using app = await host(kind, (app) => {
+      app.run((ctx) => ctx.response.send("terminal"));
+      app.use(async (_ctx, next) => {
+        later = true;
+        await next();
+      });
+      app.run(() => {
+        later = true;
+      });
     });
-    app.run(() => {
-      later = true;
-    });
+    const response = await get(app, "/");
+    assert.equal(response.text, "terminal");
+    assert.equal(later, false);
   });
-  const response = await get(app, "/");
-  assert.equal(response.text, "terminal");
-  assert.equal(later, false);
-});
+}
 
-Deno.test("ApplicationBuilder middleware that does not call next() short-circuits the rest", async () => {
-  let reached = false;
-  await using app = host((app) => {
-    app.use((ctx) => ctx.response.send("stopped here", { status: 403 }));
-    app.run(() => {
-      reached = true;
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder middleware that does not call next() short-circuits the rest (${kind})`, async () => {
+    let reached = false;
+    await using app = await host(kind, (app) => {
+      app.use((ctx) => ctx.response.send("stopped here", { status: 403 }));
+      app.run(() => {
+        reached = true;
+      });
     });
+    const response = await get(app, "/");
+    assert.equal(response.status, 403);
+    assert.equal(response.text, "stopped here");
+    assert.equal(reached, false);
   });
-  const response = await get(app, "/");
-  assert.equal(response.status, 403);
-  assert.equal(response.text, "stopped here");
-  assert.equal(reached, false);
-});
+}
 
-Deno.test("ApplicationBuilder sends a Response returned by a run handler", async () => {
-  await using app = host((app) =>
-    app.run(() =>
-      new Response("from a Response", {
-        status: 201,
-        headers: { "x-made": "by-handler" },
-      })
-    )
-  );
-  const response = await get(app, "/");
-  assert.equal(response.status, 201);
-  assert.equal(response.headers.get("x-made"), "by-handler");
-  assert.equal(response.text, "from a Response");
-});
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder sends a Response returned by a run handler (${kind})`, async () => {
+    await using app = await host(
+      kind,
+      (app) =>
+        app.run(() =>
+          new Response("from a Response", {
+            status: 201,
+            headers: { "x-made": "by-handler" },
+          })
+        ),
+    );
+    const response = await get(app, "/");
+    assert.equal(response.status, 201);
+    assert.equal(response.headers.get("x-made"), "by-handler");
+    assert.equal(response.text, "from a Response");
+  });
+}
 
-Deno.test("ApplicationBuilder sends a Response that an async run handler resolves to", async () => {
-  await using app = host((app) =>
-    app.run(async () => {
-      await Promise.resolve();
-      return new Response("later", { status: 202 });
-    })
-  );
-  const response = await get(app, "/");
-  assert.equal(response.status, 202);
-  assert.equal(response.text, "later");
-});
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder sends a Response that an async run handler resolves to (${kind})`, async () => {
+    await using app = await host(kind, (app) =>
+      app.run(async () => {
+        await Promise.resolve();
+        return new Response("later", { status: 202 });
+      }));
+    const response = await get(app, "/");
+    assert.equal(response.status, 202);
+    assert.equal(response.text, "later");
+  });
+}
 
-Deno.test("ApplicationBuilder answers 404 when nothing answers", async () => {
-  await using empty = host(() => {});
-  assert.equal((await get(empty, "/anything")).status, 404);
-  let passed = false;
-  await using passing = host((app) =>
-    app.use(async (_ctx, next) => {
-      await next();
-      passed = true;
-    })
-  );
-  assert.equal((await get(passing, "/")).status, 404);
-  assert.equal(passed, true);
-});
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder answers 404 when nothing answers (${kind})`, async () => {
+    await using empty = await host(kind, () => {});
+    assert.equal((await get(empty, "/anything")).status, 404);
+    let passed = false;
+    await using passing = await host(
+      kind,
+      (app) =>
+        app.use(async (_ctx, next) => {
+          await next();
+          passed = true;
+        }),
+    );
+    assert.equal((await get(passing, "/")).status, 404);
+    assert.equal(passed, true);
+  });
+}
 
 Deno.test("ApplicationBuilder.build uses the terminal it is given instead of 404", async () => {
   const pipeline = new ApplicationBuilder()
@@ -243,18 +262,20 @@ Deno.test("ApplicationBuilder does not run the rest twice when next() is called 
   assert.equal(runs, 1);
 });
 
-Deno.test("ApplicationBuilder answers 500 naming the mistake when next() is called twice, with detailed errors", async () => {
-  await using app = host((app) => {
-    app.use(async (_ctx, next) => {
-      await next();
-      await next();
-    });
-    app.use(() => {});
-  }, { detailedErrors: "true" });
-  const response = await quietly(() => get(app, "/"));
-  assert.equal(response.status, 500);
-  assert.match(response.text, /next\(\) was called more than once/);
-});
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder answers 500 naming the mistake when next() is called twice, with detailed errors (${kind})`, async () => {
+    await using app = await host(kind, (app) => {
+      app.use(async (_ctx, next) => {
+        await next();
+        await next();
+      });
+      app.use(() => {});
+    }, { detailedErrors: "true" });
+    const response = await get(app, "/");
+    assert.equal(response.status, 500);
+    assert.match(response.text, /next\(\) was called more than once/);
+  });
+}
 
 // -- map ---------------------------------------------------------------------------
 
@@ -262,41 +283,52 @@ function echoPaths(ctx: HttpContext): Promise<void> {
   return ctx.response.send(`${ctx.request.pathBase}|${ctx.request.path}`);
 }
 
-Deno.test("ApplicationBuilder.map moves the matched segment from path to pathBase", async () => {
-  await using app = host((app) => {
-    app.map("/api", (api) => api.run(echoPaths));
-    app.run((ctx) => ctx.response.send(`main ${ctx.request.path}`));
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder.map moves the matched segment from path to pathBase (${kind})`, async () => {
+    await using app = await host(kind, (app) => {
+      app.map("/api", (api) => api.run(echoPaths));
+      app.run((ctx) => ctx.response.send(`main ${ctx.request.path}`));
+    });
+    assert.equal((await get(app, "/api/users/7")).text, "/api|/users/7");
+    assert.equal((await get(app, "/other")).text, "main /other");
   });
-  assert.equal((await get(app, "/api/users/7")).text, "/api|/users/7");
-  assert.equal((await get(app, "/other")).text, "main /other");
-});
+}
 
-Deno.test("ApplicationBuilder.map matches the prefix case-insensitively and keeps the client's casing", async () => {
-  await using app = host((app) => app.map("/api", (api) => api.run(echoPaths)));
-  assert.equal((await get(app, "/API/Users")).text, "/API|/Users");
-  assert.equal((await get(app, "/Api")).status, 200);
-});
-
-Deno.test("ApplicationBuilder.map matches whole segments only: /apix is not /api", async () => {
-  await using app = host((app) => {
-    app.map("/api", (api) => api.run(() => new Response("api")));
-    app.run((ctx) => ctx.response.send(`main ${ctx.request.path}`));
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder.map matches the prefix case-insensitively and keeps the client's casing (${kind})`, async () => {
+    await using app = await host(
+      kind,
+      (app) => app.map("/api", (api) => api.run(echoPaths)),
+    );
+    assert.equal((await get(app, "/API/Users")).text, "/API|/Users");
+    assert.equal((await get(app, "/Api")).status, 200);
   });
-  assert.equal((await get(app, "/apix")).text, "main /apix");
-  assert.equal((await get(app, "/ap")).text, "main /ap");
-  assert.equal((await get(app, "/api")).text, "api");
-  assert.equal((await get(app, "/api/")).text, "api");
-});
+}
 
-Deno.test("ApplicationBuilder.map accepts a prefix with a trailing slash and several segments", async () => {
-  await using app = host((app) => {
-    app.map("/v1/", (v1) => v1.run(echoPaths));
-    app.map("/a/b", (ab) => ab.run(echoPaths));
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder.map matches whole segments only: /apix is not /api (${kind})`, async () => {
+    await using app = await host(kind, (app) => {
+      app.map("/api", (api) => api.run(() => new Response("api")));
+      app.run((ctx) => ctx.response.send(`main ${ctx.request.path}`));
+    });
+    assert.equal((await get(app, "/apix")).text, "main /apix");
+    assert.equal((await get(app, "/ap")).text, "main /ap");
+    assert.equal((await get(app, "/api")).text, "api");
+    assert.equal((await get(app, "/api/")).text, "api");
   });
-  assert.equal((await get(app, "/v1/x")).text, "/v1|/x");
-  assert.equal((await get(app, "/a/b/c")).text, "/a/b|/c");
-  assert.equal((await get(app, "/a/bc")).status, 404);
-});
+}
+
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder.map accepts a prefix with a trailing slash and several segments (${kind})`, async () => {
+    await using app = await host(kind, (app) => {
+      app.map("/v1/", (v1) => v1.run(echoPaths));
+      app.map("/a/b", (ab) => ab.run(echoPaths));
+    });
+    assert.equal((await get(app, "/v1/x")).text, "/v1|/x");
+    assert.equal((await get(app, "/a/b/c")).text, "/a/b|/c");
+    assert.equal((await get(app, "/a/bc")).status, 404);
+  });
+}
 
 Deno.test("ApplicationBuilder.map rejects a path that does not name a segment", () => {
   const app = new ApplicationBuilder();
@@ -309,160 +341,175 @@ Deno.test("ApplicationBuilder.map rejects a path that does not name a segment", 
   }
 });
 
-Deno.test("ApplicationBuilder nested maps compose pathBase", async () => {
-  await using app = host((app) =>
-    app.map("/a", (a) => {
-      a.map("/b", (b) => b.run(echoPaths));
-      a.run(echoPaths);
-    })
-  );
-  assert.equal((await get(app, "/a/b/c")).text, "/a/b|/c");
-  assert.equal((await get(app, "/a/x")).text, "/a|/x");
-});
-
-Deno.test("ApplicationBuilder.map does not rejoin the main pipeline when its branch does not answer", async () => {
-  let main = false;
-  await using app = host((app) => {
-    app.map("/api", (api) => api.use(async (_ctx, next) => await next()));
-    app.run(() => {
-      main = true;
-    });
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder nested maps compose pathBase (${kind})`, async () => {
+    await using app = await host(kind, (app) =>
+      app.map("/a", (a) => {
+        a.map("/b", (b) => b.run(echoPaths));
+        a.run(echoPaths);
+      }));
+    assert.equal((await get(app, "/a/b/c")).text, "/a/b|/c");
+    assert.equal((await get(app, "/a/x")).text, "/a|/x");
   });
-  assert.equal((await get(app, "/api/x")).status, 404);
-  assert.equal(main, false);
-});
+}
 
-Deno.test("ApplicationBuilder.map restores pathBase and path after the branch", async () => {
-  const seen: string[] = [];
-  await using app = host((app) => {
-    app.use(async (ctx, next) => {
-      await next();
-      seen.push(`${ctx.request.pathBase}|${ctx.request.path}`);
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder.map does not rejoin the main pipeline when its branch does not answer (${kind})`, async () => {
+    let main = false;
+    await using app = await host(kind, (app) => {
+      app.map("/api", (api) => api.use(async (_ctx, next) => await next()));
+      app.run(() => {
+        main = true;
+      });
     });
-    app.map("/outer", (outer) =>
-      outer.use(async (ctx, next) => {
+    assert.equal((await get(app, "/api/x")).status, 404);
+    assert.equal(main, false);
+  });
+}
+
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder.map restores pathBase and path after the branch (${kind})`, async () => {
+    const seen: string[] = [];
+    await using app = await host(kind, (app) => {
+      app.use(async (ctx, next) => {
         await next();
         seen.push(`${ctx.request.pathBase}|${ctx.request.path}`);
-      }).map("/inner", (inner) => inner.run(echoPaths)));
-  });
-  assert.equal(
-    (await get(app, "/outer/inner/leaf")).text,
-    "/outer/inner|/leaf",
-  );
-  assert.deepEqual(seen, ["/outer|/inner/leaf", "|/outer/inner/leaf"]);
-});
-
-Deno.test("ApplicationBuilder.map restores pathBase and path when the branch throws", async () => {
-  const seen: string[] = [];
-  await using app = host((app) => {
-    app.use(async (ctx, next) => {
-      try {
-        await next();
-      } catch {
-        seen.push(`${ctx.request.pathBase}|${ctx.request.path}`);
-        await ctx.response.send("recovered", { status: 502 });
-      }
+      });
+      app.map("/outer", (outer) =>
+        outer.use(async (ctx, next) => {
+          await next();
+          seen.push(`${ctx.request.pathBase}|${ctx.request.path}`);
+        }).map("/inner", (inner) => inner.run(echoPaths)));
     });
-    app.map("/boom", (boom) =>
-      boom.run(() => {
-        throw new Error("branch failed");
-      }));
-    app.map("/later", (later) =>
-      later.run(async () => {
-        await Promise.resolve();
-        throw new Error("async branch failed");
-      }));
+    assert.equal(
+      (await get(app, "/outer/inner/leaf")).text,
+      "/outer/inner|/leaf",
+    );
+    assert.deepEqual(seen, ["/outer|/inner/leaf", "|/outer/inner/leaf"]);
   });
-  const sync = await get(app, "/boom/x");
-  assert.equal(sync.status, 502);
-  const later = await get(app, "/later/y");
-  assert.equal(later.status, 502);
-  assert.deepEqual(seen, ["|/boom/x", "|/later/y"]);
-});
+}
+
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder.map restores pathBase and path when the branch throws (${kind})`, async () => {
+    const seen: string[] = [];
+    await using app = await host(kind, (app) => {
+      app.use(async (ctx, next) => {
+        try {
+          await next();
+        } catch {
+          seen.push(`${ctx.request.pathBase}|${ctx.request.path}`);
+          await ctx.response.send("recovered", { status: 502 });
+        }
+      });
+      app.map("/boom", (boom) =>
+        boom.run(() => {
+          throw new Error("branch failed");
+        }));
+      app.map("/later", (later) =>
+        later.run(async () => {
+          await Promise.resolve();
+          throw new Error("async branch failed");
+        }));
+    });
+    const sync = await get(app, "/boom/x");
+    assert.equal(sync.status, 502);
+    const later = await get(app, "/later/y");
+    assert.equal(later.status, 502);
+    assert.deepEqual(seen, ["|/boom/x", "|/later/y"]);
+  });
+}
 
 // -- mapWhen / useWhen --------------------------------------------------------------
 
-Deno.test("ApplicationBuilder.mapWhen branches when the predicate holds and does not rejoin", async () => {
-  let main = 0;
-  await using app = host((app) => {
-    app.mapWhen(
-      (ctx) => ctx.request.query.has("beta"),
-      (beta) => {
-        beta.use(async (ctx, next) => {
-          ctx.response.headers.set("x-branch", "beta");
-          await next();
-        });
-      },
-    );
-    app.run((ctx) => {
-      main++;
-      return ctx.response.send("main");
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder.mapWhen branches when the predicate holds and does not rejoin (${kind})`, async () => {
+    let main = 0;
+    await using app = await host(kind, (app) => {
+      app.mapWhen(
+        (ctx) => ctx.request.query.has("beta"),
+        (beta) => {
+          beta.use(async (ctx, next) => {
+            ctx.response.headers.set("x-branch", "beta");
+            await next();
+          });
+        },
+      );
+      app.run((ctx) => {
+        main++;
+        return ctx.response.send("main");
+      });
     });
+    const branched = await get(app, "/?beta");
+    assert.equal(branched.status, 404);
+    assert.equal(branched.headers.get("x-branch"), "beta");
+    const normal = await get(app, "/");
+    assert.equal(normal.text, "main");
+    assert.equal(normal.headers.get("x-branch"), null);
+    assert.equal(main, 1);
   });
-  const branched = await get(app, "/?beta");
-  assert.equal(branched.status, 404);
-  assert.equal(branched.headers.get("x-branch"), "beta");
-  const normal = await get(app, "/");
-  assert.equal(normal.text, "main");
-  assert.equal(normal.headers.get("x-branch"), null);
-  assert.equal(main, 1);
-});
+}
 
-Deno.test("ApplicationBuilder.mapWhen sends what its branch answers", async () => {
-  await using app = host((app) => {
-    app.mapWhen(
-      (ctx) => ctx.request.method === "POST",
-      (post) => post.run(() => new Response("posted")),
-    );
-    app.run(() => new Response("main"));
-  });
-  assert.equal((await get(app, "/", { method: "POST" })).text, "posted");
-  assert.equal((await get(app, "/")).text, "main");
-});
-
-Deno.test("ApplicationBuilder.useWhen runs its branch and rejoins the main pipeline", async () => {
-  const order: string[] = [];
-  await using app = host((app) => {
-    app.useWhen(
-      (ctx) => ctx.request.headers.has("x-trace"),
-      (branch) =>
-        branch.use(async (ctx, next) => {
-          order.push("branch before");
-          ctx.items.set("traced", true);
-          await next();
-          order.push("branch after");
-        }),
-    );
-    app.run((ctx) => {
-      order.push("main");
-      return ctx.response.send(`traced=${ctx.items.get("traced") === true}`);
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder.mapWhen sends what its branch answers (${kind})`, async () => {
+    await using app = await host(kind, (app) => {
+      app.mapWhen(
+        (ctx) => ctx.request.method === "POST",
+        (post) => post.run(() => new Response("posted")),
+      );
+      app.run(() => new Response("main"));
     });
+    assert.equal((await get(app, "/", { method: "POST" })).text, "posted");
+    assert.equal((await get(app, "/")).text, "main");
   });
-  const traced = await get(app, "/", { headers: { "x-trace": "1" } });
-  assert.equal(traced.text, "traced=true");
-  assert.deepEqual(order, ["branch before", "main", "branch after"]);
-  order.length = 0;
-  const plain = await get(app, "/");
-  assert.equal(plain.text, "traced=false");
-  assert.deepEqual(order, ["main"]);
-});
+}
 
-Deno.test("ApplicationBuilder.useWhen lets its branch answer without rejoining", async () => {
-  let main = false;
-  await using app = host((app) => {
-    app.useWhen(
-      (ctx) => ctx.request.path === "/blocked",
-      (branch) => branch.run(() => new Response("blocked", { status: 451 })),
-    );
-    app.run(() => {
-      main = true;
-      return new Response("main");
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder.useWhen runs its branch and rejoins the main pipeline (${kind})`, async () => {
+    const order: string[] = [];
+    await using app = await host(kind, (app) => {
+      app.useWhen(
+        (ctx) => ctx.request.headers.has("x-trace"),
+        (branch) =>
+          branch.use(async (ctx, next) => {
+            order.push("branch before");
+            ctx.items.set("traced", true);
+            await next();
+            order.push("branch after");
+          }),
+      );
+      app.run((ctx) => {
+        order.push("main");
+        return ctx.response.send(`traced=${ctx.items.get("traced") === true}`);
+      });
     });
+    const traced = await get(app, "/", { headers: { "x-trace": "1" } });
+    assert.equal(traced.text, "traced=true");
+    assert.deepEqual(order, ["branch before", "main", "branch after"]);
+    order.length = 0;
+    const plain = await get(app, "/");
+    assert.equal(plain.text, "traced=false");
+    assert.deepEqual(order, ["main"]);
   });
-  const blocked = await get(app, "/blocked");
-  assert.equal(blocked.status, 451);
-  assert.equal(main, false);
-});
+}
+
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder.useWhen lets its branch answer without rejoining (${kind})`, async () => {
+    let main = false;
+    await using app = await host(kind, (app) => {
+      app.useWhen(
+        (ctx) => ctx.request.path === "/blocked",
+        (branch) => branch.run(() => new Response("blocked", { status: 451 })),
+      );
+      app.run(() => {
+        main = true;
+        return new Response("main");
+      });
+    });
+    const blocked = await get(app, "/blocked");
+    assert.equal(blocked.status, 451);
+    assert.equal(main, false);
+  });
+}
 
 Deno.test("ApplicationBuilder shares properties and server features with its branches", () => {
   const serverFeatures = new FeatureCollection();
@@ -480,63 +527,76 @@ Deno.test("ApplicationBuilder shares properties and server features with its bra
 
 // -- fetch handlers ------------------------------------------------------------------
 
-Deno.test("ApplicationBuilder.runFetch mounts a fetch handler at the root", async () => {
-  await using app = host((app) =>
-    app.runFetch((request) => {
-      const url = new URL(request.url);
-      return new Response(`${request.method} ${url.pathname}${url.search}`);
-    })
-  );
-  const response = await get(app, "/hello?x=1");
-  assert.equal(response.status, 200);
-  assert.equal(response.text, "GET /hello?x=1");
-});
-
-Deno.test("ApplicationBuilder.runFetch under map() sees the URL without the mapped prefix", async () => {
-  await using app = host((app) =>
-    app.map("/api", (api) =>
-      api.runFetch((request) => {
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder.runFetch mounts a fetch handler at the root (${kind})`, async () => {
+    await using app = await host(kind, (app) =>
+      app.runFetch((request) => {
         const url = new URL(request.url);
-        return new Response(`${url.pathname}${url.search}`);
-      }))
-  );
-  assert.equal((await get(app, "/api/users?page=2")).text, "/users?page=2");
-  assert.equal((await get(app, "/api")).text, "/");
-});
-
-Deno.test("ApplicationBuilder.runFetch passes the body, method, headers and client address", async () => {
-  await using app = host((app) =>
-    app.map("/echo", (echo) =>
-      echo.runFetch(async (request, info) => {
-        const address = info.remoteAddr as Deno.NetAddr;
-        return new Response(
-          `${request.method} ${request.headers.get("x-test")} ${await request
-            .text()} ${address.hostname}`,
-          { status: 201 },
-        );
-      }))
-  );
-  const response = await get(app, "/echo/x", {
-    method: "POST",
-    body: "payload",
-    headers: { "x-test": "yes" },
-  });
-  assert.equal(response.status, 201);
-  assert.equal(response.text, "POST yes payload 127.0.0.1");
-});
-
-Deno.test("ApplicationBuilder.run mounts an object with a fetch method", async () => {
-  await using app = host((app) => {
-    app.map("/svc", (svc) =>
-      svc.run({
-        fetch: (request) =>
-          new Response(`svc ${new URL(request.url).pathname}`),
+        return new Response(`${request.method} ${url.pathname}${url.search}`);
       }));
-    app.run({ fetch: () => new Response("root") });
+    const response = await get(app, "/hello?x=1");
+    assert.equal(response.status, 200);
+    assert.equal(response.text, "GET /hello?x=1");
   });
-  assert.equal((await get(app, "/svc/a")).text, "svc /a");
-  assert.equal((await get(app, "/b")).text, "root");
-});
+}
+
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder.runFetch under map() sees the URL without the mapped prefix (${kind})`, async () => {
+    await using app = await host(
+      kind,
+      (app) =>
+        app.map("/api", (api) =>
+          api.runFetch((request) => {
+            const url = new URL(request.url);
+            return new Response(`${url.pathname}${url.search}`);
+          })),
+    );
+    assert.equal((await get(app, "/api/users?page=2")).text, "/users?page=2");
+    assert.equal((await get(app, "/api")).text, "/");
+  });
+}
+
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder.runFetch passes the body, method, headers and client address (${kind})`, async () => {
+    await using app = await host(
+      kind,
+      (app) =>
+        app.map("/echo", (echo) =>
+          echo.runFetch(async (request, info) => {
+            const address = info.remoteAddr as Deno.NetAddr;
+            return new Response(
+              `${request.method} ${
+                request.headers.get("x-test")
+              } ${await request
+                .text()} ${address.hostname}`,
+              { status: 201 },
+            );
+          })),
+    );
+    const response = await get(app, "/echo/x", {
+      method: "POST",
+      body: "payload",
+      headers: { "x-test": "yes" },
+    });
+    assert.equal(response.status, 201);
+    assert.equal(response.text, "POST yes payload 127.0.0.1");
+  });
+}
+
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder.run mounts an object with a fetch method (${kind})`, async () => {
+    await using app = await host(kind, (app) => {
+      app.map("/svc", (svc) =>
+        svc.run({
+          fetch: (request) =>
+            new Response(`svc ${new URL(request.url).pathname}`),
+        }));
+      app.run({ fetch: () => new Response("root") });
+    });
+    assert.equal((await get(app, "/svc/a")).text, "svc /a");
+    assert.equal((await get(app, "/b")).text, "root");
+  });
+}
 
 Deno.test("ApplicationBuilder.runFetch rejects something that is not a fetch handler", () => {
   assert.throws(
@@ -548,164 +608,178 @@ Deno.test("ApplicationBuilder.runFetch rejects something that is not a fetch han
   );
 });
 
-Deno.test("ApplicationBuilder mounts a Hono app under map()", async () => {
-  const hono = new Hono();
-  hono.get("/hello", (c) => c.text(`hi from ${c.req.path}`));
-  hono.get("/users/:id", (c) => c.json({ id: c.req.param("id") }));
-  hono.post("/echo", async (c) => c.text(await c.req.text(), 201));
-  await using app = host((app) => {
-    app.use(async (ctx, next) => {
-      await next();
-      ctx.response.headers.set("x-outer", "roost");
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder mounts a Hono app under map() (${kind})`, async () => {
+    const hono = new Hono();
+    hono.get("/hello", (c) => c.text(`hi from ${c.req.path}`));
+    hono.get("/users/:id", (c) => c.json({ id: c.req.param("id") }));
+    hono.post("/echo", async (c) => c.text(await c.req.text(), 201));
+    await using app = await host(kind, (app) => {
+      app.use(async (ctx, next) => {
+        await next();
+        ctx.response.headers.set("x-outer", "roost");
+      });
+      app.map("/hono", (branch) => branch.run(hono));
+      app.run(() => new Response("roost"));
     });
-    app.map("/hono", (branch) => branch.run(hono));
-    app.run(() => new Response("roost"));
+    const hello = await get(app, "/hono/hello");
+    assert.equal(hello.text, "hi from /hello");
+    assert.equal(hello.headers.get("x-outer"), "roost");
+    const user = await app.fetch("/hono/users/42");
+    assert.deepEqual(await user.json(), { id: "42" });
+    const echo = await get(app, "/hono/echo", { method: "POST", body: "ping" });
+    assert.equal(echo.status, 201);
+    assert.equal(echo.text, "ping");
+    assert.equal((await get(app, "/hono/missing")).status, 404);
+    assert.equal((await get(app, "/hello")).text, "roost");
   });
-  const hello = await get(app, "/hono/hello");
-  assert.equal(hello.text, "hi from /hello");
-  assert.equal(hello.headers.get("x-outer"), "roost");
-  const user = await app.fetch("/hono/users/42");
-  assert.deepEqual(await user.json(), { id: "42" });
-  const echo = await get(app, "/hono/echo", { method: "POST", body: "ping" });
-  assert.equal(echo.status, 201);
-  assert.equal(echo.text, "ping");
-  assert.equal((await get(app, "/hono/missing")).status, 404);
-  assert.equal((await get(app, "/hello")).text, "roost");
-});
+}
 
 // -- errors ---------------------------------------------------------------------------
 
-Deno.test("ApplicationBuilder turns a handler's exception into a 500 and keeps serving", async () => {
-  await using app = host((app) =>
-    app.run((ctx) => {
-      if (ctx.request.path === "/fail") throw new Error("secret detail");
-      return ctx.response.send("fine");
-    })
-  );
-  const failed = await quietly(() => get(app, "/fail"));
-  assert.equal(failed.status, 500);
-  assert.doesNotMatch(failed.text, /secret detail/);
-  const next = await get(app, "/ok");
-  assert.equal(next.status, 200);
-  assert.equal(next.text, "fine");
-});
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder turns a handler's exception into a 500 and keeps serving (${kind})`, async () => {
+    await using app = await host(kind, (app) =>
+      app.run((ctx) => {
+        if (ctx.request.path === "/fail") throw new Error("secret detail");
+        return ctx.response.send("fine");
+      }));
+    const failed = await get(app, "/fail");
+    assert.equal(failed.status, 500);
+    assert.doesNotMatch(failed.text, /secret detail/);
+    const next = await get(app, "/ok");
+    assert.equal(next.status, 200);
+    assert.equal(next.text, "fine");
+  });
+}
 
-Deno.test("ApplicationBuilder turns an async handler's rejection into a 500", async () => {
-  await using app = host((app) =>
-    app.run(async (ctx) => {
-      await ctx.response.write("partial");
-      throw new Error("late failure");
-    })
-  );
-  const failed = await quietly(() => get(app, "/"));
-  assert.equal(failed.status, 500);
-  assert.doesNotMatch(failed.text, /partial/);
-});
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder turns an async handler's rejection into a 500 (${kind})`, async () => {
+    await using app = await host(kind, (app) =>
+      app.run(async (ctx) => {
+        await ctx.response.write("partial");
+        throw new Error("late failure");
+      }));
+    const failed = await get(app, "/");
+    assert.equal(failed.status, 500);
+    assert.doesNotMatch(failed.text, /partial/);
+  });
+}
 
-Deno.test("ApplicationBuilder answers an HttpError with its status and message", async () => {
-  await using app = host((app) =>
-    app.run(() => {
-      throw new HttpError(418, "The teapot is busy.");
-    })
-  );
-  const response = await get(app, "/");
-  assert.equal(response.status, 418);
-  assert.equal(response.text, "The teapot is busy.");
-});
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder answers an HttpError with its status and message (${kind})`, async () => {
+    await using app = await host(kind, (app) =>
+      app.run(() => {
+        throw new HttpError(418, "The teapot is busy.");
+      }));
+    const response = await get(app, "/");
+    assert.equal(response.status, 418);
+    assert.equal(response.text, "The teapot is busy.");
+  });
+}
 
-Deno.test("ApplicationBuilder drops headers set before an error from the error response", async () => {
-  await using app = host((app) =>
-    app.run((ctx) => {
-      ctx.response.headers.set("x-secret", "1");
-      throw new HttpError(409, "Conflict here");
-    })
-  );
-  const response = await get(app, "/");
-  assert.equal(response.status, 409);
-  assert.equal(response.headers.get("x-secret"), null);
-  assert.equal(response.text, "Conflict here");
-});
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder drops headers set before an error from the error response (${kind})`, async () => {
+    await using app = await host(kind, (app) =>
+      app.run((ctx) => {
+        ctx.response.headers.set("x-secret", "1");
+        throw new HttpError(409, "Conflict here");
+      }));
+    const response = await get(app, "/");
+    assert.equal(response.status, 409);
+    assert.equal(response.headers.get("x-secret"), null);
+    assert.equal(response.text, "Conflict here");
+  });
+}
 
 // -- the response is handed over when the pipeline finishes ----------------------------
 
-Deno.test("ApplicationBuilder keeps headers that middleware sets after next() on a sent body", async () => {
-  await using app = host((app) => {
-    app.use(async (ctx, next) => {
-      await next();
-      ctx.response.headers.set("x-after", "yes");
-      ctx.response.status = 203;
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder keeps headers that middleware sets after next() on a sent body (${kind})`, async () => {
+    await using app = await host(kind, (app) => {
+      app.use(async (ctx, next) => {
+        await next();
+        ctx.response.headers.set("x-after", "yes");
+        ctx.response.status = 203;
+      });
+      app.run((ctx) => ctx.response.send("body"));
     });
-    app.run((ctx) => ctx.response.send("body"));
+    const response = await get(app, "/");
+    assert.equal(response.status, 203);
+    assert.equal(response.headers.get("x-after"), "yes");
+    assert.equal(response.text, "body");
   });
-  const response = await get(app, "/");
-  assert.equal(response.status, 203);
-  assert.equal(response.headers.get("x-after"), "yes");
-  assert.equal(response.text, "body");
-});
+}
 
-Deno.test("ApplicationBuilder keeps headers that middleware sets after next() on written chunks", async () => {
-  await using app = host((app) => {
-    app.use(async (ctx, next) => {
-      await next();
-      ctx.response.headers.set("x-after", "yes");
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder keeps headers that middleware sets after next() on written chunks (${kind})`, async () => {
+    await using app = await host(kind, (app) => {
+      app.use(async (ctx, next) => {
+        await next();
+        ctx.response.headers.set("x-after", "yes");
+      });
+      app.run(async (ctx) => {
+        await ctx.response.write("a");
+        await ctx.response.write("b");
+      });
     });
-    app.run(async (ctx) => {
-      await ctx.response.write("a");
-      await ctx.response.write("b");
-    });
+    const response = await get(app, "/");
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("x-after"), "yes");
+    assert.equal(response.text, "ab");
   });
-  const response = await get(app, "/");
-  assert.equal(response.status, 200);
-  assert.equal(response.headers.get("x-after"), "yes");
-  assert.equal(response.text, "ab");
-});
+}
 
-Deno.test("ApplicationBuilder keeps headers that middleware sets after next() on a returned Response", async () => {
-  await using app = host((app) => {
-    app.use(async (ctx, next) => {
-      await next();
-      ctx.response.headers.set("x-after", "yes");
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder keeps headers that middleware sets after next() on a returned Response (${kind})`, async () => {
+    await using app = await host(kind, (app) => {
+      app.use(async (ctx, next) => {
+        await next();
+        ctx.response.headers.set("x-after", "yes");
+      });
+      app.map(
+        "/plain",
+        (plain) =>
+          plain.run(() =>
+            new Response("plain", { headers: { "x-handler": "1" } })
+          ),
+      );
+      app.map(
+        "/redirect",
+        (redirect) =>
+          redirect.run(() => Response.redirect("http://localhost/target", 307)),
+      );
+      app.map("/json", (json) => json.run((ctx) => ctx.response.json([1])));
     });
-    app.map(
-      "/plain",
-      (plain) =>
-        plain.run(() =>
-          new Response("plain", { headers: { "x-handler": "1" } })
-        ),
-    );
-    app.map(
-      "/redirect",
-      (redirect) =>
-        redirect.run(() => Response.redirect("http://localhost/target", 307)),
-    );
-    app.map("/json", (json) => json.run((ctx) => ctx.response.json([1])));
+    const plain = await get(app, "/plain");
+    assert.equal(plain.headers.get("x-after"), "yes");
+    assert.equal(plain.headers.get("x-handler"), "1");
+    assert.equal(plain.text, "plain");
+    const redirect = await get(app, "/redirect");
+    assert.equal(redirect.status, 307);
+    assert.equal(redirect.headers.get("location"), "http://localhost/target");
+    assert.equal(redirect.headers.get("x-after"), "yes");
+    const json = await get(app, "/json");
+    assert.equal(json.headers.get("x-after"), "yes");
+    assert.equal(json.headers.get("content-type"), "application/json");
+    assert.equal(json.text, "[1]");
   });
-  const plain = await get(app, "/plain");
-  assert.equal(plain.headers.get("x-after"), "yes");
-  assert.equal(plain.headers.get("x-handler"), "1");
-  assert.equal(plain.text, "plain");
-  const redirect = await get(app, "/redirect");
-  assert.equal(redirect.status, 307);
-  assert.equal(redirect.headers.get("location"), "http://localhost/target");
-  assert.equal(redirect.headers.get("x-after"), "yes");
-  const json = await get(app, "/json");
-  assert.equal(json.headers.get("x-after"), "yes");
-  assert.equal(json.headers.get("content-type"), "application/json");
-  assert.equal(json.text, "[1]");
-});
+}
 
-Deno.test("ApplicationBuilder keeps headers that middleware sets after next() on a fetch handler's answer", async () => {
-  await using app = host((app) => {
-    app.use(async (ctx, next) => {
-      await next();
-      ctx.response.headers.set("x-after", "yes");
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder keeps headers that middleware sets after next() on a fetch handler's answer (${kind})`, async () => {
+    await using app = await host(kind, (app) => {
+      app.use(async (ctx, next) => {
+        await next();
+        ctx.response.headers.set("x-after", "yes");
+      });
+      app.runFetch(() =>
+        new Response("from fetch", { headers: { "x-upstream": "1" } })
+      );
     });
-    app.runFetch(() =>
-      new Response("from fetch", { headers: { "x-upstream": "1" } })
-    );
+    const response = await get(app, "/");
+    assert.equal(response.headers.get("x-after"), "yes");
+    assert.equal(response.headers.get("x-upstream"), "1");
+    assert.equal(response.text, "from fetch");
   });
-  const response = await get(app, "/");
-  assert.equal(response.headers.get("x-after"), "yes");
-  assert.equal(response.headers.get("x-upstream"), "1");
-  assert.equal(response.text, "from fetch");
-});
+}

@@ -8,6 +8,7 @@ import {
   Configuration,
   HostingEnvironment,
   LoggerFactory,
+  type LogRecord,
   optionsKey,
   ServerKey,
   serviceKey,
@@ -166,28 +167,50 @@ Deno.test("hosted services start before the server and stop after it drained", a
   ]);
 });
 
+/** A background service that fails once the host has started. */
 class Failing extends BackgroundService {
+  readonly #lifetime: ApplicationLifetime;
+  constructor(provider: ServiceProvider) {
+    super();
+    this.#lifetime = provider.getRequired(ApplicationLifetime);
+  }
   protected async execute(_signal: AbortSignal): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    const started = this.#lifetime.started;
+    if (!started.aborted) {
+      await new Promise((resolve) =>
+        started.addEventListener("abort", resolve, { once: true })
+      );
+    }
     throw new Error("the queue is gone");
   }
 }
 
-/** A host with one failing background service, and its collected logs. */
+/**
+ * A host with one failing background service, its collected logs, and a
+ * promise of the failure being logged.
+ */
 function failingHost(behavior?: string) {
   const builder = new WebHostBuilder()
     .useServer(new TestServer())
     .useSetting("suppressStatusMessages", "true")
-    .configureServices((services) => services.addHostedService(new Failing()));
+    .configureServices((services) => services.addHostedService(Failing));
   if (behavior) {
     builder.useSetting("backgroundServiceExceptionBehavior", behavior);
   }
   const logs = collectLogs(builder);
-  const failures = () =>
-    logs.records.filter((r) =>
-      r.level === "error" && String(r.error).includes("the queue is gone")
-    );
-  return { host: builder.build(), failures };
+  const isFailure = (r: LogRecord) =>
+    r.level === "error" && String(r.error).includes("the queue is gone");
+  const logged = Promise.withResolvers<void>();
+  builder.configureLogging((logging) =>
+    logging.addOutput({
+      name: "FailureWatch",
+      write(record) {
+        if (isFailure(record)) logged.resolve();
+      },
+    })
+  );
+  const failures = () => logs.records.filter(isFailure);
+  return { host: builder.build(), failures, logged: logged.promise };
 }
 
 Deno.test("a background service that throws stops the host, and run() resolves to 1", async () => {
@@ -234,9 +257,10 @@ Deno.test("options bound from configuration follow a reload of the file", async 
 });
 
 Deno.test("with backgroundServiceExceptionBehavior Ignore a throwing background service leaves the host running", async () => {
-  const { host, failures } = failingHost("Ignore");
+  const { host, failures, logged } = failingHost("Ignore");
   await host.start();
-  await new Promise((resolve) => setTimeout(resolve, 60));
+  // The host would stop right after logging the failure: wait for the log.
+  await logged;
   assert.equal(host.lifetime.stopping.aborted, false);
   assert.equal(failures().length, 1);
   await host.stop();

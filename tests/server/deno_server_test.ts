@@ -17,6 +17,7 @@ import {
   hasIpv6,
   KEY_FILE,
   startHost,
+  within,
 } from "../_helpers.ts";
 
 const protocolApp = (app: import("../../mod.ts").ApplicationBuilder) =>
@@ -172,12 +173,13 @@ Deno.test("requestAborted fires when the client goes away mid-request", async ()
       app.run(async (ctx) => {
         const signal = ctx.requestAborted;
         entered.resolve();
-        const fired = await Promise.race([
+        const fired = await within(
           new Promise<boolean>((resolve) =>
             signal.addEventListener("abort", () => resolve(true))
           ),
-          delay(3000).then(() => false),
-        ]);
+          "requestAborted to fire",
+          3000,
+        ).catch(() => false);
         aborted.resolve(fired);
       }),
   );

@@ -50,6 +50,7 @@ Deno.test("a malformed edit keeps the last good values and reports once; a good 
     `Invalid JSON in "${file}" at line 3, column 1: Unexpected "}"; expected a value`,
   );
   assert.equal(config.get("port"), "1");
+  // No event marks "no second report": give a late one a few reload delays.
   await delay(reloadDelay * 4);
   assert.equal(errors.pending, 0, "one failure is reported once");
   assert.equal(changed.pending, 0, "a failed reload is not a change");
@@ -71,6 +72,7 @@ Deno.test("by default a failed reload is logged once to console.error", async ()
     config.onChange(changed.fire);
     await Deno.writeTextFile(file, "Port: [1\n");
     await until(() => lines.length > 0, "the logged error");
+    // No event marks "no second report": give a late one a few reload delays.
     await delay(reloadDelay * 4);
     assert.equal(config.get("port"), "1");
     await Deno.writeTextFile(file, "Port: 2\n");
@@ -111,6 +113,7 @@ Deno.test("changes to other files in the directory are ignored", async () => {
   })("a.json", { basePath: dir.path, reloadOnChange: true, reloadDelay });
   using config = new ConfigurationBuilder().add(provider).build();
   await Deno.writeTextFile(`${dir.path}/b.json`, '{ "B": 1 }');
+  // A reload that should not happen has no event: wait a few reload delays.
   await delay(reloadDelay * 5);
   assert.equal(loads, 1);
   assert.equal(config.get("a"), "1");
@@ -132,6 +135,7 @@ Deno.test("an edit that leaves the values as they were is not a change", async (
   config.onChange(changed.fire);
   await Deno.writeTextFile(file, '{\n  "A": 1\n}\n');
   await until(() => loads === 2, "the reload");
+  // Neither a change nor a further reload has an event: wait a few delays.
   await delay(reloadDelay * 4);
   assert.equal(changed.pending, 0);
   assert.equal(loads, 2, "reading the file must not trigger another reload");
@@ -191,6 +195,7 @@ Deno.test("a disposed configuration stops watching", async () => {
   config[Symbol.dispose]();
   config[Symbol.dispose](); // twice is fine
   await Deno.writeTextFile(file, '{ "A": 2 }');
+  // A reload that should not happen has no event: wait a few reload delays.
   await delay(reloadDelay * 4);
   assert.equal(changes, 0);
   assert.equal(config.get("a"), "1");
@@ -203,8 +208,20 @@ Deno.test("disposing while a reload is pending cancels it", async () => {
   const config = new ConfigurationBuilder({ basePath: dir.path })
     .addJsonFile("app.json", { reloadOnChange: true, reloadDelay: 10_000 })
     .build();
-  await Deno.writeTextFile(file, '{ "A": 2 }');
-  await delay(50); // the event arrives and a 10 s timer starts
+  // The event to wait for is the 10 s reload timer starting: watch for it.
+  const timerStarted = new Waiter();
+  const { setTimeout: realSetTimeout } = globalThis;
+  globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+    const id = realSetTimeout(...args);
+    if (args[1] === 10_000) timerStarted.fire();
+    return id;
+  }) as typeof setTimeout;
+  try {
+    await Deno.writeTextFile(file, '{ "A": 2 }');
+    await timerStarted.next("the reload timer to start");
+  } finally {
+    globalThis.setTimeout = realSetTimeout;
+  }
   config[Symbol.dispose](); // the test's sanitizer fails if the timer leaks
   assert.equal(config.get("a"), "1");
 });
@@ -217,6 +234,7 @@ Deno.test("files not marked reloadOnChange are not watched", async () => {
     .addJsonFile("app.json")
     .build();
   await Deno.writeTextFile(file, '{ "A": 2 }');
+  // A reload that should not happen has no event: wait a few reload delays.
   await delay(reloadDelay * 3);
   assert.equal(config.get("a"), "1");
 });

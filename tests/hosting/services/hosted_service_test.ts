@@ -153,22 +153,31 @@ Deno.test("a BackgroundService's start returns without waiting for execute", asy
 
 Deno.test("stop aborts execute's signal and waits for execute to finish", async () => {
   const log: string[] = [];
+  const sawAbort = deferred();
+  const cleanedUp = deferred();
   const worker = new Worker(async (signal) => {
     await aborted(signal);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    sawAbort.resolve();
+    await cleanedUp.promise;
     log.push("execute finished");
   });
   await worker.start(deadline());
   assert.equal(worker.signal?.aborted, false);
-  await worker.stop(deadline());
+  const stopped = worker.stop(deadline()).then(() => log.push("stopped"));
+  await sawAbort.promise;
+  // One task turn: a stop that did not wait for execute has resolved by now.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  cleanedUp.resolve();
+  await stopped;
   assert.equal(worker.signal?.aborted, true);
-  assert.deepEqual(log, ["execute finished"]);
+  assert.deepEqual(log, ["execute finished", "stopped"]);
 });
 
 Deno.test("a startup deadline that passes after start does not abort execute", async () => {
   const worker = new Worker((signal) => aborted(signal));
-  await worker.start(AbortSignal.timeout(5));
-  await new Promise((resolve) => setTimeout(resolve, 30));
+  const startup = AbortSignal.timeout(5);
+  await worker.start(startup);
+  await aborted(startup);
   assert.equal(worker.signal?.aborted, false);
   await worker.stop(deadline());
   assert.equal(worker.signal?.aborted, true);
