@@ -10,6 +10,9 @@ import {
   type PeerInfo,
   RequestState,
 } from "./_request_state.ts";
+import { defaultReporter, type ErrorReporter } from "./_report.ts";
+
+export type { ErrorReporter } from "./_report.ts";
 
 // Deno's web globals are accessors on globalThis: bind them once, off the
 // per-request path.
@@ -24,12 +27,6 @@ function badRequest(reason: string, connection: string | undefined): Response {
   if (connection !== undefined) headers.connection = connection;
   return new Response(`${reason}\n`, { status: 400, headers });
 }
-
-/** Reports an error the application did not handle. */
-export type ErrorReporter = (message: string, error: unknown) => void;
-
-const defaultReporter: ErrorReporter = (message, error) =>
-  console.error(message, error);
 
 /** Dispatches requests to one application and tracks those in flight. */
 export class Dispatcher<C> {
@@ -64,7 +61,7 @@ export class Dispatcher<C> {
     endpoint: EndpointInfo,
     protocol?: string,
   ): Promise<Response> | Response {
-    const state = new RequestState(request, peer, endpoint);
+    const state = new RequestState(request, peer, endpoint, this.#report);
     if (protocol !== undefined) state.protocol = protocol;
     const rejection = state.rejection();
     // Connection-specific headers are an error over HTTP/2 (RFC 9113 §8.2.2).

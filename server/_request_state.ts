@@ -23,6 +23,7 @@ import { type BridgeOwner, ResponseBridge } from "./_response_bridge.ts";
 import { guardedBody, tooLarge } from "./_request_body.ts";
 import { isValidHost, normalizePath } from "./_request_target.ts";
 import { requestHeader } from "./_deno_request.ts";
+import type { ErrorReporter } from "./_report.ts";
 
 // Deno's web globals are accessors on globalThis: bind them once, off the
 // per-request path.
@@ -94,6 +95,8 @@ export class RequestState extends FeatureCollection
   readonly peer: PeerInfo;
   readonly endpoint: EndpointInfo;
   readonly response: ResponseBridge;
+  /** Reports what no application code can catch (the server's onError). */
+  readonly report: ErrorReporter;
   /** The dispatcher's list of requests in flight. */
   previousInFlight: RequestState | undefined = undefined;
   nextInFlight: RequestState | undefined = undefined;
@@ -123,11 +126,13 @@ export class RequestState extends FeatureCollection
     source: Request,
     peer: PeerInfo,
     endpoint: EndpointInfo,
+    report: ErrorReporter,
   ) {
     super(endpoint.serverFeatures);
     this.source = source;
     this.peer = peer;
     this.endpoint = endpoint;
+    this.report = report;
     this.#maxBody = endpoint.limits.maxRequestBodySize;
     this.response = new ResponseBridge(this);
   }

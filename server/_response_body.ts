@@ -1,7 +1,5 @@
 // Byte and header helpers of the response bridge.
 
-import { HttpError, type SendFileOptions } from "../features/mod.ts";
-
 const { Headers, TextEncoder } = globalThis;
 const encoder = new TextEncoder();
 
@@ -64,86 +62,4 @@ export function mergeHeaders(
 export function replaceHeaders(into: Headers, from: Headers): void {
   for (const name of from.keys()) into.delete(name);
   for (const [name, value] of from) into.append(name, value);
-}
-
-/** Opens a file at `options.offset`, with how many bytes to send. */
-export async function openRange(
-  path: string,
-  options: SendFileOptions | undefined,
-): Promise<{ file: Deno.FsFile; count: number }> {
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path, { read: true });
-  } catch (error) {
-    throw unopenable(error);
-  }
-  try {
-    const { offset, count } = rangeOf(path, await file.stat(), options);
-    if (offset > 0) await file.seek(offset, Deno.SeekMode.Start);
-    return { file, count };
-  } catch (error) {
-    file.close();
-    throw error;
-  }
-}
-
-/**
- * How many bytes `sendFile` would send, without opening the file: the
- * answer to a HEAD request.
- */
-export async function statRange(
-  path: string,
-  options: SendFileOptions | undefined,
-): Promise<number> {
-  let stat: Deno.FileInfo;
-  try {
-    stat = await Deno.stat(path);
-  } catch (error) {
-    throw unopenable(error);
-  }
-  return rangeOf(path, stat, options).count;
-}
-
-function rangeOf(
-  path: string,
-  stat: Deno.FileInfo,
-  options: SendFileOptions | undefined,
-): { offset: number; count: number } {
-  if (stat.isDirectory) {
-    throw new HttpError(404, "Not Found", {
-      cause: new TypeError(
-        `sendFile was given a directory, "${path}": pass the path of a file`,
-      ),
-    });
-  }
-  const size = stat.size;
-  const offset = options?.offset ?? 0;
-  if (!Number.isSafeInteger(offset) || offset < 0 || offset > size) {
-    throw new RangeError(
-      `sendFile offset must be from 0 to the file's size ${size}, got ${offset}`,
-    );
-  }
-  return {
-    offset,
-    count: Math.min(options?.count ?? size - offset, size - offset),
-  };
-}
-
-// What a client should hear when a file cannot be opened. The OS error
-// names the path: it stays in the cause, out of the response.
-function unopenable(error: unknown): unknown {
-  if (
-    error instanceof Deno.errors.NotFound ||
-    error instanceof Deno.errors.NotADirectory ||
-    error instanceof Deno.errors.IsADirectory
-  ) {
-    return new HttpError(404, "Not Found", { cause: error });
-  }
-  if (
-    error instanceof Deno.errors.PermissionDenied ||
-    error instanceof Deno.errors.NotCapable
-  ) {
-    return new HttpError(403, "Forbidden", { cause: error });
-  }
-  return error;
 }

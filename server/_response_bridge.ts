@@ -1,36 +1,28 @@
 // The response bridge. ASP.NET pushes bytes into a response stream; Deno.serve
 // wants a returned Response. Status, headers and small writes are buffered
-// and, when the app completes, answered with one `new Response(bytes, init)`
+// and, when the app completes, answered with one `new Response(body, init)`
 // (the fast path: no streams). Once the app starts the response early, writes
 // past the buffer size, or sends a stream or a file, Deno gets a Response
 // whose body is our stream, fed by later writes with backpressure.
 
 import {
-  type FeatureCollection,
   type HttpResponseBodyFeature,
-  type HttpResponseFeature,
   problemResponse,
-  type ResponseCallback,
   type SendFileOptions,
 } from "../features/mod.ts";
 import { DONE } from "../features/_done.ts";
-import { ResponseStream } from "./_response_stream.ts";
-import {
-  alreadyComplete,
-  concat,
-  mergeHeaders,
-  openRange,
-  replaceHeaders,
-  statRange,
-  toBytes,
-} from "./_response_body.ts";
-import { byteLength, measure, SentHeaders, started } from "./_response_head.ts";
+import { brokenBody, ResponseStream } from "./_response_stream.ts";
+import { alreadyComplete, replaceHeaders, toBytes } from "./_response_body.ts";
+import { type BridgeOwner, ResponseHead } from "./_response_head.ts";
+import { sendFileTo } from "./_response_file.ts";
+import { WriteBuffer } from "./_write_buffer.ts";
+
+export type { BridgeOwner } from "./_response_head.ts";
 
 // Deno's web globals are accessors on globalThis: bind them once, off the
 // per-request path.
 const {
   Response,
-  Headers,
   ReadableStream,
   WritableStream,
   Blob,
@@ -39,429 +31,267 @@ const {
   DOMException,
 } = globalThis;
 
-const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
-const FILE_CHUNK = 65_536;
-
 /**
- * What the bridge needs from the request it answers: the request side
- * implements it, so the dependency points one way.
+ * Where a response is in its life. Only `#enter()` changes it.
+ *
+ * ```text
+ * buffering ──complete(body), finish()──────▶ pending ──▶ delivered
+ *     │                                         ▲
+ *     └─start(), a full buffer─▶ starting ──────┘ complete(body), finish()
+ *                                   │             before the callbacks end
+ *                                   ▼
+ *                               streaming ──complete(), finish()──▶ delivered
+ *                                   └─complete(stream)─▶ ending ──▶ delivered
+ * any phase ──client gone, reset(), cut off at shutdown──▶ aborted
+ * ```
+ *
+ * `starting` runs the onStarting callbacks; nothing has gone out, so a
+ * whole body completed meanwhile is still sent whole. The status and
+ * headers can change until a Response is handed over (`streaming`, or
+ * `delivered` whole); the app can write while `buffering`, `starting` or
+ * `streaming`. Writes to an `aborted` response are dropped, as Kestrel
+ * drops them after a disconnect: the app
+ * hears of it from `requestAborted`.
  */
-export interface BridgeOwner extends FeatureCollection {
-  /** Whether the client asked with HEAD. */
-  readonly isHead: boolean;
-  /** How many bytes of small writes to buffer before streaming. */
-  readonly responseBufferSize: number;
-  /** Settles when the response was delivered, when the server knows. */
-  readonly completed: Promise<void> | undefined;
-  /** Fires `requestAborted` without touching the response. */
-  signalAborted(reason: unknown): void;
-}
+type Phase =
+  | "buffering"
+  | "pending"
+  | "starting"
+  | "streaming"
+  | "ending"
+  | "delivered"
+  | "aborted";
 
 /** The response side of one request. */
-export class ResponseBridge
-  implements HttpResponseFeature, HttpResponseBodyFeature {
-  reasonPhrase: string | undefined = undefined;
-  #code = 200;
-  /** Called once when the response is over; set by the dispatcher. */
-  whenFinished: (() => void) | undefined = undefined;
-  #state: BridgeOwner;
-  #respond: ((response: Response) => void) | undefined;
-  #handed: Response | undefined;
-  #headers: Headers | undefined;
-  #started = false;
-  #completed = false;
-  #delivered = false;
-  #chunks: Uint8Array[] | undefined;
-  #size = 0;
-  #startPromise: Promise<void> | undefined;
-  #body: ResponseStream | undefined;
-  #onStarting: ResponseCallback[] | undefined;
-  #onCompleted: ResponseCallback[] | undefined;
-  #writable: WritableStream<Uint8Array> | undefined;
-  // The whole body given to complete() before the response started: sent
+export class ResponseBridge extends ResponseHead
+  implements HttpResponseBodyFeature {
+  #phase: Phase = "buffering";
+  #writes: WriteBuffer | undefined;
+  // The whole body the app completed with before the response started: sent
   // when the pipeline finishes, so middleware after next() can still change
-  // status and headers.
-  #pending: BodyInit | Response | null = null;
-  #merged = false;
-  #rebuild = false;
-  // Cut off at the shutdown deadline: writes and completes are dropped.
-  #cut = false;
-  // The read-only view of the headers, made once the response started, from
-  // the Response that went out.
-  #sent: Headers | undefined;
-  #out: Response | undefined;
+  // status and headers. A Response is the head's pendingResponse.
+  #pending: BodyInit | null = null;
+  #starting: Promise<void> | undefined;
+  #body: ResponseStream | undefined;
+  #writable: WritableStream<Uint8Array> | undefined;
 
-  constructor(state: BridgeOwner) {
-    this.#state = state;
+  constructor(owner: BridgeOwner) {
+    super(owner);
   }
 
-  /**
-   * The Response handed over before anyone asked for it (the synchronous
-   * fast path), or `undefined`.
-   */
-  get handed(): Response | undefined {
-    return this.#handed;
+  #enter(phase: Phase): void {
+    this.#phase = phase;
   }
 
-  /** Where to hand the Response; called at once if it is already made. */
-  respondTo(respond: (response: Response) => void): void {
-    if (this.#handed !== undefined) respond(this.#handed);
-    else this.#respond = respond;
-  }
-
-  #give(response: Response): void {
-    this.#out = response;
-    const respond = this.#respond;
-    if (respond === undefined) this.#handed = response;
-    else respond(response);
-  }
-
-  /** The status code; setting it once the response has started throws. */
-  get status(): number {
-    return this.#code;
-  }
-  set status(value: number) {
-    if (this.#started) throw started(`set the status to ${value}`);
-    this.#code = value;
-  }
-
-  /**
-   * The response headers: once the response has started, a read-only view
-   * whose `set`, `append` and `delete` throw.
-   */
-  get headers(): Headers {
-    if (this.#started) {
-      return this.#sent ??= new SentHeaders(this.#out?.headers);
-    }
-    const pending = this.#pending;
-    if (pending instanceof Response && !this.#merged) this.#merge(pending);
-    return this.#headers ??= new Headers();
-  }
-
-  get hasStarted(): boolean {
-    return this.#started;
-  }
-
-  /** True once the response was handed over whole, or its stream ended. */
+  /** True once the response was handed over whole, its stream ended, or it was broken off. */
   get delivered(): boolean {
-    return this.#delivered;
+    return this.#phase === "delivered" || this.#phase === "aborted";
   }
 
-  onStarting(callback: ResponseCallback): void {
-    if (this.#started) {
-      throw new TypeError(
-        "Cannot register an onStarting callback: the response has already started",
-      );
-    }
-    (this.#onStarting ??= []).push(callback);
-  }
-
-  onCompleted(callback: ResponseCallback): void {
-    (this.#onCompleted ??= []).push(callback);
-  }
-
-  #runStarting(): Promise<void> | undefined {
-    const callbacks = this.#onStarting;
-    if (callbacks === undefined) return undefined;
-    this.#onStarting = undefined;
-    return (async () => {
-      for (let i = callbacks.length - 1; i >= 0; i--) await callbacks[i]();
-    })();
-  }
-
-  #hand(body: BodyInit | null): void {
-    this.#started = true;
-    const status = this.status;
-    if (body !== null && this.#state.isHead) {
-      // A HEAD response has the headers a GET would have had, no body: Deno
-      // would send DATA frames for it over HTTP/2.
-      const headers = this.#headers ??= new Headers();
-      const length = byteLength(body);
-      if (
-        length !== undefined && !NULL_BODY_STATUSES.has(status) &&
-        !headers.has("content-length")
-      ) {
-        headers.set("content-length", String(length));
-      }
-      // The type new Response(body) would have given it.
-      const type = typeof body === "string"
-        ? "text/plain;charset=UTF-8"
-        : body instanceof URLSearchParams
-        ? "application/x-www-form-urlencoded;charset=UTF-8"
-        : body instanceof Blob && body.type !== ""
-        ? body.type
-        : undefined;
-      if (type !== undefined && !headers.has("content-type")) {
-        headers.set("content-type", type);
-      }
-      body = null;
-    }
-    const headers = this.#headers;
-    let response: Response;
-    try {
-      // Without an init object Response skips its option parsing: the
-      // common 200 with no headers of ours is measurably cheaper this way.
-      response = status === 200 && headers === undefined &&
-          this.reasonPhrase === undefined
-        ? new Response(body)
-        : new Response(NULL_BODY_STATUSES.has(status) ? null : body, {
-          status,
-          statusText: this.reasonPhrase,
-          headers,
-        });
-    } catch (error) {
-      console.error(
-        `The response could not be built (status ${status}); answering 500:`,
-        error,
-      );
-      response = new Response(null, { status: 500 });
-    }
-    this.#give(response);
-  }
-
-  #finished(): void {
-    if (this.#delivered) return;
-    this.#delivered = true;
-    this.#completed = true;
+  // The response is over: delivered whole, its stream ended, or broken off.
+  #end(phase: "delivered" | "aborted"): void {
+    if (this.delivered) return;
+    this.#enter(phase);
     this.whenFinished?.();
-    const callbacks = this.#onCompleted;
-    if (callbacks === undefined) return;
-    this.#onCompleted = undefined;
-    const run = async () => {
-      for (let i = callbacks.length - 1; i >= 0; i--) {
-        try {
-          await callbacks[i]();
-        } catch (error) {
-          console.error("An onCompleted callback threw:", error);
-        }
-      }
-    };
-    const completed = this.#state.completed;
-    if (completed === undefined) queueMicrotask(run);
-    else completed.then(run, run);
+    this.runCompleted();
   }
 
-  // -- the buffered path
+  get #buffered(): boolean {
+    return this.#writes !== undefined && !this.#writes.isEmpty;
+  }
 
-  #deliverWhole(body: BodyInit | null): void {
-    if (this.#chunks !== undefined) {
-      body = concat(this.#chunks, this.#size);
-      this.#chunks = undefined;
+  #buffer(chunk: Uint8Array | string): WriteBuffer {
+    const writes = this.#writes ??= new WriteBuffer(
+      this.owner.responseBufferSize,
+    );
+    writes.add(chunk);
+    return writes;
+  }
+
+  write(chunk: Uint8Array | string): Promise<void> {
+    switch (this.#phase) {
+      case "streaming":
+        return this.#body!.enqueue(toBytes(chunk));
+      case "buffering":
+      case "starting":
+        return this.#buffer(chunk).isFull ? this.start() : DONE;
+      case "aborted":
+        return DONE;
+      default:
+        return Promise.reject(alreadyComplete("write"));
     }
-    this.#hand(body);
-    this.#finished();
   }
 
   complete(body?: BodyInit | Response | null): Promise<void> {
-    if (this.#body?.gone || this.#cut) return DONE;
-    if (this.#completed) {
-      if (body === undefined) return DONE;
-      return Promise.reject(alreadyComplete("send a body"));
+    switch (this.#phase) {
+      case "buffering":
+      case "starting":
+        // Nothing went out yet: a whole body is sent whole (once onStarting
+        // callbacks a start() left running are done).
+        return this.#completeBuffered(body);
+      case "streaming":
+        if (body instanceof Response) {
+          return Promise.reject(
+            new TypeError(
+              `Cannot send a Response (status ${body.status}): the response has already started, so its status and headers cannot be applied; send its body instead`,
+            ),
+          );
+        }
+        return this.#endStream(body ?? null);
+      case "aborted":
+        return DONE;
+      default:
+        if (body === undefined) return DONE;
+        return Promise.reject(alreadyComplete("send a body"));
     }
+  }
+
+  #completeBuffered(
+    body: BodyInit | Response | null | undefined,
+  ): Promise<void> {
+    const buffered = this.#buffered;
     if (body instanceof Response) {
-      if (!this.#started && this.#chunks === undefined) {
-        this.#completed = true;
-        this.#pending = body;
-        this.#code = body.status;
+      this.code = body.status;
+      if (!buffered) {
+        this.pendingResponse = body;
+        this.#enter("pending");
         return DONE;
       }
-      try {
-        body = this.#adopt(body);
-      } catch (error) {
-        return Promise.reject(error);
-      }
+      // Written bytes come first: the Response gives the head and the rest.
+      this.reasonPhrase = body.statusText || undefined;
+      replaceHeaders(this.headers, body.headers);
+      body = body.body;
     }
-    this.#completed = true;
-    if (this.#started || body === undefined || body === null) {
-      return this.#started ? this.#endStream(body ?? null) : DONE;
+    if (body === undefined || body === null) {
+      this.#enter("pending");
+      return DONE;
     }
-    const chunks = this.#chunks;
     if (typeof body === "string" || ArrayBuffer.isView(body)) {
-      if (chunks === undefined) {
-        this.#pending = body;
-      } else {
-        const bytes = typeof body === "string"
-          ? toBytes(body)
-          : new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-        chunks.push(bytes);
-        this.#size += bytes.byteLength;
+      if (!buffered) this.#pending = body;
+      else if (typeof body === "string") this.#buffer(body);
+      else {
+        this.#buffer(
+          new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
+        );
       }
+      this.#enter("pending");
       return DONE;
     }
     if (
-      chunks === undefined && (body instanceof ArrayBuffer ||
+      !buffered && (body instanceof ArrayBuffer ||
         body instanceof URLSearchParams || body instanceof Blob ||
         body instanceof FormData)
     ) {
       this.#pending = body;
+      this.#enter("pending");
       return DONE;
     }
     // A stream goes out as it comes, while the pipeline goes on.
     return this.#endStream(body);
   }
 
-  // Takes a pending Response's headers as ours, so that changes after next()
-  // land in it. Headers of fetch() and Response.redirect() responses are
-  // immutable: then copy them, and build a new Response at the end.
-  #merge(response: Response): void {
-    this.#merged = true;
-    const merged = mergeHeaders(this.#headers, response);
-    this.#headers = merged.headers;
-    this.#rebuild = merged.copied;
-  }
-
-  #handResponse(response: Response): void {
-    if (!this.#merged && this.#headers !== undefined) this.#merge(response);
-    const status = this.status;
-    const head = this.#state.isHead && response.body !== null;
-    if (
-      head || this.#rebuild || status !== response.status ||
-      this.reasonPhrase !== undefined
-    ) {
-      if (head) response.body!.cancel().catch(() => {});
-      response = new Response(
-        head || NULL_BODY_STATUSES.has(status) ? null : response.body,
-        {
-          status,
-          statusText: this.reasonPhrase,
-          headers: this.#headers ?? response.headers,
-        },
-      );
-    }
-    this.#started = true;
-    this.#give(response);
-    this.#finished();
-  }
-
   #deliverPending(): Promise<void> | undefined {
-    const pending = this.#pending;
-    this.#pending = null;
-    if (!(pending instanceof Response)) {
-      this.#deliverWhole(pending);
+    const response = this.pendingResponse;
+    if (response === undefined) {
+      const written = this.#writes?.take();
+      if (written === undefined) this.hand(this.#pending);
+      else this.hand(written, typeof written === "string");
+      this.#pending = null;
+      this.#end("delivered");
       return undefined;
     }
-    if (
-      this.#state.isHead && pending.body !== null &&
-      !pending.headers.has("content-length")
-    ) {
-      // A GET would have carried this body's length: measure it, when it is
-      // made in memory and small.
-      return measure(pending.clone().body!).then((length) => {
-        if (length !== undefined) {
-          this.headers.set("content-length", String(length));
-        }
-        this.#handResponse(pending);
-      });
+    const measuring = this.handResponse(response);
+    if (measuring === undefined) {
+      this.#end("delivered");
+      return undefined;
     }
-    this.#handResponse(pending);
-    return undefined;
-  }
-
-  #adopt(response: Response): BodyInit | null {
-    if (this.#started) {
-      throw new TypeError(
-        `Cannot send a Response (status ${response.status}): the response has already started, so its status and headers cannot be applied; send its body instead`,
-      );
-    }
-    this.#code = response.status;
-    this.reasonPhrase = response.statusText || undefined;
-    replaceHeaders(this.headers, response.headers);
-    return response.body;
+    return measuring.then(() => this.#end("delivered"));
   }
 
   // -- the streaming path
 
   start(): Promise<void> {
-    if (this.#started) return DONE;
-    return this.#startPromise ??= this.#open();
+    if (this.#phase === "starting") return this.#starting!;
+    if (this.#phase !== "buffering") return DONE;
+    this.#enter("starting");
+    const callbacks = this.runStarting();
+    if (callbacks === undefined) {
+      // Nothing to wait for: stream at once, without a promise turn.
+      this.#openStream();
+      return this.#starting = DONE;
+    }
+    return this.#starting = callbacks.then(
+      () => this.#openStream(),
+      (error) => {
+        // Nothing went out: the app's error can still become a 500.
+        if (this.#phase === "starting") this.#enter("buffering");
+        throw error;
+      },
+    );
   }
 
-  async #open(): Promise<void> {
-    await this.#runStarting();
+  #openStream(): void {
+    // An answer in the app's place (fail, cut-off, reset) may have ended
+    // the response while the onStarting callbacks ran.
+    if (this.#phase !== "starting") return;
     const body = this.#body = new ResponseStream(
       (reason) => this.#clientGone(reason),
-      this.#state.isHead,
+      this.owner.isHead,
     );
-    const chunks = this.#chunks;
-    this.#chunks = undefined;
-    if (chunks !== undefined) {
-      for (const chunk of chunks) {
-        body.enqueue(chunk);
-      }
-    }
-    this.#hand(body.readable);
+    for (const chunk of this.#writes?.takeChunks() ?? []) body.enqueue(chunk);
+    this.#enter("streaming");
+    this.hand(body.readable);
   }
 
   #clientGone(reason: unknown): void {
-    if (this.#delivered) return;
-    this.#state.signalAborted(
+    if (this.delivered) return;
+    this.owner.signalAborted(
       reason ?? new DOMException("The client disconnected", "AbortError"),
     );
-    this.#finished();
+    this.#end("aborted");
   }
 
-  write(chunk: Uint8Array | string): Promise<void> {
-    const body = this.#body;
-    if (body?.gone || this.#cut) return DONE;
-    if (this.#completed) return Promise.reject(alreadyComplete("write"));
-    const bytes = toBytes(chunk);
-    if (body === undefined) {
-      (this.#chunks ??= []).push(bytes);
-      this.#size += bytes.byteLength;
-      if (this.#size > this.#state.responseBufferSize) {
-        return this.start();
-      }
+  #endStream(body: BodyInit | null): Promise<void> {
+    if (this.#phase !== "streaming") {
+      return this.start().then(() =>
+        this.#phase === "streaming" ? this.#endStream(body) : undefined
+      );
+    }
+    const stream = this.#body!;
+    const source = body === null || body instanceof ReadableStream
+      ? body as ReadableStream<Uint8Array> | null
+      : new Response(body).body;
+    if (source === null) {
+      stream.close();
+      this.#end("delivered");
       return DONE;
     }
-    return body.enqueue(bytes);
-  }
-
-  async #endStream(body: BodyInit | null): Promise<void> {
-    await this.start();
-    try {
-      if (body !== null) {
-        const stream = body instanceof ReadableStream
-          ? body as ReadableStream<Uint8Array>
-          : new Response(body).body;
-        if (stream !== null) await this.#body!.pump(stream);
+    this.#enter("ending");
+    return stream.pump(source).then(() => {
+      if (!stream.gone && !this.delivered) {
+        stream.close();
+        this.#end("delivered");
       }
-    } catch (error) {
+    }, (error) => {
       this.reset(error);
       throw error;
-    }
-    if (!this.#body!.gone && !this.#delivered) {
-      this.#body!.close();
-      this.#finished();
-    }
+    });
   }
 
   async sendFile(path: string, options?: SendFileOptions): Promise<void> {
-    if (this.#completed) throw alreadyComplete("send a file"); // async: rejects
-    if (this.#state.isHead && !this.#started && this.#chunks === undefined) {
-      const count = await statRange(path, options);
-      this.headers.set("content-length", String(count));
-      return this.complete();
+    const phase = this.#phase;
+    if (
+      phase !== "buffering" && phase !== "starting" && phase !== "streaming"
+    ) {
+      throw alreadyComplete("send a file"); // async: rejects
     }
-    const { file, count } = await openRange(path, options);
-    let left = count;
-    try {
-      if (!this.#started && this.#chunks === undefined) {
-        this.headers.set("content-length", String(left));
-      }
-      await this.start();
-      const stream = this.#body!;
-      while (left > 0 && !stream.gone) {
-        const buffer = new Uint8Array(Math.min(FILE_CHUNK, left));
-        const read = await file.read(buffer);
-        if (read === null) break;
-        left -= read;
-        await stream.enqueue(
-          read === buffer.byteLength ? buffer : buffer.subarray(0, read),
-        );
-      }
-    } finally {
-      file.close();
-    }
+    const fresh = phase === "buffering" && !this.#buffered;
+    await sendFileTo(this, path, options, fresh, this.owner.isHead);
+  }
+
+  /** The stream a file's bytes go to, while streaming and still wanted. */
+  get streamBody(): ResponseStream | undefined {
+    return this.#phase === "streaming" ? this.#body : undefined;
   }
 
   get stream(): WritableStream<Uint8Array> {
@@ -473,29 +303,26 @@ export class ResponseBridge
   }
 
   clear(): void {
-    if (this.#started) {
+    if (this.hasStarted) {
       throw new TypeError(
         "Cannot clear the response: it has already started",
       );
     }
-    this.#chunks = undefined;
-    this.#size = 0;
+    this.#writes?.clear();
     this.#pending = null;
-    this.#merged = this.#rebuild = false;
-    this.#headers = undefined;
-    this.#completed = false;
+    this.forgetHead();
+    if (this.#phase === "pending") this.#enter("buffering");
   }
 
   /** Delivers a WebSocket upgrade response exactly as Deno made it. */
   upgrade(response: Response): void {
-    if (this.#started) {
+    if (this.hasStarted) {
       throw new TypeError(
         "Cannot accept a WebSocket: the response has already started",
       );
     }
-    this.#completed = this.#started = true;
-    this.#give(response);
-    this.#finished();
+    this.give(response);
+    this.#end("delivered");
   }
 
   // -- ends the server decides
@@ -505,17 +332,32 @@ export class ResponseBridge
    * stream the app left open.
    */
   finish(): Promise<void> | undefined {
-    if (this.#started) {
-      if (this.#completed) return undefined;
-      return this.complete().catch((error) => this.reset(error));
+    switch (this.#phase) {
+      case "buffering":
+      case "starting":
+      case "pending": {
+        this.#enter("pending");
+        // Callbacks a start() left running finish before anything is sent.
+        const starting = this.runStarting() ?? this.#starting;
+        if (starting === undefined) return this.#deliverPending();
+        return starting.then(
+          () => this.#deliverPending(),
+          (error) => this.fail(error),
+        );
+      }
+      case "streaming":
+        return this.complete().catch((error) => this.fail(error));
+      default:
+        return undefined;
     }
-    this.#completed = true;
-    const starting = this.#runStarting();
-    if (starting === undefined) return this.#deliverPending();
-    return starting.then(
-      () => this.#deliverPending(),
-      (error) => this.fail(error),
-    );
+  }
+
+  // Drops what the app had set, to answer in its place.
+  #answerInstead(status: number): void {
+    this.clear();
+    this.dropStarting();
+    this.reasonPhrase = undefined;
+    this.code = status;
   }
 
   /**
@@ -523,23 +365,18 @@ export class ResponseBridge
    * error's status; after, reset the response.
    */
   fail(error: unknown): void {
-    if (this.#started) {
-      if (!this.#delivered) this.reset(error);
-      return;
-    }
-    this.clear();
-    this.#onStarting = undefined;
-    this.reasonPhrase = undefined;
-    this.#completed = true;
+    if (this.delivered) return;
+    if (this.hasStarted) return this.reset(error);
     let response: Response;
     try {
       // The server knows no environment: 5xx details stay hidden.
-      response = problemResponse(this.#state, error);
+      response = problemResponse(this.owner, error);
     } catch {
       response = new Response(null, { status: 500 });
     }
-    this.#code = response.status;
-    this.#handResponse(response);
+    this.#answerInstead(response.status);
+    this.handResponseNow(response);
+    this.#end("delivered");
   }
 
   /**
@@ -549,34 +386,27 @@ export class ResponseBridge
    * client sees an error, not a clean end. Later writes are dropped.
    */
   cutOff(reason: unknown, close: boolean): void {
-    if (this.#delivered) return;
-    this.#cut = true;
-    if (this.#started) return this.reset(reason);
-    this.clear();
-    this.#onStarting = undefined;
-    this.reasonPhrase = undefined;
-    this.#completed = true;
-    this.#code = 503;
+    if (this.delivered) return;
+    if (this.hasStarted) return this.reset(reason);
+    this.#answerInstead(503);
     const headers = this.headers;
     headers.set("content-type", "text/plain; charset=utf-8");
     headers.set("retry-after", "1");
     if (close) headers.set("connection", "close");
-    this.#deliverWhole(
+    this.hand(
       "Service Unavailable: the server stopped before the request completed\n",
     );
+    this.#end("aborted");
   }
 
   /** Gives up on the response: the client sees a broken connection. */
   reset(reason: unknown): void {
-    if (this.#delivered) return;
-    this.#completed = true;
+    if (this.delivered) return;
     if (this.#body !== undefined) {
       this.#body.error(reason);
-    } else if (!this.#started) {
-      this.#hand(
-        new ReadableStream({ start: (controller) => controller.error(reason) }),
-      );
+    } else if (!this.hasStarted) {
+      this.hand(brokenBody(reason));
     }
-    this.#finished();
+    this.#end("aborted");
   }
 }

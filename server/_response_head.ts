@@ -1,14 +1,35 @@
-// The parts of the response bridge about status and headers: the read-only
-// view once a response has started, and what a HEAD response needs to know
-// about the body it will not send.
+// The head of a response: status, reason, headers, the onStarting and
+// onCompleted callbacks, and the hand-over of the Response to Deno. The body
+// and the response's phases are the bridge's (ResponseBridge extends this).
 
-import { toBytes } from "./_response_body.ts";
+import type {
+  FeatureCollection,
+  HttpResponseFeature,
+  ResponseCallback,
+} from "../features/mod.ts";
+import { mergeHeaders } from "./_response_body.ts";
+import { headForGet, measure, NULL_BODY_STATUSES } from "./_head_body.ts";
 
-const { Headers, Blob, URLSearchParams } = globalThis;
+const { Response, Headers } = globalThis;
 
-// How much of a Response's body a HEAD request may read to learn its length.
-const HEAD_MEASURE_LIMIT = 1_048_576;
+/**
+ * What the bridge needs from the request it answers: the request side
+ * implements it, so the dependency points one way.
+ */
+export interface BridgeOwner extends FeatureCollection {
+  /** Whether the client asked with HEAD. */
+  readonly isHead: boolean;
+  /** How many bytes of small writes to buffer before streaming. */
+  readonly responseBufferSize: number;
+  /** Settles when the response was delivered, when the server knows. */
+  readonly completed: Promise<void> | undefined;
+  /** Fires `requestAborted` without touching the response. */
+  signalAborted(reason: unknown): void;
+  /** Reports an error nobody else will see (the server's `onError`). */
+  report(message: string, error: unknown): void;
+}
 
+/** The error for changing the head of a response that has started. */
 export function started(what: string): TypeError {
   return new TypeError(
     `Cannot ${what}: the response has already started, and its status and headers are read-only (set them before the first write, start() or send)`,
@@ -17,7 +38,7 @@ export function started(what: string): TypeError {
 
 // What ctx.response.headers is once the response has started: changes would
 // be lost, so they throw, as Kestrel's "Headers are read-only" does.
-export class SentHeaders extends Headers {
+class SentHeaders extends Headers {
   override set(name: string): void {
     throw started(`set the header "${name}"`);
   }
@@ -29,45 +50,245 @@ export class SentHeaders extends Headers {
   }
 }
 
-/** A body's length in bytes, when it can be known without reading it. */
-export function byteLength(body: BodyInit): number | undefined {
-  if (typeof body === "string") return toBytes(body).byteLength;
-  if (ArrayBuffer.isView(body) || body instanceof ArrayBuffer) {
-    return body.byteLength;
+/**
+ * Builds the Response for a status, headers and a whole body. `written`
+ * marks text that came from write(): bytes on the wire, with no content type
+ * of its own (a string body is handed to Deno as it is, which skips an
+ * encode and a copy, and would otherwise be labelled text/plain).
+ */
+export function makeResponse(
+  body: BodyInit | null,
+  status: number,
+  reasonPhrase: string | undefined,
+  headers: Headers | undefined,
+  isHead: boolean,
+  written: boolean,
+): Response {
+  if (body !== null && isHead) {
+    // Deno would send DATA frames for a HEAD response's body over HTTP/2.
+    headers = headForGet(body, status, headers ?? new Headers(), written);
+    body = null;
   }
-  if (body instanceof Blob) return body.size;
-  if (body instanceof URLSearchParams) return toBytes(String(body)).byteLength;
-  return undefined;
+  // Without an init object Response skips its option parsing: the common
+  // 200 with no headers of ours is measurably cheaper this way.
+  const response = status === 200 && headers === undefined &&
+      reasonPhrase === undefined
+    ? new Response(body)
+    : new Response(NULL_BODY_STATUSES.has(status) ? null : body, {
+      status,
+      statusText: reasonPhrase,
+      headers,
+    });
+  if (written && typeof body === "string" && !headers?.has("content-type")) {
+    response.headers.delete("content-type");
+  }
+  return response;
 }
 
-/**
- * The length of a body that is already in memory: read until it ends, but
- * give up (undefined) past the limit or once a task turn passes, so a
- * stream fed by I/O or a timer is never waited for.
- */
-export async function measure(
-  body: ReadableStream<Uint8Array>,
-): Promise<number | undefined> {
-  const reader = body.getReader();
-  let size = 0;
-  let late = false;
-  const timer = setTimeout(() => {
-    late = true;
-    reader.cancel().catch(() => {});
-  }, 0);
-  try {
-    while (true) {
-      const { done, value } = await reader.read();
-      if (done) return late ? undefined : size;
-      size += value.byteLength;
-      if (size > HEAD_MEASURE_LIMIT) {
-        await reader.cancel();
-        return undefined;
-      }
+// Whether a pending Response's headers are ours yet, and if so whether they
+// had to be copied (fetch() and Response.redirect() make immutable ones),
+// which means building a new Response at the end.
+type Adoption = "none" | "shared" | "copied";
+
+/** Status, headers and callbacks of one response, and its hand-over. */
+export class ResponseHead implements HttpResponseFeature {
+  reasonPhrase: string | undefined = undefined;
+  /** Called once when the response is over; set by the dispatcher. */
+  whenFinished: (() => void) | undefined = undefined;
+  // Shared with the body side: TypeScript's protected, because #private
+  // fields do not reach a subclass.
+  protected readonly owner: BridgeOwner;
+  protected code = 200;
+  protected ownHeaders: Headers | undefined;
+  /** A whole Response the app completed with before the response started. */
+  protected pendingResponse: Response | undefined;
+  #adoption: Adoption = "none";
+  #onStarting: ResponseCallback[] | undefined;
+  #onCompleted: ResponseCallback[] | undefined;
+  // The Response given to Deno, and who takes it (the dispatcher's promise).
+  #out: Response | undefined;
+  #respond: ((response: Response) => void) | undefined;
+  #sent: Headers | undefined;
+
+  constructor(owner: BridgeOwner) {
+    this.owner = owner;
+  }
+
+  /**
+   * The Response handed over before anyone asked for it (the synchronous
+   * fast path), or `undefined`.
+   */
+  get handed(): Response | undefined {
+    return this.#respond === undefined ? this.#out : undefined;
+  }
+
+  /** Where to hand the Response; called at once if it is already made. */
+  respondTo(respond: (response: Response) => void): void {
+    if (this.#out !== undefined) respond(this.#out);
+    else this.#respond = respond;
+  }
+
+  /** Hands `response` to Deno: from now on the response has started. */
+  protected give(response: Response): void {
+    this.#out = response;
+    this.#respond?.(response);
+  }
+
+  /** The status code; setting it once the response has started throws. */
+  get status(): number {
+    return this.code;
+  }
+  set status(value: number) {
+    if (this.hasStarted) throw started(`set the status to ${value}`);
+    this.code = value;
+  }
+
+  /**
+   * The response headers: once the response has started, a read-only view
+   * whose `set`, `append` and `delete` throw.
+   */
+  get headers(): Headers {
+    if (this.hasStarted) {
+      return this.#sent ??= new SentHeaders(this.#out?.headers);
     }
-  } catch {
+    const pending = this.pendingResponse;
+    if (pending !== undefined && this.#adoption === "none") {
+      this.#adopt(pending);
+    }
+    return this.ownHeaders ??= new Headers();
+  }
+
+  get hasStarted(): boolean {
+    return this.#out !== undefined;
+  }
+
+  onStarting(callback: ResponseCallback): void {
+    if (this.hasStarted) {
+      throw new TypeError(
+        "Cannot register an onStarting callback: the response has already started",
+      );
+    }
+    (this.#onStarting ??= []).push(callback);
+  }
+
+  onCompleted(callback: ResponseCallback): void {
+    (this.#onCompleted ??= []).push(callback);
+  }
+
+  /** Runs the onStarting callbacks, last registered first, once. */
+  protected runStarting(): Promise<void> | undefined {
+    const callbacks = this.#onStarting;
+    if (callbacks === undefined) return undefined;
+    this.#onStarting = undefined;
+    return (async () => {
+      for (let i = callbacks.length - 1; i >= 0; i--) await callbacks[i]();
+    })();
+  }
+
+  /** Drops the onStarting callbacks: the app's head will not be sent. */
+  protected dropStarting(): void {
+    this.#onStarting = undefined;
+  }
+
+  /** Runs the onCompleted callbacks once the server delivered the response. */
+  protected runCompleted(): void {
+    const callbacks = this.#onCompleted;
+    if (callbacks === undefined) return;
+    this.#onCompleted = undefined;
+    const run = async () => {
+      for (let i = callbacks.length - 1; i >= 0; i--) {
+        try {
+          await callbacks[i]();
+        } catch (error) {
+          this.owner.report("An onCompleted callback threw:", error);
+        }
+      }
+    };
+    const completed = this.owner.completed;
+    if (completed === undefined) queueMicrotask(run);
+    else completed.then(run, run);
+  }
+
+  /** Forgets the head the app set, before answering in its place. */
+  protected forgetHead(): void {
+    this.ownHeaders = this.pendingResponse = undefined;
+    this.#adoption = "none";
+  }
+
+  /** Hands over a Response for the head so far and a whole body. */
+  protected hand(body: BodyInit | null, written = false): void {
+    let response: Response;
+    try {
+      response = makeResponse(
+        body,
+        this.code,
+        this.reasonPhrase,
+        this.ownHeaders,
+        this.owner.isHead,
+        written,
+      );
+    } catch (error) {
+      this.owner.report(
+        `The response could not be built (status ${this.code}); answering 500:`,
+        error,
+      );
+      response = new Response(null, { status: 500 });
+    }
+    this.give(response);
+  }
+
+  // Takes a pending Response's headers as ours, so that changes after next()
+  // land in it.
+  #adopt(response: Response): void {
+    const merged = mergeHeaders(this.ownHeaders, response);
+    this.ownHeaders = merged.headers;
+    this.#adoption = merged.copied ? "copied" : "shared";
+  }
+
+  /**
+   * Hands over a Response the app made, with the status and headers set
+   * since. Settles, when it returns a promise, once a HEAD request learned
+   * the length of a body it does not get.
+   */
+  protected handResponse(response: Response): Promise<void> | undefined {
+    if (
+      this.owner.isHead && response.body !== null &&
+      !response.headers.has("content-length")
+    ) {
+      // A GET would have carried this body's length: measure it, when it is
+      // made in memory and small.
+      return measure(response.clone().body!).then((length) => {
+        if (length !== undefined) {
+          this.headers.set("content-length", String(length));
+        }
+        this.handResponseNow(response);
+      });
+    }
+    this.handResponseNow(response);
     return undefined;
-  } finally {
-    clearTimeout(timer);
+  }
+
+  /** Hands over a Response the app made, as it is (its body unmeasured). */
+  protected handResponseNow(response: Response): void {
+    if (this.#adoption === "none" && this.ownHeaders !== undefined) {
+      this.#adopt(response);
+    }
+    const status = this.code;
+    const head = this.owner.isHead && response.body !== null;
+    if (
+      head || this.#adoption === "copied" || status !== response.status ||
+      this.reasonPhrase !== undefined
+    ) {
+      if (head) response.body!.cancel().catch(() => {});
+      response = new Response(
+        head || NULL_BODY_STATUSES.has(status) ? null : response.body,
+        {
+          status,
+          statusText: this.reasonPhrase,
+          headers: this.ownHeaders ?? response.headers,
+        },
+      );
+    }
+    this.give(response);
   }
 }

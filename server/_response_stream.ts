@@ -8,6 +8,24 @@ const { ReadableStream } = globalThis;
 
 const HIGH_WATER_MARK = 65_536;
 
+// Why response streams were broken off on purpose (an abort, a shutdown,
+// an app error already reported): Deno.serve hands them to its onError,
+// which need not report them again.
+const resets = new WeakSet<object>();
+
+/** Whether `error` is the reason a response stream was broken off on purpose. */
+export function isDeliberateReset(error: unknown): boolean {
+  return typeof error === "object" && error !== null && resets.has(error);
+}
+
+/** A body that fails at once: the client sees a broken connection. */
+export function brokenBody(reason: unknown): ReadableStream<Uint8Array> {
+  if (typeof reason === "object" && reason !== null) resets.add(reason);
+  return new ReadableStream({
+    start: (controller) => controller.error(reason),
+  });
+}
+
 /** A byte stream fed by writes, with backpressure. */
 export class ResponseStream {
   readonly readable: ReadableStream<Uint8Array>;
@@ -88,6 +106,7 @@ export class ResponseStream {
 
   /** Breaks the body off: the client sees a reset connection. */
   error(reason: unknown): void {
+    if (typeof reason === "object" && reason !== null) resets.add(reason);
     this.#gone = true;
     this.#release();
     try {

@@ -28,6 +28,7 @@ import type {
   ServerStopOptions,
 } from "./server.ts";
 import { Dispatcher, type ErrorReporter } from "./_dispatcher.ts";
+import { isDeliberateReset } from "./_response_stream.ts";
 import type { EndpointInfo } from "./_request_state.ts";
 import {
   isMissingAddress,
@@ -324,7 +325,9 @@ export class DenoServer implements Server {
     const common = {
       onListen() {},
       onError: (error: unknown) => {
-        this.#report("Deno.serve reported an error:", error);
+        if (!isDeliberateReset(error)) {
+          this.#report("Deno.serve reported an error:", error);
+        }
         return new Response(null, { status: 500 });
       },
     };

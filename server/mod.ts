@@ -29,4 +29,4 @@ export {
   type DenoServerOptions,
 } from "./deno_server.ts";
 export { TestServer, type TestServerOptions } from "./test_server.ts";
-export type { ErrorReporter } from "./_dispatcher.ts";
+export type { ErrorReporter } from "./_report.ts";

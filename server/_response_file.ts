@@ -1,0 +1,135 @@
+// sendFile: a file, or a range of one, streamed into a response.
+
+import { HttpError, type SendFileOptions } from "../features/mod.ts";
+import type { ResponseStream } from "./_response_stream.ts";
+
+const FILE_CHUNK = 65_536;
+
+/** What sendFileTo needs of the response it feeds. */
+export interface FileTarget {
+  readonly headers: Headers;
+  complete(): Promise<void>;
+  start(): Promise<void>;
+  /** The body stream, while the response streams and is still wanted. */
+  readonly streamBody: ResponseStream | undefined;
+}
+
+/**
+ * Streams `path` (or `options`' range of it) into `target`. A `fresh`
+ * response (nothing written yet) gets a Content-Length; a HEAD request only
+ * learns the length, and the file is never opened.
+ */
+export async function sendFileTo(
+  target: FileTarget,
+  path: string,
+  options: SendFileOptions | undefined,
+  fresh: boolean,
+  isHead: boolean,
+): Promise<void> {
+  if (isHead && fresh) {
+    const count = await statRange(path, options);
+    target.headers.set("content-length", String(count));
+    return target.complete();
+  }
+  const { file, count } = await openRange(path, options);
+  let left = count;
+  try {
+    if (fresh) target.headers.set("content-length", String(left));
+    await target.start();
+    let stream = target.streamBody;
+    while (left > 0 && stream !== undefined && !stream.gone) {
+      const buffer = new Uint8Array(Math.min(FILE_CHUNK, left));
+      const read = await file.read(buffer);
+      if (read === null) break;
+      left -= read;
+      await stream.enqueue(
+        read === buffer.byteLength ? buffer : buffer.subarray(0, read),
+      );
+      stream = target.streamBody;
+    }
+  } finally {
+    file.close();
+  }
+}
+
+/** Opens a file at `options.offset`, with how many bytes to send. */
+async function openRange(
+  path: string,
+  options: SendFileOptions | undefined,
+): Promise<{ file: Deno.FsFile; count: number }> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (error) {
+    throw unopenable(error);
+  }
+  try {
+    const { offset, count } = rangeOf(path, await file.stat(), options);
+    if (offset > 0) await file.seek(offset, Deno.SeekMode.Start);
+    return { file, count };
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+}
+
+/**
+ * How many bytes `sendFile` would send, without opening the file: the
+ * answer to a HEAD request.
+ */
+async function statRange(
+  path: string,
+  options: SendFileOptions | undefined,
+): Promise<number> {
+  let stat: Deno.FileInfo;
+  try {
+    stat = await Deno.stat(path);
+  } catch (error) {
+    throw unopenable(error);
+  }
+  return rangeOf(path, stat, options).count;
+}
+
+function rangeOf(
+  path: string,
+  stat: Deno.FileInfo,
+  options: SendFileOptions | undefined,
+): { offset: number; count: number } {
+  if (stat.isDirectory) {
+    throw new HttpError(404, "Not Found", {
+      cause: new TypeError(
+        `sendFile was given a directory, "${path}": pass the path of a file`,
+      ),
+    });
+  }
+  const size = stat.size;
+  const offset = options?.offset ?? 0;
+  if (!Number.isSafeInteger(offset) || offset < 0 || offset > size) {
+    throw new RangeError(
+      `sendFile offset must be from 0 to the file's size ${size}, got ${offset}`,
+    );
+  }
+  return {
+    offset,
+    count: Math.min(options?.count ?? size - offset, size - offset),
+  };
+}
+
+// What a client should hear when a file cannot be opened. The OS error
+// names the path: it stays in the cause, out of the response.
+function unopenable(error: unknown): unknown {
+  if (
+    error instanceof Deno.errors.NotFound ||
+    error instanceof Deno.errors.NotADirectory ||
+    error instanceof Deno.errors.IsADirectory
+  ) {
+    return new HttpError(404, "Not Found", { cause: error });
+  }
+  if (
+    error instanceof Deno.errors.PermissionDenied ||
+    error instanceof Deno.errors.NotCapable
+  ) {
+    return new HttpError(403, "Forbidden", { cause: error });
+  }
+  return error;
+}

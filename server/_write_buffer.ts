@@ -1,0 +1,75 @@
+// The writes of a response that has not started yet, held until it is sent
+// whole or starts streaming.
+
+import { concat, toBytes } from "./_response_body.ts";
+
+/**
+ * Buffered writes. Text stays text while every write is text and the
+ * whole is small: Deno takes a string body as it is, which saves an encode
+ * and a copy. Anything else is kept as bytes, counted exactly.
+ */
+export class WriteBuffer {
+  readonly #limit: number;
+  #text: string | undefined;
+  #chunks: Uint8Array[] | undefined;
+  #size = 0;
+
+  /** @param limit The byte count past which the response should stream. */
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  /** Whether anything was written. */
+  get isEmpty(): boolean {
+    return this.#text === undefined && this.#chunks === undefined;
+  }
+
+  /** Whether the writes outgrew the limit: time to stream. */
+  get isFull(): boolean {
+    return this.#size > this.#limit;
+  }
+
+  add(chunk: Uint8Array | string): void {
+    if (typeof chunk === "string" && this.#chunks === undefined) {
+      const text = this.#text === undefined ? chunk : this.#text + chunk;
+      // At most 3 UTF-8 bytes a UTF-16 unit: past that bound, count exactly.
+      if (text.length * 3 <= this.#limit) {
+        this.#text = text;
+        return;
+      }
+      this.#text = undefined;
+      chunk = text;
+    } else if (this.#text !== undefined) {
+      const bytes = toBytes(this.#text);
+      this.#chunks = [bytes];
+      this.#size = bytes.byteLength;
+      this.#text = undefined;
+    }
+    const bytes = toBytes(chunk);
+    (this.#chunks ??= []).push(bytes);
+    this.#size += bytes.byteLength;
+  }
+
+  /** Takes everything out as one body: text if it is all text. */
+  take(): string | Uint8Array<ArrayBuffer> | undefined {
+    const text = this.#text;
+    const chunks = this.#chunks;
+    const size = this.#size;
+    this.clear();
+    if (text !== undefined) return text;
+    return chunks === undefined ? undefined : concat(chunks, size);
+  }
+
+  /** Takes everything out as byte chunks, in order. */
+  takeChunks(): Uint8Array[] {
+    const text = this.#text;
+    const chunks = this.#chunks;
+    this.clear();
+    return text !== undefined ? [toBytes(text)] : chunks ?? [];
+  }
+
+  clear(): void {
+    this.#text = this.#chunks = undefined;
+    this.#size = 0;
+  }
+}
