@@ -1,10 +1,7 @@
-// One object per request carries every request-side feature (Kestrel's
-// HttpProtocol does the same): building a context costs a handful of
-// allocations, and the feature collection only grows a Map when middleware
-// sets a feature of its own.
+// One object per request carries every request-side feature, as Kestrel's
+// HttpProtocol does.
 
 import {
-  FeatureCollection,
   type FeatureKey,
   HttpConnectionFeature,
   HttpMaxRequestBodySizeFeature,
@@ -18,34 +15,23 @@ import {
   TlsHandshakeFeature,
   type WebSocketAcceptOptions,
 } from "../features/mod.ts";
-import type { ResolvedServerLimits } from "./limits.ts";
 import { type BridgeOwner, ResponseBridge } from "./_response_bridge.ts";
 import { guardedBody, tooLarge } from "./_request_body.ts";
-import { isValidHost, normalizePath } from "./_request_target.ts";
+import { isValidHost, parseTarget } from "./_request_target.ts";
 import { requestHeader } from "./_deno_request.ts";
+import {
+  ConnectionFeatures,
+  type EndpointInfo,
+  isLoopback,
+  type PeerInfo,
+} from "./_connection_features.ts";
+
+export type { EndpointInfo, PeerInfo } from "./_connection_features.ts";
 import type { ErrorReporter } from "./_report.ts";
 
 // Deno's web globals are accessors on globalThis: bind them once, off the
 // per-request path.
 const { ReadableStream, AbortController, DOMException } = globalThis;
-
-/** What a request state needs to know about the endpoint it came in on. */
-export interface EndpointInfo {
-  readonly scheme: "http" | "https";
-  readonly localAddress: string;
-  localPort: number;
-  readonly tls: TlsHandshakeFeature | undefined;
-  readonly serverFeatures: FeatureCollection;
-  readonly limits: ResolvedServerLimits;
-  /** Whether `Deno.upgradeWebSocket` works on this endpoint's requests. */
-  readonly webSockets: boolean;
-}
-
-/** The part of `Deno.ServeHandlerInfo` a request state reads. */
-export interface PeerInfo {
-  readonly remoteAddr: Deno.Addr;
-  readonly completed?: Promise<void>;
-}
 
 const BUILTIN_KEYS: readonly FeatureKey<unknown>[] = [
   HttpRequestFeature,
@@ -60,40 +46,25 @@ const BUILTIN_KEYS: readonly FeatureKey<unknown>[] = [
   TlsHandshakeFeature,
 ];
 
-function isLoopback(addr: Deno.Addr): boolean {
-  if (addr.transport !== "tcp" && addr.transport !== "udp") return true;
-  const host = addr.hostname;
-  return host.startsWith("127.") || host === "::1" ||
-    host.startsWith("::ffff:127.");
-}
-
 function badHost(host: string): string {
   return `Bad Request: the Host ${
     JSON.stringify(host.length > 100 ? `${host.slice(0, 100)}…` : host)
   } is not a valid host[:port] (RFC 9110 §7.2).`;
 }
 
-let nextRequest = 0;
-const TRACE_PREFIX = `0HR${(Date.now() % 0xffffff).toString(36)}`;
-
 /**
  * The request side of one request, and the collection of all its features.
  * The response side lives in `response` (a `ResponseBridge`), because
  * `HttpRequestFeature` and `HttpResponseFeature` both have `headers`.
  */
-export class RequestState extends FeatureCollection
+export class RequestState extends ConnectionFeatures
   implements
     HttpRequestFeature,
-    HttpConnectionFeature,
     HttpRequestLifetimeFeature,
-    HttpRequestIdentifierFeature,
     HttpMaxRequestBodySizeFeature,
-    ItemsFeature,
     HttpWebSocketFeature,
     BridgeOwner {
   readonly source: Request;
-  readonly peer: PeerInfo;
-  readonly endpoint: EndpointInfo;
   readonly response: ResponseBridge;
   /** Reports what no application code can catch (the server's onError). */
   readonly report: ErrorReporter;
@@ -102,7 +73,6 @@ export class RequestState extends FeatureCollection
   nextInFlight: RequestState | undefined = undefined;
   /** True until the application's pipeline has finished. */
   running = true;
-  #materialized = false;
   #parsed = false;
   #changed = false;
   #method: string | undefined;
@@ -116,8 +86,6 @@ export class RequestState extends FeatureCollection
   #body: ReadableStream<Uint8Array> | null = null;
   #maxBody: number | null;
   #abort: AbortController | undefined;
-  #traceIdentifier: string | undefined;
-  #items: Map<unknown, unknown> | undefined;
   #protocol: string | undefined;
   #problem: string | undefined;
   #scheme: string | undefined;
@@ -128,20 +96,16 @@ export class RequestState extends FeatureCollection
     endpoint: EndpointInfo,
     report: ErrorReporter,
   ) {
-    super(endpoint.serverFeatures);
+    super(peer, endpoint);
     this.source = source;
-    this.peer = peer;
-    this.endpoint = endpoint;
     this.report = report;
     this.#maxBody = endpoint.limits.maxRequestBodySize;
     this.response = new ResponseBridge(this);
   }
 
-  // -- FeatureCollection: the built-in features answer from fields until
-  // someone sets a feature; then they move into the map so that set,
-  // remove and iteration behave exactly as in any collection.
+  protected readonly builtinKeys: readonly FeatureKey<unknown>[] = BUILTIN_KEYS;
 
-  #builtin(key: FeatureKey<unknown>): unknown {
+  protected builtin(key: FeatureKey<unknown>): unknown {
     switch (key) {
       case HttpRequestFeature:
       case HttpConnectionFeature:
@@ -162,67 +126,18 @@ export class RequestState extends FeatureCollection
     }
   }
 
-  override get<T>(key: FeatureKey<T>): T | undefined {
-    if (!this.#materialized) {
-      const value = this.#builtin(key);
-      if (value !== undefined) return value as T;
-    }
-    return super.get(key);
-  }
-
-  #materialize(): void {
-    this.#materialized = true;
-    for (const key of BUILTIN_KEYS) {
-      const feature = this.#builtin(key);
-      if (feature !== undefined) super.set(key, feature);
-    }
-  }
-
-  override set<T>(key: FeatureKey<T>, value: T | undefined): void {
-    if (!this.#materialized) this.#materialize();
-    super.set(key, value);
-  }
-
-  override *[Symbol.iterator](): IterableIterator<
-    [FeatureKey<unknown>, unknown]
-  > {
-    if (!this.#materialized) this.#materialize();
-    yield* super[Symbol.iterator]();
-  }
-
   // -- HttpRequestFeature
 
-  // Deno builds req.url as scheme + authority + target, where the authority
-  // is the Host header (or :authority, or an absolute-form target's), so the
-  // path starts at the first "/" or "?" after it: rejection() refuses a Host
-  // that could move that point. The path is normalized here, once.
   #parse(): void {
     this.#parsed = true;
-    const url = this.source.url;
-    const authority = url.indexOf("://") + 3;
-    let start = authority;
-    while (start < url.length) {
-      const code = url.charCodeAt(start);
-      if (code === 47 || code === 63) break; // "/" or "?"
-      start++;
-    }
-    this.#host = url.slice(authority, start);
-    let end = url.indexOf("#", start);
-    if (end === -1) end = url.length;
-    const target = url.slice(start, end);
-    this.#rawTarget = url.slice(start) || "/";
-    const query = target.indexOf("?");
-    const rawPath = (query === -1 ? target : target.slice(0, query)) || "/";
-    this.#queryString = query === -1 ? "" : target.slice(query);
-    const path = normalizePath(rawPath);
-    if (typeof path === "string") {
-      this.#path = path;
-      // The source Request's URL no longer says what the path says.
-      if (path !== rawPath || end !== url.length) this.#changed = true;
-    } else {
-      this.#path = "/";
-      this.#problem = `Bad Request: ${path.problem}.`;
-    }
+    const target = parseTarget(this.source.url);
+    this.#host = target.host;
+    this.#rawTarget = target.rawTarget;
+    this.#queryString = target.queryString;
+    this.#path = target.path;
+    this.#problem = target.problem;
+    // The source Request's URL no longer says what the path says.
+    if (target.rewritten) this.#changed = true;
   }
 
   /**
@@ -420,33 +335,6 @@ export class RequestState extends FeatureCollection
     this.#maxBody = value;
   }
 
-  // -- HttpConnectionFeature
-
-  get connectionId(): string {
-    const addr = this.peer.remoteAddr;
-    return addr.transport === "tcp" || addr.transport === "udp"
-      ? `${addr.hostname}:${addr.port}`
-      : `unix:${this.endpoint.localAddress}`;
-  }
-
-  get remoteAddress(): string {
-    const addr = this.peer.remoteAddr;
-    return "hostname" in addr ? addr.hostname : "path" in addr ? addr.path : "";
-  }
-
-  get remotePort(): number {
-    const addr = this.peer.remoteAddr;
-    return "port" in addr ? addr.port : 0;
-  }
-
-  get localAddress(): string {
-    return this.endpoint.localAddress;
-  }
-
-  get localPort(): number {
-    return this.endpoint.localPort;
-  }
-
   // -- HttpRequestLifetimeFeature
 
   get requestAborted(): AbortSignal {
@@ -474,23 +362,6 @@ export class RequestState extends FeatureCollection
   /** Fires `requestAborted` without touching the response. */
   signalAborted(reason: unknown): void {
     (this.#abort ??= new AbortController()).abort(reason);
-  }
-
-  // -- HttpRequestIdentifierFeature
-
-  get traceIdentifier(): string {
-    return this.#traceIdentifier ??= `${TRACE_PREFIX}:${
-      (++nextRequest).toString(36).padStart(8, "0")
-    }`;
-  }
-  set traceIdentifier(value: string) {
-    this.#traceIdentifier = value;
-  }
-
-  // -- ItemsFeature
-
-  get items(): Map<unknown, unknown> {
-    return this.#items ??= new Map();
   }
 
   // -- HttpWebSocketFeature

@@ -137,3 +137,50 @@ export function isValidHost(host: string): boolean {
   lastValidHost = host;
   return true;
 }
+
+/** A request URL taken apart as the request features need it. */
+export interface ParsedTarget {
+  /** The authority Deno put in the URL. */
+  host: string;
+  /** Everything after the authority, fragment included; "/" if empty. */
+  rawTarget: string;
+  /** The normalized path, or "/" when it cannot be normalized. */
+  path: string;
+  /** "?…", or "" without a query. */
+  queryString: string;
+  /** Why the path cannot be served (a 400's text), or `undefined`. */
+  problem: string | undefined;
+  /** Whether the path or fragment differ from what the URL says. */
+  rewritten: boolean;
+}
+
+/**
+ * Takes a request URL apart. Deno builds `req.url` as scheme + authority +
+ * target, where the authority is the Host header (or `:authority`, or an
+ * absolute-form target's), so the path starts at the first "/" or "?"
+ * after it: the request side refuses a Host that could move that point.
+ */
+export function parseTarget(url: string): ParsedTarget {
+  const authority = url.indexOf("://") + 3;
+  let start = authority;
+  while (start < url.length) {
+    const code = url.charCodeAt(start);
+    if (code === 47 || code === 63) break; // "/" or "?"
+    start++;
+  }
+  let end = url.indexOf("#", start);
+  if (end === -1) end = url.length;
+  const target = url.slice(start, end);
+  const query = target.indexOf("?");
+  const rawPath = (query === -1 ? target : target.slice(0, query)) || "/";
+  const path = normalizePath(rawPath);
+  const normal = typeof path === "string";
+  return {
+    host: url.slice(authority, start),
+    rawTarget: url.slice(start) || "/",
+    path: normal ? path : "/",
+    queryString: query === -1 ? "" : target.slice(query),
+    problem: normal ? undefined : `Bad Request: ${path.problem}.`,
+    rewritten: normal && (path !== rawPath || end !== url.length),
+  };
+}

@@ -1,0 +1,48 @@
+// A feature collection whose built-in features answer from fields. Building
+// a request's context then costs a handful of allocations: the collection
+// only grows a Map when middleware sets a feature of its own.
+
+import { FeatureCollection, type FeatureKey } from "../features/mod.ts";
+
+/**
+ * The built-in features answer from `builtin()` until someone sets a
+ * feature; then they move into the map, so that set, remove and iteration
+ * behave exactly as in any collection.
+ */
+export abstract class BuiltinFeatures extends FeatureCollection {
+  #materialized = false;
+
+  /** The keys `builtin()` may answer, in iteration order. */
+  protected abstract readonly builtinKeys: readonly FeatureKey<unknown>[];
+
+  /** The built-in feature for `key`, or `undefined`. */
+  protected abstract builtin(key: FeatureKey<unknown>): unknown;
+
+  override get<T>(key: FeatureKey<T>): T | undefined {
+    if (!this.#materialized) {
+      const value = this.builtin(key);
+      if (value !== undefined) return value as T;
+    }
+    return super.get(key);
+  }
+
+  #materialize(): void {
+    this.#materialized = true;
+    for (const key of this.builtinKeys) {
+      const feature = this.builtin(key);
+      if (feature !== undefined) super.set(key, feature);
+    }
+  }
+
+  override set<T>(key: FeatureKey<T>, value: T | undefined): void {
+    if (!this.#materialized) this.#materialize();
+    super.set(key, value);
+  }
+
+  override *[Symbol.iterator](): IterableIterator<
+    [FeatureKey<unknown>, unknown]
+  > {
+    if (!this.#materialized) this.#materialize();
+    yield* super[Symbol.iterator]();
+  }
+}
