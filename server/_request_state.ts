@@ -83,7 +83,8 @@ export class RequestState extends ConnectionFeatures
   #rawTarget = "";
   #headers: Headers | undefined;
   #bodyTaken = false;
-  #body: ReadableStream<Uint8Array> | null = null;
+  // undefined once taken: the source's own body, read by who took it.
+  #body: ReadableStream<Uint8Array> | null | undefined = null;
   #maxBody: number | null;
   #abort: AbortController | undefined;
   #protocol: string | undefined;
@@ -273,7 +274,7 @@ export class RequestState extends ConnectionFeatures
   }
 
   get body(): ReadableStream<Uint8Array> | null {
-    if (this.#bodyTaken) return this.#body;
+    if (this.#bodyTaken) return this.#body ?? this.source.body;
     this.#bodyTaken = true;
     const source = this.source.body;
     if (source === null) return this.#body = null;
@@ -303,12 +304,18 @@ export class RequestState extends ConnectionFeatures
   get request(): Request | undefined {
     if (this.#changed || this.#bodyTaken) return undefined;
     const limit = this.#maxBody;
-    if (limit !== null && this.source.body !== null) {
+    // Deno gives every request but GET and HEAD a body. Asking source.body
+    // would tell for sure, but it makes Deno's own body readers take a
+    // slower path: 9 µs more for a 1 KB JSON read, measured on raw
+    // Deno.serve. A bodiless POST without a length just takes the guarded
+    // path.
+    const method = this.source.method;
+    if (limit !== null && method !== "GET" && method !== "HEAD") {
       const declared = this.#contentLength();
       if (declared === -1 || declared > limit) return undefined;
     }
     this.#bodyTaken = true;
-    this.#body = this.source.body;
+    this.#body = undefined;
     return this.source;
   }
 
