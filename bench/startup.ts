@@ -4,7 +4,7 @@
  * made by `createDefaultBuilder`, which also reads `appsettings.*`).
  *
  * ```sh
- * deno task bench:startup            # 10 runs of each
+ * deno task bench:startup            # 20 runs of each
  * deno task bench:startup --runs 30
  * ```
  *
@@ -26,7 +26,8 @@ export const KINDS = ["raw", "hono", "roost", "roost-default"] as const;
 export type Kind = typeof KINDS[number];
 
 const BODY = "Hello, World!";
-const DEFAULT_RUNS = 10;
+// Spawn times on a shared machine are noisy: 10 runs moved medians by ~2 ms.
+const DEFAULT_RUNS = 20;
 const READY_TIMEOUT_MS = 30_000;
 
 function isKind(value: string | undefined): value is Kind {

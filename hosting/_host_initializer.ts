@@ -2,13 +2,18 @@
 // startup and the pipeline. Errors here are startup errors: with
 // captureStartupErrors they become an error page instead of a failed start.
 
-import { DenoServer, type Server } from "../server/mod.ts";
+import {
+  DenoServer,
+  type DenoServerOptions,
+  type Server,
+} from "../server/mod.ts";
 import {
   bind,
   Configuration,
   ConfigurationBuilder,
   ConfigurationError,
   EnvironmentVariablesConfigurationProvider,
+  type StandardSchemaV1,
 } from "./config/mod.ts";
 import {
   ApplicationBuilder,
@@ -16,10 +21,13 @@ import {
 } from "./application_builder.ts";
 import { HostSettings, parseBooleanSetting } from "./host_settings.ts";
 import { checkHostSettings } from "./_host_settings_check.ts";
-import { denoServerOptionsFrom } from "./server_configuration.ts";
 import { ApplicationLifetime } from "./application_lifetime.ts";
 import { createLoggingBuilder, LoggerFactory } from "./logging/mod.ts";
-import { setDefaultLoggerFactory } from "./logging/logger_factory.ts";
+import {
+  loadLogTapeIfUsed,
+  setDefaultLoggerFactory,
+} from "./logging/logger_factory.ts";
+import { loadScopes } from "./logging/_scope.ts";
 import { HostingEnvironment } from "./hosting_environment.ts";
 import { ServerKey } from "./host_services.ts";
 import {
@@ -28,16 +36,46 @@ import {
   type ServiceProvider,
 } from "./services/mod.ts";
 import { HostedServiceRunner } from "./services/hosted_service_runner.ts";
-import {
-  loadStartupModule,
-  type StartupParts,
-  startupParts,
-} from "./startup.ts";
-import type { WebHostBuilderContext, WebHostOptions } from "./host_types.ts";
+import type { StartupParts } from "./startup.ts";
+import type {
+  ConfigureApp,
+  ConfigureAppConfiguration,
+  ConfigureLogging,
+  ConfigureServices,
+  HostSetting,
+  ServerFactory,
+  Startup,
+  WebHostBuilderContext,
+} from "./host_types.ts";
 import {
   HostingApplication,
+  showsScopes,
   writeErrorResponse,
 } from "./_hosting_application.ts";
+
+/** What `WebHostBuilder.build()` hands its host: internal, free to change. */
+export interface WebHostOptions {
+  /** The host settings, keys lower-cased. */
+  settings: ReadonlyMap<string, HostSetting>;
+  /** The hosting environment. */
+  environment: HostingEnvironment;
+  /** The server, a factory for it, or undefined for a `DenoServer`. */
+  server: Server | ServerFactory | undefined;
+  /** Options of the default `DenoServer`, over the `Server` section's. */
+  denoServerOptions: DenoServerOptions | undefined;
+  /** Adds app configuration sources, in order. */
+  appConfiguration: ConfigureAppConfiguration[];
+  /** Sections to bind and validate at start. */
+  validations: { path: string; schema: StandardSchemaV1 }[];
+  /** Registers services, in order. */
+  services: ConfigureServices[];
+  /** Configures logging, in order. */
+  logging: ConfigureLogging[];
+  /** Builds the pipeline. */
+  configure: ConfigureApp | undefined;
+  /** A startup object, when no `configure` was given. */
+  startup: Startup | undefined;
+}
 
 /** What starting a host built. */
 export interface Initialized {
@@ -91,17 +129,22 @@ function describeSource(
   return configuration.describeSource(key);
 }
 
-function makeServer(
+async function makeServer(
   options: WebHostOptions,
   configuration: Configuration,
   loggerFactory: LoggerFactory,
-): Server {
+): Promise<Server> {
   const server = options.server;
   if (server === undefined) {
-    const fromConfiguration = denoServerOptionsFrom(
-      configuration.getSection("Server"),
-      { describeSource: (key) => describeSource(configuration, key) },
-    );
+    const section = configuration.getSection("Server");
+    // The reader of the section is loaded only for a section to read.
+    const fromConfiguration: DenoServerOptions =
+      section.getChildren().length === 0
+        ? {}
+        : (await import("./server_configuration.ts")).denoServerOptionsFrom(
+          section,
+          { describeSource: (key) => describeSource(configuration, key) },
+        );
     const own = options.denoServerOptions ?? {};
     return new DenoServer({
       onError: serverReporter(loggerFactory),
@@ -115,11 +158,14 @@ function makeServer(
 
 async function resolveStartup(options: WebHostOptions): Promise<StartupParts> {
   if (options.configure !== undefined) return { configure: options.configure };
+  // Startup objects and modules are read by code loaded only for them.
   if (options.startup !== undefined) {
+    const { startupParts } = await import("./startup.ts");
     return startupParts(options.startup, "object");
   }
   const module = options.settings.get(HostSettings.startupModule.toLowerCase());
   if (module === undefined || module.value.trim() === "") return {};
+  const { loadStartupModule } = await import("./startup.ts");
   return await loadStartupModule(
     module.value,
     options.environment.contentRootPath,
@@ -177,9 +223,13 @@ async function makeLoggerFactory(
   configuration: Configuration | undefined,
   context: WebHostBuilderContext,
 ): Promise<LoggerFactory> {
+  // LogTape loggers of the app write through the factory from its start.
+  await loadLogTapeIfUsed();
   const factory = new LoggerFactory(configuration ? { configuration } : {});
   const logging = createLoggingBuilder(factory).addConsole();
   for (const configure of options.logging) await configure(logging, context);
+  // Every request will run in a scope: load its storage now, not then.
+  if (showsScopes(factory)) await loadScopes();
   setDefaultLoggerFactory(factory);
   return factory;
 }
@@ -205,25 +255,29 @@ export async function initialize(
   let pipeline: RequestDelegate;
   let fatal = false;
   try {
-    const host = hostConfiguration(options);
     const builder = new ConfigurationBuilder({
       basePath: environment.contentRootPath,
     }).addInMemory(LOGGING_DEFAULTS);
-    const early: WebHostBuilderContext = {
-      environment,
-      configuration: host,
-      getSetting: setting,
-    };
-    for (const configure of options.appConfiguration) {
-      await configure(early, builder);
+    if (options.appConfiguration.length > 0) {
+      // Only configureAppConfiguration callbacks see the host settings as a
+      // configuration: built for them alone.
+      const early: WebHostBuilderContext = {
+        environment,
+        configuration: hostConfiguration(options),
+        getSetting: setting,
+      };
+      for (const configure of options.appConfiguration) {
+        await configure(early, builder);
+      }
     }
     configuration = await builder.buildAsync();
     loggerFactory = await makeLoggerFactory(options, configuration, {
-      ...early,
+      environment,
       configuration,
+      getSetting: setting,
     });
     try {
-      server = makeServer(options, configuration, loggerFactory);
+      server = await makeServer(options, configuration, loggerFactory);
     } catch (error) {
       // The server's own configuration is not the app's startup: serving an
       // error page on endpoints nobody asked for would hide it.

@@ -1,16 +1,15 @@
 /**
- * The shapes a host is built from: its settings, options, and what
- * `configure` callbacks receive.
+ * The shapes a host is built from: its settings, and what `configure`
+ * callbacks receive.
  *
  * @module
  */
 
-import type { DenoServerOptions, Server } from "../server/mod.ts";
+import type { Server } from "../server/mod.ts";
 import type { ApplicationBuilder, Fetchable } from "./application_builder.ts";
 import type {
   ConfigurationBuilder,
   ConfigurationSection,
-  StandardSchemaV1,
 } from "./config/mod.ts";
 import type { HostingEnvironment } from "./hosting_environment.ts";
 import type { LoggingBuilder } from "./logging/mod.ts";
@@ -49,30 +48,6 @@ export type ConfigureApp = (
   app: ApplicationBuilder,
   context: WebHostBuilderContext,
 ) => unknown;
-
-/** What `WebHostBuilder.build()` hands a `WebHost`. */
-export interface WebHostOptions {
-  /** The host settings, keys lower-cased. */
-  settings: ReadonlyMap<string, HostSetting>;
-  /** The hosting environment. */
-  environment: HostingEnvironment;
-  /** The server, a factory for it, or undefined for a `DenoServer`. */
-  server: Server | ServerFactory | undefined;
-  /** Options of the default `DenoServer`, over the `Server` section's. */
-  denoServerOptions: DenoServerOptions | undefined;
-  /** Adds app configuration sources, in order. */
-  appConfiguration: ConfigureAppConfiguration[];
-  /** Sections to bind and validate at start. */
-  validations: { path: string; schema: StandardSchemaV1 }[];
-  /** Registers services, in order. */
-  services: ConfigureServices[];
-  /** Configures logging, in order. */
-  logging: ConfigureLogging[];
-  /** Builds the pipeline. */
-  configure: ConfigureApp | undefined;
-  /** A startup object, when no `configure` was given. */
-  startup: Startup | undefined;
-}
 
 /** Options for {@linkcode WebHost.stop}. */
 export interface WebHostStopOptions {

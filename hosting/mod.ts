@@ -27,7 +27,13 @@ export {
 export * from "./application_lifetime.ts";
 export { type HostSettingKeys, HostSettings } from "./host_settings.ts";
 export * from "./hosting_environment.ts";
-export * from "./web_host.ts";
+export type {
+  ConfigureApp,
+  HostSetting,
+  WebHost,
+  WebHostBuilderContext,
+  WebHostStopOptions,
+} from "./web_host.ts";
 export {
   type ConfigureAppConfiguration,
   type ConfigureLogging,

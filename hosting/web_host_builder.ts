@@ -19,7 +19,8 @@ import type {
   HostSetting,
   ServerFactory,
 } from "./host_types.ts";
-import { WebHost } from "./web_host.ts";
+import type { WebHost } from "./web_host.ts";
+import { WebHostImpl } from "./_web_host.ts";
 
 export type {
   ConfigureAppConfiguration,
@@ -375,7 +376,7 @@ export class WebHostBuilder {
       contentRootPath: get(HostSettings.contentRoot),
       webRootPath: get(HostSettings.webRoot),
     });
-    return new WebHost({
+    return new WebHostImpl({
       settings,
       environment,
       server: this.#server,

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { resolve } from "node:path";
+import { resolve } from "./_path.ts";
 import { CommandLineConfigurationProvider } from "./command_line_provider.ts";
 import type { CommandLineOptions } from "./command_line_provider.ts";
 import { Configuration } from "./configuration.ts";

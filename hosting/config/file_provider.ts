@@ -5,7 +5,7 @@
  * @module
  */
 
-import { basename, dirname, resolve } from "node:path";
+import { basename, dirname, resolve } from "./_path.ts";
 import { ConfigurationError } from "./configuration_error.ts";
 import { KeyValueConfigurationProvider } from "./configuration_provider.ts";
 

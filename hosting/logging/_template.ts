@@ -1,80 +1,12 @@
-// Message templates (`"shelf has {count} books"`), filled in by LogTape's own
-// parser: Roost asks a LogTape logger of its own category to log the
-// template and catches the record before any sink sees it. What a template
-// means (escaped `{{`/`}}`, `{a.b}` paths, `{*}`, scope values) is LogTape's
-// definition; Roost adds only that a placeholder with no value stays as
-// written, as ASP.NET's formatter leaves it.
+// Message templates (`"shelf has {count} books"`), filled in as LogTape
+// fills them in (see _message_template.ts): what a template means (escaped
+// `{{`/`}}`, `{a.b}` paths, `{*}`, scope values) is LogTape's definition;
+// Roost adds only that a placeholder with no value stays as written, as
+// ASP.NET's formatter leaves it.
 
-import {
-  getConfig,
-  getLogger,
-  type LogTapeRecord,
-  withConfigSync,
-} from "./_logtape.ts";
+import { parseMessageTemplate } from "./_message_template.ts";
 import { stringify } from "./_render.ts";
-
-const CATEGORY = ["roost", "template"];
-
-/** The sink a capture goes to, while one is under way. */
-let capturing = false;
-let captured: LogTapeRecord | undefined;
-/** The LogTape configuration whose root sink is {@linkcode withCapture}'s. */
-let ownConfig: ReturnType<typeof getConfig> = null;
-
-function capture(record: LogTapeRecord): void {
-  captured = record;
-}
-
-const SCOPED = {
-  sinks: { capture },
-  loggers: [{ category: CATEGORY, sinks: ["capture"], lowestLevel: "trace" }],
-} as const;
-
-/**
- * Wraps the sink Roost installs as LogTape's root sink so that it catches
- * the records of a template being filled in and passes the rest on.
- */
-export function withCapture(
-  sink: (record: LogTapeRecord) => void,
-): (record: LogTapeRecord) => void {
-  return (record) => {
-    if (capturing) capture(record);
-    else sink(record);
-  };
-}
-
-/** Tells this module which LogTape configuration has the capturing sink. */
-export function setOwnConfig(config: ReturnType<typeof getConfig>): void {
-  ownConfig = config;
-}
-
-/** LogTape's parse of `template`: text and values, alternating. */
-function parse(
-  template: string,
-  properties: Record<string, unknown>,
-): readonly unknown[] | undefined {
-  const config = getConfig();
-  capturing = true;
-  captured = undefined;
-  try {
-    const logger = getLogger(CATEGORY);
-    if (config !== null && config === ownConfig) {
-      // Our root sink catches it: the cheap path (~3 µs).
-      logger.info(template, properties);
-    } else if (config?.contextLocalStorage !== undefined) {
-      // The application's configuration: a scoped one of ours keeps the
-      // record away from its sinks (~9 µs).
-      withConfigSync(SCOPED, () => logger.info(template, properties));
-    }
-    // TypeScript cannot see that the call above sets `captured`.
-    return (captured as LogTapeRecord | undefined)?.message;
-  } catch {
-    return undefined;
-  } finally {
-    capturing = false;
-    captured = undefined;
-  }
-}
+import { currentScope } from "./_scope.ts";
 
 /**
  * The placeholders of `template` as written (`"{count}"`), in order, read
@@ -142,16 +74,20 @@ export function renderParts(
 }
 
 /**
- * Fills in a message template with `properties` through LogTape. A
- * message without `{` is returned as it is; so is the template when
- * LogTape cannot be asked (its configuration is the application's and has
- * no context storage).
+ * Fills in a message template with `properties`, and the values of the
+ * current scope under them. A message without `{` is returned as it is.
  */
 export function renderTemplate(
   template: string,
   properties: Record<string, unknown>,
 ): string {
   if (!template.includes("{")) return template;
-  const parts = parse(template, properties);
-  return parts === undefined ? template : renderParts(parts, template);
+  let parts: readonly unknown[];
+  try {
+    parts = parseMessageTemplate(template, properties, currentScope());
+  } catch {
+    // A throwing lazy() value or property getter: the template as written.
+    return template;
+  }
+  return renderParts(parts, template);
 }

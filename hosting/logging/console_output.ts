@@ -101,7 +101,8 @@ export class ConsoleOutput implements LogOutput {
   readonly name: string = "Console";
   readonly #formatter: ConsoleFormatterName | undefined;
   #configured: ConsoleFormatterName | undefined;
-  readonly #colors: boolean;
+  /** Decided at the first simple-format write: asking costs ~0.5 ms. */
+  #colors: boolean | undefined;
   readonly #write: (text: string, level: RecordLevel) => void;
 
   /**
@@ -132,8 +133,7 @@ export class ConsoleOutput implements LogOutput {
           SEVERITY[level]! >= stderrAt ? Deno.stderr : Deno.stdout,
           text,
         );
-      this.#colors = options.colors ??
-        (Deno.stdout.isTerminal() && !Deno.noColor);
+      this.#colors = options.colors;
     }
   }
 
@@ -157,6 +157,7 @@ export class ConsoleOutput implements LogOutput {
         text = formatSystemd(record);
         break;
       default:
+        this.#colors ??= Deno.stdout.isTerminal() && !Deno.noColor;
         text = formatSimple(record, { colors: this.#colors });
     }
     this.#write(text, record.level);

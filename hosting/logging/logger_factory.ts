@@ -18,7 +18,13 @@ import type { Logger } from "./logger.ts";
 import { CategoryLogger, type FactoryState } from "./_category_logger.ts";
 import type { LogTapeRecord } from "./_logtape.ts";
 import { type FilterRule, makeRule, readRules } from "./_rules.ts";
-import { releaseLogTape, retainLogTape, runInScope } from "./_scope.ts";
+import {
+  logTapeInProcess,
+  releaseLogTape,
+  retainLogTape,
+  runInScope,
+  whenLogTapeLoads,
+} from "./_scope.ts";
 import { fromLogTape } from "./_bridge.ts";
 
 /**
@@ -100,6 +106,10 @@ export class LoggerFactory implements AsyncDisposable {
     for (const output of options.outputs ?? []) this.#add(output);
     if (this.#configuration !== undefined) this.reload();
     retainLogTape(forwardLogTapeRecord);
+    // LogTape in the app (now or once it loads): Roost's side of it, loaded
+    // lazily, configures it. A host awaits loadLogTapeIfUsed() first.
+    if (logTapeInProcess()) void loadRoostLogTape();
+    else whenLogTapeLoads(() => void loadRoostLogTape());
     if (this.#configuration !== undefined && changes(this.#configuration)) {
       this.#unsubscribe = this.#configuration.onChange(() => {
         try {
@@ -371,6 +381,19 @@ export function setDefaultLoggerFactory(
 export function getDefaultLoggerFactory(): LoggerFactory {
   return current ??
     (fallback ??= new LoggerFactory({ outputs: [new ConsoleOutput()] }));
+}
+
+/**
+ * Loads Roost's side of LogTape when something in the process loaded
+ * LogTape, so that its loggers write through Roost's factories; without
+ * LogTape in the process, loads nothing (LogTape costs ~10 ms of start-up).
+ */
+export async function loadLogTapeIfUsed(): Promise<void> {
+  if (logTapeInProcess()) await loadRoostLogTape();
+}
+
+function loadRoostLogTape(): Promise<unknown> {
+  return import("./_logtape.ts");
 }
 
 /** Sends what a LogTape logger writes to the default factory. */

@@ -29,6 +29,14 @@ async function capture(
   return { out, err };
 }
 
+Deno.test("a WebHost comes only from a builder: mod.ts exports no class or options for it", async () => {
+  const mod: Record<string, unknown> = await import("../../mod.ts");
+  assert.equal("WebHost" in mod, false);
+  assert.equal("WebHostImpl" in mod, false);
+  const host: WebHost = new WebHostBuilder().build();
+  assert.equal(typeof host.start, "function");
+});
+
 Deno.test("WebHost logs the status lines on start and stop in Roost.Hosting.Lifetime", async () => {
   const builder = new WebHostBuilder()
     .useUrls("http://127.0.0.1:0")

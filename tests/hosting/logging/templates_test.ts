@@ -13,6 +13,7 @@ import {
   getLogger,
   resetSync,
 } from "../../../hosting/logging/_logtape.ts";
+import { parseMessageTemplate } from "../../../hosting/logging/_message_template.ts";
 import { consoleLines, MemoryOutput } from "./_helpers.ts";
 
 async function logWith(
@@ -165,6 +166,59 @@ Deno.test("templates are filled in when the application configured LogTape itsel
     assert.equal(output.records[0].message, "shelf has 3 books");
     // Filling it in sent nothing to the application's sinks.
     assert.deepEqual(seen, []);
+  } finally {
+    resetSync();
+  }
+});
+
+Deno.test("Roost fills in templates exactly as LogTape's own parser does", () => {
+  const templates = [
+    "",
+    "plain",
+    "{a}",
+    "{{a}} {a}}} {{{a}",
+    "{ a }|{ b}|{c }",
+    "{*}",
+    "{ * }",
+    "{user.name}/{user.missing}/{user?.profile?.email}",
+    "{users[0]}, {users[1].name}, {users[9]}, {users[-1]}",
+    `{user["full-name"]} {user['full-name']} {user["a\\"b"]} {user["\\u0041"]}`,
+    `{user["\\n\\t\\x"]} {user["unclosed} {user[} {user[]} {user.}`,
+    "{constructor} {__proto__} {user.constructor} {user.__proto__}",
+    "{lazy} {scoped} {shadow}",
+    "{a}{b}{a.b.c}{",
+    "}} {x} {{",
+  ];
+  const properties: Record<string, unknown> = {
+    a: 1,
+    b: { c: [1, 2] },
+    " a ": "spaced",
+    user: { name: "ada", "full-name": "Ada L", 'a"b': "quote", A: "hex" },
+    users: [{ name: "first" }, { name: "second" }],
+    lazy: { [Symbol.for("logtape.lazy")]: true, getter: () => "computed" },
+    shadow: "property",
+  };
+  const scope = { scoped: "from scope", shadow: "scope" };
+  const storage = new AsyncLocalStorage<Record<string, unknown>>();
+  const seen: unknown[][] = [];
+  configureSync({
+    sinks: { mine: (record) => seen.push([...record.message]) },
+    loggers: [
+      { category: ["check"], sinks: ["mine"], lowestLevel: "trace" },
+      { category: ["logtape", "meta"], lowestLevel: "error" },
+    ],
+    contextLocalStorage: storage,
+  });
+  try {
+    for (const template of templates) {
+      seen.length = 0;
+      storage.run(scope, () => getLogger(["check"]).info(template, properties));
+      assert.deepEqual(
+        parseMessageTemplate(template, properties, scope),
+        seen[0],
+        template,
+      );
+    }
   } finally {
     resetSync();
   }

@@ -1,0 +1,324 @@
+// The host `WebHostBuilder.build()` returns. Private: users see only the
+// `WebHost` interface (ASP.NET's internal WebHost behind IWebHost), so the
+// options a builder hands it stay free to change.
+
+import { ServerAddressesFeature } from "../features/mod.ts";
+import { parseEndpointUrls, type Server, TestServer } from "../server/mod.ts";
+import { ApplicationLifetime } from "./application_lifetime.ts";
+import type { Configuration } from "./config/mod.ts";
+import { HostSettings, parseBooleanSetting } from "./host_settings.ts";
+import type { HostingEnvironment } from "./hosting_environment.ts";
+import type { WebHostStopOptions } from "./host_types.ts";
+import type { Logger } from "./logging/mod.ts";
+import { getDefaultLoggerFactory } from "./logging/logger_factory.ts";
+import {
+  initialize,
+  type Initialized,
+  type WebHostOptions,
+} from "./_host_initializer.ts";
+import { shutdownTimeoutMilliseconds } from "./_host_settings_check.ts";
+import type { WebHost } from "./web_host.ts";
+
+const DEFAULT_SHUTDOWN_SECONDS = 30;
+
+/** The one implementation of {@linkcode WebHost}; see there for each member. */
+export class WebHostImpl implements WebHost {
+  readonly #options: WebHostOptions;
+  readonly #environment: HostingEnvironment;
+  readonly #lifetime = new ApplicationLifetime();
+  readonly #force = new AbortController();
+  #initialized: Promise<Initialized> | undefined;
+  #ready: Initialized | undefined;
+  #memory: Promise<TestServer> | undefined;
+  #state: "new" | "starting" | "started" | "stopping" | "stopped" = "new";
+  #stopped: Promise<void> | undefined;
+  #starting: Promise<void> | undefined;
+  #failed = false;
+
+  // Only WebHostBuilder.build() makes one.
+  constructor(options: WebHostOptions) {
+    this.#options = options;
+    this.#environment = options.environment;
+  }
+
+  get server(): Server {
+    const server = this.#ready?.server ?? this.#options.server;
+    if (server === undefined || typeof server === "function") {
+      throw new TypeError(
+        "The host makes its server when it starts: call start() (or fetch()) first",
+      );
+    }
+    return server;
+  }
+
+  get configuration(): Configuration {
+    if (this.#ready === undefined) {
+      throw new TypeError(
+        "The configuration is built when the host starts: call start() (or fetch()) first",
+      );
+    }
+    return this.#ready.configuration;
+  }
+
+  get environment(): HostingEnvironment {
+    return this.#environment;
+  }
+
+  get lifetime(): ApplicationLifetime {
+    return this.#lifetime;
+  }
+
+  get addresses(): string[] {
+    const server = this.#ready?.server ?? this.#options.server;
+    if (server === undefined || typeof server === "function") return [];
+    return [...(server.features.get(ServerAddressesFeature)?.addresses ?? [])];
+  }
+
+  getSetting(key: string): string | undefined {
+    return this.#options.settings.get(key.toLowerCase())?.value;
+  }
+
+  #flag(key: string): boolean | undefined {
+    return parseBooleanSetting(key, this.getSetting(key));
+  }
+
+  #logger(category: string): Logger {
+    return (this.#ready?.loggerFactory ?? getDefaultLoggerFactory())
+      .createLogger(category);
+  }
+
+  #status(message: string): void {
+    if (!this.#flag(HostSettings.suppressStatusMessages)) {
+      this.#logger("Roost.Hosting.Lifetime").information(message);
+    }
+  }
+
+  #initialize(): Promise<Initialized> {
+    return this.#initialized ??= initialize(this.#options, this.#lifetime).then(
+      (ready) => {
+        this.#ready = ready;
+        this.#logSettingSources();
+        return ready;
+      },
+      (error) => {
+        this.#initialized = undefined;
+        throw error;
+      },
+    );
+  }
+
+  // At Debug level (Logging:LogLevel:Default or :Roost.Hosting), say where
+  // every host setting came from.
+  #logSettingSources(): void {
+    if (!this.#logger("Roost.Hosting").isEnabled("debug")) return;
+    const logger = this.#logger("Roost.Hosting");
+    for (const [key, setting] of this.#options.settings) {
+      // A template: a value with braces in it is never read as one.
+      logger.debug('Host setting {key} = "{value}" (from {source})', {
+        key,
+        value: setting.value,
+        source: setting.source,
+      });
+    }
+  }
+
+  async start(): Promise<void> {
+    if (this.#state !== "new") {
+      throw new TypeError(
+        `The host cannot start: it is ${this.#state} (a host starts once)`,
+      );
+    }
+    this.#state = "starting";
+    this.#starting = this.#start();
+    await this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    try {
+      const { application, server, hostedServices } = await this.#initialize();
+      const addresses = server.features.get(ServerAddressesFeature);
+      const urls = this.getSetting(HostSettings.urls);
+      if (addresses !== undefined) {
+        if (urls !== undefined && urls.trim() !== "") {
+          const parsed = parseEndpointUrls(urls).map((e) => e.url);
+          addresses.addresses.splice(0, Infinity, ...parsed);
+        }
+        addresses.preferHostingUrls =
+          this.#flag(HostSettings.preferHostingUrls) ?? false;
+      }
+      // Hosted services first, the server last: by "Application started"
+      // everything the app needs is running.
+      await hostedServices.start(this.#lifetime.stopping);
+      try {
+        await server.start(application);
+      } catch (error) {
+        await hostedServices.stop(AbortSignal.timeout(this.shutdownTimeout))
+          .catch(() => {});
+        throw error;
+      }
+    } catch (error) {
+      this.#state = "new";
+      // Reloading configuration watches files: a failed start must not leave
+      // the process alive for them. A later start builds everything again.
+      this.#ready?.configuration[Symbol.dispose]();
+      this.#ready = this.#initialized = undefined;
+      throw error;
+    }
+    this.#state = "started";
+    for (const address of this.addresses) {
+      this.#status(`Now listening on: ${address}`);
+    }
+    this.#status("Application started. Press Ctrl+C to shut down.");
+    this.#status(`Hosting environment: ${this.#environment.name}`);
+    this.#status(`Content root path: ${this.#environment.contentRootPath}`);
+    this.#lifetime.notifyStarted();
+    const onStopping = () => {
+      if (this.#state === "started") this.stop().catch(() => {});
+    };
+    // stopApplication() may have been called while the host was starting.
+    if (this.#lifetime.stopping.aborted) onStopping();
+    else {
+      this.#lifetime.stopping.addEventListener("abort", onStopping, {
+        once: true,
+      });
+    }
+  }
+
+  get shutdownTimeout(): number {
+    return shutdownTimeoutMilliseconds(
+      this.#options.settings.get(
+        HostSettings.shutdownTimeoutSeconds.toLowerCase(),
+      ),
+      DEFAULT_SHUTDOWN_SECONDS * 1000,
+    );
+  }
+
+  stop(options: WebHostStopOptions = {}): Promise<void> {
+    if (this.#state === "starting") {
+      // Wait for the start to finish (or fail), then stop what it started:
+      // the host never serves after a stop() resolved.
+      const starting = this.#starting ?? Promise.resolve();
+      return starting.then(() => {}, () => {}).then(() => this.stop(options));
+    }
+    if (this.#state === "new") {
+      return this.#memory === undefined
+        ? Promise.resolve()
+        : this.#stopMemory();
+    }
+    return this.#stopped ??= this.#stop(options.signal);
+  }
+
+  async #stopMemory(): Promise<void> {
+    const memory = await this.#memory;
+    this.#memory = undefined;
+    await memory?.stop();
+    try {
+      await this.#ready?.services[Symbol.asyncDispose]();
+    } catch (error) {
+      this.#logger("Roost.Hosting").error("Disposing services failed", {
+        error,
+      });
+    }
+    // File watchers of reloading configuration would keep the process alive.
+    this.#ready?.configuration[Symbol.dispose]();
+    await this.#ready?.loggerFactory[Symbol.asyncDispose]();
+  }
+
+  get failed(): boolean {
+    return this.#failed || (this.#ready?.hostedServices.failed ?? false);
+  }
+
+  async #stop(signal: AbortSignal | undefined): Promise<void> {
+    this.#state = "stopping";
+    this.#status("Application is shutting down...");
+    this.#lifetime.notifyStopping();
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () =>
+        deadline.abort(new DOMException("Shutdown timeout", "TimeoutError")),
+      this.shutdownTimeout,
+    );
+    const signals = [this.#force.signal, ...(signal ? [signal] : [])];
+    const forward = () => deadline.abort("stop forced");
+    for (const s of signals) {
+      if (s.aborted) forward();
+      else s.addEventListener("abort", forward, { once: true });
+    }
+    try {
+      // The order of ASP.NET's host: stopping, the server drains, hosted
+      // services stop, services are disposed, stopped.
+      await this.#ready?.server.stop({ signal: deadline.signal });
+      try {
+        await this.#ready?.hostedServices.stop(deadline.signal);
+      } catch (error) {
+        this.#failed = true;
+        this.#logger("Roost.Hosting").error("Hosted services failed to stop", {
+          error,
+        });
+      }
+      await this.#stopMemory();
+    } finally {
+      clearTimeout(timer);
+      for (const s of signals) s.removeEventListener("abort", forward);
+      this.#state = "stopped";
+      this.#lifetime.notifyStopped();
+    }
+  }
+
+  async run(): Promise<number> {
+    const onRejection = (event: PromiseRejectionEvent) => {
+      event.preventDefault();
+      this.#logger("Roost.Hosting").error(
+        "An unhandled promise rejection was ignored",
+        { error: event.reason },
+      );
+    };
+    globalThis.addEventListener("unhandledrejection", onRejection);
+    const signals: Deno.Signal[] = Deno.build.os === "windows"
+      ? ["SIGINT", "SIGBREAK"]
+      : ["SIGINT", "SIGTERM"];
+    const onSignal = () => {
+      if (this.#lifetime.stopping.aborted) this.#force.abort("second signal");
+      else this.#lifetime.stopApplication();
+    };
+    try {
+      // Listen before start() prints "Application started": a signal sent
+      // right after that line must stop the host, not kill the process.
+      for (const signal of signals) Deno.addSignalListener(signal, onSignal);
+      await this.start();
+      await new Promise<void>((resolve) => {
+        if (this.#lifetime.stopping.aborted) resolve();
+        this.#lifetime.stopping.addEventListener("abort", () => resolve(), {
+          once: true,
+        });
+      });
+      await this.stop();
+      return this.failed ? 1 : 0;
+    } finally {
+      for (const signal of signals) {
+        try {
+          Deno.removeSignalListener(signal, onSignal);
+        } catch {
+          // never added: start() failed
+        }
+      }
+      globalThis.removeEventListener("unhandledrejection", onRejection);
+    }
+  }
+
+  async fetch(
+    input: string | URL | Request,
+    init?: RequestInit,
+  ): Promise<Response> {
+    const memory = await (this.#memory ??= (async () => {
+      const server = new TestServer();
+      await server.start((await this.#initialize()).application);
+      return server;
+    })());
+    return await memory.fetch(input, init);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}
