@@ -1,5 +1,5 @@
 /**
- * The features that describe a request: its line and headers, its body limit,
+ * The features that describe a request: its line and headers, its body limits,
  * its lifetime and its identifier.
  *
  * @module
@@ -252,3 +252,97 @@ export interface HttpMaxRequestBodySizeFeature {
 export const HttpMaxRequestBodySizeFeature: FeatureKey<
   HttpMaxRequestBodySizeFeature
 > = featureKey<HttpMaxRequestBodySizeFeature>("HttpMaxRequestBodySizeFeature");
+
+/**
+ * The slowest a request body may arrive (Kestrel's `MinDataRate`): once
+ * `gracePeriod` has passed, a body arriving slower than `bytesPerSecond` is
+ * aborted. With a declared `Content-Length` the whole body must arrive within
+ * `gracePeriod + length / bytesPerSecond` (the grace period in milliseconds
+ * plus the length's time in seconds: 5 s plus 1 s per 240 bytes by default);
+ * a chunked body is checked as it arrives.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { MinDataRate } from "../mod.ts";
+ *
+ * // Kestrel's default: 240 B/s after a 5 s grace period.
+ * const rate: MinDataRate = { bytesPerSecond: 240, gracePeriod: 5_000 };
+ * // A declared 24,000-byte body must arrive within 5 s + 100 s.
+ * assert.equal(rate.gracePeriod + (24_000 / rate.bytesPerSecond) * 1000, 105_000);
+ * ```
+ */
+export interface MinDataRate {
+  /**
+   * The slowest rate allowed, in bytes per second; greater than 0, and may be
+   * fractional (`0.5` is one byte every two seconds).
+   */
+  readonly bytesPerSecond: number;
+  /**
+   * How long the rate is not checked at first, in whole milliseconds (0 or
+   * more), so that a connection's slow start is not mistaken for an attack.
+   */
+  readonly gracePeriod: number;
+}
+
+/**
+ * This request's minimum body data rate (`IHttpMinRequestBodyDataRateFeature`):
+ * the server's `minRequestBodyDataRate` limit, changeable for one request. An
+ * upload slower than it after the grace period is aborted, answered 408 when
+ * the response has not started.
+ *
+ * `minDataRate` can be set until the body is first read; setting it after
+ * throws a `TypeError` saying that the body has already been read, since the
+ * rate is then already being enforced. `null` turns the check off for the
+ * request (for a route that takes uploads from slow links).
+ *
+ * @example Relaxing the rate for one upload route
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import {
+ *   FeatureCollection,
+ *   HttpMinRequestBodyDataRateFeature,
+ *   type MinDataRate,
+ * } from "../mod.ts";
+ *
+ * function allowSlowUploads(features: FeatureCollection): void {
+ *   const feature = features.get(HttpMinRequestBodyDataRateFeature);
+ *   if (feature) feature.minDataRate = { bytesPerSecond: 1, gracePeriod: 60_000 };
+ * }
+ *
+ * // The feature a server provides, reduced to its contract.
+ * let bodyRead = false;
+ * let rate: MinDataRate | null = { bytesPerSecond: 240, gracePeriod: 5_000 };
+ * const features = new FeatureCollection();
+ * features.set(HttpMinRequestBodyDataRateFeature, {
+ *   get minDataRate() {
+ *     return rate;
+ *   },
+ *   set minDataRate(value) {
+ *     if (bodyRead) throw new TypeError("The request body has already been read");
+ *     rate = value;
+ *   },
+ * });
+ *
+ * allowSlowUploads(features);
+ * assert.deepEqual(
+ *   features.get(HttpMinRequestBodyDataRateFeature)?.minDataRate,
+ *   { bytesPerSecond: 1, gracePeriod: 60_000 },
+ * );
+ * bodyRead = true;
+ * assert.throws(() => allowSlowUploads(features), TypeError);
+ * ```
+ */
+export interface HttpMinRequestBodyDataRateFeature {
+  /**
+   * The slowest the body may arrive, or `null` for no check. Setting it
+   * after the body was first read throws a `TypeError`.
+   */
+  minDataRate: MinDataRate | null;
+}
+/** The key of {@linkcode HttpMinRequestBodyDataRateFeature}. */
+export const HttpMinRequestBodyDataRateFeature: FeatureKey<
+  HttpMinRequestBodyDataRateFeature
+> = featureKey<HttpMinRequestBodyDataRateFeature>(
+  "HttpMinRequestBodyDataRateFeature",
+);

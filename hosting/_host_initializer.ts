@@ -3,6 +3,7 @@
 // captureStartupErrors they become an error page instead of a failed start.
 
 import {
+  type ConnectionEvent,
   DenoServer,
   type DenoServerOptions,
   type Server,
@@ -106,6 +107,17 @@ function serverReporter(
       : logger.error(message, { error });
 }
 
+// Connection events (accepted, closed, closed by a limit) as the
+// Roost.Server.Connections category.
+function connectionLog(factory: LoggerFactory): ConnectionEvent {
+  const logger = factory.createLogger("Roost.Server.Connections");
+  return (level, message, properties) => {
+    if (level === "debug") {
+      if (logger.isEnabled("debug")) logger.debug(message, properties);
+    } else logger.information(message, properties);
+  };
+}
+
 // Configuration.describeSource names the provider; for an environment
 // variable, name the variable itself, which is what a user has to fix.
 function describeSource(
@@ -148,6 +160,7 @@ async function makeServer(
     const own = options.denoServerOptions ?? {};
     return new DenoServer({
       onError: serverReporter(loggerFactory),
+      onConnectionEvent: connectionLog(loggerFactory),
       ...fromConfiguration,
       ...own,
       limits: { ...fromConfiguration.limits, ...own.limits },

@@ -7,8 +7,10 @@
 
 import {
   type CertificateOptions,
+  DEFAULT_SERVER_LIMITS,
   type DenoServerOptions,
   type EndpointOptions,
+  type MinDataRate,
   parseEndpointUrl,
   resolveServerLimits,
   type ServerLimits,
@@ -23,7 +25,17 @@ const LIMIT_KEYS: Record<string, keyof ServerLimits> = {
   maxrequestbodysize: "maxRequestBodySize",
   maxconcurrentrequests: "maxConcurrentRequests",
   responsebuffersize: "responseBufferSize",
+  maxconcurrentconnections: "maxConcurrentConnections",
+  maxconcurrentupgradedconnections: "maxConcurrentUpgradedConnections",
+  keepalivetimeout: "keepAliveTimeout",
+  requestheaderstimeout: "requestHeadersTimeout",
+  minrequestbodydatarate: "minRequestBodyDataRate",
 };
+
+const TIME_FORM =
+  `seconds ("130", "2.5", at most 3 decimals) or hh:mm:ss[.fff] or d.hh:mm:ss[.fff] ("00:02:10", "00:00:02.500", "1.00:00:00")`;
+const RATE_FORM =
+  `"none" (or "null") to turn it off, or a section with BytesPerSecond (a number greater than 0) and GracePeriod (${TIME_FORM}; 5 seconds when left out)`;
 
 // The valid form of each limit, for messages; resolveServerLimits decides.
 const LIMIT_FORMS: Record<keyof ServerLimits, string> = {
@@ -31,7 +43,40 @@ const LIMIT_FORMS: Record<keyof ServerLimits, string> = {
     "a whole number of bytes of at least 0, or null for no limit",
   maxConcurrentRequests: "a whole number of at least 1, or null for no limit",
   responseBufferSize: "a whole number of bytes of at least 0",
+  maxConcurrentConnections:
+    "a whole number of at least 1, or null for no limit",
+  maxConcurrentUpgradedConnections:
+    "a whole number of at least 1, or null for no limit",
+  keepAliveTimeout: `a time from 1 ms to about 24.8 days: ${TIME_FORM}`,
+  requestHeadersTimeout: `a time from 1 ms to about 24.8 days: ${TIME_FORM}`,
+  minRequestBodyDataRate: RATE_FORM,
 };
+
+// A time in milliseconds from seconds ("2.5") or a TimeSpan ("00:02:10",
+// "1.00:00:00.5"); NaN when malformed or finer than a millisecond. A bare
+// number is seconds, where .NET's TimeSpan.Parse would read days: configs
+// write "130", and nobody means 130 days.
+function parseTime(text: string): number {
+  const seconds = /^(\d+)(?:\.(\d+))?$/.exec(text);
+  if (seconds !== null) return millis(Number(seconds[1]) * 1000, seconds[2]);
+  const span = /^(?:(\d+)\.)?(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,7}))?$/
+    .exec(text);
+  if (span === null) return Number.NaN;
+  const [, days = "0", hours, minutes, secs, fraction] = span;
+  if (Number(hours) > 23 || Number(minutes) > 59 || Number(secs) > 59) {
+    return Number.NaN;
+  }
+  const whole = ((Number(days) * 24 + Number(hours)) * 60 + Number(minutes)) *
+      60 + Number(secs);
+  return millis(whole * 1000, fraction);
+}
+
+// Adds a decimal fraction of a second as whole milliseconds, from its digits
+// (2.3 * 1000 is not 2300 in floating point).
+function millis(whole: number, fraction = ""): number {
+  if (/[1-9]/.test(fraction.slice(3))) return Number.NaN;
+  return whole + Number(fraction.slice(0, 3).padEnd(3, "0"));
+}
 
 /**
  * Options for {@linkcode denoServerOptionsFrom}.
@@ -146,7 +191,8 @@ function limit(
   entry: ConfigurationSection,
   name: keyof ServerLimits,
   problems: Problems,
-): number | null | undefined {
+): number | null | MinDataRate | undefined {
+  if (name === "minRequestBodyDataRate") return rate(entry, problems);
   const value = entry.value;
   if (value === undefined) {
     problems.add(
@@ -157,7 +203,9 @@ function limit(
     return undefined;
   }
   const text = value.trim();
-  const parsed = text === "" || text.toLowerCase() === "null"
+  const parsed = name === "keepAliveTimeout" || name === "requestHeadersTimeout"
+    ? parseTime(text)
+    : text === "" || text.toLowerCase() === "null"
     ? null
     : /^-?\d+$/.test(text)
     ? Number(text)
@@ -172,6 +220,71 @@ function limit(
   }
 }
 
+// MinRequestBodyDataRate: "none", or a section of BytesPerSecond and
+// GracePeriod.
+function rate(
+  entry: ConfigurationSection,
+  problems: Problems,
+): MinDataRate | null | undefined {
+  const value = entry.value;
+  const children = entry.getChildren();
+  if (children.length === 0) {
+    const text = value?.trim().toLowerCase();
+    if (text === "" || text === "null" || text === "none") return null;
+    problems.add(entry.path, value, `it must be ${RATE_FORM}`);
+    return undefined;
+  }
+  // An empty value beside keys is a JSON null another source overrode.
+  if (value !== undefined && value.trim() !== "") {
+    problems.add(
+      entry.path,
+      value,
+      `it is both a value and a section: give either "none" or BytesPerSecond and GracePeriod, not both`,
+    );
+    return undefined;
+  }
+  const problemsBefore = problems.messages.length;
+  unknownKeys(entry, ["BytesPerSecond", "GracePeriod"], problems);
+  const bytesText = entry.get("BytesPerSecond");
+  const bytesPerSecond =
+    /^(?:\d+(?:\.\d*)?|\.\d+)$/.test(bytesText?.trim() ?? "")
+      ? Number(bytesText?.trim())
+      : Number.NaN;
+  if (bytesText === undefined) {
+    problems.add(
+      `${entry.path}:BytesPerSecond`,
+      undefined,
+      `it is missing: "${entry.path}" needs BytesPerSecond, a number greater than 0 such as "240", or the value "none" to turn the check off`,
+      // The missing key has no source: name that of a key beside it.
+      children[0].path,
+    );
+  } else if (!(bytesPerSecond > 0 && Number.isFinite(bytesPerSecond))) {
+    problems.add(
+      `${entry.path}:BytesPerSecond`,
+      bytesText,
+      `it must be a number of bytes per second greater than 0, such as "240" or "0.5"`,
+    );
+  }
+  const graceText = entry.get("GracePeriod");
+  const gracePeriod = graceText === undefined
+    ? DEFAULT_SERVER_LIMITS.minRequestBodyDataRate?.gracePeriod ?? 5_000
+    : parseTime(graceText.trim());
+  const minDataRate = { bytesPerSecond, gracePeriod };
+  try {
+    resolveServerLimits({
+      minRequestBodyDataRate: { ...minDataRate, bytesPerSecond: 1 },
+    });
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    problems.add(
+      `${entry.path}:GracePeriod`,
+      graceText,
+      `it must be a time from 0 to about 24.8 days: ${TIME_FORM}`,
+    );
+  }
+  return problems.messages.length === problemsBefore ? minDataRate : undefined;
+}
+
 /**
  * Reads the `Server` section:
  *
@@ -180,7 +293,16 @@ function limit(
  * - `Server:Certificates:Default:Path` and `:KeyPath`, the certificate of
  *   HTTPS endpoints and urls that name none;
  * - `Server:Limits:MaxRequestBodySize`, `:MaxConcurrentRequests`,
- *   `:ResponseBufferSize` (`null` for no limit).
+ *   `:ResponseBufferSize`, `:MaxConcurrentConnections`,
+ *   `:MaxConcurrentUpgradedConnections`: whole numbers (`null` or empty for
+ *   no limit, where the limit allows it);
+ * - `Server:Limits:KeepAliveTimeout` and `:RequestHeadersTimeout`: times, in
+ *   seconds (`"130"`, `"2.5"`) or as ASP.NET writes a `TimeSpan`
+ *   (`"00:02:10"`, `"00:00:02.500"`, `"1.00:00:00"`), read as milliseconds.
+ *   A bare number is seconds, not days as in .NET's `TimeSpan.Parse`;
+ * - `Server:Limits:MinRequestBodyDataRate`: `"none"` (or `null`) to turn
+ *   the check off, or a section with `BytesPerSecond` (may be fractional)
+ *   and `GracePeriod` (a time as above; 5 seconds when left out).
  *
  * Every value is checked here, before anything binds: an unknown key, a
  * malformed URL, a half-given certificate or a limit out of range fails with
@@ -204,6 +326,34 @@ function limit(
  * const options = denoServerOptionsFrom(configuration.getSection("Server"));
  * assert.equal(options.endpoints?.[0].url, "http://127.0.0.1:0");
  * assert.equal(options.limits?.maxRequestBodySize, 1000);
+ * ```
+ *
+ * @example Times in seconds or hh:mm:ss, and the upload rate
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConfigurationBuilder } from "../mod.ts";
+ * import { denoServerOptionsFrom } from "./server_configuration.ts";
+ *
+ * const configuration = new ConfigurationBuilder()
+ *   .addInMemory({
+ *     Server: {
+ *       Limits: {
+ *         MaxConcurrentConnections: "10000",
+ *         KeepAliveTimeout: "00:01:00",
+ *         RequestHeadersTimeout: "2.5",
+ *         MinRequestBodyDataRate: { BytesPerSecond: "100", GracePeriod: "10" },
+ *       },
+ *     },
+ *   })
+ *   .build();
+ * const { limits } = denoServerOptionsFrom(configuration.getSection("Server"));
+ * assert.equal(limits?.maxConcurrentConnections, 10_000);
+ * assert.equal(limits?.keepAliveTimeout, 60_000);
+ * assert.equal(limits?.requestHeadersTimeout, 2_500);
+ * assert.deepEqual(limits?.minRequestBodyDataRate, {
+ *   bytesPerSecond: 100,
+ *   gracePeriod: 10_000,
+ * });
  * ```
  */
 export function denoServerOptionsFrom(

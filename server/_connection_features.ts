@@ -10,6 +10,7 @@ import type {
 } from "../features/mod.ts";
 import type { ResolvedServerLimits } from "./limits.ts";
 import { BuiltinFeatures } from "./_builtin_features.ts";
+import type { BodyWatches } from "./_body_rate.ts";
 
 /** What a request state needs to know about the endpoint it came in on. */
 export interface EndpointInfo {
@@ -19,14 +20,38 @@ export interface EndpointInfo {
   readonly tls: TlsHandshakeFeature | undefined;
   readonly serverFeatures: FeatureCollection;
   readonly limits: ResolvedServerLimits;
-  /** Whether `Deno.upgradeWebSocket` works on this endpoint's requests. */
+  /** Whether requests here get an HttpWebSocketFeature. */
   readonly webSockets: boolean;
+  /** Why accepting a WebSocket fails here, when it does. */
+  readonly noUpgrade?: string;
+  /** The server's count of open WebSockets, shared by its endpoints. */
+  readonly upgraded?: { open: number };
+  /** Where request bodies' minimum rate is checked (none in memory). */
+  readonly bodyWatches?: BodyWatches;
 }
 
 /** The part of `Deno.ServeHandlerInfo` a request state reads. */
 export interface PeerInfo {
   readonly remoteAddr: Deno.Addr;
   readonly completed?: Promise<void>;
+}
+
+/** The connection a request came on, when the server owns it. */
+export interface ConnectionInfo {
+  /** Shared by every request on the connection. */
+  readonly id: string;
+  /** The HTTP version, when the connection says (ALPN on TLS). */
+  readonly protocol: string | undefined;
+  /** "h2" or "http/1.1" when TLS negotiated one, else null. */
+  readonly alpnProtocol: string | null;
+  /** Whether the connection ends after its open requests (a stop). */
+  readonly closing: boolean;
+  /** Counts a request in; returns its number on the connection, from 1. */
+  requestStarted(): number;
+  /** Counts a request out, once its response was handed over. */
+  requestEnded(): void;
+  /** Ends the connection after the response being made, saying why. */
+  endAfterResponse(reason: "minRequestBodyDataRate"): void;
 }
 
 /** Whether a peer is on this machine (a Unix socket counts). */
@@ -48,18 +73,28 @@ export abstract class ConnectionFeatures extends BuiltinFeatures
   implements HttpConnectionFeature, HttpRequestIdentifierFeature, ItemsFeature {
   readonly peer: PeerInfo;
   readonly endpoint: EndpointInfo;
+  readonly connection: ConnectionInfo | undefined;
+  readonly #sequence: number;
   #traceIdentifier: string | undefined;
   #items: Map<unknown, unknown> | undefined;
 
-  constructor(peer: PeerInfo, endpoint: EndpointInfo) {
+  constructor(
+    peer: PeerInfo,
+    endpoint: EndpointInfo,
+    connection: ConnectionInfo | undefined,
+  ) {
     super(endpoint.serverFeatures);
     this.peer = peer;
     this.endpoint = endpoint;
+    this.connection = connection;
+    this.#sequence = connection === undefined ? 0 : connection.requestStarted();
   }
 
   // -- HttpConnectionFeature
 
   get connectionId(): string {
+    const connection = this.connection;
+    if (connection !== undefined) return connection.id;
     const addr = this.peer.remoteAddr;
     return addr.transport === "tcp" || addr.transport === "udp"
       ? `${addr.hostname}:${addr.port}`
@@ -87,9 +122,14 @@ export abstract class ConnectionFeatures extends BuiltinFeatures
   // -- HttpRequestIdentifierFeature
 
   get traceIdentifier(): string {
-    return this.#traceIdentifier ??= `${TRACE_PREFIX}:${
-      (++nextRequest).toString(36).padStart(8, "0")
-    }`;
+    // Kestrel's form when the connection is known: its id, then the
+    // request's number on it.
+    const connection = this.connection;
+    return this.#traceIdentifier ??= connection === undefined
+      ? `${TRACE_PREFIX}:${(++nextRequest).toString(36).padStart(8, "0")}`
+      : `${connection.id}:${
+        this.#sequence.toString(16).toUpperCase().padStart(8, "0")
+      }`;
   }
   set traceIdentifier(value: string) {
     this.#traceIdentifier = value;

@@ -6,6 +6,7 @@ import { HttpError } from "../features/mod.ts";
 import { DONE } from "../features/_done.ts";
 import type { HttpApplication } from "./server.ts";
 import {
+  type ConnectionInfo,
   type EndpointInfo,
   type PeerInfo,
   RequestState,
@@ -16,7 +17,7 @@ export type { ErrorReporter } from "./_report.ts";
 
 // Deno's web globals are accessors on globalThis: bind them once, off the
 // per-request path.
-const { Response } = globalThis;
+const { Response, Headers } = globalThis;
 
 // A request Roost refuses before the application sees it. The connection is
 // closed after it, as Kestrel does after a bad request.
@@ -26,6 +27,24 @@ function badRequest(reason: string, connection: string | undefined): Response {
   };
   if (connection !== undefined) headers.connection = connection;
   return new Response(`${reason}\n`, { status: 400, headers });
+}
+
+// On a connection a stop is closing, an HTTP/1.1 response says so: the
+// client then sends no further request into the close.
+function lastOnConnection(response: Response): Response {
+  try {
+    response.headers.set("connection", "close");
+    return response;
+  } catch {
+    // Immutable headers (a fetch() or Response.redirect() response).
+    const headers = new Headers(response.headers);
+    headers.set("connection", "close");
+    return new Response(response.body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers,
+    });
+  }
 }
 
 /** Dispatches requests to one application and tracks those in flight. */
@@ -60,27 +79,43 @@ export class Dispatcher<C> {
     peer: PeerInfo,
     endpoint: EndpointInfo,
     protocol?: string,
+    connection?: ConnectionInfo,
   ): Promise<Response> | Response {
-    const state = new RequestState(request, peer, endpoint, this.#report);
+    const state = new RequestState(
+      request,
+      peer,
+      endpoint,
+      this.#report,
+      connection,
+    );
     if (protocol !== undefined) state.protocol = protocol;
     const rejection = state.rejection();
     // Connection-specific headers are an error over HTTP/2 (RFC 9113 §8.2.2).
     const close = state.protocol === "HTTP/2" ? undefined : "close";
-    if (rejection !== undefined) return badRequest(rejection, close);
-    if (this.#draining) {
-      return new Response("Service Unavailable: the server is shutting down", {
-        status: 503,
-        headers: close === undefined
-          ? { "retry-after": "1" }
-          : { connection: close, "retry-after": "1" },
-      });
+    let refusal: Response | undefined;
+    if (rejection !== undefined) {
+      refusal = badRequest(rejection, close);
+    } else if (this.#draining) {
+      refusal = new Response(
+        "Service Unavailable: the server is shutting down",
+        {
+          status: 503,
+          headers: close === undefined
+            ? { "retry-after": "1" }
+            : { connection: close, "retry-after": "1" },
+        },
+      );
+    } else if (
+      this.#maxConcurrent !== null && this.#count >= this.#maxConcurrent
+    ) {
+      refusal = new Response(
+        "Service Unavailable: too many concurrent requests",
+        { status: 503, headers: { "retry-after": "1" } },
+      );
     }
-    const max = this.#maxConcurrent;
-    if (max !== null && this.#count >= max) {
-      return new Response("Service Unavailable: too many concurrent requests", {
-        status: 503,
-        headers: { "retry-after": "1" },
-      });
+    if (refusal !== undefined) {
+      connection?.requestEnded();
+      return refusal;
     }
     this.#link(state);
     const app = this.#app;
@@ -100,11 +135,22 @@ export class Dispatcher<C> {
       if (finishing === undefined) {
         this.#done(state, context, undefined, false);
         const handed = state.response.handed;
-        if (handed !== undefined) return handed;
+        if (handed !== undefined) {
+          return connection?.closing && state.protocol !== "HTTP/2"
+            ? lastOnConnection(handed)
+            : handed;
+        }
       }
     }
     return new Promise<Response>((respond) => {
-      state.response.respondTo(respond);
+      state.response.respondTo(
+        connection === undefined ? respond : (response) =>
+          respond(
+            connection.closing && state.protocol !== "HTTP/2"
+              ? lastOnConnection(response)
+              : response,
+          ),
+      );
       if (state.running) this.#await(state, context, pending, finishing);
     });
   }
@@ -125,6 +171,7 @@ export class Dispatcher<C> {
     if (next !== undefined) next.previousInFlight = previous;
     state.previousInFlight = state.nextInFlight = undefined;
     this.#count--;
+    state.connection?.requestEnded();
   }
 
   async #await(

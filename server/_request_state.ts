@@ -4,7 +4,9 @@
 import {
   type FeatureKey,
   HttpConnectionFeature,
+  HttpError,
   HttpMaxRequestBodySizeFeature,
+  HttpMinRequestBodyDataRateFeature,
   HttpRequestFeature,
   HttpRequestIdentifierFeature,
   HttpRequestLifetimeFeature,
@@ -12,21 +14,29 @@ import {
   HttpResponseFeature,
   HttpWebSocketFeature,
   ItemsFeature,
+  type MinDataRate,
   TlsHandshakeFeature,
   type WebSocketAcceptOptions,
 } from "../features/mod.ts";
 import { type BridgeOwner, ResponseBridge } from "./_response_bridge.ts";
 import { guardedBody, tooLarge } from "./_request_body.ts";
+import { watchReads } from "./_body_rate.ts";
+import { resolveServerLimits } from "./limits.ts";
 import { isValidHost, parseTarget } from "./_request_target.ts";
 import { requestHeader } from "./_deno_request.ts";
 import {
   ConnectionFeatures,
+  type ConnectionInfo,
   type EndpointInfo,
   isLoopback,
   type PeerInfo,
 } from "./_connection_features.ts";
 
-export type { EndpointInfo, PeerInfo } from "./_connection_features.ts";
+export type {
+  ConnectionInfo,
+  EndpointInfo,
+  PeerInfo,
+} from "./_connection_features.ts";
 import type { ErrorReporter } from "./_report.ts";
 
 // Deno's web globals are accessors on globalThis: bind them once, off the
@@ -39,6 +49,7 @@ const BUILTIN_KEYS: readonly FeatureKey<unknown>[] = [
   HttpRequestLifetimeFeature,
   HttpRequestIdentifierFeature,
   HttpMaxRequestBodySizeFeature,
+  HttpMinRequestBodyDataRateFeature,
   ItemsFeature,
   HttpWebSocketFeature,
   HttpResponseFeature,
@@ -62,6 +73,7 @@ export class RequestState extends ConnectionFeatures
     HttpRequestFeature,
     HttpRequestLifetimeFeature,
     HttpMaxRequestBodySizeFeature,
+    HttpMinRequestBodyDataRateFeature,
     HttpWebSocketFeature,
     BridgeOwner {
   readonly source: Request;
@@ -86,6 +98,7 @@ export class RequestState extends ConnectionFeatures
   // undefined once taken: the source's own body, read by who took it.
   #body: ReadableStream<Uint8Array> | null | undefined = null;
   #maxBody: number | null;
+  #minRate: MinDataRate | null;
   #abort: AbortController | undefined;
   #protocol: string | undefined;
   #problem: string | undefined;
@@ -96,11 +109,13 @@ export class RequestState extends ConnectionFeatures
     peer: PeerInfo,
     endpoint: EndpointInfo,
     report: ErrorReporter,
+    connection?: ConnectionInfo,
   ) {
-    super(peer, endpoint);
+    super(peer, endpoint, connection);
     this.source = source;
     this.report = report;
     this.#maxBody = endpoint.limits.maxRequestBodySize;
+    this.#minRate = endpoint.limits.minRequestBodyDataRate;
     this.response = new ResponseBridge(this);
   }
 
@@ -113,6 +128,7 @@ export class RequestState extends ConnectionFeatures
       case HttpRequestLifetimeFeature:
       case HttpRequestIdentifierFeature:
       case HttpMaxRequestBodySizeFeature:
+      case HttpMinRequestBodyDataRateFeature:
       case ItemsFeature:
         return this;
       case HttpWebSocketFeature:
@@ -289,10 +305,17 @@ export class RequestState extends ConnectionFeatures
       });
     }
     // A declared length is enforced by the protocol's own framing.
+    const rate = this.#minRate;
+    const watches = this.endpoint.bodyWatches;
     return this.#body = guardedBody(
       source,
       declared !== -1 ? null : limit,
       this.protocol !== "HTTP/2",
+      rate === null || watches === undefined ? undefined : {
+        rate,
+        watches,
+        onSlow: () => this.#tooSlow(),
+      },
     );
   }
   set body(value: ReadableStream<Uint8Array> | null) {
@@ -310,13 +333,52 @@ export class RequestState extends ConnectionFeatures
     // Deno.serve. A bodiless POST without a length just takes the guarded
     // path.
     const method = this.source.method;
-    if (limit !== null && method !== "GET" && method !== "HEAD") {
+    // In memory (no watches) nothing arrives slowly.
+    const watches = this.endpoint.bodyWatches;
+    const rate = watches === undefined ? null : this.#minRate;
+    if (
+      (limit !== null || rate !== null) && method !== "GET" &&
+      method !== "HEAD"
+    ) {
       const declared = this.#contentLength();
-      if (declared === -1 || declared > limit) return undefined;
+      if (declared === -1 || (limit !== null && declared > limit)) {
+        return undefined;
+      }
+      if (rate !== null && declared > 0) {
+        watchReads(
+          this.source,
+          declared,
+          rate,
+          watches!,
+          this.protocol !== "HTTP/2",
+          () => this.#tooSlow(),
+        );
+      }
     }
     this.#bodyTaken = true;
     this.#body = undefined;
     return this.source;
+  }
+
+  // -- HttpMinRequestBodyDataRateFeature
+
+  // The body was too slow: its read failed with 408, and the connection ends
+  // once that answer is out, as Deno would wait for the rest of the body.
+  #tooSlow(): void {
+    this.connection?.endAfterResponse("minRequestBodyDataRate");
+  }
+
+  get minDataRate(): MinDataRate | null {
+    return this.#minRate;
+  }
+  set minDataRate(value: MinDataRate | null) {
+    if (this.#bodyTaken) {
+      throw new TypeError(
+        "Cannot change minDataRate: the request body has already been read",
+      );
+    }
+    this.#minRate = resolveServerLimits({ minRequestBodyDataRate: value })
+      .minRequestBodyDataRate;
   }
 
   // -- HttpMaxRequestBodySizeFeature
@@ -383,7 +445,20 @@ export class RequestState extends ConnectionFeatures
         "Cannot accept a WebSocket: the request has no 'Upgrade: websocket' header; check ctx.webSockets.isWebSocketRequest first",
       );
     }
+    const { noUpgrade, upgraded, limits } = this.endpoint;
+    if (noUpgrade !== undefined) throw new TypeError(noUpgrade);
+    const max = limits.maxConcurrentUpgradedConnections;
+    if (upgraded !== undefined && max !== null && upgraded.open >= max) {
+      throw new HttpError(
+        503,
+        `Service Unavailable: the server already holds its ${max} WebSocket connection(s) (maxConcurrentUpgradedConnections)`,
+      );
+    }
     const { socket, response } = Deno.upgradeWebSocket(this.source, options);
+    if (upgraded !== undefined) {
+      upgraded.open++;
+      socket.addEventListener("close", () => upgraded.open--, { once: true });
+    }
     this.response.upgrade(response);
     return socket;
   }

@@ -29,6 +29,14 @@ import type {
 } from "./server.ts";
 import { Dispatcher, type ErrorReporter } from "./_dispatcher.ts";
 import { isDeliberateReset } from "./_response_stream.ts";
+import { BodyWatches } from "./_body_rate.ts";
+import { type ConnectionEvent, ConnectionSet } from "./_connections.ts";
+import {
+  type ConnectionEngine,
+  connectionEngine,
+  OwnedListener,
+  serveConnection,
+} from "./_owned_listener.ts";
 import type { EndpointInfo } from "./_request_state.ts";
 import {
   isMissingAddress,
@@ -74,11 +82,31 @@ export interface DenoServerOptions {
    * @default {console.error}
    */
   onError?: ErrorReporter;
+  /**
+   * Receives connection events: accepted and closed (`"debug"`), and every
+   * limit that closes a connection (`"information"`), each with the
+   * connection's id. A host logs them as `Roost.Server.Connections`.
+   * @default {undefined}
+   */
+  onConnectionEvent?: ConnectionEvent;
+  /**
+   * Serve WebSocket upgrades. Deno 2.9's engine for one connection cannot
+   * hand a connection over to a WebSocket, so with `webSockets: true` the
+   * server runs on `Deno.serve` instead, and the connection limits
+   * (`keepAliveTimeout`, `requestHeadersTimeout`, `maxConcurrentConnections`)
+   * are not enforced: a start names them in a warning. Without it,
+   * `ctx.webSockets.accept()` throws an error that says so.
+   * @default {false}
+   */
+  webSockets?: boolean;
 }
 
+// One bound endpoint address: a listener of our own, or (where Deno's
+// connection engine is missing) a Deno.serve server.
 interface Listening {
-  server: Deno.HttpServer<Deno.NetAddr | Deno.UnixAddr>;
   address: string;
+  owned?: OwnedListener;
+  server?: Deno.HttpServer<Deno.NetAddr | Deno.UnixAddr>;
 }
 
 /**
@@ -113,6 +141,13 @@ export class DenoServer implements Server {
   #listening: Listening[] = [];
   #dispatcher: Dispatcher<unknown> | undefined;
   #stopping: Promise<void> | undefined;
+  readonly #upgraded = { open: 0 };
+  readonly #bodyWatches: BodyWatches;
+  #engine: ConnectionEngine | undefined;
+  #connections: ConnectionSet | undefined;
+  // Deno.serve only: the servers a stop shut down, and their shutdown.
+  #stopped: Listening[] = [];
+  #served: Promise<unknown> = Promise.resolve();
 
   /**
    * Makes a server; nothing listens until `start()`.
@@ -124,6 +159,9 @@ export class DenoServer implements Server {
   constructor(options: DenoServerOptions = {}) {
     this.#options = options;
     this.#limits = resolveServerLimits(options.limits);
+    this.#bodyWatches = new BodyWatches(
+      this.#limits.minRequestBodyDataRate?.gracePeriod ?? 1000,
+    );
     const own: EndpointOptions[] = [
       ...parseEndpointUrls(options.urls ?? []).map((e) => ({ url: e.url })),
       ...(options.endpoints ?? []),
@@ -151,6 +189,24 @@ export class DenoServer implements Server {
   get activeRequests(): number {
     return this.#dispatcher?.active ?? 0;
   }
+
+  /**
+   * Open connections, by protocol: `"HTTP/2"` and `"HTTP/1.1"` where TLS
+   * negotiated one, `"unknown"` on cleartext (HTTP/1.1 or h2c). Empty when
+   * the server runs on `Deno.serve`, which does not show its connections.
+   */
+  get connections(): {
+    readonly open: number;
+    readonly byProtocol: Record<string, number>;
+  } {
+    const set = this.#connections;
+    return { open: set?.size ?? 0, byProtocol: set?.byProtocol() ?? {} };
+  }
+
+  #event: ConnectionEvent = (level, message, properties) => {
+    const log = this.#options.onConnectionEvent;
+    if (log !== undefined) log(level, message, properties);
+  };
 
   #report(message: string, error?: unknown): void {
     (this.#options.onError ?? ((m, e) => console.error(m, e ?? "")))(
@@ -229,6 +285,11 @@ export class DenoServer implements Server {
     );
     this.#dispatcher = dispatcher as Dispatcher<unknown>;
     this.#stopping = undefined;
+    this.#engine = this.#options.webSockets ? undefined : connectionEngine();
+    if (this.#engine === undefined) this.#warnFallback();
+    else {
+      this.#connections = new ConnectionSet(this.#limits, this.#event);
+    }
     try {
       for (const { options: endpointOptions, endpoint } of parsed) {
         options.signal?.throwIfAborted();
@@ -264,18 +325,23 @@ export class DenoServer implements Server {
       this.#listen({ path }, endpoint, undefined, "", 0, `unix:${path}`);
       return;
     }
+    if (options.reusePort === true && !("listenDatagram" in Deno)) {
+      // Deno.listenDatagram is there exactly when --unstable-net is.
+      throw new TypeError(
+        `The endpoint "${endpoint.url}" asks for reusePort, which Deno offers only with --unstable-net: run deno with --unstable-net, or drop reusePort`,
+      );
+    }
     let port = endpoint.port;
     for (const [index, hostname] of endpoint.hostnames.entries()) {
       try {
-        const server = this.#listen(
-          { hostname, port, ...tls },
+        port = this.#listen(
+          { hostname, port, ...tls, reusePort: options.reusePort },
           endpoint,
           tls,
           hostname,
           port,
           "",
         );
-        port = (server.addr as Deno.NetAddr).port;
         if (endpoint.hostnames.length > 1) {
           // localhost and * report one address whatever they bound.
           this.#listening[this.#listening.length - 1].address =
@@ -298,16 +364,23 @@ export class DenoServer implements Server {
     }
   }
 
+  // Binds one address; returns the port it got.
   #listen(
-    serveOptions:
+    listenOptions:
       | { path: string }
-      | { hostname: string; port: number; cert?: string; key?: string },
+      | {
+        hostname: string;
+        port: number;
+        cert?: string;
+        key?: string;
+        reusePort?: boolean;
+      },
     endpoint: Endpoint,
     tls: unknown,
     localAddress: string,
     port: number,
     address: string,
-  ): Deno.HttpServer<Deno.NetAddr | Deno.UnixAddr> {
+  ): number {
     const info: EndpointInfo = {
       scheme: tls === undefined ? "http" : "https",
       localAddress: localAddress || (endpoint.path ?? ""),
@@ -316,40 +389,113 @@ export class DenoServer implements Server {
       serverFeatures: this.#features,
       limits: this.#limits,
       webSockets: true,
+      upgraded: this.#upgraded,
+      bodyWatches: this.#bodyWatches,
+      noUpgrade: this.#engine === undefined
+        ? undefined
+        : "Cannot accept a WebSocket: DenoServer serves this connection with Deno's engine for one connection, which Deno 2.9 cannot upgrade. Pass webSockets: true to DenoServer (it then runs on Deno.serve, without the connection limits)",
+    };
+    const onError = (error: unknown) => {
+      if (!isDeliberateReset(error)) {
+        this.#report("Deno's HTTP engine reported an error:", error);
+      }
+      return new Response(null, { status: 500 });
     };
     const dispatcher = this.#dispatcher!;
-    const handler = (
-      request: Request,
-      peer: Deno.ServeHandlerInfo<Deno.Addr>,
-    ) => dispatcher.dispatch(request, peer, info);
-    const common = {
-      onListen() {},
-      onError: (error: unknown) => {
-        if (!isDeliberateReset(error)) {
-          this.#report("Deno.serve reported an error:", error);
-        }
-        return new Response(null, { status: 500 });
-      },
-    };
-    const server: Deno.HttpServer<Deno.NetAddr | Deno.UnixAddr> =
-      "path" in serveOptions
-        ? Deno.serve({ ...serveOptions, ...common }, handler)
-        : Deno.serve({ ...serveOptions, ...common }, handler);
-    const addr = server.addr;
+    const engine = this.#engine;
+    let addr: Deno.Addr;
+    if (engine !== undefined) {
+      const listener = "path" in listenOptions
+        ? Deno.listen({ transport: "unix", path: listenOptions.path })
+        : tls === undefined
+        ? Deno.listen({ ...listenOptions, transport: "tcp" })
+        : Deno.listenTls({
+          ...listenOptions as Deno.ListenTlsOptions & Deno.TlsCertifiedKeyPem,
+          alpnProtocols: [...ALPN],
+        });
+      const connections = this.#connections!;
+      const owned = new OwnedListener(
+        listener,
+        (conn) =>
+          serveConnection(
+            engine,
+            conn,
+            connections,
+            (request, peer, connection) =>
+              dispatcher.dispatch(
+                request,
+                peer,
+                info,
+                connection.protocol,
+                connection,
+              ),
+            onError,
+            tls !== undefined,
+          ).catch((error) =>
+            this.#report("Serving a connection failed:", error)
+          ),
+        (message, error) => this.#report(message, error),
+      );
+      this.#listening.push({ address, owned });
+      addr = listener.addr;
+    } else {
+      const serveOptions = { ...listenOptions, onListen() {}, onError };
+      const server: Deno.HttpServer<Deno.NetAddr | Deno.UnixAddr> =
+        "path" in serveOptions
+          ? Deno.serve(
+            serveOptions,
+            (request, peer) => dispatcher.dispatch(request, peer, info),
+          )
+          : Deno.serve(
+            serveOptions,
+            (request, peer) => dispatcher.dispatch(request, peer, info),
+          );
+      this.#listening.push({ address, server });
+      addr = server.addr;
+    }
+    const entry = this.#listening[this.#listening.length - 1];
     if (addr.transport === "tcp") {
       info.localPort = addr.port;
-      address ||= `${endpoint.scheme}://${
+      entry.address ||= `${endpoint.scheme}://${
         addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname
       }:${addr.port}`;
+      return addr.port;
     }
-    this.#listening.push({ server, address });
-    return server;
+    return port;
+  }
+
+  // Deno's connection engine is internal: without it, Deno.serve serves,
+  // and the connection limits it cannot enforce are named once.
+  #warnFallback(): void {
+    const limits = this.#limits;
+    const lost = [
+      `keepAliveTimeout (${limits.keepAliveTimeout} ms)`,
+      `requestHeadersTimeout (${limits.requestHeadersTimeout} ms)`,
+    ];
+    if (limits.maxConcurrentConnections !== null) {
+      lost.push(
+        `maxConcurrentConnections (${limits.maxConcurrentConnections})`,
+      );
+    }
+    const why = this.#options.webSockets
+      ? "webSockets is true, so DenoServer serves through Deno.serve (Deno's engine for one connection cannot upgrade it to a WebSocket)"
+      : "This Deno has no serveHttpOnConnection, so DenoServer serves through Deno.serve";
+    this.#report(
+      `${why}, which does not show its connections: ${
+        lost.join(", ")
+      } cannot be enforced, and a graceful stop answers new requests 503 while uploads finish.`,
+    );
   }
 
   async #closeAll(): Promise<void> {
     const listening = this.#listening;
     this.#listening = [];
-    await Promise.all(listening.map(({ server }) => server.shutdown()));
+    await Promise.all(
+      listening.map(({ owned, server }) =>
+        owned?.close() ?? server?.shutdown()
+      ),
+    );
+    this.#connections?.closeAll("stopDeadline");
   }
 
   /**
@@ -367,17 +513,11 @@ export class DenoServer implements Server {
   async #stop(signal: AbortSignal | undefined): Promise<void> {
     const dispatcher = this.#dispatcher;
     if (dispatcher === undefined) return;
-    const listening = this.#listening;
-    this.#listening = [];
     const deadline = signal ?? new AbortController().signal;
-    // Uploads in flight first: Deno's shutdown() would cut their bodies off.
-    let finished = await raceAbort(dispatcher.drain(), deadline);
-    // Never abort Deno.serve's own signal after shutdown(): Deno 2.9 crashes.
-    const shutdown = Promise.all(
-      listening.map(({ server }) => server.shutdown()),
-    )
-      .then(() => true);
-    if (finished) finished = await raceAbort(shutdown, deadline);
+    const connections = this.#connections;
+    const finished = connections === undefined
+      ? await this.#stopServing(dispatcher, deadline)
+      : await this.#stopConnections(connections, deadline);
     if (!finished) {
       const count = dispatcher.abortAll(
         new DOMException("The server is stopping", "AbortError"),
@@ -385,22 +525,54 @@ export class DenoServer implements Server {
       this.#report(
         `The shutdown deadline passed with ${count} request(s) still running; they were cancelled.`,
       );
-      const timer: { id?: ReturnType<typeof setTimeout> } = {};
-      const closed = await Promise.race([
-        shutdown,
-        new Promise<false>((resolve) => {
-          timer.id = setTimeout(() => resolve(false), RESET_GRACE_MS);
-        }),
-      ]);
-      clearTimeout(timer.id);
+      const grace = AbortSignal.timeout(RESET_GRACE_MS);
+      const closed = connections === undefined
+        ? await raceAbort(this.#served, grace)
+        : await raceAbort(connections.emptied(), grace);
       if (!closed) {
-        this.#report(
-          "Some connections are still open after the deadline; they will close when the process exits.",
-        );
-        for (const { server } of listening) server.unref();
+        if (connections !== undefined) {
+          connections.closeAll("stopDeadline");
+        } else {
+          this.#report(
+            "Some connections are still open after the deadline; they will close when the process exits.",
+          );
+          for (const { server } of this.#stopped) server?.unref();
+        }
       }
     }
+    this.#stopped = [];
+    this.#connections = undefined;
     this.#dispatcher = undefined;
+  }
+
+  // Owned connections: stop accepting, close idle connections at once and
+  // busy ones after their last response, which says Connection: close.
+  async #stopConnections(
+    connections: ConnectionSet,
+    deadline: AbortSignal,
+  ): Promise<boolean> {
+    const listening = this.#listening;
+    this.#listening = [];
+    await Promise.all(listening.map(({ owned }) => owned!.close()));
+    connections.stopAll();
+    return await raceAbort(connections.emptied(), deadline);
+  }
+
+  // Deno.serve: new requests are answered 503 until the uploads in flight
+  // have arrived, since Deno's shutdown() would cut them off.
+  async #stopServing(
+    dispatcher: Dispatcher<unknown>,
+    deadline: AbortSignal,
+  ): Promise<boolean> {
+    const listening = this.#stopped = this.#listening;
+    this.#listening = [];
+    let finished = await raceAbort(dispatcher.drain(), deadline);
+    // Never abort Deno.serve's own signal after shutdown(): Deno 2.9 crashes.
+    this.#served = Promise.all(
+      listening.map(({ server }) => server!.shutdown()),
+    );
+    if (finished) finished = await raceAbort(this.#served, deadline);
+    return finished;
   }
 
   /** Stops the server, waiting for in-flight requests. */

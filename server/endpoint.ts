@@ -59,6 +59,14 @@ export interface EndpointOptions {
    * @default {undefined}
    */
   certificate?: CertificateOptions;
+  /**
+   * Lets several processes listen on the same TCP port, the kernel
+   * spreading connections among them (Linux `SO_REUSEPORT`). Deno offers
+   * it only with `--unstable-net`; without the flag the start fails saying
+   * so.
+   * @default {false}
+   */
+  reusePort?: boolean;
 }
 
 /**

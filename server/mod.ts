@@ -30,3 +30,4 @@ export {
 } from "./deno_server.ts";
 export { TestServer, type TestServerOptions } from "./test_server.ts";
 export type { ErrorReporter } from "./_report.ts";
+export type { ConnectionEvent } from "./_connections.ts";

@@ -366,7 +366,7 @@ Deno.test("a graceful stop waits for an upload still arriving", async () => {
   await stopped;
 });
 
-Deno.test("DenoServer accepts a WebSocket through ctx.webSockets", async () => {
+Deno.test("DenoServer with webSockets: true accepts a WebSocket through ctx.webSockets", async () => {
   await using running = await startHost(
     "DenoServer",
     (app) =>
@@ -377,6 +377,7 @@ Deno.test("DenoServer accepts a WebSocket through ctx.webSockets", async () => {
         const socket = ctx.webSockets.accept();
         socket.onmessage = (event) => socket.send(`echo: ${event.data}`);
       }),
+    { webSockets: true, onError: () => {} },
   );
   const plain = await running.fetch("/");
   assert.equal(plain.status, 426);
@@ -391,4 +392,80 @@ Deno.test("DenoServer accepts a WebSocket through ctx.webSockets", async () => {
   const closed = new Promise((resolve) => socket.onclose = resolve);
   assert.equal(await reply.promise, "echo: hi");
   await closed;
+});
+
+Deno.test("DenoServer on its own connections refuses a WebSocket with an error that names the fix", async () => {
+  const errors: string[] = [];
+  await using running = await startHost(
+    "DenoServer",
+    (app) =>
+      app.run((ctx) => {
+        assert.equal(ctx.webSockets.isWebSocketRequest, true);
+        try {
+          ctx.webSockets.accept();
+        } catch (error) {
+          errors.push((error as Error).message);
+          throw error;
+        }
+      }),
+    { setup: (builder) => builder.configureLogging((l) => l.clearOutputs()) },
+  );
+  const socket = new WebSocket(running.base.replace("http", "ws"));
+  const failed = new Promise((resolve) => socket.onerror = resolve);
+  const closed = new Promise((resolve) => socket.onclose = resolve);
+  await failed;
+  await closed;
+  assert.equal(errors.length, 1);
+  assert.match(errors[0], /webSockets: true/);
+});
+
+Deno.test("DenoServer refuses WebSockets over maxConcurrentUpgradedConnections with 503, and takes one again when a socket closes", async () => {
+  await using running = await startHost(
+    "DenoServer",
+    (app) =>
+      app.run((ctx) => {
+        const socket = ctx.webSockets.accept();
+        socket.onmessage = (event) => socket.send(`echo: ${event.data}`);
+      }),
+    {
+      webSockets: true,
+      limits: { maxConcurrentUpgradedConnections: 1 },
+      onError: () => {},
+      setup: (builder) => builder.configureLogging((l) => l.clearOutputs()),
+    },
+  );
+  const url = running.base.replace("http", "ws");
+  const open = (): Promise<WebSocket | "refused"> =>
+    new Promise((resolve) => {
+      const socket = new WebSocket(url);
+      socket.onopen = () => resolve(socket);
+      socket.onerror = () => resolve("refused");
+    });
+  const closed = (socket: WebSocket) =>
+    new Promise((resolve) => {
+      socket.onclose = resolve;
+      socket.close();
+    });
+  const first = await open();
+  assert.notEqual(first, "refused");
+  // The upgrade over the cap is answered 503, not upgraded.
+  const response = await fetch(running.base, {
+    headers: {
+      connection: "upgrade",
+      upgrade: "websocket",
+      "sec-websocket-version": "13",
+      "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+    },
+  });
+  assert.equal(response.status, 503);
+  await response.body?.cancel();
+  assert.equal(await open(), "refused");
+  await closed(first as WebSocket);
+  // The server sees the close a moment after the client: try a few times.
+  let again: WebSocket | "refused" = "refused";
+  for (let attempt = 0; attempt < 50 && again === "refused"; attempt++) {
+    again = await open();
+  }
+  assert.notEqual(again, "refused");
+  await closed(again as WebSocket);
 });

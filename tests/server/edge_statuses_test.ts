@@ -83,7 +83,7 @@ Deno.test("DenoServer sets TlsHandshakeFeature on a TLS request and not on a pla
   assert.deepEqual(await overPlain.json(), { tls: null, scheme: "http" });
 });
 
-Deno.test("DenoServer answers a new request 503 with Connection: close while it drains an upload", async () => {
+Deno.test("DenoServer on Deno.serve (webSockets: true) answers a new request 503 with Connection: close while it drains an upload", async () => {
   const entered = deferred();
   const release = deferred();
   const running = await startHost(
@@ -97,6 +97,7 @@ Deno.test("DenoServer answers a new request 503 with Connection: close while it 
         }
         return ctx.response.send("ok");
       }),
+    { webSockets: true, onError: () => {} },
   );
   const port = Number(new URL(running.base).port);
   // An upload whose body is still arriving keeps the drain going.
@@ -127,5 +128,62 @@ Deno.test("DenoServer answers a new request 503 with Connection: close while it 
     /^HTTP\/1\.1 200 [\s\S]*\r\n\r\n10$/,
   );
   conn.close();
+  await stopped;
+});
+
+Deno.test("DenoServer's stop closes idle connections at once, lets an upload finish with Connection: close, and refuses new connections", async () => {
+  const entered = deferred();
+  const release = deferred();
+  const running = await startHost(
+    "DenoServer",
+    (app) =>
+      app.run(async (ctx) => {
+        if (ctx.request.method === "POST") {
+          entered.resolve();
+          await release.promise;
+          return ctx.response.send(`${(await ctx.request.bytes()).length}`);
+        }
+        return ctx.response.send("ok");
+      }),
+  );
+  const port = Number(new URL(running.base).port);
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
+  const buffer = new Uint8Array(1024);
+  // An idle keep-alive connection: one request answered, then nothing.
+  const idle = await Deno.connect({ hostname: "127.0.0.1", port });
+  await idle.write(encoder.encode("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  assert.match(
+    decoder.decode(buffer.subarray(0, (await idle.read(buffer)) ?? 0)),
+    /^HTTP\/1\.1 200 /,
+  );
+  // An upload whose body is still arriving.
+  const upload = await Deno.connect({ hostname: "127.0.0.1", port });
+  await upload.write(
+    encoder.encode(
+      "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\n\r\nhello",
+    ),
+  );
+  await entered.promise;
+  const stopped = running.host.stop();
+  // The idle connection is closed at once: the client reads its end.
+  assert.equal(await idle.read(buffer), null);
+  idle.close();
+  // No new connection is accepted: no 503s, the listener is gone.
+  await assert.rejects(
+    Deno.connect({ hostname: "127.0.0.1", port }),
+    Deno.errors.ConnectionRefused,
+  );
+  // The upload finishes, and its response ends the connection.
+  await upload.write(encoder.encode("world"));
+  release.resolve();
+  let text = "";
+  for (let read; (read = await upload.read(buffer)) !== null;) {
+    text += decoder.decode(buffer.subarray(0, read));
+  }
+  assert.match(text, /^HTTP\/1\.1 200 /);
+  assert.match(text, /\r\nconnection: close\r\n/i);
+  assert.match(text, /\r\n\r\n10$/);
+  upload.close();
   await stopped;
 });

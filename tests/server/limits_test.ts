@@ -31,6 +31,11 @@ Deno.test("resolveServerLimits fills in the documented defaults", () => {
     maxRequestBodySize: 30_000_000,
     maxConcurrentRequests: null,
     responseBufferSize: 65_536,
+    maxConcurrentConnections: null,
+    maxConcurrentUpgradedConnections: null,
+    keepAliveTimeout: 130_000,
+    requestHeadersTimeout: 30_000,
+    minRequestBodyDataRate: { bytesPerSecond: 240, gracePeriod: 5_000 },
   };
   assert.deepEqual({ ...resolveServerLimits() }, expected);
   assert.deepEqual({ ...resolveServerLimits({}) }, expected);
@@ -128,4 +133,144 @@ Deno.test("resolveServerLimits returns a frozen object and leaves the defaults a
   assert.ok(Object.isFrozen(limits));
   assert.ok(Object.isFrozen(DEFAULT_SERVER_LIMITS));
   assert.equal(DEFAULT_SERVER_LIMITS.maxRequestBodySize, 30_000_000);
+});
+
+Deno.test("resolveServerLimits keeps the connection limits it is given", () => {
+  const limits = resolveServerLimits({
+    maxConcurrentConnections: 1,
+    maxConcurrentUpgradedConnections: 500,
+    keepAliveTimeout: 1,
+    requestHeadersTimeout: 2_147_483_647,
+    minRequestBodyDataRate: { bytesPerSecond: 0.5, gracePeriod: 0 },
+  });
+  assert.equal(limits.maxConcurrentConnections, 1);
+  assert.equal(limits.maxConcurrentUpgradedConnections, 500);
+  assert.equal(limits.keepAliveTimeout, 1);
+  assert.equal(limits.requestHeadersTimeout, 2_147_483_647);
+  assert.deepEqual(limits.minRequestBodyDataRate, {
+    bytesPerSecond: 0.5,
+    gracePeriod: 0,
+  });
+});
+
+Deno.test("resolveServerLimits allows null for the connection caps and the data rate", () => {
+  const limits = resolveServerLimits({
+    maxConcurrentConnections: null,
+    maxConcurrentUpgradedConnections: null,
+    minRequestBodyDataRate: null,
+  });
+  assert.equal(limits.maxConcurrentConnections, null);
+  assert.equal(limits.maxConcurrentUpgradedConnections, null);
+  assert.equal(limits.minRequestBodyDataRate, null);
+});
+
+Deno.test("resolveServerLimits rejects connection caps below 1 or not whole, naming the limit", () => {
+  for (
+    const name of [
+      "maxConcurrentConnections",
+      "maxConcurrentUpgradedConnections",
+    ]
+  ) {
+    for (
+      const [value, shown] of [[0, "0"], [-1, "-1"], [1.5, "1.5"], [
+        Number.NaN,
+        "NaN",
+      ], ["10", '"10"']]
+    ) {
+      assertRejected({ [name]: value } as ServerLimits, name, `got ${shown}`);
+    }
+    assert.throws(
+      () => resolveServerLimits({ [name]: 0 }),
+      /must be null or a whole number of at least 1/,
+    );
+  }
+});
+
+Deno.test("resolveServerLimits rejects timeouts that are not whole milliseconds from 1 to 2^31 - 1", () => {
+  for (const name of ["keepAliveTimeout", "requestHeadersTimeout"]) {
+    for (
+      const [value, shown] of [
+        [0, "0"],
+        [-1, "-1"],
+        [1.5, "1.5"],
+        [2_147_483_648, "2147483648"],
+        [Number.POSITIVE_INFINITY, "Infinity"],
+        [null, "null"],
+        ["130", '"130"'],
+      ]
+    ) {
+      assertRejected({ [name]: value } as ServerLimits, name, `got ${shown}`);
+    }
+    assert.throws(
+      () => resolveServerLimits({ [name]: 0 }),
+      /must be a whole number of milliseconds from 1 to 2147483647/,
+    );
+  }
+});
+
+Deno.test("resolveServerLimits rejects a minimum data rate that is not null or a valid rate", () => {
+  const name = "minRequestBodyDataRate";
+  const reject = (value: unknown, shown: RegExp) =>
+    assert.throws(
+      () => resolveServerLimits({ [name]: value } as ServerLimits),
+      (error: unknown) => {
+        assert.ok(error instanceof RangeError, "expected a RangeError");
+        assert.match(error.message, /"minRequestBodyDataRate"/);
+        assert.match(error.message, shown);
+        return true;
+      },
+    );
+  reject(240, /must be null or \{ bytesPerSecond, gracePeriod \}, got 240/);
+  reject([], /must be null or \{ bytesPerSecond, gracePeriod \}, got \[\]/);
+  reject(
+    { bytesPerSecond: 0, gracePeriod: 0 },
+    /bytesPerSecond .*greater than 0.*got 0$/,
+  );
+  reject({ bytesPerSecond: -1, gracePeriod: 0 }, /bytesPerSecond .*got -1$/);
+  reject(
+    { bytesPerSecond: Number.NaN, gracePeriod: 0 },
+    /bytesPerSecond .*got NaN$/,
+  );
+  reject(
+    { bytesPerSecond: Number.POSITIVE_INFINITY, gracePeriod: 0 },
+    /got Infinity$/,
+  );
+  reject({ gracePeriod: 0 }, /bytesPerSecond .*got undefined$/);
+  reject(
+    { bytesPerSecond: 1, gracePeriod: -1 },
+    /gracePeriod .*whole number of milliseconds from 0.*got -1$/,
+  );
+  reject({ bytesPerSecond: 1, gracePeriod: 0.5 }, /gracePeriod .*got 0\.5$/);
+  reject({ bytesPerSecond: 1 }, /gracePeriod .*got undefined$/);
+  reject(
+    { bytesPerSecond: 1, gracePeriod: 0, gracePeriodMs: 5 },
+    /unknown field "gracePeriodMs"/,
+  );
+});
+
+Deno.test("resolveServerLimits copies and freezes the data rate it is given", () => {
+  const rate = { bytesPerSecond: 100, gracePeriod: 1_000 };
+  const limits = resolveServerLimits({ minRequestBodyDataRate: rate });
+  rate.bytesPerSecond = 1;
+  assert.deepEqual(limits.minRequestBodyDataRate, {
+    bytesPerSecond: 100,
+    gracePeriod: 1_000,
+  });
+  assert.ok(Object.isFrozen(limits.minRequestBodyDataRate));
+  assert.ok(Object.isFrozen(DEFAULT_SERVER_LIMITS.minRequestBodyDataRate));
+});
+
+Deno.test("MinDataRate is exported from the features, server and root modules as one type", async () => {
+  const features: import("../../features/mod.ts").MinDataRate = {
+    bytesPerSecond: 1,
+    gracePeriod: 0,
+  };
+  const server: import("../../server/mod.ts").MinDataRate = features;
+  const root: import("../../mod.ts").MinDataRate = server;
+  assert.equal(root.bytesPerSecond, 1);
+  const { HttpMinRequestBodyDataRateFeature } = await import("../../mod.ts");
+  assert.equal(
+    HttpMinRequestBodyDataRateFeature.name,
+    "HttpMinRequestBodyDataRateFeature",
+  );
 });

@@ -1,0 +1,325 @@
+// The connections a DenoServer accepted and serves with Deno's own HTTP
+// engine, one at a time: their ids, counts and phases, and the timeouts
+// Kestrel enforces. A heartbeat checks every connection's deadline, as
+// Kestrel's does once a second, so that a request costs a field write
+// rather than a timer.
+
+import type { ConnectionInfo } from "./_connection_features.ts";
+
+/** What Deno's engine returns for one served connection. */
+export interface ServedConnection {
+  readonly finished: Promise<void>;
+  /** Closes gracefully: at once when idle, else after the open requests. */
+  shutdown(): Promise<void>;
+  /** Lets the process exit while the connection is still open. */
+  unref(): void;
+}
+
+/**
+ * A connection's life:
+ *
+ * ```text
+ * new ──a request──▶ active ──its last request ends──▶ idle ──a request──▶ active
+ *  │                   │                               │
+ *  └─requestHeadersTimeout                              └─keepAliveTimeout─┐
+ * any ──stop(): at once when not active, else when its last request ends──▶ closing
+ * any ──a timeout, the cap, the stop deadline──▶ closed (aborted)         ◀┘
+ * ```
+ */
+export type ConnectionPhase = "new" | "active" | "idle" | "closing" | "closed";
+
+/** Why a connection was closed before its client closed it. */
+export type CloseReason =
+  | "handshake"
+  | "requestHeadersTimeout"
+  | "keepAliveTimeout"
+  | "maxConcurrentConnections"
+  | "minRequestBodyDataRate"
+  | "stopDeadline";
+
+/** A connection event for the server's log (`Roost.Server.Connections`). */
+export type ConnectionEvent = (
+  level: "debug" | "information",
+  message: string,
+  properties: Record<string, unknown>,
+) => void;
+
+// How long a response has to reach the client before its connection is
+// dropped with the rest of a request body unread.
+const LINGER_MS = 1000;
+
+const ID_PREFIX = `0HC${(Date.now() % 0xffffff).toString(36).toUpperCase()}`;
+let nextId = 0;
+
+/** One accepted connection. */
+export class Connection implements ConnectionInfo {
+  readonly id: string = `${ID_PREFIX}${(++nextId).toString(36).toUpperCase()}`;
+  readonly conn: Deno.Conn;
+  /** "h2" or "http/1.1" when TLS negotiated one by ALPN, else null. */
+  alpnProtocol: string | null = null;
+  /** When the heartbeat closes it (its clock), or Infinity. */
+  deadline: number;
+  readonly #set: ConnectionSet;
+  readonly #abort = new AbortController();
+  #phase: ConnectionPhase = "new";
+  #served: ServedConnection | undefined;
+  #open = 0;
+  #requests = 0;
+  // shutdown() was called: aborting now would crash Deno 2.9.
+  #shutDown = false;
+  // Why it closes once its response had a moment to leave.
+  #lingerFor: CloseReason | undefined;
+
+  constructor(conn: Deno.Conn, set: ConnectionSet) {
+    this.conn = conn;
+    this.#set = set;
+    this.deadline = set.now + set.limits.requestHeadersTimeout;
+  }
+
+  get phase(): ConnectionPhase {
+    return this.#phase;
+  }
+
+  /** The HTTP version, when the connection itself says (ALPN on TLS). */
+  get protocol(): string | undefined {
+    const alpn = this.alpnProtocol;
+    return alpn === "h2" ? "HTTP/2" : alpn === null ? undefined : "HTTP/1.1";
+  }
+
+  /** Aborting it makes Deno drop the connection at once. */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  /** Whether the connection's responses should end it (HTTP/1.1 only). */
+  get closing(): boolean {
+    return this.#phase === "closing";
+  }
+
+  serving(served: ServedConnection): void {
+    this.#served = served;
+    served.finished.then(() => this.#closed(), () => this.#closed());
+  }
+
+  requestStarted(): number {
+    this.#open++;
+    if (this.#phase === "new" || this.#phase === "idle") {
+      this.#phase = "active";
+      this.deadline = Infinity;
+    }
+    return ++this.#requests;
+  }
+
+  requestEnded(): void {
+    if (--this.#open > 0) return;
+    if (this.#phase === "active") {
+      this.#phase = "idle";
+      this.deadline = this.#set.now + this.#set.limits.keepAliveTimeout;
+    } else if (this.#phase === "closing") {
+      if (this.#lingerFor === undefined) this.#shutdown();
+      else this.deadline = this.#set.now + LINGER_MS;
+    }
+  }
+
+  /**
+   * Ends the connection gracefully: an idle one at once; an active one once
+   * its last request ended (Deno's graceful close cuts a body still
+   * arriving), its HTTP/1.1 responses meanwhile saying `Connection: close`.
+   */
+  stop(): void {
+    if (this.#phase === "closed" || this.#phase === "closing") return;
+    const active = this.#phase === "active";
+    this.#phase = "closing";
+    if (this.#lingerFor !== undefined) return;
+    this.deadline = Infinity;
+    if (!active) this.#shutdown();
+  }
+
+  /**
+   * Ends the connection a moment after the response now being made: for a
+   * body found too slow, whose unread rest Deno would wait for. The moment
+   * lets the response reach the client before the close.
+   */
+  endAfterResponse(reason: CloseReason): void {
+    if (this.#phase === "closed") return;
+    this.#lingerFor = reason;
+    this.#phase = "closing";
+    this.deadline = this.#open > 0 ? Infinity : this.#set.now + LINGER_MS;
+  }
+
+  /** The heartbeat found the deadline passed. */
+  expire(): void {
+    this.close(
+      this.#lingerFor ??
+        (this.#phase === "new" ? "requestHeadersTimeout" : "keepAliveTimeout"),
+    );
+  }
+
+  #shutdown(): void {
+    if (this.#shutDown) return;
+    const served = this.#served;
+    if (served === undefined) return this.close("stopDeadline");
+    this.#shutDown = true;
+    served.shutdown().catch(() => {});
+  }
+
+  /** Drops the connection at once, saying why in the log. */
+  close(reason: CloseReason): void {
+    if (this.#phase === "closed") return;
+    // A failed TLS handshake is the client's business, not the server's news.
+    const level = reason === "handshake" ? "debug" : "information";
+    this.#set.event(level, "Connection {connectionId} closed: {reason}", {
+      connectionId: this.id,
+      reason,
+      remoteAddress: remoteAddress(this.conn.remoteAddr),
+    });
+    if (this.#shutDown) {
+      // Deno 2.9 throws an uncaught BadResource when a connection it closes
+      // gracefully is then aborted: let it finish, without holding the
+      // process.
+      this.#served!.unref();
+      return;
+    }
+    this.#abort.abort(reason);
+    if (this.#served === undefined) {
+      try {
+        this.conn.close();
+      } catch {
+        // already closed
+      }
+      this.#closed();
+    }
+  }
+
+  #closed(): void {
+    if (this.#phase === "closed") return;
+    this.#phase = "closed";
+    this.deadline = Infinity;
+    this.#set.remove(this);
+  }
+}
+
+function remoteAddress(addr: Deno.Addr): string {
+  return addr.transport === "tcp" || addr.transport === "udp"
+    ? `${addr.hostname}:${addr.port}`
+    : "unix";
+}
+
+/** The limits a connection set enforces, in milliseconds. */
+export interface ConnectionLimits {
+  readonly maxConcurrentConnections: number | null;
+  readonly keepAliveTimeout: number;
+  readonly requestHeadersTimeout: number;
+}
+
+/** Every open connection of one server, and the heartbeat over them. */
+export class ConnectionSet {
+  readonly limits: ConnectionLimits;
+  readonly event: ConnectionEvent;
+  /** The heartbeat's clock (performance.now() at the last beat). */
+  now: number = performance.now();
+  readonly #all = new Set<Connection>();
+  readonly #interval: number;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #emptied: PromiseWithResolvers<void> | undefined;
+
+  constructor(limits: ConnectionLimits, event: ConnectionEvent) {
+    this.limits = limits;
+    this.event = event;
+    // Often enough to keep every timeout within a quarter of itself.
+    this.#interval = Math.max(
+      10,
+      Math.min(
+        1000,
+        Math.floor(
+          Math.min(limits.keepAliveTimeout, limits.requestHeadersTimeout) / 4,
+        ),
+      ),
+    );
+  }
+
+  /** Open connections. */
+  get size(): number {
+    return this.#all.size;
+  }
+
+  /** Open connections by protocol: "HTTP/2", "HTTP/1.1", or "unknown". */
+  byProtocol(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const connection of this.#all) {
+      const protocol = connection.protocol ?? "unknown";
+      counts[protocol] = (counts[protocol] ?? 0) + 1;
+    }
+    return counts;
+  }
+
+  /**
+   * Takes an accepted connection in, or closes it at once when the cap is
+   * reached (answering 503 would mean reading its request first: what the
+   * cap protects against).
+   */
+  add(conn: Deno.Conn): Connection | undefined {
+    this.now = performance.now();
+    const connection = new Connection(conn, this);
+    const max = this.limits.maxConcurrentConnections;
+    if (max !== null && this.#all.size >= max) {
+      connection.close("maxConcurrentConnections");
+      return undefined;
+    }
+    this.#all.add(connection);
+    if (this.#timer === undefined) this.#beat();
+    this.event(
+      "debug",
+      "Connection {connectionId} accepted from {remoteAddress}",
+      {
+        connectionId: connection.id,
+        remoteAddress: remoteAddress(conn.remoteAddr),
+      },
+    );
+    return connection;
+  }
+
+  remove(connection: Connection): void {
+    if (!this.#all.delete(connection)) return;
+    this.event("debug", "Connection {connectionId} closed", {
+      connectionId: connection.id,
+    });
+    if (this.#all.size === 0) {
+      this.#stopBeating();
+      this.#emptied?.resolve();
+      this.#emptied = undefined;
+    }
+  }
+
+  #beat(): void {
+    this.#timer = setInterval(() => {
+      const now = this.now = performance.now();
+      for (const connection of this.#all) {
+        if (connection.deadline <= now) connection.expire();
+      }
+    }, this.#interval);
+    // The listeners keep the process alive, not the heartbeat.
+    Deno.unrefTimer(this.#timer as unknown as number);
+  }
+
+  #stopBeating(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Ends every connection gracefully (see `Connection.stop`). */
+  stopAll(): void {
+    for (const connection of [...this.#all]) connection.stop();
+  }
+
+  /** Drops every connection at once. */
+  closeAll(reason: CloseReason): void {
+    for (const connection of [...this.#all]) connection.close(reason);
+  }
+
+  /** Resolves once no connection is open. */
+  emptied(): Promise<void> {
+    if (this.#all.size === 0) return Promise.resolve();
+    return (this.#emptied ??= Promise.withResolvers()).promise;
+  }
+}
