@@ -143,6 +143,13 @@ export const HttpConnectionFeature: FeatureKey<HttpConnectionFeature> =
 export interface TlsHandshakeFeature {
   /** The protocols the endpoint offered by ALPN (`["h2", "http/1.1"]`). */
   readonly alpnProtocols: readonly string[];
+  /**
+   * The protocol the handshake settled on (`"h2"` or `"http/1.1"`), `null`
+   * when the client offered none, and `undefined` where the server cannot
+   * tell (on `Deno.serve`). Deno reports no TLS version or cipher.
+   * @default {undefined}
+   */
+  readonly alpnProtocol?: string | null;
 }
 /** The key of {@linkcode TlsHandshakeFeature}. */
 export const TlsHandshakeFeature: FeatureKey<TlsHandshakeFeature> = featureKey<

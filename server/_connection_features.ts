@@ -44,6 +44,8 @@ export interface ConnectionInfo {
   readonly protocol: string | undefined;
   /** "h2" or "http/1.1" when TLS negotiated one, else null. */
   readonly alpnProtocol: string | null;
+  /** The connection's TLS handshake, on TLS. */
+  readonly tls: TlsHandshakeFeature | undefined;
   /** Whether the connection ends after its open requests (a stop). */
   readonly closing: boolean;
   /** Counts a request in; returns its number on the connection, from 1. */

@@ -4,6 +4,7 @@
 // Kestrel's does once a second, so that a request costs a field write
 // rather than a timer.
 
+import type { TlsHandshakeFeature } from "../features/mod.ts";
 import type { ConnectionInfo } from "./_connection_features.ts";
 
 /** What Deno's engine returns for one served connection. */
@@ -57,6 +58,8 @@ export class Connection implements ConnectionInfo {
   readonly conn: Deno.Conn;
   /** "h2" or "http/1.1" when TLS negotiated one by ALPN, else null. */
   alpnProtocol: string | null = null;
+  /** The TLS handshake, set once it is done. */
+  tls: TlsHandshakeFeature | undefined;
   /** When the heartbeat closes it (its clock), or Infinity. */
   deadline: number;
   readonly #set: ConnectionSet;

@@ -7,6 +7,9 @@
 import type { ConnectionSet, ServedConnection } from "./_connections.ts";
 import type { Connection } from "./_connections.ts";
 
+/** The protocols a TLS listener offers by ALPN, HTTP/2 first. */
+export const ALPN: readonly string[] = Object.freeze(["h2", "http/1.1"]);
+
 /** Deno's `serveHttpOnConnection`: serves one accepted connection. */
 export type ConnectionEngine = (
   conn: Deno.Conn,
@@ -111,6 +114,10 @@ export async function serveConnection(
     try {
       const handshake = await (conn as Deno.TlsConn).handshake();
       connection.alpnProtocol = handshake.alpnProtocol;
+      connection.tls = Object.freeze({
+        alpnProtocols: ALPN,
+        alpnProtocol: handshake.alpnProtocol,
+      });
     } catch (error) {
       // A client that is not speaking TLS, or left: nothing to answer.
       connections.event(

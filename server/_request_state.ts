@@ -137,7 +137,7 @@ export class RequestState extends ConnectionFeatures
       case HttpResponseBodyFeature:
         return this.response;
       case TlsHandshakeFeature:
-        return this.endpoint.tls;
+        return this.connection?.tls ?? this.endpoint.tls;
       default:
         return undefined;
     }

@@ -32,6 +32,7 @@ import { isDeliberateReset } from "./_response_stream.ts";
 import { BodyWatches } from "./_body_rate.ts";
 import { type ConnectionEvent, ConnectionSet } from "./_connections.ts";
 import {
+  ALPN,
   type ConnectionEngine,
   connectionEngine,
   OwnedListener,
@@ -48,7 +49,6 @@ import {
 /** The URL a server listens on when nothing names one. */
 export const DEFAULT_URL = "http://localhost:8000";
 
-const ALPN: readonly string[] = Object.freeze(["h2", "http/1.1"]);
 const TLS: TlsHandshakeFeature = Object.freeze({ alpnProtocols: ALPN });
 // After the stop deadline, how long to let Deno close what was reset.
 const RESET_GRACE_MS = 1000;

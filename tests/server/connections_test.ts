@@ -7,6 +7,7 @@ import {
   type ApplicationBuilder,
   DenoServer,
   HttpMinRequestBodyDataRateFeature,
+  TlsHandshakeFeature,
   WebHostBuilder,
 } from "../../mod.ts";
 import type { ServerLimits } from "../../server/limits.ts";
@@ -37,6 +38,7 @@ function start(
         connectionId: ctx.connection.connectionId,
         traceIdentifier: ctx.traceIdentifier,
         protocol: ctx.request.protocol,
+        alpn: ctx.features.get(TlsHandshakeFeature)?.alpnProtocol ?? "none",
       })
     ), options);
 }
@@ -248,11 +250,14 @@ Deno.test("DenoServer over TLS takes the protocol from ALPN: h2 and HTTP/1.1 on 
   try {
     const h2 = await fetch(url, { client }).then((response) => response.json());
     assert.equal(h2.protocol, "HTTP/2");
+    assert.equal(h2.alpn, "h2");
     const curl = await new Deno.Command("curl", {
       args: ["--silent", "--http1.1", "--cacert", CA_FILE, url],
       stdout: "piped",
     }).output();
-    assert.equal(JSON.parse(decoder.decode(curl.stdout)).protocol, "HTTP/1.1");
+    const h1 = JSON.parse(decoder.decode(curl.stdout));
+    assert.equal(h1.protocol, "HTTP/1.1");
+    assert.equal(h1.alpn, "http/1.1");
   } finally {
     client.close();
   }
