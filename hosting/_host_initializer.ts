@@ -268,9 +268,15 @@ export async function initialize(
   let pipeline: RequestDelegate;
   let fatal = false;
   try {
+    // As in ASP.NET, the host settings are the app configuration's first
+    // source: useSetting("Server:Limits:KeepAliveTimeout", "5") works.
     const builder = new ConfigurationBuilder({
       basePath: environment.contentRootPath,
-    }).addInMemory(LOGGING_DEFAULTS);
+    }).addInMemory(LOGGING_DEFAULTS).addInMemory(
+      [...options.settings].map(([key, setting]) =>
+        [key, setting.value] as const
+      ),
+    );
     if (options.appConfiguration.length > 0) {
       // Only configureAppConfiguration callbacks see the host settings as a
       // configuration: built for them alone.

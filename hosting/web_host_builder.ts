@@ -39,7 +39,9 @@ function readEnvironment(): Map<string, HostSetting> {
   }
   for (const [name, value] of Object.entries(variables)) {
     if (name.toUpperCase().startsWith(HOST_ENVIRONMENT_PREFIX)) {
-      const key = name.slice(HOST_ENVIRONMENT_PREFIX.length).toLowerCase();
+      // "__" is ":", as in every environment variable source.
+      const key = name.slice(HOST_ENVIRONMENT_PREFIX.length).toLowerCase()
+        .replaceAll("__", ":");
       if (key !== "") {
         settings.set(key, { value, source: `environment variable ${name}` });
       }

@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import {
   ConfigurationBuilder,
   ConfigurationError,
+  type DenoServer,
   type ServerLimits,
+  WebHostBuilder,
 } from "../../mod.ts";
 import { denoServerOptionsFrom } from "../../hosting/server_configuration.ts";
 
@@ -279,4 +281,45 @@ Deno.test("every bad limit is reported in one error", () => {
   assert.match(message, /KeepAliveTimeout/);
   assert.match(message, /MaxConcurrentConnections/);
   assert.match(message, /MinRequestBodyDataRate:BytesPerSecond/);
+});
+
+Deno.test("host settings are part of the app configuration: useSetting reaches Server:Limits and host.configuration", async () => {
+  const host = new WebHostBuilder()
+    .useUrls("http://127.0.0.1:0")
+    .useSetting("suppressStatusMessages", "true")
+    .useSetting("Server:Limits:KeepAliveTimeout", "2.5")
+    .useSetting("Shop:Name", "Roost")
+    .configure((app) => app.run((ctx) => ctx.response.send("ok")))
+    .build();
+  await host.start();
+  try {
+    assert.equal(host.configuration.get("Shop:Name"), "Roost");
+    assert.equal((host.server as DenoServer).limits.keepAliveTimeout, 2500);
+  } finally {
+    await host.stop();
+  }
+});
+
+Deno.test("a ROOST_ environment variable with __ reaches Server:Limits", async () => {
+  const script = `
+    import { WebHostBuilder } from ${
+    JSON.stringify(new URL("../../mod.ts", import.meta.url).href)
+  };
+    const host = new WebHostBuilder()
+      .useUrls("http://127.0.0.1:0")
+      .useSetting("suppressStatusMessages", "true")
+      .configure((app) => app.run((ctx) => ctx.response.send("ok")))
+      .build();
+    await host.start();
+    console.log(host.server.limits.keepAliveTimeout);
+    await host.stop();
+  `;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--no-check", script],
+    env: { ROOST_SERVER__LIMITS__KEEPALIVETIMEOUT: "7" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+  assert.equal(new TextDecoder().decode(output.stdout).trim(), "7000");
 });

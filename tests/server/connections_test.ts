@@ -11,7 +11,7 @@ import {
   WebHostBuilder,
 } from "../../mod.ts";
 import type { ServerLimits } from "../../server/limits.ts";
-import { CA_FILE, CERT_FILE, KEY_FILE } from "../_helpers.ts";
+import { CA_FILE, CERT_FILE, KEY_FILE, until } from "../_helpers.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -364,4 +364,76 @@ Deno.test("a request that sets its minDataRate to null may upload slowly", async
   const answer = await readToEnd(conn);
   conn.close();
   assert.match(answer, /^HTTP\/1\.1 200 [\s\S]*got 10$/);
+});
+
+Deno.test("a host logs connections as Roost.Server.Connections: accepted and closed at Debug, a limit's close at Information", async () => {
+  const records: { level: string; category: string; message: string }[] = [];
+  const host = new WebHostBuilder()
+    .useUrls("http://127.0.0.1:0")
+    .useSetting("suppressStatusMessages", "true")
+    .useDenoServer({ limits: { requestHeadersTimeout: 200 } })
+    .configureLogging((logging) =>
+      logging.clearOutputs().setMinimumLevel("debug").addOutput({
+        name: "Memory",
+        write: (record) => records.push(record),
+      })
+    )
+    .configure((app) => app.run((ctx) => ctx.response.send("ok")))
+    .build();
+  await host.start();
+  try {
+    const port = Number(new URL(host.addresses[0]).port);
+    const response = await fetch(host.addresses[0], {
+      headers: { connection: "close" },
+    });
+    await response.text();
+    const slow = await Deno.connect({ hostname: "127.0.0.1", port });
+    await slow.write(encoder.encode("GET / HTTP/1.1\r\n"));
+    await readToEnd(slow);
+    slow.close();
+  } finally {
+    await host.stop();
+  }
+  const connections = records.filter((r) =>
+    r.category === "Roost.Server.Connections"
+  );
+  assert.ok(
+    connections.some((r) => r.level === "debug" && /accepted/.test(r.message)),
+  );
+  assert.ok(
+    connections.some((r) =>
+      r.level === "information" &&
+      /closed: requestHeadersTimeout/.test(r.message)
+    ),
+  );
+});
+
+Deno.test("DenoServer closes an idle cleartext HTTP/2 connection after keepAliveTimeout", async () => {
+  await using running = await start({ keepAliveTimeout: 300 });
+  const client = Deno.createHttpClient({ http1: false, http2: true });
+  try {
+    const response = await fetch(`http://127.0.0.1:${running.port}/`, {
+      client,
+    });
+    assert.equal((await response.json()).protocol, "HTTP/2");
+    await running.closedFor("keepAliveTimeout");
+    // Closed: Deno's engine lets go of it a moment later.
+    await until(() => running.server.connections.open === 0, "the close");
+  } finally {
+    client.close();
+  }
+});
+
+Deno.test("reusePort without --unstable-net fails the start, naming the flag", async () => {
+  const server = new DenoServer({
+    endpoints: [{ url: "http://127.0.0.1:0", reusePort: true }],
+    onError: () => {},
+  });
+  const host = new WebHostBuilder()
+    .useServer(server)
+    .useSetting("suppressStatusMessages", "true")
+    .configure((app) => app.run((ctx) => ctx.response.send("ok")))
+    .build();
+  await assert.rejects(host.start(), /--unstable-net/);
+  await host.stop();
 });
