@@ -183,7 +183,12 @@ export const TlsHandshakeFeature: FeatureKey<TlsHandshakeFeature> = featureKey<
  * ```
  */
 export interface HttpRequestLifetimeFeature {
-  /** Aborted when the client disconnects or `abort()` is called. */
+  /**
+   * Aborted when the client disconnects or `abort()` is called. On
+   * DenoServer, as with Deno's own `req.signal`, a disconnect is seen only
+   * once the signal has been read: read it when work that should stop
+   * begins (pass it to `fetch`, say), not after a long await.
+   */
   readonly requestAborted: AbortSignal;
   /** Gives up on the request: the client's connection is reset. */
   abort(reason?: unknown): void;

@@ -36,6 +36,43 @@ export const ServerAddressesFeature: FeatureKey<ServerAddressesFeature> =
   featureKey<ServerAddressesFeature>("ServerAddressesFeature");
 
 /**
+ * Where a server reports what no application code can catch: its warnings,
+ * errors the app let through, and connection events. A host sets it on its
+ * server before the start, as ASP.NET hands Kestrel a logger factory, so a
+ * server passed to `useServer()` logs through the host; a server's own
+ * `onError`/`onConnectionEvent` options win over it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ServerReportingFeature, TestServer, WebHostBuilder } from "../mod.ts";
+ *
+ * const server = new TestServer();
+ * const host = new WebHostBuilder()
+ *   .useServer(server)
+ *   .useSetting("suppressStatusMessages", "true")
+ *   .configure((app) => app.run((ctx) => ctx.response.send("ok")))
+ *   .build();
+ * await host.start();
+ * assert.equal(typeof server.features.get(ServerReportingFeature)?.onError, "function");
+ * await host.stop();
+ * ```
+ */
+export interface ServerReportingFeature {
+  /** A warning (`error` undefined) or an error of the server's own. */
+  onError(message: string, error?: unknown): void;
+  /** A connection accepted or closed (`"debug"`), or closed by a limit. */
+  onConnectionEvent?(
+    level: "debug" | "information",
+    message: string,
+    properties: Record<string, unknown>,
+  ): void;
+}
+/** The key of {@linkcode ServerReportingFeature}. */
+export const ServerReportingFeature: FeatureKey<ServerReportingFeature> =
+  featureKey<ServerReportingFeature>("ServerReportingFeature");
+
+/**
  * A place for middleware to share per-request values (`IItemsFeature`).
  *
  * @example

@@ -8,6 +8,7 @@ import {
   type DenoServerOptions,
   type Server,
 } from "../server/mod.ts";
+import { ServerReportingFeature } from "../features/mod.ts";
 import {
   bind,
   Configuration,
@@ -107,6 +108,18 @@ function serverReporter(
       : logger.error(message, { error });
 }
 
+/**
+ * Has `server` report through the host's logging (Roost.Server and
+ * Roost.Server.Connections), unless something set its reporting already.
+ */
+export function reportThrough(server: Server, factory: LoggerFactory): void {
+  if (server.features.get(ServerReportingFeature) !== undefined) return;
+  server.features.set(ServerReportingFeature, {
+    onError: serverReporter(factory),
+    onConnectionEvent: connectionLog(factory),
+  });
+}
+
 // Connection events (accepted, closed, closed by a limit) as the
 // Roost.Server.Connections category.
 function connectionLog(factory: LoggerFactory): ConnectionEvent {
@@ -144,7 +157,6 @@ function describeSource(
 async function makeServer(
   options: WebHostOptions,
   configuration: Configuration,
-  loggerFactory: LoggerFactory,
 ): Promise<Server> {
   const server = options.server;
   if (server === undefined) {
@@ -159,8 +171,6 @@ async function makeServer(
         );
     const own = options.denoServerOptions ?? {};
     return new DenoServer({
-      onError: serverReporter(loggerFactory),
-      onConnectionEvent: connectionLog(loggerFactory),
       ...fromConfiguration,
       ...own,
       limits: { ...fromConfiguration.limits, ...own.limits },
@@ -296,7 +306,7 @@ export async function initialize(
       getSetting: setting,
     });
     try {
-      server = await makeServer(options, configuration, loggerFactory);
+      server = await makeServer(options, configuration);
     } catch (error) {
       // The server's own configuration is not the app's startup: serving an
       // error page on endpoints nobody asked for would hide it.
@@ -364,6 +374,7 @@ export async function initialize(
         : options.server;
   }
   provider ??= new ServiceCollection().build();
+  reportThrough(server, loggerFactory);
   return {
     loggerFactory,
     configuration,

@@ -14,6 +14,7 @@ import { getDefaultLoggerFactory } from "./logging/logger_factory.ts";
 import {
   initialize,
   type Initialized,
+  reportThrough,
   type WebHostOptions,
 } from "./_host_initializer.ts";
 import { shutdownTimeoutMilliseconds } from "./_host_settings_check.ts";
@@ -312,7 +313,9 @@ export class WebHostImpl implements WebHost {
   ): Promise<Response> {
     const memory = await (this.#memory ??= (async () => {
       const server = new TestServer();
-      await server.start((await this.#initialize()).application);
+      const { application, loggerFactory } = await this.#initialize();
+      reportThrough(server, loggerFactory);
+      await server.start(application);
       return server;
     })());
     return await memory.fetch(input, init);

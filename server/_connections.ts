@@ -60,6 +60,8 @@ export class Connection implements ConnectionInfo {
   alpnProtocol: string | null = null;
   /** The TLS handshake, set once it is done. */
   tls: TlsHandshakeFeature | undefined;
+  /** True while a TLS handshake is under way. */
+  handshaking = false;
   /** When the heartbeat closes it (its clock), or Infinity. */
   deadline: number;
   readonly #set: ConnectionSet;
@@ -171,11 +173,17 @@ export class Connection implements ConnectionInfo {
     if (this.#phase === "closed") return;
     // A failed TLS handshake is the client's business, not the server's news.
     const level = reason === "handshake" ? "debug" : "information";
-    this.#set.event(level, "Connection {connectionId} closed: {reason}", {
-      connectionId: this.id,
-      reason,
-      remoteAddress: remoteAddress(this.conn.remoteAddr),
-    });
+    this.#set.event(
+      level,
+      this.handshaking
+        ? "Connection {connectionId} closed: {reason}, in its TLS handshake (Deno 2.9 cannot close a socket mid-handshake: it stays open until the client leaves, though no longer counted)"
+        : "Connection {connectionId} closed: {reason}",
+      {
+        connectionId: this.id,
+        reason,
+        remoteAddress: remoteAddress(this.conn.remoteAddr),
+      },
+    );
     if (this.#shutDown) {
       // Deno 2.9 throws an uncaught BadResource when a connection it closes
       // gracefully is then aborted: let it finish, without holding the

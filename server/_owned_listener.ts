@@ -112,13 +112,16 @@ export async function serveConnection(
   if (connection === undefined) return;
   if (tls) {
     try {
+      connection.handshaking = true;
       const handshake = await (conn as Deno.TlsConn).handshake();
+      connection.handshaking = false;
       connection.alpnProtocol = handshake.alpnProtocol;
       connection.tls = Object.freeze({
         alpnProtocols: ALPN,
         alpnProtocol: handshake.alpnProtocol,
       });
     } catch (error) {
+      connection.handshaking = false;
       // A client that is not speaking TLS, or left: nothing to answer.
       connections.event(
         "debug",

@@ -454,7 +454,20 @@ export class RequestState extends ConnectionFeatures
         `Service Unavailable: the server already holds its ${max} WebSocket connection(s) (maxConcurrentUpgradedConnections)`,
       );
     }
-    const { socket, response } = Deno.upgradeWebSocket(this.source, options);
+    let upgrade: { socket: WebSocket; response: Response };
+    try {
+      upgrade = Deno.upgradeWebSocket(this.source, options);
+    } catch (error) {
+      // A malformed handshake (no Sec-WebSocket-Key, say) is the client's.
+      throw new HttpError(
+        400,
+        `Bad Request: not a valid WebSocket handshake: ${
+          (error as Error).message
+        }`,
+        { cause: error },
+      );
+    }
+    const { socket, response } = upgrade;
     if (upgraded !== undefined) {
       upgraded.open++;
       socket.addEventListener("close", () => upgraded.open--, { once: true });

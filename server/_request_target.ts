@@ -66,11 +66,17 @@ function normalizeSegment(segment: string): string | PathProblem {
       out += segment[i];
     } else if (code === 0) {
       return { problem: "the path contains a NUL byte" };
-    } else if (code < 256) {
-      // Raw bytes from an HTTP/1 request line arrive one char per byte.
+    } else if (code < 128) {
       out += encodeByte(code);
     } else {
-      out += encodeURIComponent(segment[i]);
+      // Deno hands a raw UTF-8 path over decoded: encode it back as UTF-8,
+      // as new URL() does (a lone surrogate becomes U+FFFD, as there).
+      const point = segment.codePointAt(i)!;
+      const char = String.fromCodePoint(point);
+      i += char.length - 1;
+      out += point >= 0xd800 && point <= 0xdfff
+        ? "%EF%BF%BD"
+        : encodeURIComponent(char);
     }
   }
   return out;
@@ -84,7 +90,8 @@ function normalizeSegment(segment: string): string | PathProblem {
  * - A backslash separates segments, as `new URL()` and browsers read it.
  * - Encoded unreserved characters are decoded; every other escape stays
  *   encoded with upper-case hex, so `%2F` is data, never a separator.
- * - Characters a URL would percent-encode are encoded (raw bytes per byte).
+ * - Characters a URL would percent-encode are encoded, non-ASCII ones as
+ *   their UTF-8 bytes.
  * - Empty segments (`//`) are kept: they are not dot segments.
  *
  * @param raw The path part of the request target: no query, no fragment.

@@ -342,7 +342,14 @@ export class ResponseBridge extends ResponseHead
         if (starting === undefined) return this.#deliverPending();
         return starting.then(
           () => this.#deliverPending(),
-          (error) => this.fail(error),
+          (error) => {
+            // After the pipeline: nobody else will log it.
+            this.owner.report(
+              "An onStarting callback threw; answering 500:",
+              error,
+            );
+            this.fail(error);
+          },
         );
       }
       case "streaming":

@@ -7,6 +7,7 @@
 import {
   FeatureCollection,
   ServerAddressesFeature,
+  ServerReportingFeature,
   type TlsHandshakeFeature,
 } from "../features/mod.ts";
 import {
@@ -204,15 +205,17 @@ export class DenoServer implements Server {
   }
 
   #event: ConnectionEvent = (level, message, properties) => {
-    const log = this.#options.onConnectionEvent;
+    const log = this.#options.onConnectionEvent ??
+      this.#features.get(ServerReportingFeature)?.onConnectionEvent;
     if (log !== undefined) log(level, message, properties);
   };
 
+  // The server's own option, else what the host set, else stderr.
   #report(message: string, error?: unknown): void {
-    (this.#options.onError ?? ((m, e) => console.error(m, e ?? "")))(
-      message,
-      error,
-    );
+    const report = this.#options.onError ??
+      this.#features.get(ServerReportingFeature)?.onError;
+    if (report !== undefined) report(message, error);
+    else console.error(message, error ?? "");
   }
 
   // Kestrel's rule: the server's own endpoints win over the host's urls
@@ -281,7 +284,7 @@ export class DenoServer implements Server {
     const dispatcher = new Dispatcher(
       app,
       this.#limits.maxConcurrentRequests,
-      this.#options.onError,
+      (message, error) => this.#report(message, error),
     );
     this.#dispatcher = dispatcher as Dispatcher<unknown>;
     this.#stopping = undefined;
@@ -522,9 +525,11 @@ export class DenoServer implements Server {
       const count = dispatcher.abortAll(
         new DOMException("The server is stopping", "AbortError"),
       );
-      this.#report(
-        `The shutdown deadline passed with ${count} request(s) still running; they were cancelled.`,
-      );
+      if (count > 0) {
+        this.#report(
+          `The shutdown deadline passed with ${count} request(s) still running; they were cancelled.`,
+        );
+      }
       const grace = AbortSignal.timeout(RESET_GRACE_MS);
       const closed = connections === undefined
         ? await raceAbort(this.#served, grace)

@@ -4,7 +4,11 @@
  * @module
  */
 
-import { FeatureCollection, ServerAddressesFeature } from "../features/mod.ts";
+import {
+  FeatureCollection,
+  ServerAddressesFeature,
+  ServerReportingFeature,
+} from "../features/mod.ts";
 import {
   type ResolvedServerLimits,
   resolveServerLimits,
@@ -109,7 +113,13 @@ export class TestServer implements Server {
     this.#dispatcher = new Dispatcher(
       app,
       this.#limits.maxConcurrentRequests,
-      this.#options.onError,
+      // The server's own option, else what the host set, else stderr.
+      (message, error) => {
+        const report = this.#options.onError ??
+          this.#features.get(ServerReportingFeature)?.onError;
+        if (report !== undefined) report(message, error);
+        else console.error(message, error);
+      },
     ) as Dispatcher<unknown>;
     return Promise.resolve();
   }

@@ -2,7 +2,9 @@
 // of every host's start-up): "{name}" takes a property's value, "{{" and
 // "}}" are literal braces, "{*}" is every property, and "{a.b}", "{a[0]}",
 // "{a["k"]}" and "{a?.b}" read into one. Templates mean what they mean in
-// LogTape; tests/hosting/logging/templates_test.ts compares the two.
+// LogTape, but for one thing: only a value's own properties are read, so
+// "{constructor}" stays as written. tests/hosting/logging/templates_test.ts
+// compares the two.
 
 // The marker of LogTape's lazy() values: evaluated when the record is made.
 const LAZY = Symbol.for("logtape.lazy");
@@ -62,12 +64,23 @@ function readPath(values: Record<string, unknown>, path: string): unknown {
   return current;
 }
 
+function own(values: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(values, key) ? values[key] : undefined;
+}
+
 function lookup(values: Record<string, unknown>, key: string): unknown {
   const name = key.trim();
   if (name === "*") {
-    return key in values ? values[key] : "*" in values ? values["*"] : values;
+    return Object.hasOwn(values, key)
+      ? values[key]
+      : Object.hasOwn(values, "*")
+      ? values["*"]
+      : values;
   }
-  const value = key in values || key === name ? values[key] : values[name];
+  // Own properties only: "{constructor}" is no placeholder with a value.
+  const value = Object.hasOwn(values, key) || key === name
+    ? own(values, key)
+    : own(values, name);
   if (value !== undefined || !/[.[]|\?\./.test(name)) return value;
   return readPath(values, name);
 }

@@ -366,47 +366,56 @@ Deno.test("a request that sets its minDataRate to null may upload slowly", async
   assert.match(answer, /^HTTP\/1\.1 200 [\s\S]*got 10$/);
 });
 
-Deno.test("a host logs connections as Roost.Server.Connections: accepted and closed at Debug, a limit's close at Information", async () => {
-  const records: { level: string; category: string; message: string }[] = [];
-  const host = new WebHostBuilder()
-    .useUrls("http://127.0.0.1:0")
-    .useSetting("suppressStatusMessages", "true")
-    .useDenoServer({ limits: { requestHeadersTimeout: 200 } })
-    .configureLogging((logging) =>
-      logging.clearOutputs().setMinimumLevel("debug").addOutput({
-        name: "Memory",
-        write: (record) => records.push(record),
-      })
-    )
-    .configure((app) => app.run((ctx) => ctx.response.send("ok")))
-    .build();
-  await host.start();
-  try {
-    const port = Number(new URL(host.addresses[0]).port);
-    const response = await fetch(host.addresses[0], {
-      headers: { connection: "close" },
-    });
-    await response.text();
-    const slow = await Deno.connect({ hostname: "127.0.0.1", port });
-    await slow.write(encoder.encode("GET / HTTP/1.1\r\n"));
-    await readToEnd(slow);
-    slow.close();
-  } finally {
-    await host.stop();
-  }
-  const connections = records.filter((r) =>
-    r.category === "Roost.Server.Connections"
-  );
-  assert.ok(
-    connections.some((r) => r.level === "debug" && /accepted/.test(r.message)),
-  );
-  assert.ok(
-    connections.some((r) =>
-      r.level === "information" &&
-      /closed: requestHeadersTimeout/.test(r.message)
-    ),
-  );
-});
+for (const how of ["useDenoServer", "useServer"] as const) {
+  Deno.test(`a host logs connections as Roost.Server.Connections with ${how}(): accepted and closed at Debug, a limit's close at Information`, async () => {
+    const records: { level: string; category: string; message: string }[] = [];
+    const limits = { requestHeadersTimeout: 200 };
+    const builder = new WebHostBuilder()
+      .useUrls("http://127.0.0.1:0")
+      .useSetting("suppressStatusMessages", "true");
+    if (how === "useDenoServer") builder.useDenoServer({ limits });
+    else {
+      builder.useServer(new DenoServer({ urls: "http://127.0.0.1:0", limits }));
+    }
+    const host = builder
+      .configureLogging((logging) =>
+        logging.clearOutputs().setMinimumLevel("debug").addOutput({
+          name: "Memory",
+          write: (record) => records.push(record),
+        })
+      )
+      .configure((app) => app.run((ctx) => ctx.response.send("ok")))
+      .build();
+    await host.start();
+    try {
+      const port = Number(new URL(host.addresses[0]).port);
+      const response = await fetch(host.addresses[0], {
+        headers: { connection: "close" },
+      });
+      await response.text();
+      const slow = await Deno.connect({ hostname: "127.0.0.1", port });
+      await slow.write(encoder.encode("GET / HTTP/1.1\r\n"));
+      await readToEnd(slow);
+      slow.close();
+    } finally {
+      await host.stop();
+    }
+    const connections = records.filter((r) =>
+      r.category === "Roost.Server.Connections"
+    );
+    assert.ok(
+      connections.some((r) =>
+        r.level === "debug" && /accepted/.test(r.message)
+      ),
+    );
+    assert.ok(
+      connections.some((r) =>
+        r.level === "information" &&
+        /closed: requestHeadersTimeout/.test(r.message)
+      ),
+    );
+  });
+}
 
 Deno.test("DenoServer closes an idle cleartext HTTP/2 connection after keepAliveTimeout", async () => {
   await using running = await start({ keepAliveTimeout: 300 });

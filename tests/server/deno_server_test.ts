@@ -469,3 +469,37 @@ Deno.test("DenoServer refuses WebSockets over maxConcurrentUpgradedConnections w
   assert.notEqual(again, "refused");
   await closed(again as WebSocket);
 });
+
+Deno.test("DenoServer answers 400, not 500, to a malformed WebSocket handshake", async () => {
+  const errors: string[] = [];
+  await using running = await startHost(
+    "DenoServer",
+    (app) =>
+      app.run((ctx) => {
+        if (!ctx.webSockets.isWebSocketRequest) {
+          return ctx.response.send("plain");
+        }
+        ctx.webSockets.accept();
+      }),
+    {
+      webSockets: true,
+      onError: () => {},
+      setup: (builder) =>
+        builder.configureLogging((l) =>
+          l.clearOutputs().addOutput({
+            name: "Errors",
+            write: (record) => {
+              if (record.level === "error") errors.push(record.message);
+            },
+          })
+        ),
+    },
+  );
+  // Upgrade: websocket, but no Sec-WebSocket-Key.
+  const response = await fetch(running.base, {
+    headers: { connection: "upgrade", upgrade: "websocket" },
+  });
+  assert.equal(response.status, 400);
+  assert.match(await response.text(), /WebSocket handshake/);
+  assert.deepEqual(errors, []);
+});

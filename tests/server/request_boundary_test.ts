@@ -348,3 +348,37 @@ Deno.test("DenoServer never lets a traversal reach a file outside a sendFile roo
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("DenoServer encodes a raw UTF-8 path as new URL() does on raw Deno.serve, never as Latin-1", async () => {
+  const raw = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (request) => new Response(new URL(request.url).pathname),
+  );
+  await using running = await startHost(
+    "DenoServer",
+    (app) =>
+      app.run((ctx) =>
+        ctx.response.send(
+          `${ctx.request.path} ${decodeURIComponent(ctx.request.path)}`,
+        )
+      ),
+  );
+  const port = Number(new URL(running.base).port);
+  try {
+    for (const path of ["/café", "/ß/ñ", "/日本", "/🦕", "/caf%C3%A9"]) {
+      const request = new TextEncoder().encode(
+        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`,
+      );
+      const fromRaw = await rawRequest(raw.addr.port, request);
+      const fromRoost = await rawRequest(port, request);
+      assert.equal(fromRoost.status, 200, path);
+      const [encoded, decoded] = new TextDecoder()
+        .decode(Uint8Array.from(fromRoost.body, (c) => c.charCodeAt(0)))
+        .split(" ");
+      assert.equal(encoded, fromRaw.body, path);
+      assert.equal(decoded, decodeURIComponent(path), path);
+    }
+  } finally {
+    await raw.shutdown();
+  }
+});

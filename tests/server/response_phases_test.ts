@@ -157,3 +157,34 @@ for (const kind of SERVER_KINDS) {
     ]);
   });
 }
+
+for (const kind of SERVER_KINDS) {
+  Deno.test(`${kind} logs an onStarting callback that throws on a buffered response, and answers 500`, async () => {
+    const errors: string[] = [];
+    await using running = await startHost(kind, (app) => {
+      app.run((ctx) => {
+        ctx.response.onStarting(() => {
+          throw new Error("the callback broke");
+        });
+        return ctx.response.send("never sent");
+      });
+    }, {
+      setup: (builder) =>
+        builder.configureLogging((logging) =>
+          logging.clearOutputs().addOutput({
+            name: "Errors",
+            write: (record) => {
+              if (record.level === "error") {
+                errors.push(`${record.message} ${String(record.error)}`);
+              }
+            },
+          })
+        ),
+    });
+    const response = await running.fetch("/");
+    assert.equal(response.status, 500);
+    assert.doesNotMatch(await response.text(), /never sent/);
+    assert.equal(errors.length, 1);
+    assert.match(errors[0], /onStarting[\s\S]*the callback broke/);
+  });
+}
