@@ -45,6 +45,13 @@ function tree(section: ConfigurationSection, top: boolean): unknown {
   }
   const object: Record<string, unknown> = {};
   for (const child of children) {
+    if (child.path === section.path) {
+      // A key starting with ":" names a section with no name at the root,
+      // which is the root itself again.
+      throw new TypeError(
+        `Cannot bind the configuration: a key starts with ":" (an empty section name at the root, e.g. "--:a" or "APP___a"); remove the leading ":"`,
+      );
+    }
     // defineProperty, so a key like "__proto__" is data, not a prototype.
     Object.defineProperty(object, child.key, {
       value: tree(child, false),

@@ -220,3 +220,11 @@ Deno.test("bindAsync reports an async schema's issues with full paths", async ()
       'Configuration section "Feature" is invalid; fix these settings:\n  "Feature:Level": Expected number',
   });
 });
+
+Deno.test("bind refuses, with a clear message, a key that starts with ':' at the root instead of overflowing the stack", () => {
+  const config = new ConfigurationBuilder()
+    .addInMemory({ ":a": "1", "Mail::Port": "25" })
+    .build();
+  assert.throws(() => bind(config), /starts with ":"/);
+  assert.deepEqual(bind(config.getSection("Mail")), { "": { Port: 25 } });
+});
