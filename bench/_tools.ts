@@ -122,19 +122,32 @@ export function parseH2load(output: string): Measurement {
   return { requestsPerSecond: rps, requests: done || succeeded, problems };
 }
 
+/** How wrk sends its requests. */
+export interface WrkRequest {
+  /** A POST of this body; a GET when undefined. */
+  upload?: Upload;
+  /**
+   * Sends `Connection: close`, so each request opens a new connection
+   * (wrk reconnects as soon as the server closes).
+   */
+  close?: boolean;
+}
+
 /**
- * Drives an HTTP/1.1 endpoint with wrk: one thread, keep-alive; a POST of
- * `upload` when given, else a GET.
+ * Drives an HTTP/1.1 endpoint with wrk: one thread, keep-alive unless
+ * `request.close`; a POST of `request.upload` when given, else a GET.
  */
 export async function wrk(
   url: string,
   options: LoadOptions,
-  upload?: Upload,
+  request: WrkRequest = {},
 ): Promise<Measurement> {
+  const { upload, close } = request;
   const args = [
     "-t1",
     `-c${options.connections}`,
     `-d${options.seconds}s`,
+    ...(close ? ["-H", "Connection: close"] : []),
     ...(upload === undefined ? [] : ["-s", POST_SCRIPT]),
     url,
     ...(upload === undefined

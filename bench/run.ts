@@ -13,6 +13,7 @@
 
 import { parseArgs } from "node:util";
 import {
+  closesConnections,
   pathOf,
   type Scenario,
   SCENARIOS,
@@ -57,7 +58,7 @@ const USAGE = `Usage: deno task bench [--quick] [--duration S] [--rounds N]
 
 Scenarios (all by default): ${SCENARIOS.join(", ")}.
 
-Defaults: --duration 2 --rounds 5 --warmup 1 --connections 50 (about 7 min
+Defaults: --duration 2 --rounds 5 --warmup 1 --connections 50 (about 8 min
           for all scenarios).
 --quick:  --duration 1 --rounds 2 --warmup 1 (about 2 min) unless overridden.`;
 
@@ -107,7 +108,7 @@ function parseSettings(args: string[]): Settings | undefined {
       h2Clients: 10,
       streams: 10,
     },
-    // Thirteen scenarios: 5 rounds of 2 s keep the full run near 7 minutes.
+    // Fourteen scenarios: 5 rounds of 2 s keep the full run near 8 minutes.
     rounds: positiveInteger("rounds", values.rounds ?? (quick ? "2" : "5")),
     warmup: positiveInteger("warmup", values.warmup ?? "1"),
     scenarios: scenarios as Scenario[],
@@ -123,11 +124,10 @@ function measure(
   if (usesTls(scenario)) {
     return h2load(`https://127.0.0.1:${server.port}${path}`, load);
   }
-  return wrk(
-    `http://127.0.0.1:${server.port}${path}`,
-    load,
-    uploadOf(scenario),
-  );
+  return wrk(`http://127.0.0.1:${server.port}${path}`, load, {
+    upload: uploadOf(scenario),
+    close: closesConnections(scenario),
+  });
 }
 
 function emptyRecord<T>(make: () => T): Record<ServerName, T> {

@@ -24,6 +24,7 @@ export const SCENARIOS = [
   "mwasync",
   "stream",
   "h2",
+  "close",
 ] as const;
 
 /** One benchmark scenario. */
@@ -34,6 +35,12 @@ export interface ServerArgs {
   /** 0 lets the OS pick a free port; the real one is announced. */
   port: number;
   scenario: Scenario;
+  /**
+   * `--web-sockets`: Roost's DenoServer with `webSockets: true`, which runs
+   * on `Deno.serve` instead of its own connections (`bench/connections.ts`
+   * compares both). The other servers ignore it.
+   */
+  webSockets: boolean;
 }
 
 /** The body of `GET /` and of every other hello-shaped route. */
@@ -78,9 +85,23 @@ export function usesMiddleware(scenario: Scenario): boolean {
   return scenario === "mw" || scenario === "mwasync";
 }
 
-/** The path each scenario requests: `/` for hello and h2, else `/<name>`. */
+/**
+ * The path each scenario requests: `/` for the hello-shaped ones (hello, h2,
+ * close), else `/<name>`.
+ */
 export function pathOf(scenario: Scenario): string {
-  return scenario === "hello" || scenario === "h2" ? "/" : `/${scenario}`;
+  return scenario === "hello" || scenario === "h2" || scenario === "close"
+    ? "/"
+    : `/${scenario}`;
+}
+
+/**
+ * Whether the load generator asks for a new connection per request
+ * (`Connection: close`): what the close scenario measures is the server's
+ * cost to accept, serve and close a connection.
+ */
+export function closesConnections(scenario: Scenario): boolean {
+  return scenario === "close";
 }
 
 /** What wrk uploads in a body-reading scenario. */
@@ -123,6 +144,7 @@ export function parseServerArgs(args: string[]): ServerArgs {
     options: {
       port: { type: "string", default: "0" },
       scenario: { type: "string", default: "hello" },
+      "web-sockets": { type: "boolean", default: false },
     },
   });
   const port = Number(values.port);
@@ -136,7 +158,11 @@ export function parseServerArgs(args: string[]): ServerArgs {
       }, got "${values.scenario}"`,
     );
   }
-  return { port, scenario: values.scenario };
+  return {
+    port,
+    scenario: values.scenario,
+    webSockets: values["web-sockets"],
+  };
 }
 
 // Built once and stringified per request by every server, so the cost of
@@ -161,11 +187,36 @@ function makeJsonPayload(): Record<string, unknown> {
 /** The `GET /json` object, about 1 KB once stringified. */
 export const JSON_PAYLOAD: Record<string, unknown> = makeJsonPayload();
 
+/** The line a server prints once a `GC_SIGNAL` collection has finished. */
+export const GC_DONE = "GC";
+
+/**
+ * Asks a server run with `--v8-flags=--expose-gc` to collect garbage, so a
+ * runner reading its RSS measures what is alive, not what awaits collection.
+ */
+export const GC_SIGNAL: Deno.Signal = "SIGUSR2";
+
+// Only under --expose-gc, so the throughput benchmark's servers stay as
+// they were. Two passes with a turn between, so what the first pass's
+// finalizers released is collected by the second.
+function collectOnSignal(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (typeof gc !== "function") return;
+  Deno.addSignalListener(GC_SIGNAL, () => {
+    gc();
+    setTimeout(() => {
+      gc();
+      console.log(GC_DONE);
+    }, 10);
+  });
+}
+
 /**
  * Tells the runner the server listens, and exits when the runner's end of
  * stdin closes: a runner killed with SIGKILL must not leave servers behind.
  */
 export function announceReady(port: number): void {
+  collectOnSignal();
   console.log(`${READY_PREFIX}${port}`);
   (async () => {
     try {

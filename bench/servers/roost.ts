@@ -90,12 +90,13 @@ function route(ctx: HttpContext): void | Response | Promise<void> {
   return answer ?? ctx.response.send("Not Found", { status: 404 });
 }
 
-const { port, scenario } = parseServerArgs(Deno.args);
+const { port, scenario, webSockets } = parseServerArgs(Deno.args);
 const tls = usesTls(scenario);
 const host = new WebHostBuilder()
   .useDenoServer({
     urls: `${tls ? "https" : "http"}://127.0.0.1:${port}`,
     certificate: tls ? { certFile: CERT_FILE, keyFile: KEY_FILE } : undefined,
+    webSockets,
   })
   .useSetting("suppressStatusMessages", "true")
   .configure((app) => {
