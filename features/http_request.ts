@@ -8,6 +8,7 @@ import type { FeatureCollection } from "./feature_collection.ts";
 import { HttpError } from "./http_error.ts";
 import { bodyReadFailure } from "./_body_error.ts";
 import { HttpRequestFeature } from "./request_features.ts";
+import { type BodyReadTimer, TIME_BODY_READ } from "./_body_timing.ts";
 
 // Deno's web globals are accessors on globalThis: bind them once, off the
 // per-request path.
@@ -197,13 +198,22 @@ export class HttpRequest {
     return f.body;
   }
 
-  #content(): Body {
+  // Reads the body once, natively when the server allows, and lets the
+  // server time a native read (its minimum data rate).
+  #readOnce<T>(read: (body: Body) => Promise<T>): Promise<T> {
     const f = this.#request();
-    // The server's own Request reads its body natively, much faster than a
-    // stream re-wrapped in a Response; the feature hands it out only when
-    // no limit needs enforcing beyond the declared length.
     const original = f.request;
-    if (original !== undefined) return original;
+    if (original === undefined) {
+      return read(this.#content(f)).catch(rethrowBodyFailure);
+    }
+    const reading = read(original);
+    const timed = TIME_BODY_READ in f
+      ? (f as BodyReadTimer)[TIME_BODY_READ](reading)
+      : reading;
+    return timed.catch(rethrowBodyFailure);
+  }
+
+  #content(f: HttpRequestFeature): Body {
     const type = f.headers.get("content-type");
     return new WebResponse(
       f.body,
@@ -235,7 +245,7 @@ export class HttpRequest {
     if (read.bytes !== undefined) {
       return read.text = read.bytes.then(decodeText);
     }
-    return read.text = this.#content().text().catch(rethrowBodyFailure);
+    return read.text = this.#readOnce((body) => body.text());
   }
 
   #bytes(reader: string): Promise<ArrayBuffer> {
@@ -249,7 +259,7 @@ export class HttpRequest {
       read.bytes = read.text.then(encodeText);
       return read.bytes.then((bytes) => bytes.slice(0));
     }
-    return read.bytes = this.#content().arrayBuffer().catch(rethrowBodyFailure);
+    return read.bytes = this.#readOnce((body) => body.arrayBuffer());
   }
 
   /** Reads the body as UTF-8 text. */

@@ -81,8 +81,9 @@ export class BodyWatches {
   }
 
   delete(watch: BodyWatch): void {
+    // The interval stops itself once it finds nothing to check: stopping
+    // here would restart it for the next request.
     this.#watches.delete(watch);
-    if (this.#watches.size === 0) this.#stop();
   }
 
   #stop(): void {
@@ -91,61 +92,32 @@ export class BodyWatches {
   }
 }
 
-const READERS = [
-  "arrayBuffer",
-  "blob",
-  "bytes",
-  "formData",
-  "json",
-  "text",
-] as const;
-const requestBody = Object.getOwnPropertyDescriptor(
-  Request.prototype,
-  "body",
-)!.get!;
-
 /**
- * Holds a Request read by Deno's own readers (which show no bytes until
- * the end) to `rate`: from its first read, the whole declared `length` must
- * arrive within the grace period plus length / rate, else the read rejects
- * with 408. Reading `body` as a stream instead is not timed.
+ * Holds a read by Deno's own readers (which show no bytes until the end) to
+ * `rate`: from now, the whole declared `length` must arrive within the
+ * grace period plus length / rate, else the returned promise rejects with
+ * 408 and `onSlow` is called.
  */
-export function watchReads(
-  request: Request,
+export function timeRead<T>(
+  read: Promise<T>,
   length: number,
   rate: MinDataRate,
   watches: BodyWatches,
   close: boolean,
   onSlow: () => void,
-): void {
-  let watch: BodyWatch | undefined;
-  let slow: Promise<never> | undefined;
-  const done = () => {
-    if (watch !== undefined) watches.delete(watch);
-  };
-  const start = (): Promise<never> => {
-    if (slow !== undefined) return slow;
-    const failed = Promise.withResolvers<never>();
-    failed.promise.catch(() => {});
-    watch = new BodyWatch(rate, length, () => {
-      failed.reject(tooSlow(rate, close));
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const watch = new BodyWatch(rate, length, () => {
+      reject(tooSlow(rate, close));
       onSlow();
     });
     watches.add(watch);
-    return slow = failed.promise;
-  };
-  for (const name of READERS) {
-    const read = Request.prototype[name] as (this: Request) => Promise<unknown>;
-    Object.defineProperty(request, name, {
-      configurable: true,
-      value: () => Promise.race([read.call(request), start()]).finally(done),
+    read.then((value) => {
+      watches.delete(watch);
+      resolve(value);
+    }, (error) => {
+      watches.delete(watch);
+      reject(error);
     });
-  }
-  Object.defineProperty(request, "body", {
-    configurable: true,
-    get: () => {
-      done();
-      return requestBody.call(request);
-    },
   });
 }

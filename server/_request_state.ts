@@ -20,7 +20,8 @@ import {
 } from "../features/mod.ts";
 import { type BridgeOwner, ResponseBridge } from "./_response_bridge.ts";
 import { guardedBody, tooLarge } from "./_request_body.ts";
-import { watchReads } from "./_body_rate.ts";
+import { timeRead } from "./_body_rate.ts";
+import { TIME_BODY_READ } from "../features/_body_timing.ts";
 import { resolveServerLimits } from "./limits.ts";
 import { isValidHost, parseTarget } from "./_request_target.ts";
 import { requestHeader } from "./_deno_request.ts";
@@ -99,6 +100,8 @@ export class RequestState extends ConnectionFeatures
   #body: ReadableStream<Uint8Array> | null | undefined = null;
   #maxBody: number | null;
   #minRate: MinDataRate | null;
+  // The declared length of a body handed out to be read natively and timed.
+  #timedLength: number | undefined;
   #abort: AbortController | undefined;
   #protocol: string | undefined;
   #problem: string | undefined;
@@ -344,16 +347,8 @@ export class RequestState extends ConnectionFeatures
       if (declared === -1 || (limit !== null && declared > limit)) {
         return undefined;
       }
-      if (rate !== null && declared > 0) {
-        watchReads(
-          this.source,
-          declared,
-          rate,
-          watches!,
-          this.protocol !== "HTTP/2",
-          () => this.#tooSlow(),
-        );
-      }
+      // HttpRequest hands its native read to [TIME_BODY_READ].
+      if (rate !== null && declared > 0) this.#timedLength = declared;
     }
     this.#bodyTaken = true;
     this.#body = undefined;
@@ -361,6 +356,25 @@ export class RequestState extends ConnectionFeatures
   }
 
   // -- HttpMinRequestBodyDataRateFeature
+
+  /** Times a native read of the body handed out by `request`. */
+  [TIME_BODY_READ]<T>(read: Promise<T>): Promise<T> {
+    const length = this.#timedLength;
+    const rate = this.#minRate;
+    const watches = this.endpoint.bodyWatches;
+    if (length === undefined || rate === null || watches === undefined) {
+      return read;
+    }
+    this.#timedLength = undefined;
+    return timeRead(
+      read,
+      length,
+      rate,
+      watches,
+      this.protocol !== "HTTP/2",
+      () => this.#tooSlow(),
+    );
+  }
 
   // The body was too slow: its read failed with 408, and the connection ends
   // once that answer is out, as Deno would wait for the rest of the body.
