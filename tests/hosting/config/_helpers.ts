@@ -70,20 +70,7 @@ export class Waiter<T = void> {
   }
 }
 
-/** Polls `condition` every 10 ms until it holds, failing after `ms`. */
-export async function until(
-  condition: () => boolean,
-  what: string,
-  ms = 3000,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
-    }
-    await delay(10);
-  }
-}
+export { until } from "../../_helpers.ts";
 
 /** Waits `ms` milliseconds. */
 export function delay(ms: number): Promise<void> {
