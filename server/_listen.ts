@@ -1,6 +1,85 @@
 // Small pieces of binding and stopping that DenoServer needs.
 
-import type { CertificateOptions } from "./endpoint.ts";
+import type {
+  CertificateOptions,
+  Endpoint,
+  EndpointOptions,
+} from "./endpoint.ts";
+import type { ListenOptions } from "./_owned_listener.ts";
+
+/** Listens on one address; returns the port bound and how to rename it. */
+export type ListenOne = (
+  options: ListenOptions,
+  tls: { cert: string; key: string } | undefined,
+  hostname: string,
+  port: number,
+  address: string,
+) => { port: number; rename(address: string): void };
+
+/**
+ * Binds every address of an endpoint: its Unix socket, or each of its host
+ * names (localhost is 127.0.0.1 and ::1; an address the machine lacks is
+ * skipped), on one port.
+ */
+export async function bindEndpoint(
+  endpoint: Endpoint,
+  options: EndpointOptions,
+  defaultCertificate: CertificateOptions | undefined,
+  listen: ListenOne,
+): Promise<void> {
+  let tls: { cert: string; key: string } | undefined;
+  if (endpoint.scheme === "https") {
+    const certificate = options.certificate ?? defaultCertificate;
+    if (certificate === undefined) {
+      throw new TypeError(
+        `The HTTPS endpoint "${endpoint.url}" has no certificate: pass certificate: { certFile, keyFile } to DenoServer, or one on the endpoint`,
+      );
+    }
+    tls = await loadCertificate(certificate);
+  }
+  if (endpoint.scheme === "unix") {
+    const path = endpoint.path!;
+    await removeStaleSocket(path);
+    listen({ path }, undefined, "", 0, `unix:${path}`);
+    return;
+  }
+  if (options.reusePort === true && !("listenDatagram" in Deno)) {
+    // Deno.listenDatagram is there exactly when --unstable-net is.
+    throw new TypeError(
+      `The endpoint "${endpoint.url}" asks for reusePort, which Deno offers only with --unstable-net: run deno with --unstable-net, or drop reusePort`,
+    );
+  }
+  let port = endpoint.port;
+  for (const [index, hostname] of endpoint.hostnames.entries()) {
+    try {
+      const bound = listen(
+        { hostname, port, ...tls, reusePort: options.reusePort },
+        tls,
+        hostname,
+        port,
+        "",
+      );
+      port = bound.port;
+      if (endpoint.hostnames.length > 1) {
+        // localhost and * report one address whatever they bound.
+        bound.rename(`${endpoint.scheme}://${endpoint.displayHost}:${port}`);
+      }
+      if (endpoint.displayHost === "[::]") return; // dual-stack bound
+    } catch (error) {
+      if (index > 0 && isMissingAddress(error)) continue;
+      if (
+        index === 0 && endpoint.hostnames.length > 1 &&
+        isMissingAddress(error)
+      ) continue;
+      if (error instanceof Deno.errors.AddrInUse) {
+        throw new Deno.errors.AddrInUse(
+          `Cannot listen on ${endpoint.url}: ${hostname} port ${port} is already in use. Stop the other process or choose another port (--urls http://localhost:8080).`,
+        );
+      }
+      throw error;
+    }
+  }
+}
 
 /** Whether a bind failed because the machine lacks the address (no IPv6). */
 export function isMissingAddress(error: unknown): boolean {

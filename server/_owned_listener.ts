@@ -146,3 +146,53 @@ export async function serveConnection(
   );
   connection.serving(served);
 }
+
+/** Where a DenoServer listens: a host and port (with TLS), or a Unix path. */
+export type ListenOptions =
+  | { path: string }
+  | {
+    hostname: string;
+    port: number;
+    cert?: string;
+    key?: string;
+    reusePort?: boolean;
+  };
+
+/** One bound address of a DenoServer. */
+export interface Listening {
+  /** The URL reported in ServerAddressesFeature ("" until known). */
+  address: string;
+  readonly addr: Deno.Addr;
+  /** Set when Deno.serve serves it (the fallback). */
+  readonly server?: Deno.HttpServer<Deno.NetAddr | Deno.UnixAddr>;
+  /** Stops accepting (Deno.serve: its graceful shutdown). */
+  close(): Promise<void>;
+}
+
+/** Listens on `options` and serves each connection with Deno's engine. */
+export function listenOwned(
+  engine: ConnectionEngine,
+  options: ListenOptions,
+  tls: boolean,
+  connections: ConnectionSet,
+  handler: ConnectionHandler,
+  onError: (error: unknown) => Response,
+  report: (message: string, error: unknown) => void,
+): Listening {
+  const listener = "path" in options
+    ? Deno.listen({ transport: "unix", path: options.path })
+    : tls
+    ? Deno.listenTls({
+      ...options as Deno.ListenTlsOptions & Deno.TlsCertifiedKeyPem,
+      alpnProtocols: [...ALPN],
+    })
+    : Deno.listen({ ...options, transport: "tcp" });
+  const owned = new OwnedListener(
+    listener,
+    (conn) =>
+      serveConnection(engine, conn, connections, handler, onError, tls)
+        .catch((error) => report("Serving a connection failed:", error)),
+    report,
+  );
+  return { address: "", addr: listener.addr, close: () => owned.close() };
+}

@@ -4,7 +4,6 @@
 import {
   type FeatureKey,
   HttpConnectionFeature,
-  HttpError,
   HttpMaxRequestBodySizeFeature,
   HttpMinRequestBodyDataRateFeature,
   HttpRequestFeature,
@@ -21,6 +20,7 @@ import {
 import { type BridgeOwner, ResponseBridge } from "./_response_bridge.ts";
 import { guardedBody, tooLarge } from "./_request_body.ts";
 import { timeRead } from "./_body_rate.ts";
+import { upgradeWebSocket } from "./_websocket.ts";
 import { TIME_BODY_READ } from "../features/_body_timing.ts";
 import { resolveServerLimits } from "./limits.ts";
 import { isValidHost, parseTarget } from "./_request_target.ts";
@@ -454,38 +454,12 @@ export class RequestState extends ConnectionFeatures
   }
 
   accept(options?: WebSocketAcceptOptions): WebSocket {
-    if (!this.isWebSocketRequest) {
-      throw new TypeError(
-        "Cannot accept a WebSocket: the request has no 'Upgrade: websocket' header; check ctx.webSockets.isWebSocketRequest first",
-      );
-    }
-    const { noUpgrade, upgraded, limits } = this.endpoint;
-    if (noUpgrade !== undefined) throw new TypeError(noUpgrade);
-    const max = limits.maxConcurrentUpgradedConnections;
-    if (upgraded !== undefined && max !== null && upgraded.open >= max) {
-      throw new HttpError(
-        503,
-        `Service Unavailable: the server already holds its ${max} WebSocket connection(s) (maxConcurrentUpgradedConnections)`,
-      );
-    }
-    let upgrade: { socket: WebSocket; response: Response };
-    try {
-      upgrade = Deno.upgradeWebSocket(this.source, options);
-    } catch (error) {
-      // A malformed handshake (no Sec-WebSocket-Key, say) is the client's.
-      throw new HttpError(
-        400,
-        `Bad Request: not a valid WebSocket handshake: ${
-          (error as Error).message
-        }`,
-        { cause: error },
-      );
-    }
-    const { socket, response } = upgrade;
-    if (upgraded !== undefined) {
-      upgraded.open++;
-      socket.addEventListener("close", () => upgraded.open--, { once: true });
-    }
+    const { socket, response } = upgradeWebSocket(
+      this.source,
+      this.endpoint,
+      this.isWebSocketRequest,
+      options,
+    );
     this.response.upgrade(response);
     return socket;
   }

@@ -11,104 +11,38 @@ import {
   type TlsHandshakeFeature,
 } from "../features/mod.ts";
 import {
-  type CertificateOptions,
   type Endpoint,
   type EndpointOptions,
   parseEndpointUrl,
   parseEndpointUrls,
 } from "./endpoint.ts";
-import {
-  type ResolvedServerLimits,
-  resolveServerLimits,
-  type ServerLimits,
-} from "./limits.ts";
+import { type ResolvedServerLimits, resolveServerLimits } from "./limits.ts";
 import type {
   HttpApplication,
   Server,
   ServerStartOptions,
   ServerStopOptions,
 } from "./server.ts";
-import { Dispatcher, type ErrorReporter } from "./_dispatcher.ts";
+import { Dispatcher } from "./_dispatcher.ts";
 import { isDeliberateReset } from "./_response_stream.ts";
 import { BodyWatches } from "./_body_rate.ts";
 import { type ConnectionEvent, ConnectionSet } from "./_connections.ts";
+import { DEFAULT_URL, type DenoServerOptions } from "./deno_server_options.ts";
 import {
   ALPN,
   type ConnectionEngine,
   connectionEngine,
-  OwnedListener,
-  serveConnection,
+  type Listening,
+  type ListenOptions,
+  listenOwned,
 } from "./_owned_listener.ts";
+import { fallbackWarning, listenServe } from "./_serve_listener.ts";
 import type { EndpointInfo } from "./_request_state.ts";
-import {
-  isMissingAddress,
-  loadCertificate,
-  raceAbort,
-  removeStaleSocket,
-} from "./_listen.ts";
-
-/** The URL a server listens on when nothing names one. */
-export const DEFAULT_URL = "http://localhost:8000";
+import { bindEndpoint, raceAbort } from "./_listen.ts";
 
 const TLS: TlsHandshakeFeature = Object.freeze({ alpnProtocols: ALPN });
 // After the stop deadline, how long to let Deno close what was reset.
 const RESET_GRACE_MS = 1000;
-
-/** Options for {@linkcode DenoServer}. */
-export interface DenoServerOptions {
-  /**
-   * URLs to listen on: an array, or one string separated by `;`. These are
-   * the server's own endpoints; the host's `urls` replace them only when
-   * `preferHostingUrls` is set.
-   * @default {undefined}
-   */
-  urls?: string | string[];
-  /**
-   * Endpoints with options of their own (a certificate per endpoint).
-   * @default {undefined}
-   */
-  endpoints?: EndpointOptions[];
-  /**
-   * The certificate for `https` endpoints that name none.
-   * @default {undefined}
-   */
-  certificate?: CertificateOptions;
-  /**
-   * Limits the server enforces; see {@linkcode ServerLimits}.
-   * @default {{}}
-   */
-  limits?: ServerLimits;
-  /**
-   * Receives errors the application let through, and server warnings.
-   * @default {console.error}
-   */
-  onError?: ErrorReporter;
-  /**
-   * Receives connection events: accepted and closed (`"debug"`), and every
-   * limit that closes a connection (`"information"`), each with the
-   * connection's id. A host logs them as `Roost.Server.Connections`.
-   * @default {undefined}
-   */
-  onConnectionEvent?: ConnectionEvent;
-  /**
-   * Serve WebSocket upgrades. Deno 2.9's engine for one connection cannot
-   * hand a connection over to a WebSocket, so with `webSockets: true` the
-   * server runs on `Deno.serve` instead, and the connection limits
-   * (`keepAliveTimeout`, `requestHeadersTimeout`, `maxConcurrentConnections`)
-   * are not enforced: a start names them in a warning. Without it,
-   * `ctx.webSockets.accept()` throws an error that says so.
-   * @default {false}
-   */
-  webSockets?: boolean;
-}
-
-// One bound endpoint address: a listener of our own, or (where Deno's
-// connection engine is missing) a Deno.serve server.
-interface Listening {
-  address: string;
-  owned?: OwnedListener;
-  server?: Deno.HttpServer<Deno.NetAddr | Deno.UnixAddr>;
-}
 
 /**
  * The default server: one `Deno.serve` per endpoint. HTTPS endpoints speak
@@ -289,8 +223,12 @@ export class DenoServer implements Server {
     this.#dispatcher = dispatcher as Dispatcher<unknown>;
     this.#stopping = undefined;
     this.#engine = this.#options.webSockets ? undefined : connectionEngine();
-    if (this.#engine === undefined) this.#warnFallback();
-    else {
+    // The engine is internal to Deno: without it, Deno.serve serves.
+    if (this.#engine === undefined) {
+      this.#report(
+        fallbackWarning(this.#limits, this.#options.webSockets === true),
+      );
+    } else {
       this.#connections = new ConnectionSet(this.#limits, this.#event);
     }
     try {
@@ -311,73 +249,33 @@ export class DenoServer implements Server {
     );
   }
 
-  async #bind(endpoint: Endpoint, options: EndpointOptions): Promise<void> {
-    let tls: { cert: string; key: string } | undefined;
-    if (endpoint.scheme === "https") {
-      const certificate = options.certificate ?? this.#options.certificate;
-      if (certificate === undefined) {
-        throw new TypeError(
-          `The HTTPS endpoint "${endpoint.url}" has no certificate: pass certificate: { certFile, keyFile } to DenoServer, or one on the endpoint`,
-        );
-      }
-      tls = await loadCertificate(certificate);
-    }
-    if (endpoint.scheme === "unix") {
-      const path = endpoint.path!;
-      await removeStaleSocket(path);
-      this.#listen({ path }, endpoint, undefined, "", 0, `unix:${path}`);
-      return;
-    }
-    if (options.reusePort === true && !("listenDatagram" in Deno)) {
-      // Deno.listenDatagram is there exactly when --unstable-net is.
-      throw new TypeError(
-        `The endpoint "${endpoint.url}" asks for reusePort, which Deno offers only with --unstable-net: run deno with --unstable-net, or drop reusePort`,
-      );
-    }
-    let port = endpoint.port;
-    for (const [index, hostname] of endpoint.hostnames.entries()) {
-      try {
-        port = this.#listen(
-          { hostname, port, ...tls, reusePort: options.reusePort },
+  #bind(endpoint: Endpoint, options: EndpointOptions): Promise<void> {
+    return bindEndpoint(
+      endpoint,
+      options,
+      this.#options.certificate,
+      (listenOptions, tls, hostname, port, address) => {
+        const bound = this.#listen(
+          listenOptions,
           endpoint,
           tls,
           hostname,
           port,
-          "",
+          address,
         );
-        if (endpoint.hostnames.length > 1) {
-          // localhost and * report one address whatever they bound.
-          this.#listening[this.#listening.length - 1].address =
-            `${endpoint.scheme}://${endpoint.displayHost}:${port}`;
-        }
-        if (endpoint.displayHost === "[::]") return; // dual-stack bound
-      } catch (error) {
-        if (index > 0 && isMissingAddress(error)) continue;
-        if (
-          index === 0 && endpoint.hostnames.length > 1 &&
-          isMissingAddress(error)
-        ) continue;
-        if (error instanceof Deno.errors.AddrInUse) {
-          throw new Deno.errors.AddrInUse(
-            `Cannot listen on ${endpoint.url}: ${hostname} port ${port} is already in use. Stop the other process or choose another port (--urls http://localhost:8080).`,
-          );
-        }
-        throw error;
-      }
-    }
+        return {
+          port: bound,
+          rename: (name) => {
+            this.#listening[this.#listening.length - 1].address = name;
+          },
+        };
+      },
+    );
   }
 
   // Binds one address; returns the port it got.
   #listen(
-    listenOptions:
-      | { path: string }
-      | {
-        hostname: string;
-        port: number;
-        cert?: string;
-        key?: string;
-        reusePort?: boolean;
-      },
+    listenOptions: ListenOptions,
     endpoint: Endpoint,
     tls: unknown,
     localAddress: string,
@@ -406,98 +304,43 @@ export class DenoServer implements Server {
     };
     const dispatcher = this.#dispatcher!;
     const engine = this.#engine;
-    let addr: Deno.Addr;
-    if (engine !== undefined) {
-      const listener = "path" in listenOptions
-        ? Deno.listen({ transport: "unix", path: listenOptions.path })
-        : tls === undefined
-        ? Deno.listen({ ...listenOptions, transport: "tcp" })
-        : Deno.listenTls({
-          ...listenOptions as Deno.ListenTlsOptions & Deno.TlsCertifiedKeyPem,
-          alpnProtocols: [...ALPN],
-        });
-      const connections = this.#connections!;
-      const owned = new OwnedListener(
-        listener,
-        (conn) =>
-          serveConnection(
-            engine,
-            conn,
-            connections,
-            (request, peer, connection) =>
-              dispatcher.dispatch(
-                request,
-                peer,
-                info,
-                connection.protocol,
-                connection,
-              ),
-            onError,
-            tls !== undefined,
-          ).catch((error) =>
-            this.#report("Serving a connection failed:", error)
+    const listening = engine === undefined
+      ? listenServe(
+        listenOptions,
+        (request, peer) => dispatcher.dispatch(request, peer, info),
+        onError,
+      )
+      : listenOwned(
+        engine,
+        listenOptions,
+        tls !== undefined,
+        this.#connections!,
+        (request, peer, connection) =>
+          dispatcher.dispatch(
+            request,
+            peer,
+            info,
+            connection.protocol,
+            connection,
           ),
+        onError,
         (message, error) => this.#report(message, error),
       );
-      this.#listening.push({ address, owned });
-      addr = listener.addr;
-    } else {
-      const serveOptions = { ...listenOptions, onListen() {}, onError };
-      const server: Deno.HttpServer<Deno.NetAddr | Deno.UnixAddr> =
-        "path" in serveOptions
-          ? Deno.serve(
-            serveOptions,
-            (request, peer) => dispatcher.dispatch(request, peer, info),
-          )
-          : Deno.serve(
-            serveOptions,
-            (request, peer) => dispatcher.dispatch(request, peer, info),
-          );
-      this.#listening.push({ address, server });
-      addr = server.addr;
-    }
-    const entry = this.#listening[this.#listening.length - 1];
-    if (addr.transport === "tcp") {
-      info.localPort = addr.port;
-      entry.address ||= `${endpoint.scheme}://${
-        addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname
-      }:${addr.port}`;
-      return addr.port;
-    }
-    return port;
-  }
-
-  // Deno's connection engine is internal: without it, Deno.serve serves,
-  // and the connection limits it cannot enforce are named once.
-  #warnFallback(): void {
-    const limits = this.#limits;
-    const lost = [
-      `keepAliveTimeout (${limits.keepAliveTimeout} ms)`,
-      `requestHeadersTimeout (${limits.requestHeadersTimeout} ms)`,
-    ];
-    if (limits.maxConcurrentConnections !== null) {
-      lost.push(
-        `maxConcurrentConnections (${limits.maxConcurrentConnections})`,
-      );
-    }
-    const why = this.#options.webSockets
-      ? "webSockets is true, so DenoServer serves through Deno.serve (Deno's engine for one connection cannot upgrade it to a WebSocket)"
-      : "This Deno has no serveHttpOnConnection, so DenoServer serves through Deno.serve";
-    this.#report(
-      `${why}, which does not show its connections: ${
-        lost.join(", ")
-      } cannot be enforced, and a graceful stop answers new requests 503 while uploads finish.`,
-    );
+    listening.address = address;
+    this.#listening.push(listening);
+    const addr = listening.addr;
+    if (addr.transport !== "tcp") return port;
+    info.localPort = addr.port;
+    listening.address ||= `${endpoint.scheme}://${
+      addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname
+    }:${addr.port}`;
+    return addr.port;
   }
 
   async #closeAll(): Promise<void> {
     const listening = this.#listening;
     this.#listening = [];
-    await Promise.all(
-      listening.map(({ owned, server }) =>
-        owned?.close() ?? server?.shutdown()
-      ),
-    );
+    await Promise.all(listening.map((entry) => entry.close()));
     this.#connections?.closeAll("stopDeadline");
   }
 
@@ -558,7 +401,7 @@ export class DenoServer implements Server {
   ): Promise<boolean> {
     const listening = this.#listening;
     this.#listening = [];
-    await Promise.all(listening.map(({ owned }) => owned!.close()));
+    await Promise.all(listening.map((entry) => entry.close()));
     connections.stopAll();
     return await raceAbort(connections.emptied(), deadline);
   }
@@ -573,9 +416,7 @@ export class DenoServer implements Server {
     this.#listening = [];
     let finished = await raceAbort(dispatcher.drain(), deadline);
     // Never abort Deno.serve's own signal after shutdown(): Deno 2.9 crashes.
-    this.#served = Promise.all(
-      listening.map(({ server }) => server!.shutdown()),
-    );
+    this.#served = Promise.all(listening.map((entry) => entry.close()));
     if (finished) finished = await raceAbort(this.#served, deadline);
     return finished;
   }

@@ -23,11 +23,8 @@
 export * from "./server.ts";
 export * from "./limits.ts";
 export * from "./endpoint.ts";
-export {
-  DEFAULT_URL,
-  DenoServer,
-  type DenoServerOptions,
-} from "./deno_server.ts";
+export { DenoServer } from "./deno_server.ts";
+export { DEFAULT_URL, type DenoServerOptions } from "./deno_server_options.ts";
 export { TestServer, type TestServerOptions } from "./test_server.ts";
 export type { ErrorReporter } from "./_report.ts";
 export type { ConnectionEvent } from "./_connections.ts";

@@ -1,0 +1,51 @@
+// Accepting a WebSocket: the checks before Deno.upgradeWebSocket, and the
+// count of open sockets that maxConcurrentUpgradedConnections caps.
+
+import { HttpError, type WebSocketAcceptOptions } from "../features/mod.ts";
+import type { EndpointInfo } from "./_connection_features.ts";
+
+/**
+ * Upgrades `request` to a WebSocket, or throws: a TypeError for an app's
+ * mistake (no upgrade asked for, an endpoint that cannot upgrade), 503 over
+ * the cap, 400 for a malformed handshake (the client's mistake).
+ */
+export function upgradeWebSocket(
+  request: Request,
+  endpoint: EndpointInfo,
+  isWebSocketRequest: boolean,
+  options: WebSocketAcceptOptions | undefined,
+): { socket: WebSocket; response: Response } {
+  if (!isWebSocketRequest) {
+    throw new TypeError(
+      "Cannot accept a WebSocket: the request has no 'Upgrade: websocket' header; check ctx.webSockets.isWebSocketRequest first",
+    );
+  }
+  const { noUpgrade, upgraded, limits } = endpoint;
+  if (noUpgrade !== undefined) throw new TypeError(noUpgrade);
+  const max = limits.maxConcurrentUpgradedConnections;
+  if (upgraded !== undefined && max !== null && upgraded.open >= max) {
+    throw new HttpError(
+      503,
+      `Service Unavailable: the server already holds its ${max} WebSocket connection(s) (maxConcurrentUpgradedConnections)`,
+    );
+  }
+  let upgrade: { socket: WebSocket; response: Response };
+  try {
+    upgrade = Deno.upgradeWebSocket(request, options);
+  } catch (error) {
+    throw new HttpError(
+      400,
+      `Bad Request: not a valid WebSocket handshake: ${
+        (error as Error).message
+      }`,
+      { cause: error },
+    );
+  }
+  if (upgraded !== undefined) {
+    upgraded.open++;
+    upgrade.socket.addEventListener("close", () => upgraded.open--, {
+      once: true,
+    });
+  }
+  return upgrade;
+}
