@@ -46,6 +46,8 @@ export interface ConnectionInfo {
   readonly alpnProtocol: string | null;
   /** The connection's TLS handshake, on TLS. */
   readonly tls: TlsHandshakeFeature | undefined;
+  /** The client's address. */
+  readonly remoteAddr: Deno.Addr;
   /** Whether the connection ends after its open requests (a stop). */
   readonly closing: boolean;
   /** Counts a request in; returns its number on the connection, from 1. */
@@ -54,14 +56,6 @@ export interface ConnectionInfo {
   requestEnded(): void;
   /** Ends the connection after the response being made, saying why. */
   endAfterResponse(reason: "minRequestBodyDataRate"): void;
-}
-
-/** Whether a peer is on this machine (a Unix socket counts). */
-export function isLoopback(addr: Deno.Addr): boolean {
-  if (addr.transport !== "tcp" && addr.transport !== "udp") return true;
-  const host = addr.hostname;
-  return host.startsWith("127.") || host === "::1" ||
-    host.startsWith("::ffff:127.");
 }
 
 let nextRequest = 0;
@@ -94,22 +88,30 @@ export abstract class ConnectionFeatures extends BuiltinFeatures
 
   // -- HttpConnectionFeature
 
+  /**
+   * The client's address: the connection's own when the server owns it
+   * (Deno's per-request one throws on a Unix socket there).
+   */
+  get remoteAddr(): Deno.Addr {
+    return this.connection?.remoteAddr ?? this.peer.remoteAddr;
+  }
+
   get connectionId(): string {
     const connection = this.connection;
     if (connection !== undefined) return connection.id;
-    const addr = this.peer.remoteAddr;
+    const addr = this.remoteAddr;
     return addr.transport === "tcp" || addr.transport === "udp"
       ? `${addr.hostname}:${addr.port}`
       : `unix:${this.endpoint.localAddress}`;
   }
 
   get remoteAddress(): string {
-    const addr = this.peer.remoteAddr;
+    const addr = this.remoteAddr;
     return "hostname" in addr ? addr.hostname : "path" in addr ? addr.path : "";
   }
 
   get remotePort(): number {
-    const addr = this.peer.remoteAddr;
+    const addr = this.remoteAddr;
     return "port" in addr ? addr.port : 0;
   }
 

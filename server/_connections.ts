@@ -86,6 +86,10 @@ export class Connection implements ConnectionInfo {
     this.deadline = set.now + set.limits.requestHeadersTimeout;
   }
 
+  get remoteAddr(): Deno.Addr {
+    return this.conn.remoteAddr;
+  }
+
   get phase(): ConnectionPhase {
     return this.#phase;
   }

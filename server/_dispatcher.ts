@@ -90,19 +90,19 @@ export class Dispatcher<C> {
     );
     if (protocol !== undefined) state.protocol = protocol;
     const rejection = state.rejection();
-    // Connection-specific headers are an error over HTTP/2 (RFC 9113 §8.2.2).
-    const close = state.protocol === "HTTP/2" ? undefined : "close";
     let refusal: Response | undefined;
+    // Connection-specific headers are an error over HTTP/2 (RFC 9113 §8.2.2).
+    const close = () => state.protocol === "HTTP/2" ? undefined : "close";
     if (rejection !== undefined) {
-      refusal = badRequest(rejection, close);
+      refusal = badRequest(rejection, close());
     } else if (this.#draining) {
       refusal = new Response(
         "Service Unavailable: the server is shutting down",
         {
           status: 503,
-          headers: close === undefined
+          headers: close() === undefined
             ? { "retry-after": "1" }
-            : { connection: close, "retry-after": "1" },
+            : { connection: "close", "retry-after": "1" },
         },
       );
     } else if (

@@ -23,13 +23,17 @@ import { timeRead } from "./_body_rate.ts";
 import { upgradeWebSocket } from "./_websocket.ts";
 import { TIME_BODY_READ } from "../features/_body_timing.ts";
 import { resolveServerLimits } from "./limits.ts";
-import { isValidHost, parseTarget } from "./_request_target.ts";
+import {
+  badHost,
+  hostProblem,
+  isValidHost,
+  parseTarget,
+} from "./_request_target.ts";
 import { requestHeader } from "./_deno_request.ts";
 import {
   ConnectionFeatures,
   type ConnectionInfo,
   type EndpointInfo,
-  isLoopback,
   type PeerInfo,
 } from "./_connection_features.ts";
 
@@ -57,12 +61,6 @@ const BUILTIN_KEYS: readonly FeatureKey<unknown>[] = [
   HttpResponseBodyFeature,
   TlsHandshakeFeature,
 ];
-
-function badHost(host: string): string {
-  return `Bad Request: the Host ${
-    JSON.stringify(host.length > 100 ? `${host.slice(0, 100)}…` : host)
-  } is not a valid host[:port] (RFC 9110 §7.2).`;
-}
 
 /**
  * The request side of one request, and the collection of all its features.
@@ -167,35 +165,30 @@ export class RequestState extends ConnectionFeatures
    */
   rejection(): string | undefined {
     if (!this.#parsed) this.#parse();
+    // The Host header itself, not only the URL built from it: "a/b" would
+    // move where the path starts.
     if (this.#protocol === undefined) {
-      // Deno does not tell the HTTP version (denoland/deno#10277). HTTP/1.1
-      // sends Host; HTTP/2 sends :authority instead, which Deno puts in the
-      // URL. Without either, Deno puts its fallback "localhost:<port>" there,
-      // which an HTTP/2 client naming localhost:<port> sends too: that case
-      // is refused only from a peer that cannot have meant localhost.
-      const header = requestHeader(this.source, "host");
-      if (header !== null) {
-        this.#protocol = "HTTP/1.1";
-        if (!isValidHost(header)) return badHost(header);
-      } else {
-        this.#protocol = "HTTP/2";
-        if (
-          this.#host === `localhost:${this.endpoint.localPort}` &&
-          !isLoopback(this.peer.remoteAddr)
-        ) {
-          this.#protocol = "HTTP/1.1";
-          return "Bad Request: the request has no Host header; HTTP/1.1 requires one (RFC 9112 §3.2).";
-        }
-      }
+      const problem = hostProblem(
+        requestHeader(this.source, "host"),
+        this.#host === `localhost:${this.endpoint.localPort}`,
+        () => this.remoteAddr,
+      );
+      this.#protocol = problem.protocol;
+      if (problem.reason !== undefined) return problem.reason;
     }
     if (this.#problem !== undefined) return this.#problem;
     // Most often the URL's authority is the Host header just checked.
     return isValidHost(this.#host) ? undefined : badHost(this.#host);
   }
 
+  /**
+   * The HTTP version. Deno does not tell it (denoland/deno#10277): a
+   * request with a Host header is HTTP/1.1, one with only :authority HTTP/2.
+   */
   get protocol(): string {
-    if (this.#protocol === undefined) this.rejection();
-    return this.#protocol ?? "HTTP/1.1";
+    return this.#protocol ??= requestHeader(this.source, "host") === null
+      ? "HTTP/2"
+      : "HTTP/1.1";
   }
   set protocol(value: string) {
     this.#protocol = value;

@@ -191,3 +191,48 @@ export function parseTarget(url: string): ParsedTarget {
     rewritten: normal && (path !== rawPath || end !== url.length),
   };
 }
+
+/** The 400 text for a Host that is not a valid `host[:port]`. */
+export function badHost(host: string): string {
+  return `Bad Request: the Host ${
+    JSON.stringify(host.length > 100 ? `${host.slice(0, 100)}…` : host)
+  } is not a valid host[:port] (RFC 9110 §7.2).`;
+}
+
+// Whether a peer is on this machine (a Unix socket counts).
+function isLoopback(addr: Deno.Addr): boolean {
+  if (addr.transport !== "tcp" && addr.transport !== "udp") return true;
+  const host = addr.hostname;
+  return host.startsWith("127.") || host === "::1" ||
+    host.startsWith("::ffff:127.");
+}
+
+/**
+ * A request's HTTP version, from its Host header (Deno does not tell it:
+ * denoland/deno#10277), and why it must be refused, if it must. A Host
+ * header means HTTP/1.1 and must be valid; none means HTTP/2 (which sends
+ * :authority). Deno puts its fallback "localhost:<port>" in the URL
+ * (`fallback`) when there is neither, exactly as for an HTTP/2 client naming
+ * localhost:<port>: that is refused only from a peer that cannot have meant
+ * this machine.
+ */
+export function hostProblem(
+  header: string | null,
+  fallback: boolean,
+  peer: () => Deno.Addr,
+): { protocol: string; reason: string | undefined } {
+  if (header !== null) {
+    return {
+      protocol: "HTTP/1.1",
+      reason: isValidHost(header) ? undefined : badHost(header),
+    };
+  }
+  if (!fallback || isLoopback(peer())) {
+    return { protocol: "HTTP/2", reason: undefined };
+  }
+  return {
+    protocol: "HTTP/1.1",
+    reason:
+      "Bad Request: the request has no Host header; HTTP/1.1 requires one (RFC 9112 §3.2).",
+  };
+}

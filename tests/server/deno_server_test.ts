@@ -503,3 +503,28 @@ Deno.test("DenoServer answers 400, not 500, to a malformed WebSocket handshake",
   assert.match(await response.text(), /WebSocket handshake/);
   assert.deepEqual(errors, []);
 });
+
+Deno.test("DenoServer on a Unix socket answers the connection features (Deno's own per-request address throws there)", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/app.sock`;
+  try {
+    await using _running = await startHost(
+      "DenoServer",
+      (app) =>
+        app.run((ctx) =>
+          ctx.response.send(
+            `${ctx.connection.remoteAddress}|${ctx.connection.remotePort}|${
+              ctx.connection.connectionId.length > 0
+            }`,
+          )
+        ),
+      { urls: `unix:${path}` },
+    );
+    const body = await curl(["--unix-socket", path, "http://localhost/"]);
+    const [, port, hasId] = body.split("|");
+    assert.equal(port, "0");
+    assert.equal(hasId, "true");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
