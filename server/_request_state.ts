@@ -23,18 +23,12 @@ import { timeRead } from "./_body_rate.ts";
 import { upgradeWebSocket } from "./_websocket.ts";
 import { TIME_BODY_READ } from "../features/_body_timing.ts";
 import { resolveServerLimits } from "./limits.ts";
-import {
-  badHost,
-  hostProblem,
-  isValidHost,
-  parseTarget,
-} from "./_request_target.ts";
 import { requestHeader } from "./_deno_request.ts";
-import {
-  ConnectionFeatures,
-  type ConnectionInfo,
-  type EndpointInfo,
-  type PeerInfo,
+import { RequestLine } from "./_request_line.ts";
+import type {
+  ConnectionInfo,
+  EndpointInfo,
+  PeerInfo,
 } from "./_connection_features.ts";
 
 export type {
@@ -67,15 +61,13 @@ const BUILTIN_KEYS: readonly FeatureKey<unknown>[] = [
  * The response side lives in `response` (a `ResponseBridge`), because
  * `HttpRequestFeature` and `HttpResponseFeature` both have `headers`.
  */
-export class RequestState extends ConnectionFeatures
+export class RequestState extends RequestLine
   implements
-    HttpRequestFeature,
     HttpRequestLifetimeFeature,
     HttpMaxRequestBodySizeFeature,
     HttpMinRequestBodyDataRateFeature,
     HttpWebSocketFeature,
     BridgeOwner {
-  readonly source: Request;
   readonly response: ResponseBridge;
   /** Reports what no application code can catch (the server's onError). */
   readonly report: ErrorReporter;
@@ -84,15 +76,6 @@ export class RequestState extends ConnectionFeatures
   nextInFlight: RequestState | undefined = undefined;
   /** True until the application's pipeline has finished. */
   running = true;
-  #parsed = false;
-  #changed = false;
-  #method: string | undefined;
-  #host = "";
-  #pathBase = "";
-  #path = "/";
-  #queryString = "";
-  #rawTarget = "";
-  #headers: Headers | undefined;
   #bodyTaken = false;
   // undefined once taken: the source's own body, read by who took it.
   #body: ReadableStream<Uint8Array> | null | undefined = null;
@@ -101,9 +84,6 @@ export class RequestState extends ConnectionFeatures
   // The declared length of a body handed out to be read natively and timed.
   #timedLength: number | undefined;
   #abort: AbortController | undefined;
-  #protocol: string | undefined;
-  #problem: string | undefined;
-  #scheme: string | undefined;
 
   constructor(
     source: Request,
@@ -112,8 +92,7 @@ export class RequestState extends ConnectionFeatures
     report: ErrorReporter,
     connection?: ConnectionInfo,
   ) {
-    super(peer, endpoint, connection);
-    this.source = source;
+    super(source, peer, endpoint, connection);
     this.report = report;
     this.#maxBody = endpoint.limits.maxRequestBodySize;
     this.#minRate = endpoint.limits.minRequestBodyDataRate;
@@ -144,56 +123,6 @@ export class RequestState extends ConnectionFeatures
     }
   }
 
-  // -- HttpRequestFeature
-
-  #parse(): void {
-    this.#parsed = true;
-    const target = parseTarget(this.source.url);
-    this.#host = target.host;
-    this.#rawTarget = target.rawTarget;
-    this.#queryString = target.queryString;
-    this.#path = target.path;
-    this.#problem = target.problem;
-    // The source Request's URL no longer says what the path says.
-    if (target.rewritten) this.#changed = true;
-  }
-
-  /**
-   * Why the request must be answered 400 before the application runs, or
-   * `undefined`: a path that cannot be normalized, or a missing or malformed
-   * Host (RFC 9112 §3.2, RFC 9110 §7.2).
-   */
-  rejection(): string | undefined {
-    if (!this.#parsed) this.#parse();
-    // The Host header itself, not only the URL built from it: "a/b" would
-    // move where the path starts.
-    if (this.#protocol === undefined) {
-      const problem = hostProblem(
-        requestHeader(this.source, "host"),
-        this.#host === `localhost:${this.endpoint.localPort}`,
-        () => this.remoteAddr,
-      );
-      this.#protocol = problem.protocol;
-      if (problem.reason !== undefined) return problem.reason;
-    }
-    if (this.#problem !== undefined) return this.#problem;
-    // Most often the URL's authority is the Host header just checked.
-    return isValidHost(this.#host) ? undefined : badHost(this.#host);
-  }
-
-  /**
-   * The HTTP version. Deno does not tell it (denoland/deno#10277): a
-   * request with a Host header is HTTP/1.1, one with only :authority HTTP/2.
-   */
-  get protocol(): string {
-    return this.#protocol ??= requestHeader(this.source, "host") === null
-      ? "HTTP/2"
-      : "HTTP/1.1";
-  }
-  set protocol(value: string) {
-    this.#protocol = value;
-  }
-
   /** How many bytes of small writes the response buffers (for the bridge). */
   get responseBufferSize(): number {
     return this.endpoint.limits.responseBufferSize;
@@ -207,74 +136,6 @@ export class RequestState extends ConnectionFeatures
   /** Whether the client asked with HEAD: the response carries no body. */
   get isHead(): boolean {
     return this.source.method === "HEAD";
-  }
-
-  get scheme(): string {
-    return this.#scheme ?? this.endpoint.scheme;
-  }
-  set scheme(value: string) {
-    this.#scheme = value;
-    this.#changed = true;
-  }
-
-  get method(): string {
-    return this.#method ??= this.source.method;
-  }
-  set method(value: string) {
-    this.#method = value;
-    this.#changed = true;
-  }
-
-  get host(): string {
-    if (!this.#parsed) this.#parse();
-    return this.#host;
-  }
-  set host(value: string) {
-    if (!this.#parsed) this.#parse();
-    this.#host = value;
-    this.#changed = true;
-  }
-
-  get pathBase(): string {
-    return this.#pathBase;
-  }
-  set pathBase(value: string) {
-    if (!this.#parsed) this.#parse();
-    this.#pathBase = value;
-    this.#changed = true;
-  }
-
-  get path(): string {
-    if (!this.#parsed) this.#parse();
-    return this.#path;
-  }
-  set path(value: string) {
-    if (!this.#parsed) this.#parse();
-    this.#path = value;
-    this.#changed = true;
-  }
-
-  get queryString(): string {
-    if (!this.#parsed) this.#parse();
-    return this.#queryString;
-  }
-  set queryString(value: string) {
-    if (!this.#parsed) this.#parse();
-    this.#queryString = value;
-    this.#changed = true;
-  }
-
-  get rawTarget(): string {
-    if (!this.#parsed) this.#parse();
-    return this.#rawTarget;
-  }
-
-  get headers(): Headers {
-    return this.#headers ??= this.source.headers;
-  }
-  set headers(value: Headers) {
-    this.#headers = value;
-    this.#changed = true;
   }
 
   /** The declared Content-Length, or -1. */
@@ -317,11 +178,11 @@ export class RequestState extends ConnectionFeatures
   set body(value: ReadableStream<Uint8Array> | null) {
     this.#bodyTaken = true;
     this.#body = value;
-    this.#changed = true;
+    this.changed = true;
   }
 
   get request(): Request | undefined {
-    if (this.#changed || this.#bodyTaken) return undefined;
+    if (this.changed || this.#bodyTaken) return undefined;
     const limit = this.#maxBody;
     // Deno gives every request but GET and HEAD a body. Asking source.body
     // would tell for sure, but it makes Deno's own body readers take a

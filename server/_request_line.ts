@@ -1,0 +1,166 @@
+// The request line and headers of one request: method, scheme, host, path,
+// query and protocol, read from Deno's Request once and normalized (the
+// request boundary's rules live in _request_target.ts).
+
+import type { HttpRequestFeature } from "../features/mod.ts";
+import {
+  ConnectionFeatures,
+  type ConnectionInfo,
+  type EndpointInfo,
+  type PeerInfo,
+} from "./_connection_features.ts";
+import {
+  badHost,
+  hostProblem,
+  isValidHost,
+  parseTarget,
+} from "./_request_target.ts";
+import { requestHeader } from "./_deno_request.ts";
+
+/** The request line and headers part of `HttpRequestFeature`. */
+export abstract class RequestLine extends ConnectionFeatures
+  implements Omit<HttpRequestFeature, "body" | "request"> {
+  readonly source: Request;
+  /**
+   * True once the app changed the request (or the path was normalized), so
+   * the source Request no longer says what the features say.
+   */
+  protected changed = false;
+  #parsed = false;
+  #method: string | undefined;
+  #host = "";
+  #pathBase = "";
+  #path = "/";
+  #queryString = "";
+  #rawTarget = "";
+  #headers: Headers | undefined;
+  #protocol: string | undefined;
+  #problem: string | undefined;
+  #scheme: string | undefined;
+
+  constructor(
+    source: Request,
+    peer: PeerInfo,
+    endpoint: EndpointInfo,
+    connection: ConnectionInfo | undefined,
+  ) {
+    super(peer, endpoint, connection);
+    this.source = source;
+  }
+
+  #parse(): void {
+    this.#parsed = true;
+    const target = parseTarget(this.source.url);
+    this.#host = target.host;
+    this.#rawTarget = target.rawTarget;
+    this.#queryString = target.queryString;
+    this.#path = target.path;
+    this.#problem = target.problem;
+    // The source Request's URL no longer says what the path says.
+    if (target.rewritten) this.changed = true;
+  }
+
+  /**
+   * Why the request must be answered 400 before the application runs, or
+   * `undefined`: a path that cannot be normalized, or a missing or malformed
+   * Host (RFC 9112 §3.2, RFC 9110 §7.2).
+   */
+  rejection(): string | undefined {
+    if (!this.#parsed) this.#parse();
+    // The Host header itself, not only the URL built from it: "a/b" would
+    // move where the path starts.
+    if (this.#protocol === undefined) {
+      const problem = hostProblem(
+        requestHeader(this.source, "host"),
+        this.#host === `localhost:${this.endpoint.localPort}`,
+        () => this.remoteAddr,
+      );
+      this.#protocol = problem.protocol;
+      if (problem.reason !== undefined) return problem.reason;
+    }
+    if (this.#problem !== undefined) return this.#problem;
+    // Most often the URL's authority is the Host header just checked.
+    return isValidHost(this.#host) ? undefined : badHost(this.#host);
+  }
+
+  /**
+   * The HTTP version. Deno does not tell it (denoland/deno#10277): a
+   * request with a Host header is HTTP/1.1, one with only :authority HTTP/2.
+   */
+  get protocol(): string {
+    return this.#protocol ??= requestHeader(this.source, "host") === null
+      ? "HTTP/2"
+      : "HTTP/1.1";
+  }
+  set protocol(value: string) {
+    this.#protocol = value;
+  }
+
+  get scheme(): string {
+    return this.#scheme ?? this.endpoint.scheme;
+  }
+  set scheme(value: string) {
+    this.#scheme = value;
+    this.changed = true;
+  }
+
+  get method(): string {
+    return this.#method ??= this.source.method;
+  }
+  set method(value: string) {
+    this.#method = value;
+    this.changed = true;
+  }
+
+  get host(): string {
+    if (!this.#parsed) this.#parse();
+    return this.#host;
+  }
+  set host(value: string) {
+    if (!this.#parsed) this.#parse();
+    this.#host = value;
+    this.changed = true;
+  }
+
+  get pathBase(): string {
+    return this.#pathBase;
+  }
+  set pathBase(value: string) {
+    if (!this.#parsed) this.#parse();
+    this.#pathBase = value;
+    this.changed = true;
+  }
+
+  get path(): string {
+    if (!this.#parsed) this.#parse();
+    return this.#path;
+  }
+  set path(value: string) {
+    if (!this.#parsed) this.#parse();
+    this.#path = value;
+    this.changed = true;
+  }
+
+  get queryString(): string {
+    if (!this.#parsed) this.#parse();
+    return this.#queryString;
+  }
+  set queryString(value: string) {
+    if (!this.#parsed) this.#parse();
+    this.#queryString = value;
+    this.changed = true;
+  }
+
+  get rawTarget(): string {
+    if (!this.#parsed) this.#parse();
+    return this.#rawTarget;
+  }
+
+  get headers(): Headers {
+    return this.#headers ??= this.source.headers;
+  }
+  set headers(value: Headers) {
+    this.#headers = value;
+    this.changed = true;
+  }
+}
