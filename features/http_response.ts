@@ -192,11 +192,17 @@ export class HttpResponse {
   #apply(init: SendInit | undefined): void {
     if (init === undefined) return;
     if (init.status !== undefined) this.status = init.status;
-    if (init.headers !== undefined) {
-      const headers = this.#status().headers;
-      for (const [name, value] of new Headers(init.headers)) {
-        headers.set(name, value);
-      }
+    const given = init.headers;
+    if (given === undefined) return;
+    const headers = this.#status().headers;
+    if (given instanceof Headers || Array.isArray(given)) {
+      // new Headers() checks that every pair is a pair.
+      const from = given instanceof Headers ? given : new Headers(given);
+      for (const [name, value] of from) headers.set(name, value);
+    } else {
+      // A plain record, the common case: no Headers made to copy from.
+      const record = given as Record<string, string>;
+      for (const name of Object.keys(record)) headers.set(name, record[name]);
     }
   }
 
