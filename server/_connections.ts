@@ -23,9 +23,15 @@ export interface ServedConnection {
  * new ──a request──▶ active ──its last request ends──▶ idle ──a request──▶ active
  *  │                   │                               │
  *  └─requestHeadersTimeout                              └─keepAliveTimeout─┐
- * any ──stop(): at once when not active, else when its last request ends──▶ closing
+ * any ──stop(), or a body too slow──▶ closing ──its last request ends──▶ closed
  * any ──a timeout, the cap, the stop deadline──▶ closed (aborted)         ◀┘
  * ```
+ *
+ * A closing connection's HTTP/1.1 responses say `Connection: close`. It is
+ * closed gracefully once idle (one that answered within the last second
+ * waits STOP_GRACE_MS for a request already on its way); after a body too
+ * slow it is aborted a moment after its response, since Deno would wait
+ * for the rest of that body.
  */
 export type ConnectionPhase = "new" | "active" | "idle" | "closing" | "closed";
 
