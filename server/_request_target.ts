@@ -194,8 +194,14 @@ export function parseTarget(url: string): ParsedTarget {
 
 /** The 400 text for a Host that is not a valid `host[:port]`. */
 export function badHost(host: string): string {
+  // Header values arrive one char per byte: show UTF-8 as the client meant.
+  const codes = Array.from(host, (c) => c.charCodeAt(0));
+  const shown = codes.some((code) => code > 0x7f) &&
+      codes.every((code) => code <= 0xff)
+    ? new TextDecoder().decode(Uint8Array.from(codes))
+    : host;
   return `Bad Request: the Host ${
-    JSON.stringify(host.length > 100 ? `${host.slice(0, 100)}…` : host)
+    JSON.stringify(shown.length > 100 ? `${shown.slice(0, 100)}…` : shown)
   } is not a valid host[:port] (RFC 9110 §7.2).`;
 }
 

@@ -138,9 +138,10 @@ function invalid(url: string, why: string): TypeError {
  */
 export function parseEndpointUrl(url: string): Endpoint {
   const text = url.trim();
-  const unix = /^(?:https?:\/\/)?unix:(.+)$/i.exec(text);
+  const unix = /^(?:https?:\/\/)?unix:(.*)$/i.exec(text);
   if (unix !== null) {
     const path = unix[1];
+    if (path === "") throw invalid(url, "the Unix socket path is missing");
     if (!path.startsWith("/") && !path.startsWith(".")) {
       throw invalid(
         url,
@@ -163,6 +164,9 @@ export function parseEndpointUrl(url: string): Endpoint {
   }
   const scheme = match[1].toLowerCase() as "http" | "https";
   const host = match[2].toLowerCase();
+  if (host.startsWith("[") !== host.endsWith("]")) {
+    throw invalid(url, "an IPv6 address must be closed with ]");
+  }
   if (host === "") throw invalid(url, "the host is missing");
   let port = scheme === "https" ? 443 : 80;
   if (match[3] !== undefined) {

@@ -217,3 +217,14 @@ Deno.test("parseEndpointUrls throws for the malformed URL in a list, quoting it"
       error.message.includes('"http://localhost:abc"'),
   );
 });
+
+Deno.test("parseEndpointUrl names a missing Unix socket path and an unclosed IPv6 address", () => {
+  assert.throws(
+    () => parseEndpointUrl("unix:"),
+    /"unix:": the Unix socket path is missing/,
+  );
+  assert.throws(
+    () => parseEndpointUrl("http://[::1"),
+    /"http:\/\/\[::1": an IPv6 address must be closed with \]/,
+  );
+});

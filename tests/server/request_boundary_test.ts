@@ -382,3 +382,22 @@ Deno.test("DenoServer encodes a raw UTF-8 path as new URL() does on raw Deno.ser
     await raw.shutdown();
   }
 });
+
+Deno.test("DenoServer's 400 for a bad non-ASCII Host shows it as the client wrote it", async () => {
+  await using running = await startHost(
+    "DenoServer",
+    (app) => app.run((ctx) => ctx.response.send("served")),
+  );
+  const port = Number(new URL(running.base).port);
+  const answer = await rawRequest(
+    port,
+    new TextEncoder().encode(
+      "GET / HTTP/1.1\r\nHost: bücher example\r\nConnection: close\r\n\r\n",
+    ),
+  );
+  assert.equal(answer.status, 400);
+  const body = new TextDecoder().decode(
+    Uint8Array.from(answer.body, (c) => c.charCodeAt(0)),
+  );
+  assert.match(body, /"bücher example"/);
+});
