@@ -174,25 +174,30 @@ export class Dispatcher<C> {
     state.connection?.requestEnded();
   }
 
-  async #await(
+  // Promise reactions rather than an async function: one fewer promise and
+  // no generator per request on the async path.
+  #await(
     state: RequestState,
     context: C | undefined,
     pending: Promise<void>,
     finishing: Promise<void> | undefined,
-  ): Promise<void> {
-    let failure: unknown;
-    let failed = false;
-    try {
-      if (finishing === undefined) {
-        await pending;
-        finishing = state.response.finish();
-      }
-      if (finishing !== undefined) await finishing;
-    } catch (error) {
-      failure = error;
-      failed = true;
+  ): void {
+    const succeeded = () => this.#done(state, context, undefined, false);
+    const failed = (error: unknown) => this.#done(state, context, error, true);
+    if (finishing !== undefined) {
+      finishing.then(succeeded, failed);
+      return;
     }
-    this.#done(state, context, failure, failed);
+    pending.then(() => {
+      let next: Promise<void> | undefined;
+      try {
+        next = state.response.finish();
+      } catch (error) {
+        return failed(error);
+      }
+      if (next === undefined) succeeded();
+      else next.then(succeeded, failed);
+    }, failed);
   }
 
   #done(
