@@ -155,6 +155,42 @@ async function waitForReady(
   }
 }
 
+/** One server under test: a script in `bench/servers/` and its flags. */
+export interface Subject {
+  name: string;
+  script: string;
+  args: string[];
+}
+
+/**
+ * Spawns `deno run -A [denoFlags] bench/servers/<script> [args]` pinned to
+ * the server core, tracked for cleanup. Its piped stdin is the lifeline:
+ * the server exits when it closes, so a killed runner leaves none.
+ */
+export function spawnServer(
+  script: string,
+  args: string[],
+  options: { denoFlags?: string[]; stderr?: "piped" | "null" } = {},
+): Deno.ChildProcess {
+  const path = fileURLToPath(new URL(`./servers/${script}`, import.meta.url));
+  const [command, pinnedArgs] = pinned(SERVER_CORE, Deno.execPath(), [
+    "run",
+    "-A",
+    ...(options.denoFlags ?? []),
+    path,
+    ...args,
+  ]);
+  const child = new Deno.Command(command, {
+    args: pinnedArgs,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: options.stderr ?? "piped",
+    env: { DENO_NO_UPDATE_CHECK: "1" },
+  }).spawn();
+  track(child);
+  return child;
+}
+
 /**
  * Starts `bench/servers/<name>.ts` for one scenario on a free port.
  *
@@ -165,25 +201,12 @@ export async function startServer(
   name: ServerName,
   scenario: Scenario,
 ): Promise<RunningServer> {
-  const script = new URL(`./servers/${name}.ts`, import.meta.url);
-  const [command, args] = pinned(SERVER_CORE, Deno.execPath(), [
-    "run",
-    "-A",
-    fileURLToPath(script),
+  const child = spawnServer(`${name}.ts`, [
     "--port",
     "0",
     "--scenario",
     scenario,
   ]);
-  const child = new Deno.Command(command, {
-    args,
-    // Piped stdin is the lifeline: the server exits when it closes.
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { DENO_NO_UPDATE_CHECK: "1" },
-  }).spawn();
-  track(child);
   const errors: StderrSink = { head: "", counts: new Map() };
   collect(child.stderr, errors).catch(() => {});
   let stopping = false;

@@ -13,18 +13,14 @@
  */
 
 import { parseArgs } from "node:util";
-import { fileURLToPath } from "node:url";
-import { installSignalCleanup, killAll, track } from "./_process.ts";
-import { pinned, SERVER_CORE } from "./_pin.ts";
+import {
+  installSignalCleanup,
+  killAll,
+  spawnServer,
+  type Subject,
+} from "./_process.ts";
 import { median } from "./_report.ts";
 import { GC_DONE, GC_SIGNAL, HELLO, READY_PREFIX } from "./servers/_common.ts";
-
-/** One server under test: its script and the flags that make it so. */
-interface Subject {
-  name: string;
-  script: string;
-  args: string[];
-}
 
 const SUBJECTS: readonly Subject[] = [
   { name: "raw `Deno.serve`", script: "raw.ts", args: [] },
@@ -95,27 +91,10 @@ function lineReader(stream: ReadableStream<Uint8Array>): () => Promise<string> {
 }
 
 async function start(subject: Subject): Promise<Running> {
-  const script = fileURLToPath(
-    new URL(`./servers/${subject.script}`, import.meta.url),
-  );
-  const [command, args] = pinned(SERVER_CORE, Deno.execPath(), [
-    "run",
-    "-A",
-    "--v8-flags=--expose-gc",
-    script,
-    "--port",
-    "0",
-    ...subject.args,
-  ]);
-  const child = new Deno.Command(command, {
-    args,
-    // The server exits when this pipe closes (see announceReady).
-    stdin: "piped",
-    stdout: "piped",
+  const child = spawnServer(subject.script, ["--port", "0", ...subject.args], {
+    denoFlags: ["--v8-flags=--expose-gc"],
     stderr: "null",
-    env: { DENO_NO_UPDATE_CHECK: "1" },
-  }).spawn();
-  track(child);
+  });
   const nextLine = lineReader(child.stdout);
   const ready = async (): Promise<number> => {
     while (true) {

@@ -23,16 +23,15 @@
 
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { installSignalCleanup, killAll, track } from "./_process.ts";
-import { LOAD_CORE, pinned, SERVER_CORE } from "./_pin.ts";
+import {
+  installSignalCleanup,
+  killAll,
+  spawnServer,
+  type Subject,
+  track,
+} from "./_process.ts";
+import { LOAD_CORE, pinned } from "./_pin.ts";
 import { READY_PREFIX } from "./servers/_common.ts";
-
-/** One server under test. */
-interface Subject {
-  name: string;
-  script: string;
-  args: string[];
-}
 
 const SUBJECTS: readonly Subject[] = [
   { name: "raw `Deno.serve` + `shutdown()`", script: "slow_raw.ts", args: [] },
@@ -151,24 +150,7 @@ export function parseResult(
 }
 
 async function once(subject: Subject, settings: Settings): Promise<StopResult> {
-  const script = fileURLToPath(
-    new URL(`./servers/${subject.script}`, import.meta.url),
-  );
-  const [command, args] = pinned(SERVER_CORE, Deno.execPath(), [
-    "run",
-    "-A",
-    script,
-    ...subject.args,
-  ]);
-  const server = new Deno.Command(command, {
-    args,
-    // The server exits if this pipe closes: a killed runner leaves none.
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { DENO_NO_UPDATE_CHECK: "1" },
-  }).spawn();
-  track(server);
+  const server = spawnServer(subject.script, subject.args);
   const stderr = new Response(server.stderr).text();
   let exitedAt = NaN;
   const exited = server.status.then((status) => {
