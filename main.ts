@@ -9,7 +9,6 @@
  */
 
 import {
-  ConfigurationError,
   createDefaultBuilder,
   HostSettings,
   type HttpContext,
@@ -138,19 +137,9 @@ export async function main(args: string[]): Promise<number> {
     });
   }
   const host: WebHost = builder.build();
-  try {
-    return await host.run();
-  } catch (error) {
-    // A setting's message says what, where and how to fix it: a stack of
-    // Roost's own frames would only bury it.
-    const detail = error instanceof ConfigurationError
-      ? error.message
-      : error instanceof Error
-      ? (error.stack ?? error.message)
-      : String(error);
-    console.error(`roost: the host failed to start: ${detail}`);
-    return 1;
-  }
+  // A failed start is logged through the host's logging, one line with no
+  // stack of Roost's own frames, and run() resolves to 1.
+  return await host.run();
 }
 
 // --certFile/--keyFile, in any of the command line's forms.

@@ -47,6 +47,8 @@ const TARGETS: Record<Scenario, Target> = {
   stream: { min: 0.95, beatHono: false },
   h2: { min: 0.95, beatHono: true },
   close: { min: 0.90, beatHono: false },
+  // Issue 10 asks only to match Hono's router; raw is a hand-written lookup.
+  routes: { min: 0.80, beatHono: true },
 };
 
 const LABELS: Record<Scenario, string> = {
@@ -64,6 +66,7 @@ const LABELS: Record<Scenario, string> = {
   stream: "`start()` + 8 `write()`s `GET /stream` (h1)",
   h2: "hello `GET /` (h2 + TLS)",
   close: "hello `GET /`, new connection per request (h1)",
+  routes: "100 routes `/r{i}/{id:int}`, the last `GET /r99/12345` (h1)",
 };
 
 /** The middle value; the mean of the middle two for an even count. */

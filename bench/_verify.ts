@@ -12,6 +12,7 @@ import {
   HELLO,
   JSON_PAYLOAD,
   pathOf,
+  ROUTE_ID,
   type Scenario,
   STREAM_CHUNKS,
   uploadOf,
@@ -109,6 +110,13 @@ function probeFor(scenario: Scenario): Probe {
         method: "GET",
         path,
         expected: encoder.encode(STREAM_CHUNKS.join("")),
+      };
+    case "routes":
+      return {
+        method: "GET",
+        path,
+        expected: encoder.encode(ROUTE_ID),
+        contentType: "text/plain",
       };
     case "write":
       // write() adds no content type of its own (ASP.NET's WriteAsync does

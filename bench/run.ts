@@ -37,6 +37,7 @@ import {
   wrk,
 } from "./_tools.ts";
 import { verify } from "./_verify.ts";
+import { BUILD_ROUTES, routeBuildTimes } from "./_route_build.ts";
 import { LOAD_CORE, PINNED, SERVER_CORE } from "./_pin.ts";
 import {
   cpuTable,
@@ -289,6 +290,16 @@ async function main(): Promise<number> {
     console.log(
       "\nServer CPU time per request (user + system, from /proc; lower is " +
         `better; ratios as above):\n\n${cpu}`,
+    );
+  }
+  if (scenarios.includes("routes")) {
+    const build = await routeBuildTimes();
+    console.log(
+      `\nRoute table, ${BUILD_ROUTES.toLocaleString("en-US")} routes ` +
+        `(/r{i}/{id:int}), median of fresh builds in one process: Roost ` +
+        `${build.roost.toFixed(1)} ms (mapGet() calls and build()), Hono ` +
+        `${build.hono.toFixed(1)} ms (get() calls and the first request, ` +
+        "when its router compiles).",
     );
   }
   console.log(`\nPer-round ratios:\n${roundDetails(results)}`);

@@ -5,6 +5,11 @@
  */
 
 import type { FeatureCollection } from "./feature_collection.ts";
+import {
+  EndpointFeature,
+  LinkGeneratorFeature,
+  type RouteEndpoint,
+} from "./endpoint_features.ts";
 import { HttpRequest } from "./http_request.ts";
 import { HttpResponse } from "./http_response.ts";
 import {
@@ -184,5 +189,42 @@ export class HttpContext {
   /** WebSocket upgrades for this request. */
   get webSockets(): HttpWebSocketFeature {
     return this.#features.get(HttpWebSocketFeature) ?? NO_WEBSOCKETS;
+  }
+
+  /**
+   * The endpoint routing selected for this request (ASP.NET's
+   * `GetEndpoint()`): its name, template and metadata. Middleware after
+   * `useRouting()` sees it before the endpoint runs.
+   *
+   * @returns The endpoint, or `undefined` before routing or when none
+   * matched.
+   */
+  getEndpoint(): RouteEndpoint | undefined {
+    return this.#features.get(EndpointFeature)?.endpoint;
+  }
+
+  /**
+   * The path of the endpoint called `name` (see `withName()`), with
+   * `values` filled in and percent-encoded; values its template does not
+   * name become the query string.
+   *
+   * @param name The endpoint's name.
+   * @param values The route values to fill in.
+   * @returns The path, from the app's root.
+   * @throws {RangeError} When no endpoint has that name, or a value it needs
+   * is missing or fails its constraint.
+   * @throws {TypeError} When the app maps no endpoints.
+   */
+  linkTo(
+    name: string,
+    values?: Readonly<Record<string, string | number | boolean | undefined>>,
+  ): string {
+    const links = this.#features.get(LinkGeneratorFeature);
+    if (links === undefined) {
+      throw new TypeError(
+        `linkTo("${name}") needs endpoint routing: map an endpoint with app.mapGet(…).withName("${name}")`,
+      );
+    }
+    return links.pathByName(this.#features, name, values);
   }
 }

@@ -8,11 +8,14 @@ import type { FeatureCollection } from "./feature_collection.ts";
 import { HttpError } from "./http_error.ts";
 import { bodyReadFailure } from "./_body_error.ts";
 import { HttpRequestFeature } from "./request_features.ts";
+import { EndpointFeature, type RouteValues } from "./endpoint_features.ts";
 import { type BodyReadTimer, TIME_BODY_READ } from "./_body_timing.ts";
 
 // Deno's web globals are accessors on globalThis: bind them once, off the
 // per-request path.
 const WebResponse = globalThis.Response;
+
+const NO_ROUTE_VALUES: RouteValues = Object.freeze({});
 
 // The one buffered read of a body, and the feature it was made from.
 interface BodyRead {
@@ -144,6 +147,16 @@ export class HttpRequest {
   }
   set pathBase(value: string) {
     this.#request().pathBase = value;
+  }
+
+  /**
+   * The values endpoint routing read from the path (ASP.NET's
+   * `HttpRequest.RouteValues`), percent-decoded: `{ id: "42" }` for
+   * `/books/42` matched by `/books/{id}`. Empty before routing matched.
+   */
+  get routeValues(): RouteValues {
+    return this.#features.get(EndpointFeature)?.routeValues ??
+      NO_ROUTE_VALUES;
   }
 
   /** The query string with its `?`, or `""`. */

@@ -20,6 +20,7 @@ export * from "./response_features.ts";
 export * from "./server_features.ts";
 export * from "./http_error.ts";
 export * from "./problem_details.ts";
+export * from "./endpoint_features.ts";
 export * from "./http_request.ts";
 export * from "./http_response.ts";
 export * from "./http_context.ts";

@@ -286,7 +286,18 @@ export class WebHostImpl implements WebHost {
       // Listen before start() prints "Application started": a signal sent
       // right after that line must stop the host, not kill the process.
       for (const signal of signals) Deno.addSignalListener(signal, onSignal);
-      await this.start();
+      try {
+        await this.start();
+      } catch (error) {
+        // Through the host's logging and formatter, as one line and where
+        // in the app it came from: Deno's dump of an uncaught rejection
+        // would bury it under Roost's own frames.
+        this.#logger("Roost.Hosting").critical(
+          `The host failed to start: ${describeStartFailure(error)}`,
+        );
+        Deno.exitCode = 1;
+        return 1;
+      }
       await new Promise<void>((resolve) => {
         if (this.#lifetime.stopping.aborted) resolve();
         this.#lifetime.stopping.addEventListener("abort", () => resolve(), {
@@ -313,7 +324,15 @@ export class WebHostImpl implements WebHost {
   ): Promise<Response> {
     const memory = await (this.#memory ??= (async () => {
       const server = new TestServer();
-      const { application, loggerFactory } = await this.#initialize();
+      const ready = await this.#initialize();
+      const { application, loggerFactory } = ready;
+      // What the app put on its server's features while it was built
+      // (routing's link generator) belongs to the server that serves it.
+      for (const [key, value] of ready.server.features) {
+        if (server.features.get(key) === undefined) {
+          server.features.set(key, value);
+        }
+      }
       reportThrough(server, loggerFactory);
       await server.start(application);
       return server;
@@ -324,4 +343,23 @@ export class WebHostImpl implements WebHost {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }
+}
+
+// Roost's own modules: frames in them say nothing about the app's mistake.
+const ROOST_MODULES = ["features/", "server/", "hosting/", "mod.ts", "main.ts"]
+  .map((path) => new URL(`../${path}`, import.meta.url).href);
+
+/**
+ * A start failure's message, and the first frame of its stack outside Roost
+ * and Deno (the app's line that caused it), when there is one.
+ */
+function describeStartFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const frame = (error.stack ?? "").split("\n").map((line) => line.trim())
+    .find((line) =>
+      line.startsWith("at ") && !line.includes("ext:") &&
+      !line.includes("node:") &&
+      !ROOST_MODULES.some((module) => line.includes(module))
+    );
+  return frame === undefined ? error.message : `${error.message}\n    ${frame}`;
 }

@@ -7,85 +7,46 @@
 import {
   FeatureCollection,
   type HttpContext,
+  LinkGeneratorFeature,
   type ServiceResolver,
 } from "../features/mod.ts";
-import { DONE } from "../features/_done.ts";
 import { LoggerFactory } from "./logging/mod.ts";
+import { handlerComponent, middlewareComponent } from "./_middleware_layer.ts";
+import type {
+  Fetchable,
+  FetchHandler,
+  Middleware,
+  PipelineComponent,
+  RequestDelegate,
+} from "./pipeline.ts";
+import { EndpointRouter } from "./routing/_endpoint_router.ts";
+import {
+  escapeTemplate,
+  LinkRegistry,
+  rememberRootPathBase,
+} from "./routing/_link_generator.ts";
+import {
+  EndpointBuilder,
+  EndpointRouteBuilder,
+  RouteGroupBuilder,
+} from "./routing/endpoint_route_builder.ts";
+
+export type {
+  Fetchable,
+  FetchHandler,
+  Middleware,
+  Next,
+  PipelineComponent,
+  RequestDelegate,
+} from "./pipeline.ts";
 
 // Deno's web globals are accessors on globalThis: bind them once, off the
 // per-request path.
 const WebResponse = globalThis.Response;
 
-/** Handles a request. Returning a `Response` sends it. */
-export type RequestDelegate = (
-  ctx: HttpContext,
-) => void | Response | Promise<void | Response>;
-
-/** Calls the rest of the pipeline. Call it at most once. */
-export type Next = () => Promise<void>;
-
-/**
- * Middleware: does work before and after the rest of the pipeline, or answers
- * without calling `next`.
- */
-export type Middleware = (ctx: HttpContext, next: Next) => void | Promise<void>;
-
-/** A web-standard fetch handler, as `Deno.serve` and Hono take. */
-export type FetchHandler = (
-  request: Request,
-  info: { remoteAddr: Deno.Addr },
-) => Response | Promise<Response>;
-
-/** An object with a fetch handler: a Hono app, or a `deno serve` module. */
-export interface Fetchable {
-  /** Handles a request. */
-  fetch: FetchHandler;
-}
-
-/** A pipeline component, as ASP.NET's `Func<RequestDelegate, RequestDelegate>`. */
-export type PipelineComponent = (next: RequestDelegate) => RequestDelegate;
-
-// How a middleware learns, without a reaction of its own, whether the part of
-// the pipeline its next() ran has finished: each layer built here keeps a
-// frame, and the first one entered during next() is its child. A layer whose
-// promise settles while its child's frame is not done forgot to await next().
-interface Frame {
-  done: boolean;
-  child: Frame | undefined;
-  /** Done when its child is: it returned next()'s own promise. */
-  passThrough?: boolean;
-}
-let entered: Frame | undefined;
-
-// Whether a frame's work is over; `unknown` answers for a missing frame.
-// Waits for the pipeline below a layer, then marks the layer done. Only a
-// layer that did not wait itself gets here, so no closure is made per request.
-function waitFor(frame: Frame, pending: Promise<void>): Promise<void> {
-  return pending.finally(() => {
-    frame.done = true;
-  });
-}
-
-function isDone(frame: Frame | undefined, unknown: boolean): boolean {
-  while (frame !== undefined) {
-    if (frame.done) return true;
-    if (!frame.passThrough) return false;
-    frame = frame.child;
-  }
-  return unknown;
-}
-
 function notFound(ctx: HttpContext): void {
   const response = ctx.response;
   if (!response.hasStarted) response.status = 404;
-}
-
-// Sends what a terminal handler returned, when it is a Response.
-function sendReturned(
-  ctx: HttpContext,
-  value: void | Response,
-): Promise<void> | void {
-  if (value instanceof WebResponse) return ctx.response.send(value);
 }
 
 function normalizeMapPath(path: string): string {
@@ -131,11 +92,16 @@ function toFetchHandler(handler: FetchHandler | Fetchable): FetchHandler {
  * assert.equal(response.headers.get("x-powered-by"), "Roost");
  * ```
  */
-export class ApplicationBuilder {
+export class ApplicationBuilder extends EndpointRouteBuilder {
   readonly #components: PipelineComponent[] = [];
   readonly #properties: Map<string, unknown>;
   readonly #serverFeatures: FeatureCollection;
   #services: ServiceResolver | undefined;
+  // Endpoint routing: this builder's endpoints, the app's named endpoints
+  // (shared with branches), and the map() prefixes above this builder.
+  #router: EndpointRouter | undefined;
+  #links: { registry: LinkRegistry | undefined } = { registry: undefined };
+  #pathPrefix = "";
 
   /**
    * Makes an empty pipeline.
@@ -147,6 +113,7 @@ export class ApplicationBuilder {
     serverFeatures: FeatureCollection = new FeatureCollection(),
     properties: Map<string, unknown> = new Map(),
   ) {
+    super();
     this.#serverFeatures = serverFeatures;
     this.#properties = properties;
   }
@@ -197,69 +164,7 @@ export class ApplicationBuilder {
         `Middleware ${name} finished before the next() it called: the rest of the pipeline was still running. Await it (await next()) or return it (return next()); Roost waited for it this time.`,
       );
     };
-    return this.useComponent((next) => (ctx) => {
-      const frame: Frame = { done: false, child: undefined };
-      const value = this.#layer(ctx, next, middleware, frame, forgot);
-      // The parent's next() reads this once the call returns.
-      entered = frame;
-      return value;
-    });
-  }
-
-  #layer(
-    ctx: HttpContext,
-    next: RequestDelegate,
-    middleware: Middleware,
-    frame: Frame,
-    forgot: () => void,
-  ): void | Promise<void> {
-    let called = false;
-    let handed: Promise<void> | undefined;
-    const result = middleware(ctx, () => {
-      if (called) {
-        return Promise.reject(
-          new Error(
-            "next() was called more than once by the same middleware: call it once, and await it",
-          ),
-        );
-      }
-      called = true;
-      entered = undefined;
-      // Components built here return void or Promise<void>; a Response only
-      // comes from run(), which sends it itself.
-      const downstream = (next(ctx) as Promise<void> | undefined) ?? DONE;
-      frame.child = entered;
-      if (downstream !== DONE) handed = downstream;
-      return downstream;
-    });
-    if (handed !== undefined && result === handed) {
-      // The middleware handed next()'s promise back: done when it is.
-      frame.passThrough = true;
-      return result;
-    }
-    if (!(result instanceof Promise)) {
-      if (handed === undefined || isDone(frame.child, false)) {
-        frame.done = true;
-        return result;
-      }
-      forgot();
-      return waitFor(frame, handed);
-    }
-    // One reaction per async layer: when the middleware's promise settles,
-    // the pipeline below it (which next() may have started after an await)
-    // must have settled too.
-    return result.then(() => {
-      if (handed === undefined || isDone(frame.child, false)) {
-        frame.done = true;
-        return;
-      }
-      // A child that keeps no frame (a raw component) is not ours to judge.
-      if (frame.child !== undefined) forgot();
-      return waitFor(frame, handed);
-    }, (error) => {
-      frame.done = true;
-      throw error;
-    });
+    return this.useComponent(middlewareComponent(middleware, forgot));
   }
 
   #warn(message: string): void {
@@ -279,23 +184,7 @@ export class ApplicationBuilder {
    */
   run(handler: RequestDelegate | Fetchable): this {
     if (typeof handler !== "function") return this.runFetch(handler);
-    return this.useComponent(() => (ctx) => {
-      const result = handler(ctx);
-      // DONE comes back from send(), json() and friends on the buffered path.
-      if (result === undefined || result === DONE) return result;
-      if (result instanceof Promise) {
-        const frame: Frame = { done: false, child: undefined };
-        entered = frame;
-        return result.then((value) => {
-          frame.done = true;
-          return sendReturned(ctx, value);
-        }, (error) => {
-          frame.done = true;
-          throw error;
-        });
-      }
-      return sendReturned(ctx, result);
-    });
+    return this.useComponent(handlerComponent(handler));
   }
 
   /**
@@ -334,7 +223,7 @@ export class ApplicationBuilder {
   map(path: string, configure: (app: ApplicationBuilder) => void): this {
     const prefix = normalizeMapPath(path);
     const lower = prefix.toLowerCase();
-    const branch = this.#branch(configure, undefined);
+    const branch = this.#branch(configure, undefined, prefix);
     return this.useComponent((next) => (ctx) => {
       const request = ctx.request;
       const current = request.path;
@@ -346,6 +235,7 @@ export class ApplicationBuilder {
         return next(ctx);
       }
       const base = request.pathBase;
+      rememberRootPathBase(ctx.features, base);
       request.pathBase = base + current.slice(0, prefix.length);
       request.path = current.slice(prefix.length);
       let restored = false;
@@ -404,14 +294,143 @@ export class ApplicationBuilder {
   #branch(
     configure: (app: ApplicationBuilder) => void,
     terminal: RequestDelegate | undefined,
+    prefix = "",
   ): RequestDelegate {
     const builder = new ApplicationBuilder(
       this.#serverFeatures,
       this.#properties,
     );
     builder.applicationServices = this.#services;
+    builder.#links = this.#links;
+    builder.#pathPrefix = this.#pathPrefix + prefix;
     configure(builder);
     return builder.build(terminal);
+  }
+
+  // One registry of named endpoints per app, on the server's features so
+  // every request finds it; a new build replaces the last one's.
+  #linkRegistry(): LinkRegistry {
+    if (this.#links.registry === undefined) {
+      this.#links.registry = new LinkRegistry();
+      this.#serverFeatures.set(LinkGeneratorFeature, this.#links.registry);
+    }
+    return this.#links.registry;
+  }
+
+  #routerOf(): EndpointRouter {
+    return this.#router ??= new EndpointRouter(
+      this.#linkRegistry(),
+      escapeTemplate(this.#pathPrefix),
+    );
+  }
+
+  // The router, with its executor placed here if no endpoint was mapped yet:
+  // routing runs where the endpoints are mapped.
+  #endpoints(): EndpointRouter {
+    const router = this.#routerOf();
+    if (!router.placed) {
+      router.placed = true;
+      this.useComponent(router.executor(this.#compose));
+    }
+    return router;
+  }
+
+  // An endpoint's handler behind its groups' middleware: a small pipeline of
+  // its own, so a forgotten await next() there is caught as anywhere else.
+  #compose = (
+    middleware: readonly Middleware[],
+    handler: RequestDelegate,
+  ): RequestDelegate => {
+    const builder = new ApplicationBuilder(
+      this.#serverFeatures,
+      this.#properties,
+    );
+    builder.applicationServices = this.#services;
+    for (const item of middleware) builder.use(item);
+    builder.run(handler);
+    return builder.build();
+  };
+
+  /**
+   * Selects the endpoint here, ahead of where the endpoints are mapped, so
+   * middleware in between can read it with `ctx.getEndpoint()` (a CORS or
+   * rate-limit policy in its metadata) before it runs. Without it, the
+   * endpoint is selected and run where the first one is mapped.
+   *
+   * @returns This builder.
+   * @throws {TypeError} When endpoints were already mapped: call it first.
+   */
+  useRouting(): this {
+    const router = this.#routerOf();
+    if (router.placed || router.routing) {
+      throw new TypeError(
+        router.routing
+          ? "useRouting() was already called on this builder: call it once"
+          : "useRouting() must come before the endpoints it selects: call it before mapGet() and friends",
+      );
+    }
+    router.routing = true;
+    return this.useComponent(router.matcher(this.#compose));
+  }
+
+  /**
+   * Maps the endpoint for requests no other endpoint matches (ASP.NET's
+   * `MapFallback`), any method: by default paths whose last segment is not
+   * a file name (`{*path:nonfile}`), as a single-page app's client routes
+   * are. A path some endpoint matches with another method still gets 405.
+   *
+   * @param templateOrHandler The template (default `"{*path:nonfile}"`),
+   * or the handler.
+   * @param handler The handler, when a template is given.
+   * @returns The endpoint's builder.
+   * @throws {TypeError} When the template is malformed.
+   */
+  mapFallback(
+    templateOrHandler: string | RequestDelegate,
+    handler?: RequestDelegate,
+  ): EndpointBuilder {
+    const template = typeof templateOrHandler === "string"
+      ? templateOrHandler
+      : "{*path:nonfile}";
+    const run = typeof templateOrHandler === "string"
+      ? handler
+      : templateOrHandler;
+    const router = this.#endpoints();
+    const registration = router.add(
+      undefined,
+      template,
+      run as RequestDelegate,
+      undefined,
+    );
+    return new EndpointBuilder(router, registration);
+  }
+
+  /**
+   * Maps `handler` to `template` for `methods`.
+   *
+   * @param methods Upper-case methods.
+   * @param template The template, relative to this builder.
+   * @param handler The handler.
+   * @returns The endpoint's builder.
+   */
+  protected mapEndpoint(
+    methods: readonly string[],
+    template: string,
+    handler: RequestDelegate,
+  ): EndpointBuilder {
+    const router = this.#endpoints();
+    const registration = router.add(methods, template, handler, undefined);
+    return new EndpointBuilder(router, registration);
+  }
+
+  /**
+   * Makes the group for `prefix`.
+   *
+   * @param prefix The group's template prefix.
+   * @returns The group.
+   */
+  protected group(prefix: string): RouteGroupBuilder<string> {
+    return new RouteGroupBuilder(this.#endpoints(), prefix);
   }
 
   /**

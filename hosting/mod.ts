@@ -25,6 +25,16 @@ export {
   type RequestDelegate,
 } from "./application_builder.ts";
 export * from "./application_lifetime.ts";
+export {
+  EndpointBuilder,
+  EndpointRouteBuilder,
+  RouteGroupBuilder,
+} from "./routing/endpoint_route_builder.ts";
+export type {
+  RouteContext,
+  RouteHandler,
+  RouteParams,
+} from "./routing/route_types.ts";
 export { type HostSettingKeys, HostSettings } from "./host_settings.ts";
 export * from "./hosting_environment.ts";
 export type {

@@ -127,9 +127,13 @@ export interface WebHost extends AsyncDisposable {
    * Starts, waits for SIGINT or SIGTERM (or `lifetime.stopApplication()`),
    * then stops gracefully. A second signal during the stop cancels what is
    * still running at once. While it runs, a promise rejection nobody handled
-   * is logged instead of ending the process.
+   * is logged instead of ending the process. A start that fails (a port in
+   * use, an invalid setting, a malformed route template) is logged as one
+   * Critical line through the host's logging, naming the app's line that
+   * caused it, and sets `Deno.exitCode` to 1.
    *
-   * @returns The exit code: 0, or 1 when a hosted service failed.
+   * @returns The exit code: 0, or 1 when the start or a hosted service
+   * failed.
    */
   run(): Promise<number>;
 

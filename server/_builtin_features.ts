@@ -1,13 +1,16 @@
 // A feature collection whose built-in features answer from fields. Building
 // a request's context then costs a handful of allocations: the collection
-// only grows a Map when middleware sets a feature of its own.
+// only grows a Map when middleware sets a feature of its own, and only
+// copies the built-in ones into it when one of them is replaced.
 
 import { FeatureCollection, type FeatureKey } from "../features/mod.ts";
 
 /**
- * The built-in features answer from `builtin()` until someone sets a
- * feature; then they move into the map, so that set, remove and iteration
- * behave exactly as in any collection.
+ * The built-in features answer from `builtin()` until someone sets or
+ * removes one of them, or iterates; then they move into the map, so that
+ * set, remove and iteration behave exactly as in any collection. Setting
+ * another feature (routing's endpoint, a middleware's own) leaves them where
+ * they are.
  */
 export abstract class BuiltinFeatures extends FeatureCollection {
   #materialized = false;
@@ -35,7 +38,9 @@ export abstract class BuiltinFeatures extends FeatureCollection {
   }
 
   override set<T>(key: FeatureKey<T>, value: T | undefined): void {
-    if (!this.#materialized) this.#materialize();
+    if (!this.#materialized && this.builtinKeys.includes(key)) {
+      this.#materialize();
+    }
     super.set(key, value);
   }
 

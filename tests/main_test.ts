@@ -127,8 +127,8 @@ Deno.test("roost exits 1 with the error when the URL is malformed", async () => 
   const status = await roost.signal("SIGTERM");
   assert.equal(status.code, 1);
   assert.match(
-    roost.stderr(),
-    /Invalid server URL "http:\/\/127\.0\.0\.1:99999"/,
+    roost.stdout(),
+    /The host failed to start: .*Invalid server URL "http:\/\/127\.0\.0\.1:99999"/,
   );
 });
 
@@ -210,11 +210,13 @@ Deno.test("roost exits 1 before listening when a host setting is invalid, naming
     const watchdog = setTimeout(() => roost.child.kill("SIGKILL"), 10_000);
     const status = await roost.child.status;
     clearTimeout(watchdog);
-    assert.equal(status.code, 1, `${args.join(" ")}\n${roost.stderr()}`);
+    assert.equal(status.code, 1, `${args.join(" ")}\n${roost.stdout()}`);
     assert.deepEqual(roost.addresses, []);
     assert.doesNotMatch(roost.stdout(), /Now listening/);
-    assert.match(roost.stderr(), message);
+    // Logged through the host's logging, to standard output by default.
+    assert.match(roost.stdout(), message);
     // The message is the whole story: no stack of Roost's own frames.
-    assert.doesNotMatch(roost.stderr(), /\n\s+at /);
+    assert.doesNotMatch(roost.stdout(), /\n\s+at /);
+    assert.equal(roost.stderr(), "");
   }));
 });

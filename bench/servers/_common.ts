@@ -25,6 +25,7 @@ export const SCENARIOS = [
   "stream",
   "h2",
   "close",
+  "routes",
 ] as const;
 
 /** One benchmark scenario. */
@@ -48,6 +49,15 @@ export const HELLO = "Hello, World!";
 
 /** How many pass-through middleware the `mw` scenario stacks. */
 export const MIDDLEWARE_COUNT = 10;
+
+/**
+ * How many parameterized routes the `routes` scenario maps
+ * (`/r0/{id}` … `/r99/{id}`, the id digits only); it requests the last.
+ */
+export const ROUTE_COUNT = 100;
+
+/** The id the `routes` scenario asks for; each server answers with it. */
+export const ROUTE_ID = "12345";
 
 /** The body size the `echo`, `text` and `bytes` scenarios upload. */
 export const ECHO_SIZE = 64 * 1024;
@@ -87,9 +97,10 @@ export function usesMiddleware(scenario: Scenario): boolean {
 
 /**
  * The path each scenario requests: `/` for the hello-shaped ones (hello, h2,
- * close), else `/<name>`.
+ * close), the last route for `routes`, else `/<name>`.
  */
 export function pathOf(scenario: Scenario): string {
+  if (scenario === "routes") return `/r${ROUTE_COUNT - 1}/${ROUTE_ID}`;
   return scenario === "hello" || scenario === "h2" || scenario === "close"
     ? "/"
     : `/${scenario}`;

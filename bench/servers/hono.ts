@@ -21,6 +21,7 @@ import {
   KEY_FILE,
   MIDDLEWARE_COUNT,
   parseServerArgs,
+  ROUTE_COUNT,
   STREAM_CHUNKS,
   usesMiddleware,
   usesTls,
@@ -33,6 +34,11 @@ if (usesMiddleware(scenario)) {
     app.use(async (_c, next) => {
       await next();
     });
+  }
+}
+if (scenario === "routes") {
+  for (let i = 0; i < ROUTE_COUNT; i++) {
+    app.get(`/r${i}/:id{[0-9]+}`, (c) => c.text(c.req.param("id")));
   }
 }
 app.get("/", (c) => c.text(HELLO));

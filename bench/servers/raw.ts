@@ -14,6 +14,7 @@ import {
   KEY_FILE,
   MIDDLEWARE_COUNT,
   parseServerArgs,
+  ROUTE_COUNT,
   STREAM_CHUNKS,
   usesMiddleware,
   usesTls,
@@ -89,6 +90,25 @@ function post(path: string, request: Request): Promise<Response> | undefined {
   }
 }
 
+// The routes scenario by hand, as a Deno.serve app without a router would:
+// the first segment names the route, the second is the id, digits only.
+const ROUTE_NAMES = new Set(
+  Array.from({ length: ROUTE_COUNT }, (_, i) => `r${i}`),
+);
+const DIGITS = /^\d+$/;
+
+function routes(request: Request): Response {
+  const path = pathOf(request.url);
+  const slash = path.indexOf("/", 1);
+  if (request.method === "GET" && slash !== -1) {
+    const id = path.slice(slash + 1);
+    if (ROUTE_NAMES.has(path.slice(1, slash)) && DIGITS.test(id)) {
+      return new Response(id);
+    }
+  }
+  return new Response("Not Found", NOT_FOUND_INIT);
+}
+
 // Synchronous where it can be, as a hand-written Deno.serve handler is: only
 // the async and body-reading routes await.
 function route(request: Request): Response | Promise<Response> {
@@ -124,7 +144,9 @@ function withMiddleware(handler: Handler, count: number): Handler {
 }
 
 const { port, scenario } = parseServerArgs(Deno.args);
-const handler = usesMiddleware(scenario)
+const handler = scenario === "routes"
+  ? routes
+  : usesMiddleware(scenario)
   ? withMiddleware(route, MIDDLEWARE_COUNT)
   : route;
 const tls = usesTls(scenario)

@@ -101,7 +101,11 @@ Deno.test("main.ts exits non-zero with the error when startup fails", async () =
   ]);
   const status = await roost.signal("SIGTERM");
   assert.equal(status.code, 1);
-  assert.match(roost.stderr(), /the database URL is missing/);
+  // Through the host's logging (standard output by default).
+  assert.match(
+    roost.stdout(),
+    /The host failed to start: .*the database URL is missing/,
+  );
 });
 
 Deno.test("captured startup errors answer 500: generic in Production, detailed in Development", async () => {

@@ -3,7 +3,7 @@
 // that name a host.
 
 import assert from "node:assert/strict";
-import { collectLogs, deferred } from "../_helpers.ts";
+import { collectLogs, deferred, spawnHost } from "../_helpers.ts";
 import {
   ConfigurationBuilder,
   ConfigurationError,
@@ -270,4 +270,24 @@ Deno.test("lifetime.stopApplication() during start() stops the host once it has 
   );
   await assert.rejects(() => fetch(host.addresses[0]));
   await host.stop();
+});
+
+Deno.test("a user's own host that fails to start logs one line naming the app's line, and exits 1", async () => {
+  await using host = await spawnHost("tests/fixtures/hosts/bad_route_host.ts", [
+    "--urls",
+    "http://127.0.0.1:0",
+  ]);
+  const status = await host.child.status;
+  assert.equal(status.code, 1);
+  const out = host.stdout();
+  assert.match(
+    out,
+    /crit: Roost\.Hosting\[0\]\n\s+The host failed to start: Route template "\/authors\/\{id" is invalid: a "\{" is not closed/,
+  );
+  // Where in the app it came from, and none of Roost's own frames.
+  assert.match(out, /at .*bad_route_host\.ts:7:\d+/);
+  assert.equal(out.match(/\n\s+at /g)?.length, 1);
+  // Not Deno's dump of an uncaught rejection.
+  assert.equal(host.stderr(), "");
+  assert.doesNotMatch(out, /Now listening/);
 });

@@ -1,0 +1,146 @@
+// How the pipeline knows whether a middleware awaited its next(): the
+// components that keep frames, for use() and run().
+
+import type { HttpContext } from "../features/mod.ts";
+import { DONE } from "../features/_done.ts";
+import type {
+  Middleware,
+  PipelineComponent,
+  RequestDelegate,
+} from "./pipeline.ts";
+
+// Deno's web globals are accessors on globalThis: bind them once, off the
+// per-request path.
+const WebResponse = globalThis.Response;
+
+// How a middleware learns, without a reaction of its own, whether the part of
+// the pipeline its next() ran has finished: each layer built here keeps a
+// frame, and the first one entered during next() is its child. A layer whose
+// promise settles while its child's frame is not done forgot to await next().
+interface Frame {
+  done: boolean;
+  child: Frame | undefined;
+  /** Done when its child is: it returned next()'s own promise. */
+  passThrough?: boolean;
+}
+let entered: Frame | undefined;
+
+// Waits for the pipeline below a layer, then marks the layer done. Only a
+// layer that did not wait itself gets here, so no closure is made per request.
+function waitFor(frame: Frame, pending: Promise<void>): Promise<void> {
+  return pending.finally(() => {
+    frame.done = true;
+  });
+}
+
+// Whether a frame's work is over; `unknown` answers for a missing frame.
+function isDone(frame: Frame | undefined, unknown: boolean): boolean {
+  while (frame !== undefined) {
+    if (frame.done) return true;
+    if (!frame.passThrough) return false;
+    frame = frame.child;
+  }
+  return unknown;
+}
+
+// Sends what a terminal handler returned, when it is a Response.
+function sendReturned(
+  ctx: HttpContext,
+  value: void | Response,
+): Promise<void> | void {
+  if (value instanceof WebResponse) return ctx.response.send(value);
+}
+
+/**
+ * The component of a middleware; `forgot` is called when it finished before
+ * the next() it called.
+ */
+export function middlewareComponent(
+  middleware: Middleware,
+  forgot: () => void,
+): PipelineComponent {
+  return (next) => (ctx) => {
+    const frame: Frame = { done: false, child: undefined };
+    const value = layer(ctx, next, middleware, frame, forgot);
+    // The parent's next() reads this once the call returns.
+    entered = frame;
+    return value;
+  };
+}
+
+function layer(
+  ctx: HttpContext,
+  next: RequestDelegate,
+  middleware: Middleware,
+  frame: Frame,
+  forgot: () => void,
+): void | Promise<void> {
+  let called = false;
+  let handed: Promise<void> | undefined;
+  const result = middleware(ctx, () => {
+    if (called) {
+      return Promise.reject(
+        new Error(
+          "next() was called more than once by the same middleware: call it once, and await it",
+        ),
+      );
+    }
+    called = true;
+    entered = undefined;
+    // Components built here return void or Promise<void>; a Response only
+    // comes from run(), which sends it itself.
+    const downstream = (next(ctx) as Promise<void> | undefined) ?? DONE;
+    frame.child = entered;
+    if (downstream !== DONE) handed = downstream;
+    return downstream;
+  });
+  if (handed !== undefined && result === handed) {
+    // The middleware handed next()'s promise back: done when it is.
+    frame.passThrough = true;
+    return result;
+  }
+  if (!(result instanceof Promise)) {
+    if (handed === undefined || isDone(frame.child, false)) {
+      frame.done = true;
+      return result;
+    }
+    forgot();
+    return waitFor(frame, handed);
+  }
+  // One reaction per async layer: when the middleware's promise settles,
+  // the pipeline below it (which next() may have started after an await)
+  // must have settled too.
+  return result.then(() => {
+    if (handed === undefined || isDone(frame.child, false)) {
+      frame.done = true;
+      return;
+    }
+    // A child that keeps no frame (a raw component) is not ours to judge.
+    if (frame.child !== undefined) forgot();
+    return waitFor(frame, handed);
+  }, (error) => {
+    frame.done = true;
+    throw error;
+  });
+}
+
+/** The component of a terminal handler; a returned `Response` is sent. */
+export function handlerComponent(handler: RequestDelegate): PipelineComponent {
+  return () => (ctx) => {
+    const result = handler(ctx);
+    // DONE comes back from send(), json() and friends on the buffered path.
+    if (result === undefined || result === DONE) return result;
+    if (result instanceof Promise) {
+      const frame: Frame = { done: false, child: undefined };
+      entered = frame;
+      return result.then((value) => {
+        frame.done = true;
+        return sendReturned(ctx, value);
+      }, (error) => {
+        frame.done = true;
+        throw error;
+      });
+    }
+    return sendReturned(ctx, result);
+  };
+}

@@ -1,0 +1,274 @@
+// The endpoints one ApplicationBuilder maps, and the two pipeline components
+// that route to them: the matcher useRouting() places, and the executor that
+// sits where the first endpoint was mapped (and matches itself when no
+// matcher ran).
+
+import {
+  EndpointFeature,
+  EndpointMetadata,
+  type HttpContext,
+  HttpError,
+  type RouteEndpoint,
+} from "../../features/mod.ts";
+import type {
+  Middleware,
+  PipelineComponent,
+  RequestDelegate,
+} from "../pipeline.ts";
+import type { LinkRegistry } from "./_link_generator.ts";
+import { parseRouteTemplate } from "./_route_template.ts";
+import { RouteTable } from "./_route_table.ts";
+
+/** What a group gives its endpoints: a prefix, middleware and metadata. */
+export interface GroupState {
+  readonly prefix: string;
+  readonly parent: GroupState | undefined;
+  readonly middleware: Middleware[];
+  readonly metadata: unknown[];
+}
+
+/** One mapped endpoint, until the pipeline is built. */
+export interface Registration {
+  readonly methods: readonly string[] | undefined;
+  /** The template, group prefixes included, relative to the branch. */
+  readonly template: string;
+  readonly handler: RequestDelegate;
+  readonly group: GroupState | undefined;
+  name: string | undefined;
+  displayName: string;
+  readonly metadata: unknown[];
+}
+
+/** Builds a handler with middleware around it, as a branch pipeline. */
+export type Compose = (
+  middleware: readonly Middleware[],
+  handler: RequestDelegate,
+) => RequestDelegate;
+
+/** Joins a group prefix and a template: `"/api"` + `"/books"`. */
+export function joinTemplates(prefix: string, template: string): string {
+  const head = prefix.endsWith("/") ? prefix.slice(0, -1) : prefix;
+  if (template === "" || template === "/") return head === "" ? "/" : head;
+  return template.startsWith("/") ? head + template : `${head}/${template}`;
+}
+
+function displayNameOf(
+  methods: readonly string[] | undefined,
+  template: string,
+): string {
+  return `${methods === undefined ? "Fallback" : methods.join(", ")} ${
+    template.startsWith("/") ? template : `/${template}`
+  }`;
+}
+
+interface Matched {
+  readonly feature: EndpointFeature;
+  readonly delegate: RequestDelegate;
+}
+
+/** The endpoints of one ApplicationBuilder. */
+export class EndpointRouter {
+  readonly #table = new RouteTable<Registration>();
+  readonly #fallbacks = new RouteTable<Registration>();
+  readonly #registrations: Registration[] = [];
+  readonly #links: LinkRegistry;
+  readonly #branchPrefix: string;
+  readonly #delegates = new Map<Registration, RequestDelegate>();
+  readonly #endpoints = new Map<Registration, RouteEndpoint>();
+  // The endpoint the matcher selected, for the executor after it.
+  readonly #pending = new WeakMap<HttpContext, RequestDelegate>();
+  #built = false;
+  /** Whether useRouting() placed a matcher ahead of the endpoints. */
+  routing = false;
+  /** Whether the executor is in the pipeline. */
+  placed = false;
+
+  /**
+   * @param links Where named endpoints are registered.
+   * @param branchPrefix The `map()` prefixes above this builder, for links.
+   */
+  constructor(links: LinkRegistry, branchPrefix: string) {
+    this.#links = links;
+    this.#branchPrefix = branchPrefix;
+  }
+
+  /**
+   * Maps an endpoint.
+   *
+   * @throws {TypeError} For a malformed template, or one that an endpoint
+   * already mapped matches the same way.
+   */
+  add(
+    methods: readonly string[] | undefined,
+    template: string,
+    handler: RequestDelegate,
+    group: GroupState | undefined,
+  ): Registration {
+    if (this.#built) {
+      throw new TypeError(
+        `Cannot map "${template}": the pipeline is already built. Map endpoints while configuring the app.`,
+      );
+    }
+    if (typeof handler !== "function") {
+      throw new TypeError(
+        `The handler of "${template}" must be a function (ctx) => …, got ${typeof handler}`,
+      );
+    }
+    const pattern = parseRouteTemplate(template);
+    const registration: Registration = {
+      methods,
+      template,
+      handler,
+      group,
+      name: undefined,
+      displayName: displayNameOf(methods, template),
+      metadata: [],
+    };
+    const table = methods === undefined ? this.#fallbacks : this.#table;
+    table.add({
+      pattern,
+      methods,
+      displayName: registration.displayName,
+      value: registration,
+    });
+    this.#registrations.push(registration);
+    return registration;
+  }
+
+  /** Parses `template`, so a malformed one fails where it was written. */
+  check(template: string): void {
+    parseRouteTemplate(template);
+  }
+
+  /** Names an endpoint, so links can be made to it. */
+  name(registration: Registration, name: string): void {
+    if (typeof name !== "string" || name === "") {
+      throw new TypeError(
+        `An endpoint name must be a non-empty string, got ${
+          JSON.stringify(name)
+        } for "${registration.displayName}"`,
+      );
+    }
+    if (registration.name !== undefined) {
+      throw new TypeError(
+        `"${registration.displayName}" is already named "${registration.name}": an endpoint has one name`,
+      );
+    }
+    this.#links.add(
+      name,
+      registration.displayName,
+      joinTemplates(this.#branchPrefix, registration.template),
+    );
+    registration.name = name;
+  }
+
+  /** Builds every endpoint: its metadata, and its handler with its groups' middleware. */
+  #build(compose: Compose): void {
+    if (this.#built) return;
+    this.#built = true;
+    for (const registration of this.#registrations) {
+      const middleware: Middleware[] = [];
+      const metadata: unknown[] = [];
+      const groups: GroupState[] = [];
+      for (let g = registration.group; g !== undefined; g = g.parent) {
+        groups.unshift(g);
+      }
+      for (const group of groups) {
+        middleware.push(...group.middleware);
+        metadata.push(...group.metadata);
+      }
+      metadata.push(...registration.metadata);
+      this.#endpoints.set(
+        registration,
+        Object.freeze({
+          displayName: registration.displayName,
+          name: registration.name,
+          routePattern: joinTemplates(
+            this.#branchPrefix,
+            registration.template,
+          ),
+          methods: registration.methods,
+          metadata: new EndpointMetadata(metadata),
+        }),
+      );
+      this.#delegates.set(
+        registration,
+        compose(middleware, registration.handler),
+      );
+    }
+  }
+
+  #match(method: string, path: string): Matched | undefined {
+    let found = this.#table.match(method, path);
+    if (found === undefined && this.#fallbacks.size > 0) {
+      found = this.#fallbacks.match(method, path);
+    }
+    if (found === undefined) return undefined;
+    if ("allow" in found) return methodNotAllowed(method, found.allow);
+    const registration = found.entry.value;
+    return {
+      feature: {
+        endpoint: this.#endpoints.get(registration),
+        routeValues: found.values,
+      },
+      delegate: this.#delegates.get(registration) as RequestDelegate,
+    };
+  }
+
+  /** The component useRouting() places: selects the endpoint, runs nothing. */
+  matcher(compose: Compose): PipelineComponent {
+    return (next) => {
+      this.#build(compose);
+      return (ctx) => {
+        const request = ctx.request;
+        const matched = this.#match(request.method, request.path);
+        if (matched !== undefined) {
+          ctx.features.set(EndpointFeature, matched.feature);
+          this.#pending.set(ctx, matched.delegate);
+        }
+        return next(ctx);
+      };
+    };
+  }
+
+  /** The component that runs the selected endpoint, or the rest of the pipeline. */
+  executor(compose: Compose): PipelineComponent {
+    return (next) => {
+      this.#build(compose);
+      if (this.routing) {
+        return (ctx) => {
+          const delegate = this.#pending.get(ctx);
+          if (delegate === undefined) return next(ctx);
+          this.#pending.delete(ctx);
+          return delegate(ctx);
+        };
+      }
+      return (ctx) => {
+        const request = ctx.request;
+        const matched = this.#match(request.method, request.path);
+        if (matched === undefined) return next(ctx);
+        ctx.features.set(EndpointFeature, matched.feature);
+        return matched.delegate(ctx);
+      };
+    };
+  }
+}
+
+function methodNotAllowed(method: string, allow: string): Matched {
+  const endpoint: RouteEndpoint = Object.freeze({
+    displayName: "405 HTTP Method Not Supported",
+    name: undefined,
+    routePattern: "",
+    methods: [],
+    metadata: new EndpointMetadata(),
+  });
+  const error = new HttpError(
+    405,
+    `The method ${method} is not allowed here. Allowed: ${allow}.`,
+    { headers: { allow } },
+  );
+  return {
+    feature: { endpoint, routeValues: {} },
+    delegate: () => Promise.reject(error),
+  };
+}
