@@ -110,9 +110,13 @@ async function collect(
   }
 }
 
-// Resolves with the announced port; keeps draining stdout afterwards so a
-// chatty server never blocks on a full pipe.
-async function waitForReady(
+/**
+ * Resolves with the port a server announced; keeps draining its stdout
+ * afterwards so a chatty server never blocks on a full pipe.
+ *
+ * @throws {Error} When it exits or stays silent instead of listening.
+ */
+export async function waitForReady(
   stream: ReadableStream<Uint8Array>,
   exited: Promise<Deno.CommandStatus>,
 ): Promise<number> {

@@ -11,7 +11,9 @@ import {
   type ResponseCallback,
   type SendFileOptions,
 } from "./response_features.ts";
+import { HttpRequestFeature } from "./request_features.ts";
 import { contentTypeFor } from "./_media_types.ts";
+import { fileETag, planFileResponse } from "./_file_conditions.ts";
 
 // Deno's web globals are accessors on globalThis: bind them once, off the
 // per-request path.
@@ -280,19 +282,80 @@ export class HttpResponse {
   }
 
   /**
-   * Sends a file as the body, with a content type from its extension unless
-   * one is set, and ends the response.
+   * Sends a file as the body and ends the response, with a content type from
+   * its extension unless one is set.
+   *
+   * When the response is still a fresh 200 to a GET or HEAD and `options`
+   * names no `offset` or `count`, the file is answered as RFC 9110 asks:
+   * `ETag` (size and modification time) and `Last-Modified` validators,
+   * `If-Match` / `If-Unmodified-Since` (412), `If-None-Match` /
+   * `If-Modified-Since` (304), and a single `Range` (206, or 416 when it
+   * cannot be satisfied; several ranges get the whole file). With `offset`
+   * or `count` the caller chose the bytes: they are sent as they are, 200.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { WebHostBuilder } from "../mod.ts";
+   *
+   * const file = await Deno.makeTempFile({ suffix: ".txt" });
+   * await Deno.writeTextFile(file, "0123456789");
+   * const host = new WebHostBuilder()
+   *   .configure((app) => app.run((ctx) => ctx.response.sendFile(file)))
+   *   .build();
+   * const part = await host.fetch("http://localhost/", {
+   *   headers: { range: "bytes=2-4" },
+   * });
+   * assert.equal(part.status, 206);
+   * assert.equal(part.headers.get("content-range"), "bytes 2-4/10");
+   * assert.equal(await part.text(), "234");
+   * const again = await host.fetch("http://localhost/", {
+   *   headers: { "if-none-match": part.headers.get("etag")! },
+   * });
+   * assert.equal(again.status, 304);
+   * await again.body?.cancel();
+   * await Deno.remove(file);
+   * ```
    *
    * @param path The file's path.
    * @param options Which part of the file to send.
    */
   async sendFile(path: string, options?: SendFileOptions): Promise<void> {
-    const headers = this.#status().headers;
+    const response = this.#status();
+    const headers = response.headers;
     if (!headers.has("content-type")) {
-      headers.set("content-type", contentTypeFor(path));
+      headers.set(
+        "content-type",
+        await contentTypeFor(path) ?? "application/octet-stream",
+      );
     }
     const body = this.#content();
-    await body.sendFile(path, options);
+    let slice = options;
+    if (
+      options?.offset === undefined && options?.count === undefined &&
+      response.status === 200 && !response.hasStarted
+    ) {
+      const request = this.#features.get(HttpRequestFeature);
+      const method = request?.method;
+      if (request !== undefined && (method === "GET" || method === "HEAD")) {
+        // A file that cannot be statted goes on to body.sendFile, which
+        // reports it (or a response already complete) as it always did.
+        const stat = await Deno.stat(path).catch(() => undefined);
+        if (stat !== undefined && !stat.isDirectory) {
+          const plan = planFileResponse(request, stat, fileETag(stat));
+          for (const [name, value] of plan.headers) headers.set(name, value);
+          if (plan.status !== 200 && plan.status !== 206) {
+            response.status = plan.status;
+            headers.delete("content-type");
+            await body.complete(null);
+            return;
+          }
+          response.status = plan.status;
+          slice = { offset: plan.offset, count: plan.count };
+        }
+      }
+    }
+    await body.sendFile(path, slice);
     await body.complete();
   }
 

@@ -21,6 +21,8 @@ export * from "./server_features.ts";
 export * from "./http_error.ts";
 export * from "./problem_details.ts";
 export * from "./endpoint_features.ts";
+export * from "./error_features.ts";
+export * from "./forwarded_features.ts";
 export * from "./http_request.ts";
 export * from "./http_response.ts";
 export * from "./http_context.ts";

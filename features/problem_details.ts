@@ -7,6 +7,7 @@
 
 import type { FeatureCollection } from "./feature_collection.ts";
 import { HttpError } from "./http_error.ts";
+import { namesHtml, prefersJson } from "./_accept.ts";
 import {
   HttpRequestFeature,
   HttpRequestIdentifierFeature,
@@ -52,6 +53,11 @@ export interface ProblemDetails {
   traceId?: string;
   /** The error's stack: only for a 5xx with detailed errors on. */
   stack?: string;
+  /**
+   * Extension members (RFC 9457 §3.2), e.g. the developer exception page's
+   * `causes` and `request`.
+   */
+  [extension: string]: unknown;
 }
 
 /** Options for {@linkcode problemResponse}. */
@@ -63,6 +69,24 @@ export interface ProblemResponseOptions {
    * @default {false}
    */
   detailed?: boolean;
+  /**
+   * Extension members added to the problem details JSON clients get (RFC
+   * 9457 §3.2). They never replace a standard member.
+   * @default {undefined}
+   */
+  extensions?: Readonly<Record<string, unknown>>;
+  /**
+   * The body for clients that get plain text, in place of the default.
+   * @default {undefined}
+   */
+  text?: string;
+  /**
+   * An HTML page to answer clients whose `Accept` names `text/html` (and
+   * that do not prefer JSON), as `text/html; charset=utf-8`. Without it
+   * those clients get plain text.
+   * @default {undefined}
+   */
+  html?: string;
 }
 
 /**
@@ -135,8 +159,7 @@ export function problemResponse(
 ): Response {
   const httpError = error instanceof HttpError ? error : undefined;
   const status = httpError?.status ?? 500;
-  const title = REASON_PHRASES[status] ??
-    (status < 500 ? "Client Error" : "Server Error");
+  const title = reasonPhrase(status);
   // A 4xx says what the client got wrong; a 5xx keeps the app's secrets.
   const shown = httpError !== undefined && status < 500
     ? httpError.message
@@ -147,23 +170,33 @@ export function problemResponse(
   if (!headers.has("cache-control")) headers.set("cache-control", "no-store");
   // The body depends on Accept: a cache the error let store it must know.
   else headers.append("vary", "Accept");
-  const request = features.get(HttpRequestFeature);
+  const format = negotiateErrorFormat(
+    features.get(HttpRequestFeature)?.headers.get("accept") ?? null,
+    { html: options?.html !== undefined },
+  );
   let body: string;
-  if (prefersJson(request?.headers.get("accept") ?? null)) {
-    const problem: ProblemDetails = { type: "about:blank", title, status };
-    if (shown !== undefined) problem.detail = shown;
-    else if (detailed) {
-      problem.detail = error instanceof Error ? error.message : String(error);
-      if (error instanceof Error && error.stack) problem.stack = error.stack;
+  if (format === "json") {
+    let detail = shown;
+    let stack: string | undefined;
+    if (shown === undefined && detailed) {
+      detail = error instanceof Error ? error.message : String(error);
+      if (error instanceof Error && error.stack) stack = error.stack;
     }
-    const traceId = features.get(HttpRequestIdentifierFeature)
-      ?.traceIdentifier;
-    if (traceId !== undefined) problem.traceId = traceId;
+    const problem = problemDetailsFor(features, status, {
+      detail,
+      extensions: stack === undefined
+        ? options?.extensions
+        : { stack, ...options?.extensions },
+    });
     headers.set("content-type", "application/problem+json");
     body = JSON.stringify(problem);
+  } else if (format === "html") {
+    headers.set("content-type", "text/html; charset=utf-8");
+    body = options!.html!;
   } else {
     headers.set("content-type", "text/plain; charset=utf-8");
-    if (shown !== undefined) body = shown;
+    if (options?.text !== undefined) body = options.text;
+    else if (shown !== undefined) body = shown;
     else if (detailed) body = `${status} ${describe(error)}\n`;
     else body = title;
   }
@@ -176,59 +209,134 @@ function describe(error: unknown): string {
     : String(error);
 }
 
-// RFC 9110 §12.4.2's qvalue: 0 to 1 with at most three decimals.
-const QVALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/;
-
-/**
- * Whether an Accept header prefers problem details to plain text: it names
- * `application/json` or `application/problem+json`, and by RFC 9110's rules
- * (the most specific matching range gives each type its quality) JSON ranks
- * above 0 and at least as high as `text/plain`. A browser's
- * `text/html,…;q=0.8` and curl's bare wildcard name no JSON: they get text.
- */
-function prefersJson(accept: string | null): boolean {
-  if (accept === null || !accept.includes("json")) return false;
-  // Quality and specificity (3 exact, 2 "type/*", 1 the bare wildcard) of
-  // the best match so far, for problem+json, json and text/plain.
-  const quality = [0, 0, 0];
-  const specificity = [0, 0, 0];
-  for (const range of accept.split(",")) {
-    const parts = range.split(";");
-    const type = parts[0].trim().toLowerCase();
-    let q = 1;
-    for (let i = 1; i < parts.length; i++) {
-      const [name, value = ""] = parts[i].split("=", 2);
-      if (name.trim().toLowerCase() !== "q") continue;
-      // A malformed quality makes the range unusable: ignore it.
-      q = QVALUE.test(value.trim()) ? Number(value.trim()) : -1;
-      break;
-    }
-    if (q < 0) continue;
-    const matches = [
-      rank(type, "application/problem+json"),
-      rank(type, "application/json"),
-      rank(type, "text/plain"),
-    ];
-    for (let i = 0; i < 3; i++) {
-      const how = matches[i];
-      if (how === 0 || how < specificity[i]) continue;
-      quality[i] = how > specificity[i] ? q : Math.max(quality[i], q);
-      specificity[i] = how;
-    }
-  }
-  const json = Math.max(quality[0], quality[1]);
-  return json > 0 && json >= quality[2];
+/** Options for {@linkcode problemDetailsFor}. */
+export interface ProblemDetailsOptions {
+  /**
+   * What went wrong this time, for the `detail` member.
+   * @default {undefined}
+   */
+  detail?: string;
+  /**
+   * Extension members; they never replace a standard member.
+   * @default {undefined}
+   */
+  extensions?: Readonly<Record<string, unknown>>;
 }
 
-/** How specifically a media range matches a type: 3, 2, 1, or 0 for not. */
-function rank(range: string, type: string): number {
-  if (range === type) return 3;
-  if (range === "*/*") return 1;
-  const slash = type.indexOf("/");
-  return range.length === slash + 2 && range.endsWith("/*") &&
-      range.startsWith(type.slice(0, slash + 1))
-    ? 2
-    : 0;
+/**
+ * The RFC 9457 problem details for a status, as every error response of
+ * Roost's writes them: `type`, `title` (the reason phrase), `status`,
+ * `detail` when given, the request's `traceId`, then extension members.
+ * Middleware that answers a bare status (status code pages) uses it so that
+ * its JSON matches the error responses'.
+ *
+ * @param features The request's features (its trace identifier is read).
+ * @param status The HTTP status, 400–599.
+ * @param options The detail and extension members.
+ * @returns The problem details, ready for `JSON.stringify`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FeatureCollection } from "./feature_collection.ts";
+ * import { problemDetailsFor } from "./problem_details.ts";
+ *
+ * const problem = problemDetailsFor(new FeatureCollection(), 404, {
+ *   extensions: { path: "/missing" },
+ * });
+ * assert.deepEqual(problem, {
+ *   type: "about:blank",
+ *   title: "Not Found",
+ *   status: 404,
+ *   path: "/missing",
+ * });
+ * ```
+ */
+export function problemDetailsFor(
+  features: FeatureCollection,
+  status: number,
+  options?: ProblemDetailsOptions,
+): ProblemDetails {
+  const problem: ProblemDetails = {
+    type: "about:blank",
+    title: reasonPhrase(status),
+    status,
+  };
+  if (options?.detail !== undefined) problem.detail = options.detail;
+  const traceId = features.get(HttpRequestIdentifierFeature)?.traceIdentifier;
+  if (traceId !== undefined) problem.traceId = traceId;
+  const extensions = options?.extensions;
+  if (extensions !== undefined) {
+    for (const name of Object.keys(extensions)) {
+      if (!(name in problem)) problem[name] = extensions[name];
+    }
+  }
+  return problem;
+}
+
+/**
+ * The reason phrase of a 4xx or 5xx status (RFC 9110 §15), or `"Client
+ * Error"` / `"Server Error"` for one without a registered phrase.
+ *
+ * @param status The HTTP status.
+ * @returns Its reason phrase.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { reasonPhrase } from "./problem_details.ts";
+ *
+ * assert.equal(reasonPhrase(404), "Not Found");
+ * assert.equal(reasonPhrase(599), "Server Error");
+ * ```
+ */
+export function reasonPhrase(status: number): string {
+  return REASON_PHRASES[status] ??
+    (status < 500 ? "Client Error" : "Server Error");
+}
+
+/** What an error response is written as: see {@linkcode negotiateErrorFormat}. */
+export type ErrorFormat = "json" | "html" | "text";
+
+/** Options for {@linkcode negotiateErrorFormat}. */
+export interface NegotiateErrorFormatOptions {
+  /**
+   * Whether an HTML page is on offer (the developer exception page).
+   * @default {false}
+   */
+  html?: boolean;
+}
+
+/**
+ * How an error response answers a request's `Accept` header: `"json"`
+ * (problem details) when it names `application/json` or
+ * `application/problem+json` and ranks it at least as high as `text/plain`;
+ * else `"html"` when a page is on offer and the header names `text/html`
+ * (browsers do; a bare wildcard, as curl sends, does not count); else
+ * `"text"`.
+ *
+ * @param accept The request's `Accept` header, or `null`.
+ * @param options Whether HTML is on offer.
+ * @returns The format to answer in.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { negotiateErrorFormat } from "./problem_details.ts";
+ *
+ * assert.equal(negotiateErrorFormat("application/json"), "json");
+ * assert.equal(negotiateErrorFormat("text/html,*\/*;q=0.8", { html: true }), "html");
+ * assert.equal(negotiateErrorFormat("text/html", { html: false }), "text");
+ * assert.equal(negotiateErrorFormat("*\/*", { html: true }), "text");
+ * ```
+ */
+export function negotiateErrorFormat(
+  accept: string | null,
+  options?: NegotiateErrorFormatOptions,
+): ErrorFormat {
+  if (prefersJson(accept)) return "json";
+  if (options?.html === true && namesHtml(accept)) return "html";
+  return "text";
 }
 
 // The reason phrases of RFC 9110 §15 (and of the 4xx/5xx codes other RFCs

@@ -68,7 +68,11 @@ export const HttpResponseFeature: FeatureKey<HttpResponseFeature> = featureKey<
   HttpResponseFeature
 >("HttpResponseFeature");
 
-/** Options for {@linkcode HttpResponseBodyFeature.sendFile}. */
+/**
+ * Options for {@linkcode HttpResponseBodyFeature.sendFile}. Giving `offset`
+ * or `count` sends exactly those bytes: `HttpResponse.sendFile` then answers
+ * 200 without validators, conditional requests or `Range`.
+ */
 export interface SendFileOptions {
   /**
    * The first byte to send.

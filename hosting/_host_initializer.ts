@@ -2,6 +2,7 @@
 // startup and the pipeline. Errors here are startup errors: with
 // captureStartupErrors they become an error page instead of a failed start.
 
+import { EDGE_DEFAULTS, useEdgeDefaults } from "./_edge_defaults.ts";
 import {
   type ConnectionEvent,
   DenoServer,
@@ -333,6 +334,9 @@ export async function initialize(
     provider = services.build();
     const app = new ApplicationBuilder(server.features);
     app.applicationServices = provider;
+    if (provider.get(EDGE_DEFAULTS) === true) {
+      useEdgeDefaults(app, configuration);
+    }
     await startup.configure?.(app, context);
     pipeline = app.build();
     hosted = new HostedServiceRunner(
@@ -386,6 +390,9 @@ export async function initialize(
       detailed,
       loggerFactory,
       provider,
+      // The developer exception page answers what the app's own error
+      // handling let through, in Development unless detailedErrors is off.
+      environment.isDevelopment() && detailed,
     ),
   };
 }

@@ -48,7 +48,10 @@ function check(key: string, value: string): string | undefined {
       return BOOLEAN_FORM;
     }
   }
-  if (lower === HostSettings.shutdownTimeoutSeconds.toLowerCase()) {
+  if (
+    lower === HostSettings.shutdownTimeoutSeconds.toLowerCase() ||
+    lower === HostSettings.shutdownDelaySeconds.toLowerCase()
+  ) {
     if (value.trim() === "") return undefined;
     return shutdownSeconds(value) === undefined
       ? "a number of seconds from 0 to 2147483 (about 24 days), such as 30 or 2.5"
@@ -108,23 +111,24 @@ export function checkHostSettings(
 }
 
 /**
- * Reads the `shutdownTimeoutSeconds` setting (seconds) as milliseconds.
+ * Reads the `shutdownTimeoutSeconds` setting (or another setting in the same
+ * form, `key`) as milliseconds.
  *
  * @param setting The setting, if set.
  * @param fallback The default, in milliseconds.
+ * @param key The setting's key, for the error message.
  * @throws {ConfigurationError} As {@linkcode checkHostSettings} does, when
  * the value is not a number of seconds.
  */
 export function shutdownTimeoutMilliseconds(
   setting: SettingWithSource | undefined,
   fallback: number,
+  key: string = HostSettings.shutdownTimeoutSeconds,
 ): number {
   if (setting === undefined || setting.value.trim() === "") return fallback;
   const seconds = shutdownSeconds(setting.value);
   if (seconds === undefined) {
-    checkHostSettings(
-      new Map([[HostSettings.shutdownTimeoutSeconds.toLowerCase(), setting]]),
-    );
+    checkHostSettings(new Map([[key.toLowerCase(), setting]]));
   }
   return Math.round((seconds ?? 0) * 1000);
 }

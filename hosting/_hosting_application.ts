@@ -146,6 +146,7 @@ export function showsScopes(loggers: LoggerFactory): boolean {
 export class HostingApplication implements HttpApplication<HttpContext> {
   readonly #pipeline: RequestDelegate;
   readonly #detailed: boolean;
+  readonly #developerPage: boolean;
   readonly #services: ServiceProvider;
   readonly #loggers: LoggerFactory;
   readonly #diagnostics: Logger;
@@ -156,9 +157,11 @@ export class HostingApplication implements HttpApplication<HttpContext> {
     detailedErrors: boolean,
     loggers: LoggerFactory,
     services: ServiceProvider,
+    developerPage = false,
   ) {
     this.#pipeline = pipeline;
     this.#detailed = detailedErrors;
+    this.#developerPage = developerPage;
     this.#loggers = loggers;
     this.#diagnostics = loggers.createLogger("Roost.Hosting.Diagnostics");
     this.#server = loggers.createLogger("Roost.Server");
@@ -238,6 +241,16 @@ export class HostingApplication implements HttpApplication<HttpContext> {
         { ...requestScope(ctx), error },
       );
     }
+    // Development shows the app's crashes (not a 4xx HttpError, which is an
+    // answer, nor a client gone) as the developer exception page.
+    if (
+      this.#developerPage &&
+      ctx.features.get(HttpResponseFeature)?.hasStarted === false &&
+      !(error instanceof HttpError && error.status < 500) &&
+      !isClientGone(error)
+    ) {
+      return this.#developerAnswer(ctx, error);
+    }
     try {
       return writeErrorResponse(ctx.features, error, this.#detailed).catch(
         () => {},
@@ -245,6 +258,21 @@ export class HostingApplication implements HttpApplication<HttpContext> {
     } catch {
       // The response was over before the error: nothing left to say.
       return Promise.resolve();
+    }
+  }
+
+  // Loaded on the first error: production hosts never load the page.
+  async #developerAnswer(ctx: HttpContext, error: unknown): Promise<void> {
+    try {
+      const { writeDeveloperPage } = await import(
+        "./middleware/_error_developer_page.ts"
+      );
+      await writeDeveloperPage(ctx, error, { sourceLines: 3 });
+    } catch {
+      // The page itself failed: the plain detailed answer still goes out.
+      await writeErrorResponse(ctx.features, error, this.#detailed).catch(
+        () => {},
+      );
     }
   }
 

@@ -25,6 +25,13 @@ interface Frame {
 }
 let entered: Frame | undefined;
 
+/**
+ * Marks middleware that re-executes the rest of the pipeline (the exception
+ * handler, status code pages' re-execute): its next() may be called again
+ * once the first call settled. Everyone else gets the once-only check.
+ */
+export const REEXECUTES: unique symbol = Symbol("roost.reExecutes");
+
 // Waits for the pipeline below a layer, then marks the layer done. Only a
 // layer that did not wait itself gets here, so no closure is made per request.
 function waitFor(frame: Frame, pending: Promise<void>): Promise<void> {
@@ -78,7 +85,7 @@ function layer(
   let called = false;
   let handed: Promise<void> | undefined;
   const result = middleware(ctx, () => {
-    if (called) {
+    if (called && !(REEXECUTES in middleware)) {
       return Promise.reject(
         new Error(
           "next() was called more than once by the same middleware: call it once, and await it",

@@ -194,6 +194,17 @@ export class WebHostImpl implements WebHost {
     );
   }
 
+  /** The `shutdownDelaySeconds` setting, in milliseconds (default 0). */
+  get #shutdownDelay(): number {
+    return shutdownTimeoutMilliseconds(
+      this.#options.settings.get(
+        HostSettings.shutdownDelaySeconds.toLowerCase(),
+      ),
+      0,
+      HostSettings.shutdownDelaySeconds,
+    );
+  }
+
   stop(options: WebHostStopOptions = {}): Promise<void> {
     if (this.#state === "starting") {
       // Wait for the start to finish (or fail), then stop what it started:
@@ -233,6 +244,13 @@ export class WebHostImpl implements WebHost {
     this.#state = "stopping";
     this.#status("Application is shutting down...");
     this.#lifetime.notifyStopping();
+    // Unhealthy now (health checks watch `stopping`), but still serving, so
+    // a load balancer can stop sending traffic before the listeners close.
+    // A second signal or the caller's own signal cuts the delay short.
+    await delayUnlessAborted(this.#shutdownDelay, [
+      this.#force.signal,
+      ...(signal ? [signal] : []),
+    ]);
     const deadline = new AbortController();
     const timer = setTimeout(
       () =>
@@ -343,6 +361,23 @@ export class WebHostImpl implements WebHost {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }
+}
+
+/** Resolves after `ms`, or at once when one of `signals` fires. */
+function delayUnlessAborted(
+  ms: number,
+  signals: readonly AbortSignal[],
+): Promise<void> {
+  if (ms <= 0 || signals.some((s) => s.aborted)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      for (const s of signals) s.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    for (const s of signals) s.addEventListener("abort", done, { once: true });
+  });
 }
 
 // Roost's own modules: frames in them say nothing about the app's mistake.

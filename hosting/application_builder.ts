@@ -27,9 +27,9 @@ import {
 } from "./routing/_link_generator.ts";
 import {
   EndpointBuilder,
-  EndpointRouteBuilder,
   RouteGroupBuilder,
 } from "./routing/endpoint_route_builder.ts";
+import { BuiltinMiddlewareBuilder } from "./builtin_middleware_builder.ts";
 
 export type {
   Fetchable,
@@ -92,7 +92,7 @@ function toFetchHandler(handler: FetchHandler | Fetchable): FetchHandler {
  * assert.equal(response.headers.get("x-powered-by"), "Roost");
  * ```
  */
-export class ApplicationBuilder extends EndpointRouteBuilder {
+export class ApplicationBuilder extends BuiltinMiddlewareBuilder {
   readonly #components: PipelineComponent[] = [];
   readonly #properties: Map<string, unknown>;
   readonly #serverFeatures: FeatureCollection;

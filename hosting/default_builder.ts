@@ -8,6 +8,7 @@
 import { ConfigurationBuilder } from "./config/mod.ts";
 import { HostSettings } from "./host_settings.ts";
 import { WebHostBuilder } from "./web_host_builder.ts";
+import { EDGE_DEFAULTS } from "./_edge_defaults.ts";
 
 // Command-line keys that are host settings; the rest is app configuration.
 const HOST_KEYS = new Set(
@@ -59,5 +60,10 @@ export function createDefaultBuilder(args: readonly string[]): WebHostBuilder {
       .addEnvironmentVariables()
       .addCommandLine(args);
   });
+  // Forwarded headers (ROOST_FORWARDEDHEADERS_ENABLED=true or the
+  // ForwardedHeaders section) and host filtering (AllowedHosts) go first.
+  builder.configureServices((services) =>
+    services.addSingleton(EDGE_DEFAULTS, true)
+  );
   return builder;
 }

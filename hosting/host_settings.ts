@@ -26,6 +26,14 @@ export interface HostSettingKeys {
    * it from milliseconds.
    */
   readonly shutdownTimeoutSeconds: "shutdownTimeoutSeconds";
+  /**
+   * How long, in **seconds**, a stopping host keeps serving after it turned
+   * unhealthy (`lifetime.stopping` fired, health endpoints answer 503) and
+   * before it stops listening, so a load balancer can take it out of
+   * rotation first (Kubernetes' `preStop` delay). The shutdown timeout runs
+   * after it. Default 0.
+   */
+  readonly shutdownDelaySeconds: "shutdownDelaySeconds";
   /** Do not print the status lines on start and stop. Default false. */
   readonly suppressStatusMessages: "suppressStatusMessages";
   /** Let `urls` win over endpoints configured on the server. Default false. */
@@ -63,6 +71,7 @@ export const HostSettings: HostSettingKeys = Object.freeze({
   captureStartupErrors: "captureStartupErrors",
   detailedErrors: "detailedErrors",
   shutdownTimeoutSeconds: "shutdownTimeoutSeconds",
+  shutdownDelaySeconds: "shutdownDelaySeconds",
   suppressStatusMessages: "suppressStatusMessages",
   preferHostingUrls: "preferHostingUrls",
   startupModule: "startupModule",

@@ -25,6 +25,9 @@ export {
   type RequestDelegate,
 } from "./application_builder.ts";
 export * from "./application_lifetime.ts";
+export { BuiltinMiddlewareBuilder } from "./builtin_middleware_builder.ts";
+export * from "./middleware/mod.ts";
+export * from "./health/mod.ts";
 export {
   EndpointBuilder,
   EndpointRouteBuilder,

@@ -1,6 +1,11 @@
-// sendFile: a file, or a range of one, streamed into a response.
+// sendFile: a file, or a range of one, streamed into a response with
+// backpressure: each chunk waits for the client to take the one before, so a
+// slow client holds at most the stream's high-water mark, not the file.
+// Validators, conditions and Range are decided before this, in
+// features/_file_conditions.ts.
 
 import { HttpError, type SendFileOptions } from "../features/mod.ts";
+import { fileError } from "../features/_file_errors.ts";
 import type { ResponseStream } from "./_response_stream.ts";
 
 const FILE_CHUNK = 65_536;
@@ -8,7 +13,7 @@ const FILE_CHUNK = 65_536;
 /** What sendFileTo needs of the response it feeds. */
 export interface FileTarget {
   readonly headers: Headers;
-  complete(): Promise<void>;
+  complete(body?: ReadableStream<Uint8Array> | null): Promise<void>;
   start(): Promise<void>;
   /** The body stream, while the response streams and is still wanted. */
   readonly streamBody: ResponseStream | undefined;
@@ -31,7 +36,14 @@ export async function sendFileTo(
     target.headers.set("content-length", String(count));
     return target.complete();
   }
-  const { file, count } = await openRange(path, options);
+  const { file, count, toEnd } = await openRange(path, options);
+  if (fresh && toEnd) {
+    // The rest of the file, to a response not started: Deno's own file
+    // stream, which it pipes without a JavaScript chunk per read (with its
+    // own backpressure), and which closes the file when done or cancelled.
+    target.headers.set("content-length", String(count));
+    return target.complete(file.readable);
+  }
   let left = count;
   try {
     if (fresh) target.headers.set("content-length", String(left));
@@ -56,17 +68,18 @@ export async function sendFileTo(
 async function openRange(
   path: string,
   options: SendFileOptions | undefined,
-): Promise<{ file: Deno.FsFile; count: number }> {
+): Promise<{ file: Deno.FsFile; count: number; toEnd: boolean }> {
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true });
   } catch (error) {
-    throw unopenable(error);
+    throw fileError(error);
   }
   try {
-    const { offset, count } = rangeOf(path, await file.stat(), options);
+    const stat = await file.stat();
+    const { offset, count } = rangeOf(path, stat, options);
     if (offset > 0) await file.seek(offset, Deno.SeekMode.Start);
-    return { file, count };
+    return { file, count, toEnd: offset + count === stat.size };
   } catch (error) {
     file.close();
     throw error;
@@ -85,7 +98,7 @@ async function statRange(
   try {
     stat = await Deno.stat(path);
   } catch (error) {
-    throw unopenable(error);
+    throw fileError(error);
   }
   return rangeOf(path, stat, options).count;
 }
@@ -113,23 +126,4 @@ function rangeOf(
     offset,
     count: Math.min(options?.count ?? size - offset, size - offset),
   };
-}
-
-// What a client should hear when a file cannot be opened. The OS error
-// names the path: it stays in the cause, out of the response.
-function unopenable(error: unknown): unknown {
-  if (
-    error instanceof Deno.errors.NotFound ||
-    error instanceof Deno.errors.NotADirectory ||
-    error instanceof Deno.errors.IsADirectory
-  ) {
-    return new HttpError(404, "Not Found", { cause: error });
-  }
-  if (
-    error instanceof Deno.errors.PermissionDenied ||
-    error instanceof Deno.errors.NotCapable
-  ) {
-    return new HttpError(403, "Forbidden", { cause: error });
-  }
-  return error;
 }

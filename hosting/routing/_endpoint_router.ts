@@ -198,7 +198,7 @@ export class EndpointRouter {
     }
   }
 
-  #match(method: string, path: string): Matched | undefined {
+  #find(method: string, path: string): Matched | undefined {
     let found = this.#table.match(method, path);
     if (found === undefined && this.#fallbacks.size > 0) {
       found = this.#fallbacks.match(method, path);
@@ -215,13 +215,35 @@ export class EndpointRouter {
     };
   }
 
+  #match(ctx: HttpContext): Matched | undefined {
+    const request = ctx.request;
+    const method = request.method;
+    const matched = this.#find(method, request.path);
+    if (method !== "OPTIONS" || matched === undefined) return matched;
+    // A CORS preflight asks about another method: like ASP.NET, select the
+    // endpoint for that method, so CORS middleware after useRouting() reads
+    // its policy. What runs stays the OPTIONS answer (an endpoint of its
+    // own, or 405) when no CORS middleware answers first.
+    const asked = preflightMethod(request.headers);
+    // Only in place of a 405: an OPTIONS endpoint of the app's own answers.
+    if (
+      asked === undefined || matched.feature.endpoint?.methods?.length !== 0
+    ) {
+      return matched;
+    }
+    const target = this.#find(asked, request.path);
+    if (target === undefined || !target.feature.endpoint?.methods?.length) {
+      return matched;
+    }
+    return { feature: target.feature, delegate: matched.delegate };
+  }
+
   /** The component useRouting() places: selects the endpoint, runs nothing. */
   matcher(compose: Compose): PipelineComponent {
     return (next) => {
       this.#build(compose);
       return (ctx) => {
-        const request = ctx.request;
-        const matched = this.#match(request.method, request.path);
+        const matched = this.#match(ctx);
         if (matched !== undefined) {
           ctx.features.set(EndpointFeature, matched.feature);
           this.#pending.set(ctx, matched.delegate);
@@ -244,14 +266,20 @@ export class EndpointRouter {
         };
       }
       return (ctx) => {
-        const request = ctx.request;
-        const matched = this.#match(request.method, request.path);
+        const matched = this.#match(ctx);
         if (matched === undefined) return next(ctx);
         ctx.features.set(EndpointFeature, matched.feature);
         return matched.delegate(ctx);
       };
     };
   }
+}
+
+// The method a CORS preflight asks about, when the request is one.
+function preflightMethod(headers: Headers): string | undefined {
+  if (!headers.has("origin")) return undefined;
+  return headers.get("access-control-request-method")?.trim().toUpperCase() ||
+    undefined;
 }
 
 function methodNotAllowed(method: string, allow: string): Matched {

@@ -18,6 +18,10 @@ import {
   type OptionsMonitor,
 } from "./options_monitor.ts";
 import { toFactory } from "./_registration.ts";
+import {
+  addHealthChecks,
+  type HealthChecksBuilder,
+} from "../health/health_checks.ts";
 import { assertToken, isClass } from "./_tokens.ts";
 import {
   type ServiceClass,
@@ -213,6 +217,17 @@ export class ServiceCollection implements Iterable<ServiceDescriptor> {
       );
     }
     return this;
+  }
+
+  /**
+   * Registers health checks (ASP.NET's `AddHealthChecks()`): a registry of
+   * checks that `app.mapHealthChecks(path)` runs. Calling it again adds to
+   * the same registry.
+   *
+   * @returns The builder: `.addCheck(name, check, { tags, timeout })`.
+   */
+  addHealthChecks(): HealthChecksBuilder {
+    return addHealthChecks(this);
   }
 
   /** The hosted services, in registration order. */

@@ -353,3 +353,75 @@ Deno.test("createDefaultBuilder leaves an absolute path on the command line to t
   }
   await host.stop();
 });
+
+Deno.test("createDefaultBuilder filters hosts by AllowedHosts and applies forwarded headers when configuration switches them on", async () => {
+  const root = await contentRoot({
+    "appsettings.json": JSON.stringify({
+      AllowedHosts: "shop.example;*.shop.example",
+    }),
+  });
+  try {
+    const server = new TestServer();
+    const host = createDefaultBuilder([
+      "--contentRoot",
+      root,
+      "--ForwardedHeaders:Enabled=true",
+      ...quiet,
+    ])
+      .useServer(server)
+      .configure((app) =>
+        app.run((ctx) =>
+          ctx.response.json({
+            client: ctx.connection.remoteAddress,
+            scheme: ctx.request.scheme,
+          })
+        )
+      )
+      .build();
+    await host.start();
+    try {
+      // TestServer's peer is 127.0.0.1: a known proxy by default.
+      const forwarded = await server.fetch(
+        new Request("http://shop.example/", {
+          headers: {
+            "x-forwarded-for": "203.0.113.7",
+            "x-forwarded-proto": "https",
+          },
+        }),
+      );
+      assert.deepEqual(await forwarded.json(), {
+        client: "203.0.113.7",
+        scheme: "https",
+      });
+      const other = await server.fetch(new Request("http://evil.example/"));
+      assert.equal(other.status, 400);
+      assert.equal(await other.text(), "");
+      const sub = await server.fetch(new Request("http://www.shop.example/"));
+      assert.equal(sub.status, 200);
+      await sub.body?.cancel();
+    } finally {
+      await host.stop();
+    }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("a host not made by createDefaultBuilder adds no edge middleware of its own", async () => {
+  const server = new TestServer();
+  const host = new WebHostBuilder()
+    .useServer(server)
+    .useSetting("suppressStatusMessages", "true")
+    .configureAppConfiguration((_, config) =>
+      config.addInMemory({ AllowedHosts: "shop.example" })
+    )
+    .configure((app) => app.run((ctx) => ctx.response.send("open")))
+    .build();
+  await host.start();
+  try {
+    const response = await server.fetch(new Request("http://evil.example/"));
+    assert.equal(await response.text(), "open");
+  } finally {
+    await host.stop();
+  }
+});

@@ -376,4 +376,55 @@ for (const kind of SERVER_KINDS) {
     assert.equal((await send(running, "/docs/a/b.md")).text, "docs: a/b.md");
     assert.equal((await send(running, "/elsewhere")).status, 404);
   });
+
+  Deno.test(`a CORS preflight selects the endpoint of the method it asks about, and still gets 405 when nothing answers it (${kind})`, async () => {
+    class Policy {
+      constructor(readonly name: string) {}
+    }
+    await using running = await startHost(kind, (app) => {
+      app.useRouting();
+      app.use(async (ctx, next) => {
+        const endpoint = ctx.getEndpoint();
+        if (ctx.request.headers.has("x-answer-preflight")) {
+          await ctx.response.send(
+            `${endpoint?.displayName}: ${endpoint?.metadata.get(Policy)?.name}`,
+          );
+          return;
+        }
+        await next();
+      });
+      app.mapGet("/items", () => new Response("items"))
+        .withMetadata(new Policy("items policy"));
+      app.mapMethods(["OPTIONS"], "/own", () => new Response("own options"));
+      app.mapGet("/own", () => new Response("own"));
+    });
+    const preflight = {
+      origin: "https://app.example",
+      "access-control-request-method": "GET",
+    };
+    const seen = await send(running, "/items", {
+      method: "OPTIONS",
+      headers: { ...preflight, "x-answer-preflight": "1" },
+    });
+    assert.equal(seen.text, "GET /items: items policy");
+    // Without anyone answering it, the preflight is an OPTIONS request.
+    const unanswered = await send(running, "/items", {
+      method: "OPTIONS",
+      headers: preflight,
+    });
+    assert.equal(unanswered.status, 405);
+    assert.equal(unanswered.headers.get("allow"), "GET, HEAD");
+    // A plain OPTIONS request sees the 405 stand-in, not the GET endpoint.
+    const plain = await send(running, "/items", {
+      method: "OPTIONS",
+      headers: { "x-answer-preflight": "1" },
+    });
+    assert.equal(plain.text, "405 HTTP Method Not Supported: undefined");
+    // An app's own OPTIONS endpoint answers its preflights itself.
+    const own = await send(running, "/own", {
+      method: "OPTIONS",
+      headers: preflight,
+    });
+    assert.equal(own.text, "own options");
+  });
 }

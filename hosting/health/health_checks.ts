@@ -1,0 +1,432 @@
+/**
+ * Health checks (ASP.NET's `AddHealthChecks().AddCheck(...)`): a registry
+ * of named checks, registered as a singleton service, and the code that runs
+ * them in parallel, each with its timeout, into a {@linkcode HealthReport}.
+ *
+ * @module
+ */
+
+import { type ServiceKey, serviceKey } from "../services/service_key.ts";
+
+/** How healthy something is, worst first (ASP.NET's `HealthStatus`). */
+export type HealthStatus = "Unhealthy" | "Degraded" | "Healthy";
+
+/**
+ * The values of {@linkcode HealthStatus}, for code that prefers names over
+ * string literals.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { HealthStatus } from "./health_checks.ts";
+ *
+ * assert.equal(HealthStatus.Degraded, "Degraded");
+ * ```
+ */
+export const HealthStatus: {
+  readonly Healthy: "Healthy";
+  readonly Degraded: "Degraded";
+  readonly Unhealthy: "Unhealthy";
+} = Object.freeze({
+  Healthy: "Healthy",
+  Degraded: "Degraded",
+  Unhealthy: "Unhealthy",
+});
+
+/** What one check found (ASP.NET's `HealthCheckResult`). */
+export interface HealthCheckResult {
+  /** The check's verdict. */
+  status: HealthStatus;
+  /** A short human-readable explanation. */
+  description?: string;
+  /** Extra values for the JSON report (queue length, last success…). */
+  data?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A check: looks at something and says how healthy it is. The signal fires
+ * when the check's timeout passes or the client goes away; a check that
+ * throws counts as its `failureStatus` (Unhealthy by default).
+ */
+export type HealthCheck = (
+  signal: AbortSignal,
+) => HealthCheckResult | Promise<HealthCheckResult>;
+
+/** Options of {@linkcode HealthChecksBuilder.addCheck}. */
+export interface AddCheckOptions {
+  /**
+   * Tags, for endpoints that run only some checks (`predicate`).
+   * @default {[]}
+   */
+  tags?: readonly string[];
+  /**
+   * Milliseconds the check may take; after that its signal fires and it
+   * counts as `failureStatus`, "timed out". `undefined` means no limit.
+   * @default {undefined}
+   */
+  timeout?: number;
+  /**
+   * The status of a check that throws or times out.
+   * @default {"Unhealthy"}
+   */
+  failureStatus?: HealthStatus;
+}
+
+/** A check as registered: its name, function and options. */
+export interface HealthCheckRegistration {
+  /** The check's unique name. */
+  readonly name: string;
+  /** The check. */
+  readonly check: HealthCheck;
+  /** Its tags. */
+  readonly tags: readonly string[];
+  /** Its timeout in milliseconds, or `undefined` for none. */
+  readonly timeout: number | undefined;
+  /** The status when it throws or times out. */
+  readonly failureStatus: HealthStatus;
+}
+
+/** One check's line in a {@linkcode HealthReport}. */
+export interface HealthReportEntry {
+  /** Its verdict. */
+  readonly status: HealthStatus;
+  /** The check's description, or the error's message when it threw. */
+  readonly description?: string;
+  /** How long it ran, in milliseconds. */
+  readonly duration: number;
+  /** The registration's tags. */
+  readonly tags: readonly string[];
+  /** The check's data. */
+  readonly data?: Readonly<Record<string, unknown>>;
+  /** The message of what the check threw (never its stack). */
+  readonly error?: string;
+}
+
+/** The result of running the checks (ASP.NET's `HealthReport`). */
+export interface HealthReport {
+  /** The worst status of all entries; Healthy when there are none. */
+  readonly status: HealthStatus;
+  /** How long the run took, in milliseconds. */
+  readonly totalDuration: number;
+  /** One entry per check that ran, by name. */
+  readonly entries: Readonly<Record<string, HealthReportEntry>>;
+}
+
+const RANK: Readonly<Record<HealthStatus, number>> = {
+  Unhealthy: 0,
+  Degraded: 1,
+  Healthy: 2,
+};
+
+/**
+ * The registered checks: a singleton service under
+ * {@linkcode HealthCheckRegistry}'s key, filled by
+ * {@linkcode addHealthChecks}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { HealthCheckRegistry } from "./health_checks.ts";
+ *
+ * const registry = new HealthCheckRegistry();
+ * registry.add({
+ *   name: "db",
+ *   check: () => ({ status: "Degraded", description: "slow" }),
+ *   tags: [],
+ *   timeout: undefined,
+ *   failureStatus: "Unhealthy",
+ * });
+ * const report = await registry.run();
+ * assert.equal(report.status, "Degraded");
+ * assert.equal(report.entries.db.description, "slow");
+ * ```
+ */
+export class HealthCheckRegistry {
+  readonly #checks = new Map<string, HealthCheckRegistration>();
+
+  /** The registrations, in the order they were added. */
+  get registrations(): readonly HealthCheckRegistration[] {
+    return [...this.#checks.values()];
+  }
+
+  /**
+   * Adds a registration.
+   *
+   * @param registration The check and its options.
+   * @throws {RangeError} When a check of that name exists already.
+   */
+  add(registration: HealthCheckRegistration): void {
+    if (this.#checks.has(registration.name)) {
+      throw new RangeError(
+        `A health check named "${registration.name}" is already registered: give each check its own name`,
+      );
+    }
+    this.#checks.set(registration.name, Object.freeze({ ...registration }));
+  }
+
+  /**
+   * Runs the checks `predicate` selects, in parallel, each within its
+   * timeout.
+   *
+   * @param predicate Which checks to run; all by default.
+   * @param signal Cancels every check (the client went away).
+   * @returns The report.
+   */
+  async run(
+    predicate: (registration: HealthCheckRegistration) => boolean = () => true,
+    signal?: AbortSignal,
+  ): Promise<HealthReport> {
+    const started = performance.now();
+    const chosen = this.registrations.filter(predicate);
+    const results = await Promise.all(
+      chosen.map((registration) => runOne(registration, signal)),
+    );
+    const entries: Record<string, HealthReportEntry> = {};
+    let status: HealthStatus = "Healthy";
+    chosen.forEach((registration, i) => {
+      entries[registration.name] = results[i];
+      if (RANK[results[i].status] < RANK[status]) status = results[i].status;
+    });
+    return {
+      status,
+      totalDuration: elapsed(started),
+      entries,
+    };
+  }
+}
+
+function elapsed(started: number): number {
+  return Math.round((performance.now() - started) * 100) / 100;
+}
+
+async function runOne(
+  registration: HealthCheckRegistration,
+  outer: AbortSignal | undefined,
+): Promise<HealthReportEntry> {
+  const { check, tags, timeout, failureStatus } = registration;
+  const started = performance.now();
+  const controller = new AbortController();
+  const forward = () => controller.abort(outer?.reason);
+  if (outer?.aborted) forward();
+  else outer?.addEventListener("abort", forward, { once: true });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // A check that ignores its signal still must not hold the report up.
+  const timedOut = new Promise<"timeout">((resolve) => {
+    if (timeout === undefined) return;
+    timer = setTimeout(() => {
+      controller.abort(
+        new DOMException(`Timed out after ${timeout} ms`, "TimeoutError"),
+      );
+      resolve("timeout");
+    }, timeout);
+  });
+  try {
+    const outcome = await Promise.race([
+      (async () => await check(controller.signal))(),
+      timedOut,
+    ]);
+    if (outcome === "timeout") {
+      return {
+        status: failureStatus,
+        description: `The check timed out after ${timeout} ms`,
+        duration: elapsed(started),
+        tags,
+      };
+    }
+    if (
+      typeof outcome !== "object" || outcome === null ||
+      !(outcome.status in RANK)
+    ) {
+      throw new TypeError(
+        `Health check "${registration.name}" returned ${
+          JSON.stringify(outcome) ?? String(outcome)
+        }: return { status: "Healthy" | "Degraded" | "Unhealthy" }`,
+      );
+    }
+    return {
+      status: outcome.status,
+      ...(outcome.description === undefined
+        ? {}
+        : { description: outcome.description }),
+      duration: elapsed(started),
+      tags,
+      ...(outcome.data === undefined ? {} : { data: outcome.data }),
+    };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      status: failureStatus,
+      description: message,
+      duration: elapsed(started),
+      tags,
+      error: message,
+    };
+  } finally {
+    clearTimeout(timer);
+    outer?.removeEventListener("abort", forward);
+  }
+}
+
+/**
+ * The service key of the {@linkcode HealthCheckRegistry}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ServiceCollection } from "../services/service_collection.ts";
+ * import { addHealthChecks, HealthChecks } from "./health_checks.ts";
+ *
+ * const services = new ServiceCollection();
+ * addHealthChecks(services).addCheck("self", () => ({ status: "Healthy" }));
+ * const registry = services.build().get(HealthChecks);
+ * assert.deepEqual(registry?.registrations.map((check) => check.name), ["self"]);
+ * ```
+ */
+export const HealthChecks: ServiceKey<HealthCheckRegistry> = serviceKey<
+  HealthCheckRegistry
+>("HealthChecks");
+
+/**
+ * What health checks need of a service collection: a place for their
+ * registry. A `ServiceCollection` is one (it has `addHealthChecks()`,
+ * which calls {@linkcode addHealthChecks} with itself).
+ */
+export interface HealthCheckServices {
+  /**
+   * Registers the registry as a singleton.
+   *
+   * @param key The registry's key.
+   * @param registry The registry.
+   */
+  addSingleton(
+    key: ServiceKey<HealthCheckRegistry>,
+    registry: HealthCheckRegistry,
+  ): unknown;
+}
+
+/**
+ * Adds checks to the registry (ASP.NET's `IHealthChecksBuilder`); every
+ * method returns the builder, for chaining.
+ */
+export interface HealthChecksBuilder {
+  /** The service collection the checks are registered in. */
+  readonly services: HealthCheckServices;
+  /**
+   * Registers a check.
+   *
+   * @param name A unique name; the key of its entry in the report.
+   * @param check The check.
+   * @param options Tags, timeout and failure status.
+   * @returns The builder.
+   * @throws {TypeError} When the name is empty or the check not a function.
+   * @throws {RangeError} When the name is taken or the timeout is not a
+   * positive number of milliseconds.
+   */
+  addCheck(
+    name: string,
+    check: HealthCheck,
+    options?: AddCheckOptions,
+  ): HealthChecksBuilder;
+}
+
+// One registry per collection: addHealthChecks() may be called many times.
+const registries = new WeakMap<HealthCheckServices, HealthCheckRegistry>();
+
+function checkOptions(name: string, options: AddCheckOptions): void {
+  const where = `addCheck("${name}")`;
+  const { tags, timeout, failureStatus } = options;
+  if (
+    tags !== undefined &&
+    (!Array.isArray(tags) || tags.some((tag) => typeof tag !== "string"))
+  ) {
+    throw new TypeError(
+      `${where} option "tags" must be an array of strings, got ${
+        JSON.stringify(tags)
+      }: try { tags: ["ready"] }`,
+    );
+  }
+  if (
+    timeout !== undefined &&
+    (typeof timeout !== "number" || !(timeout > 0) || timeout > 2_147_483_647)
+  ) {
+    throw new RangeError(
+      `${where} option "timeout" must be a positive number of milliseconds, got ${
+        String(timeout)
+      }: try { timeout: 5000 }`,
+    );
+  }
+  if (failureStatus !== undefined && !(failureStatus in RANK)) {
+    throw new TypeError(
+      `${where} option "failureStatus" must be "Unhealthy", "Degraded" or "Healthy", got ${
+        JSON.stringify(failureStatus)
+      }`,
+    );
+  }
+}
+
+/**
+ * Registers the health check registry as a singleton (under
+ * {@linkcode HealthChecks}) and returns a builder to add checks with
+ * (ASP.NET's `services.AddHealthChecks()`). Calling it again on the same
+ * collection adds to the same registry.
+ *
+ * @param services The service collection.
+ * @returns The builder.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ServiceCollection } from "../services/service_collection.ts";
+ * import { addHealthChecks, HealthChecks } from "./health_checks.ts";
+ *
+ * const services = new ServiceCollection();
+ * addHealthChecks(services)
+ *   .addCheck("self", () => ({ status: "Healthy" }), { tags: ["live"] })
+ *   .addCheck("db", async (signal) => {
+ *     signal.throwIfAborted();
+ *     return { status: "Degraded", description: "replica lag" };
+ *   }, { tags: ["ready"], timeout: 2000 });
+ * const registry = services.build().getRequired(HealthChecks);
+ * const report = await registry.run((check) => check.tags.includes("ready"));
+ * assert.equal(report.status, "Degraded");
+ * assert.deepEqual(Object.keys(report.entries), ["db"]);
+ * ```
+ */
+export function addHealthChecks(
+  services: HealthCheckServices,
+): HealthChecksBuilder {
+  let registry = registries.get(services);
+  if (registry === undefined) {
+    registry = new HealthCheckRegistry();
+    registries.set(services, registry);
+    services.addSingleton(HealthChecks, registry);
+  }
+  const target = registry;
+  const builder: HealthChecksBuilder = {
+    services,
+    addCheck(name, check, options = {}) {
+      if (typeof name !== "string" || name.trim() === "") {
+        throw new TypeError(
+          `addCheck() needs a non-empty name, got ${
+            JSON.stringify(name) ?? String(name)
+          }: try addCheck("database", check)`,
+        );
+      }
+      if (typeof check !== "function") {
+        throw new TypeError(
+          `addCheck("${name}") needs a check function (signal) => ({ status: "Healthy" }), got ${typeof check}`,
+        );
+      }
+      checkOptions(name, options);
+      target.add({
+        name,
+        check,
+        tags: Object.freeze([...(options.tags ?? [])]),
+        timeout: options.timeout,
+        failureStatus: options.failureStatus ?? "Unhealthy",
+      });
+      return builder;
+    },
+  };
+  return builder;
+}

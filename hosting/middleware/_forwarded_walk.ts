@@ -1,0 +1,299 @@
+// The walk of forwardedHeaders: reading what each proxy reported (from
+// X-Forwarded-* or RFC 7239 Forwarded), deciding from the right how far to
+// believe it, and trimming the entries it consumed.
+
+import type { HttpContext } from "../../features/http_context.ts";
+import {
+  HttpConnectionFeature,
+  HttpRequestFeature,
+} from "../../features/request_features.ts";
+import { ForwardedHeadersFeature } from "../../features/forwarded_features.ts";
+import { isValidHost, normalizePath } from "../../server/_request_target.ts";
+import {
+  formatEndpoint,
+  formatIp,
+  type IpAddress,
+  type IpNetwork,
+  networkContains,
+  parseEndpoint,
+  sameIp,
+} from "./_ip_networks.ts";
+
+/** A value a proxy forwards: client address, scheme, host or path prefix. */
+export type ForwardedHeaderField = "for" | "proto" | "host" | "prefix";
+
+/**
+ * Which headers carry the forwarded values: the de facto `X-Forwarded-For`,
+ * `-Proto`, `-Host` and `-Prefix`, or RFC 7239 `Forwarded` (`for=`, `proto=`,
+ * `host=`; the prefix still comes from `X-Forwarded-Prefix`, which RFC 7239
+ * has no parameter for).
+ */
+export type ForwardedHeaderFormat = "x-forwarded" | "forwarded";
+
+/** What forwardedHeaders resolved its options to. */
+export interface Policy {
+  readonly fields: ReadonlySet<ForwardedHeaderField>;
+  readonly format: ForwardedHeaderFormat;
+  readonly proxies: readonly IpAddress[];
+  readonly networks: readonly IpNetwork[];
+  readonly limit: number;
+}
+
+// One proxy's report: what it saw of the hop before it.
+export interface Hop {
+  for?: string;
+  proto?: string;
+  host?: string;
+  prefix?: string;
+}
+
+/** Every field, in the order the options list them. */
+export const FIELDS: readonly ForwardedHeaderField[] = [
+  "for",
+  "proto",
+  "host",
+  "prefix",
+];
+/** The X-Forwarded-* header of each field. */
+export const X_HEADER: Record<ForwardedHeaderField, string> = {
+  for: "x-forwarded-for",
+  proto: "x-forwarded-proto",
+  host: "x-forwarded-host",
+  prefix: "x-forwarded-prefix",
+};
+/** Whether an address is a known proxy's. */
+export function trusted(
+  policy: Policy,
+  address: IpAddress | undefined,
+): boolean {
+  if (address === undefined) return false;
+  return policy.proxies.some((proxy) => sameIp(proxy, address)) ||
+    policy.networks.some((network) => networkContains(network, address));
+}
+
+// A header's list entries, trimmed, empty ones kept (a walk that meets one
+// stops as at any bad value). Commas inside RFC 7239 quoted strings do not
+// split.
+function list(value: string | null): string[] {
+  if (value === null) return [];
+  const entries: string[] = [];
+  let start = 0;
+  let quoted = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (c === "\\" && quoted) i++;
+    else if (c === '"') quoted = !quoted;
+    else if (c === "," && !quoted) {
+      entries.push(value.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  entries.push(value.slice(start).trim());
+  return entries;
+}
+
+// RFC 7239: elements split by commas, pairs by semicolons, values tokens or
+// quoted strings. Undefined when the header is malformed.
+function parseForwarded(value: string): Hop[] | undefined {
+  const pair = /\s*([A-Za-z]+)=(?:"((?:[^"\\]|\\.)*)"|([^\s;,"]*))\s*([;,]|$)/y;
+  const hops: Hop[] = [];
+  let hop: Hop = {};
+  pair.lastIndex = 0;
+  while (pair.lastIndex < value.length) {
+    const match = pair.exec(value);
+    if (match === null) return undefined;
+    const name = match[1].toLowerCase();
+    const text = match[2] !== undefined
+      ? match[2].replace(/\\(.)/g, "$1")
+      : match[3];
+    if (name === "for" || name === "proto" || name === "host") {
+      if (hop[name] !== undefined) return undefined;
+      hop[name] = text;
+    }
+    if (match[4] !== ";") {
+      hops.push(hop);
+      hop = {};
+    }
+    if (match[4] === "") break;
+  }
+  return hops;
+}
+
+// The hops to consider, nearest proxy first, with no more than `limit`.
+export function hopsOf(policy: Policy, headers: Headers): Hop[] | string {
+  const hops: Hop[] = [];
+  const prefixes = policy.fields.has("prefix")
+    ? list(headers.get(X_HEADER.prefix))
+    : [];
+  if (policy.format === "forwarded") {
+    const value = headers.get("forwarded");
+    const parsed = value === null ? [] : parseForwarded(value);
+    if (parsed === undefined) return `Forwarded "${value}" is malformed`;
+    parsed.reverse();
+    for (const hop of parsed) hops.push(hop);
+  } else {
+    for (const field of ["for", "proto", "host"] as const) {
+      if (!policy.fields.has(field)) continue;
+      const values = list(headers.get(X_HEADER[field])).reverse();
+      values.forEach((value, i) => (hops[i] ??= {})[field] = value);
+    }
+  }
+  prefixes.reverse().forEach((value, i) => (hops[i] ??= {}).prefix = value);
+  return hops.slice(0, policy.limit);
+}
+
+// What the walk decided: the new values, and how many hops it consumed.
+export interface Outcome {
+  consumed: number;
+  remote?: { address: string; port: number };
+  scheme?: string;
+  host?: string;
+  pathBase?: string;
+}
+
+/**
+ * Walks the hops from the nearest proxy while the address reached is
+ * trusted. Returns what to change, or why nothing may change (a value that
+ * is not an address, a scheme or a host: a broken or forged chain).
+ */
+export function walk(
+  policy: Policy,
+  peer: IpAddress | undefined,
+  hops: Hop[],
+): Outcome | string {
+  const fields = policy.fields;
+  const outcome: Outcome = { consumed: 0 };
+  let remote = peer;
+  for (const hop of hops) {
+    if (!trusted(policy, remote)) break;
+    let stop = false;
+    if (fields.has("for") && hop.for !== undefined) {
+      // RFC 7239 §6.2-6.3: a proxy hid the node; nothing past it is known.
+      if (hop.for.toLowerCase() === "unknown" || hop.for.startsWith("_")) {
+        stop = true;
+      } else {
+        const endpoint = parseEndpoint(hop.for);
+        if (endpoint === undefined) {
+          return `the forwarded address "${hop.for}" is not an IP address`;
+        }
+        remote = endpoint.address;
+        outcome.remote = { address: formatIp(remote), port: endpoint.port };
+      }
+    }
+    if (fields.has("proto") && hop.proto !== undefined) {
+      const scheme = hop.proto.toLowerCase();
+      if (scheme !== "http" && scheme !== "https") {
+        return `the forwarded scheme "${hop.proto}" is not http or https`;
+      }
+      outcome.scheme = scheme;
+    }
+    if (fields.has("host") && hop.host !== undefined) {
+      if (!isValidHost(hop.host) || hop.host === "") {
+        return `the forwarded host "${hop.host}" is not a valid host[:port]`;
+      }
+      outcome.host = hop.host;
+    }
+    if (fields.has("prefix") && hop.prefix !== undefined) {
+      const path = hop.prefix.startsWith("/")
+        ? normalizePath(hop.prefix)
+        : undefined;
+      if (typeof path !== "string" || /[?#]/.test(hop.prefix)) {
+        return `the forwarded prefix "${hop.prefix}" is not a path starting with "/"`;
+      }
+      // The prefix is a pathBase: no trailing slash ("/" is the root, "").
+      outcome.pathBase = path.replace(/\/+$/, "");
+    }
+    outcome.consumed++;
+    if (stop) break;
+  }
+  return outcome;
+}
+
+// The header without its last `count` entries; null when none are left.
+export function dropLast(value: string | null, count: number): string | null {
+  if (value === null) return null;
+  const entries = list(value);
+  const rest = entries.slice(0, Math.max(0, entries.length - count));
+  return rest.length === 0 ? null : rest.join(", ");
+}
+
+const ORIGINAL: Record<ForwardedHeaderField, string> = {
+  for: "x-original-for",
+  proto: "x-original-proto",
+  host: "x-original-host",
+  prefix: "x-original-prefix",
+};
+
+function setOrDelete(headers: Headers, name: string, value: string | null) {
+  if (value === null) headers.delete(name);
+  else headers.set(name, value);
+}
+
+/**
+ * Puts the walk's outcome on the request: new connection and request
+ * values, the originals in ForwardedHeadersFeature and X-Original-*
+ * headers, and the consumed entries taken out of the forwarded headers.
+ */
+export function apply(
+  ctx: HttpContext,
+  policy: Policy,
+  outcome: Outcome,
+): void {
+  const features = ctx.features;
+  const connection = ctx.connection;
+  const request = features.get(HttpRequestFeature)!;
+  // Headers read from a socket are immutable: the request gets a copy.
+  const headers = new Headers(request.headers);
+  const consumed = outcome.consumed;
+  if (policy.format === "forwarded") {
+    setOrDelete(
+      headers,
+      "forwarded",
+      dropLast(headers.get("forwarded"), consumed),
+    );
+  } else {
+    for (const field of ["for", "proto", "host"] as const) {
+      if (!policy.fields.has(field)) continue;
+      const name = X_HEADER[field];
+      setOrDelete(headers, name, dropLast(headers.get(name), consumed));
+    }
+  }
+  if (policy.fields.has("prefix")) {
+    const name = X_HEADER.prefix;
+    setOrDelete(headers, name, dropLast(headers.get(name), consumed));
+  }
+  features.set(ForwardedHeadersFeature, {
+    originalRemoteAddress: connection.remoteAddress,
+    originalRemotePort: connection.remotePort,
+    originalScheme: request.scheme,
+    originalHost: request.host,
+    originalPathBase: request.pathBase,
+  });
+  if (outcome.remote !== undefined) {
+    headers.set(
+      ORIGINAL.for,
+      formatEndpoint(connection.remoteAddress, connection.remotePort),
+    );
+    features.set(HttpConnectionFeature, {
+      connectionId: connection.connectionId,
+      remoteAddress: outcome.remote.address,
+      remotePort: outcome.remote.port,
+      localAddress: connection.localAddress,
+      localPort: connection.localPort,
+    });
+  }
+  if (outcome.scheme !== undefined) {
+    headers.set(ORIGINAL.proto, request.scheme);
+    request.scheme = outcome.scheme;
+  }
+  if (outcome.host !== undefined) {
+    headers.set(ORIGINAL.host, request.host);
+    headers.set("host", outcome.host);
+    request.host = outcome.host;
+  }
+  if (outcome.pathBase !== undefined) {
+    headers.set(ORIGINAL.prefix, request.pathBase);
+    request.pathBase = outcome.pathBase;
+  }
+  request.headers = headers;
+}

@@ -1,0 +1,405 @@
+// The four limiting algorithms of ASP.NET's System.Threading.RateLimiting
+// (fixed window, sliding window, token bucket, concurrency), partitioned by
+// key, with a FIFO queue per partition and a sweep that drops partitions
+// whose state is back to a fresh one (so 10,000 clients seen once do not
+// stay in memory). State is computed lazily from timestamps: no timer per
+// partition except while requests wait in its queue.
+
+/** The state of one partition under one algorithm. */
+export interface Counter {
+  /** Takes a permit when one is free. */
+  tryTake(now: number): boolean;
+  /** Gives a permit back (concurrency only; windows and buckets refill). */
+  release(): void;
+  /** Milliseconds until a permit may be free; undefined when unknown. */
+  retryAfter(now: number): number | undefined;
+  /** Whether the state is that of a fresh partition, so it may be dropped. */
+  idle(now: number): boolean;
+}
+
+/** A fixed window: `limit` permits per `window` ms, from a partition's first request. */
+export function fixedWindow(limit: number, window: number): () => Counter {
+  return () => {
+    let start = -Infinity;
+    let count = 0;
+    const roll = (now: number) => {
+      if (now >= start + window) {
+        start = now;
+        count = 0;
+      }
+    };
+    return {
+      tryTake(now) {
+        roll(now);
+        if (count >= limit) return false;
+        count++;
+        return true;
+      },
+      release() {},
+      retryAfter: (now) => Math.max(0, start + window - now),
+      idle: (now) => now >= start + window,
+    };
+  };
+}
+
+/**
+ * A sliding window of `segments` segments: a permit taken in a segment
+ * comes back when that segment leaves the window.
+ */
+export function slidingWindow(
+  limit: number,
+  window: number,
+  segments: number,
+): () => Counter {
+  const length = window / segments;
+  // Segment numbers count from the clock's origin, so early ones can be
+  // negative: a plain % would give a negative index.
+  const slot = (segment: number) =>
+    ((segment % segments) + segments) % segments;
+  return () => {
+    const counts = new Array<number>(segments).fill(0);
+    let last = -Infinity; // the absolute number of the newest segment
+    let total = 0;
+    const advance = (now: number): number => {
+      const current = Math.floor(now / length);
+      const from = Math.max(last + 1, current - segments + 1);
+      for (let segment = from; segment <= current; segment++) {
+        total -= counts[slot(segment)];
+        counts[slot(segment)] = 0;
+      }
+      last = Math.max(last, current);
+      return current;
+    };
+    return {
+      tryTake(now) {
+        const current = advance(now);
+        if (total >= limit) return false;
+        counts[slot(current)]++;
+        total++;
+        return true;
+      },
+      release() {},
+      retryAfter(now) {
+        const current = advance(now);
+        // The oldest segment holding permits is the first to give some back.
+        for (
+          let segment = current - segments + 1;
+          segment <= current;
+          segment++
+        ) {
+          if (counts[slot(segment)] > 0) {
+            return Math.max(0, (segment + segments) * length - now);
+          }
+        }
+        return 0;
+      },
+      idle(now) {
+        advance(now);
+        return total === 0;
+      },
+    };
+  };
+}
+
+/**
+ * A token bucket of `limit` tokens, refilled by `perPeriod` every `period`
+ * ms; a request takes one token.
+ */
+export function tokenBucket(
+  limit: number,
+  perPeriod: number,
+  period: number,
+): () => Counter {
+  return () => {
+    let tokens = limit;
+    // Periods count from the partition's first request.
+    let last: number | undefined;
+    const refill = (now: number) => {
+      if (last === undefined) {
+        last = now;
+        return;
+      }
+      const periods = Math.floor((now - last) / period);
+      if (periods <= 0) return;
+      tokens = Math.min(limit, tokens + periods * perPeriod);
+      last += periods * period;
+    };
+    return {
+      tryTake(now) {
+        refill(now);
+        if (tokens < 1) return false;
+        tokens--;
+        return true;
+      },
+      release() {},
+      retryAfter(now) {
+        refill(now);
+        return tokens >= 1 ? 0 : Math.max(0, last! + period - now);
+      },
+      idle(now) {
+        refill(now);
+        return tokens >= limit;
+      },
+    };
+  };
+}
+
+/** At most `limit` requests at once; a permit comes back when one ends. */
+export function concurrency(limit: number): () => Counter {
+  return () => {
+    let held = 0;
+    return {
+      tryTake() {
+        if (held >= limit) return false;
+        held++;
+        return true;
+      },
+      release() {
+        held--;
+      },
+      retryAfter: () => undefined,
+      idle: () => held === 0,
+    };
+  };
+}
+
+/** What an acquire gave: a permit to release, or a refusal. */
+export type Lease =
+  | { readonly acquired: true; release(): void }
+  | {
+    readonly acquired: false;
+    /** Milliseconds until a permit may be free, when known. */
+    readonly retryAfter: number | undefined;
+    /** The waiter's signal fired while it was queued. */
+    readonly aborted: boolean;
+  };
+
+interface Waiter {
+  resolve(lease: Lease): void;
+}
+
+interface Partition {
+  readonly counter: Counter;
+  readonly queue: Waiter[];
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** One policy's partitions: acquire, queue, release, sweep. */
+export class PartitionedLimiter {
+  readonly #make: () => Counter;
+  readonly #queueLimit: number;
+  readonly #sweepEvery: number;
+  readonly #partitions = new Map<string, Partition>();
+  #sweep: ReturnType<typeof setTimeout> | undefined;
+
+  /**
+   * @param make Makes a partition's counter.
+   * @param queueLimit How many requests may wait per partition.
+   * @param sweepEvery How often, in ms, to look for idle partitions.
+   */
+  constructor(make: () => Counter, queueLimit: number, sweepEvery: number) {
+    this.#make = make;
+    this.#queueLimit = queueLimit;
+    this.#sweepEvery = Math.max(10, sweepEvery);
+  }
+
+  /** How many partitions are kept. */
+  get size(): number {
+    return this.#partitions.size;
+  }
+
+  /**
+   * Takes a permit for `key` now, or queues for one (FIFO) when the queue
+   * has room; `signal` takes a waiter out of the queue.
+   */
+  acquire(key: string, signal: AbortSignal): Lease | Promise<Lease> {
+    let partition = this.#partitions.get(key);
+    if (partition === undefined) {
+      partition = { counter: this.#make(), queue: [], timer: undefined };
+      this.#partitions.set(key, partition);
+      this.#scheduleSweep();
+    }
+    const now = performance.now();
+    // Waiters come first: a newcomer never overtakes the queue.
+    if (partition.queue.length === 0 && partition.counter.tryTake(now)) {
+      return this.#lease(partition);
+    }
+    if (partition.queue.length >= this.#queueLimit || signal.aborted) {
+      return {
+        acquired: false,
+        retryAfter: partition.counter.retryAfter(now),
+        aborted: signal.aborted,
+      };
+    }
+    const { promise, resolve } = Promise.withResolvers<Lease>();
+    const queue = partition.queue;
+    const waiter: Waiter = {
+      resolve(lease) {
+        signal.removeEventListener("abort", onAbort);
+        resolve(lease);
+      },
+    };
+    const onAbort = () => {
+      const index = queue.indexOf(waiter);
+      if (index !== -1) queue.splice(index, 1);
+      waiter.resolve({ acquired: false, retryAfter: undefined, aborted: true });
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    queue.push(waiter);
+    this.#wake(partition, now);
+    return promise;
+  }
+
+  #lease(partition: Partition): Lease {
+    let released = false;
+    return {
+      acquired: true,
+      release: () => {
+        if (released) return;
+        released = true;
+        partition.counter.release();
+        this.#drain(partition);
+      },
+    };
+  }
+
+  // Hands free permits to waiters, oldest first.
+  #drain(partition: Partition): void {
+    const now = performance.now();
+    while (partition.queue.length > 0 && partition.counter.tryTake(now)) {
+      partition.queue.shift()!.resolve(this.#lease(partition));
+    }
+    this.#wake(partition, now);
+  }
+
+  // A time-based counter frees permits with no event: look again then.
+  #wake(partition: Partition, now: number): void {
+    if (partition.queue.length === 0 || partition.timer !== undefined) return;
+    const wait = partition.counter.retryAfter(now);
+    if (wait === undefined) return; // concurrency: release() drains
+    partition.timer = setTimeout(() => {
+      partition.timer = undefined;
+      this.#drain(partition);
+    }, Math.ceil(wait));
+  }
+
+  #scheduleSweep(): void {
+    if (this.#sweep !== undefined) return;
+    this.#sweep = setTimeout(() => {
+      this.#sweep = undefined;
+      const now = performance.now();
+      for (const [key, partition] of this.#partitions) {
+        if (partition.queue.length === 0 && partition.counter.idle(now)) {
+          this.#partitions.delete(key);
+        }
+      }
+      if (this.#partitions.size > 0) this.#scheduleSweep();
+    }, this.#sweepEvery);
+    // The sweep only frees memory: it must not keep a process alive.
+    Deno.unrefTimer(this.#sweep);
+  }
+}
+
+/** The numbers of a policy (`RateLimiterPolicy` in rate_limiter.ts). */
+export interface PolicyShape {
+  readonly kind: string;
+  readonly permitLimit?: number;
+  readonly window?: number;
+  readonly segmentsPerWindow?: number;
+  readonly tokenLimit?: number;
+  readonly tokensPerPeriod?: number;
+  readonly replenishmentPeriod?: number;
+  readonly queueLimit?: number;
+}
+
+const MAX_MS = 2_147_483_647;
+
+// Each returns the value once it is checked.
+function positiveInteger(value: unknown, where: string): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 1) {
+    throw new RangeError(
+      `${where} must be a whole number of at least 1, got ${String(value)}`,
+    );
+  }
+  return value as number;
+}
+
+function milliseconds(value: unknown, where: string): number {
+  if (typeof value !== "number" || !(value >= 1) || value > MAX_MS) {
+    throw new RangeError(
+      `${where} must be a number of milliseconds from 1 to ${MAX_MS}, got ${
+        String(value)
+      }`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Checks a policy's numbers and makes its limiter; `where` names the policy
+ * in error messages.
+ */
+export function limiterFor(
+  policy: PolicyShape,
+  where: string,
+): PartitionedLimiter {
+  const queueLimit = policy.queueLimit ?? 0;
+  if (!Number.isSafeInteger(queueLimit) || queueLimit < 0) {
+    throw new RangeError(
+      `${where}.queueLimit must be a whole number of at least 0, got ${
+        String(queueLimit)
+      }`,
+    );
+  }
+  const permits = () =>
+    positiveInteger(policy.permitLimit, `${where}.permitLimit`);
+  const window = () => milliseconds(policy.window, `${where}.window`);
+  switch (policy.kind) {
+    case "fixedWindow": {
+      const length = window();
+      return new PartitionedLimiter(
+        fixedWindow(permits(), length),
+        queueLimit,
+        length,
+      );
+    }
+    case "slidingWindow": {
+      const limit = permits();
+      const length = window();
+      const segments = positiveInteger(
+        policy.segmentsPerWindow,
+        `${where}.segmentsPerWindow`,
+      );
+      return new PartitionedLimiter(
+        slidingWindow(limit, length, segments),
+        queueLimit,
+        length / segments,
+      );
+    }
+    case "tokenBucket": {
+      const limit = positiveInteger(policy.tokenLimit, `${where}.tokenLimit`);
+      const perPeriod = positiveInteger(
+        policy.tokensPerPeriod,
+        `${where}.tokensPerPeriod`,
+      );
+      const period = milliseconds(
+        policy.replenishmentPeriod,
+        `${where}.replenishmentPeriod`,
+      );
+      return new PartitionedLimiter(
+        tokenBucket(limit, perPeriod, period),
+        queueLimit,
+        period,
+      );
+    }
+    case "concurrency":
+      // A finished partition is idle at once: sweep each second.
+      return new PartitionedLimiter(concurrency(permits()), queueLimit, 1000);
+    default:
+      throw new TypeError(
+        `${where}.kind must be "fixedWindow", "slidingWindow", "tokenBucket" or "concurrency", got ${
+          JSON.stringify(policy.kind) ?? "nothing"
+        }`,
+      );
+  }
+}

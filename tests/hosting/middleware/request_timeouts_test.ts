@@ -1,0 +1,219 @@
+// requestTimeouts(): at the deadline requestAborted fires, a response not yet
+// started is answered 504 at once, a streaming one is broken off; endpoint
+// metadata overrides or disables the default. On both servers.
+
+import assert from "node:assert/strict";
+import type { ApplicationBuilder, HttpContext } from "../../../mod.ts";
+import { rateLimiter } from "../../../hosting/middleware/rate_limiter.ts";
+import {
+  DisableRequestTimeout,
+  RequestTimeout,
+  requestTimeouts,
+  type RequestTimeoutsOptions,
+} from "../../../hosting/middleware/request_timeouts.ts";
+import {
+  type CollectingOutput,
+  collectLogs,
+  deferred,
+  SERVER_KINDS,
+  type ServerKind,
+  startHost,
+  within,
+} from "../../_helpers.ts";
+
+/** Resolves when the request's signal fires, with its reason. */
+function aborted(ctx: HttpContext): Promise<unknown> {
+  const signal = ctx.requestAborted;
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve(signal.reason);
+    signal.addEventListener("abort", () => resolve(signal.reason));
+  });
+}
+
+/** A host with requestTimeouts(options) after routing; its logs kept. */
+function timeoutHost(
+  kind: ServerKind,
+  options: RequestTimeoutsOptions,
+  map: (app: ApplicationBuilder) => void,
+  logs?: (output: CollectingOutput) => void,
+) {
+  return startHost(kind, (app) => {
+    app.useRouting();
+    app.use(requestTimeouts(options));
+    map(app);
+  }, { setup: (builder) => logs?.(collectLogs(builder)) });
+}
+
+for (const kind of SERVER_KINDS) {
+  Deno.test(`${kind}: a handler that outlives the deadline sees requestAborted and the client gets 504`, async () => {
+    const reason = deferred<unknown>();
+    await using host = await timeoutHost(kind, { timeout: 50 }, (app) => {
+      app.mapGet("/slow", async (ctx) => {
+        await ctx.response.write("never sent");
+        reason.resolve(await aborted(ctx));
+        throw ctx.requestAborted.reason; // what fetch(…, { signal }) does
+      });
+    });
+    const response = await host.fetch("/slow");
+    assert.equal(response.status, 504);
+    assert.equal(await response.text(), "");
+    const why = (await reason.promise) as DOMException;
+    assert.equal(why.name, "TimeoutError");
+    assert.match(why.message, /timed out after 50 ms/);
+  });
+
+  Deno.test(`${kind}: a handler that ignores the signal does not hold the 504 up`, async () => {
+    const release = deferred();
+    const finished = deferred();
+    let logs: CollectingOutput | undefined;
+    await using host = await timeoutHost(kind, { timeout: 30 }, (app) => {
+      app.mapGet("/stuck", async (ctx) => {
+        await release.promise;
+        try {
+          await ctx.response.send("too late");
+        } finally {
+          finished.resolve();
+        }
+      });
+    }, (output) => logs = output);
+    const response = await within(host.fetch("/stuck"), "the 504", 2000);
+    assert.equal(response.status, 504);
+    await response.body?.cancel();
+    release.resolve();
+    await finished.promise;
+    // Its late send failed, and that is the deadline's doing: no error log.
+    assert.deepEqual(
+      logs!.records.filter((r) => r.level === "error").map((r) => r.message),
+      [],
+    );
+  });
+
+  Deno.test(`${kind}: a fast request is untouched and its signal never fires`, async () => {
+    let signal: AbortSignal | undefined;
+    await using host = await timeoutHost(kind, { timeout: 1000 }, (app) => {
+      app.mapGet("/fast", (ctx) => {
+        signal = ctx.requestAborted;
+        return new Response("fast");
+      });
+    });
+    const response = await host.fetch("/fast");
+    assert.equal(response.status, 200);
+    assert.equal(await response.text(), "fast");
+    assert.equal(signal?.aborted, false);
+  });
+
+  Deno.test(`${kind}: RequestTimeout metadata sets an endpoint's deadline and DisableRequestTimeout removes it`, async () => {
+    await using host = await timeoutHost(kind, { timeout: 40 }, (app) => {
+      const wait = async (ctx: HttpContext, ms: number) => {
+        const timer = new Promise((resolve) => setTimeout(resolve, ms));
+        const reason = await Promise.race([aborted(ctx), timer]);
+        if (ctx.requestAborted.aborted) throw reason;
+        return new Response(`waited ${ms}`);
+      };
+      app.mapGet("/long", (ctx) => wait(ctx, 120))
+        .withMetadata(new RequestTimeout(2000));
+      app.mapGet("/short", (ctx) => wait(ctx, 2000))
+        .withMetadata(new RequestTimeout(10));
+      app.mapGet("/free", (ctx) => wait(ctx, 120))
+        .withMetadata(new DisableRequestTimeout());
+      app.mapGet("/default", (ctx) => wait(ctx, 2000));
+    });
+    const statuses: Record<string, number> = {};
+    for (const path of ["/long", "/short", "/free", "/default"]) {
+      const response = await host.fetch(path);
+      await response.body?.cancel();
+      statuses[path] = response.status;
+    }
+    assert.deepEqual(statuses, {
+      "/long": 200,
+      "/short": 504,
+      "/free": 200,
+      "/default": 504,
+    });
+  });
+
+  Deno.test(`${kind}: with no default, only endpoints with RequestTimeout get a deadline`, async () => {
+    await using host = await timeoutHost(kind, {}, (app) => {
+      app.mapGet("/plain", () => new Response("plain"));
+      app.mapGet("/limited", async (ctx) => {
+        throw await aborted(ctx);
+      }).withMetadata(new RequestTimeout(20));
+    });
+    const plain = await host.fetch("/plain");
+    assert.equal(await plain.text(), "plain");
+    const limited = await host.fetch("/limited");
+    assert.equal(limited.status, 504);
+    await limited.body?.cancel();
+  });
+
+  Deno.test(`${kind}: a response already streaming at the deadline is broken off`, async () => {
+    await using host = await timeoutHost(kind, { timeout: 80 }, (app) => {
+      app.mapGet("/stream", async (ctx) => {
+        await ctx.response.write("first chunk\n");
+        await ctx.response.start();
+        await aborted(ctx);
+      });
+    });
+    const response = await host.fetch("/stream");
+    assert.equal(response.status, 200);
+    await assert.rejects(response.text());
+  });
+
+  Deno.test(`${kind}: a request still queued by the rate limiter at the deadline gets 504`, async () => {
+    const release = deferred();
+    const running = deferred();
+    await using host = await timeoutHost(kind, { timeout: 50 }, (app) => {
+      app.use(rateLimiter({
+        globalLimiter: { kind: "concurrency", permitLimit: 1, queueLimit: 1 },
+      }));
+      app.mapGet("/first", async () => {
+        running.resolve();
+        await release.promise;
+        return new Response("first");
+      }).withMetadata(new DisableRequestTimeout());
+      app.mapGet("/second", () => new Response("second"));
+    });
+    const first = host.fetch("/first");
+    await running.promise;
+    // Queued behind /first until its deadline: a 504, not a reset.
+    const response = await host.fetch("/second");
+    assert.equal(response.status, 504);
+    await response.body?.cancel();
+    release.resolve();
+    assert.equal(await (await first).text(), "first");
+  });
+
+  Deno.test(`${kind}: timeoutStatusCode and writeTimeoutResponse shape the answer`, async () => {
+    await using host = await timeoutHost(kind, {
+      timeout: 20,
+      timeoutStatusCode: 503,
+      writeTimeoutResponse: (ctx) =>
+        ctx.response.json({ error: "took too long" }),
+    }, (app) => {
+      app.mapGet("/slow", async (ctx) => {
+        ctx.response.headers.set("x-partial", "yes");
+        throw await aborted(ctx);
+      });
+    });
+    const response = await host.fetch("/slow");
+    assert.equal(response.status, 503);
+    assert.equal(response.headers.get("x-partial"), null);
+    assert.deepEqual(await response.json(), { error: "took too long" });
+  });
+}
+
+Deno.test("requestTimeouts() and RequestTimeout reject bad values when made", () => {
+  assert.throws(() => requestTimeouts({ timeout: 0 }), {
+    name: "RangeError",
+    message: /"timeout" must be a positive number of milliseconds/,
+  });
+  assert.throws(() => requestTimeouts({ timeoutStatusCode: 200 }), {
+    name: "RangeError",
+    message: /"timeoutStatusCode"/,
+  });
+  assert.throws(() => new RequestTimeout(Number.NaN), RangeError);
+  assert.throws(
+    () => requestTimeouts(null as unknown as RequestTimeoutsOptions),
+    { name: "TypeError", message: /options must be an object/ },
+  );
+});
