@@ -1,5 +1,6 @@
 /**
- * The `roost` command: runs a default host with a welcome page.
+ * The `roost` command: runs a default host that serves the web root's files,
+ * answers `/healthz`, and shows a welcome page for the rest.
  *
  * ```sh
  * deno run -A main.ts --urls "http://localhost:8000;https://localhost:8443" --environment Development
@@ -19,9 +20,10 @@ import {
 
 const USAGE = `Usage: roost [options]
 
-Runs a Roost host with a welcome page that shows the environment, the
-addresses and the protocol of each request (in Development also its trace
-id and the content root).
+Runs a Roost host that serves the web root's files (when the directory
+exists; index.html for a directory), answers /healthz, and shows a welcome
+page with the environment, the addresses and the protocol of each request
+(in Development also its trace id and the content root) for the rest.
 
 Options:
   --urls <urls>            URLs to listen on, separated by ";"
@@ -40,6 +42,14 @@ Options:
 Host settings can also come from ROOST_ environment variables (ROOST_URLS,
 ROOST_ENVIRONMENT, ...); configuration from appsettings.json/.yaml,
 appsettings.{Environment}.json/.yaml, and environment variables (Server__Limits__MaxRequestBodySize).`;
+
+function isDirectory(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
+}
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -119,7 +129,11 @@ export async function main(args: string[]): Promise<number> {
     builder.useDenoServer({ certificate: { certFile, keyFile } });
   }
   if (builder.getSetting(HostSettings.startupModule) === undefined) {
-    builder.configure((app) => {
+    builder.configure((app, context) => {
+      // A load balancer's probe: 503 from the moment the host stops.
+      app.mapHealthChecks("/healthz");
+      // A web root that exists is served, index.html for directories.
+      if (isDirectory(context.environment.webRootPath)) app.useFileServer();
       app.use(async (ctx, next) => {
         if (
           ctx.request.method === "GET" || ctx.request.method === "HEAD" ||

@@ -52,7 +52,11 @@ function build(db: Record<string, MimeEntry>): Map<string, string> {
     // application/octet-stream says nothing: it never beats a real type.
     const score = type === "application/octet-stream" ? -1 : rank;
     const full = isTextual(type, entry) ? `${type}; charset=utf-8` : type;
-    if (entry.compressible === true) compressible.add(full);
+    // mime-db marks octet-stream compressible; arbitrary bytes are not
+    // worth looking for a compressed copy of.
+    if (entry.compressible === true && type !== "application/octet-stream") {
+      compressible.add(full);
+    }
     for (const extension of extensions) {
       const current = chosen.get(extension);
       if (current === undefined || score > current.rank) {

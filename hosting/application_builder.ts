@@ -7,7 +7,6 @@
 import {
   FeatureCollection,
   type HttpContext,
-  LinkGeneratorFeature,
   type ServiceResolver,
 } from "../features/mod.ts";
 import { LoggerFactory } from "./logging/mod.ts";
@@ -19,12 +18,8 @@ import type {
   PipelineComponent,
   RequestDelegate,
 } from "./pipeline.ts";
-import { EndpointRouter } from "./routing/_endpoint_router.ts";
-import {
-  escapeTemplate,
-  LinkRegistry,
-  rememberRootPathBase,
-} from "./routing/_link_generator.ts";
+import { AppRouting } from "./routing/_app_routing.ts";
+import { rememberRootPathBase } from "./routing/_link_generator.ts";
 import {
   EndpointBuilder,
   RouteGroupBuilder,
@@ -97,11 +92,7 @@ export class ApplicationBuilder extends BuiltinMiddlewareBuilder {
   readonly #properties: Map<string, unknown>;
   readonly #serverFeatures: FeatureCollection;
   #services: ServiceResolver | undefined;
-  // Endpoint routing: this builder's endpoints, the app's named endpoints
-  // (shared with branches), and the map() prefixes above this builder.
-  #router: EndpointRouter | undefined;
-  #links: { registry: LinkRegistry | undefined } = { registry: undefined };
-  #pathPrefix = "";
+  readonly #routing: AppRouting;
 
   /**
    * Makes an empty pipeline.
@@ -116,6 +107,11 @@ export class ApplicationBuilder extends BuiltinMiddlewareBuilder {
     super();
     this.#serverFeatures = serverFeatures;
     this.#properties = properties;
+    this.#routing = new AppRouting(
+      serverFeatures,
+      (component) => this.useComponent(component),
+      (middleware, handler) => this.#compose(middleware, handler),
+    );
   }
 
   /** Values shared between the builder and its branches. */
@@ -301,46 +297,17 @@ export class ApplicationBuilder extends BuiltinMiddlewareBuilder {
       this.#properties,
     );
     builder.applicationServices = this.#services;
-    builder.#links = this.#links;
-    builder.#pathPrefix = this.#pathPrefix + prefix;
+    builder.#routing.inherit(this.#routing, prefix);
     configure(builder);
     return builder.build(terminal);
   }
 
-  // One registry of named endpoints per app, on the server's features so
-  // every request finds it; a new build replaces the last one's.
-  #linkRegistry(): LinkRegistry {
-    if (this.#links.registry === undefined) {
-      this.#links.registry = new LinkRegistry();
-      this.#serverFeatures.set(LinkGeneratorFeature, this.#links.registry);
-    }
-    return this.#links.registry;
-  }
-
-  #routerOf(): EndpointRouter {
-    return this.#router ??= new EndpointRouter(
-      this.#linkRegistry(),
-      escapeTemplate(this.#pathPrefix),
-    );
-  }
-
-  // The router, with its executor placed here if no endpoint was mapped yet:
-  // routing runs where the endpoints are mapped.
-  #endpoints(): EndpointRouter {
-    const router = this.#routerOf();
-    if (!router.placed) {
-      router.placed = true;
-      this.useComponent(router.executor(this.#compose));
-    }
-    return router;
-  }
-
   // An endpoint's handler behind its groups' middleware: a small pipeline of
   // its own, so a forgotten await next() there is caught as anywhere else.
-  #compose = (
+  #compose(
     middleware: readonly Middleware[],
     handler: RequestDelegate,
-  ): RequestDelegate => {
+  ): RequestDelegate {
     const builder = new ApplicationBuilder(
       this.#serverFeatures,
       this.#properties,
@@ -349,7 +316,7 @@ export class ApplicationBuilder extends BuiltinMiddlewareBuilder {
     for (const item of middleware) builder.use(item);
     builder.run(handler);
     return builder.build();
-  };
+  }
 
   /**
    * Selects the endpoint here, ahead of where the endpoints are mapped, so
@@ -361,16 +328,8 @@ export class ApplicationBuilder extends BuiltinMiddlewareBuilder {
    * @throws {TypeError} When endpoints were already mapped: call it first.
    */
   useRouting(): this {
-    const router = this.#routerOf();
-    if (router.placed || router.routing) {
-      throw new TypeError(
-        router.routing
-          ? "useRouting() was already called on this builder: call it once"
-          : "useRouting() must come before the endpoints it selects: call it before mapGet() and friends",
-      );
-    }
-    router.routing = true;
-    return this.useComponent(router.matcher(this.#compose));
+    this.#routing.useRouting();
+    return this;
   }
 
   /**
@@ -395,7 +354,7 @@ export class ApplicationBuilder extends BuiltinMiddlewareBuilder {
     const run = typeof templateOrHandler === "string"
       ? handler
       : templateOrHandler;
-    const router = this.#endpoints();
+    const router = this.#routing.endpoints();
     const registration = router.add(
       undefined,
       template,
@@ -418,7 +377,7 @@ export class ApplicationBuilder extends BuiltinMiddlewareBuilder {
     template: string,
     handler: RequestDelegate,
   ): EndpointBuilder {
-    const router = this.#endpoints();
+    const router = this.#routing.endpoints();
     const registration = router.add(methods, template, handler, undefined);
     return new EndpointBuilder(router, registration);
   }
@@ -430,7 +389,7 @@ export class ApplicationBuilder extends BuiltinMiddlewareBuilder {
    * @returns The group.
    */
   protected group(prefix: string): RouteGroupBuilder<string> {
-    return new RouteGroupBuilder(this.#endpoints(), prefix);
+    return new RouteGroupBuilder(this.#routing.endpoints(), prefix);
   }
 
   /**

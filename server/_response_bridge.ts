@@ -278,6 +278,21 @@ export class ResponseBridge extends ResponseHead
     });
   }
 
+  /**
+   * Ends a response not started yet with a file's own stream as its whole
+   * body, handed to Deno with the head when the pipeline finishes: Deno
+   * reads a file stream without a JavaScript step per chunk. Anything else
+   * completes as `complete(stream)` does.
+   */
+  completeWithFile(stream: ReadableStream<Uint8Array>): Promise<void> {
+    if (this.#phase !== "buffering" || this.#buffered) {
+      return this.complete(stream);
+    }
+    this.#pending = stream;
+    this.#enter("pending");
+    return DONE;
+  }
+
   async sendFile(path: string, options?: SendFileOptions): Promise<void> {
     const phase = this.#phase;
     if (

@@ -13,7 +13,9 @@ const FILE_CHUNK = 65_536;
 /** What sendFileTo needs of the response it feeds. */
 export interface FileTarget {
   readonly headers: Headers;
-  complete(body?: ReadableStream<Uint8Array> | null): Promise<void>;
+  complete(): Promise<void>;
+  /** Ends a fresh response with a file's own stream as its whole body. */
+  completeWithFile(stream: ReadableStream<Uint8Array>): Promise<void>;
   start(): Promise<void>;
   /** The body stream, while the response streams and is still wanted. */
   readonly streamBody: ResponseStream | undefined;
@@ -42,7 +44,7 @@ export async function sendFileTo(
     // stream, which it pipes without a JavaScript chunk per read (with its
     // own backpressure), and which closes the file when done or cancelled.
     target.headers.set("content-length", String(count));
-    return target.complete(file.readable);
+    return target.completeWithFile(file.readable);
   }
   let left = count;
   try {
@@ -76,7 +78,9 @@ async function openRange(
     throw fileError(error);
   }
   try {
-    const stat = await file.stat();
+    // fstat on an open file answers from the kernel's inode: no disk and
+    // no reason for a trip through the blocking pool.
+    const stat = file.statSync();
     const { offset, count } = rangeOf(path, stat, options);
     if (offset > 0) await file.seek(offset, Deno.SeekMode.Start);
     return { file, count, toEnd: offset + count === stat.size };

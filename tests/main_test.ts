@@ -220,3 +220,34 @@ Deno.test("roost exits 1 before listening when a host setting is invalid, naming
     assert.equal(roost.stderr(), "");
   }));
 });
+
+Deno.test("roost serves the web root's files, index.html for a directory, answers /healthz, and welcomes the rest", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${root}/docs`);
+    await Deno.writeTextFile(`${root}/docs/index.html`, "<h1>docs</h1>");
+    await Deno.writeTextFile(`${root}/site.css`, "body{}");
+    await using roost = await spawnHost("main.ts", [
+      "--urls",
+      "http://127.0.0.1:0",
+      "--webRoot",
+      root,
+    ]);
+    const base = roost.addresses[0];
+    assert.ok(base, roost.stdout() + roost.stderr());
+    const css = await fetch(`${base}/site.css`);
+    assert.equal(css.headers.get("content-type"), "text/css; charset=utf-8");
+    assert.ok(css.headers.get("etag"));
+    assert.equal(await css.text(), "body{}");
+    assert.equal(await (await fetch(`${base}/docs/`)).text(), "<h1>docs</h1>");
+    const health = await fetch(`${base}/healthz`);
+    assert.equal(health.status, 200);
+    assert.equal(await health.text(), "Healthy");
+    assert.match(
+      await (await fetch(`${base}/other`)).text(),
+      /Roost is running/,
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

@@ -18,27 +18,55 @@ export interface Sibling extends FoundEntry {
 
 /**
  * The precompressed copies of `file` that exist next to it (inside the
- * root), best first.
+ * root) in a coding the request accepts, best first. A request that accepts
+ * none (no `Accept-Encoding` at all, as curl and load tools send) costs no
+ * lookup, and gets no `Vary`: whatever it is sent, the identity file, is
+ * right for every client.
  *
  * @param root The root the file was found in.
  * @param file The original file.
+ * @param header The request's `Accept-Encoding`, or `null`.
  * @returns Its siblings; empty when there are none.
  */
 export async function findSiblings(
   root: StaticRoot,
   file: FoundEntry,
+  header: string | null,
 ): Promise<Sibling[]> {
+  if (header === null) return [];
+  const weights = parseAcceptEncoding(header);
+  const any = weights.get("*") ?? 0;
+  const wanted = SIBLINGS.filter(([encoding]) =>
+    (weights.get(encoding) ??
+      (encoding === "gzip" ? weights.get("x-gzip") : undefined) ?? any) > 0
+  );
+  if (wanted.length === 0) return [];
   const found = await Promise.all(
-    SIBLINGS.map(([, suffix]) => findPath(root, file.path + suffix)),
+    wanted.map(([, suffix]) => sibling(root, file.path + suffix)),
   );
   const siblings: Sibling[] = [];
   for (let i = 0; i < found.length; i++) {
     const entry = found[i];
     if (entry !== undefined && entry.stat.isFile) {
-      siblings.push({ ...entry, encoding: SIBLINGS[i][0] });
+      siblings.push({ ...entry, encoding: wanted[i][0] });
     }
   }
   return siblings;
+}
+
+// A sibling sits in the original's real directory, inside the root: unless
+// it is a link, one lstat says all. A link is resolved and checked.
+async function sibling(
+  root: StaticRoot,
+  path: string,
+): Promise<FoundEntry | undefined> {
+  let stat: Deno.FileInfo;
+  try {
+    stat = await Deno.lstat(path);
+  } catch {
+    return undefined;
+  }
+  return stat.isSymlink ? await findPath(root, path) : { path, stat };
 }
 
 /**

@@ -9,6 +9,10 @@ import type { HttpContext } from "../../features/mod.ts";
 
 const WINDOWS = Deno.build.os === "windows";
 const SEP = WINDOWS ? "\\" : "/";
+// How long, and for how many directories, a link-free directory is trusted
+// without resolving it again (realPath costs a syscall per path component).
+const VERIFIED_MS = 1000;
+const VERIFIED_LIMIT = 1024;
 
 /** A directory to serve from, resolved once when the middleware is made. */
 export interface StaticRoot {
@@ -18,6 +22,11 @@ export interface StaticRoot {
   readonly requestPath: string;
   /** Whether names starting with `.` may be served. */
   readonly serveDotFiles: boolean;
+  /**
+   * Directories under the root whose real path was just seen to be their
+   * own (no link on the way), and until when to trust that (ms).
+   */
+  readonly verified: Map<string, number>;
 }
 
 /** A file or directory found inside a root. */
@@ -91,6 +100,7 @@ export function staticRoot(
     real: real.endsWith(SEP) ? real.slice(0, -1) : real,
     requestPath: prefix,
     serveDotFiles: serveDotFiles === true,
+    verified: new Map(),
   };
 }
 
@@ -179,11 +189,27 @@ export async function findPath(
   root: StaticRoot,
   candidate: string,
 ): Promise<FoundEntry | undefined> {
+  const directory = candidate.slice(0, candidate.lastIndexOf(SEP));
+  const now = Date.now();
+  if (directory === root.real || (root.verified.get(directory) ?? 0) > now) {
+    // The directory has no link on its way out of the root: a file in it
+    // that is not a link itself is what it says, and one lstat tells.
+    let stat: Deno.FileInfo;
+    try {
+      stat = await Deno.lstat(candidate);
+    } catch {
+      return undefined;
+    }
+    if (!stat.isSymlink) return { path: candidate, stat };
+  }
   let real: string;
   let stat: Deno.FileInfo;
   try {
-    real = await Deno.realPath(candidate);
-    stat = await Deno.stat(real);
+    // Both at once: stat follows the same links realPath resolves.
+    [real, stat] = await Promise.all([
+      Deno.realPath(candidate),
+      Deno.stat(candidate),
+    ]);
   } catch {
     return undefined; // missing, a dangling link, unreadable: not found
   }
@@ -194,6 +220,11 @@ export async function findPath(
       const inner = real.slice(root.real.length + 1).split(SEP);
       if (inner.some((name) => name.startsWith("."))) return undefined;
     }
+  }
+  if (real === candidate && directory !== root.real) {
+    // Trusted for a second: a link put in place later is seen within one.
+    if (root.verified.size >= VERIFIED_LIMIT) root.verified.clear();
+    root.verified.set(directory, now + VERIFIED_MS);
   }
   return { path: real, stat };
 }

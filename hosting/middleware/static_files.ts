@@ -212,13 +212,14 @@ export function staticFiles(options: StaticFileOptions = {}): Middleware {
     if (found === undefined || !found.stat.isFile) return next();
 
     // PNGs and zips are compressed already: no siblings worth three stats.
-    const siblings = precompressed && isCompressible(type)
-      ? await findSiblings(root, found)
+    const acceptEncoding = request.headers.get("accept-encoding");
+    // Compressible types may have precompressed siblings: only those the
+    // client accepts are looked for.
+    const varies = precompressed && isCompressible(type);
+    const siblings = varies
+      ? await findSiblings(root, found, acceptEncoding)
       : [];
-    const sibling = chooseSibling(
-      request.headers.get("accept-encoding"),
-      siblings,
-    );
+    const sibling = chooseSibling(acceptEncoding, siblings);
     const sent = sibling ?? found;
     const file: StaticFile = {
       path: found.path,
@@ -230,8 +231,10 @@ export function staticFiles(options: StaticFileOptions = {}): Middleware {
     const headers = response.headers;
     for (const [header, value] of plan.headers) headers.set(header, value);
     // Caches must key on Accept-Encoding whenever it could change the
-    // answer, including for clients that got the original.
-    if (siblings.length > 0) headers.append("vary", "Accept-Encoding");
+    // answer, including for clients that got the original: for every
+    // compressible file, since which siblings exist is only looked up for
+    // the codings a request accepts.
+    if (varies) headers.append("vary", "Accept-Encoding");
     if (sibling !== undefined) {
       headers.set("content-encoding", sibling.encoding);
     }

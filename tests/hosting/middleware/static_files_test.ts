@@ -306,8 +306,14 @@ for (const kind of SERVER_KINDS) {
         );
       }
     }
+    // A compressible file without siblings still says Vary: which siblings
+    // exist is only looked up for codings a request accepts.
     const plain = await get(running, "/hello.txt", { "accept-encoding": "br" });
-    assert.equal(plain.headers.get("vary"), null);
+    assert.equal(plain.headers.get("content-encoding"), null);
+    assert.equal(plain.headers.get("vary"), "Accept-Encoding");
+    // Bytes that compress nothing have no siblings to vary by.
+    const binary = await get(running, "/big.bin", { "accept-encoding": "br" });
+    assert.equal(binary.headers.get("vary"), null);
   });
 
   Deno.test(`Static files set Cache-Control and run onPrepareResponse for every file answer (${kind})`, async () => {
