@@ -14,16 +14,19 @@ import {
   HostSettings,
   type HttpContext,
   HttpError,
+  LoggerFactory,
   type WebHost,
   type WebHostBuilder,
 } from "./mod.ts";
 
 const USAGE = `Usage: roost [options]
 
-Runs a Roost host that serves the web root's files (when the directory
-exists; index.html for a directory), answers /healthz, and shows a welcome
-page with the environment, the addresses and the protocol of each request
-(in Development also its trace id and the content root) for the rest.
+Runs a Roost host that serves the web root's files when the directory
+exists (index.html for a directory; 404 for a path that names no file),
+answers /healthz, and shows a welcome page at / (when the web root has no
+index.html) or for every path (without a web root) with the environment,
+the addresses and the protocol of each request (in Development also its
+trace id and the content root).
 
 Options:
   --urls <urls>            URLs to listen on, separated by ";"
@@ -132,8 +135,26 @@ export async function main(args: string[]): Promise<number> {
     builder.configure((app, context) => {
       // A load balancer's probe: 503 from the moment the host stops.
       app.mapHealthChecks("/healthz");
-      // A web root that exists is served, index.html for directories.
-      if (isDirectory(context.environment.webRootPath)) app.useFileServer();
+      // A web root that exists is served, index.html for directories; then
+      // a path that names no file is a 404, and the welcome page is only /.
+      const webRoot = context.environment.webRootPath;
+      const serving = isDirectory(webRoot);
+      if (serving) app.useFileServer();
+      else if (builder.getSetting(HostSettings.webRoot) !== undefined) {
+        app.applicationServices?.get(LoggerFactory)?.createLogger("Roost")
+          .warning(
+            "The web root {webRoot} is not a directory: no files are served",
+            {
+              webRoot,
+            },
+          );
+      }
+      app.use((ctx, next) => {
+        if (serving && ctx.request.path !== "/") {
+          throw new HttpError(404, "Not Found");
+        }
+        return next();
+      });
       app.use(async (ctx, next) => {
         if (
           ctx.request.method === "GET" || ctx.request.method === "HEAD" ||

@@ -19,6 +19,8 @@ export type ServerName = typeof SERVERS[number];
 export const HONO_LEAVES_OUT: Partial<Record<Scenario, string>> = {
   write:
     "Hono has no write() into a buffered response; its c.text() is the hello row",
+  edge:
+    "Hono has no forwarded-headers or host-filtering middleware; the row compares Roost with and without its edge middleware",
 };
 
 /** The implementations that run a scenario, in round order. */

@@ -131,6 +131,8 @@ export interface WrkRequest {
    * (wrk reconnects as soon as the server closes).
    */
   close?: boolean;
+  /** Extra request headers, as `name: value`. */
+  headers?: readonly string[];
 }
 
 /**
@@ -142,12 +144,13 @@ export async function wrk(
   options: LoadOptions,
   request: WrkRequest = {},
 ): Promise<Measurement> {
-  const { upload, close } = request;
+  const { upload, close, headers = [] } = request;
   const args = [
     "-t1",
     `-c${options.connections}`,
     `-d${options.seconds}s`,
     ...(close ? ["-H", "Connection: close"] : []),
+    ...headers.flatMap((header) => ["-H", header]),
     ...(upload === undefined ? [] : ["-s", POST_SCRIPT]),
     url,
     ...(upload === undefined

@@ -14,6 +14,7 @@
 import { parseArgs } from "node:util";
 import {
   closesConnections,
+  headersOf,
   pathOf,
   type Scenario,
   SCENARIOS,
@@ -128,6 +129,7 @@ function measure(
   return wrk(`http://127.0.0.1:${server.port}${path}`, load, {
     upload: uploadOf(scenario),
     close: closesConnections(scenario),
+    headers: headersOf(scenario),
   });
 }
 

@@ -12,7 +12,8 @@ import { type FeatureKey, featureKey } from "./feature_collection.ts";
  * forwarded headers middleware replaced them with what a trusted proxy
  * reported. Set only on requests the middleware changed. (ASP.NET keeps these
  * in `X-Original-For`, `X-Original-Proto`, `X-Original-Host` and
- * `X-Original-Prefix` request headers; Roost sets those headers too.)
+ * `X-Original-Prefix` request headers; Roost keeps them here only, and
+ * leaves the request headers as they came.)
  *
  * @example
  * ```ts

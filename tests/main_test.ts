@@ -221,7 +221,7 @@ Deno.test("roost exits 1 before listening when a host setting is invalid, naming
   }));
 });
 
-Deno.test("roost serves the web root's files, index.html for a directory, answers /healthz, and welcomes the rest", async () => {
+Deno.test("roost serves the web root's files, index.html for a directory, answers /healthz, 404s missing files and welcomes at /", async () => {
   const root = await Deno.makeTempDir();
   try {
     await Deno.mkdir(`${root}/docs`);
@@ -243,10 +243,11 @@ Deno.test("roost serves the web root's files, index.html for a directory, answer
     const health = await fetch(`${base}/healthz`);
     assert.equal(health.status, 200);
     assert.equal(await health.text(), "Healthy");
-    assert.match(
-      await (await fetch(`${base}/other`)).text(),
-      /Roost is running/,
-    );
+    // With a web root, a path that names no file is a 404; / welcomes.
+    const missing = await fetch(`${base}/other`);
+    assert.equal(missing.status, 404);
+    await missing.body?.cancel();
+    assert.match(await (await fetch(`${base}/`)).text(), /Roost is running/);
   } finally {
     await Deno.remove(root, { recursive: true });
   }

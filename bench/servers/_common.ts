@@ -26,6 +26,7 @@ export const SCENARIOS = [
   "h2",
   "close",
   "routes",
+  "edge",
 ] as const;
 
 /** One benchmark scenario. */
@@ -97,13 +98,29 @@ export function usesMiddleware(scenario: Scenario): boolean {
 
 /**
  * The path each scenario requests: `/` for the hello-shaped ones (hello, h2,
- * close), the last route for `routes`, else `/<name>`.
+ * close, edge), the last route for `routes`, else `/<name>`.
  */
 export function pathOf(scenario: Scenario): string {
   if (scenario === "routes") return `/r${ROUTE_COUNT - 1}/${ROUTE_ID}`;
-  return scenario === "hello" || scenario === "h2" || scenario === "close"
+  return scenario === "hello" || scenario === "h2" || scenario === "close" ||
+      scenario === "edge"
     ? "/"
     : `/${scenario}`;
+}
+
+/**
+ * What a request of the `edge` scenario carries, as it would behind nginx
+ * from a page of another origin: the client's address and an `Origin`.
+ */
+export const EDGE_HEADERS: readonly string[] = [
+  "X-Forwarded-For: 203.0.113.7",
+  "X-Forwarded-Proto: https",
+  "Origin: https://app.example",
+];
+
+/** Extra request headers a scenario sends. */
+export function headersOf(scenario: Scenario): readonly string[] {
+  return scenario === "edge" ? EDGE_HEADERS : [];
 }
 
 /**

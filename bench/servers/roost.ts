@@ -109,6 +109,12 @@ const host = new WebHostBuilder()
         });
       }
     }
+    if (scenario === "edge") {
+      // What a host behind nginx serving a browser app adds at the edge.
+      app.useForwardedHeaders();
+      app.useHostFiltering({ allowedHosts: ["127.0.0.1", "localhost"] });
+      app.useCors({ origins: ["https://app.example"] });
+    }
     if (scenario === "routes") {
       for (let i = 0; i < ROUTE_COUNT; i++) {
         app.mapGet(

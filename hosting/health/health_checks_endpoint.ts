@@ -7,11 +7,13 @@
 
 import { type HttpContext, negotiateErrorFormat } from "../../features/mod.ts";
 import { ApplicationLifetime } from "../application_lifetime.ts";
+import { HostingEnvironment } from "../hosting_environment.ts";
 import type { RequestDelegate } from "../pipeline.ts";
 import {
   type HealthCheckRegistration,
   HealthChecks,
   type HealthReport,
+  type HealthReportEntry,
   type HealthStatus,
 } from "./health_checks.ts";
 
@@ -117,6 +119,20 @@ function checkOptions(options: HealthCheckOptions): void {
   }
 }
 
+// A report without the messages of checks that threw.
+function withoutErrors(report: HealthReport): HealthReport {
+  const entries: Record<string, HealthReportEntry> = {};
+  for (const [name, entry] of Object.entries(report.entries)) {
+    if (entry.error === undefined) {
+      entries[name] = entry;
+      continue;
+    }
+    const { error: _error, description: _description, ...rest } = entry;
+    entries[name] = rest;
+  }
+  return { ...report, entries };
+}
+
 /**
  * The default writer: the report as JSON for clients that ask for JSON, the
  * overall status as plain text for the others.
@@ -143,12 +159,17 @@ function checkOptions(options: HealthCheckOptions): void {
  * await host.stop();
  * ```
  */
+
 export function writeHealthReport(
   ctx: HttpContext,
   report: HealthReport,
 ): Promise<void> {
   if (negotiateErrorFormat(ctx.request.headers.get("accept")) === "json") {
-    return ctx.response.json(report);
+    // A check that threw says why only in Development: its message may name
+    // what the outside has no business knowing (a host, a password).
+    const development = ctx.requestServices?.get(HostingEnvironment)
+      ?.isDevelopment() ?? false;
+    return ctx.response.json(development ? report : withoutErrors(report));
   }
   return ctx.response.send(report.status, {
     headers: { "content-type": "text/plain; charset=utf-8" },

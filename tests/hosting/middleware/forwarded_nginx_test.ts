@@ -178,7 +178,8 @@ Deno.test({
         remote: "127.0.0.1",
         scheme: "http",
         host: "shop.example",
-        forwardedFor: null,
+        // As nginx sent it: the headers are left as they came.
+        forwardedFor: "127.0.0.1",
         originalRemote: "127.0.0.2",
       });
       // Another client address, to show it comes from nginx's report.
@@ -211,7 +212,7 @@ Deno.test({
         assert.equal(seen.remote, "127.0.0.1", `forwardLimit ${forwardLimit}`);
         assert.equal(seen.scheme, "http");
         assert.equal(seen.host, "shop.example");
-        assert.equal(seen.forwardedFor, "6.6.6.6, 127.0.0.2");
+        assert.equal(seen.forwardedFor, "6.6.6.6, 127.0.0.2, 127.0.0.1");
       });
     }
   },
