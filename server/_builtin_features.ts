@@ -14,6 +14,10 @@ import { FeatureCollection, type FeatureKey } from "../features/mod.ts";
  */
 export abstract class BuiltinFeatures extends FeatureCollection {
   #materialized = false;
+  // Built-in features replaced before anything needed the map (forwarded
+  // headers' connection, a timeout's lifetime): they answer first, the
+  // other built-in ones still from builtin().
+  #replaced: Map<FeatureKey<unknown>, unknown> | undefined;
 
   /** The keys `builtin()` may answer, in iteration order. */
   protected abstract readonly builtinKeys: readonly FeatureKey<unknown>[];
@@ -23,6 +27,8 @@ export abstract class BuiltinFeatures extends FeatureCollection {
 
   override get<T>(key: FeatureKey<T>): T | undefined {
     if (!this.#materialized) {
+      const replaced = this.#replaced?.get(key);
+      if (replaced !== undefined) return replaced as T;
       const value = this.builtin(key);
       if (value !== undefined) return value as T;
     }
@@ -32,14 +38,18 @@ export abstract class BuiltinFeatures extends FeatureCollection {
   #materialize(): void {
     this.#materialized = true;
     for (const key of this.builtinKeys) {
-      const feature = this.builtin(key);
+      const feature = this.#replaced?.get(key) ?? this.builtin(key);
       if (feature !== undefined) super.set(key, feature);
     }
+    this.#replaced = undefined;
   }
 
   override set<T>(key: FeatureKey<T>, value: T | undefined): void {
     if (!this.#materialized && this.builtinKeys.includes(key)) {
-      this.#materialize();
+      // Removing a built-in feature is the map's business; replacing one
+      // is not worth copying the other ten into it.
+      if (value === undefined) this.#materialize();
+      else (this.#replaced ??= new Map()).set(key, value);
     }
     super.set(key, value);
   }

@@ -86,9 +86,20 @@ function unmap(bytes: Uint8Array): Uint8Array {
  * @returns The address, IPv4-mapped IPv6 ones as IPv4, or `undefined`.
  */
 export function parseIp(text: string): IpAddress | undefined {
+  // The same few addresses come back on every request (the proxy's, its
+  // clients'): parsed once each, while the cache is small.
+  const known = parsed.get(text);
+  if (known !== undefined) return known;
   const bytes = text.includes(":") ? parseIpv6(text) : parseIpv4(text);
-  return bytes === undefined ? undefined : { bytes: unmap(bytes) };
+  if (bytes === undefined) return undefined;
+  const address: IpAddress = Object.freeze({ bytes: unmap(bytes) });
+  if (parsed.size >= PARSED_LIMIT) parsed.clear();
+  parsed.set(text, address);
+  return address;
 }
+
+const PARSED_LIMIT = 1024;
+const parsed = new Map<string, IpAddress>();
 
 /** An address and the port that came with it (0 when none did). */
 export interface IpEndpoint {
