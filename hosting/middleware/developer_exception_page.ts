@@ -7,7 +7,6 @@
  */
 
 import type { Middleware } from "../pipeline.ts";
-import { writeDeveloperPage } from "./_error_developer_page.ts";
 import { errorLogger, requestProperties } from "./_error_shared.ts";
 
 /** Options for {@linkcode developerExceptionPage}. */
@@ -88,6 +87,8 @@ export function developerExceptionPage(
         "An unhandled exception was thrown while processing request {traceId} ({method} {path})",
         { ...requestProperties(ctx), error },
       );
+      // The page's code loads with the first error, as the host's own does.
+      const { writeDeveloperPage } = await import("./_error_developer_page.ts");
       await writeDeveloperPage(ctx, error, { sourceLines });
     }
   };

@@ -50,7 +50,7 @@ import {
   checkLevels,
   checkPatterns,
 } from "./_compression_options.ts";
-import { CompressingBody } from "./_compression_body.ts";
+import type { CompressingBody } from "./_compression_body.ts";
 import type { Policy } from "./_compression_encoders.ts";
 
 export type { CompressionEncoding } from "./_compression_negotiation.ts";
@@ -285,7 +285,7 @@ export function responseCompression(
   };
   const negotiate = negotiator(encodings);
 
-  return (ctx, next) => {
+  const middleware: Middleware = (ctx, next) => {
     const request = ctx.request;
     const accept = request.headers.get("accept-encoding");
     // The costless path: nothing to negotiate, or HTTPS left alone.
@@ -297,8 +297,13 @@ export function responseCompression(
     const head = features.get(HttpResponseFeature);
     if (inner === undefined || head === undefined) return next();
     // HEAD is answered like GET but never compressed: its Vary still shows.
+    // The compressing body loads with the first request that may need it:
+    // a host that never compresses never loads it.
+    if (Body === undefined) {
+      return loadBody().then(() => middleware(ctx, next));
+    }
     const encoding = request.method === "HEAD" ? null : negotiate(accept);
-    const body = new CompressingBody(inner, head, encoding, policy);
+    const body = new Body(inner, head, encoding, policy);
     features.set(HttpResponseBodyFeature, body);
     let below: Promise<void>;
     try {
@@ -326,4 +331,14 @@ export function responseCompression(
       },
     );
   };
+  return middleware;
+}
+
+let Body: typeof CompressingBody | undefined;
+let loadingBody: Promise<typeof CompressingBody> | undefined;
+
+function loadBody(): Promise<typeof CompressingBody> {
+  return loadingBody ??= import("./_compression_body.ts").then((module) =>
+    Body = module.CompressingBody
+  );
 }
