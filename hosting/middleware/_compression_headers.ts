@@ -15,18 +15,6 @@ export function toBytes(chunk: Uint8Array | string): Uint8Array {
   return typeof chunk === "string" ? encoder.encode(chunk) : chunk;
 }
 
-/** The chunks as one array. */
-export function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
-}
-
 /** The content type a body gets from Response when the app set none. */
 export function implicitType(body: BodyInit): string | null {
   if (typeof body === "string") return "text/plain;charset=UTF-8";

@@ -9,7 +9,8 @@ import {
   type Policy,
   StreamEncoder,
 } from "./_compression_encoders.ts";
-import { concat, encoder, markEncoded } from "./_compression_headers.ts";
+import { encoder, markEncoded } from "./_compression_headers.ts";
+import { concat } from "../../server/_response_body.ts";
 
 const { Response, ReadableStream, Blob } = globalThis;
 

@@ -3,6 +3,7 @@
 // escapeHtml: an error message is attacker-influenced text (it often quotes
 // the input that broke the app).
 
+import { escapeHtml } from "./_directory_listing.ts";
 import { reasonPhrase } from "../../features/problem_details.ts";
 import type {
   ErrorEntry,
@@ -10,19 +11,6 @@ import type {
   RequestReport,
   StackFrame,
 } from "./_error_report.ts";
-
-const ESCAPES: Readonly<Record<string, string>> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
-
-/** Escapes text for HTML content and quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ESCAPES[char]);
-}
 
 const STYLE = `
 body{font-family:system-ui,sans-serif;margin:2em;color:#222}
