@@ -119,13 +119,16 @@ function parseForwarded(value: string): Hop[] | undefined {
 }
 
 // The hops to consider, nearest proxy first, with no more than `limit`.
-export function hopsOf(policy: Policy, headers: Headers): Hop[] | string {
+export function hopsOf(
+  policy: Policy,
+  read: (name: string) => string | null,
+): Hop[] | string {
   const hops: Hop[] = [];
   const prefixes = policy.fields.has("prefix")
-    ? list(headers.get(X_HEADER.prefix))
+    ? list(read(X_HEADER.prefix))
     : [];
   if (policy.format === "forwarded") {
-    const value = headers.get("forwarded");
+    const value = read("forwarded");
     const parsed = value === null ? [] : parseForwarded(value);
     if (parsed === undefined) return `Forwarded "${value}" is malformed`;
     parsed.reverse();
@@ -133,7 +136,7 @@ export function hopsOf(policy: Policy, headers: Headers): Hop[] | string {
   } else {
     for (const field of ["for", "proto", "host"] as const) {
       if (!policy.fields.has(field)) continue;
-      const values = list(headers.get(X_HEADER[field])).reverse();
+      const values = list(read(X_HEADER[field])).reverse();
       values.forEach((value, i) => (hops[i] ??= {})[field] = value);
     }
   }

@@ -233,7 +233,17 @@ export function sameIp(a: IpAddress, b: IpAddress): boolean {
  * @returns The text, without brackets.
  */
 export function formatIp(address: IpAddress): string {
-  const bytes = address.bytes;
+  // Parsed addresses are shared (see parseIp): so are their spellings.
+  const known = formatted.get(address);
+  if (known !== undefined) return known;
+  const text = spell(address.bytes);
+  formatted.set(address, text);
+  return text;
+}
+
+const formatted = new WeakMap<IpAddress, string>();
+
+function spell(bytes: Uint8Array): string {
   if (bytes.length === 4) return bytes.join(".");
   const words: number[] = [];
   for (let i = 0; i < 16; i += 2) words.push((bytes[i] << 8) | bytes[i + 1]);
