@@ -20,7 +20,7 @@ export const HONO_LEAVES_OUT: Partial<Record<Scenario, string>> = {
   write:
     "Hono has no write() into a buffered response; its c.text() is the hello row",
   edge:
-    "Hono has no forwarded-headers or host-filtering middleware; the row compares Roost with and without its edge middleware",
+    "Hono has no forwarded-headers or host-filtering middleware; raw does the same three jobs by hand",
 };
 
 /** The implementations that run a scenario, in round order. */

@@ -144,7 +144,39 @@ function withMiddleware(handler: Handler, count: number): Handler {
 }
 
 const { port, scenario } = parseServerArgs(Deno.args);
-const handler = scenario === "routes"
+// The edge scenario by hand: what a Deno.serve app behind a proxy, serving
+// a browser app on another origin, does itself: take the client's address
+// from X-Forwarded-For (trusting loopback only), check the Host, and answer
+// an allowed Origin with the same CORS headers Roost's useCors() sends.
+const ALLOWED_ORIGIN = "https://app.example";
+const ALLOWED_HOSTS = new Set(["127.0.0.1", "localhost"]);
+
+function edge(
+  request: Request,
+  info: Deno.ServeHandlerInfo<Deno.NetAddr>,
+): Response {
+  let client = info.remoteAddr.hostname;
+  const forwarded = request.headers.get("x-forwarded-for");
+  if (forwarded !== null && client.startsWith("127.")) {
+    client = forwarded.slice(forwarded.lastIndexOf(",") + 1).trim();
+  }
+  const host = request.headers.get("host") ?? "";
+  const colon = host.lastIndexOf(":");
+  if (!ALLOWED_HOSTS.has(colon === -1 ? host : host.slice(0, colon))) {
+    return new Response(null, { status: 400 });
+  }
+  const origin = request.headers.get("origin");
+  if (origin === ALLOWED_ORIGIN && client !== "") {
+    return new Response(HELLO, {
+      headers: { "access-control-allow-origin": origin, vary: "Origin" },
+    });
+  }
+  return new Response(HELLO);
+}
+
+const handler = scenario === "edge"
+  ? edge
+  : scenario === "routes"
   ? routes
   : usesMiddleware(scenario)
   ? withMiddleware(route, MIDDLEWARE_COUNT)
