@@ -177,8 +177,8 @@ export function writeHealthReport(
 }
 
 /**
- * Makes the request handler of a health endpoint (the lead wires it as
- * `app.mapHealthChecks(path, options)`, a GET and HEAD endpoint). It runs
+ * Makes the request handler of a health endpoint (what
+ * `app.mapHealthChecks(path, options)` maps as a GET and HEAD endpoint). It runs
  * the registered checks (see `addHealthChecks`) in parallel and answers
  * with the worst status: `Healthy` and `Degraded` 200, `Unhealthy` 503, as
  * plain text, or the whole report as JSON for clients that ask for it.

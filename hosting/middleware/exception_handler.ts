@@ -132,6 +132,7 @@ export function exceptionHandler(
         ctx,
         error,
         () => path === undefined ? handler!(ctx) : reExecute(ctx, path, next),
+        path,
       );
     }
   });
@@ -146,6 +147,7 @@ async function handle(
   ctx: HttpContext,
   error: unknown,
   page: () => void | Promise<void>,
+  errorPath: string | undefined,
 ): Promise<void> {
   const logger = errorLogger(ctx, CATEGORY);
   const properties = { ...requestProperties(ctx), error };
@@ -175,8 +177,13 @@ async function handle(
   response.status = status;
   try {
     await page();
-    // A missing error page says nothing: the generic answer is better.
+    // A missing error page says nothing: the generic answer is better, and
+    // the app's developers should hear that the page is missing.
     if (!response.hasStarted && response.status === 404 && status !== 404) {
+      logger.warning(
+        'The error page {errorPath} answered 404 for request {traceId}: map it (app.mapGet("{errorPath}", …)); the generic error response went out instead',
+        { ...requestProperties(ctx), errorPath: errorPath ?? "(handler)" },
+      );
       return generic(ctx, error);
     }
   } catch (pageError) {

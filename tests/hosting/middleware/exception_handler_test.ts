@@ -133,6 +133,23 @@ for (const kind of SERVER_KINDS) {
     }
   });
 
+  Deno.test(`[${kind}] an error path nothing maps is reported to the developers`, async () => {
+    await using running = await host(kind, (app) => {
+      app.use(exceptionHandler("/nowhere"));
+      app.mapGet("/boom", () => {
+        throw new Error(SECRET);
+      });
+    });
+    const response = await running.fetch("/boom");
+    assert.equal(response.status, 500);
+    await response.body?.cancel();
+    const warned = running.logs.records.filter((record) =>
+      record.level === "warning" && record.message.includes("/nowhere") &&
+      record.message.includes("answered 404")
+    );
+    assert.equal(warned.length, 1);
+  });
+
   Deno.test(`[${kind}] an error page that throws gives the generic 500 and both errors are logged`, async () => {
     await using running = await host(kind, (app) => {
       app.use(exceptionHandler("/error"));
