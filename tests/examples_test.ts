@@ -32,3 +32,54 @@ Deno.test("examples/https_h2.ts answers HTTP/2 over TLS and plain HTTP", async (
   assert.equal(h1.protocol, "HTTP/1.1");
   assert.equal((await https.signal("SIGTERM")).code, 0);
 });
+
+Deno.test("examples/books_api.ts lists, reads, creates and deletes books, with problem details, 405 and health", async () => {
+  await using api = await spawnHost("examples/books_api.ts", [
+    "--urls",
+    "http://127.0.0.1:0",
+  ]);
+  const base = api.addresses[0];
+  assert.ok(base, api.stdout() + api.stderr());
+  const json = { accept: "application/json" };
+  assert.deepEqual(await (await fetch(`${base}/api/books`)).json(), [
+    { id: 1, title: "Dune" },
+  ]);
+  const created = await fetch(`${base}/api/books`, {
+    method: "POST",
+    headers: json,
+    body: JSON.stringify({ title: "Emma" }),
+  });
+  assert.equal(created.status, 201);
+  assert.equal(created.headers.get("location"), "/api/books/2");
+  assert.deepEqual(await created.json(), { id: 2, title: "Emma" });
+  const invalid = await fetch(`${base}/api/books`, {
+    method: "POST",
+    headers: json,
+    body: JSON.stringify({}),
+  });
+  assert.equal(invalid.status, 400);
+  assert.equal((await invalid.json()).detail, 'A book needs a "title".');
+  const broken = await fetch(`${base}/api/books`, {
+    method: "POST",
+    headers: json,
+    body: "{not json",
+  });
+  assert.equal(broken.status, 400);
+  await broken.body?.cancel();
+  const wrong = await fetch(`${base}/api/books/1`, {
+    method: "PUT",
+    headers: json,
+  });
+  assert.equal(wrong.status, 405);
+  assert.equal(wrong.headers.get("allow"), "DELETE, GET, HEAD");
+  await wrong.body?.cancel();
+  const deleted = await fetch(`${base}/api/books/2`, { method: "DELETE" });
+  assert.equal(deleted.status, 204);
+  await deleted.body?.cancel();
+  const missing = await fetch(`${base}/api/books/2`, { headers: json });
+  assert.equal(missing.status, 404);
+  assert.equal((await missing.json()).detail, "No book 2.");
+  const health = await fetch(`${base}/healthz`);
+  assert.equal(await health.text(), "Healthy");
+  assert.equal((await api.signal("SIGTERM")).code, 0);
+});
