@@ -85,8 +85,43 @@ function passes(part: ParameterPart, value: string): boolean {
   return true;
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+/**
+ * The raw values of a segment's parameters, left to right, or `undefined`
+ * when it does not fit: from the right, each literal is found at its last
+ * place that leaves the parameter after it at least one character.
+ */
+function matchParts(raw: string, parts: Segment): string[] | undefined {
+  const lower = raw.toLowerCase();
+  const values: string[] = [];
+  let end = raw.length;
+  let i = parts.length - 1;
+  const tail = parts[i];
+  if (tail.kind === "literal") {
+    const text = tail.text.toLowerCase();
+    if (!lower.endsWith(text)) return undefined;
+    end -= text.length;
+    i--;
+  }
+  // Parameters and literals alternate (the parser allows no two parameters
+  // side by side); a literal first in the segment is a prefix.
+  for (; i >= 0; i--) {
+    if (i === 0) {
+      if (end === 0) return undefined;
+      values.push(raw.slice(0, end));
+      end = 0;
+      break;
+    }
+    const literal = (parts[i - 1] as { text: string }).text.toLowerCase();
+    const at = i - 1 === 0
+      ? (lower.startsWith(literal) ? 0 : -1)
+      : lower.lastIndexOf(literal, end - 1 - literal.length);
+    // The parameter after the literal takes at least one character.
+    if (at === -1 || at + literal.length >= end) return undefined;
+    values.push(raw.slice(at + literal.length, end));
+    end = at;
+    i--; // past the literal
+  }
+  return end === 0 ? values.reverse() : undefined;
 }
 
 function parameterEdge<E>(segment: Segment, node: Node<E>): Edge<E> {
@@ -107,35 +142,30 @@ function parameterEdge<E>(segment: Segment, node: Node<E>): Edge<E> {
     };
   }
   // Several parts in one segment: literals match case-insensitively, and each
-  // parameter takes as much as it can from the left, as ASP.NET's
-  // right-to-left literal search gives.
+  // parameter takes as much as it can from the left, by ASP.NET's
+  // right-to-left literal search: linear in the segment's length for any
+  // request (a backtracking regex is not, and the path is the client's).
   const parameters = segment.filter((p): p is ParameterPart =>
     p.kind === "parameter"
   );
-  const source = (parts: Segment) =>
-    parts.map((p) => p.kind === "literal" ? escapeRegExp(p.text) : "(.+)")
-      .join("");
-  const full = new RegExp(`^${source(segment)}$`, "is");
   const last = parameters.at(-1) as ParameterPart;
   // "{name}.{ext?}": without the extension, the segment is only the name.
-  const short = last.optional
-    ? new RegExp(`^${source(segment.slice(0, -2))}$`, "is")
-    : undefined;
+  const short = last.optional ? segment.slice(0, -2) : undefined;
   return {
     key,
     rank: 2,
     node,
     capture(raw, captures) {
-      let found = full.exec(raw);
+      let found = matchParts(raw, segment);
       let count = parameters.length;
-      if (found === null && short !== undefined) {
-        found = short.exec(raw);
+      if (found === undefined && short !== undefined) {
+        found = matchParts(raw, short);
         count--;
       }
-      if (found === null) return false;
+      if (found === undefined) return false;
       const start = captures.length;
       for (let i = 0; i < count; i++) {
-        const value = decode(found[i + 1]);
+        const value = decode(found[i]);
         if (value === undefined || !passes(parameters[i], value)) {
           captures.length = start;
           return false;

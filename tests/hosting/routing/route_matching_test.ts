@@ -427,4 +427,24 @@ for (const kind of SERVER_KINDS) {
     });
     assert.equal(own.text, "own options");
   });
+
+  Deno.test(`a segment of several parts matches in time linear in its length, whatever the client sends (${kind})`, async () => {
+    await using running = await startHost(kind, (app) => {
+      app.mapGet(
+        "/a/{year}-{month}-{slug}.html",
+        (ctx) => ctx.response.json(ctx.request.routeValues),
+      );
+    });
+    // A backtracking regex takes seconds on this; the literal search, no time.
+    const started = performance.now();
+    const hostile = await send(running, "/a/" + "-".repeat(4000));
+    assert.equal(hostile.status, 404);
+    assert.ok(performance.now() - started < 1000, "answered within a second");
+    const post = await send(running, "/a/2024-05-my-post.HTML");
+    assert.deepEqual(JSON.parse(post.text), {
+      year: "2024-05",
+      month: "my",
+      slug: "post",
+    });
+  });
 }
