@@ -57,9 +57,26 @@ function seconds(date: Date): number {
   return Math.floor(date.getTime() / 1000);
 }
 
+// RFC 9110 §5.6.7: IMF-fixdate, and the two obsolete forms a recipient must
+// still accept (RFC 850 and asctime). Anything else is no HTTP-date, and
+// §13.1.3/§13.1.4 say to ignore the field: Date.parse would read "2024" or
+// "1" as a date and answer 412 or 304 to a client's typo.
+const DAY = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)";
+const LONG_DAY = "(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)";
+const MONTH = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)";
+const TIME = "\\d{2}:\\d{2}:\\d{2}";
+const HTTP_DATE = new RegExp(
+  `^(?:${DAY}, \\d{2} ${MONTH} \\d{4} ${TIME} GMT` +
+    `|${LONG_DAY}, \\d{2}-${MONTH}-\\d{2} ${TIME} GMT` +
+    `|${DAY} ${MONTH} [ \\d]\\d ${TIME} \\d{4})$`,
+);
+
 function parseDate(value: string | null): number | undefined {
   if (value === null) return undefined;
-  const time = Date.parse(value);
+  const text = value.trim();
+  if (!HTTP_DATE.test(text)) return undefined;
+  // asctime has no zone: it is GMT.
+  const time = Date.parse(text.endsWith("GMT") ? text : `${text} GMT`);
   return Number.isNaN(time) ? undefined : Math.floor(time / 1000);
 }
 
@@ -242,7 +259,12 @@ export function planFileResponse(
     if (!ifNoneMatch(noneMatch, etag)) return end(isRead ? 304 : 412);
   } else if (isRead) {
     const since = parseDate(headers.get("if-modified-since"));
-    if (since !== undefined && modified !== undefined && modified <= since) {
+    // A date later than now is no valid answer to "since when" (RFC 7232
+    // §3.3): a client that sent one would get 304 until that date.
+    if (
+      since !== undefined && modified !== undefined && modified <= since &&
+      since <= Math.floor(Date.now() / 1000)
+    ) {
       return end(304);
     }
   }

@@ -141,9 +141,15 @@ for (const kind of SERVER_KINDS) {
       [{ "if-none-match": "*" }, 304],
       [{ "if-none-match": '"other"' }, 200],
       [{ "if-modified-since": modified }, 304],
-      [{ "if-modified-since": future }, 304],
+      // A date later than now is invalid: ignored (RFC 7232 §3.3).
+      [{ "if-modified-since": future }, 200],
       [{ "if-modified-since": past }, 200],
       [{ "if-modified-since": "not a date" }, 200],
+      // Only HTTP-dates count: "2024" or "3000" would parse as dates in
+      // JavaScript, but a client's typo must not become a 304 or a 412.
+      [{ "if-modified-since": "3000" }, 200],
+      [{ "if-unmodified-since": "2024" }, 200],
+      [{ "if-unmodified-since": "Sunday, 06-Nov-94 08:49:37 GMT" }, 412],
       // If-None-Match present: If-Modified-Since is not looked at.
       [{ "if-none-match": '"other"', "if-modified-since": future }, 200],
       [{ "if-match": etag }, 200],
