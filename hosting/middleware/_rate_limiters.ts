@@ -172,6 +172,8 @@ export type Lease =
     readonly retryAfter: number | undefined;
     /** The waiter's signal fired while it was queued. */
     readonly aborted: boolean;
+    /** The host began to stop while it was queued, or before. */
+    readonly stopping?: boolean;
   };
 
 interface Waiter {
@@ -212,7 +214,11 @@ export class PartitionedLimiter {
    * Takes a permit for `key` now, or queues for one (FIFO) when the queue
    * has room; `signal` takes a waiter out of the queue.
    */
-  acquire(key: string, signal: AbortSignal): Lease | Promise<Lease> {
+  acquire(
+    key: string,
+    signal: AbortSignal,
+    stopping?: AbortSignal,
+  ): Lease | Promise<Lease> {
     let partition = this.#partitions.get(key);
     if (partition === undefined) {
       partition = { counter: this.#make(), queue: [], timer: undefined };
@@ -224,11 +230,15 @@ export class PartitionedLimiter {
     if (partition.queue.length === 0 && partition.counter.tryTake(now)) {
       return this.#lease(partition);
     }
-    if (partition.queue.length >= this.#queueLimit || signal.aborted) {
+    if (
+      partition.queue.length >= this.#queueLimit || signal.aborted ||
+      stopping?.aborted
+    ) {
       return {
         acquired: false,
         retryAfter: partition.counter.retryAfter(now),
         aborted: signal.aborted,
+        stopping: stopping?.aborted,
       };
     }
     const { promise, resolve } = Promise.withResolvers<Lease>();
@@ -236,15 +246,32 @@ export class PartitionedLimiter {
     const waiter: Waiter = {
       resolve(lease) {
         signal.removeEventListener("abort", onAbort);
+        stopping?.removeEventListener("abort", onStop);
         resolve(lease);
       },
     };
-    const onAbort = () => {
+    // Leaving the queue: a waiter that gave up, or a host that stops (its
+    // waiters must not hold the stop up until the shutdown deadline).
+    const leave = (lease: Lease) => {
       const index = queue.indexOf(waiter);
       if (index !== -1) queue.splice(index, 1);
-      waiter.resolve({ acquired: false, retryAfter: undefined, aborted: true });
+      if (queue.length === 0 && partition.timer !== undefined) {
+        clearTimeout(partition.timer);
+        partition.timer = undefined;
+      }
+      waiter.resolve(lease);
     };
+    const onAbort = () =>
+      leave({ acquired: false, retryAfter: undefined, aborted: true });
+    const onStop = () =>
+      leave({
+        acquired: false,
+        retryAfter: undefined,
+        aborted: false,
+        stopping: true,
+      });
     signal.addEventListener("abort", onAbort, { once: true });
+    stopping?.addEventListener("abort", onStop, { once: true });
     queue.push(waiter);
     this.#wake(partition, now);
     return promise;
@@ -281,6 +308,8 @@ export class PartitionedLimiter {
       partition.timer = undefined;
       this.#drain(partition);
     }, Math.ceil(wait));
+    // Kept alive on purpose (a waiter may have no socket, under TestServer):
+    // a queue that empties, by a give-up or a stop, clears it.
   }
 
   #scheduleSweep(): void {

@@ -8,6 +8,7 @@
 
 import type { HttpContext } from "../../features/mod.ts";
 import type { Middleware } from "../pipeline.ts";
+import { ApplicationLifetime } from "../application_lifetime.ts";
 import {
   type Lease,
   limiterFor,
@@ -338,6 +339,12 @@ export function rateLimiter(
     key: string,
     lease: Lease & { acquired: false },
   ): Promise<void> {
+    if (lease.stopping) {
+      // Queued when the host began to stop: answered at once, so the stop
+      // does not wait for a permit, and told to come back elsewhere.
+      ctx.response.status = 503;
+      return;
+    }
     if (lease.aborted) {
       // The client went away while queued: nobody is left to answer, and a
       // response (even an empty 200) would look like one.
@@ -380,7 +387,11 @@ export function rateLimiter(
     try {
       for (const limiter of chain) {
         const key = limiter.key(ctx);
-        const lease = await limiter.limiter.acquire(key, ctx.requestAborted);
+        const lease = await limiter.limiter.acquire(
+          key,
+          ctx.requestAborted,
+          ctx.requestServices?.get(ApplicationLifetime)?.stopping,
+        );
         if (!lease.acquired) return await reject(ctx, limiter, key, lease);
         held.push(lease.release);
       }

@@ -326,3 +326,41 @@ Deno.test("rateLimiter() rejects bad options when called", () => {
   }
   assert.throws(() => new EnableRateLimiting(""), TypeError);
 });
+
+for (const kind of SERVER_KINDS) {
+  Deno.test(`${kind}: a stopping host answers its queued requests 503 at once, also after a waiter gave up`, async () => {
+    let arrived = deferred<void>();
+    await using running = await startHost(kind, (app) => {
+      app.use((_ctx, next) => {
+        arrived.resolve();
+        return next();
+      });
+      app.use(rateLimiter({ permitLimit: 1, window: 60_000, queueLimit: 5 }));
+      app.run(() => new Response("served"));
+    });
+    const first = await running.fetch("/");
+    assert.equal(await first.text(), "served");
+    // A waiter that gives up leaves the queue (and, the last one out, takes
+    // the wake-up timer with it).
+    arrived = deferred<void>();
+    const gaveUp = new AbortController();
+    const abandoned = running.fetch("/", { signal: gaveUp.signal }).then(
+      (response) => response.body?.cancel().catch(() => {}),
+      () => {},
+    );
+    await arrived.promise;
+    gaveUp.abort();
+    await abandoned;
+    // A waiter still queued when the host stops is answered at once.
+    arrived = deferred<void>();
+    const queued = running.fetch("/");
+    await arrived.promise;
+    const started = performance.now();
+    const stopped = running.host.stop();
+    const answer = await queued;
+    assert.equal(answer.status, 503);
+    await answer.body?.cancel();
+    await stopped;
+    assert.ok(performance.now() - started < 5_000, "the stop did not wait");
+  });
+}
