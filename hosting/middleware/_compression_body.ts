@@ -188,6 +188,10 @@ export class CompressingBody implements HttpResponseBodyFeature {
     this.#size = 0;
     return this.#serial(async () => {
       this.#encoder = await StreamEncoder.create(encoding, this.#policy.levels);
+      // Streaming now: the head goes out, so what compresses well is not held
+      // back until the server's buffer fills with compressed bytes (and a
+      // timeout or a client sees the response has started).
+      await this.#inner.start();
       for (let i = 0; i < chunks.length; i++) {
         await this.#push(chunks[i], i === chunks.length - 1);
       }

@@ -250,3 +250,26 @@ for (const kind of SERVER_KINDS) {
     }
   });
 }
+
+Deno.test("A compressed stream starts the response as soon as it streams, not when compressed bytes fill the buffer", async () => {
+  const later = Promise.withResolvers<void>();
+  await using running = await startHost("DenoServer", (app) => {
+    app.use(responseCompression());
+    app.run(async (ctx) => {
+      ctx.response.contentType = "text/plain";
+      // Compresses to a few hundred bytes: the server's 64 KiB buffer would
+      // not fill for a long time.
+      await ctx.response.write("a".repeat(70_000));
+      assert.equal(ctx.response.hasStarted, true);
+      await later.promise;
+      await ctx.response.write("the end\n");
+    });
+  });
+  const response = await fetch(running.base, {
+    headers: { "accept-encoding": "gzip" },
+  });
+  // The head arrived while the handler still waits.
+  assert.equal(response.status, 200);
+  later.resolve();
+  assert.match(await response.text(), /the end\n$/);
+});
