@@ -173,9 +173,11 @@ export function parseNetwork(text: string): IpNetwork | string {
   }
   const masked = mask(prefix.bytes, length);
   if (!masked.every((byte, i) => byte === prefix.bytes[i])) {
+    // Said in the family the address was read as: ::ffff:10.0.0.1/104 is
+    // the IPv4 network 10.0.0.0/8.
     return `it has address bits set after the prefix (did you mean ${
       formatIp({ bytes: masked })
-    }/${bits}?)`;
+    }/${length}?)`;
   }
   return { prefix, length };
 }
