@@ -179,14 +179,26 @@ export function requestTimeouts(
     const timeout = metadata?.get(RequestTimeout)?.timeout ?? options.timeout;
     if (timeout === undefined) return await next();
 
-    // Reading requestAborted makes sure the request has a lifetime feature.
-    void ctx.requestAborted;
-    const outer = ctx.features.get(HttpRequestLifetimeFeature)!;
+    // A server that sets no lifetime feature gets one from the context when
+    // requestAborted is read; one that does is left unread.
+    let outer = ctx.features.get(HttpRequestLifetimeFeature);
+    if (outer === undefined) {
+      void ctx.requestAborted;
+      outer = ctx.features.get(HttpRequestLifetimeFeature)!;
+    }
     const deadline = new AbortController();
     // Everyone after this middleware sees a signal that fires at the
-    // deadline as well as when the client goes away.
+    // deadline as well as when the client goes away, linked when first read:
+    // a handler that never looks pays nothing, and the server's own signal
+    // is not touched (reading it makes Deno print its "legacy abort" notice).
+    let linked: AbortSignal | undefined;
     const lifetime: HttpRequestLifetimeFeature = {
-      requestAborted: AbortSignal.any([outer.requestAborted, deadline.signal]),
+      get requestAborted() {
+        return linked ??= AbortSignal.any([
+          outer.requestAborted,
+          deadline.signal,
+        ]);
+      },
       // After the deadline this middleware answers: code that gives up
       // because its signal fired (a queue, say) must not reset the 504.
       abort: (reason) => {
