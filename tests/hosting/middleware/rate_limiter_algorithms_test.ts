@@ -6,10 +6,10 @@ import assert from "node:assert/strict";
 import {
   concurrency,
   fixedWindow,
-  PartitionedLimiter,
   slidingWindow,
   tokenBucket,
-} from "../../../hosting/middleware/_rate_limiters.ts";
+} from "../../../hosting/middleware/_rate_counters.ts";
+import { PartitionedLimiter } from "../../../hosting/middleware/_rate_limiters.ts";
 
 /** Which of `times` a counter let through. */
 function takes(
