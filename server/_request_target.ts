@@ -168,6 +168,20 @@ export interface ParsedTarget {
  * after it: the request side refuses a Host that could move that point.
  */
 export function parseTarget(url: string): ParsedTarget {
+  // Requests repeat their URLs (a keep-alive client, a health probe, a hot
+  // endpoint): the last one's parts are reused, as isValidHost reuses its
+  // last answer. Callers only read them.
+  if (url === lastUrl) return lastTarget!;
+  const target = parse(url);
+  lastUrl = url;
+  lastTarget = target;
+  return target;
+}
+
+let lastUrl: string | undefined;
+let lastTarget: ParsedTarget | undefined;
+
+function parse(url: string): ParsedTarget {
   const authority = url.indexOf("://") + 3;
   let start = authority;
   while (start < url.length) {
