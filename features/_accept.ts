@@ -20,7 +20,7 @@ export function namesHtml(accept: string | null): boolean {
 }
 
 // RFC 9110 §12.4.2's qvalue: 0 to 1 with at most three decimals.
-const QVALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/;
+export const QVALUE: RegExp = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/;
 
 /**
  * Whether an Accept header prefers problem details to plain text: it names

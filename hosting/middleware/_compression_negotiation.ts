@@ -3,6 +3,8 @@
 // the values repeat (every Chrome sends the same Accept-Encoding), so each
 // matcher keeps a small cache: a request pays a Map lookup, not a parse.
 
+import { QVALUE } from "../../features/_accept.ts";
+
 /**
  * The content codings `responseCompression` can produce.
  *
@@ -51,44 +53,52 @@ export function negotiator(
   };
 }
 
-function qualityOf(parameters: string[]): number {
-  for (const parameter of parameters) {
-    const [name, value] = parameter.split("=", 2);
-    if (name.trim().toLowerCase() !== "q") continue;
-    const q = Number(value?.trim());
-    // A malformed q is treated as absent rather than as a refusal: the client
-    // clearly listed the coding.
-    return Number.isFinite(q) && q >= 0 && q <= 1 ? q : 1;
+/**
+ * The codings an `Accept-Encoding` value names, lower case (`x-gzip` as
+ * `gzip`, RFC 9110 §8.4.1.3), with their q-values: 1 when none is given,
+ * `NaN` when the given one is no qvalue (each caller decides what a
+ * malformed weight means). `*` is kept as a name.
+ */
+export function acceptedCodings(header: string): Map<string, number> {
+  const codings = new Map<string, number>();
+  for (const item of header.split(",")) {
+    const [coding, ...parameters] = item.split(";");
+    const name = coding.trim().toLowerCase();
+    if (name === "") continue;
+    let q = 1;
+    for (const parameter of parameters) {
+      const [key, value = ""] = parameter.split("=", 2);
+      if (key.trim().toLowerCase() !== "q") continue;
+      q = QVALUE.test(value.trim()) ? Number(value.trim()) : NaN;
+    }
+    codings.set(name === "x-gzip" ? "gzip" : name, q);
   }
-  return 1;
+  return codings;
 }
 
 function negotiate(
   header: string,
   preference: readonly CompressionEncoding[],
 ): CompressionEncoding | null {
-  const named = new Map<string, number>();
-  let wildcard: number | undefined;
-  for (const item of header.split(",")) {
-    const [coding, ...parameters] = item.split(";");
-    const name = coding.trim().toLowerCase();
-    if (name === "") continue;
-    const q = qualityOf(parameters);
-    if (name === "*") wildcard = q;
-    // "x-gzip" is gzip's old name (RFC 9110 section 8.4.1.3).
-    else named.set(name === "x-gzip" ? "gzip" : name, q);
-  }
+  const codings = acceptedCodings(header);
+  // A malformed q is treated as absent rather than as a refusal: the client
+  // clearly listed the coding.
+  const weight = (name: string) => {
+    const q = codings.get(name);
+    return q === undefined ? undefined : Number.isNaN(q) ? 1 : q;
+  };
+  const wildcard = weight("*");
   let best: CompressionEncoding | null = null;
   let bestQ = 0;
   for (const encoding of preference) {
-    const q = named.get(encoding) ?? wildcard ?? 0;
+    const q = weight(encoding) ?? wildcard ?? 0;
     // Strictly greater: among equal q-values the server's order wins.
     if (q > bestQ) {
       best = encoding;
       bestQ = q;
     }
   }
-  const identity = named.get("identity");
+  const identity = weight("identity");
   if (best !== null && identity !== undefined && identity > bestQ) return null;
   return best;
 }

@@ -3,6 +3,7 @@
 // far as the page is concerned: text is HTML-escaped, links are
 // percent-encoded, dotfiles are left out, and a CSP forbids scripts.
 
+import { escapeHtml } from "./_html.ts";
 import type { Middleware } from "../pipeline.ts";
 import {
   redirectToSlash,
@@ -15,24 +16,6 @@ interface Row {
   directory: boolean;
   size: number | undefined;
   mtime: Date | null;
-}
-
-const ESCAPES: Record<string, string> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
-
-/**
- * Escapes text for HTML content and quoted attributes.
- *
- * @param text Any text.
- * @returns The text with `& < > " '` escaped.
- */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ESCAPES[char]);
 }
 
 function formatSize(size: number | undefined): string {

@@ -3,7 +3,7 @@
 // escapeHtml: an error message is attacker-influenced text (it often quotes
 // the input that broke the app).
 
-import { escapeHtml } from "./_directory_listing.ts";
+import { escapeHtml } from "./_html.ts";
 import { reasonPhrase } from "../../features/problem_details.ts";
 import type {
   ErrorEntry,

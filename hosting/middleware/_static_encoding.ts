@@ -2,6 +2,7 @@
 // negotiation that picks one (RFC 9110 §12.5.3).
 
 import { findPath, type FoundEntry, type StaticRoot } from "./_static_paths.ts";
+import { acceptedCodings } from "./_compression_negotiation.ts";
 
 /** The sibling suffixes Roost looks for, in the order it prefers them. */
 const SIBLINGS: ReadonlyArray<readonly [encoding: string, suffix: string]> = [
@@ -25,20 +26,19 @@ export interface Sibling extends FoundEntry {
  *
  * @param root The root the file was found in.
  * @param file The original file.
- * @param header The request's `Accept-Encoding`, or `null`.
+ * @param weights The request's accepted codings (see
+ * {@linkcode acceptedWeights}), or `undefined` without `Accept-Encoding`.
  * @returns Its siblings; empty when there are none.
  */
 export async function findSiblings(
   root: StaticRoot,
   file: FoundEntry,
-  header: string | null,
+  weights: Map<string, number> | undefined,
 ): Promise<Sibling[]> {
-  if (header === null) return [];
-  const weights = parseAcceptEncoding(header);
+  if (weights === undefined) return [];
   const any = weights.get("*") ?? 0;
   const wanted = SIBLINGS.filter(([encoding]) =>
-    (weights.get(encoding) ??
-      (encoding === "gzip" ? weights.get("x-gzip") : undefined) ?? any) > 0
+    (weights.get(encoding) ?? any) > 0
   );
   if (wanted.length === 0) return [];
   const found = await Promise.all(
@@ -70,27 +70,20 @@ async function sibling(
 }
 
 /**
- * Reads `Accept-Encoding` into codings and their weights (`q`), lower case.
+ * The codings a request's `Accept-Encoding` accepts and their weights, read
+ * once per request; a member with a malformed weight means nothing here.
  *
- * @param header The header's value.
- * @returns Coding to weight; `*` when given.
+ * @param header The header's value, or `null`.
+ * @returns Coding to weight (`*` when given), or `undefined` without the
+ * header.
  */
-export function parseAcceptEncoding(header: string): Map<string, number> {
-  const weights = new Map<string, number>();
-  for (const member of header.split(",")) {
-    const [name, ...params] = member.split(";");
-    const coding = name.trim().toLowerCase();
-    if (coding === "") continue;
-    let q = 1;
-    for (const param of params) {
-      const [key, value] = param.split("=").map((s) => s.trim());
-      if (key.toLowerCase() === "q") {
-        const parsed = Number(value);
-        // A malformed weight makes the member meaningless: skip it.
-        q = /^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(value ?? "") ? parsed : NaN;
-      }
-    }
-    if (!Number.isNaN(q)) weights.set(coding, q);
+export function acceptedWeights(
+  header: string | null,
+): Map<string, number> | undefined {
+  if (header === null) return undefined;
+  const weights = acceptedCodings(header);
+  for (const [coding, q] of weights) {
+    if (Number.isNaN(q)) weights.delete(coding);
   }
   return weights;
 }
@@ -101,25 +94,23 @@ export function parseAcceptEncoding(header: string): Map<string, number> {
  * broken by Roost's order (br, zstd, gzip), and only when the client does
  * not name `identity` with a higher weight.
  *
- * @param header The request's `Accept-Encoding`, or `null`.
+ * @param weights The request's accepted codings, or `undefined` without
+ * `Accept-Encoding`.
  * @param siblings The siblings that exist, best first.
  * @returns The sibling to send, or `undefined`.
  */
 export function chooseSibling(
-  header: string | null,
+  weights: Map<string, number> | undefined,
   siblings: readonly Sibling[],
 ): Sibling | undefined {
   // No header: RFC 9110 allows any coding, but clients that send none
   // (curl, scripts) expect the file as it is.
-  if (header === null || siblings.length === 0) return undefined;
-  const weights = parseAcceptEncoding(header);
+  if (weights === undefined || siblings.length === 0) return undefined;
   const any = weights.get("*");
   let best: Sibling | undefined;
   let bestQ = 0;
   for (const sibling of siblings) {
-    const q = weights.get(sibling.encoding) ??
-      (sibling.encoding === "gzip" ? weights.get("x-gzip") : undefined) ??
-      any ?? 0;
+    const q = weights.get(sibling.encoding) ?? any ?? 0;
     if (q > bestQ) {
       best = sibling;
       bestQ = q;

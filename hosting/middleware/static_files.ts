@@ -9,7 +9,11 @@ import { contentTypeFor, isCompressible } from "../../features/_media_types.ts";
 import { fileETag, planFileResponse } from "../../features/_file_conditions.ts";
 import type { Middleware } from "../pipeline.ts";
 import { findInside, segmentsOf, staticRoot } from "./_static_paths.ts";
-import { chooseSibling, findSiblings } from "./_static_encoding.ts";
+import {
+  acceptedWeights,
+  chooseSibling,
+  findSiblings,
+} from "./_static_encoding.ts";
 
 /** The file a static response is about, for hooks and cache policies. */
 export interface StaticFile {
@@ -212,14 +216,12 @@ export function staticFiles(options: StaticFileOptions = {}): Middleware {
     if (found === undefined || !found.stat.isFile) return next();
 
     // PNGs and zips are compressed already: no siblings worth three stats.
-    const acceptEncoding = request.headers.get("accept-encoding");
+    const accepted = acceptedWeights(request.headers.get("accept-encoding"));
     // Compressible types may have precompressed siblings: only those the
     // client accepts are looked for.
     const varies = precompressed && isCompressible(type);
-    const siblings = varies
-      ? await findSiblings(root, found, acceptEncoding)
-      : [];
-    const sibling = chooseSibling(acceptEncoding, siblings);
+    const siblings = varies ? await findSiblings(root, found, accepted) : [];
+    const sibling = chooseSibling(accepted, siblings);
     const sent = sibling ?? found;
     const file: StaticFile = {
       path: found.path,
