@@ -8,16 +8,16 @@
  * deno task bench:startup --runs 30
  * ```
  *
- * Each run picks a free port, spawns this same file in server mode, and
- * polls `GET /` until it answers 200. The kinds take turns within a round,
- * so a noisy moment costs them alike. Prints each kind's median (and
- * min–max) and its ratio to raw `Deno.serve`.
+ * Each run picks a free port, spawns the kind's own entry file
+ * (`bench/servers/startup/`), and polls `GET /` until it answers 200. Each
+ * kind has a file of its own because Deno builds the whole module graph of
+ * the entry, dynamic imports included, before running it: one shared entry
+ * made raw `Deno.serve` pay ~7 ms for loading Roost's graph. The kinds take
+ * turns within a round, so a noisy moment costs them alike. Prints each
+ * kind's median (and min–max) and its ratio to raw `Deno.serve`.
  *
  * @module
  */
-
-// No static imports: in server mode this file is what each child loads
-// first, and anything imported here would count against every kind alike.
 
 /** The servers compared, raw first: the ratios are to it. */
 export const KINDS = ["raw", "hono", "roost", "roost-default"] as const;
@@ -25,62 +25,21 @@ export const KINDS = ["raw", "hono", "roost", "roost-default"] as const;
 /** One server under test. */
 export type Kind = typeof KINDS[number];
 
-const BODY = "Hello, World!";
 // Spawn times on a shared machine are noisy: 10 runs moved medians by ~2 ms.
 const DEFAULT_RUNS = 20;
 const READY_TIMEOUT_MS = 30_000;
-
-function isKind(value: string | undefined): value is Kind {
-  return (KINDS as readonly string[]).includes(value ?? "");
-}
 
 function argument(args: string[], name: string): string | undefined {
   const index = args.indexOf(name);
   return index === -1 ? undefined : args[index + 1];
 }
 
-/** Server mode: listens on 127.0.0.1:`port` and answers every request. */
-async function serve(kind: Kind, port: number): Promise<void> {
-  switch (kind) {
-    case "raw":
-      Deno.serve(
-        { hostname: "127.0.0.1", port, onListen() {} },
-        () => new Response(BODY),
-      );
-      return;
-    case "hono": {
-      // Pinned inline, as bench/servers/hono.ts pins it.
-      // deno-lint-ignore no-import-prefix
-      const { Hono } = await import("npm:hono@4.13.19");
-      const app = new Hono();
-      app.get("/", (c) => c.text(BODY));
-      Deno.serve({ hostname: "127.0.0.1", port, onListen() {} }, app.fetch);
-      return;
-    }
-    case "roost": {
-      const { WebHostBuilder } = await import("../mod.ts");
-      await new WebHostBuilder()
-        .useUrls(`http://127.0.0.1:${port}`)
-        .useSetting("suppressStatusMessages", "true")
-        .configure((app) => app.run((ctx) => ctx.response.send(BODY)))
-        .build()
-        .start();
-      return;
-    }
-    case "roost-default": {
-      const { createDefaultBuilder } = await import("../mod.ts");
-      await createDefaultBuilder([
-        "--urls",
-        `http://127.0.0.1:${port}`,
-        "--suppressStatusMessages",
-        "true",
-      ])
-        .configure((app) => app.run((ctx) => ctx.response.send(BODY)))
-        .build()
-        .start();
-      return;
-    }
-  }
+function entryFile(kind: Kind): string {
+  const url = new URL(
+    `./servers/startup/${kind.replace("-", "_")}.ts`,
+    import.meta.url,
+  );
+  return url.protocol === "file:" ? decodeURIComponent(url.pathname) : url.href;
 }
 
 function freePort(): number {
@@ -103,9 +62,7 @@ export async function measure(kind: Kind): Promise<number> {
     args: [
       "run",
       "--allow-all",
-      import.meta.filename ?? new URL(import.meta.url).pathname,
-      "--serve",
-      kind,
+      entryFile(kind),
       "--port",
       String(port),
     ],
@@ -191,27 +148,17 @@ async function report(runs: number, kinds: readonly Kind[]): Promise<void> {
 
 if (import.meta.main) {
   const args = Deno.args;
-  const serveKind = argument(args, "--serve");
-  if (serveKind !== undefined) {
-    if (!isKind(serveKind)) {
-      throw new TypeError(
-        `--serve must be one of ${KINDS.join(", ")}, got "${serveKind}"`,
-      );
-    }
-    await serve(serveKind, Number(argument(args, "--port")));
-  } else {
-    const runs = Number(argument(args, "--runs") ?? DEFAULT_RUNS);
-    if (!Number.isInteger(runs) || runs < 1) {
-      throw new RangeError(
-        `--runs must be a whole number of 1 or more, got "${
-          argument(args, "--runs")
-        }"`,
-      );
-    }
-    const only = argument(args, "--only")?.split(",");
-    const kinds = only === undefined
-      ? KINDS
-      : KINDS.filter((kind) => kind === "raw" || only.includes(kind));
-    await report(runs, kinds);
+  const runs = Number(argument(args, "--runs") ?? DEFAULT_RUNS);
+  if (!Number.isInteger(runs) || runs < 1) {
+    throw new RangeError(
+      `--runs must be a whole number of 1 or more, got "${
+        argument(args, "--runs")
+      }"`,
+    );
   }
+  const only = argument(args, "--only")?.split(",");
+  const kinds = only === undefined
+    ? KINDS
+    : KINDS.filter((kind) => kind === "raw" || only.includes(kind));
+  await report(runs, kinds);
 }
