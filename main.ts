@@ -39,6 +39,9 @@ Options:
                            deno serve-style default { fetch }
   --certFile <path>        Certificate (PEM) for https:// URLs
   --keyFile <path>         Private key (PEM) for https:// URLs
+  --workers <n|auto>       Run n worker processes (auto: one per CPU) on
+                           the same port under a supervisor that restarts
+                           them (Linux); SIGHUP replaces them one by one
   --<Key> <value>          Any configuration key, e.g. --Server:Limits:MaxRequestBodySize 1000
   -h, --help               Show this help
 
@@ -77,6 +80,8 @@ async function welcome(ctx: HttpContext, host: () => WebHost): Promise<void> {
     ["Protocol", request.protocol],
     ["Request", `${request.method} ${request.pathBase}${request.path}`],
   ];
+  const workerId = host().getSetting(HostSettings.workerId);
+  if (workerId !== undefined) facts.push(["Worker", workerId]);
   // Where the app lives on disk and how to find a request in the logs is for
   // its developers, not for strangers.
   if (environment.isDevelopment()) {

@@ -39,6 +39,7 @@ import {
   type ServiceProvider,
 } from "./services/mod.ts";
 import { HostedServiceRunner } from "./services/hosted_service_runner.ts";
+import { SINGLE_WORKER_SERVICES } from "./services/hosted_service.ts";
 import type { StartupParts } from "./startup.ts";
 import type {
   ConfigureApp,
@@ -171,7 +172,12 @@ async function makeServer(
           { describeSource: (key) => describeSource(configuration, key) },
         );
     const own = options.denoServerOptions ?? {};
+    // A supervisor's workers all bind the same endpoints; Linux spreads
+    // the connections among them.
+    const worker = options.settings.has(HostSettings.workerId.toLowerCase()) &&
+      Deno.build.os === "linux";
     return new DenoServer({
+      ...(worker ? { reusePort: true } : {}),
       ...fromConfiguration,
       ...own,
       limits: { ...fromConfiguration.limits, ...own.limits },
@@ -339,8 +345,14 @@ export async function initialize(
     }
     await startup.configure?.(app, context);
     pipeline = app.build();
+    // Under a supervisor, a singleWorker service runs in worker 0 alone.
+    const workerId = setting(HostSettings.workerId);
+    const here = services.hostedServices.filter((service) =>
+      workerId === undefined || Number(workerId) === 0 ||
+      !SINGLE_WORKER_SERVICES.has(service)
+    );
     hosted = new HostedServiceRunner(
-      services.hostedServices.map((service) =>
+      here.map((service) =>
         typeof service === "function" ? service(provider!) : service
       ),
       {

@@ -63,6 +63,17 @@ function check(key: string, value: string): string | undefined {
       ? undefined
       : "StopHost or Ignore";
   }
+  if (lower === HostSettings.workers.toLowerCase()) {
+    if (value.trim() === "") return undefined;
+    return /^(auto|[1-9]\d{0,3})$/i.test(value.trim())
+      ? undefined
+      : "a whole number from 1 to 9999, or auto (one per CPU)";
+  }
+  if (lower === HostSettings.workerId.toLowerCase()) {
+    return /^\d{1,4}$/.test(value.trim())
+      ? undefined
+      : "a whole number from 0 (the supervisor sets it: do not set it yourself)";
+  }
   if (lower === HostSettings.urls.toLowerCase()) {
     try {
       parseEndpointUrls(value);

@@ -19,6 +19,7 @@ import {
 } from "./_host_initializer.ts";
 import { shutdownTimeoutMilliseconds } from "./_host_settings_check.ts";
 import type { WebHost } from "./web_host.ts";
+import { describeStartFailure } from "./_start_failure.ts";
 
 const DEFAULT_SHUTDOWN_SECONDS = 30;
 
@@ -88,8 +89,13 @@ export class WebHostImpl implements WebHost {
       .createLogger(category);
   }
 
+  // A worker's supervisor says these, once for all its workers.
+  get #isWorker(): boolean {
+    return this.getSetting(HostSettings.workerId) !== undefined;
+  }
+
   #status(message: string): void {
-    if (!this.#flag(HostSettings.suppressStatusMessages)) {
+    if (!this.#flag(HostSettings.suppressStatusMessages) && !this.#isWorker) {
       this.#logger("Roost.Hosting.Lifetime").information(message);
     }
   }
@@ -173,6 +179,7 @@ export class WebHostImpl implements WebHost {
     this.#status(`Hosting environment: ${this.#environment.name}`);
     this.#status(`Content root path: ${this.#environment.contentRootPath}`);
     this.#lifetime.notifyStarted();
+    if (this.#isWorker) this.#beginWorkerDuties();
     const onStopping = () => {
       if (this.#state === "started") this.stop().catch(() => {});
     };
@@ -183,6 +190,26 @@ export class WebHostImpl implements WebHost {
         once: true,
       });
     }
+  }
+
+  #beginWorkerDuties(): void {
+    const { services } = this.#ready!;
+    const logger = this.#logger("Roost.Hosting.Workers");
+    const pid = Number(Deno.env.get("ROOST_SUPERVISORPID") ?? NaN);
+    import("./workers/_worker_duties.ts").then(({ beginWorkerDuties }) =>
+      beginWorkerDuties({
+        addresses: this.addresses,
+        services,
+        logger,
+        stopping: this.#lifetime.stopping,
+        stopApplication: () => this.#lifetime.stopApplication(),
+      }, Number.isInteger(pid) ? pid : undefined)
+    ).catch((error) => {
+      logger.critical("The worker could not report to its supervisor", {
+        error,
+      });
+      this.#lifetime.stopApplication();
+    });
   }
 
   get shutdownTimeout(): number {
@@ -285,6 +312,11 @@ export class WebHostImpl implements WebHost {
   }
 
   async run(): Promise<number> {
+    if (
+      this.getSetting(HostSettings.workers) !== undefined && !this.#isWorker
+    ) {
+      return await this.#supervise();
+    }
     const onRejection = (event: PromiseRejectionEvent) => {
       event.preventDefault();
       this.#logger("Roost.Hosting").error(
@@ -296,14 +328,20 @@ export class WebHostImpl implements WebHost {
     const signals: Deno.Signal[] = Deno.build.os === "windows"
       ? ["SIGINT", "SIGBREAK"]
       : ["SIGINT", "SIGTERM"];
-    const onSignal = () => {
+    const onSignal = (name: Deno.Signal) => () => {
+      // Ctrl+C reaches a worker too, with its supervisor: the supervisor
+      // answers it with SIGTERM, which alone stops a worker.
+      if (this.#isWorker && name === "SIGINT") return;
       if (this.#lifetime.stopping.aborted) this.#force.abort("second signal");
       else this.#lifetime.stopApplication();
     };
+    const listeners = signals.map((name) => [name, onSignal(name)] as const);
     try {
       // Listen before start() prints "Application started": a signal sent
       // right after that line must stop the host, not kill the process.
-      for (const signal of signals) Deno.addSignalListener(signal, onSignal);
+      for (const [name, listener] of listeners) {
+        Deno.addSignalListener(name, listener);
+      }
       try {
         await this.start();
       } catch (error) {
@@ -325,14 +363,50 @@ export class WebHostImpl implements WebHost {
       await this.stop();
       return this.failed ? 1 : 0;
     } finally {
-      for (const signal of signals) {
+      for (const [name, listener] of listeners) {
         try {
-          Deno.removeSignalListener(signal, onSignal);
+          Deno.removeSignalListener(name, listener);
         } catch {
           // never added: start() failed
         }
       }
       globalThis.removeEventListener("unhandledrejection", onRejection);
+    }
+  }
+
+  // run() with the workers setting: this process supervises copies of
+  // itself instead of serving. Everything is built first (and then
+  // dropped), so a mistake in the app or its settings fails here, once.
+  async #supervise(): Promise<number> {
+    try {
+      await this.#initialize();
+    } catch (error) {
+      this.#logger("Roost.Hosting").critical(
+        `The host failed to start: ${describeStartFailure(error)}`,
+      );
+      Deno.exitCode = 1;
+      return 1;
+    }
+    try {
+      const { superviseHost } = await import("./workers/_host_supervision.ts");
+      const code = await superviseHost({
+        getSetting: (key) => this.getSetting(key),
+        logger: this.#logger("Roost.Hosting.Workers"),
+        status: (message) => this.#status(message),
+        environment: this.#environment,
+        shutdownTimeout: this.shutdownTimeout,
+        shutdownDelay: this.#shutdownDelay,
+      });
+      if (code !== 0) Deno.exitCode = code;
+      return code;
+    } catch (error) {
+      this.#logger("Roost.Hosting").critical(
+        `The host failed to start: ${describeStartFailure(error)}`,
+      );
+      Deno.exitCode = 1;
+      return 1;
+    } finally {
+      await this.#stopMemory();
     }
   }
 
@@ -378,23 +452,4 @@ function delayUnlessAborted(
     const timer = setTimeout(done, ms);
     for (const s of signals) s.addEventListener("abort", done, { once: true });
   });
-}
-
-// Roost's own modules: frames in them say nothing about the app's mistake.
-const ROOST_MODULES = ["features/", "server/", "hosting/", "mod.ts", "main.ts"]
-  .map((path) => new URL(`../${path}`, import.meta.url).href);
-
-/**
- * A start failure's message, and the first frame of its stack outside Roost
- * and Deno (the app's line that caused it), when there is one.
- */
-function describeStartFailure(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const frame = (error.stack ?? "").split("\n").map((line) => line.trim())
-    .find((line) =>
-      line.startsWith("at ") && !line.includes("ext:") &&
-      !line.includes("node:") &&
-      !ROOST_MODULES.some((module) => line.includes(module))
-    );
-  return frame === undefined ? error.message : `${error.message}\n    ${frame}`;
 }

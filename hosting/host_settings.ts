@@ -46,6 +46,18 @@ export interface HostSettingKeys {
    */
   readonly backgroundServiceExceptionBehavior:
     "backgroundServiceExceptionBehavior";
+  /**
+   * Run the app in this many worker processes under a supervisor (`2`, or
+   * `auto` for one per CPU), each serving the same endpoints with
+   * `reusePort` (Linux): `run()` then supervises them instead of serving.
+   * Default: none, one process.
+   */
+  readonly workers: "workers";
+  /**
+   * This process's worker id (0…N−1), set by the supervisor that started
+   * it (`ROOST_WORKERID`); unset in a process no supervisor started.
+   */
+  readonly workerId: "workerId";
 }
 
 /**
@@ -76,6 +88,8 @@ export const HostSettings: HostSettingKeys = Object.freeze({
   preferHostingUrls: "preferHostingUrls",
   startupModule: "startupModule",
   backgroundServiceExceptionBehavior: "backgroundServiceExceptionBehavior",
+  workers: "workers",
+  workerId: "workerId",
 });
 
 /** The prefix of host settings in environment variables. */

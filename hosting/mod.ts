@@ -60,3 +60,4 @@ export * from "./logging/mod.ts";
 export type { Startup } from "./startup.ts";
 export { createDefaultBuilder } from "./default_builder.ts";
 export * from "./config/mod.ts";
+export * from "./workers/mod.ts";

@@ -252,7 +252,9 @@ export class DenoServer implements Server {
   #bind(endpoint: Endpoint, options: EndpointOptions): Promise<void> {
     return bindEndpoint(
       endpoint,
-      options,
+      options.reusePort === undefined && this.#options.reusePort === true
+        ? { ...options, reusePort: true }
+        : options,
       this.#options.certificate,
       (listenOptions, tls, hostname, port, address) => {
         const bound = this.#listen(

@@ -58,4 +58,12 @@ export interface DenoServerOptions {
    * @default {false}
    */
   webSockets?: boolean;
+  /**
+   * Binds every TCP endpoint with `reusePort` (see
+   * {@linkcode EndpointOptions.reusePort}), so that several processes can
+   * serve the same port: what a host does in a worker its supervisor
+   * started. An endpoint's own `reusePort` wins.
+   * @default {false}
+   */
+  reusePort?: boolean;
 }

@@ -83,6 +83,40 @@ export type HostedServiceRegistration =
   | HostedService
   | ((provider: ServiceProvider) => HostedService);
 
+/**
+ * Options of `services.addHostedService(service, options)`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ServiceCollection } from "./mod.ts";
+ *
+ * const ticks: number[] = [];
+ * const services = new ServiceCollection().addHostedService({
+ *   start: () => void ticks.push(1),
+ *   stop: () => {},
+ * }, { singleWorker: true });
+ * assert.equal(services.hostedServices.length, 1);
+ * ```
+ */
+export interface HostedServiceOptions {
+  /**
+   * When a supervisor runs the app in several workers (the `workers` host
+   * setting), run this service in worker 0 only, not once per worker: for
+   * a scheduler or a queue consumer that must run once. Without workers it
+   * always runs. During a rolling restart, worker 0's replacement starts
+   * it before the old worker 0 stops it, so the two overlap briefly.
+   * @default {false}
+   */
+  singleWorker?: boolean;
+}
+
+/**
+ * The registrations added with `singleWorker: true`. Internal: the host
+ * reads it, users pass the option.
+ */
+export const SINGLE_WORKER_SERVICES: WeakSet<object> = new WeakSet();
+
 function isAbort(error: unknown, signal: AbortSignal): boolean {
   return signal.aborted &&
     (error === signal.reason ||

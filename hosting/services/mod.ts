@@ -44,6 +44,7 @@
 export {
   BackgroundService,
   type HostedService,
+  type HostedServiceOptions,
   type HostedServiceRegistration,
 } from "./hosted_service.ts";
 export type { BackgroundServiceExceptionBehavior } from "./hosted_service_runner.ts";

@@ -8,9 +8,11 @@
 import type { ServiceToken } from "../../features/mod.ts";
 import type { ConfigurationSection, StandardSchemaV1 } from "../config/mod.ts";
 import { Configuration } from "../config/configuration.ts";
-import type {
-  HostedService,
-  HostedServiceRegistration,
+import {
+  type HostedService,
+  type HostedServiceOptions,
+  type HostedServiceRegistration,
+  SINGLE_WORKER_SERVICES,
 } from "./hosted_service.ts";
 import {
   ConfigurationOptionsMonitor,
@@ -194,12 +196,14 @@ export class ServiceCollection implements Iterable<ServiceDescriptor> {
    * when the host starts.
    *
    * @param service The service, a factory for it, or its class.
+   * @param options `singleWorker: true` runs it in one worker only.
    * @returns This collection.
    * @throws {TypeError} When it is not an object with `start` and `stop`,
    * nor a function.
    */
   addHostedService(
     service: HostedServiceRegistration | ServiceClass<HostedService>,
+    options: HostedServiceOptions = {},
   ): this {
     if (isClass(service)) {
       const Class = service as ServiceClass<HostedService>;
@@ -215,6 +219,9 @@ export class ServiceCollection implements Iterable<ServiceDescriptor> {
       throw new TypeError(
         "addHostedService() needs an object with start(signal) and stop(signal) methods, a factory (provider) => service, or a class such as a BackgroundService subclass",
       );
+    }
+    if (options.singleWorker === true) {
+      SINGLE_WORKER_SERVICES.add(this.#hosted[this.#hosted.length - 1]);
     }
     return this;
   }

@@ -1,0 +1,73 @@
+// How a supervisor starts a worker: this very process's command line again
+// (the same Deno, flags, module and arguments), with --unstable-net added
+// where Deno needs it for reusePort.
+
+/** A program and its arguments. */
+export interface WorkerCommand {
+  /** The executable: Deno, or a `deno compile` binary. */
+  readonly execPath: string;
+  /** Everything after it. */
+  readonly args: readonly string[];
+}
+
+const PERMISSIONS: readonly Deno.PermissionName[] = [
+  "read",
+  "write",
+  "net",
+  "env",
+  "run",
+  "ffi",
+  "sys",
+];
+
+/**
+ * This process's own command line. On Linux it is read from
+ * `/proc/self/cmdline`, exactly as typed (permission flags, `--config`,
+ * the module, the app's arguments); elsewhere it is rebuilt from the
+ * module, the arguments and the permissions granted in full.
+ */
+export function ownCommand(): WorkerCommand {
+  if (Deno.build.os === "linux") {
+    try {
+      const raw = Deno.readTextFileSync("/proc/self/cmdline");
+      const argv = raw.split("\0");
+      if (argv.at(-1) === "") argv.pop();
+      if (argv.length > 0) {
+        return { execPath: Deno.execPath(), args: argv.slice(1) };
+      }
+    } catch {
+      // No /proc (or no read permission for it): rebuild it below.
+    }
+  }
+  const granted = PERMISSIONS.filter((name) => {
+    try {
+      return Deno.permissions.querySync({ name } as Deno.PermissionDescriptor)
+        .state === "granted";
+    } catch {
+      return false;
+    }
+  });
+  const flags = granted.length === PERMISSIONS.length
+    ? ["--allow-all"]
+    : granted.map((name) => `--allow-${name}`);
+  return {
+    execPath: Deno.execPath(),
+    args: ["run", ...flags, Deno.mainModule, ...Deno.args],
+  };
+}
+
+/**
+ * The command with `--unstable-net` (which `reusePort` needs) added after
+ * `deno run` when it is missing. A `deno compile` binary takes no Deno
+ * flags: it must have been compiled with `--unstable-net`, and a worker
+ * says so when it binds.
+ */
+export function withUnstableNet(command: WorkerCommand): WorkerCommand {
+  const args = [...command.args];
+  const run = args[0] === "run" ? 1 : -1;
+  const hasFlag = args.some((arg) =>
+    arg === "--unstable-net" || arg === "--unstable"
+  );
+  if (run !== -1 && !hasFlag) args.splice(run, 0, "--unstable-net");
+  return { execPath: command.execPath, args };
+}

@@ -1,0 +1,78 @@
+// What a host does when a supervisor started it (the workerId setting is
+// set): tell the supervisor once it listens and its health checks pass,
+// and stop by itself when the supervisor is gone, even killed with
+// SIGKILL, so that no worker outlives it.
+
+import type { ServiceProvider } from "../services/mod.ts";
+import type { Logger } from "../logging/mod.ts";
+import { HealthChecks } from "../health/health_checks.ts";
+import { CONTROL_PREFIX, type WorkerMessage } from "./_worker_output.ts";
+
+const HEALTH_RETRY_MS = 250;
+const SUPERVISOR_POLL_MS = 500;
+
+/** What the worker's host gives its duties. */
+export interface WorkerHost {
+  readonly addresses: readonly string[];
+  readonly services: ServiceProvider;
+  readonly logger: Logger;
+  /** Fires when the host starts stopping. */
+  readonly stopping: AbortSignal;
+  stopApplication(): void;
+}
+
+/**
+ * Waits until the app's health checks (if it has any) are not Unhealthy,
+ * tells the supervisor the worker is ready, and watches for the
+ * supervisor's end.
+ */
+export async function beginWorkerDuties(
+  host: WorkerHost,
+  supervisorPid: number | undefined,
+): Promise<void> {
+  watchSupervisor(host, supervisorPid);
+  const registry = host.services.get(HealthChecks);
+  if (registry !== undefined && registry.registrations.length > 0) {
+    let said = false;
+    while (!host.stopping.aborted) {
+      const report = await registry.run();
+      if (report.status !== "Unhealthy") break;
+      if (!said) {
+        said = true;
+        host.logger.information(
+          "Waiting for the health checks to pass before taking traffic",
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, HEALTH_RETRY_MS));
+    }
+    if (host.stopping.aborted) return;
+  }
+  const message: WorkerMessage = {
+    event: "ready",
+    addresses: host.addresses,
+  };
+  const line = `${CONTROL_PREFIX}${JSON.stringify(message)}\n`;
+  const bytes = new TextEncoder().encode(line);
+  let written = 0;
+  while (written < bytes.length) {
+    written += Deno.stdout.writeSync(bytes.subarray(written));
+  }
+}
+
+// A process whose parent died is adopted by another: its ppid changes.
+function watchSupervisor(host: WorkerHost, pid: number | undefined): void {
+  if (pid === undefined || Deno.build.os === "windows") return;
+  const timer = setInterval(() => {
+    if (Deno.ppid === pid) return;
+    clearInterval(timer);
+    host.logger.warning(
+      "The supervisor (pid {pid}) is gone: this worker stops",
+      { pid },
+    );
+    host.stopApplication();
+  }, SUPERVISOR_POLL_MS);
+  Deno.unrefTimer(timer as unknown as number);
+  host.stopping.addEventListener("abort", () => clearInterval(timer), {
+    once: true,
+  });
+}

@@ -1,0 +1,19 @@
+/**
+ * Worker processes under a supervisor: {@linkcode WorkerSupervisor} and
+ * {@linkcode superviseWorkers}. A host's `run()` uses them by itself when
+ * the `workers` host setting is given.
+ *
+ * @module
+ */
+
+export {
+  type WorkerCommand,
+  workerCount,
+  type WorkerInfo,
+  WorkerSupervisor,
+  type WorkerSupervisorOptions,
+} from "./supervisor.ts";
+export {
+  superviseWorkers,
+  type SuperviseWorkersOptions,
+} from "./supervise_workers.ts";
