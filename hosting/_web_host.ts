@@ -410,9 +410,16 @@ export class WebHostImpl implements WebHost {
     }
   }
 
-  async fetch(
+  // An own property: `deno serve` takes a default export only when it has
+  // its own `fetch`.
+  readonly fetch = (
     input: string | URL | Request,
-    init?: RequestInit,
+    init?: RequestInit | Deno.ServeHandlerInfo<Deno.Addr>,
+  ): Promise<Response> => this.#fetch(input, init);
+
+  async #fetch(
+    input: string | URL | Request,
+    init?: RequestInit | Deno.ServeHandlerInfo<Deno.Addr>,
   ): Promise<Response> {
     const memory = await (this.#memory ??= (async () => {
       const server = new TestServer();

@@ -139,13 +139,20 @@ export interface WebHost extends AsyncDisposable {
 
   /**
    * Runs a request through the app in memory, without the network. Works
-   * before `start()` too.
+   * before `start()` too. An own property, so that a host is a valid
+   * `deno serve` default export (`export default host`): given the
+   * `info` Deno.serve passes instead of `init`, the request comes from
+   * that peer.
    *
    * @param input A URL (relative to `http://localhost`) or a `Request`.
-   * @param init Request options, as for `fetch`.
+   * @param init Request options, as for `fetch`; or `Deno.serve`'s
+   * handler info.
    * @returns The app's response.
    */
-  fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
+  readonly fetch: (
+    input: string | URL | Request,
+    init?: RequestInit | Deno.ServeHandlerInfo<Deno.Addr>,
+  ) => Promise<Response>;
 
   /** Stops the host. */
   [Symbol.asyncDispose](): Promise<void>;

@@ -155,15 +155,20 @@ export class TestServer implements Server {
 
   /**
    * Sends a request to the application, as `fetch` would to a real server.
+   * Given the `info` that `Deno.serve` hands its handler instead of
+   * `init`, the request comes from that peer: so
+   * `Deno.serve((request, info) => server.fetch(request, info))` serves
+   * the app over the network.
    *
    * @param input A URL (relative to `baseUrl`) or a `Request`.
-   * @param init Request options, as for `fetch`.
+   * @param init Request options, as for `fetch`; or `Deno.serve`'s
+   * handler info.
    * @returns The application's response.
    * @throws {TypeError} When the server is not started.
    */
   async fetch(
     input: string | URL | Request,
-    init?: RequestInit,
+    init?: RequestInit | Deno.ServeHandlerInfo<Deno.Addr>,
   ): Promise<Response> {
     const dispatcher = this.#dispatcher;
     if (dispatcher === undefined) {
@@ -171,18 +176,20 @@ export class TestServer implements Server {
         "The TestServer is not started: call start(app) first",
       );
     }
-    const request = input instanceof Request && init === undefined
+    const peer = init !== undefined && "remoteAddr" in init ? init : PEER;
+    const requestInit = peer === PEER ? init as RequestInit : undefined;
+    const request = input instanceof Request && requestInit === undefined
       ? input
       : new Request(
         input instanceof Request
           ? input
           : new URL(input, this.#options.baseUrl ?? "http://localhost"),
-        init,
+        requestInit,
       );
     const scheme = request.url.startsWith("https:") ? "https" : "http";
     return await dispatcher.dispatch(
       request,
-      PEER,
+      peer,
       this.#endpoint(scheme),
       "HTTP/1.1",
     );
