@@ -19,7 +19,12 @@ import {
 } from "./_host_initializer.ts";
 import { shutdownTimeoutMilliseconds } from "./_host_settings_check.ts";
 import type { WebHost } from "./web_host.ts";
-import { describeStartFailure } from "./_start_failure.ts";
+import {
+  delayUnlessAborted,
+  describeStartFailure,
+  listenForStopSignals,
+  logSettingSources,
+} from "./_host_run.ts";
 
 const DEFAULT_SHUTDOWN_SECONDS = 30;
 
@@ -104,7 +109,10 @@ export class WebHostImpl implements WebHost {
     return this.#initialized ??= initialize(this.#options, this.#lifetime).then(
       (ready) => {
         this.#ready = ready;
-        this.#logSettingSources();
+        logSettingSources(
+          this.#options.settings,
+          this.#logger("Roost.Hosting"),
+        );
         return ready;
       },
       (error) => {
@@ -112,21 +120,6 @@ export class WebHostImpl implements WebHost {
         throw error;
       },
     );
-  }
-
-  // At Debug level (Logging:LogLevel:Default or :Roost.Hosting), say where
-  // every host setting came from.
-  #logSettingSources(): void {
-    if (!this.#logger("Roost.Hosting").isEnabled("debug")) return;
-    const logger = this.#logger("Roost.Hosting");
-    for (const [key, setting] of this.#options.settings) {
-      // A template: a value with braces in it is never read as one.
-      logger.debug('Host setting {key} = "{value}" (from {source})', {
-        key,
-        value: setting.value,
-        source: setting.source,
-      });
-    }
   }
 
   async start(): Promise<void> {
@@ -193,17 +186,14 @@ export class WebHostImpl implements WebHost {
   }
 
   #beginWorkerDuties(): void {
-    const { services } = this.#ready!;
     const logger = this.#logger("Roost.Hosting.Workers");
-    const pid = Number(Deno.env.get("ROOST_SUPERVISORPID") ?? NaN);
     import("./workers/_worker_duties.ts").then(({ beginWorkerDuties }) =>
       beginWorkerDuties({
         addresses: this.addresses,
-        services,
+        services: this.#ready!.services,
         logger,
-        stopping: this.#lifetime.stopping,
-        stopApplication: () => this.#lifetime.stopApplication(),
-      }, Number.isInteger(pid) ? pid : undefined)
+        lifetime: this.#lifetime,
+      })
     ).catch((error) => {
       logger.critical("The worker could not report to its supervisor", {
         error,
@@ -325,34 +315,17 @@ export class WebHostImpl implements WebHost {
       );
     };
     globalThis.addEventListener("unhandledrejection", onRejection);
-    const signals: Deno.Signal[] = Deno.build.os === "windows"
-      ? ["SIGINT", "SIGBREAK"]
-      : ["SIGINT", "SIGTERM"];
-    const onSignal = (name: Deno.Signal) => () => {
-      // Ctrl+C reaches a worker too, with its supervisor: the supervisor
-      // answers it with SIGTERM, which alone stops a worker.
-      if (this.#isWorker && name === "SIGINT") return;
+    // Listen before start() prints "Application started": a signal sent
+    // right after that line must stop the host, not kill the process.
+    using _signals = listenForStopSignals(this.#isWorker, () => {
       if (this.#lifetime.stopping.aborted) this.#force.abort("second signal");
       else this.#lifetime.stopApplication();
-    };
-    const listeners = signals.map((name) => [name, onSignal(name)] as const);
+    });
     try {
-      // Listen before start() prints "Application started": a signal sent
-      // right after that line must stop the host, not kill the process.
-      for (const [name, listener] of listeners) {
-        Deno.addSignalListener(name, listener);
-      }
       try {
         await this.start();
       } catch (error) {
-        // Through the host's logging and formatter, as one line and where
-        // in the app it came from: Deno's dump of an uncaught rejection
-        // would bury it under Roost's own frames.
-        this.#logger("Roost.Hosting").critical(
-          `The host failed to start: ${describeStartFailure(error)}`,
-        );
-        Deno.exitCode = 1;
-        return 1;
+        return this.#failedStart(error);
       }
       await new Promise<void>((resolve) => {
         if (this.#lifetime.stopping.aborted) resolve();
@@ -363,15 +336,19 @@ export class WebHostImpl implements WebHost {
       await this.stop();
       return this.failed ? 1 : 0;
     } finally {
-      for (const [name, listener] of listeners) {
-        try {
-          Deno.removeSignalListener(name, listener);
-        } catch {
-          // never added: start() failed
-        }
-      }
       globalThis.removeEventListener("unhandledrejection", onRejection);
     }
+  }
+
+  // Through the host's logging and formatter, as one line and where in the
+  // app it came from: Deno's dump of an uncaught rejection would bury it
+  // under Roost's own frames.
+  #failedStart(error: unknown): number {
+    this.#logger("Roost.Hosting").critical(
+      `The host failed to start: ${describeStartFailure(error)}`,
+    );
+    Deno.exitCode = 1;
+    return 1;
   }
 
   // run() with the workers setting: this process supervises copies of
@@ -381,11 +358,7 @@ export class WebHostImpl implements WebHost {
     try {
       await this.#initialize();
     } catch (error) {
-      this.#logger("Roost.Hosting").critical(
-        `The host failed to start: ${describeStartFailure(error)}`,
-      );
-      Deno.exitCode = 1;
-      return 1;
+      return this.#failedStart(error);
     }
     try {
       const { superviseHost } = await import("./workers/_host_supervision.ts");
@@ -400,11 +373,7 @@ export class WebHostImpl implements WebHost {
       if (code !== 0) Deno.exitCode = code;
       return code;
     } catch (error) {
-      this.#logger("Roost.Hosting").critical(
-        `The host failed to start: ${describeStartFailure(error)}`,
-      );
-      Deno.exitCode = 1;
-      return 1;
+      return this.#failedStart(error);
     } finally {
       await this.#stopMemory();
     }
@@ -442,21 +411,4 @@ export class WebHostImpl implements WebHost {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }
-}
-
-/** Resolves after `ms`, or at once when one of `signals` fires. */
-function delayUnlessAborted(
-  ms: number,
-  signals: readonly AbortSignal[],
-): Promise<void> {
-  if (ms <= 0 || signals.some((s) => s.aborted)) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      for (const s of signals) s.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    for (const s of signals) s.addEventListener("abort", done, { once: true });
-  });
 }

@@ -5,6 +5,7 @@
 
 import type { ServiceProvider } from "../services/mod.ts";
 import type { Logger } from "../logging/mod.ts";
+import type { ApplicationLifetime } from "../application_lifetime.ts";
 import { HealthChecks } from "../health/health_checks.ts";
 import { CONTROL_PREFIX, type WorkerMessage } from "./_worker_output.ts";
 
@@ -16,9 +17,7 @@ export interface WorkerHost {
   readonly addresses: readonly string[];
   readonly services: ServiceProvider;
   readonly logger: Logger;
-  /** Fires when the host starts stopping. */
-  readonly stopping: AbortSignal;
-  stopApplication(): void;
+  readonly lifetime: ApplicationLifetime;
 }
 
 /**
@@ -26,15 +25,14 @@ export interface WorkerHost {
  * tells the supervisor the worker is ready, and watches for the
  * supervisor's end.
  */
-export async function beginWorkerDuties(
-  host: WorkerHost,
-  supervisorPid: number | undefined,
-): Promise<void> {
-  watchSupervisor(host, supervisorPid);
+export async function beginWorkerDuties(host: WorkerHost): Promise<void> {
+  const pid = Number(Deno.env.get("ROOST_SUPERVISORPID") ?? NaN);
+  watchSupervisor(host, Number.isInteger(pid) ? pid : undefined);
+  const stopping = host.lifetime.stopping;
   const registry = host.services.get(HealthChecks);
   if (registry !== undefined && registry.registrations.length > 0) {
     let said = false;
-    while (!host.stopping.aborted) {
+    while (!stopping.aborted) {
       const report = await registry.run();
       if (report.status !== "Unhealthy") break;
       if (!said) {
@@ -45,7 +43,7 @@ export async function beginWorkerDuties(
       }
       await new Promise((resolve) => setTimeout(resolve, HEALTH_RETRY_MS));
     }
-    if (host.stopping.aborted) return;
+    if (stopping.aborted) return;
   }
   const message: WorkerMessage = {
     event: "ready",
@@ -69,10 +67,10 @@ function watchSupervisor(host: WorkerHost, pid: number | undefined): void {
       "The supervisor (pid {pid}) is gone: this worker stops",
       { pid },
     );
-    host.stopApplication();
+    host.lifetime.stopApplication();
   }, SUPERVISOR_POLL_MS);
   Deno.unrefTimer(timer as unknown as number);
-  host.stopping.addEventListener("abort", () => clearInterval(timer), {
+  host.lifetime.stopping.addEventListener("abort", () => clearInterval(timer), {
     once: true,
   });
 }
