@@ -6,7 +6,7 @@ import { HostSettings } from "../host_settings.ts";
 import type { HostingEnvironment } from "../hosting_environment.ts";
 import type { Logger } from "../logging/mod.ts";
 import { superviseWorkers } from "./supervise_workers.ts";
-import { workerCount } from "./supervisor.ts";
+import { workerCount } from "./worker_options.ts";
 
 /** What the host lends its supervision. */
 export interface SupervisedHost {

@@ -6,13 +6,12 @@
  * @module
  */
 
+export { type WorkerCommand, WorkerSupervisor } from "./supervisor.ts";
 export {
-  type WorkerCommand,
   workerCount,
   type WorkerInfo,
-  WorkerSupervisor,
   type WorkerSupervisorOptions,
-} from "./supervisor.ts";
+} from "./worker_options.ts";
 export {
   superviseWorkers,
   type SuperviseWorkersOptions,

@@ -8,10 +8,8 @@
  */
 
 import { getDefaultLoggerFactory } from "../logging/logger_factory.ts";
-import {
-  WorkerSupervisor,
-  type WorkerSupervisorOptions,
-} from "./supervisor.ts";
+import { WorkerSupervisor } from "./supervisor.ts";
+import type { WorkerSupervisorOptions } from "./worker_options.ts";
 
 /** Options of {@linkcode superviseWorkers}. */
 export interface SuperviseWorkersOptions extends WorkerSupervisorOptions {

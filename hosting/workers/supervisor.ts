@@ -22,66 +22,13 @@ import {
 } from "./_worker_command.ts";
 import { relayOutput, type WorkerMessage } from "./_worker_output.ts";
 
+import {
+  workerCount,
+  type WorkerInfo,
+  type WorkerSupervisorOptions,
+} from "./worker_options.ts";
+
 export type { WorkerCommand } from "./_worker_command.ts";
-
-/** Options of a {@linkcode WorkerSupervisor}. */
-export interface WorkerSupervisorOptions {
-  /**
-   * How many workers: a whole number from 1, or `"auto"` for one per CPU
-   * (`navigator.hardwareConcurrency`). Above 1 needs Linux, where
-   * `SO_REUSEPORT` spreads connections among processes.
-   */
-  workers: number | "auto";
-  /**
-   * How to start a worker. Each gets `ROOST_WORKERID` (0…N−1) and
-   * `ROOST_SUPERVISORPID` in its environment.
-   * @default {this process's own command line, with `--unstable-net` added after `deno run` on Linux}
-   */
-  command?: WorkerCommand;
-  /**
-   * How long a worker may take to stop gracefully after SIGTERM, in
-   * seconds; then it is killed. The workers' own `shutdownTimeoutSeconds`
-   * should be the same.
-   * @default {30}
-   */
-  shutdownTimeoutSeconds?: number;
-  /**
-   * The workers' `shutdownDelaySeconds`, added to the time a stop waits.
-   * @default {0}
-   */
-  shutdownDelaySeconds?: number;
-  /**
-   * How long a new worker may take to start listening, in seconds.
-   * @default {30}
-   */
-  readyTimeoutSeconds?: number;
-  /**
-   * This many crashes within `crashWindowSeconds` is a crash loop: the
-   * supervisor stops instead of restarting again.
-   * @default {5}
-   */
-  maxCrashes?: number;
-  /**
-   * The window `maxCrashes` counts in, in seconds.
-   * @default {60}
-   */
-  crashWindowSeconds?: number;
-  /**
-   * Where the supervisor's own messages go.
-   * @default {the default logger factory's "Roost.Hosting.Workers"}
-   */
-  logger?: Logger;
-}
-
-/** One worker process, as {@linkcode WorkerSupervisor.workers} lists it. */
-export interface WorkerInfo {
-  /** Its id, 0…N−1; a replacement keeps the id of the worker it replaces. */
-  readonly id: number;
-  /** Its process id. */
-  readonly pid: number;
-  /** `starting` until it listens, `ready` then, `stopping` once asked to. */
-  readonly state: "starting" | "ready" | "stopping";
-}
 
 type Origin = "initial" | "restart" | "rolling";
 
@@ -254,6 +201,7 @@ export class WorkerSupervisor {
       try {
         await fresh.ready.promise;
       } catch (error) {
+        if (this.#state !== "running") return; // stopped meanwhile
         this.#logger.error(
           "Rolling restart stopped: the new worker {workerId} did not start, so the old one keeps serving",
           { workerId: id, error },
@@ -411,7 +359,10 @@ export class WorkerSupervisor {
         ),
       );
     }
-    if (asked || this.#state !== "running") return;
+    // A worker that crashes while the others still start is restarted too.
+    const supervising = this.#state === "running" ||
+      (this.#state === "starting" && wasReady);
+    if (asked || !supervising) return;
     if (worker.origin === "rolling" && !wasReady) return;
     if (this.#slots[worker.id] === worker) {
       this.#slots[worker.id] = undefined;
@@ -451,7 +402,9 @@ export class WorkerSupervisor {
     );
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      if (this.#state === "running" && this.#slots[worker.id] === undefined) {
+      const supervising = this.#state === "running" ||
+        this.#state === "starting";
+      if (supervising && this.#slots[worker.id] === undefined) {
         this.#spawn(worker.id, "restart");
       }
     }, delay);
@@ -465,19 +418,4 @@ function signal(worker: Worker, name: Deno.Signal): void {
   } catch {
     // It exited already.
   }
-}
-
-/**
- * The number of workers `workers` asks for.
- *
- * @param workers A whole number from 1, `"auto"`, or their text.
- * @throws {RangeError} For anything else.
- */
-export function workerCount(workers: number | string): number {
-  const text = String(workers).trim();
-  if (/^auto$/i.test(text)) return Math.max(1, navigator.hardwareConcurrency);
-  if (/^[1-9]\d{0,3}$/.test(text)) return Number(text);
-  throw new RangeError(
-    `workers is "${workers}": it must be a whole number from 1 to 9999, or auto (one per CPU)`,
-  );
 }
