@@ -208,6 +208,17 @@ export function chunkedBody(
   });
 }
 
+/**
+ * A loopback port free right now, for a process that cannot bind port 0
+ * (workers sharing a port; a child told its port on the command line).
+ */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
 /** Whether this machine can bind IPv6 loopback. */
 export function hasIpv6(): boolean {
   try {

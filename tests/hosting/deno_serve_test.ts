@@ -2,16 +2,9 @@
 // also with --parallel: the lighter alternative to --workers.
 
 import assert from "node:assert/strict";
-import { delay } from "../_helpers.ts";
+import { delay, freePort } from "../_helpers.ts";
 
 const APP = "tests/fixtures/workers/serve_app.ts";
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
 
 async function firstAnswer(port: number): Promise<string> {
   const deadline = Date.now() + 15_000;

@@ -3,17 +3,16 @@
 // Linux only: that is where workers share a port.
 
 import assert from "node:assert/strict";
-import { type HostProcess, spawnHost, until, within } from "../../_helpers.ts";
+import {
+  freePort,
+  type HostProcess,
+  spawnHost,
+  until,
+  within,
+} from "../../_helpers.ts";
 
 const APP = "tests/fixtures/workers/worker_app.ts";
 const LINUX = Deno.build.os === "linux";
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
 
 interface Answer {
   workerId: string;
