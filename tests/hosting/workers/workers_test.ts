@@ -158,7 +158,7 @@ Deno.test({
   ignore: !LINUX,
   async fn() {
     const port = freePort();
-    await using host = await supervise(port, [], { CRASH_AFTER_MS: "400" });
+    await using host = await supervise(port, [], { CRASH_AFTER_MS: "200" });
     const status = await within(
       host.signal("SIGCONT"), // no-op: waits for the exit
       "the supervisor to give up",
