@@ -250,6 +250,14 @@ export async function startServer(
 // /proc/<pid>/stat counts in USER_HZ ticks, which Linux fixes at 100/s.
 const TICKS_PER_SECOND = 100;
 
+/** A loopback port free right now, for a server told its port. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
 /** User + system CPU seconds of a process, from /proc; undefined elsewhere. */
 export function cpuSeconds(pid: number): number | undefined {
   try {

@@ -19,6 +19,8 @@
  * @module
  */
 
+import { freePort } from "./_process.ts";
+
 /** The servers compared, raw first: the ratios are to it. */
 export const KINDS = ["raw", "hono", "roost", "roost-default"] as const;
 
@@ -40,13 +42,6 @@ function entryFile(kind: Kind): string {
     import.meta.url,
   );
   return url.protocol === "file:" ? decodeURIComponent(url.pathname) : url.href;
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
 }
 
 /**

@@ -19,6 +19,7 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import {
+  freePort,
   installSignalCleanup,
   killAll,
   spawnServer,
@@ -75,13 +76,6 @@ async function startDeno(
       await child.status;
     },
   };
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
 }
 
 // One worker on the server core, no logs: the same footing as the Deno

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { cpuSeconds } from "./_process.ts";
+import { cpuSeconds, freePort } from "./_process.ts";
 import { parseWrk } from "./_tools.ts";
 
 const CONNECTIONS = 32;
@@ -41,13 +41,6 @@ const KINDS: Kind[] = [
     args: ["--workers", "2"],
   },
 ];
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
 
 function children(pid: number): number[] {
   try {

@@ -7,7 +7,11 @@ import type { ServiceProvider } from "../services/mod.ts";
 import type { Logger } from "../logging/mod.ts";
 import type { ApplicationLifetime } from "../application_lifetime.ts";
 import { HealthChecks } from "../health/health_checks.ts";
-import { CONTROL_PREFIX, type WorkerMessage } from "./_worker_output.ts";
+import {
+  CONTROL_PREFIX,
+  type WorkerMessage,
+  writeAll,
+} from "./_worker_output.ts";
 
 const HEALTH_RETRY_MS = 250;
 const SUPERVISOR_POLL_MS = 500;
@@ -49,12 +53,7 @@ export async function beginWorkerDuties(host: WorkerHost): Promise<void> {
     event: "ready",
     addresses: host.addresses,
   };
-  const line = `${CONTROL_PREFIX}${JSON.stringify(message)}\n`;
-  const bytes = new TextEncoder().encode(line);
-  let written = 0;
-  while (written < bytes.length) {
-    written += Deno.stdout.writeSync(bytes.subarray(written));
-  }
+  writeAll(Deno.stdout, `${CONTROL_PREFIX}${JSON.stringify(message)}\n`);
 }
 
 // A process whose parent died is adopted by another: its ppid changes.

@@ -21,6 +21,18 @@ export interface WorkerMessage {
 // A line longer than this is passed on in pieces rather than held.
 const MAX_HELD = 1 << 20;
 
+/** Writes all of `text` to a synchronous sink such as `Deno.stdout`. */
+export function writeAll(
+  to: { writeSync(bytes: Uint8Array): number },
+  text: string,
+): void {
+  const bytes = new TextEncoder().encode(text);
+  let written = 0;
+  while (written < bytes.length) {
+    written += to.writeSync(bytes.subarray(written));
+  }
+}
+
 /** Labels one line of a worker's output with its id. */
 export function labelLine(line: string, workerId: number): string {
   if (line.startsWith('{"') && line.endsWith("}")) {
@@ -51,14 +63,6 @@ export async function relayOutput(
   workerId: number,
   onMessage: (message: WorkerMessage) => void,
 ): Promise<void> {
-  const encoder = new TextEncoder();
-  const write = (text: string) => {
-    const bytes = encoder.encode(text);
-    let written = 0;
-    while (written < bytes.length) {
-      written += to.writeSync(bytes.subarray(written));
-    }
-  };
   let held = "";
   const flush = (lines: string[]) => {
     const out: string[] = [];
@@ -68,7 +72,7 @@ export async function relayOutput(
         if (message !== undefined) onMessage(message);
       } else out.push(labelLine(line, workerId));
     }
-    if (out.length > 0) write(out.join("\n") + "\n");
+    if (out.length > 0) writeAll(to, out.join("\n") + "\n");
   };
   try {
     for await (

@@ -231,7 +231,7 @@ export class WorkerSupervisor {
    */
   async stop(): Promise<number> {
     if (this.#state === "stopping") {
-      for (const worker of this.#live()) signal(worker, "SIGTERM");
+      for (const worker of [...this.#all]) signal(worker, "SIGTERM");
       return await this.#done.promise;
     }
     if (this.#state === "stopped") return await this.#done.promise;
@@ -239,16 +239,12 @@ export class WorkerSupervisor {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     const clean = await Promise.all(
-      this.#live().map((worker) => this.#stopWorker(worker)),
+      [...this.#all].map((worker) => this.#stopWorker(worker)),
     );
     this.#state = "stopped";
     const code = this.#failed || clean.includes(false) ? 1 : 0;
     this.#done.resolve(code);
     return code;
-  }
-
-  #live(): Worker[] {
-    return [...this.#all];
   }
 
   // Resolves true when the worker exited with code 0 within the deadline.
@@ -260,7 +256,7 @@ export class WorkerSupervisor {
     const deadline = new Promise<"late">((resolve) => {
       timer = setTimeout(() => resolve("late"), this.#stopMs);
     });
-    let status = await Promise.race([worker.exited, deadline]);
+    const status = await Promise.race([worker.exited, deadline]);
     clearTimeout(timer);
     if (status === "late") {
       this.#logger.error(
@@ -272,10 +268,10 @@ export class WorkerSupervisor {
         },
       );
       signal(worker, "SIGKILL");
-      status = await Promise.race([
+      await Promise.race([
         worker.exited,
-        new Promise<"late">((resolve) => {
-          const id = setTimeout(() => resolve("late"), KILL_GRACE_MS);
+        new Promise<void>((resolve) => {
+          const id = setTimeout(resolve, KILL_GRACE_MS);
           Deno.unrefTimer(id as unknown as number);
         }),
       ]);
