@@ -5,6 +5,7 @@
 // Kestrel's heartbeat does, and runs only while some body is.
 
 import { HttpError, type MinDataRate } from "../features/mod.ts";
+import { schedule, type Timer } from "./_timers.ts";
 
 /** The 408 error a too-slow body's read fails with. */
 export function tooSlow(rate: MinDataRate, close: boolean): HttpError {
@@ -59,7 +60,7 @@ export class BodyWatch {
 export class BodyWatches {
   readonly #watches = new Set<BodyWatch>();
   readonly #interval: number;
-  #timer: ReturnType<typeof setInterval> | undefined;
+  #timer: Timer | undefined;
 
   /** @param gracePeriod The server's: checks run four times within it. */
   constructor(gracePeriod: number) {
@@ -69,15 +70,18 @@ export class BodyWatches {
   add(watch: BodyWatch): void {
     this.#watches.add(watch);
     if (this.#timer !== undefined) return;
-    this.#timer = setInterval(() => {
-      const now = performance.now();
-      for (const watch of this.#watches) {
-        if (watch.check(now)) this.#watches.delete(watch);
-      }
-      if (this.#watches.size === 0) this.#stop();
-    }, this.#interval);
     // Requests keep the process alive, not this check.
-    Deno.unrefTimer(this.#timer as unknown as number);
+    this.#timer = schedule(
+      () => {
+        const now = performance.now();
+        for (const watch of this.#watches) {
+          if (watch.check(now)) this.#watches.delete(watch);
+        }
+        if (this.#watches.size === 0) this.#stop();
+      },
+      this.#interval,
+      { repeat: true, ref: false },
+    );
   }
 
   delete(watch: BodyWatch): void {
@@ -87,7 +91,7 @@ export class BodyWatches {
   }
 
   #stop(): void {
-    clearInterval(this.#timer);
+    this.#timer?.cancel();
     this.#timer = undefined;
   }
 }

@@ -6,6 +6,7 @@
 
 import type { TlsHandshakeFeature } from "../features/mod.ts";
 import type { ConnectionInfo } from "./_connection_features.ts";
+import { schedule, type Timer } from "./_timers.ts";
 
 /** What Deno's engine returns for one served connection. */
 export interface ServedConnection {
@@ -160,7 +161,7 @@ export class Connection implements ConnectionInfo {
     // moment, and a request arriving in it is answered with Connection:
     // close. Long idle (or never used) ones close at once.
     if (phase === "new" || idleFor > RECENT_MS) return this.#shutdown();
-    setTimeout(() => {
+    schedule(() => {
       if (this.#phase === "closing" && this.#open === 0) this.#shutdown();
     }, STOP_GRACE_MS);
   }
@@ -256,7 +257,7 @@ export class ConnectionSet {
   now: number = performance.now();
   readonly #all = new Set<Connection>();
   readonly #interval: number;
-  #timer: ReturnType<typeof setInterval> | undefined;
+  #timer: Timer | undefined;
   #emptied: PromiseWithResolvers<void> | undefined;
 
   constructor(limits: ConnectionLimits, event: ConnectionEvent) {
@@ -328,18 +329,21 @@ export class ConnectionSet {
   }
 
   #beat(): void {
-    this.#timer = setInterval(() => {
-      const now = this.now = performance.now();
-      for (const connection of this.#all) {
-        if (connection.deadline <= now) connection.expire();
-      }
-    }, this.#interval);
     // The listeners keep the process alive, not the heartbeat.
-    Deno.unrefTimer(this.#timer as unknown as number);
+    this.#timer = schedule(
+      () => {
+        const now = this.now = performance.now();
+        for (const connection of this.#all) {
+          if (connection.deadline <= now) connection.expire();
+        }
+      },
+      this.#interval,
+      { repeat: true, ref: false },
+    );
   }
 
   #stopBeating(): void {
-    clearInterval(this.#timer);
+    this.#timer?.cancel();
     this.#timer = undefined;
   }
 

@@ -2,6 +2,7 @@
 // what it needs to know about the body it will not send.
 
 import { toBytes } from "./_response_body.ts";
+import { schedule } from "./_timers.ts";
 
 const { Blob, URLSearchParams } = globalThis;
 
@@ -67,7 +68,7 @@ export async function measure(
   const reader = body.getReader();
   let size = 0;
   let late = false;
-  const timer = setTimeout(() => {
+  const timer = schedule(() => {
     late = true;
     reader.cancel().catch(() => {});
   }, 0);
@@ -84,6 +85,6 @@ export async function measure(
   } catch {
     return undefined;
   } finally {
-    clearTimeout(timer);
+    timer.cancel();
   }
 }
