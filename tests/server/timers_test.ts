@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { AsyncLocalStorage } from "node:async_hooks";
 import { coreTimers, type Schedule, scheduler } from "../../server/_timers.ts";
 
 // Both schedulers: Deno's core timers, and the global timers Roost falls
@@ -47,6 +48,21 @@ for (const [name, schedule] of SCHEDULERS) {
     await new Promise<void>((done) => schedule(done, 40));
     assert.equal(runs, 3);
     timer.cancel(); // twice is harmless
+  });
+
+  Deno.test(`${name}: a callback runs in the async context it was scheduled in`, async () => {
+    // What a request's log scope (AsyncLocalStorage) relies on.
+    const storage = new AsyncLocalStorage<string>();
+    const seen = await storage.run(
+      "request 1",
+      () =>
+        new Promise<string | undefined>((resolve) =>
+          schedule(() => resolve(storage.getStore()), 5)
+        ),
+    );
+    assert.equal(seen, "request 1");
+    // And it leaves the context it ran in as it was.
+    assert.equal(storage.getStore(), undefined);
   });
 
   Deno.test(`${name}: a cancelled timeout never runs`, async () => {
