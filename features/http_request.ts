@@ -9,7 +9,12 @@ import { HttpError } from "./http_error.ts";
 import { bodyReadFailure } from "./_body_error.ts";
 import { HttpRequestFeature } from "./request_features.ts";
 import { EndpointFeature, type RouteValues } from "./endpoint_features.ts";
-import { type BodyReadTimer, TIME_BODY_READ } from "./_body_timing.ts";
+import {
+  type BodyReadTimer,
+  type BodyTextTaker,
+  TAKE_BODY_TEXT,
+  TIME_BODY_READ,
+} from "./_body_timing.ts";
 
 // Deno's web globals are accessors on globalThis: bind them once, off the
 // per-request path.
@@ -32,6 +37,11 @@ function decodeText(bytes: ArrayBuffer): string {
 }
 function encodeText(text: string): ArrayBuffer {
   return encoder.encode(text).buffer as ArrayBuffer;
+}
+
+// The whole body as text straight from the server, when it holds it all.
+function takeText(f: HttpRequestFeature): string | null {
+  return TAKE_BODY_TEXT in f ? (f as BodyTextTaker)[TAKE_BODY_TEXT]() : null;
 }
 
 function rethrowBodyFailure(error: unknown): never {
@@ -212,13 +222,19 @@ export class HttpRequest {
   }
 
   // Reads the body once, natively when the server allows, and lets the
-  // server time a native read (its minimum data rate).
-  #readOnce<T>(read: (body: Body) => Promise<T>): Promise<T> {
+  // server time a native read (its minimum data rate). Text comes straight
+  // from the server when it already holds the whole body.
+  #readOnce<T>(
+    read: (body: Body) => Promise<T>,
+    take?: (f: HttpRequestFeature) => T | null,
+  ): Promise<T> {
     const f = this.#request();
     const original = f.request;
     if (original === undefined) {
       return read(this.#content(f)).catch(rethrowBodyFailure);
     }
+    const taken = take?.(f) ?? null;
+    if (taken !== null) return Promise.resolve(taken);
     const reading = read(original);
     const timed = TIME_BODY_READ in f
       ? (f as BodyReadTimer)[TIME_BODY_READ](reading)
@@ -258,7 +274,7 @@ export class HttpRequest {
     if (read.bytes !== undefined) {
       return read.text = read.bytes.then(decodeText);
     }
-    return read.text = this.#readOnce((body) => body.text());
+    return read.text = this.#readOnce((body) => body.text(), takeText);
   }
 
   #bytes(reader: string): Promise<ArrayBuffer> {

@@ -40,3 +40,33 @@ export function requestHeader(request: Request, name: string): string | null {
   }
   return request.headers.get(name);
 }
+
+interface ServeBodyRecord {
+  consumeTextBody?(): string | null;
+}
+
+/**
+ * The body of a request Deno.serve made, as text, when Deno has already
+ * received it whole: one op, with no stream, no bytes copied into
+ * JavaScript and no decoding there (Deno's own `json()` reads this way; its
+ * `text()` does not). `null` when the body is still arriving, was already
+ * taken, or the request has no serve record; the body is then untouched.
+ * The text is UTF-8 decoded with replacement characters, as `text()`
+ * decodes, but keeps a byte order mark, which `text()` drops.
+ *
+ * @param request A request from Deno.serve, or any Request.
+ */
+export function takeBodyText(request: Request): string | null {
+  recordKey ??= findRecordKey(request);
+  if (recordKey === null) return null;
+  const record = (request as unknown as Record<symbol, ServeBodyRecord>)[
+    recordKey
+  ];
+  if (typeof record?.consumeTextBody !== "function") return null;
+  try {
+    return record.consumeTextBody() ?? null;
+  } catch {
+    // Closed: the usual read reports it.
+    return null;
+  }
+}

@@ -21,9 +21,9 @@ import { type BridgeOwner, ResponseBridge } from "./_response_bridge.ts";
 import { guardedBody, tooLarge } from "./_request_body.ts";
 import { timeRead } from "./_body_rate.ts";
 import { upgradeWebSocket } from "./_websocket.ts";
-import { TIME_BODY_READ } from "../features/_body_timing.ts";
+import { TAKE_BODY_TEXT, TIME_BODY_READ } from "../features/_body_timing.ts";
 import { resolveServerLimits } from "./limits.ts";
-import { requestHeader } from "./_deno_request.ts";
+import { requestHeader, takeBodyText } from "./_deno_request.ts";
 import { RequestLine } from "./_request_line.ts";
 import type {
   ConnectionInfo,
@@ -228,6 +228,18 @@ export class RequestState extends RequestLine
       this.protocol !== "HTTP/2",
       () => this.#tooSlow(),
     );
+  }
+
+  /**
+   * The body handed out by `request` as text, when Deno already holds all
+   * of it: nothing left to time, no stream to make. Else `null`.
+   */
+  [TAKE_BODY_TEXT](): string | null {
+    const text = takeBodyText(this.source);
+    if (text === null) return null;
+    this.#timedLength = undefined;
+    // UTF-8 decode (what text() does) drops a byte order mark.
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   }
 
   // The body was too slow: its read failed with 408, and the connection ends
