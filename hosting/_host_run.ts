@@ -5,6 +5,7 @@
 // signals that stop it.
 
 import type { Logger } from "./logging/mod.ts";
+import { schedule } from "../server/_timers.ts";
 
 // Roost's own modules: frames in them say nothing about the app's mistake.
 const ROOST_MODULES = ["features/", "server/", "hosting/", "mod.ts", "main.ts"]
@@ -33,11 +34,11 @@ export function delayUnlessAborted(
   if (ms <= 0 || signals.some((s) => s.aborted)) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
-      clearTimeout(timer);
+      timer.cancel();
       for (const s of signals) s.removeEventListener("abort", done);
       resolve();
     };
-    const timer = setTimeout(done, ms);
+    const timer = schedule(done, ms);
     for (const s of signals) s.addEventListener("abort", done, { once: true });
   });
 }

@@ -4,6 +4,7 @@
 
 import { ServerAddressesFeature } from "../features/mod.ts";
 import { parseEndpointUrls, type Server, TestServer } from "../server/mod.ts";
+import { schedule } from "../server/_timers.ts";
 import { ApplicationLifetime } from "./application_lifetime.ts";
 import type { Configuration } from "./config/mod.ts";
 import { HostSettings, parseBooleanSetting } from "./host_settings.ts";
@@ -269,7 +270,7 @@ export class WebHostImpl implements WebHost {
       ...(signal ? [signal] : []),
     ]);
     const deadline = new AbortController();
-    const timer = setTimeout(
+    const timer = schedule(
       () =>
         deadline.abort(new DOMException("Shutdown timeout", "TimeoutError")),
       this.shutdownTimeout,
@@ -294,7 +295,7 @@ export class WebHostImpl implements WebHost {
       }
       await this.#stopMemory();
     } finally {
-      clearTimeout(timer);
+      timer.cancel();
       for (const s of signals) s.removeEventListener("abort", forward);
       this.#state = "stopped";
       this.#lifetime.notifyStopped();

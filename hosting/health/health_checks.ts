@@ -7,6 +7,7 @@
  */
 
 import { type ServiceKey, serviceKey } from "../services/service_key.ts";
+import { schedule, type Timer } from "../../server/_timers.ts";
 import type {
   AddCheckOptions,
   HealthCheck,
@@ -115,11 +116,11 @@ async function runOne(
   const forward = () => controller.abort(outer?.reason);
   if (outer?.aborted) forward();
   else outer?.addEventListener("abort", forward, { once: true });
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: Timer | undefined;
   // A check that ignores its signal still must not hold the report up.
   const timedOut = new Promise<"timeout">((resolve) => {
     if (timeout === undefined) return;
-    timer = setTimeout(() => {
+    timer = schedule(() => {
       controller.abort(
         new DOMException(`Timed out after ${timeout} ms`, "TimeoutError"),
       );
@@ -168,7 +169,7 @@ async function runOne(
       error: message,
     };
   } finally {
-    clearTimeout(timer);
+    timer?.cancel();
     outer?.removeEventListener("abort", forward);
   }
 }

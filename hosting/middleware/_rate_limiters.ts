@@ -11,6 +11,7 @@ import {
   slidingWindow,
   tokenBucket,
 } from "./_rate_counters.ts";
+import { schedule, type Timer } from "../../server/_timers.ts";
 
 /** What an acquire gave: a permit to release, or a refusal. */
 export type Lease =
@@ -32,7 +33,7 @@ interface Waiter {
 interface Partition {
   readonly counter: Counter;
   readonly queue: Waiter[];
-  timer: ReturnType<typeof setTimeout> | undefined;
+  timer: Timer | undefined;
 }
 
 /** One policy's partitions: acquire, queue, release, sweep. */
@@ -41,7 +42,7 @@ export class PartitionedLimiter {
   readonly #queueLimit: number;
   readonly #sweepEvery: number;
   readonly #partitions = new Map<string, Partition>();
-  #sweep: ReturnType<typeof setTimeout> | undefined;
+  #sweep: Timer | undefined;
 
   /**
    * @param make Makes a partition's counter.
@@ -105,7 +106,7 @@ export class PartitionedLimiter {
       const index = queue.indexOf(waiter);
       if (index !== -1) queue.splice(index, 1);
       if (queue.length === 0 && partition.timer !== undefined) {
-        clearTimeout(partition.timer);
+        partition.timer.cancel();
         partition.timer = undefined;
       }
       waiter.resolve(lease);
@@ -153,7 +154,7 @@ export class PartitionedLimiter {
     if (partition.queue.length === 0 || partition.timer !== undefined) return;
     const wait = partition.counter.retryAfter(now);
     if (wait === undefined) return; // concurrency: release() drains
-    partition.timer = setTimeout(() => {
+    partition.timer = schedule(() => {
       partition.timer = undefined;
       this.#drain(partition);
     }, Math.ceil(wait));
@@ -163,18 +164,21 @@ export class PartitionedLimiter {
 
   #scheduleSweep(): void {
     if (this.#sweep !== undefined) return;
-    this.#sweep = setTimeout(() => {
-      this.#sweep = undefined;
-      const now = performance.now();
-      for (const [key, partition] of this.#partitions) {
-        if (partition.queue.length === 0 && partition.counter.idle(now)) {
-          this.#partitions.delete(key);
-        }
-      }
-      if (this.#partitions.size > 0) this.#scheduleSweep();
-    }, this.#sweepEvery);
     // The sweep only frees memory: it must not keep a process alive.
-    Deno.unrefTimer(this.#sweep);
+    this.#sweep = schedule(
+      () => {
+        this.#sweep = undefined;
+        const now = performance.now();
+        for (const [key, partition] of this.#partitions) {
+          if (partition.queue.length === 0 && partition.counter.idle(now)) {
+            this.#partitions.delete(key);
+          }
+        }
+        if (this.#partitions.size > 0) this.#scheduleSweep();
+      },
+      this.#sweepEvery,
+      { ref: false },
+    );
   }
 }
 
