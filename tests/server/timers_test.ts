@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { AsyncLocalStorage } from "node:async_hooks";
+import { WebHostBuilder } from "../../mod.ts";
 import { coreTimers, type Schedule, scheduler } from "../../server/_timers.ts";
 
 // Both schedulers: Deno's core timers, and the global timers Roost falls
@@ -91,4 +92,57 @@ Deno.test("an unref'd timer does not keep the process alive", async () => {
   assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
   assert.equal(new TextDecoder().decode(output.stdout), "ref'd ran\n");
   assert.ok(performance.now() - started < 1900, "waited for the interval");
+});
+
+Deno.test("a host serving with timeouts, a rate limiter and health checks, then stopping, never calls the global timers", async () => {
+  // Deno 2.9's global timers are Node's: the first call loads a module
+  // (about 4.5 ms), which would land on a request. Roost's own timers use
+  // the core timer list.
+  const calls: string[] = [];
+  const saved = {
+    setTimeout: globalThis.setTimeout,
+    setInterval: globalThis.setInterval,
+  };
+  for (const name of ["setTimeout", "setInterval"] as const) {
+    const original = saved[name] as (...args: unknown[]) => unknown;
+    Object.assign(globalThis, {
+      [name]: (...args: unknown[]) => {
+        calls.push(new Error(name).stack ?? name);
+        return original(...args);
+      },
+    });
+  }
+  try {
+    const host = new WebHostBuilder()
+      .useUrls("http://127.0.0.1:0")
+      .useSetting("suppressStatusMessages", "true")
+      .useSetting("shutdownDelaySeconds", "0.01")
+      .configureServices((services) =>
+        services.addHealthChecks().addCheck(
+          "self",
+          () => ({ status: "Healthy" }),
+          { timeout: 1_000 },
+        )
+      )
+      .configure((app) => {
+        app.useRequestTimeouts({ timeout: 5_000 });
+        app.useRateLimiter({ permitLimit: 100, window: 1_000 });
+        app.mapHealthChecks("/healthz");
+        app.run(async (ctx) =>
+          ctx.response.send(`read ${(await ctx.request.text()).length}`)
+        );
+      })
+      .build();
+    await host.start();
+    const base = host.addresses[0];
+    const health = await fetch(new URL("/healthz", base));
+    assert.equal(health.status, 200);
+    await health.body?.cancel();
+    const posted = await fetch(base, { method: "POST", body: "x".repeat(10) });
+    assert.equal(await posted.text(), "read 10");
+    await host.stop();
+  } finally {
+    Object.assign(globalThis, saved);
+  }
+  assert.deepEqual(calls, []);
 });
