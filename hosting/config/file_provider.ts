@@ -7,6 +7,7 @@
 
 import { basename, dirname, resolve } from "./_path.ts";
 import { ConfigurationError } from "./configuration_error.ts";
+import { schedule, type Timer } from "../../server/_timers.ts";
 import { KeyValueConfigurationProvider } from "./configuration_provider.ts";
 
 /** How a configuration file is read. */
@@ -173,7 +174,7 @@ export abstract class FileConfigurationProvider
       }
       return () => {};
     }
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: Timer | undefined;
     let closed = false;
     const reload = (): void => {
       timer = undefined;
@@ -198,8 +199,8 @@ export abstract class FileConfigurationProvider
         // Our own reads show up as "access": reacting would loop.
         if (event.kind === "access") continue;
         if (!event.paths.some((path) => basename(path) === name)) continue;
-        clearTimeout(timer);
-        timer = setTimeout(reload, this.reloadDelay);
+        timer?.cancel();
+        timer = schedule(reload, this.reloadDelay);
       }
     })().catch((error) => {
       if (!closed) report(error);
@@ -207,7 +208,7 @@ export abstract class FileConfigurationProvider
     return () => {
       if (closed) return;
       closed = true;
-      clearTimeout(timer);
+      timer?.cancel();
       timer = undefined;
       try {
         watcher.close();

@@ -7,6 +7,7 @@ import type { ServiceProvider } from "../services/mod.ts";
 import type { Logger } from "../logging/mod.ts";
 import type { ApplicationLifetime } from "../application_lifetime.ts";
 import { HealthChecks } from "../health/health_checks.ts";
+import { schedule } from "../../server/_timers.ts";
 import {
   CONTROL_PREFIX,
   type WorkerMessage,
@@ -45,7 +46,7 @@ export async function beginWorkerDuties(host: WorkerHost): Promise<void> {
           "Waiting for the health checks to pass before taking traffic",
         );
       }
-      await new Promise((resolve) => setTimeout(resolve, HEALTH_RETRY_MS));
+      await new Promise<void>((resolve) => schedule(resolve, HEALTH_RETRY_MS));
     }
     if (stopping.aborted) return;
   }
@@ -59,17 +60,21 @@ export async function beginWorkerDuties(host: WorkerHost): Promise<void> {
 // A process whose parent died is adopted by another: its ppid changes.
 function watchSupervisor(host: WorkerHost, pid: number | undefined): void {
   if (pid === undefined || Deno.build.os === "windows") return;
-  const timer = setInterval(() => {
-    if (Deno.ppid === pid) return;
-    clearInterval(timer);
-    host.logger.warning(
-      "The supervisor (pid {pid}) is gone: this worker stops",
-      { pid },
-    );
-    host.lifetime.stopApplication();
-  }, SUPERVISOR_POLL_MS);
-  Deno.unrefTimer(timer as unknown as number);
-  host.lifetime.stopping.addEventListener("abort", () => clearInterval(timer), {
+  // The listeners keep a worker alive, not this check.
+  const timer = schedule(
+    () => {
+      if (Deno.ppid === pid) return;
+      timer.cancel();
+      host.logger.warning(
+        "The supervisor (pid {pid}) is gone: this worker stops",
+        { pid },
+      );
+      host.lifetime.stopApplication();
+    },
+    SUPERVISOR_POLL_MS,
+    { repeat: true, ref: false },
+  );
+  host.lifetime.stopping.addEventListener("abort", () => timer.cancel(), {
     once: true,
   });
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { AsyncLocalStorage } from "node:async_hooks";
-import { WebHostBuilder } from "../../mod.ts";
+import { createDefaultBuilder } from "../../mod.ts";
 import { coreTimers, type Schedule, scheduler } from "../../server/_timers.ts";
 
 // Both schedulers: Deno's core timers, and the global timers Roost falls
@@ -94,7 +94,7 @@ Deno.test("an unref'd timer does not keep the process alive", async () => {
   assert.ok(performance.now() - started < 1900, "waited for the interval");
 });
 
-Deno.test("a host serving with timeouts, a rate limiter and health checks, then stopping, never calls the global timers", async () => {
+Deno.test("a default host watching its appsettings, with timeouts, a rate limiter and health checks, serves and stops without the global timers", async () => {
   // Deno 2.9's global timers are Node's: the first call loads a module
   // (about 4.5 ms), which would land on a request. Roost's own timers use
   // the core timer list.
@@ -102,8 +102,10 @@ Deno.test("a host serving with timeouts, a rate limiter and health checks, then 
   const saved = {
     setTimeout: globalThis.setTimeout,
     setInterval: globalThis.setInterval,
+    clearTimeout: globalThis.clearTimeout,
+    clearInterval: globalThis.clearInterval,
   };
-  for (const name of ["setTimeout", "setInterval"] as const) {
+  for (const name of Object.keys(saved) as (keyof typeof saved)[]) {
     const original = saved[name] as (...args: unknown[]) => unknown;
     Object.assign(globalThis, {
       [name]: (...args: unknown[]) => {
@@ -112,11 +114,22 @@ Deno.test("a host serving with timeouts, a rate limiter and health checks, then 
       },
     });
   }
+  // An appsettings.json the default builder watches for changes.
+  const root = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${root}/appsettings.json`, "{}");
   try {
-    const host = new WebHostBuilder()
-      .useUrls("http://127.0.0.1:0")
-      .useSetting("suppressStatusMessages", "true")
-      .useSetting("shutdownDelaySeconds", "0.01")
+    const host = createDefaultBuilder([
+      "--contentRoot",
+      root,
+      "--urls",
+      "http://127.0.0.1:0",
+      "--suppressStatusMessages",
+      "true",
+      "--shutdownDelaySeconds",
+      "0.01",
+      "--Logging:LogLevel:Default",
+      "Warning",
+    ])
       .configureServices((services) =>
         services.addHealthChecks().addCheck(
           "self",
@@ -143,6 +156,7 @@ Deno.test("a host serving with timeouts, a rate limiter and health checks, then 
     await host.stop();
   } finally {
     Object.assign(globalThis, saved);
+    await Deno.remove(root, { recursive: true });
   }
   assert.deepEqual(calls, []);
 });
