@@ -92,5 +92,18 @@ export function scheduler(core: CoreTimers | undefined): Schedule {
   };
 }
 
+let current: Schedule = scheduler(coreTimers());
+
 /** Runs `callback` after `ms` milliseconds, or every `ms` with `repeat`. */
-export const schedule: Schedule = scheduler(coreTimers());
+export const schedule: Schedule = (callback, ms, options) =>
+  current(callback, ms, options);
+
+/**
+ * Puts `next` in the place of how `schedule` makes timers, and returns what
+ * was there: for tests that wait for a timer to be set.
+ */
+export function replaceScheduler(next: Schedule): Schedule {
+  const previous = current;
+  current = next;
+  return previous;
+}

@@ -7,6 +7,7 @@ import {
   JsonConfigurationProvider,
 } from "../../../hosting/config/mod.ts";
 import { captureErrors, delay, tempDir, until, Waiter } from "./_helpers.ts";
+import { replaceScheduler } from "../../../server/_timers.ts";
 
 // Short enough to keep the suite fast, long enough to merge one save's events.
 const reloadDelay = 50;
@@ -210,19 +211,26 @@ Deno.test("disposing while a reload is pending cancels it", async () => {
     .build();
   // The event to wait for is the 10 s reload timer starting: watch for it.
   const timerStarted = new Waiter();
-  const { setTimeout: realSetTimeout } = globalThis;
-  globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
-    const id = realSetTimeout(...args);
-    if (args[1] === 10_000) timerStarted.fire();
-    return id;
-  }) as typeof setTimeout;
+  let cancelled = false;
+  const previous = replaceScheduler((callback, ms, options) => {
+    const timer = previous(callback, ms, options);
+    if (ms !== 10_000) return timer;
+    timerStarted.fire();
+    return {
+      cancel() {
+        cancelled = true;
+        timer.cancel();
+      },
+    };
+  });
   try {
     await Deno.writeTextFile(file, '{ "A": 2 }');
     await timerStarted.next("the reload timer to start");
   } finally {
-    globalThis.setTimeout = realSetTimeout;
+    replaceScheduler(previous);
   }
-  config[Symbol.dispose](); // the test's sanitizer fails if the timer leaks
+  config[Symbol.dispose]();
+  assert.equal(cancelled, true, "the pending reload timer was not cancelled");
   assert.equal(config.get("a"), "1");
 });
 
