@@ -3,7 +3,10 @@
 // measured 4.5 ms, paid by a server on its way to its first response (the
 // connection heartbeat starts with the first connection). The core timers
 // both are built on measured 0.3 ms for the first one. They are internal,
-// so they are feature-detected, with the globals as the fallback.
+// so they are feature-detected, with the globals as the fallback. Where a
+// program replaced the global setTimeout (a fake clock in its tests, such
+// as @std/testing's FakeTime), the globals are used, so that clock drives
+// Roost's timers as it drives the program's own.
 
 /** Deno's core timer functions, as Deno 2.9 has them. */
 export interface CoreTimers {
@@ -87,16 +90,36 @@ export function scheduler(core: CoreTimers | undefined): Schedule {
     const id = options?.repeat === true
       ? setInterval(callback, ms)
       : setTimeout(callback, ms);
-    if (options?.ref === false) Deno.unrefTimer(id as unknown as number);
+    if (options?.ref === false) {
+      try {
+        Deno.unrefTimer(id as unknown as number);
+      } catch {
+        // A fake clock's id: nothing keeps the process alive.
+      }
+    }
     return { cancel: () => clearTimeout(id) };
   };
 }
 
-let current: Schedule = scheduler(coreTimers());
+// Deno's own global setTimeout: an accessor, checked without being read
+// (its first read loads Node's timers module).
+const NATIVE = Object.getOwnPropertyDescriptor(globalThis, "setTimeout");
 
-/** Runs `callback` after `ms` milliseconds, or every `ms` with `repeat`. */
+/** Whether the program put its own setTimeout in the global's place. */
+function replacedGlobal(): boolean {
+  const now = Object.getOwnPropertyDescriptor(globalThis, "setTimeout");
+  return now?.get !== NATIVE?.get || now?.value !== NATIVE?.value;
+}
+
+let current: Schedule = scheduler(coreTimers());
+const globals: Schedule = scheduler(undefined);
+
+/**
+ * Runs `callback` after `ms` milliseconds, or every `ms` with `repeat`: on
+ * the core timers, or on the globals when the program replaced them.
+ */
 export const schedule: Schedule = (callback, ms, options) =>
-  current(callback, ms, options);
+  (replacedGlobal() ? globals : current)(callback, ms, options);
 
 /**
  * Puts `next` in the place of how `schedule` makes timers, and returns what

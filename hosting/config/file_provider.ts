@@ -87,14 +87,15 @@ export abstract class FileConfigurationProvider
    *
    * @param path The file; relative paths resolve against `basePath`.
    * @param options Whether the file is optional and watched.
-   * @throws {RangeError} When `reloadDelay` is negative or not a number.
+   * @throws {RangeError} When `reloadDelay` is not a number of milliseconds
+   * from 0 to 2,147,483,647 (about 24.8 days, the longest a timer waits).
    */
   constructor(path: string, options: FileConfigurationProviderOptions = {}) {
     super();
     const delay = options.reloadDelay ?? 100;
-    if (!(delay >= 0)) {
+    if (!(delay >= 0 && delay <= 2_147_483_647)) {
       throw new RangeError(
-        `reloadDelay must be a number of milliseconds of 0 or more, got ${delay}`,
+        `reloadDelay must be a number of milliseconds from 0 to 2147483647 (about 24.8 days), got ${delay}`,
       );
     }
     this.path = resolve(options.basePath ?? Deno.cwd(), path);

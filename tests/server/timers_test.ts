@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { AsyncLocalStorage } from "node:async_hooks";
-import { createDefaultBuilder } from "../../mod.ts";
+import { WebHostBuilder } from "../../mod.ts";
 import { coreTimers, type Schedule, scheduler } from "../../server/_timers.ts";
 
 // Both schedulers: Deno's core timers, and the global timers Roost falls
@@ -94,69 +94,74 @@ Deno.test("an unref'd timer does not keep the process alive", async () => {
   assert.ok(performance.now() - started < 1900, "waited for the interval");
 });
 
-Deno.test("a default host watching its appsettings, with timeouts, a rate limiter and health checks, serves and stops without the global timers", async () => {
-  // Deno 2.9's global timers are Node's: the first call loads a module
-  // (about 4.5 ms), which would land on a request. Roost's own timers use
-  // the core timer list.
-  const calls: string[] = [];
-  const saved = {
-    setTimeout: globalThis.setTimeout,
-    setInterval: globalThis.setInterval,
-    clearTimeout: globalThis.clearTimeout,
-    clearInterval: globalThis.clearInterval,
-  };
-  for (const name of Object.keys(saved) as (keyof typeof saved)[]) {
-    const original = saved[name] as (...args: unknown[]) => unknown;
-    Object.assign(globalThis, {
-      [name]: (...args: unknown[]) => {
-        calls.push(new Error(name).stack ?? name);
-        return original(...args);
-      },
-    });
-  }
-  // An appsettings.json the default builder watches for changes.
-  const root = await Deno.makeTempDir();
-  await Deno.writeTextFile(`${root}/appsettings.json`, "{}");
+Deno.test("a default host watching its appsettings, with timeouts, a rate limiter and health checks, serves and stops without reading the global timers", async () => {
+  // Deno 2.9's global timers are Node's: the first read loads a module
+  // (about 4.5 ms), which would land on a request. A process of its own,
+  // so the global timers are untouched when Roost loads.
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("../fixtures/timers/no_global_timers.ts", import.meta.url)
+        .pathname,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(output.stderr);
+  assert.equal(output.code, 0, stderr);
+  const result = JSON.parse(new TextDecoder().decode(output.stdout));
+  assert.deepEqual(result, { health: 200, text: "read 10", reads: [] });
+});
+
+Deno.test("a fake clock that replaces globalThis.setTimeout drives Roost's timers: a request timeout fires when the clock says", async () => {
+  // What @std/testing's FakeTime does: it assigns its own functions.
+  const pending = new Map<number, () => void>();
+  let nextId = 1;
+  const names = ["setTimeout", "clearTimeout"] as const;
+  const natives = names.map((name) =>
+    Object.getOwnPropertyDescriptor(globalThis, name)!
+  );
+  Object.assign(globalThis, {
+    setTimeout: (callback: () => void, ms: number) => {
+      const id = nextId++;
+      if (ms === 60_000) pending.set(id, callback);
+      return id;
+    },
+    clearTimeout: (id: number) => pending.delete(id),
+  });
   try {
-    const host = createDefaultBuilder([
-      "--contentRoot",
-      root,
-      "--urls",
-      "http://127.0.0.1:0",
-      "--suppressStatusMessages",
-      "true",
-      "--shutdownDelaySeconds",
-      "0.01",
-      "--Logging:LogLevel:Default",
-      "Warning",
-    ])
-      .configureServices((services) =>
-        services.addHealthChecks().addCheck(
-          "self",
-          () => ({ status: "Healthy" }),
-          { timeout: 1_000 },
-        )
-      )
+    const host = new WebHostBuilder()
       .configure((app) => {
-        app.useRequestTimeouts({ timeout: 5_000 });
-        app.useRateLimiter({ permitLimit: 100, window: 1_000 });
-        app.mapHealthChecks("/healthz");
-        app.run(async (ctx) =>
-          ctx.response.send(`read ${(await ctx.request.text()).length}`)
+        app.useRequestTimeouts({ timeout: 60_000 });
+        app.run((ctx) =>
+          new Promise<void>((_, reject) =>
+            ctx.requestAborted.addEventListener(
+              "abort",
+              () => reject(ctx.requestAborted.reason),
+            )
+          )
         );
       })
       .build();
-    await host.start();
-    const base = host.addresses[0];
-    const health = await fetch(new URL("/healthz", base));
-    assert.equal(health.status, 200);
-    await health.body?.cancel();
-    const posted = await fetch(base, { method: "POST", body: "x".repeat(10) });
-    assert.equal(await posted.text(), "read 10");
-    await host.stop();
+    const answer = host.fetch("http://localhost/");
+    // The fake clock holds the deadline; nothing fires until it says so.
+    await until(() => pending.size === 1);
+    for (const callback of pending.values()) callback();
+    const response = await answer;
+    assert.equal(response.status, 504);
+    await response.body?.cancel();
   } finally {
-    Object.assign(globalThis, saved);
-    await Deno.remove(root, { recursive: true });
+    names.forEach((name, i) =>
+      Object.defineProperty(globalThis, name, natives[i])
+    );
   }
-  assert.deepEqual(calls, []);
 });
+
+// Waits, a turn at a time, for a condition made true by other tasks.
+async function until(condition: () => boolean): Promise<void> {
+  for (let turn = 0; turn < 1_000 && !condition(); turn++) {
+    await new Promise<void>((resolve) => queueMicrotask(resolve));
+  }
+  assert.ok(condition(), "the condition never held");
+}

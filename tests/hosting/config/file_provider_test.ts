@@ -259,13 +259,21 @@ Deno.test("an optional watched file in a missing directory is simply not watched
   assert.deepEqual(errors, []);
 });
 
-Deno.test("reloadDelay must not be negative", () => {
-  assert.throws(
-    () => new JsonConfigurationProvider("a.json", { reloadDelay: -1 }),
-    {
-      name: "RangeError",
-      message:
-        "reloadDelay must be a number of milliseconds of 0 or more, got -1",
-    },
+Deno.test("reloadDelay must be from 0 to the longest a timer waits", () => {
+  // Past 2^31 - 1 ms a timer would fire after 1 ms instead.
+  for (const delay of [-1, 2_147_483_648, Infinity, NaN]) {
+    assert.throws(
+      () => new JsonConfigurationProvider("a.json", { reloadDelay: delay }),
+      {
+        name: "RangeError",
+        message:
+          `reloadDelay must be a number of milliseconds from 0 to 2147483647 (about 24.8 days), got ${delay}`,
+      },
+    );
+  }
+  assert.equal(
+    new JsonConfigurationProvider("a.json", { reloadDelay: 2_147_483_647 })
+      .reloadDelay,
+    2_147_483_647,
   );
 });
