@@ -1,10 +1,12 @@
-// Reading one header of a request Deno.serve made, without building them all.
-// `Request.headers` turns every header into a Headers object on first use,
-// measured at about 1 µs per request: more than the rest of Roost's request
-// bookkeeping. Deno keeps its serve-side record of the request under an
-// internal symbol, whose `header(name)` reads one header with one op. It is
-// internal, so it is feature-detected per request, and `headers.get` is the
-// fallback (a Request made in memory has no such record).
+// Reading one header of a request Deno.serve made without building them all,
+// and its body as text in one step. `Request.headers` turns every header
+// into a Headers object on first use, measured at about 1 µs per request:
+// more than the rest of Roost's request bookkeeping. Deno keeps its
+// serve-side record of the request under an internal symbol, whose
+// `header(name)` reads one header with one op and whose `consumeTextBody()`
+// takes a body that has arrived whole. It is internal, so it is
+// feature-detected per request, and the public API is the fallback (a
+// Request made in memory has no such record).
 
 interface ServeRecord {
   header?(name: string): string | null;
