@@ -5,8 +5,9 @@
 // both are built on measured 0.3 ms for the first one. They are internal,
 // so they are feature-detected, with the globals as the fallback. Where a
 // program replaced the global setTimeout (a fake clock in its tests, such
-// as @std/testing's FakeTime), the globals are used, so that clock drives
-// Roost's timers as it drives the program's own.
+// as @std/testing's FakeTime), the deadlines the application sees run on
+// it, so that clock drives them as it drives the program's own; Roost's
+// own upkeep stays on real time, so a stop never waits for a fake clock.
 
 /** Deno's core timer functions, as Deno 2.9 has them. */
 export interface CoreTimers {
@@ -87,6 +88,9 @@ export function scheduler(core: CoreTimers | undefined): Schedule {
     };
   }
   return (callback, ms, options) => {
+    // The clear that goes with this set: a program that swaps its clock
+    // back meanwhile must not have an id of one cleared on the other.
+    const clear = clearTimeout;
     const id = options?.repeat === true
       ? setInterval(callback, ms)
       : setTimeout(callback, ms);
@@ -97,7 +101,7 @@ export function scheduler(core: CoreTimers | undefined): Schedule {
         // A fake clock's id: nothing keeps the process alive.
       }
     }
-    return { cancel: () => clearTimeout(id) };
+    return { cancel: () => clear(id) };
   };
 }
 
@@ -115,10 +119,20 @@ let current: Schedule = scheduler(coreTimers());
 const globals: Schedule = scheduler(undefined);
 
 /**
- * Runs `callback` after `ms` milliseconds, or every `ms` with `repeat`: on
- * the core timers, or on the globals when the program replaced them.
+ * Runs `callback` after `ms` milliseconds, or every `ms` with `repeat`, in
+ * real time: Roost's own upkeep (the connection heartbeat, a stop's
+ * deadline), which a program's fake clock must not hold up.
  */
 export const schedule: Schedule = (callback, ms, options) =>
+  current(callback, ms, options);
+
+/**
+ * As `schedule`, for a deadline the application sees (a request's timeout,
+ * a health check's, a rate-limited request's wait): when the program put its
+ * own setTimeout in the global's place (a fake clock in its tests), on that,
+ * so the program's clock decides when it comes.
+ */
+export const scheduleDeadline: Schedule = (callback, ms, options) =>
   (replacedGlobal() ? globals : current)(callback, ms, options);
 
 /**

@@ -7,7 +7,7 @@
  */
 
 import { type ServiceKey, serviceKey } from "../services/service_key.ts";
-import { schedule, type Timer } from "../../server/_timers.ts";
+import { scheduleDeadline, type Timer } from "../../server/_timers.ts";
 import type {
   AddCheckOptions,
   HealthCheck,
@@ -120,7 +120,7 @@ async function runOne(
   // A check that ignores its signal still must not hold the report up.
   const timedOut = new Promise<"timeout">((resolve) => {
     if (timeout === undefined) return;
-    timer = schedule(() => {
+    timer = scheduleDeadline(() => {
       controller.abort(
         new DOMException(`Timed out after ${timeout} ms`, "TimeoutError"),
       );

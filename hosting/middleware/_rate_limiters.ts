@@ -11,7 +11,11 @@ import {
   slidingWindow,
   tokenBucket,
 } from "./_rate_counters.ts";
-import { schedule, type Timer } from "../../server/_timers.ts";
+import {
+  schedule,
+  scheduleDeadline,
+  type Timer,
+} from "../../server/_timers.ts";
 
 /** What an acquire gave: a permit to release, or a refusal. */
 export type Lease =
@@ -154,7 +158,7 @@ export class PartitionedLimiter {
     if (partition.queue.length === 0 || partition.timer !== undefined) return;
     const wait = partition.counter.retryAfter(now);
     if (wait === undefined) return; // concurrency: release() drains
-    partition.timer = schedule(() => {
+    partition.timer = scheduleDeadline(() => {
       partition.timer = undefined;
       this.#drain(partition);
     }, Math.ceil(wait));

@@ -10,7 +10,7 @@ import {
   HttpRequestLifetimeFeature,
 } from "../../features/mod.ts";
 import type { Middleware } from "../pipeline.ts";
-import { schedule } from "../../server/_timers.ts";
+import { scheduleDeadline } from "../../server/_timers.ts";
 
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -210,7 +210,7 @@ export function requestTimeouts(
     let answered: Promise<void> | undefined;
     // Deno's core timer list: a global setTimeout and clearTimeout cost a
     // request about 1.2 µs more (Node's timers, since Deno 2.9).
-    const timer = schedule(() => {
+    const timer = scheduleDeadline(() => {
       const reason = new DOMException(
         `The request timed out after ${timeout} ms`,
         "TimeoutError",

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { WebHostBuilder } from "../../mod.ts";
-import { coreTimers, type Schedule, scheduler } from "../../server/_timers.ts";
+import {
+  coreTimers,
+  type Schedule,
+  schedule,
+  scheduler,
+} from "../../server/_timers.ts";
 
 // Both schedulers: Deno's core timers, and the global timers Roost falls
 // back to where a Deno has no core timers.
@@ -114,7 +119,7 @@ Deno.test("a default host watching its appsettings, with timeouts, a rate limite
   assert.deepEqual(result, { health: 200, text: "read 10", reads: [] });
 });
 
-Deno.test("a fake clock that replaces globalThis.setTimeout drives Roost's timers: a request timeout fires when the clock says", async () => {
+Deno.test("a fake clock that replaces globalThis.setTimeout drives the deadlines an app sees: a request timeout fires when the clock says", async () => {
   // What @std/testing's FakeTime does: it assigns its own functions.
   const pending = new Map<number, () => void>();
   let nextId = 1;
@@ -155,6 +160,63 @@ Deno.test("a fake clock that replaces globalThis.setTimeout drives Roost's timer
     names.forEach((name, i) =>
       Object.defineProperty(globalThis, name, natives[i])
     );
+  }
+});
+
+const realTime = scheduler(coreTimers());
+
+Deno.test("a host serving on a socket stops without waiting for a fake clock that never ticks", async () => {
+  const names = ["setTimeout", "clearTimeout"] as const;
+  const natives = names.map((name) =>
+    Object.getOwnPropertyDescriptor(globalThis, name)!
+  );
+  // A clock the test never advances: nothing on it ever fires.
+  Object.assign(globalThis, { setTimeout: () => 1, clearTimeout: () => {} });
+  try {
+    const host = new WebHostBuilder()
+      .useUrls("http://127.0.0.1:0")
+      .useSetting("suppressStatusMessages", "true")
+      .configure((app) => app.run((ctx) => ctx.response.send("hi")))
+      .build();
+    await host.start();
+    // A connection that just answered gets a grace period on a stop, and
+    // the stop has a deadline: both on real time.
+    const response = await fetch(host.addresses[0]);
+    assert.equal(await response.text(), "hi");
+    const stopped = await Promise.race([
+      host.stop().then(() => "stopped"),
+      // On real time whatever the globals say.
+      new Promise<string>((resolve) => realTime(() => resolve("stuck"), 5_000)),
+    ]);
+    assert.equal(stopped, "stopped");
+  } finally {
+    names.forEach((name, i) =>
+      Object.defineProperty(globalThis, name, natives[i])
+    );
+  }
+});
+
+Deno.test("a timer made on a fake clock is cleared on that clock, even after the real one is back", () => {
+  const cleared: string[] = [];
+  const natives = (["setTimeout", "clearTimeout"] as const).map((name) =>
+    [name, Object.getOwnPropertyDescriptor(globalThis, name)!] as const
+  );
+  const clock = (name: string) => ({
+    setTimeout: () => 7,
+    clearTimeout: (id: number) => cleared.push(`${name} ${id}`),
+  });
+  try {
+    Object.assign(globalThis, clock("fake"));
+    const timer = scheduler(undefined)(() => {}, 1_000);
+    // The program puts another clock back (the real one, say): its id 7
+    // is not this timer's.
+    Object.assign(globalThis, clock("other"));
+    timer.cancel();
+    assert.deepEqual(cleared, ["fake 7"]);
+  } finally {
+    for (const [name, native] of natives) {
+      Object.defineProperty(globalThis, name, native);
+    }
   }
 });
 
