@@ -39,6 +39,19 @@ function encodeText(text: string): ArrayBuffer {
   return encoder.encode(text).buffer as ArrayBuffer;
 }
 
+// Whether a body stream was read from: locked by a reader, or disturbed
+// (Response refuses a stream that was, without reading a byte).
+function streamUsed(stream: ReadableStream<Uint8Array> | null): boolean {
+  if (stream === null) return false;
+  if (stream.locked) return true;
+  try {
+    new WebResponse(stream);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 // The whole body as text straight from the server, when it holds it all.
 function takeText(f: HttpRequestFeature): string | null {
   return TAKE_BODY_TEXT in f ? (f as BodyTextTaker)[TAKE_BODY_TEXT]() : null;
@@ -204,8 +217,9 @@ export class HttpRequest {
 
   /**
    * The body stream, or `null`. Reading it applies the body size limit.
-   * Taking it and reading the body with `text()`, `json()`, `bytes()`,
-   * `arrayBuffer()` or `formData()` are two ways to read one body: use one.
+   * Reading from it and reading the body with `text()`, `json()`,
+   * `bytes()`, `arrayBuffer()` or `formData()` are two ways to read one
+   * body: use one. Only looking at it (`body !== null`) uses nothing up.
    *
    * @throws {TypeError} When the body was already read with one of those.
    */
@@ -257,10 +271,12 @@ export class HttpRequest {
     const f = this.#request();
     const read = this.#read;
     if (read !== undefined && read.feature === f) return read;
-    if (this.#streamTaken === f) {
+    // Taking the stream is not reading it: `body !== null` only looks, as
+    // with a Deno.serve request. A stream read from, even in part, is used.
+    if (this.#streamTaken === f && streamUsed(f.body)) {
       return Promise.reject(
         new TypeError(
-          `Cannot read the request body with ${reader}: it was already taken as a stream (ctx.request.body). Read a body one way only`,
+          `Cannot read the request body with ${reader}: it was already read as a stream (ctx.request.body). Read a body one way only`,
         ),
       );
     }

@@ -530,14 +530,32 @@ Deno.test("HttpRequest's buffered readers share one read of the body", async () 
   assert.throws(() => ctx.request.body, /already read with text\(\)/);
 });
 
-Deno.test("HttpRequest refuses a buffered read after the body was taken as a stream", async () => {
-  const { ctx } = plainContext({ method: "POST", body: streamOf("abc") });
-  const stream = ctx.request.body!;
-  await stream.cancel();
-  await assert.rejects(
-    () => ctx.request.text(),
-    /already taken as a stream \(ctx\.request\.body\)/,
-  );
+Deno.test("HttpRequest refuses a buffered read after the body was used as a stream", async () => {
+  for (const use of ["cancel", "read a chunk", "hold a reader"]) {
+    const { ctx } = plainContext({ method: "POST", body: streamOf("abc") });
+    const stream = ctx.request.body!;
+    if (use === "cancel") await stream.cancel();
+    else if (use === "hold a reader") stream.getReader();
+    else {
+      const reader = stream.getReader();
+      await reader.read();
+      reader.releaseLock();
+    }
+    await assert.rejects(
+      () => ctx.request.text(),
+      /already read as a stream \(ctx\.request\.body\)/,
+      use,
+    );
+  }
+});
+
+Deno.test("HttpRequest reads a body whose stream was only looked at", async () => {
+  // `ctx.request.body !== null` asks whether there is a body; as with a
+  // Deno.serve request, that does not use it up.
+  const { ctx } = plainContext({ method: "POST", body: streamOf('{"a":1}') });
+  assert.notEqual(ctx.request.body, null);
+  assert.deepEqual(await ctx.request.json(), { a: 1 });
+  assert.equal(await ctx.request.text(), '{"a":1}');
 });
 
 Deno.test("HttpRequest.formData rejects a body that is no form, or a malformed one, with an HttpError 400", async () => {

@@ -554,6 +554,29 @@ for (const kind of SERVER_KINDS) {
     assert.deepEqual(await post("text", []), { text: "" });
   });
 
+  Deno.test(`${kind} lets middleware look at ctx.request.body without using the body up`, async () => {
+    // As with a Deno.serve request, where `req.body !== null` leaves
+    // `req.json()` working.
+    await using running = await startHost(kind, (app) => {
+      app.use(async (ctx, next) => {
+        ctx.items.set("has body", ctx.request.body !== null);
+        await next();
+      });
+      app.run(async (ctx) =>
+        ctx.response.json({
+          hasBody: ctx.items.get("has body"),
+          value: await ctx.request.json(),
+        })
+      );
+    });
+    const response = await running.fetch("/", {
+      method: "POST",
+      body: '{"a":1}',
+    });
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { hasBody: true, value: { a: 1 } });
+  });
+
   Deno.test(`${kind} still answers an over-limit JSON body 413`, async () => {
     await using running = await startHost(
       kind,
