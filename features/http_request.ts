@@ -39,6 +39,23 @@ function encodeText(text: string): ArrayBuffer {
   return encoder.encode(text).buffer as ArrayBuffer;
 }
 
+// A stream of the bytes of a body already read into memory (or being
+// read): a copy, so that whoever reads it cannot change what others read.
+function bufferedBody(
+  read: BodyRead,
+): ReadableStream<Uint8Array> | undefined {
+  const bytes = read.bytes !== undefined
+    ? read.bytes.then((buffer) => new Uint8Array(buffer.slice(0)))
+    : read.text?.then((text) => encoder.encode(text));
+  if (bytes === undefined) return undefined;
+  return new ReadableStream({
+    async pull(controller) {
+      controller.enqueue(await bytes);
+      controller.close();
+    },
+  });
+}
+
 // Whether a body stream was read from: locked by a reader, or disturbed
 // (Response refuses a stream that was, without reading a byte).
 function streamUsed(stream: ReadableStream<Uint8Array> | null): boolean {
@@ -398,9 +415,18 @@ export class HttpRequest {
     const original = f.request;
     if (original !== undefined) return original;
     const base = options?.stripPathBase ? "" : f.pathBase;
+    // A body read with text(), bytes() and the rest is read again from
+    // that one read, as any later reader here would.
+    const read = this.#read;
+    const buffered = read?.feature === f ? bufferedBody(read) : undefined;
+    const body = buffered === undefined
+      ? f.body
+      : f.method === "GET" || f.method === "HEAD"
+      ? null
+      : buffered;
     return new Request(
       `${f.scheme}://${f.host || "localhost"}${base}${f.path}${f.queryString}`,
-      { method: f.method, headers: f.headers, body: f.body },
+      { method: f.method, headers: f.headers, body },
     );
   }
 }

@@ -577,6 +577,35 @@ for (const kind of SERVER_KINDS) {
     assert.deepEqual(await response.json(), { hasBody: true, value: { a: 1 } });
   });
 
+  Deno.test(`${kind} hands a body that middleware read to a mounted fetch handler`, async () => {
+    // A logging middleware reads the body; a Hono-style app mounted with
+    // map() + runFetch() reads it again through toRequest().
+    await using running = await startHost(kind, (app) => {
+      app.use(async (ctx, next) => {
+        const first = ctx.request.query.get("first");
+        if (first === "text") await ctx.request.text();
+        if (first === "bytes") await ctx.request.bytes();
+        if (first === "json") await ctx.request.json();
+        await next();
+      });
+      app.map(
+        "/api",
+        (branch) =>
+          branch.runFetch(async (request) =>
+            new Response(`${request.method} ${await request.text()}`)
+          ),
+      );
+    });
+    for (const first of ["none", "text", "bytes", "json"]) {
+      const response = await running.fetch(`/api/orders?first=${first}`, {
+        method: "POST",
+        body: '{"id":7}',
+      });
+      assert.equal(response.status, 200, first);
+      assert.equal(await response.text(), 'POST {"id":7}', first);
+    }
+  });
+
   Deno.test(`${kind} still answers an over-limit JSON body 413`, async () => {
     await using running = await startHost(
       kind,
