@@ -3,7 +3,12 @@
 // options a builder hands it stay free to change.
 
 import { ServerAddressesFeature } from "../features/mod.ts";
-import { parseEndpointUrls, type Server, TestServer } from "../server/mod.ts";
+import {
+  parseEndpointUrls,
+  type Server,
+  type ServerLimits,
+  TestServer,
+} from "../server/mod.ts";
 import { schedule } from "../server/_timers.ts";
 import { ApplicationLifetime } from "./application_lifetime.ts";
 import type { Configuration } from "./config/mod.ts";
@@ -392,9 +397,13 @@ export class WebHostImpl implements WebHost {
     init?: RequestInit | Deno.ServeHandlerInfo<Deno.Addr>,
   ): Promise<Response> {
     const memory = await (this.#memory ??= (async () => {
-      const server = new TestServer();
       const ready = await this.#initialize();
       const { application, loggerFactory } = ready;
+      // The limits a request meets are the configured server's
+      // (maxRequestBodySize above all): also under `deno serve`, which
+      // hands every request to this fetch.
+      const { limits } = ready.server as { limits?: ServerLimits };
+      const server = new TestServer({ limits });
       // What the app put on its server's features while it was built
       // (routing's link generator) belongs to the server that serves it.
       for (const [key, value] of ready.server.features) {

@@ -323,3 +323,41 @@ Deno.test("a ROOST_ environment variable with __ reaches Server:Limits", async (
   assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
   assert.equal(new TextDecoder().decode(output.stdout).trim(), "7000");
 });
+
+Deno.test("host.fetch (and so `deno serve`) applies the configured Server:Limits:MaxRequestBodySize", async () => {
+  // `deno serve` hands every request to host.fetch: a limit configured for
+  // the server must hold there too, not fall back to the 30 MB default.
+  const host = new WebHostBuilder()
+    .useSetting("Server:Limits:MaxRequestBodySize", "1000")
+    .configure((app) =>
+      app.run(async (ctx) =>
+        ctx.response.send(`read ${(await ctx.request.text()).length}`)
+      )
+    )
+    .build();
+  try {
+    const info = {
+      remoteAddr: { transport: "tcp" as const, hostname: "10.0.0.7", port: 1 },
+      completed: Promise.resolve(),
+    };
+    const small = await host.fetch(
+      new Request("http://localhost/", {
+        method: "POST",
+        body: "x".repeat(900),
+      }),
+      info,
+    );
+    assert.equal(await small.text(), "read 900");
+    const large = await host.fetch(
+      new Request("http://localhost/", {
+        method: "POST",
+        body: "x".repeat(5000),
+      }),
+      info,
+    );
+    assert.equal(large.status, 413);
+    await large.body?.cancel();
+  } finally {
+    await host.stop();
+  }
+});
