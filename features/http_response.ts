@@ -155,7 +155,9 @@ export class HttpResponse {
   }
 
   /**
-   * Appends to the body.
+   * Appends to the body. Bytes are not copied (as with a web stream's
+   * `enqueue`): do not change a `Uint8Array` once written, even after the
+   * returned promise resolved, since it may not have gone out yet.
    *
    * @param chunk Bytes, or text sent as UTF-8.
    */
