@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { WebHostBuilder } from "../../mod.ts";
-import {
-  coreTimers,
-  type Schedule,
-  schedule,
-  scheduler,
-} from "../../server/_timers.ts";
+import { coreTimers, type Schedule, scheduler } from "../../server/_timers.ts";
 
 // Both schedulers: Deno's core timers, and the global timers Roost falls
 // back to where a Deno has no core timers.
