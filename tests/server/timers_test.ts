@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { WebHostBuilder } from "../../mod.ts";
+import { startHost } from "../_helpers.ts";
 import { coreTimers, type Schedule, scheduler } from "../../server/_timers.ts";
 
 // Both schedulers: Deno's core timers, and the global timers Roost falls
@@ -168,18 +169,16 @@ Deno.test("a host serving on a socket stops without waiting for a fake clock tha
   // A clock the test never advances: nothing on it ever fires.
   Object.assign(globalThis, { setTimeout: () => 1, clearTimeout: () => {} });
   try {
-    const host = new WebHostBuilder()
-      .useUrls("http://127.0.0.1:0")
-      .useSetting("suppressStatusMessages", "true")
-      .configure((app) => app.run((ctx) => ctx.response.send("hi")))
-      .build();
-    await host.start();
+    const running = await startHost(
+      "DenoServer",
+      (app) => app.run((ctx) => ctx.response.send("hi")),
+    );
     // A connection that just answered gets a grace period on a stop, and
     // the stop has a deadline: both on real time.
-    const response = await fetch(host.addresses[0]);
+    const response = await running.fetch("/");
     assert.equal(await response.text(), "hi");
     const stopped = await Promise.race([
-      host.stop().then(() => "stopped"),
+      running.host.stop().then(() => "stopped"),
       // On real time whatever the globals say.
       new Promise<string>((resolve) => realTime(() => resolve("stuck"), 5_000)),
     ]);
