@@ -195,11 +195,24 @@ export abstract class FileConfigurationProvider
       }
     };
     const name = basename(this.path);
+    // A symlink changes when what it points to does: Kubernetes updates a
+    // ConfigMap volume by swapping its `..data` link, and no event names
+    // the file itself. Any change next to a symlink is worth a reload,
+    // which tells nobody unless the values differ.
+    const isSymlink = (): boolean => {
+      try {
+        return Deno.lstatSync(this.path).isSymlink;
+      } catch {
+        return false;
+      }
+    };
     (async () => {
       for await (const event of watcher) {
         // Our own reads show up as "access": reacting would loop.
         if (event.kind === "access") continue;
-        if (!event.paths.some((path) => basename(path) === name)) continue;
+        if (
+          !event.paths.some((path) => basename(path) === name) && !isSymlink()
+        ) continue;
         timer?.cancel();
         timer = schedule(reload, this.reloadDelay);
       }

@@ -277,3 +277,28 @@ Deno.test("reloadDelay must be from 0 to the longest a timer waits", () => {
     2_147_483_647,
   );
 });
+
+Deno.test("a file that is a symlink into a swapped directory is reloaded (a Kubernetes ConfigMap volume)", async () => {
+  // Kubernetes mounts a ConfigMap as `appsettings.json -> ..data/appsettings.json`
+  // with `..data -> ..2026_01_01` and updates it by pointing `..data` at a new
+  // directory: no event ever names appsettings.json itself.
+  await using dir = await tempDir();
+  const root = dir.path;
+  await Deno.mkdir(`${root}/..v1`);
+  await Deno.writeTextFile(`${root}/..v1/appsettings.json`, '{ "Port": 1 }');
+  await Deno.symlink("..v1", `${root}/..data`);
+  await Deno.symlink("..data/appsettings.json", `${root}/appsettings.json`);
+  using config = new ConfigurationBuilder({ basePath: root })
+    .addJsonFile("appsettings.json", { reloadOnChange: true, reloadDelay })
+    .build();
+  assert.equal(config.get("port"), "1");
+  const changed = new Waiter();
+  config.onChange(changed.fire);
+  // The atomic writer's swap: a new directory, a new link, renamed over.
+  await Deno.mkdir(`${root}/..v2`);
+  await Deno.writeTextFile(`${root}/..v2/appsettings.json`, '{ "Port": 2 }');
+  await Deno.symlink("..v2", `${root}/..data_tmp`);
+  await Deno.rename(`${root}/..data_tmp`, `${root}/..data`);
+  await changed.next("the reload after the swap");
+  assert.equal(config.get("port"), "2");
+});
