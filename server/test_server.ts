@@ -50,6 +50,24 @@ const PEER: { remoteAddr: Deno.NetAddr } = Object.freeze({
   }),
 });
 
+// The response, or the signal's reason once it aborts first.
+function untilAborted(
+  responding: Promise<Response> | Response,
+  signal: AbortSignal,
+): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    Promise.resolve(responding).then((response) => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(response);
+    }, (error) => {
+      signal.removeEventListener("abort", onAbort);
+      reject(error);
+    });
+  });
+}
+
 /**
  * Runs an application in memory: `fetch()` goes through the same request
  * features and response bridge as {@linkcode DenoServer}, without a socket.
@@ -163,7 +181,9 @@ export class TestServer implements Server {
    * @param input A URL (relative to `baseUrl`) or a `Request`.
    * @param init Request options, as for `fetch`; or `Deno.serve`'s
    * handler info.
-   * @returns The application's response.
+   * @returns The application's response. As with fetch, a `signal` that
+   * aborts first rejects it with the signal's reason, and one aborted
+   * already sends nothing.
    * @throws {TypeError} When the server is not started.
    */
   async fetch(
@@ -187,12 +207,20 @@ export class TestServer implements Server {
         requestInit,
       );
     const scheme = request.url.startsWith("https:") ? "https" : "http";
-    return await dispatcher.dispatch(
+    // As fetch does, an aborted signal sends nothing.
+    if (peer === PEER) request.signal.throwIfAborted();
+    const responding = dispatcher.dispatch(
       request,
       peer,
       this.#endpoint(scheme),
       "HTTP/1.1",
     );
+    // Called as a client would call fetch, an abort before the response
+    // rejects, as fetch does. (Deno.serve's own requests, with their info,
+    // abort when their client leaves: that is the app's news, not this.)
+    return peer === PEER
+      ? await untilAborted(responding, request.signal)
+      : await responding;
   }
 
   /** Stops the server. */
