@@ -18,6 +18,7 @@ import {
   EnvironmentVariablesConfigurationProvider,
   type StandardSchemaV1,
 } from "./config/mod.ts";
+import { logReloadError } from "./config/configuration.ts";
 import {
   ApplicationBuilder,
   type RequestDelegate,
@@ -285,10 +286,14 @@ export async function initialize(
   let pipeline: RequestDelegate;
   let fatal = false;
   try {
+    // A reload that fails goes to stderr until the host's logging exists,
+    // then through it: a level, a category, the host's format.
+    let reportReload: (error: unknown) => void = logReloadError;
     // As in ASP.NET, the host settings are the app configuration's first
     // source: useSetting("Server:Limits:KeepAliveTimeout", "5") works.
     const builder = new ConfigurationBuilder({
       basePath: environment.contentRootPath,
+      onReloadError: (error) => reportReload(error),
     }).addInMemory(LOGGING_DEFAULTS).addInMemory(
       [...options.settings].map(([key, setting]) =>
         [key, setting.value] as const
@@ -312,6 +317,17 @@ export async function initialize(
       configuration,
       getSetting: setting,
     });
+    const configurationLog = loggerFactory.createLogger(
+      "Roost.Hosting.Configuration",
+    );
+    reportReload = (error) =>
+      configurationLog.error(
+        "Configuration reload failed; keeping the last good values. {reason}",
+        {
+          reason: error instanceof Error ? error.message : String(error),
+          error,
+        },
+      );
     try {
       server = await makeServer(options, configuration);
     } catch (error) {

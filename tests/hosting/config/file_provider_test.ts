@@ -6,6 +6,7 @@ import {
   ConfigurationError,
   JsonConfigurationProvider,
 } from "../../../hosting/config/mod.ts";
+import { createDefaultBuilder, type LogRecord } from "../../../mod.ts";
 import { captureErrors, delay, tempDir, until, Waiter } from "./_helpers.ts";
 import { replaceScheduler } from "../../../server/_timers.ts";
 
@@ -301,4 +302,40 @@ Deno.test("a file that is a symlink into a swapped directory is reloaded (a Kube
   await Deno.rename(`${root}/..data_tmp`, `${root}/..data`);
   await changed.next("the reload after the swap");
   assert.equal(config.get("port"), "2");
+});
+
+Deno.test("a host's failed configuration reload goes through its logging, and the last good values stay", async () => {
+  await using dir = await tempDir();
+  const file = `${dir.path}/appsettings.json`;
+  await Deno.writeTextFile(file, '{ "Shop": { "Name": "Roost" } }');
+  const errors = new Waiter<LogRecord>();
+  const builder = createDefaultBuilder([
+    "--contentRoot",
+    dir.path,
+    "--suppressStatusMessages",
+    "true",
+  ])
+    .configureLogging((logging) =>
+      logging.clearOutputs().addOutput({
+        name: "Errors",
+        write: (record) => {
+          if (record.level === "error") errors.fire(record);
+        },
+      })
+    )
+    .configure((app) => app.run((ctx) => ctx.response.send("ok")));
+  const host = builder.build();
+  await host.start();
+  try {
+    await Deno.writeTextFile(file, '{ "Shop": ');
+    const record = await errors.next("the reload error in the log");
+    assert.equal(record.category, "Roost.Hosting.Configuration");
+    assert.match(
+      record.message,
+      /^Configuration reload failed; keeping the last good values\. Invalid JSON in ".*appsettings\.json" at line 1/,
+    );
+    assert.equal(host.configuration.get("Shop:Name"), "Roost");
+  } finally {
+    await host.stop();
+  }
 });
