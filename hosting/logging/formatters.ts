@@ -129,7 +129,8 @@ export function formatSimple(
 /**
  * Formats a record as one line of JSON, keys in this order: `timestamp`
  * (ISO 8601, UTC), `level` (`Trace` … `Critical`), `category`, `message`
- * (its template filled in), `properties` (all of them, also those the
+ * (its template filled in), `messageTemplate` (the template as given, when
+ * it differs from the message), `properties` (all of them, also those the
  * message shows), `traceId` (only when there is one), `scope`, and
  * `exception` (only with an error: its stack and causes, as one string).
  *
@@ -157,7 +158,7 @@ export function formatSimple(
  * });
  * assert.equal(
  *   text,
- *   '{"timestamp":"2025-01-02T03:04:05.000Z","level":"Information","category":"App.Library","message":"shelf has 3 books","properties":{"count":3},"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","scope":{"path":"/shelves/1"}}',
+ *   '{"timestamp":"2025-01-02T03:04:05.000Z","level":"Information","category":"App.Library","message":"shelf has 3 books","messageTemplate":"shelf has {count} books","properties":{"count":3},"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","scope":{"path":"/shelves/1"}}',
  * );
  * ```
  */
@@ -178,8 +179,14 @@ export function formatJson(record: LogRecord): string {
     level: LEVEL_NAMES[record.level],
     category: record.category,
     message: record.message,
-    properties,
   };
+  // The template as given, when it differs from the message: what groups
+  // records of one kind in a log store (ASP.NET's `{OriginalFormat}`).
+  const template = record.messageTemplate;
+  if (template !== undefined && template !== record.message) {
+    json.messageTemplate = template;
+  }
+  json.properties = properties;
   if (traceId !== undefined) json.traceId = traceId;
   json.scope = scope;
   if (hasError(record)) json.exception = renderError(record.error);

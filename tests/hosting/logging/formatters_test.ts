@@ -100,6 +100,26 @@ Deno.test("simple colours the tag only when asked", () => {
   );
 });
 
+Deno.test("json keeps a message's template when it differs from the message", () => {
+  const templated = JSON.parse(formatJson(record({
+    message: "shelf has 3 books",
+    messageTemplate: "shelf has {count} books",
+    properties: { count: 3 },
+  })));
+  assert.equal(templated.messageTemplate, "shelf has {count} books");
+  assert.deepEqual(Object.keys(templated).slice(3, 6), [
+    "message",
+    "messageTemplate",
+    "properties",
+  ]);
+  // A message with no placeholders is its own template: not repeated.
+  const plain = JSON.parse(formatJson(record({
+    message: "Application started",
+    messageTemplate: "Application started",
+  })));
+  assert.equal("messageTemplate" in plain, false);
+});
+
 Deno.test("json is one line that parses back to the documented shape and key order", () => {
   const line = formatJson(record({
     message: "Request finished\nsecond line",
