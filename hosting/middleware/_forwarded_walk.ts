@@ -199,8 +199,13 @@ export function walk(
       const path = hop.prefix.startsWith("/")
         ? normalizePath(hop.prefix)
         : undefined;
-      if (typeof path !== "string" || /[?#]/.test(hop.prefix)) {
-        return `the forwarded prefix "${hop.prefix}" is not a path starting with "/"`;
+      // "//host" would make every link built from the path base point at
+      // another host: a path base starts with one slash.
+      if (
+        typeof path !== "string" || /[?#]/.test(hop.prefix) ||
+        path.startsWith("//")
+      ) {
+        return `the forwarded prefix "${hop.prefix}" is not a path starting with one "/"`;
       }
       // The prefix is a pathBase: no trailing slash ("/" is the root, "").
       outcome.pathBase = path.replace(/\/+$/, "");

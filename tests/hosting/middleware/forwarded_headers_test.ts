@@ -253,6 +253,12 @@ for (const kind of SERVER_KINDS) {
       assert.equal(seen.headers["x-forwarded-for"], "203.0.113.7");
       const bad = await send({ "x-forwarded-prefix": "shop" });
       assert.equal(bad.pathBase, "");
+      // A path base of "//host" would turn every link built from it into a
+      // link to another host: refused, spelled with slashes or backslashes.
+      for (const prefix of ["//evil.example", "/\\evil.example", "//"]) {
+        const offsite = await send({ "x-forwarded-prefix": prefix });
+        assert.equal(offsite.pathBase, "", prefix);
+      }
     });
   });
 }
