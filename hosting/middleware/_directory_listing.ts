@@ -6,6 +6,7 @@
 import { escapeHtml } from "./_html.ts";
 import type { Middleware } from "../pipeline.ts";
 import {
+  findPath,
   redirectToSlash,
   requestedDirectory,
   type StaticRoot,
@@ -32,17 +33,19 @@ function formatSize(size: number | undefined): string {
 }
 
 async function readRows(
+  root: StaticRoot,
   directory: string,
-  serveDotFiles: boolean,
 ): Promise<Row[]> {
   const rows: Row[] = [];
   for await (const entry of Deno.readDir(directory)) {
-    if (!serveDotFiles && entry.name.startsWith(".")) continue;
-    // lstat: a link's target may lie outside the root; its size and date
-    // are not this listing's to tell.
-    const stat = await Deno.lstat(`${directory}/${entry.name}`).catch(() =>
-      undefined
-    );
+    if (!root.serveDotFiles && entry.name.startsWith(".")) continue;
+    const path = `${directory}/${entry.name}`;
+    // A link that leads out of the root (or to a dotfile) is not served:
+    // listing it would confirm what its 404 does not.
+    if (entry.isSymlink && await findPath(root, path) === undefined) continue;
+    // lstat: a link's size and date are its target's, not this listing's
+    // to tell.
+    const stat = await Deno.lstat(path).catch(() => undefined);
     if (stat === undefined) continue;
     rows.push({
       name: entry.name,
@@ -126,7 +129,7 @@ export function directoryBrowser(root: StaticRoot): Middleware {
     const directory = await requestedDirectory(root, request.path);
     if (directory === undefined) return next();
     if (!directory.slash) return redirectToSlash(ctx);
-    const rows = await readRows(directory.path, root.serveDotFiles);
+    const rows = await readRows(root, directory.path);
     const shown = `${request.pathBase}${request.path}`;
     const html = render(decodedTitle(shown), rows, shown !== "/");
     return ctx.response.send(html, {

@@ -95,6 +95,28 @@ for (const kind of SERVER_KINDS) {
     }
   });
 
+  Deno.test(`A directory listing leaves out links that lead outside the root or to a dotfile (${kind})`, async () => {
+    // Listing them would confirm what their 404 keeps quiet.
+    await using site = await makeSite();
+    await using running = await startHost(kind, (app) => {
+      app.use(fileServer({
+        root: site.root,
+        enableDirectoryBrowsing: true,
+        enableDefaultFiles: false,
+      }));
+    });
+    const response = await running.fetch("/");
+    assert.equal(response.status, 200);
+    const page = await response.text();
+    assert.ok(page.includes('href="./hello.txt"'), "a plain file is listed");
+    assert.ok(page.includes('href="./alias.txt"'), "a link inside is listed");
+    for (
+      const hidden of ["escape.txt", "escape-dir", "env.txt", "hello.txt.gz"]
+    ) {
+      assert.ok(!page.includes(`./${hidden}`), `${hidden} is listed`);
+    }
+  });
+
   Deno.test(`Static files serve the same files when spelled plainly (${kind})`, async () => {
     await using site = await makeSite();
     await using running = await startHost(kind, (app) => {
