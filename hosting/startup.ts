@@ -122,10 +122,19 @@ export async function loadStartupModule(
     // tests/distribution_test.ts allows this warning and no other.
     module = await import(url);
   } catch (error) {
+    const reason = String((error as Error)?.message ?? error).replace(
+      /\.+$/,
+      "",
+    );
+    // Not there, or there and broken (a syntax error, a throw at the top):
+    // different fixes.
+    const advice = /^Module not found|^Cannot (resolve|load) module/i.test(
+        reason,
+      )
+      ? "Check the path given to useStartup() or --startupModule (relative paths start at the content root)."
+      : "The module was found but failed while loading: fix the error in it.";
     throw new TypeError(
-      `Startup module "${specifier}" could not be loaded from ${url}: ${
-        (error as Error).message
-      }. Check the path given to useStartup() or --startupModule (relative paths start at the content root).`,
+      `Startup module "${specifier}" could not be loaded from ${url}: ${reason}. ${advice}`,
       { cause: error },
     );
   }

@@ -48,6 +48,7 @@
  *   level: "Information",
  *   category: "App",
  *   message: "Hello ada",
+ *   messageTemplate: "Hello {user}",
  *   properties: { user: "ada" },
  *   traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
  *   scope: {},

@@ -43,7 +43,7 @@ function checkOptions(options: HttpsRedirectionOptions): void {
     throw new TypeError(
       `httpsRedirection() options must be an object, got ${
         String(options)
-      }: try httpsRedirection({ httpsPort: 443 })`,
+      }: try useHttpsRedirection({ httpsPort: 443 })`,
     );
   }
   const { statusCode, httpsPort } = options;
@@ -80,14 +80,14 @@ function portFromServer(ctx: HttpContext): number | string {
   }
   if (ports.size === 1) return [...ports][0];
   const fix =
-    'set the port with httpsRedirection({ httpsPort: 443 }), or listen on one with useUrls("https://*:443")';
+    'set the port with useHttpsRedirection({ httpsPort: 443 }), or listen on one with useUrls("https://*:443")';
   return ports.size === 0
     ? `Failed to determine the HTTPS port for redirection: the server has no HTTPS address (${
       addresses.join(", ") || "none"
     }). Requests are not redirected: ${fix}.`
     : `Failed to determine the HTTPS port for redirection: the server listens for HTTPS on several ports (${
       [...ports].join(", ")
-    }). Requests are not redirected: set the one to use with httpsRedirection({ httpsPort }).`;
+    }). Requests are not redirected: set the one to use with useHttpsRedirection({ httpsPort }).`;
 }
 
 // A Host value without its port; an IPv6 literal keeps its brackets.

@@ -49,8 +49,35 @@ Deno.test("a startup module that cannot be found fails with where it looked", as
       /Startup module "\.\/missing_app\.ts" could not be loaded/,
     );
     assert.ok(error.message.includes(`${FIXTURES}missing_app.ts`));
+    assert.ok(!error.message.includes(".."), "one full stop");
+    assert.match(error.message, /Check the path given to useStartup\(\)/);
     return true;
   });
+});
+
+Deno.test("a startup module that is found but broken says to fix it, not its path", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/broken_app.ts`,
+      "export function configure(app {\n",
+    );
+    const host = new WebHostBuilder()
+      .useSetting("suppressStatusMessages", "true")
+      .useStartup(`${dir}/broken_app.ts`)
+      .build();
+    await assert.rejects(() => host.start(), (error: Error) => {
+      assert.match(error.message, /SyntaxError/);
+      assert.match(
+        error.message,
+        /The module was found but failed while loading: fix the error in it\.$/,
+      );
+      assert.ok(!error.message.includes("Check the path"));
+      return true;
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("a startup module with neither form says what was expected", async () => {
@@ -174,10 +201,8 @@ Deno.test("a running host follows edits of appsettings.json and survives a malfo
   const root = await Deno.makeTempDir();
   const file = `${root}/appsettings.json`;
   await Deno.writeTextFile(file, JSON.stringify({ Greeting: "one" }));
-  const errors: string[] = [];
-  const original = console.error;
-  console.error = (...args: unknown[]) =>
-    errors.push(args.map(String).join(" "));
+  // The failed reload is logged: the record is the event to wait for.
+  let logged: (message: string) => void = () => {};
   try {
     const host = (await import("../../mod.ts")).createDefaultBuilder([
       "--contentRoot",
@@ -186,6 +211,14 @@ Deno.test("a running host follows edits of appsettings.json and survives a malfo
       "true",
     ])
       .useServer(new TestServer())
+      .configureLogging((logging) =>
+        logging.clearOutputs().addOutput({
+          name: "Errors",
+          write: (record) => {
+            if (record.level === "error") logged(record.message);
+          },
+        })
+      )
       .configure((app, { configuration }) =>
         app.run((ctx) => ctx.response.send(configuration.get("Greeting") ?? ""))
       )
@@ -203,17 +236,16 @@ Deno.test("a running host follows edits of appsettings.json and survives a malfo
     await Deno.writeTextFile(file, JSON.stringify({ Greeting: "two" }));
     await next;
     assert.equal(await (await host.fetch("/")).text(), "two");
+    const failed = new Promise<string>((resolve) => logged = resolve);
     await Deno.writeTextFile(file, '{ "Greeting": ');
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.ok((await failed).includes(file));
     assert.equal(await (await host.fetch("/")).text(), "two");
-    assert.ok(errors.some((line) => line.includes(file)), errors.join("\n"));
     next = changed();
     await Deno.writeTextFile(file, JSON.stringify({ Greeting: "three" }));
     await next;
     assert.equal(await (await host.fetch("/")).text(), "three");
     await host.stop();
   } finally {
-    console.error = original;
     await Deno.remove(root, { recursive: true });
   }
 });

@@ -125,7 +125,7 @@ for (const kind of SERVER_KINDS) {
     assert.equal(warnings.length, 1);
     assert.match(
       warnings[0],
-      /Failed to determine the HTTPS port for redirection: the server has no HTTPS address \(http:.*\)\. Requests are not redirected: set the port with httpsRedirection\(\{ httpsPort: 443 \}\)/,
+      /Failed to determine the HTTPS port for redirection: the server has no HTTPS address \(http:.*\)\. Requests are not redirected: set the port with useHttpsRedirection\(\{ httpsPort: 443 \}\)/,
     );
   });
 }
