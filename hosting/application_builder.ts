@@ -34,6 +34,10 @@ export type {
   PipelineComponent,
   RequestDelegate,
 } from "./pipeline.ts";
+import {
+  type MetadataReader,
+  metadataReaderOf,
+} from "./_endpoint_metadata_readers.ts";
 
 // Deno's web globals are accessors on globalThis: bind them once, off the
 // per-request path.
@@ -93,6 +97,8 @@ export class ApplicationBuilder extends BuiltinMiddlewareBuilder {
   readonly #serverFeatures: FeatureCollection;
   #services: ServiceResolver | undefined;
   readonly #routing: AppRouting;
+  // Middleware added ahead of routing that reads endpoint metadata.
+  readonly #beforeRouting: MetadataReader[] = [];
 
   /**
    * Makes an empty pipeline.
@@ -149,6 +155,10 @@ export class ApplicationBuilder extends BuiltinMiddlewareBuilder {
    * @throws {Error} (per request) when `next()` is called twice.
    */
   use(middleware: Middleware): this {
+    const reader = metadataReaderOf(middleware);
+    if (reader !== undefined && !this.#routing.selecting) {
+      this.#beforeRouting.push(reader);
+    }
     const name = middleware.name
       ? `"${middleware.name}"`
       : `#${this.#components.length + 1}`;
@@ -392,6 +402,21 @@ export class ApplicationBuilder extends BuiltinMiddlewareBuilder {
     return new RouteGroupBuilder(this.#routing.endpoints(), prefix);
   }
 
+  // ASP.NET's WebApplication puts UseRouting first by itself; here the
+  // endpoint is selected where it is asked for, so metadata that middleware
+  // ahead of that point would read is silently ignored: say so at start.
+  #warnMetadataBeforeRouting(): void {
+    for (const { method, types } of this.#beforeRouting) {
+      const endpoints = this.#routing.endpointsWith(types);
+      if (endpoints.length === 0) continue;
+      this.#warn(
+        `${method} runs before routing selects an endpoint, so the metadata it reads on ${
+          endpoints.join(", ")
+        } is ignored: call app.useRouting() before ${method}.`,
+      );
+    }
+  }
+
   /**
    * Builds the pipeline.
    *
@@ -399,6 +424,7 @@ export class ApplicationBuilder extends BuiltinMiddlewareBuilder {
    * @returns The request delegate.
    */
   build(terminal: RequestDelegate = notFound): RequestDelegate {
+    this.#warnMetadataBeforeRouting();
     let app = terminal;
     for (let i = this.#components.length - 1; i >= 0; i--) {
       app = this.#components[i](app);

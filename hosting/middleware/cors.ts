@@ -15,6 +15,7 @@ import {
   requestedHeaders,
   varyByOrigin,
 } from "./_cors_policy.ts";
+import { readsEndpointMetadata } from "../_endpoint_metadata_readers.ts";
 
 export type { CorsPolicy } from "./_cors_policy.ts";
 
@@ -234,30 +235,34 @@ export function cors(policy?: CorsPolicy): Middleware {
   const global = policy === undefined
     ? undefined
     : compileCorsPolicy(policy, "cors()");
-  return function cors(ctx, next) {
-    // Without Origin it is no CORS request: untouched, as in ASP.NET, so
-    // same-origin traffic pays nothing (not even a Vary header, which takes
-    // a response off the server's fastest path).
-    const origin = ctx.request.headers.get("origin");
-    if (origin === null) return next();
-    const metadata = ctx.getEndpoint()?.metadata.get(CorsMetadata);
-    const applied = metadata === undefined
-      ? global
-      : metadata instanceof EnableCors
-      ? COMPILED.get(metadata)
-      : undefined;
-    if (applied === undefined) return next();
-    if (isPreflight(ctx, origin)) {
-      return answerPreflight(ctx, applied, origin);
-    }
-    const headers = ctx.response.headers;
-    if (applied.varyByOrigin) varyByOrigin(headers);
-    if (applied.allowsOrigin(origin)) {
-      allowOrigin(headers, applied, origin);
-      if (applied.exposedHeaders !== undefined) {
-        headers.set("access-control-expose-headers", applied.exposedHeaders);
+  return readsEndpointMetadata(
+    function cors(ctx, next) {
+      // Without Origin it is no CORS request: untouched, as in ASP.NET, so
+      // same-origin traffic pays nothing (not even a Vary header, which takes
+      // a response off the server's fastest path).
+      const origin = ctx.request.headers.get("origin");
+      if (origin === null) return next();
+      const metadata = ctx.getEndpoint()?.metadata.get(CorsMetadata);
+      const applied = metadata === undefined
+        ? global
+        : metadata instanceof EnableCors
+        ? COMPILED.get(metadata)
+        : undefined;
+      if (applied === undefined) return next();
+      if (isPreflight(ctx, origin)) {
+        return answerPreflight(ctx, applied, origin);
       }
-    }
-    return next();
-  };
+      const headers = ctx.response.headers;
+      if (applied.varyByOrigin) varyByOrigin(headers);
+      if (applied.allowsOrigin(origin)) {
+        allowOrigin(headers, applied, origin);
+        if (applied.exposedHeaders !== undefined) {
+          headers.set("access-control-expose-headers", applied.exposedHeaders);
+        }
+      }
+      return next();
+    },
+    "useCors()",
+    [CorsMetadata],
+  );
 }

@@ -14,6 +14,7 @@ import {
   limiterFor,
   type PartitionedLimiter,
 } from "./_rate_limiters.ts";
+import { readsEndpointMetadata } from "../_endpoint_metadata_readers.ts";
 
 /** What every policy may set. */
 export interface RateLimiterPolicyBase {
@@ -401,6 +402,10 @@ export function rateLimiter(
     }
   };
   const all = [...(global ? [global] : []), ...policies.values()];
+  readsEndpointMetadata(middleware, "useRateLimiter()", [
+    EnableRateLimiting,
+    DisableRateLimiting,
+  ]);
   return Object.defineProperty(middleware, "partitionCount", {
     get: () => all.reduce((sum, { limiter }) => sum + limiter.size, 0),
     enumerable: true,

@@ -11,6 +11,7 @@ import {
 } from "../../features/mod.ts";
 import type { Middleware } from "../pipeline.ts";
 import { scheduleDeadline } from "../../server/_timers.ts";
+import { readsEndpointMetadata } from "../_endpoint_metadata_readers.ts";
 
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -174,64 +175,70 @@ export function requestTimeouts(
   checkOptions(options);
   const status = options.timeoutStatusCode ?? 504;
   const writeBody = options.writeTimeoutResponse;
-  return async function requestTimeouts(ctx, next) {
-    const metadata = ctx.getEndpoint()?.metadata;
-    if (metadata?.get(DisableRequestTimeout) !== undefined) return await next();
-    const timeout = metadata?.get(RequestTimeout)?.timeout ?? options.timeout;
-    if (timeout === undefined) return await next();
-
-    // A server that sets no lifetime feature gets one from the context when
-    // requestAborted is read; one that does is left unread.
-    let outer = ctx.features.get(HttpRequestLifetimeFeature);
-    if (outer === undefined) {
-      void ctx.requestAborted;
-      outer = ctx.features.get(HttpRequestLifetimeFeature)!;
-    }
-    const deadline = new AbortController();
-    // Everyone after this middleware sees a signal that fires at the
-    // deadline as well as when the client goes away, linked when first read:
-    // a handler that never looks pays nothing, and the server's own signal
-    // is not touched (reading it makes Deno print its "legacy abort" notice).
-    let linked: AbortSignal | undefined;
-    const lifetime: HttpRequestLifetimeFeature = {
-      get requestAborted() {
-        return linked ??= AbortSignal.any([
-          outer.requestAborted,
-          deadline.signal,
-        ]);
-      },
-      // After the deadline this middleware answers: code that gives up
-      // because its signal fired (a queue, say) must not reset the 504.
-      abort: (reason) => {
-        if (!deadline.signal.aborted) outer.abort(reason);
-      },
-    };
-    ctx.features.set(HttpRequestLifetimeFeature, lifetime);
-    let answered: Promise<void> | undefined;
-    // Deno's core timer list: a global setTimeout and clearTimeout cost a
-    // request about 1.2 µs more (Node's timers, since Deno 2.9).
-    const timer = scheduleDeadline(() => {
-      const reason = new DOMException(
-        `The request timed out after ${timeout} ms`,
-        "TimeoutError",
-      );
-      deadline.abort(reason);
-      answered = answer(ctx, status, writeBody, () => outer.abort(reason));
-    }, timeout);
-    try {
-      await next();
-    } catch (error) {
-      // After the deadline, what the handler throws (most often the abort
-      // itself) is what the deadline caused: the client has its answer.
-      if (answered === undefined) throw error;
-    } finally {
-      timer.cancel();
-      if (ctx.features.get(HttpRequestLifetimeFeature) === lifetime) {
-        ctx.features.set(HttpRequestLifetimeFeature, outer);
+  return readsEndpointMetadata(
+    async function requestTimeouts(ctx, next) {
+      const metadata = ctx.getEndpoint()?.metadata;
+      if (metadata?.get(DisableRequestTimeout) !== undefined) {
+        return await next();
       }
-    }
-    await answered;
-  };
+      const timeout = metadata?.get(RequestTimeout)?.timeout ?? options.timeout;
+      if (timeout === undefined) return await next();
+
+      // A server that sets no lifetime feature gets one from the context when
+      // requestAborted is read; one that does is left unread.
+      let outer = ctx.features.get(HttpRequestLifetimeFeature);
+      if (outer === undefined) {
+        void ctx.requestAborted;
+        outer = ctx.features.get(HttpRequestLifetimeFeature)!;
+      }
+      const deadline = new AbortController();
+      // Everyone after this middleware sees a signal that fires at the
+      // deadline as well as when the client goes away, linked when first read:
+      // a handler that never looks pays nothing, and the server's own signal
+      // is not touched (reading it makes Deno print its "legacy abort" notice).
+      let linked: AbortSignal | undefined;
+      const lifetime: HttpRequestLifetimeFeature = {
+        get requestAborted() {
+          return linked ??= AbortSignal.any([
+            outer.requestAborted,
+            deadline.signal,
+          ]);
+        },
+        // After the deadline this middleware answers: code that gives up
+        // because its signal fired (a queue, say) must not reset the 504.
+        abort: (reason) => {
+          if (!deadline.signal.aborted) outer.abort(reason);
+        },
+      };
+      ctx.features.set(HttpRequestLifetimeFeature, lifetime);
+      let answered: Promise<void> | undefined;
+      // Deno's core timer list: a global setTimeout and clearTimeout cost a
+      // request about 1.2 µs more (Node's timers, since Deno 2.9).
+      const timer = scheduleDeadline(() => {
+        const reason = new DOMException(
+          `The request timed out after ${timeout} ms`,
+          "TimeoutError",
+        );
+        deadline.abort(reason);
+        answered = answer(ctx, status, writeBody, () => outer.abort(reason));
+      }, timeout);
+      try {
+        await next();
+      } catch (error) {
+        // After the deadline, what the handler throws (most often the abort
+        // itself) is what the deadline caused: the client has its answer.
+        if (answered === undefined) throw error;
+      } finally {
+        timer.cancel();
+        if (ctx.features.get(HttpRequestLifetimeFeature) === lifetime) {
+          ctx.features.set(HttpRequestLifetimeFeature, outer);
+        }
+      }
+      await answered;
+    },
+    "useRequestTimeouts()",
+    [RequestTimeout, DisableRequestTimeout],
+  );
 }
 
 // Sends the timeout response now, without waiting for a handler that may

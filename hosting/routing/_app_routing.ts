@@ -10,6 +10,7 @@ import {
 import type { PipelineComponent } from "../pipeline.ts";
 import { type Compose, EndpointRouter } from "./_endpoint_router.ts";
 import { escapeTemplate, LinkRegistry } from "./_link_generator.ts";
+import type { MetadataType } from "../_endpoint_metadata_readers.ts";
 
 /** One builder's routing. */
 export class AppRouting {
@@ -57,6 +58,17 @@ export class AppRouting {
       this.#registry(),
       escapeTemplate(this.#prefix),
     );
+  }
+
+  /** Whether the pipeline selects endpoints yet, at its current end. */
+  get selecting(): boolean {
+    return this.#router !== undefined &&
+      (this.#router.placed || this.#router.routing);
+  }
+
+  /** See {@linkcode EndpointRouter.endpointsWith}. */
+  endpointsWith(types: readonly MetadataType[]): string[] {
+    return this.#router?.endpointsWith(types) ?? [];
   }
 
   /**

@@ -18,6 +18,7 @@ import type {
 import type { LinkRegistry } from "./_link_generator.ts";
 import { parseRouteTemplate } from "./_route_template.ts";
 import { RouteTable } from "./_route_table.ts";
+import type { MetadataType } from "../_endpoint_metadata_readers.ts";
 
 /** What a group gives its endpoints: a prefix, middleware and metadata. */
 export interface GroupState {
@@ -133,6 +134,22 @@ export class EndpointRouter {
     });
     this.#registrations.push(registration);
     return registration;
+  }
+
+  /**
+   * The display names of the endpoints whose metadata (their own, or their
+   * groups') holds an instance of one of `types`.
+   */
+  endpointsWith(types: readonly MetadataType[]): string[] {
+    const carries = (metadata: unknown[]) =>
+      metadata.some((item) => types.some((type) => item instanceof type));
+    return this.#registrations.filter((registration) => {
+      if (carries(registration.metadata)) return true;
+      for (let g = registration.group; g !== undefined; g = g.parent) {
+        if (carries(g.metadata)) return true;
+      }
+      return false;
+    }).map((registration) => registration.displayName);
   }
 
   /** Parses `template`, so a malformed one fails where it was written. */
