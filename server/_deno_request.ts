@@ -10,6 +10,7 @@
 
 interface ServeRecord {
   header?(name: string): string | null;
+  consumeTextBody?(): string | null;
 }
 
 let recordKey: symbol | null | undefined;
@@ -20,6 +21,16 @@ function findRecordKey(request: Request): symbol | null {
   ) ?? null;
 }
 
+// Deno's serve-side record of `request`, or undefined (a Request made in
+// memory, or a Deno that keeps it elsewhere).
+function serveRecord(request: Request): ServeRecord | undefined {
+  recordKey ??= findRecordKey(request);
+  if (recordKey === null) return undefined;
+  return (request as unknown as Record<symbol, ServeRecord | undefined>)[
+    recordKey
+  ];
+}
+
 /**
  * One request header, read the cheapest way the runtime allows.
  *
@@ -27,24 +38,15 @@ function findRecordKey(request: Request): symbol | null {
  * @param name The header's name, in lower case.
  */
 export function requestHeader(request: Request, name: string): string | null {
-  recordKey ??= findRecordKey(request);
-  if (recordKey !== null) {
-    const record = (request as unknown as Record<symbol, ServeRecord>)[
-      recordKey
-    ];
-    if (typeof record?.header === "function") {
-      try {
-        return record.header(name);
-      } catch {
-        // Closed or changed: ask the public API.
-      }
+  const record = serveRecord(request);
+  if (typeof record?.header === "function") {
+    try {
+      return record.header(name);
+    } catch {
+      // Closed or changed: ask the public API.
     }
   }
   return request.headers.get(name);
-}
-
-interface ServeBodyRecord {
-  consumeTextBody?(): string | null;
 }
 
 /**
@@ -59,11 +61,7 @@ interface ServeBodyRecord {
  * @param request A request from Deno.serve, or any Request.
  */
 export function takeBodyText(request: Request): string | null {
-  recordKey ??= findRecordKey(request);
-  if (recordKey === null) return null;
-  const record = (request as unknown as Record<symbol, ServeBodyRecord>)[
-    recordKey
-  ];
+  const record = serveRecord(request);
   if (typeof record?.consumeTextBody !== "function") return null;
   try {
     return record.consumeTextBody() ?? null;
