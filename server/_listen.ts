@@ -137,8 +137,27 @@ export async function removeStaleSocket(path: string): Promise<void> {
         `Cannot listen on unix:${path}: a file that is not a socket is in the way. Remove it or choose another path.`,
       );
     }
+    if (await isListening(path)) {
+      throw new Deno.errors.AddrInUse(
+        `Cannot listen on unix:${path}: another server is listening on it. Stop that server, or choose another path.`,
+      );
+    }
     await Deno.remove(path);
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+}
+
+// A socket file left by a server that is gone refuses connections; a live
+// one accepts them, and must not be taken over (Deno.serve and Kestrel
+// fail with "address in use" there too).
+async function isListening(path: string): Promise<boolean> {
+  try {
+    const conn = await Deno.connect({ transport: "unix", path });
+    conn.close();
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.ConnectionRefused) return false;
+    throw error;
   }
 }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { schedule } from "../../server/_timers.ts";
 import { BackgroundService, type HostedService } from "./hosted_service.ts";
 
 /**
@@ -69,6 +70,42 @@ function nameOf(service: HostedService): string {
   return typeof name === "string" && name !== "" && name !== "Object"
     ? name
     : "(anonymous hosted service)";
+}
+
+// A service's stop(), awaited until it returns or the deadline passes: one
+// that ignores its signal must not hold the host (and a second Ctrl+C,
+// which aborts the signal) forever. Past the deadline, a stop still gets
+// called and one turn of the event loop to act on the aborted signal.
+function untilDeadline(
+  service: HostedService,
+  signal: AbortSignal,
+): Promise<void> {
+  const stopping = Promise.resolve(service.stop(signal));
+  let cancel = () => {};
+  const deadline = new Promise<never>((_, reject) => {
+    const abort = () =>
+      reject(
+        new Error(
+          `it did not stop by the shutdown deadline (${
+            describeReason(signal.reason)
+          }) and was left behind: make stop(signal) return when its signal aborts`,
+        ),
+      );
+    if (signal.aborted) {
+      cancel = schedule(abort, 0).cancel;
+      return;
+    }
+    signal.addEventListener("abort", abort, { once: true });
+    cancel = () => signal.removeEventListener("abort", abort);
+  });
+  // A stop left behind may still fail: nobody awaits it any more.
+  stopping.catch(() => {});
+  return Promise.race([stopping, deadline]).finally(cancel);
+}
+
+function describeReason(reason: unknown): string {
+  if (reason instanceof Error) return reason.message;
+  return typeof reason === "string" ? reason : "aborted";
 }
 
 function logFailure(service: HostedService, error: unknown): void {
@@ -179,9 +216,13 @@ export class HostedServiceRunner {
         errors.map(([, error]) => error),
         `${errors.length} hosted service${
           errors.length === 1 ? "" : "s"
-        } threw while stopping (${
-          errors.map(([service]) => nameOf(service)).join(", ")
-        }); see this error's errors`,
+        } failed to stop: ${
+          errors.map(([service, error]) =>
+            `${nameOf(service)}: ${
+              error instanceof Error ? error.message : String(error)
+            }`
+          ).join("; ")
+        }`,
       );
     }
   }
@@ -194,7 +235,7 @@ export class HostedServiceRunner {
     const errors: [HostedService, unknown][] = [];
     for (let i = started.length - 1; i >= 0; i--) {
       try {
-        await started[i].stop(signal);
+        await untilDeadline(started[i], signal);
       } catch (error) {
         errors.push([started[i], error]);
       }

@@ -1,7 +1,11 @@
 // A host's run() with the workers setting: the host's settings, logging and
 // status lines, applied to superviseWorkers().
 
-import { parseEndpointUrls } from "../../server/mod.ts";
+import {
+  DEFAULT_URL,
+  type Endpoint,
+  parseEndpointUrls,
+} from "../../server/mod.ts";
 import { HostSettings } from "../host_settings.ts";
 import type { HostingEnvironment } from "../hosting_environment.ts";
 import type { Logger } from "../logging/mod.ts";
@@ -24,14 +28,24 @@ export interface SupervisedHost {
 /** Supervises the host's workers until they stop; the exit code. */
 export async function superviseHost(host: SupervisedHost): Promise<number> {
   const workers = workerCount(host.getSetting(HostSettings.workers) ?? "");
-  const urls = host.getSetting(HostSettings.urls);
-  if (workers > 1 && urls !== undefined) {
-    const socket = parseEndpointUrls(urls).find((e) => e.scheme === "unix");
-    if (socket !== undefined) {
+  const endpoints = parseEndpointUrls(
+    host.getSetting(HostSettings.urls) ?? DEFAULT_URL,
+  );
+  for (const endpoint of endpoints) {
+    if (endpoint.scheme === "unix") {
+      if (workers > 1) {
+        throw new RangeError(
+          `workers is ${workers}, but ${endpoint.url} is a Unix socket, which one process binds alone: listen on a TCP port, or run one worker`,
+        );
+      }
+      continue;
+    }
+    if (endpoint.port === 0) {
       throw new RangeError(
-        `workers is ${workers}, but ${socket.url} is a Unix socket, which one process binds alone: listen on a TCP port, or run one worker`,
+        `workers is set, but ${endpoint.url} asks for port 0, which gives every worker, and every restarted one, a port of its own: choose a port (--urls http://localhost:8080)`,
       );
     }
+    probePort(endpoint);
   }
   return await superviseWorkers({
     workers,
@@ -54,4 +68,25 @@ export async function superviseHost(host: SupervisedHost): Promise<number> {
       host.status("Application is shutting down...");
     },
   });
+}
+
+// Workers share their port (SO_REUSEPORT), and so would any other process
+// that asks for it the same way: a port already in use must fail the start
+// here, as it does without workers, rather than split its traffic with
+// whoever holds it.
+function probePort(endpoint: Endpoint): void {
+  const hostname = endpoint.hostnames[0];
+  let listener: Deno.Listener;
+  try {
+    listener = Deno.listen({ hostname, port: endpoint.port });
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) {
+      throw new Deno.errors.AddrInUse(
+        `Cannot listen on ${endpoint.url}: ${hostname} port ${endpoint.port} is already in use. Stop the other process or choose another port (--urls http://localhost:8080).`,
+      );
+    }
+    // Anything else (an address this machine lacks) is the workers' to say.
+    return;
+  }
+  listener.close();
 }

@@ -64,10 +64,28 @@ export function ownCommand(): WorkerCommand {
  */
 export function withUnstableNet(command: WorkerCommand): WorkerCommand {
   const args = [...command.args];
-  const run = args[0] === "run" ? 1 : -1;
   const hasFlag = args.some((arg) =>
     arg === "--unstable-net" || arg === "--unstable"
   );
-  if (run !== -1 && !hasFlag) args.splice(run, 0, "--unstable-net");
+  const at = flagIndex(command.execPath, args);
+  if (at !== -1 && !hasFlag) args.splice(at, 0, "--unstable-net");
   return { execPath: command.execPath, args };
+}
+
+// Where Deno's own flags go: after `run`, or first in Deno 2's short form
+// (`deno -A main.ts`, `deno main.ts`). A compiled binary's arguments are
+// the app's: its flags were fixed by `deno compile`.
+function flagIndex(execPath: string, args: readonly string[]): number {
+  if (args[0] === "run") return 1;
+  const standalone = (Deno.build as { standalone?: boolean }).standalone;
+  const name = execPath.slice(
+    Math.max(execPath.lastIndexOf("/"), execPath.lastIndexOf("\\")) + 1,
+  );
+  if (
+    standalone === true || !/^deno(\.exe)?$/i.test(name) || args.length === 0
+  ) {
+    return -1;
+  }
+  // Another subcommand (serve, task, eval…) is not ours to change.
+  return args[0].startsWith("-") || /\.[cm]?[jt]sx?$/.test(args[0]) ? 0 : -1;
 }

@@ -46,6 +46,15 @@ const BACKOFF_START_MS = 250;
 const BACKOFF_MAX_MS = 10_000;
 // After a stop's own deadline, how long killed workers get to go.
 const KILL_GRACE_MS = 5_000;
+// A worker's own shutdown deadline answers what is still running with 503
+// and closes its connections: the supervisor gives it this long past that
+// deadline before it kills, or SIGKILL would win the race and cut requests
+// off with no answer at all.
+const STOP_MARGIN_MS = 2_000;
+// After a worker exits, how long its last output may take to be passed on:
+// a process it started may hold the pipes open, and must not hold back the
+// restart.
+const OUTPUT_GRACE_MS = 250;
 
 /**
  * Supervises worker processes; see the module documentation.
@@ -254,7 +263,7 @@ export class WorkerSupervisor {
     signal(worker, "SIGTERM");
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<"late">((resolve) => {
-      timer = setTimeout(() => resolve("late"), this.#stopMs);
+      timer = setTimeout(() => resolve("late"), this.#stopMs + STOP_MARGIN_MS);
     });
     const status = await Promise.race([worker.exited, deadline]);
     clearTimeout(timer);
@@ -264,7 +273,7 @@ export class WorkerSupervisor {
         {
           workerId: worker.id,
           pid: worker.child.pid,
-          seconds: this.#stopMs / 1000,
+          seconds: (this.#stopMs + STOP_MARGIN_MS) / 1000,
         },
       );
       signal(worker, "SIGKILL");
@@ -311,8 +320,19 @@ export class WorkerSupervisor {
       origin,
       state: "starting",
       ready,
-      // The status once its output has all been passed on.
-      exited: Promise.all([child.status, relayed]).then(([status]) => status),
+      // The status once its output has been passed on, or shortly after
+      // the exit when a process it started still holds the pipes.
+      exited: child.status.then(async (status) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          relayed,
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, OUTPUT_GRACE_MS);
+          }),
+        ]);
+        clearTimeout(timer);
+        return status;
+      }),
     };
     const readyTimer = setTimeout(() => {
       if (worker.state !== "starting") return;

@@ -266,3 +266,34 @@ Deno.test("with backgroundServiceExceptionBehavior Ignore a throwing background 
   await host.stop();
   assert.equal(host.failed, false);
 });
+
+Deno.test("a hosted service whose stop ignores its signal holds the host only until the shutdown deadline", async () => {
+  const events: string[] = [];
+  const builder = new WebHostBuilder();
+  const logs = collectLogs(builder);
+  const host = builder
+    .useServer(new TestServer())
+    .useSetting("suppressStatusMessages", "true")
+    .useSetting("shutdownTimeoutSeconds", "0.05")
+    .configureServices((services) =>
+      services
+        .addHostedService({
+          start() {},
+          stop: () => void events.push("first stop"),
+        })
+        .addHostedService({ start() {}, stop: () => new Promise(() => {}) })
+    )
+    .build();
+  host.lifetime.stopped.addEventListener("abort", () => events.push("stopped"));
+  await host.start();
+  await host.stop();
+  // The services registered earlier still stopped, and the host finished.
+  assert.deepEqual(events, ["first stop", "stopped"]);
+  assert.equal(host.failed, true);
+  const errors = logs.records.filter((r) => r.level === "error");
+  assert.equal(errors.length, 1);
+  assert.match(
+    String((errors[0].error as Error).message),
+    /did not stop by the shutdown deadline/,
+  );
+});

@@ -121,6 +121,64 @@ Deno.test("DenoServer serves a Unix socket", async () => {
   }
 });
 
+Deno.test("DenoServer does not take over a Unix socket another server is listening on", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/app.sock`;
+  try {
+    await using _first = await startHost("DenoServer", protocolApp, {
+      urls: `unix:${path}`,
+    });
+    // As Deno.serve({ path }) does, a second server fails with AddrInUse.
+    await assert.rejects(
+      startHost("DenoServer", protocolApp, { urls: `unix:${path}` }),
+      (error: Error) =>
+        error.message.includes(`unix:${path}`) &&
+        error.message.includes("another server is listening on it"),
+    );
+    // The first server still owns its socket and answers.
+    assert.equal(
+      await curl(["--unix-socket", path, "http://localhost/"]),
+      "HTTP/1.1 http",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("DenoServer replaces a socket file left by a server that is gone", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/app.sock`;
+  try {
+    // A server killed without a chance to clean up leaves its file behind.
+    const crashed = new Deno.Command(Deno.execPath(), {
+      args: [
+        "eval",
+        `Deno.listen({ transport: "unix", path: ${
+          JSON.stringify(path)
+        } }); console.log("up"); setInterval(() => {}, 1000);`,
+      ],
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const reader = crashed.stdout.getReader();
+    await reader.read();
+    crashed.kill("SIGKILL");
+    await crashed.status;
+    reader.releaseLock();
+    await crashed.stdout.cancel();
+    assert.ok((await Deno.lstat(path)).isSocket);
+    await using _running = await startHost("DenoServer", protocolApp, {
+      urls: `unix:${path}`,
+    });
+    assert.equal(
+      await curl(["--unix-socket", path, "http://localhost/"]),
+      "HTTP/1.1 http",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("DenoServer rejects a malformed URL with a message that quotes it", () => {
   assert.throws(
     () => new DenoServer({ urls: "http//localhost:80" }),

@@ -109,7 +109,7 @@ Deno.test("every stop runs even when some throw, and the errors arrive in an Agg
     assert.ok(error instanceof AggregateError);
     assert.equal(
       error.message,
-      "1 hosted service threw while stopping (Flaky); see this error's errors",
+      "1 hosted service failed to stop: Flaky: flaky stop",
     );
     assert.equal(error.errors[0].message, "flaky stop");
     return true;
@@ -122,6 +122,45 @@ Deno.test("every stop runs even when some throw, and the errors arrive in an Agg
     "stop a",
   ]);
   assert.equal(runner.failed, true);
+});
+
+Deno.test("a stop that ignores its signal is left behind at the deadline, and the earlier services still stop", async () => {
+  const log: string[] = [];
+  class Stuck implements HostedService {
+    start(): void {}
+    stop(): Promise<void> {
+      log.push("stop stuck");
+      return new Promise(() => {});
+    }
+  }
+  const runner = new HostedServiceRunner([recording(log, "a"), new Stuck()]);
+  await runner.start(deadline());
+  const controller = new AbortController();
+  const stopping = runner.stop(controller.signal);
+  await Promise.resolve();
+  controller.abort(new DOMException("Shutdown timeout", "TimeoutError"));
+  await assert.rejects(stopping, (error: unknown) => {
+    assert.ok(error instanceof AggregateError);
+    assert.match(
+      error.message,
+      /^1 hosted service failed to stop: Stuck: it did not stop by the shutdown deadline \(Shutdown timeout\) and was left behind: make stop\(signal\) return when its signal aborts$/,
+    );
+    return true;
+  });
+  assert.deepEqual(log, ["start a", "stop stuck", "stop a"]);
+  assert.equal(runner.failed, true);
+});
+
+Deno.test("past the deadline a stop is still called, and one that returns at once counts as stopped", async () => {
+  const log: string[] = [];
+  const runner = new HostedServiceRunner([{
+    start: () => void log.push("start"),
+    stop: () => void log.push("stop"),
+  }]);
+  await runner.start(deadline());
+  await runner.stop(AbortSignal.abort());
+  assert.deepEqual(log, ["start", "stop"]);
+  assert.equal(runner.failed, false);
 });
 
 Deno.test("each stop gets the shutdown deadline signal", async () => {

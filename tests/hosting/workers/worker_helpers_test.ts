@@ -23,7 +23,7 @@ Deno.test("workerCount reads a whole number or auto, and names the setting other
   }
 });
 
-Deno.test("a worker's command gets --unstable-net after deno run, once", () => {
+Deno.test("a worker's command gets --unstable-net where Deno takes its flags, once", () => {
   assert.deepEqual(
     withUnstableNet({ execPath: "deno", args: ["run", "-A", "main.ts"] }).args,
     ["run", "--unstable-net", "-A", "main.ts"],
@@ -34,6 +34,22 @@ Deno.test("a worker's command gets --unstable-net after deno run, once", () => {
       args: ["run", "--unstable-net", "-A", "main.ts"],
     }).args,
     ["run", "--unstable-net", "-A", "main.ts"],
+  );
+  // Deno 2's short form: the flags come first.
+  assert.deepEqual(
+    withUnstableNet({ execPath: "/usr/bin/deno", args: ["-A", "main.ts"] })
+      .args,
+    ["--unstable-net", "-A", "main.ts"],
+  );
+  assert.deepEqual(
+    withUnstableNet({ execPath: "deno", args: ["main.ts", "--workers", "2"] })
+      .args,
+    ["--unstable-net", "main.ts", "--workers", "2"],
+  );
+  // Another subcommand is left alone.
+  assert.deepEqual(
+    withUnstableNet({ execPath: "deno", args: ["task", "start"] }).args,
+    ["task", "start"],
   );
   // A compiled binary takes no Deno flags.
   assert.deepEqual(

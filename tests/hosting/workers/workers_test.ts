@@ -154,6 +154,82 @@ Deno.test({
 
 Deno.test({
   name:
+    "a crashed worker is replaced at once even while a process it started holds its output open",
+  ignore: !LINUX,
+  async fn() {
+    const port = freePort();
+    await using host = await supervise(port);
+    const before = await pidsOf(port, ["0", "1"]);
+    const client = Deno.createHttpClient({});
+    let sleeper = 0;
+    try {
+      // One of the two workers answers, starts `sleep 20` and exits 3.
+      const response = await fetch(
+        `http://127.0.0.1:${port}/spawn-and-crash`,
+        { client },
+      );
+      sleeper = Number(await response.text());
+    } finally {
+      client.close();
+    }
+    try {
+      // Well before the sleep ends, both workers answer again, one of them
+      // a new process.
+      await within(
+        (async () => {
+          for (;;) {
+            let answer: Answer;
+            try {
+              answer = await ask(port);
+            } catch {
+              continue;
+            }
+            if (answer.pid !== before.get(answer.workerId)) return;
+          }
+        })(),
+        "the crashed worker's replacement",
+      );
+      assert.match(host.stdout(), /exited with code 3/);
+    } finally {
+      if (sleeper > 0) Deno.kill(sleeper, "SIGKILL");
+    }
+    assert.equal((await host.signal("SIGTERM")).code, 0);
+  },
+});
+
+Deno.test({
+  name:
+    "at the shutdown deadline a worker answers what is still running with 503 before the supervisor would kill it",
+  ignore: !LINUX,
+  async fn() {
+    const port = freePort();
+    await using host = await supervise(port, [
+      "--shutdownTimeoutSeconds",
+      "1",
+    ]);
+    await pidsOf(port, ["0", "1"]);
+    const client = Deno.createHttpClient({});
+    try {
+      const slow = fetch(`http://127.0.0.1:${port}/slow`, { client });
+      // The request is in a worker before the stop begins.
+      await until(
+        () => /slow request started/.test(host.stdout()),
+        "the slow request's start",
+      );
+      const stopping = host.signal("SIGTERM");
+      const response = await slow;
+      assert.equal(response.status, 503);
+      await response.body?.cancel();
+      assert.equal((await stopping).code, 0, host.stdout() + host.stderr());
+      assert.doesNotMatch(host.stdout() + host.stderr(), /killing it/);
+    } finally {
+      client.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
     "workers that keep crashing end the supervisor with exit 1 and a crash-loop message",
   ignore: !LINUX,
   async fn() {
@@ -174,20 +250,13 @@ Deno.test({
   name: "a worker that cannot start fails the supervisor's start with exit 1",
   ignore: !LINUX,
   async fn() {
-    // The port is taken by a listener without reusePort.
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = (listener.addr as Deno.NetAddr).port;
-    try {
-      await using host = await supervise(port);
-      const status = await within(host.signal("SIGCONT"), "the exit", 20_000);
-      assert.equal(status.code, 1);
-      assert.match(
-        host.stdout(),
-        /The workers failed to start: Worker \d exited with code 1 before it was listening/,
-      );
-    } finally {
-      listener.close();
-    }
+    await using host = await supervise(freePort(), [], { FAIL_START: "1" });
+    const status = await within(host.signal("SIGCONT"), "the exit", 20_000);
+    assert.equal(status.code, 1);
+    assert.match(
+      host.stdout(),
+      /The workers failed to start: Worker \d exited with code 1 before it was listening/,
+    );
   },
 });
 
@@ -286,4 +355,42 @@ Deno.test("--workers that is not a number or auto fails the start, naming the se
     host.stdout() + host.stderr(),
     /Host setting "workers" is "many" \(from command line.*\): it must be a whole number from 1 to 9999, or auto/,
   );
+});
+
+Deno.test("--workers with port 0 fails the start: each worker would pick a port of its own", async () => {
+  await using host = await spawnHost(APP, [
+    "--workers",
+    "2",
+    "--urls",
+    "http://127.0.0.1:0",
+  ]);
+  const status = await within(host.signal("SIGCONT"), "the exit", 20_000);
+  assert.equal(status.code, 1);
+  assert.match(
+    host.stdout() + host.stderr(),
+    /http:\/\/127\.0\.0\.1:0 asks for port 0, which gives every worker, and every restarted one, a port of its own: choose a port/,
+  );
+});
+
+Deno.test({
+  name:
+    "--workers on a port another process holds fails the start, as one process does, instead of sharing it",
+  ignore: !LINUX,
+  async fn() {
+    using other = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (other.addr as Deno.NetAddr).port;
+    await using host = await spawnHost(APP, [
+      "--workers",
+      "2",
+      "--urls",
+      `http://127.0.0.1:${port}`,
+    ]);
+    const status = await within(host.signal("SIGCONT"), "the exit", 20_000);
+    assert.equal(status.code, 1);
+    assert.match(
+      host.stdout() + host.stderr(),
+      new RegExp(`127\\.0\\.0\\.1 port ${port} is already in use`),
+    );
+    assert.doesNotMatch(host.stdout(), /Now listening/);
+  },
 });
