@@ -15,6 +15,7 @@ import {
 import { DONE } from "../features/_done.ts";
 import { RequestBodyError } from "../features/_body_error.ts";
 import type { HttpApplication } from "../server/mod.ts";
+import { raceAbort } from "../server/_listen.ts";
 import type { RequestDelegate } from "./application_builder.ts";
 import {
   ConsoleOutput,
@@ -151,6 +152,7 @@ export class HostingApplication implements HttpApplication<HttpContext> {
   readonly #loggers: LoggerFactory;
   readonly #diagnostics: Logger;
   readonly #server: Logger;
+  readonly #disposing = new Set<Promise<void>>();
 
   constructor(
     pipeline: RequestDelegate,
@@ -281,12 +283,25 @@ export class HostingApplication implements HttpApplication<HttpContext> {
     if (hosting.started !== undefined) this.#logFinished(hosting);
     const scope = hosting.scope;
     if (scope === undefined) return;
-    scope[Symbol.asyncDispose]().catch((error) =>
+    const disposing = scope[Symbol.asyncDispose]().catch((error) =>
       this.#loggers.createLogger("Roost.Hosting").error(
         "Disposing the services of request {traceId} failed",
         { error, traceId: ctx.traceIdentifier },
       )
     );
+    this.#disposing.add(disposing);
+    disposing.finally(() => this.#disposing.delete(disposing));
+  }
+
+  /**
+   * Settles when the request scopes being disposed are (or `signal`
+   * aborts): the host disposes the root services after them, as a
+   * request's services may still use the root's.
+   */
+  async scopesDisposed(signal: AbortSignal): Promise<void> {
+    while (this.#disposing.size > 0 && !signal.aborted) {
+      await raceAbort(Promise.all(this.#disposing), signal);
+    }
   }
 
   #logFinished(ctx: HostingContext): void {

@@ -290,6 +290,7 @@ export class WebHostImpl implements WebHost {
       // The order of ASP.NET's host: stopping, the server drains, hosted
       // services stop, services are disposed, stopped.
       await this.#ready?.server.stop({ signal: deadline.signal });
+      await this.#ready?.application.scopesDisposed(deadline.signal);
       try {
         await this.#ready?.hostedServices.stop(deadline.signal);
       } catch (error) {

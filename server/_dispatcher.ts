@@ -220,12 +220,24 @@ export class Dispatcher<C> {
     const response = state.response;
     if (response.delivered) this.#unlink(state);
     else response.whenFinished = () => this.#unlink(state);
-    if (context !== undefined) {
-      try {
-        this.#app.disposeContext(context, failed ? failure : undefined);
-      } catch (error) {
-        this.#report("disposeContext threw:", error);
-      }
+    if (context === undefined) return;
+    // A Response the app returned is still being sent: its body (a stream
+    // fed by the request's services, say) is read after the app finished.
+    // The context lives until the server sent it, as in ASP.NET.
+    const completed = response.handedAppResponse ? state.completed : undefined;
+    const error = failed ? failure : undefined;
+    if (completed === undefined) this.#dispose(context, error);
+    else {
+      const dispose = () => this.#dispose(context, error);
+      completed.then(dispose, dispose);
+    }
+  }
+
+  #dispose(context: C, error: unknown): void {
+    try {
+      this.#app.disposeContext(context, error);
+    } catch (thrown) {
+      this.#report("disposeContext threw:", thrown);
     }
   }
 

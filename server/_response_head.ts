@@ -67,7 +67,9 @@ export function makeResponse(
   if (body !== null && isHead) {
     // Deno would send DATA frames for a HEAD response's body over HTTP/2.
     headers = headForGet(body, status, headers ?? new Headers(), written);
-    body = null;
+    // A GET would send a body of unknown length chunked. Without a body,
+    // HTTP/1.1 would say content-length: 0; an empty stream says nothing.
+    body = headers.has("content-length") ? null : emptyBody();
   }
   // Without an init object Response skips its option parsing: the common
   // 200 with no headers of ours is measurably cheaper this way.
@@ -85,6 +87,14 @@ export function makeResponse(
   return response;
 }
 
+function emptyBody(): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      controller.close();
+    },
+  });
+}
+
 // Whether a pending Response's headers are ours yet, and if so whether they
 // had to be copied (fetch() and Response.redirect() make immutable ones),
 // which means building a new Response at the end.
@@ -95,6 +105,11 @@ export class ResponseHead implements HttpResponseFeature {
   reasonPhrase: string | undefined = undefined;
   /** Called once when the response is over; set by the dispatcher. */
   whenFinished: (() => void) | undefined = undefined;
+  /**
+   * Whether what was handed over is a Response the app made: its body may
+   * still be read (a stream) after the app finished.
+   */
+  handedAppResponse = false;
   // Shared with the body side: TypeScript's protected, because #private
   // fields do not reach a subclass.
   protected readonly owner: BridgeOwner;
@@ -270,6 +285,7 @@ export class ResponseHead implements HttpResponseFeature {
 
   /** Hands over a Response the app made, as it is (its body unmeasured). */
   protected handResponseNow(response: Response): void {
+    this.handedAppResponse = true;
     if (this.#adoption === "none" && this.ownHeaders !== undefined) {
       this.#adopt(response);
     }
@@ -280,14 +296,19 @@ export class ResponseHead implements HttpResponseFeature {
       this.reasonPhrase !== undefined
     ) {
       if (head) response.body!.cancel().catch(() => {});
-      response = new Response(
-        head || NULL_BODY_STATUSES.has(status) ? null : response.body,
-        {
-          status,
-          statusText: this.reasonPhrase,
-          headers: this.ownHeaders ?? response.headers,
-        },
-      );
+      const headers = this.ownHeaders ?? response.headers;
+      const body = NULL_BODY_STATUSES.has(status)
+        ? null
+        : !head
+        ? response.body
+        : headers.has("content-length")
+        ? null
+        : emptyBody();
+      response = new Response(body, {
+        status,
+        statusText: this.reasonPhrase,
+        headers,
+      });
     }
     this.give(response);
   }

@@ -16,7 +16,7 @@ import {
   TestServer,
   WebHostBuilder,
 } from "../../mod.ts";
-import { collectLogs } from "../_helpers.ts";
+import { collectLogs, startHost } from "../_helpers.ts";
 
 class RequestLog {
   static made = 0;
@@ -296,4 +296,82 @@ Deno.test("a hosted service whose stop ignores its signal holds the host only un
     String((errors[0].error as Error).message),
     /did not stop by the shutdown deadline/,
   );
+});
+
+Deno.test("a request's services live until a returned Response's stream body has been sent", async () => {
+  class Cursor {
+    disposed = false;
+    [Symbol.dispose](): void {
+      this.disposed = true;
+    }
+  }
+  const seen: boolean[] = [];
+  await using running = await startHost(
+    "DenoServer",
+    (app) =>
+      app.run((ctx) => {
+        const cursor = ctx.requestServices!.getRequired(Cursor);
+        let sent = 0;
+        return new Response(
+          new ReadableStream({
+            async pull(controller) {
+              // Read after the app returned, as Deno sends the body.
+              await Promise.resolve();
+              seen.push(cursor.disposed);
+              if (sent++ < 3) controller.enqueue(new Uint8Array([65]));
+              else controller.close();
+            },
+          }),
+        );
+      }),
+    {
+      setup: (builder) =>
+        builder.configureServices((services) => services.addScoped(Cursor)),
+    },
+  );
+  const response = await running.fetch("/");
+  assert.equal(await response.text(), "AAA");
+  assert.deepEqual(seen, [false, false, false, false]);
+});
+
+Deno.test("stop() waits for the request scopes being disposed before it disposes the root services", async () => {
+  const events: string[] = [];
+  const disposing = Promise.withResolvers<void>();
+  class Pool {
+    [Symbol.dispose](): void {
+      events.push("pool disposed");
+    }
+  }
+  class Connection {
+    constructor(readonly pool: Pool) {}
+    async [Symbol.asyncDispose](): Promise<void> {
+      disposing.resolve();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      events.push("connection returned to the pool");
+    }
+  }
+  const running = await startHost("DenoServer", (app) =>
+    app.run((ctx) => {
+      ctx.requestServices!.getRequired(Connection);
+      return ctx.response.send("done");
+    }), {
+    setup: (builder) =>
+      builder.configureServices((services) =>
+        services
+          .addSingleton(Pool)
+          .addScoped(
+            Connection,
+            (provider) => new Connection(provider.getRequired(Pool)),
+          )
+      ),
+  });
+  const response = await running.fetch("/");
+  assert.equal(await response.text(), "done");
+  // The request is over; its scope is still being disposed.
+  await disposing.promise;
+  await running.host.stop();
+  assert.deepEqual(events, [
+    "connection returned to the pool",
+    "pool disposed",
+  ]);
 });
