@@ -16,6 +16,7 @@ import { DONE } from "../features/_done.ts";
 import { RequestBodyError } from "../features/_body_error.ts";
 import type { HttpApplication } from "../server/mod.ts";
 import { raceAbort } from "../server/_listen.ts";
+import { HOLDS_UNTIL_SENT } from "../server/_context_lifetime.ts";
 import type { RequestDelegate } from "./application_builder.ts";
 import {
   ConsoleOutput,
@@ -291,6 +292,11 @@ export class HostingApplication implements HttpApplication<HttpContext> {
     );
     this.#disposing.add(disposing);
     disposing.finally(() => this.#disposing.delete(disposing));
+  }
+
+  /** A request's services live until its response has been sent. */
+  [HOLDS_UNTIL_SENT](ctx: HttpContext): boolean {
+    return (ctx as HostingContext).scope !== undefined;
   }
 
   /**

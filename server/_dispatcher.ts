@@ -12,6 +12,7 @@ import {
   RequestState,
 } from "./_request_state.ts";
 import { defaultReporter, type ErrorReporter } from "./_report.ts";
+import { HOLDS_UNTIL_SENT, type HoldsUntilSent } from "./_context_lifetime.ts";
 
 export type { ErrorReporter } from "./_report.ts";
 
@@ -50,6 +51,7 @@ function lastOnConnection(response: Response): Response {
 /** Dispatches requests to one application and tracks those in flight. */
 export class Dispatcher<C> {
   readonly #app: HttpApplication<C>;
+  readonly #holds: ((context: C) => boolean) | undefined;
   readonly #report: ErrorReporter;
   readonly #maxConcurrent: number | null;
   // Requests in flight, in an intrusive list: a Set's add and delete cost
@@ -65,6 +67,9 @@ export class Dispatcher<C> {
     report: ErrorReporter = defaultReporter,
   ) {
     this.#app = app;
+    this.#holds = HOLDS_UNTIL_SENT in app
+      ? (context) => (app as HoldsUntilSent<C>)[HOLDS_UNTIL_SENT](context)
+      : undefined;
     this.#maxConcurrent = maxConcurrent;
     this.#report = report;
   }
@@ -224,7 +229,9 @@ export class Dispatcher<C> {
     // A Response the app returned is still being sent: its body (a stream
     // fed by the request's services, say) is read after the app finished.
     // The context lives until the server sent it, as in ASP.NET.
-    const completed = response.handedAppResponse ? state.completed : undefined;
+    const completed = response.handedAppResponse && this.#holds?.(context)
+      ? state.completed
+      : undefined;
     const error = failed ? failure : undefined;
     if (completed === undefined) this.#dispose(context, error);
     else {
