@@ -168,15 +168,25 @@ export class WebHostImpl implements WebHost {
       // the process alive for them. A later start builds everything again.
       this.#ready?.configuration[Symbol.dispose]();
       this.#ready = this.#initialized = undefined;
+      const stopping = this.#lifetime.stopping;
+      if (stopping.aborted && error === stopping.reason) {
+        throw new DOMException(
+          "The host's start was cancelled: the application was asked to stop while it started",
+          "AbortError",
+        );
+      }
       throw error;
     }
     this.#state = "started";
-    for (const address of this.addresses) {
-      this.#status(`Now listening on: ${address}`);
+    // A stop asked for during the start follows at once: no "started" line.
+    if (!this.#lifetime.stopping.aborted) {
+      for (const address of this.addresses) {
+        this.#status(`Now listening on: ${address}`);
+      }
+      this.#status("Application started. Press Ctrl+C to shut down.");
+      this.#status(`Hosting environment: ${this.#environment.name}`);
+      this.#status(`Content root path: ${this.#environment.contentRootPath}`);
     }
-    this.#status("Application started. Press Ctrl+C to shut down.");
-    this.#status(`Hosting environment: ${this.#environment.name}`);
-    this.#status(`Content root path: ${this.#environment.contentRootPath}`);
     this.#lifetime.notifyStarted();
     if (this.#isWorker) this.#beginWorkerDuties();
     const onStopping = () => {
@@ -230,15 +240,25 @@ export class WebHostImpl implements WebHost {
 
   stop(options: WebHostStopOptions = {}): Promise<void> {
     if (this.#state === "starting") {
-      // Wait for the start to finish (or fail), then stop what it started:
-      // the host never serves after a stop() resolved.
+      // Cancel what the start still waits on (hosted services' starts get
+      // the stopping signal, as on SIGTERM), let it finish or fail, then
+      // stop what it started: the host never serves after stop() resolved.
+      this.#lifetime.stopApplication();
       const starting = this.#starting ?? Promise.resolve();
-      return starting.then(() => {}, () => {}).then(() => this.stop(options));
+      return starting.then(() => {}, () => {}).then(() => {
+        if (this.#state !== "new") return this.stop(options);
+        // The start was cancelled or failed: nothing serves, and nothing
+        // will.
+        this.#state = "stopped";
+        this.#lifetime.notifyStopped();
+        return this.#memory === undefined ? undefined : this.#stopMemory();
+      });
     }
     if (this.#state === "new") {
-      return this.#memory === undefined
-        ? Promise.resolve()
-        : this.#stopMemory();
+      if (this.#memory === undefined) return Promise.resolve();
+      // Its services are disposed: it cannot serve again.
+      this.#state = "stopped";
+      return this.#stopMemory();
     }
     return this.#stopped ??= this.#stop(options.signal);
   }
@@ -397,6 +417,11 @@ export class WebHostImpl implements WebHost {
     input: string | URL | Request,
     init?: RequestInit | Deno.ServeHandlerInfo<Deno.Addr>,
   ): Promise<Response> {
+    if (this.#state === "stopped") {
+      throw new TypeError(
+        "The host is stopped, and its services disposed: it cannot answer fetch(). Build a new host",
+      );
+    }
     const memory = await (this.#memory ??= (async () => {
       const ready = await this.#initialize();
       const { application, loggerFactory } = ready;

@@ -184,6 +184,54 @@ Deno.test("stop() during start() waits for the start to finish, then stops, and 
   await assert.rejects(() => fetch(address));
 });
 
+Deno.test("stop() during start() cancels what the start waits on, as SIGTERM does, and the host ends stopped", async () => {
+  const entered = deferred();
+  const host = new WebHostBuilder()
+    .useUrls("http://127.0.0.1:0")
+    .useSetting("suppressStatusMessages", "true")
+    .configureServices((services) =>
+      services.addHostedService({
+        // Waits for a dependency, or for its signal.
+        start: (signal) =>
+          new Promise<void>((_, reject) => {
+            entered.resolve();
+            signal.addEventListener("abort", () => reject(signal.reason));
+          }),
+        stop() {},
+      })
+    )
+    .configure((app) => app.run(() => new Response("served")))
+    .build();
+  const starting = host.start();
+  await entered.promise;
+  await host.stop();
+  await assert.rejects(
+    () => starting,
+    (error: Error) =>
+      error.name === "AbortError" &&
+      /start was cancelled: the application was asked to stop/.test(
+        error.message,
+      ),
+  );
+  assert.equal(host.lifetime.started.aborted, false);
+  assert.ok(host.lifetime.stopped.aborted);
+  await assert.rejects(() => host.start(), /it is stopped/);
+});
+
+Deno.test("a host stopped after answering in memory cannot start or fetch again: its services are gone", async () => {
+  const host = new WebHostBuilder()
+    .useSetting("suppressStatusMessages", "true")
+    .configure((app) => app.run(() => new Response("in memory")))
+    .build();
+  assert.equal(await (await host.fetch("/")).text(), "in memory");
+  await host.stop();
+  await assert.rejects(() => host.start(), /it is stopped/);
+  await assert.rejects(
+    () => host.fetch("/"),
+    /The host is stopped, and its services disposed/,
+  );
+});
+
 Deno.test("stop() during a start that fails resolves once the start has failed", async () => {
   const entered = deferred();
   const release = deferred();
