@@ -80,7 +80,9 @@ export class ServiceCollection implements Iterable<ServiceDescriptor> {
    * @typeParam T The service's type.
    * @param token The class or key to resolve it by.
    * @param args Nothing (a class token is constructed), a class, a factory,
-   * or the instance.
+   * or the instance. A function is always taken for a factory: to register
+   * a function as the service itself, return it from one
+   * (`addSingleton(Format, () => format)`).
    * @returns This collection.
    * @throws {TypeError} When a key is given alone, or the value is undefined.
    */
