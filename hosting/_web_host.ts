@@ -164,6 +164,9 @@ export class WebHostImpl implements WebHost {
       }
     } catch (error) {
       this.#state = "new";
+      // A hosted service that failed to start is the host's failure too,
+      // after its services are gone.
+      if (this.#ready?.hostedServices.failed) this.#failed = true;
       // Reloading configuration watches files: a failed start must not leave
       // the process alive for them. A later start builds everything again.
       this.#ready?.configuration[Symbol.dispose]();

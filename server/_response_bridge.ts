@@ -336,6 +336,8 @@ export class ResponseBridge extends ResponseHead
         "Cannot accept a WebSocket: the response has already started",
       );
     }
+    // What went out is a 101: the status the app and the request log read.
+    this.code = response.status;
     this.give(response);
     this.#end("delivered");
   }

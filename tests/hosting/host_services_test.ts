@@ -375,3 +375,20 @@ Deno.test("stop() waits for the request scopes being disposed before it disposes
     "pool disposed",
   ]);
 });
+
+Deno.test("a hosted service whose start throws fails the start and marks the host failed", async () => {
+  const host = new WebHostBuilder()
+    .useServer(new TestServer())
+    .useSetting("suppressStatusMessages", "true")
+    .configureServices((services) =>
+      services.addHostedService({
+        start() {
+          throw new Error("no database");
+        },
+        stop() {},
+      })
+    )
+    .build();
+  await assert.rejects(() => host.start(), /no database/);
+  assert.equal(host.failed, true);
+});

@@ -425,16 +425,22 @@ Deno.test("a graceful stop waits for an upload still arriving", async () => {
 });
 
 Deno.test("DenoServer with webSockets: true accepts a WebSocket through ctx.webSockets", async () => {
+  const statuses: number[] = [];
   await using running = await startHost(
     "DenoServer",
-    (app) =>
+    (app) => {
+      app.use(async (ctx, next) => {
+        await next();
+        statuses.push(ctx.response.status);
+      });
       app.run((ctx) => {
         if (!ctx.webSockets.isWebSocketRequest) {
           return ctx.response.send("not a websocket", { status: 426 });
         }
         const socket = ctx.webSockets.accept();
         socket.onmessage = (event) => socket.send(`echo: ${event.data}`);
-      }),
+      });
+    },
     { webSockets: true, onError: () => {} },
   );
   const plain = await running.fetch("/");
@@ -450,6 +456,8 @@ Deno.test("DenoServer with webSockets: true accepts a WebSocket through ctx.webS
   const closed = new Promise((resolve) => socket.onclose = resolve);
   assert.equal(await reply.promise, "echo: hi");
   await closed;
+  // Middleware after next() sees the 101 that went out, as in ASP.NET.
+  assert.deepEqual(statuses, [426, 101]);
 });
 
 Deno.test("DenoServer on its own connections refuses a WebSocket with an error that names the fix", async () => {
