@@ -60,6 +60,7 @@ export class Dispatcher<C> {
   #count = 0;
   #draining = false;
   #drained: PromiseWithResolvers<void> | undefined;
+  #settled: PromiseWithResolvers<void> | undefined;
 
   constructor(
     app: HttpApplication<C>,
@@ -222,6 +223,10 @@ export class Dispatcher<C> {
     if (this.#drained !== undefined && !this.#receiving()) {
       this.#drained.resolve();
     }
+    if (this.#settled !== undefined && !this.#running()) {
+      this.#settled.resolve();
+      this.#settled = undefined;
+    }
     const response = state.response;
     if (response.delivered) this.#unlink(state);
     else response.whenFinished = () => this.#unlink(state);
@@ -263,6 +268,23 @@ export class Dispatcher<C> {
       }
     }
     return false;
+  }
+
+  #running(): boolean {
+    for (
+      let state = this.#first;
+      state !== undefined;
+      state = state.nextInFlight
+    ) {
+      if (state.running) return true;
+    }
+    return false;
+  }
+
+  /** Resolves once no request's app is still running. */
+  settled(): Promise<void> {
+    if (!this.#running()) return Promise.resolve();
+    return (this.#settled ??= Promise.withResolvers()).promise;
   }
 
   /**

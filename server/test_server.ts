@@ -21,6 +21,7 @@ import type {
   ServerStopOptions,
 } from "./server.ts";
 import { Dispatcher, type ErrorReporter } from "./_dispatcher.ts";
+import { raceAbort } from "./_listen.ts";
 import type { EndpointInfo } from "./_request_state.ts";
 
 /** Options for {@linkcode TestServer}. */
@@ -131,25 +132,41 @@ export class TestServer implements Server {
     this.#dispatcher = new Dispatcher(
       app,
       this.#limits.maxConcurrentRequests,
-      // The server's own option, else what the host set, else stderr.
-      (message, error) => {
-        const report = this.#options.onError ??
-          this.#features.get(ServerReportingFeature)?.onError;
-        if (report !== undefined) report(message, error);
-        else console.error(message, error);
-      },
+      (message, error) => this.#report(message, error),
     ) as Dispatcher<unknown>;
     return Promise.resolve();
   }
 
+  // The server's own option, else what the host set, else stderr.
+  #report(message: string, error?: unknown): void {
+    const report = this.#options.onError ??
+      this.#features.get(ServerReportingFeature)?.onError;
+    if (report !== undefined) report(message, error);
+    else console.error(message, error ?? "");
+  }
+
   /**
-   * Stops; requests already running still finish.
+   * Stops: new fetches are refused, and requests still running finish, as
+   * on DenoServer; when `options.signal` aborts first (the host's shutdown
+   * deadline), they are cancelled: `requestAborted` fires, and a response
+   * not started yet is 503.
    *
-   * @param _options Unused: nothing is in flight beyond awaited fetches.
+   * @param options The deadline of the graceful stop.
    */
-  stop(_options?: ServerStopOptions): Promise<void> {
+  async stop(options: ServerStopOptions = {}): Promise<void> {
+    const dispatcher = this.#dispatcher;
+    if (dispatcher === undefined) return;
     this.#dispatcher = undefined;
-    return Promise.resolve();
+    const deadline = options.signal ?? new AbortController().signal;
+    if (await raceAbort(dispatcher.settled(), deadline)) return;
+    const count = dispatcher.abortAll(
+      new DOMException("The server is stopping", "AbortError"),
+    );
+    if (count > 0) {
+      this.#report(
+        `The shutdown deadline passed with ${count} request(s) still running; they were cancelled.`,
+      );
+    }
   }
 
   #endpoint(scheme: string): EndpointInfo {

@@ -59,3 +59,66 @@ Deno.test("TestServer.fetch with an aborted signal sends nothing", async () => {
     await host.stop();
   }
 });
+
+Deno.test("TestServer.stop waits for requests still running, as DenoServer does", async () => {
+  const entered = Promise.withResolvers<void>();
+  const release = Promise.withResolvers<void>();
+  const events: string[] = [];
+  const server = new TestServer();
+  const host = new WebHostBuilder()
+    .useServer(server)
+    .useSetting("suppressStatusMessages", "true")
+    .configure((app) =>
+      app.run(async (ctx) => {
+        entered.resolve();
+        await release.promise;
+        events.push("handler done");
+        await ctx.response.send("finished");
+      })
+    )
+    .build();
+  host.lifetime.stopped.addEventListener("abort", () => events.push("stopped"));
+  await host.start();
+  const answer = server.fetch("/").then((response) => response.text());
+  await entered.promise;
+  const stopping = server.stop().then(() => events.push("server stopped"));
+  // New requests are refused at once; the running one holds the stop.
+  await assert.rejects(() => server.fetch("/"), /not started/);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.deepEqual(events, []);
+  release.resolve();
+  await stopping;
+  assert.equal(await answer, "finished");
+  await host.stop();
+  assert.deepEqual(events, ["handler done", "server stopped", "stopped"]);
+});
+
+Deno.test("TestServer.stop cancels what still runs at the deadline: requestAborted fires and the client gets 503", async () => {
+  const entered = Promise.withResolvers<void>();
+  let aborted = false;
+  const server = new TestServer({ onError: () => {} });
+  const host = new WebHostBuilder()
+    .useServer(server)
+    .useSetting("suppressStatusMessages", "true")
+    .useSetting("shutdownTimeoutSeconds", "0.05")
+    .configure((app) =>
+      app.run(async (ctx) => {
+        entered.resolve();
+        await new Promise<void>((resolve) =>
+          ctx.requestAborted.addEventListener("abort", () => {
+            aborted = true;
+            resolve();
+          })
+        );
+      })
+    )
+    .build();
+  await host.start();
+  const answer = server.fetch("/");
+  await entered.promise;
+  await host.stop();
+  const response = await answer;
+  assert.equal(response.status, 503);
+  await response.body?.cancel();
+  assert.equal(aborted, true);
+});
