@@ -104,13 +104,49 @@ function settle<T>(
   return result.value;
 }
 
+// Configuration holds text, and bind guesses numbers and booleans; the
+// schema knows better. Where it rejects a guessed value, the value goes back
+// to the text it came from ("0042", "1.10"), and validation runs again, as
+// ASP.NET converts by the target's type. Each round turns at least one
+// guess back into text, so the rounds end.
+function restoreText(
+  section: ConfigurationSection,
+  value: unknown,
+  issues: readonly StandardIssue[],
+): boolean {
+  let restored = false;
+  for (const issue of issues) {
+    const path = (issue.path ?? []).map(segmentName);
+    if (path.length === 0) continue;
+    let parent = value;
+    for (const key of path.slice(0, -1)) {
+      parent = isContainer(parent) ? parent[key] : undefined;
+    }
+    const last = path[path.length - 1];
+    if (!isContainer(parent) || !Object.hasOwn(parent, last)) continue;
+    const guessed = parent[last];
+    if (typeof guessed !== "number" && typeof guessed !== "boolean") continue;
+    const text = section.getSection(path.join(":")).value;
+    if (text === undefined) continue;
+    parent[last] = text;
+    restored = true;
+  }
+  return restored;
+}
+
+function isContainer(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}
+
 /**
  * Builds a plain object from a section: an object for each section, an
  * array where the child keys are exactly `0`…`n-1`, and for each value
  * `true`/`false` (any case) as booleans, numbers (`-12`, `3.5`) as numbers
  * (integers past 2^53 stay strings, as digits would be lost), the rest as
  * strings. With a schema, the object is validated (synchronously) and the
- * schema's output returned.
+ * schema's output returned; a guessed number or boolean the schema rejects
+ * is given to it again as the text it came from, so a string setting keeps
+ * `"0042"` or `"1.10"` as written.
  *
  * @param section The section (or the whole configuration) to bind.
  * @param schema A Standard Schema v1 schema, like a Zod or Valibot schema.
@@ -141,12 +177,21 @@ export function bind<T = Record<string, unknown>>(
 ): T {
   const value = tree(section, true);
   if (schema === undefined) return value as T;
-  const result = schema["~standard"].validate(value);
-  if (isPromiseLike(result)) {
-    Promise.resolve(result).catch(() => {}); // nobody awaits it otherwise
-    throw new TypeError(
-      `The schema for configuration section "${section.path}" validates asynchronously, which bind does not support; use bindAsync`,
-    );
+  const validate = () => {
+    const result = schema["~standard"].validate(value);
+    if (isPromiseLike(result)) {
+      Promise.resolve(result).catch(() => {}); // nobody awaits it otherwise
+      throw new TypeError(
+        `The schema for configuration section "${section.path}" validates asynchronously, which bind does not support; use bindAsync`,
+      );
+    }
+    return result;
+  };
+  let result = validate();
+  while (
+    result.issues !== undefined && restoreText(section, value, result.issues)
+  ) {
+    result = validate();
   }
   return settle(section, result);
 }
@@ -180,5 +225,11 @@ export async function bindAsync<T>(
   schema: StandardSchemaV1<unknown, T>,
 ): Promise<T> {
   const value = tree(section, true);
-  return settle(section, await schema["~standard"].validate(value));
+  let result = await schema["~standard"].validate(value);
+  while (
+    result.issues !== undefined && restoreText(section, value, result.issues)
+  ) {
+    result = await schema["~standard"].validate(value);
+  }
+  return settle(section, result);
 }

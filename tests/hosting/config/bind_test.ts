@@ -228,3 +228,60 @@ Deno.test("bind refuses, with a clear message, a key that starts with ':' at the
   assert.throws(() => bind(config), /starts with ":"/);
   assert.deepEqual(bind(config.getSection("Mail")), { "": { Port: 25 } });
 });
+
+/** A schema whose listed keys are strings and whose Port is a number. */
+function textSchema(...keys: string[]): StandardSchemaV1<unknown, unknown> {
+  return {
+    "~standard": {
+      version: 1,
+      vendor: "test",
+      validate(value) {
+        const input = value as Record<string, unknown>;
+        const issues: StandardIssue[] = keys
+          .filter((key) => typeof input[key] !== "string")
+          .map((key) => ({ message: "Expected string", path: [key] }));
+        if (typeof input.Port !== "number") {
+          issues.push({ message: "Expected number", path: ["Port"] });
+        }
+        return issues.length > 0 ? { issues } : { value };
+      },
+    },
+  };
+}
+
+Deno.test("bind gives a schema that wants text the text as written, not the number it looks like", async () => {
+  const config = new ConfigurationBuilder()
+    .addInMemory({
+      Db: { Password: "123456", Pin: "0042", Version: "1.10", Port: "5432" },
+    })
+    .build();
+  const expected = {
+    Password: "123456",
+    Pin: "0042",
+    Version: "1.10",
+    Port: 5432,
+  };
+  const schema = textSchema("Password", "Pin", "Version");
+  assert.deepEqual(bind(config.getSection("Db"), schema), expected);
+  const asynchronous = asyncSchema((value) => {
+    const result = schema["~standard"].validate(value) as {
+      issues?: StandardIssue[];
+      value?: unknown;
+    };
+    return result.issues ?? result.value;
+  });
+  assert.deepEqual(
+    await bindAsync(config.getSection("Db"), asynchronous),
+    expected,
+  );
+  // Text that is not a number still fails a number field, naming it.
+  const bad = new ConfigurationBuilder()
+    .addInMemory({ Db: { Password: "x", Pin: "1", Version: "2", Port: "abc" } })
+    .build();
+  assert.throws(
+    () => bind(bad.getSection("Db"), schema),
+    (error: Error) =>
+      error instanceof ConfigurationError &&
+      error.message.includes('"Db:Port": Expected number'),
+  );
+});
