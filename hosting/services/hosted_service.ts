@@ -123,10 +123,15 @@ function isAbort(error: unknown, signal: AbortSignal): boolean {
       (error instanceof DOMException && error.name === "AbortError"));
 }
 
+// Settled already: what a race against a task gives when the task is not.
+const STILL_RUNNING = Promise.resolve();
+
 /**
  * A long-running hosted service (`BackgroundService`): subclasses implement
  * `execute`, which runs from start until its signal aborts. `start` does not
- * wait for it, so startup is never blocked. An `execute` that rejects is a
+ * wait for it, so startup is never blocked; but an `execute` that has
+ * already failed when `start` returns (it threw before its first `await`)
+ * fails the start, as in .NET. An `execute` that rejects later is a
  * failure reported to {@linkcode BackgroundService.onFailure} (the host sets
  * it; by default the error is logged) — except rejecting with the stopping
  * signal's reason or an `AbortError` after stop was asked, which is how
@@ -183,7 +188,8 @@ export abstract class BackgroundService implements HostedService {
    * startup deadline passed later.
    *
    * @param signal Aborts when startup is cancelled.
-   * @returns A promise that resolves at once.
+   * @returns A promise that resolves at once, or rejects with what
+   * `execute` threw before its first `await`.
    * @throws {TypeError} When the service was already started.
    * @throws `signal.reason` when `signal` has already aborted; `execute` is
    * not called then.
@@ -209,21 +215,27 @@ export abstract class BackgroundService implements HostedService {
       task = Promise.reject(error);
     }
     this.#task = task;
-    // Handled here, so a failure never becomes an unhandled rejection that
-    // would end the process; awaiting executeTask still sees it.
-    task.then(undefined, (error) => {
-      if (isAbort(error, stopping.signal)) return;
-      try {
-        if (this.onFailure === undefined) {
-          console.error(`${this.constructor.name} failed:`, error);
-        } else {
-          this.onFailure(error);
+    // As .NET's StartAsync returns an ExecuteAsync task that has already
+    // completed: an execute that failed before its first await (a bad
+    // setting, say) fails the start. The race takes the task's outcome only
+    // when the task has one already.
+    return Promise.race([task, STILL_RUNNING]).then(() => {
+      // Handled here, so a later failure never becomes an unhandled
+      // rejection that would end the process; awaiting executeTask still
+      // sees it.
+      task.then(undefined, (error) => {
+        if (isAbort(error, stopping.signal)) return;
+        try {
+          if (this.onFailure === undefined) {
+            console.error(`${this.constructor.name} failed:`, error);
+          } else {
+            this.onFailure(error);
+          }
+        } catch (thrown) {
+          console.error("A BackgroundService failure handler threw:", thrown);
         }
-      } catch (thrown) {
-        console.error("A BackgroundService failure handler threw:", thrown);
-      }
+      });
     });
-    return Promise.resolve();
   }
 
   /**

@@ -261,7 +261,10 @@ Deno.test("execute ending with its signal's abort reason after stop is not a fai
 Deno.test("with stopHost, a failed execute is reported, stops the host and marks the runner failed", async () => {
   const reported: [HostedService, unknown][] = [];
   const stopHost = deferred();
-  const worker = new Worker(() => Promise.reject(new Error("queue lost")));
+  const worker = new Worker(async () => {
+    await Promise.resolve();
+    throw new Error("queue lost");
+  });
   const runner = new HostedServiceRunner([worker], {
     onFailure: (service, error) => reported.push([service, error]),
     stopHost: () => stopHost.resolve(),
@@ -278,7 +281,10 @@ Deno.test("with stopHost, a failed execute is reported, stops the host and marks
 Deno.test("with ignore, a failed execute is only reported and the runner is not failed", async () => {
   const reported: unknown[] = [];
   let hostStopped = false;
-  const worker = new Worker(() => Promise.reject(new Error("queue lost")));
+  const worker = new Worker(async () => {
+    await Promise.resolve();
+    throw new Error("queue lost");
+  });
   const runner = new HostedServiceRunner([worker], {
     behavior: "ignore",
     onFailure: (_service, error) => reported.push(error),
@@ -293,25 +299,39 @@ Deno.test("with ignore, a failed execute is only reported and the runner is not 
   await runner.stop(deadline());
 });
 
-Deno.test("an execute that throws synchronously is a failure too", async () => {
+Deno.test("an execute that fails before its first await fails the start, as in .NET", async () => {
   class Eager extends BackgroundService {
     protected execute(): Promise<void> {
       throw new Error("bad config");
     }
   }
-  const failed = deferred();
-  const runner = new HostedServiceRunner([new Eager()], {
-    onFailure: () => failed.resolve(),
-  });
-  await runner.start(deadline());
-  await failed.promise;
-  assert.equal(runner.failed, true);
+  class EagerAsync extends BackgroundService {
+    // deno-lint-ignore require-await
+    protected async execute(): Promise<void> {
+      throw new Error("bad async config");
+    }
+  }
+  for (const [service, message] of [
+    [new Eager(), "bad config"],
+    [new EagerAsync(), "bad async config"],
+  ] as const) {
+    const reported: unknown[] = [];
+    const runner = new HostedServiceRunner([service], {
+      onFailure: (_service, error) => reported.push(error),
+    });
+    await assert.rejects(runner.start(deadline()), { message });
+    assert.equal(runner.failed, true);
+    // Reported once, by the failed start, not again as a runtime failure.
+    await Promise.resolve();
+    assert.deepEqual(reported, []);
+  }
 });
 
 Deno.test("a BackgroundService with no failure handler logs the failure", async () => {
   class Crashing extends BackgroundService {
-    protected execute(): Promise<void> {
-      return Promise.reject(new Error("crashed"));
+    protected async execute(): Promise<void> {
+      await Promise.resolve();
+      throw new Error("crashed");
     }
   }
   const lines = await captureErrors(async () => {
