@@ -169,8 +169,11 @@ export class TestServer implements Server {
     }
   }
 
-  #endpoint(scheme: string): EndpointInfo {
-    let endpoint = this.#endpoints.get(scheme);
+  // A request Deno.serve handed over (deno serve, or a handler that
+  // forwards) can be upgraded to a WebSocket: Deno holds its connection.
+  #endpoint(scheme: string, served: boolean): EndpointInfo {
+    const key = served ? `${scheme} served` : scheme;
+    let endpoint = this.#endpoints.get(key);
     if (endpoint === undefined) {
       endpoint = {
         scheme: scheme === "https" ? "https" : "http",
@@ -181,9 +184,9 @@ export class TestServer implements Server {
           : undefined,
         serverFeatures: this.#features,
         limits: this.#limits,
-        webSockets: false,
+        webSockets: served,
       };
-      this.#endpoints.set(scheme, endpoint);
+      this.#endpoints.set(key, endpoint);
     }
     return endpoint;
   }
@@ -229,7 +232,7 @@ export class TestServer implements Server {
     const responding = dispatcher.dispatch(
       request,
       peer,
-      this.#endpoint(scheme),
+      this.#endpoint(scheme, peer !== PEER),
       "HTTP/1.1",
     );
     // Called as a client would call fetch, an abort before the response

@@ -73,3 +73,36 @@ Deno.test("host.fetch given Deno.serve's handler info answers as from that peer"
   const plain = await host.fetch("/", { method: "POST", body: "x" });
   assert.equal(await plain.text(), "127.0.0.1 0");
 });
+
+Deno.test("a request Deno.serve hands to host.fetch (as deno serve does) can be upgraded to a WebSocket", async () => {
+  const { WebHostBuilder } = await import("../../mod.ts");
+  await using host = new WebHostBuilder()
+    .configure((app) =>
+      app.run((ctx) => {
+        if (!ctx.webSockets.isWebSocketRequest) {
+          return ctx.response.send("not a websocket", { status: 426 });
+        }
+        const socket = ctx.webSockets.accept();
+        socket.onmessage = (event) => socket.send(`echo: ${event.data}`);
+      })
+    )
+    .build();
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    (request, info) => host.fetch(request, info),
+  );
+  const base = `127.0.0.1:${server.addr.port}`;
+  const plain = await fetch(`http://${base}/`);
+  assert.equal(plain.status, 426);
+  await plain.body?.cancel();
+  const socket = new WebSocket(`ws://${base}/`);
+  const reply = Promise.withResolvers<string>();
+  socket.onopen = () => socket.send("hi");
+  socket.onmessage = (event) => {
+    reply.resolve(String(event.data));
+    socket.close();
+  };
+  const closed = new Promise((resolve) => socket.onclose = resolve);
+  assert.equal(await reply.promise, "echo: hi");
+  await closed;
+});

@@ -311,10 +311,12 @@ Deno.test("an execute that fails before its first await fails the start, as in .
       throw new Error("bad async config");
     }
   }
-  for (const [service, message] of [
-    [new Eager(), "bad config"],
-    [new EagerAsync(), "bad async config"],
-  ] as const) {
+  for (
+    const [service, message] of [
+      [new Eager(), "bad config"],
+      [new EagerAsync(), "bad async config"],
+    ] as const
+  ) {
     const reported: unknown[] = [];
     const runner = new HostedServiceRunner([service], {
       onFailure: (_service, error) => reported.push(error),
