@@ -23,8 +23,9 @@ import { BackgroundService, type HostedService } from "./hosted_service.ts";
  * import { HostedServiceRunner } from "./hosted_service_runner.ts";
  *
  * class Broken extends BackgroundService {
- *   protected execute(): Promise<void> {
- *     return Promise.reject(new Error("boom"));
+ *   protected async execute(): Promise<void> {
+ *     await Promise.resolve(); // running, then failing
+ *     throw new Error("boom");
  *   }
  * }
  * const errors: unknown[] = [];
