@@ -385,3 +385,21 @@ export async function rawRequest(
     body: end === -1 ? "" : text.slice(end + 4),
   };
 }
+
+/**
+ * Opens a WebSocket to `url`, sends "hi", and resolves with the first reply
+ * once the socket has closed.
+ */
+export async function webSocketReply(url: string): Promise<string> {
+  const socket = new WebSocket(url);
+  const reply = Promise.withResolvers<string>();
+  socket.onopen = () => socket.send("hi");
+  socket.onmessage = (event) => {
+    reply.resolve(String(event.data));
+    socket.close();
+  };
+  const closed = new Promise((resolve) => socket.onclose = resolve);
+  const answer = await reply.promise;
+  await closed;
+  return answer;
+}

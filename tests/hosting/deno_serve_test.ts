@@ -2,7 +2,7 @@
 // also with --parallel: the lighter alternative to --workers.
 
 import assert from "node:assert/strict";
-import { delay, freePort } from "../_helpers.ts";
+import { delay, freePort, webSocketReply } from "../_helpers.ts";
 
 const APP = "tests/fixtures/workers/serve_app.ts";
 
@@ -95,14 +95,5 @@ Deno.test("a request Deno.serve hands to host.fetch (as deno serve does) can be 
   const plain = await fetch(`http://${base}/`);
   assert.equal(plain.status, 426);
   await plain.body?.cancel();
-  const socket = new WebSocket(`ws://${base}/`);
-  const reply = Promise.withResolvers<string>();
-  socket.onopen = () => socket.send("hi");
-  socket.onmessage = (event) => {
-    reply.resolve(String(event.data));
-    socket.close();
-  };
-  const closed = new Promise((resolve) => socket.onclose = resolve);
-  assert.equal(await reply.promise, "echo: hi");
-  await closed;
+  assert.equal(await webSocketReply(`ws://${base}/`), "echo: hi");
 });

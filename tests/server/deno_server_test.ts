@@ -17,6 +17,7 @@ import {
   hasIpv6,
   KEY_FILE,
   startHost,
+  webSocketReply,
   within,
 } from "../_helpers.ts";
 
@@ -446,16 +447,10 @@ Deno.test("DenoServer with webSockets: true accepts a WebSocket through ctx.webS
   const plain = await running.fetch("/");
   assert.equal(plain.status, 426);
   await plain.body?.cancel();
-  const socket = new WebSocket(running.base.replace("http", "ws"));
-  const reply = deferred<string>();
-  socket.onopen = () => socket.send("hi");
-  socket.onmessage = (event) => {
-    reply.resolve(String(event.data));
-    socket.close();
-  };
-  const closed = new Promise((resolve) => socket.onclose = resolve);
-  assert.equal(await reply.promise, "echo: hi");
-  await closed;
+  assert.equal(
+    await webSocketReply(running.base.replace("http", "ws")),
+    "echo: hi",
+  );
   // Middleware after next() sees the 101 that went out, as in ASP.NET.
   assert.deepEqual(statuses, [426, 101]);
 });
