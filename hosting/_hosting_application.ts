@@ -71,6 +71,9 @@ export function writeErrorResponse(
   return body.complete(answer);
 }
 
+// Past the shutdown deadline, how long request scopes get to dispose.
+const SCOPE_DISPOSE_GRACE_MS = 1_000;
+
 // A request's service scope is made the first time the app asks for
 // ctx.requestServices, and disposed when the request is over: requests that
 // use no services pay nothing.
@@ -79,6 +82,8 @@ class HostingContext extends HttpContext {
   scope: ServiceProvider | undefined;
   /** When the request started, if its start was logged. */
   started: number | undefined;
+  /** Disposed already: at a stop's deadline, before its response was sent. */
+  disposed = false;
 
   constructor(features: FeatureCollection, root: ServiceProvider) {
     super(features);
@@ -154,6 +159,9 @@ export class HostingApplication implements HttpApplication<HttpContext> {
   readonly #diagnostics: Logger;
   readonly #server: Logger;
   readonly #disposing = new Set<Promise<void>>();
+  // Contexts kept until their returned Response has been sent.
+  readonly #held = new Set<HostingContext>();
+  #change: PromiseWithResolvers<void> | undefined;
 
   constructor(
     pipeline: RequestDelegate,
@@ -281,6 +289,9 @@ export class HostingApplication implements HttpApplication<HttpContext> {
 
   disposeContext(ctx: HttpContext, _error?: unknown): void {
     const hosting = ctx as HostingContext;
+    if (hosting.disposed) return;
+    hosting.disposed = true;
+    if (this.#held.delete(hosting)) this.#changed();
     if (hosting.started !== undefined) this.#logFinished(hosting);
     const scope = hosting.scope;
     if (scope === undefined) return;
@@ -291,23 +302,45 @@ export class HostingApplication implements HttpApplication<HttpContext> {
       )
     );
     this.#disposing.add(disposing);
-    disposing.finally(() => this.#disposing.delete(disposing));
+    disposing.finally(() => {
+      this.#disposing.delete(disposing);
+      this.#changed();
+    });
   }
 
   /** A request's services live until its response has been sent. */
   [HOLDS_UNTIL_SENT](ctx: HttpContext): boolean {
-    return (ctx as HostingContext).scope !== undefined;
+    const hosting = ctx as HostingContext;
+    if (hosting.scope === undefined) return false;
+    this.#held.add(hosting);
+    return true;
+  }
+
+  #changed(): void {
+    this.#change?.resolve();
+    this.#change = undefined;
   }
 
   /**
-   * Settles when the request scopes being disposed are (or `signal`
-   * aborts): the host disposes the root services after them, as a
-   * request's services may still use the root's.
+   * Settles when the request scopes are disposed, those of responses still
+   * being sent included (or `signal` aborts: then those are disposed at
+   * once): the host disposes the root services after them, as a request's
+   * services may still use the root's.
    */
   async scopesDisposed(signal: AbortSignal): Promise<void> {
-    while (this.#disposing.size > 0 && !signal.aborted) {
-      await raceAbort(Promise.all(this.#disposing), signal);
+    while (this.#held.size + this.#disposing.size > 0 && !signal.aborted) {
+      await raceAbort(
+        (this.#change ??= Promise.withResolvers()).promise,
+        signal,
+      );
     }
+    if (this.#held.size + this.#disposing.size === 0) return;
+    // Past the deadline: what is still being sent is being cut off.
+    for (const ctx of [...this.#held]) this.disposeContext(ctx);
+    await raceAbort(
+      Promise.all(this.#disposing),
+      AbortSignal.timeout(SCOPE_DISPOSE_GRACE_MS),
+    );
   }
 
   #logFinished(ctx: HostingContext): void {

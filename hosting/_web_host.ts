@@ -154,7 +154,16 @@ export class WebHostImpl implements WebHost {
       }
       // Hosted services first, the server last: by "Application started"
       // everything the app needs is running.
-      await hostedServices.start(this.#lifetime.stopping);
+      await hostedServices.start(
+        this.#lifetime.stopping,
+        // A start cancelled or failed stops what it started within the
+        // shutdown timeout, or at once on a second signal.
+        () =>
+          AbortSignal.any([
+            this.#force.signal,
+            AbortSignal.timeout(this.shutdownTimeout),
+          ]),
+      );
       try {
         await server.start(application);
       } catch (error) {
@@ -242,34 +251,55 @@ export class WebHostImpl implements WebHost {
   }
 
   stop(options: WebHostStopOptions = {}): Promise<void> {
+    // A second call waits for the first stop, whatever state it began in.
+    if (this.#stopped !== undefined) return this.#stopped;
     if (this.#state === "starting") {
       // Cancel what the start still waits on (hosted services' starts get
       // the stopping signal, as on SIGTERM), let it finish or fail, then
       // stop what it started: the host never serves after stop() resolved.
       this.#lifetime.stopApplication();
       const starting = this.#starting ?? Promise.resolve();
-      return starting.then(() => {}, () => {}).then(() => {
-        if (this.#state !== "new") return this.stop(options);
+      return this.#stopped = starting.then(() => {}, () => {}).then(() => {
+        if (this.#state !== "new") return this.#stop(options.signal);
         // The start was cancelled or failed: nothing serves, and nothing
         // will.
         this.#state = "stopped";
         this.#lifetime.notifyStopped();
-        return this.#memory === undefined ? undefined : this.#stopMemory();
+        return this.#stopMemoryWithin(options.signal);
       });
     }
     if (this.#state === "new") {
       if (this.#memory === undefined) return Promise.resolve();
       // Its services are disposed: it cannot serve again.
       this.#state = "stopped";
-      return this.#stopMemory();
+      return this.#stopped = this.#stopMemoryWithin(options.signal);
     }
-    return this.#stopped ??= this.#stop(options.signal);
+    return this.#stopped = this.#stop(options.signal);
   }
 
-  async #stopMemory(): Promise<void> {
+  // The in-memory server's stop, within the shutdown timeout.
+  async #stopMemoryWithin(signal: AbortSignal | undefined): Promise<void> {
+    const deadline = new AbortController();
+    const timer = schedule(
+      () =>
+        deadline.abort(new DOMException("Shutdown timeout", "TimeoutError")),
+      this.shutdownTimeout,
+    );
+    const forward = () => deadline.abort("stop forced");
+    if (signal?.aborted) forward();
+    signal?.addEventListener("abort", forward, { once: true });
+    try {
+      await this.#stopMemory(deadline.signal);
+    } finally {
+      timer.cancel();
+      signal?.removeEventListener("abort", forward);
+    }
+  }
+
+  async #stopMemory(signal: AbortSignal): Promise<void> {
     const memory = await this.#memory;
     this.#memory = undefined;
-    await memory?.stop();
+    await memory?.stop({ signal });
     try {
       await this.#ready?.services[Symbol.asyncDispose]();
     } catch (error) {
@@ -322,7 +352,7 @@ export class WebHostImpl implements WebHost {
           error,
         });
       }
-      await this.#stopMemory();
+      await this.#stopMemory(deadline.signal);
     } finally {
       timer.cancel();
       for (const s of signals) s.removeEventListener("abort", forward);
@@ -405,7 +435,7 @@ export class WebHostImpl implements WebHost {
     } catch (error) {
       return this.#failedStart(error);
     } finally {
-      await this.#stopMemory();
+      await this.#stopMemoryWithin(undefined);
     }
   }
 

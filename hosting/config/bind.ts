@@ -107,31 +107,63 @@ function settle<T>(
 // Configuration holds text, and bind guesses numbers and booleans; the
 // schema knows better. Where it rejects a guessed value, the value goes back
 // to the text it came from ("0042", "1.10"), and validation runs again, as
-// ASP.NET converts by the target's type. Each round turns at least one
-// guess back into text, so the rounds end.
-function restoreText(
-  section: ConfigurationSection,
-  value: unknown,
-  issues: readonly StandardIssue[],
-): boolean {
-  let restored = false;
-  for (const issue of issues) {
-    const path = (issue.path ?? []).map(segmentName);
-    if (path.length === 0) continue;
-    let parent = value;
-    for (const key of path.slice(0, -1)) {
-      parent = isContainer(parent) ? parent[key] : undefined;
-    }
-    const last = path[path.length - 1];
-    if (!isContainer(parent) || !Object.hasOwn(parent, last)) continue;
-    const guessed = parent[last];
-    if (typeof guessed !== "number" && typeof guessed !== "boolean") continue;
-    const text = section.getSection(path.join(":")).value;
-    if (text === undefined) continue;
-    parent[last] = text;
-    restored = true;
+// ASP.NET converts by the target's type. A value the text does not help
+// (70000 for a port) gets its guess back, so the schema's own complaint
+// ("too big") is the one reported. Each value is tried once: the rounds end.
+class TextRetry {
+  readonly #section: ConfigurationSection;
+  readonly #value: unknown;
+  readonly #tried = new Set<string>();
+  // The values turned back into text in the last round, with their guesses.
+  #restored: {
+    parent: Record<string, unknown>;
+    key: string;
+    guess: unknown;
+    path: string;
+  }[] = [];
+
+  constructor(section: ConfigurationSection, value: unknown) {
+    this.#section = section;
+    this.#value = value;
   }
-  return restored;
+
+  /** Whether anything changed, and validation should run again. */
+  next(issues: readonly StandardIssue[]): boolean {
+    const failing = new Set(issues.map((issue) => pathOf(issue).join(":")));
+    let changed = false;
+    // A text that did not help gives its guess back.
+    for (const { parent, key, guess, path } of this.#restored) {
+      if (failing.has(path)) {
+        parent[key] = guess;
+        changed = true;
+      }
+    }
+    this.#restored = [];
+    for (const issue of issues) {
+      const path = pathOf(issue);
+      const joined = path.join(":");
+      if (path.length === 0 || this.#tried.has(joined)) continue;
+      this.#tried.add(joined);
+      let parent = this.#value;
+      for (const key of path.slice(0, -1)) {
+        parent = isContainer(parent) ? parent[key] : undefined;
+      }
+      const key = path[path.length - 1];
+      if (!isContainer(parent) || !Object.hasOwn(parent, key)) continue;
+      const guess = parent[key];
+      if (typeof guess !== "number" && typeof guess !== "boolean") continue;
+      const text = this.#section.getSection(joined).value;
+      if (text === undefined) continue;
+      parent[key] = text;
+      this.#restored.push({ parent, key, guess, path: joined });
+      changed = true;
+    }
+    return changed;
+  }
+}
+
+function pathOf(issue: StandardIssue): string[] {
+  return (issue.path ?? []).map(segmentName);
 }
 
 function isContainer(value: unknown): value is Record<string, unknown> {
@@ -188,9 +220,8 @@ export function bind<T = Record<string, unknown>>(
     return result;
   };
   let result = validate();
-  while (
-    result.issues !== undefined && restoreText(section, value, result.issues)
-  ) {
+  const retry = new TextRetry(section, value);
+  while (result.issues !== undefined && retry.next(result.issues)) {
     result = validate();
   }
   return settle(section, result);
@@ -226,9 +257,8 @@ export async function bindAsync<T>(
 ): Promise<T> {
   const value = tree(section, true);
   let result = await schema["~standard"].validate(value);
-  while (
-    result.issues !== undefined && restoreText(section, value, result.issues)
-  ) {
+  const retry = new TextRetry(section, value);
+  while (result.issues !== undefined && retry.next(result.issues)) {
     result = await schema["~standard"].validate(value);
   }
   return settle(section, result);

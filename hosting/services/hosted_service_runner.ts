@@ -5,7 +5,7 @@
  * @module
  */
 
-import { schedule } from "../../server/_timers.ts";
+import { schedule, type Timer } from "../../server/_timers.ts";
 import { BackgroundService, type HostedService } from "./hosted_service.ts";
 
 /**
@@ -76,7 +76,8 @@ function nameOf(service: HostedService): string {
 // A service's stop(), awaited until it returns or the deadline passes: one
 // that ignores its signal must not hold the host (and a second Ctrl+C,
 // which aborts the signal) forever. Past the deadline, a stop still gets
-// called and one turn of the event loop to act on the aborted signal.
+// called, and every stop gets one turn of the event loop to act on the
+// aborted signal.
 function untilDeadline(
   service: HostedService,
   signal: AbortSignal,
@@ -92,12 +93,16 @@ function untilDeadline(
           }) and was left behind: make stop(signal) return when its signal aborts`,
         ),
       );
-    if (signal.aborted) {
-      cancel = schedule(abort, 0).cancel;
-      return;
-    }
-    signal.addEventListener("abort", abort, { once: true });
-    cancel = () => signal.removeEventListener("abort", abort);
+    // One turn of the event loop after the abort, so that a stop that
+    // returns when its signal aborts has the time to.
+    let timer: Timer | undefined;
+    const later = () => timer = schedule(abort, 0);
+    if (signal.aborted) later();
+    else signal.addEventListener("abort", later, { once: true });
+    cancel = () => {
+      signal.removeEventListener("abort", later);
+      timer?.cancel();
+    };
   });
   // A stop left behind may still fail: nobody awaits it any more.
   stopping.catch(() => {});
@@ -184,9 +189,15 @@ export class HostedServiceRunner {
    * error is rethrown.
    *
    * @param signal Aborts when startup is cancelled.
+   * @param rollBackDeadline Makes the deadline of the rollback's stops when
+   * one is needed (by default `signal`, which a cancelled start has already
+   * aborted: its stops would not be waited for).
    * @throws What the failing `start` threw.
    */
-  async start(signal: AbortSignal): Promise<void> {
+  async start(
+    signal: AbortSignal,
+    rollBackDeadline: () => AbortSignal = () => signal,
+  ): Promise<void> {
     for (const service of this.#services) {
       if (service instanceof BackgroundService) {
         service.onFailure = (error) => this.#executeFailed(service, error);
@@ -194,8 +205,9 @@ export class HostedServiceRunner {
       try {
         await service.start(signal);
       } catch (error) {
-        this.#failed = true;
-        await this.#rollBack(signal);
+        // A start cancelled by its signal has not failed.
+        if (!signal.aborted || error !== signal.reason) this.#failed = true;
+        await this.#rollBack(rollBackDeadline());
         throw error;
       }
       this.#started.push(service);

@@ -72,20 +72,23 @@ export function withUnstableNet(command: WorkerCommand): WorkerCommand {
   return { execPath: command.execPath, args };
 }
 
-// Where Deno's own flags go: after `run`, or first in Deno 2's short form
+// Where Deno's own flags go: after `run` (which Deno's global flags, such
+// as -q or --log-level, may precede), or first in Deno 2's short form
 // (`deno -A main.ts`, `deno main.ts`). A compiled binary's arguments are
 // the app's: its flags were fixed by `deno compile`.
 function flagIndex(execPath: string, args: readonly string[]): number {
-  if (args[0] === "run") return 1;
   const standalone = (Deno.build as { standalone?: boolean }).standalone;
   const name = execPath.slice(
     Math.max(execPath.lastIndexOf("/"), execPath.lastIndexOf("\\")) + 1,
   );
-  if (
-    standalone === true || !/^deno(\.exe)?$/i.test(name) || args.length === 0
-  ) {
-    return -1;
+  if (args[0] === "run") return 1;
+  if (standalone === true || !/^deno(\.exe)?$/i.test(name)) return -1;
+  let i = 0;
+  while (i < args.length && args[i].startsWith("-")) {
+    // The two global flags that take their value as the next argument.
+    i += args[i] === "--log-level" || args[i] === "-L" ? 2 : 1;
   }
+  if (args[i] === "run") return i + 1;
   // Another subcommand (serve, task, eval…) is not ours to change.
-  return args[0].startsWith("-") || /\.[cm]?[jt]sx?$/.test(args[0]) ? 0 : -1;
+  return i < args.length && /\.[cm]?[jt]sx?$/.test(args[i]) ? 0 : -1;
 }

@@ -62,6 +62,7 @@ export async function relayOutput(
   to: { writeSync(bytes: Uint8Array): number },
   workerId: number,
   onMessage: (message: WorkerMessage) => void,
+  signal?: AbortSignal,
 ): Promise<void> {
   let held = "";
   const flush = (lines: string[]) => {
@@ -76,7 +77,7 @@ export async function relayOutput(
   };
   try {
     for await (
-      const chunk of stream.pipeThrough(new TextDecoderStream())
+      const chunk of stream.pipeThrough(new TextDecoderStream(), { signal })
     ) {
       const lines = (held + chunk).split("\n");
       held = lines.pop()!;

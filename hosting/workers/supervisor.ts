@@ -309,9 +309,12 @@ export class WorkerSupervisor {
       clearTimeout(readyTimer);
       ready.resolve(message.addresses);
     };
+    // Cancelled shortly after the worker exits: a process it started may
+    // hold the pipes open, and must hold neither a restart nor our exit.
+    const relaying = new AbortController();
     const relayed = Promise.all([
-      relayOutput(child.stdout, Deno.stdout, id, onMessage),
-      relayOutput(child.stderr, Deno.stderr, id, onMessage),
+      relayOutput(child.stdout, Deno.stdout, id, onMessage, relaying.signal),
+      relayOutput(child.stderr, Deno.stderr, id, onMessage, relaying.signal),
     ]);
     const worker: Worker = {
       id,
@@ -331,6 +334,7 @@ export class WorkerSupervisor {
           }),
         ]);
         clearTimeout(timer);
+        relaying.abort();
         return status;
       }),
     };

@@ -392,3 +392,69 @@ Deno.test("a hosted service whose start throws fails the start and marks the hos
   await assert.rejects(() => host.start(), /no database/);
   assert.equal(host.failed, true);
 });
+
+Deno.test("a hosted service whose stop returns when its signal aborts has stopped, not failed", async () => {
+  const events: string[] = [];
+  const host = new WebHostBuilder()
+    .useServer(new TestServer())
+    .useSetting("suppressStatusMessages", "true")
+    .useSetting("shutdownTimeoutSeconds", "0.05")
+    .configureServices((services) =>
+      services.addHostedService({
+        start() {},
+        async stop(signal) {
+          await new Promise((resolve) =>
+            signal.addEventListener("abort", resolve, { once: true })
+          );
+          events.push("returned on abort");
+        },
+      })
+    )
+    .build();
+  await host.start();
+  await host.stop();
+  assert.deepEqual(events, ["returned on abort"]);
+  assert.equal(host.failed, false);
+});
+
+Deno.test("at the shutdown deadline the scope of a response still being sent is disposed before the root services", async () => {
+  const events: string[] = [];
+  class Root {
+    [Symbol.dispose](): void {
+      events.push("root disposed");
+    }
+  }
+  class Feed {
+    constructor(readonly root: Root) {}
+    [Symbol.dispose](): void {
+      events.push("scope disposed");
+    }
+  }
+  const running = await startHost("DenoServer", (app) =>
+    app.run((ctx) => {
+      ctx.requestServices!.getRequired(Feed);
+      // A stream that never ends: the client reads one chunk and waits.
+      return new Response(
+        new ReadableStream({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode("tick\n"));
+          },
+        }),
+      );
+    }), {
+    setup: (builder) =>
+      builder
+        .useSetting("shutdownTimeoutSeconds", "0.2")
+        .configureServices((services) =>
+          services
+            .addSingleton(Root)
+            .addScoped(Feed, (provider) => new Feed(provider.getRequired(Root)))
+        ),
+  });
+  const response = await running.fetch("/");
+  const reader = response.body!.getReader();
+  await reader.read();
+  await running.host.stop();
+  assert.deepEqual(events, ["scope disposed", "root disposed"]);
+  await reader.cancel().catch(() => {});
+});

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { collectLogs, deferred, spawnHost } from "../_helpers.ts";
 import {
+  BackgroundService,
   ConfigurationBuilder,
   ConfigurationError,
   FeatureCollection,
@@ -216,6 +217,74 @@ Deno.test("stop() during start() cancels what the start waits on, as SIGTERM doe
   assert.equal(host.lifetime.started.aborted, false);
   assert.ok(host.lifetime.stopped.aborted);
   await assert.rejects(() => host.start(), /it is stopped/);
+});
+
+Deno.test("a cancelled start waits for the background services it had started to finish, and a second stop() is the first", async () => {
+  const events: string[] = [];
+  const entered = deferred();
+  class Queue extends BackgroundService {
+    protected async execute(signal: AbortSignal): Promise<void> {
+      await new Promise((resolve) =>
+        signal.addEventListener("abort", resolve, { once: true })
+      );
+      // Flushing what it holds takes a moment after the abort.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      events.push("queue flushed");
+    }
+  }
+  const host = new WebHostBuilder()
+    .useServer(spyServer())
+    .useSetting("suppressStatusMessages", "true")
+    .configureServices((services) =>
+      services.addHostedService(new Queue()).addHostedService({
+        start: (signal) =>
+          new Promise<void>((_, reject) => {
+            entered.resolve();
+            signal.addEventListener("abort", () => reject(signal.reason));
+          }),
+        stop() {},
+      })
+    )
+    .build();
+  host.lifetime.stopping.addEventListener(
+    "abort",
+    () => events.push("stopping"),
+  );
+  const starting = host.start().catch(() => events.push("start cancelled"));
+  await entered.promise;
+  const first = host.stop();
+  assert.equal(host.stop(), first);
+  await first;
+  events.push("stopped");
+  await starting;
+  // The queue was stopped, and waited for, before stop() resolved.
+  assert.equal(events[0], "stopping");
+  assert.ok(events.includes("start cancelled"));
+  assert.ok(events.indexOf("queue flushed") < events.indexOf("stopped"));
+  // A cancelled start is not a failed one.
+  assert.equal(host.failed, false);
+});
+
+Deno.test("an in-memory host's stop cancels what still runs at the shutdown deadline", async () => {
+  const entered = deferred();
+  const host = new WebHostBuilder()
+    .useSetting("suppressStatusMessages", "true")
+    .useSetting("shutdownTimeoutSeconds", "0.05")
+    .configure((app) =>
+      app.run((ctx) =>
+        new Promise<void>((resolve) => {
+          entered.resolve();
+          ctx.requestAborted.addEventListener("abort", () => resolve());
+        })
+      )
+    )
+    .build();
+  const answer = host.fetch("/");
+  await entered.promise;
+  await host.stop();
+  const response = await answer;
+  assert.equal(response.status, 503);
+  await response.body?.cancel();
 });
 
 Deno.test("a host stopped after answering in memory cannot start or fetch again: its services are gone", async () => {

@@ -242,6 +242,8 @@ function textSchema(...keys: string[]): StandardSchemaV1<unknown, unknown> {
           .map((key) => ({ message: "Expected string", path: [key] }));
         if (typeof input.Port !== "number") {
           issues.push({ message: "Expected number", path: ["Port"] });
+        } else if (input.Port > 65535) {
+          issues.push({ message: "Too big: at most 65535", path: ["Port"] });
         }
         return issues.length > 0 ? { issues } : { value };
       },
@@ -283,5 +285,19 @@ Deno.test("bind gives a schema that wants text the text as written, not the numb
     (error: Error) =>
       error instanceof ConfigurationError &&
       error.message.includes('"Db:Port": Expected number'),
+  );
+  // A number the schema refuses for another reason keeps the schema's own
+  // complaint, not one about text.
+  const big = new ConfigurationBuilder()
+    .addInMemory({
+      Db: { Password: "x", Pin: "1", Version: "2", Port: "70000" },
+    })
+    .build();
+  assert.throws(
+    () => bind(big.getSection("Db"), schema),
+    (error: Error) =>
+      error instanceof ConfigurationError &&
+      error.message.includes('"Db:Port": Too big: at most 65535') &&
+      !error.message.includes("Expected number"),
   );
 });

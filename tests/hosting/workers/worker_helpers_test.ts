@@ -46,6 +46,14 @@ Deno.test("a worker's command gets --unstable-net where Deno takes its flags, on
       .args,
     ["--unstable-net", "main.ts", "--workers", "2"],
   );
+  // Deno's global flags may come before run.
+  assert.deepEqual(
+    withUnstableNet({
+      execPath: "deno",
+      args: ["-q", "--log-level", "info", "run", "-A", "main.ts"],
+    }).args,
+    ["-q", "--log-level", "info", "run", "--unstable-net", "-A", "main.ts"],
+  );
   // Another subcommand is left alone.
   assert.deepEqual(
     withUnstableNet({ execPath: "deno", args: ["task", "start"] }).args,
