@@ -17,6 +17,7 @@ import { RequestBodyError } from "../features/_body_error.ts";
 import type { HttpApplication } from "../server/mod.ts";
 import { raceAbort } from "../server/_listen.ts";
 import { HOLDS_UNTIL_SENT } from "../server/_context_lifetime.ts";
+import { UpgradeLimitError } from "../server/_websocket.ts";
 import type { RequestDelegate } from "./application_builder.ts";
 import {
   ConsoleOutput,
@@ -230,7 +231,15 @@ export class HostingApplication implements HttpApplication<HttpContext> {
     // A body over the limit or malformed, a missing file, a client gone
     // mid-upload: the client's doing, not the app's, so not worth an error
     // log. Debug keeps what the client is not shown (a file's path, say).
-    if (error instanceof HttpError && error.status < 500) {
+    // An upgrade over the server's cap is the limit working: Information.
+    if (error instanceof UpgradeLimitError) {
+      if (this.#server.isEnabled("information")) {
+        this.#server.information(
+          "Request {traceId} ({method} {path}) was answered {status}: {reason}",
+          { ...requestScope(ctx), status: 503, reason: error.message },
+        );
+      }
+    } else if (error instanceof HttpError && error.status < 500) {
       // A body that broke on the wire is the server's news, not the app's.
       const logger = error instanceof RequestBodyError
         ? this.#server
@@ -258,6 +267,7 @@ export class HostingApplication implements HttpApplication<HttpContext> {
       this.#developerPage &&
       ctx.features.get(HttpResponseFeature)?.hasStarted === false &&
       !(error instanceof HttpError && error.status < 500) &&
+      !(error instanceof UpgradeLimitError) &&
       !isClientGone(error)
     ) {
       return this.#developerAnswer(ctx, error);

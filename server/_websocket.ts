@@ -5,6 +5,21 @@ import { HttpError, type WebSocketAcceptOptions } from "../features/mod.ts";
 import type { EndpointInfo } from "./_connection_features.ts";
 
 /**
+ * The 503 for an upgrade over `maxConcurrentUpgradedConnections`: the
+ * server's limit doing its job, which the host logs as Kestrel does
+ * ("upgraded connection limit reached", Information), not as the app's
+ * crash.
+ */
+export class UpgradeLimitError extends HttpError {
+  constructor(max: number) {
+    super(
+      503,
+      `Service Unavailable: the server already holds its ${max} WebSocket connection(s) (maxConcurrentUpgradedConnections)`,
+    );
+  }
+}
+
+/**
  * Upgrades `request` to a WebSocket, or throws: a TypeError for an app's
  * mistake (no upgrade asked for, an endpoint that cannot upgrade), 503 over
  * the cap, 400 for a malformed handshake (the client's mistake).
@@ -24,10 +39,7 @@ export function upgradeWebSocket(
   if (noUpgrade !== undefined) throw new TypeError(noUpgrade);
   const max = limits.maxConcurrentUpgradedConnections;
   if (upgraded !== undefined && max !== null && upgraded.open >= max) {
-    throw new HttpError(
-      503,
-      `Service Unavailable: the server already holds its ${max} WebSocket connection(s) (maxConcurrentUpgradedConnections)`,
-    );
+    throw new UpgradeLimitError(max);
   }
   let upgrade: { socket: WebSocket; response: Response };
   try {

@@ -11,6 +11,8 @@ import {
   CA_FILE,
   CERT_FILE,
   chunkedBody,
+  type CollectingOutput,
+  collectLogs,
   curl,
   deferred,
   delay,
@@ -481,6 +483,7 @@ Deno.test("DenoServer on its own connections refuses a WebSocket with an error t
 });
 
 Deno.test("DenoServer refuses WebSockets over maxConcurrentUpgradedConnections with 503, and takes one again when a socket closes", async () => {
+  let logs: CollectingOutput | undefined;
   await using running = await startHost(
     "DenoServer",
     (app) =>
@@ -492,7 +495,7 @@ Deno.test("DenoServer refuses WebSockets over maxConcurrentUpgradedConnections w
       webSockets: true,
       limits: { maxConcurrentUpgradedConnections: 1 },
       onError: () => {},
-      setup: (builder) => builder.configureLogging((l) => l.clearOutputs()),
+      setup: (builder) => logs = collectLogs(builder),
     },
   );
   const url = running.base.replace("http", "ws");
@@ -520,6 +523,15 @@ Deno.test("DenoServer refuses WebSockets over maxConcurrentUpgradedConnections w
   });
   assert.equal(response.status, 503);
   await response.body?.cancel();
+  // The limit at work is news, not the app's crash (Kestrel: Information).
+  assert.deepEqual(
+    logs!.records.filter((r) => r.level === "error").map((r) => r.message),
+    [],
+  );
+  assert.match(
+    logs!.messages("Roost.Server", "information").join("\n"),
+    /answered 503: .*maxConcurrentUpgradedConnections/,
+  );
   assert.equal(await open(), "refused");
   await closed(first as WebSocket);
   // The server sees the close a moment after the client: try a few times.
