@@ -158,11 +158,8 @@ export class WebHostImpl implements WebHost {
         this.#lifetime.stopping,
         // A start cancelled or failed stops what it started within the
         // shutdown timeout, or at once on a second signal.
-        () =>
-          AbortSignal.any([
-            this.#force.signal,
-            AbortSignal.timeout(this.shutdownTimeout),
-          ]),
+        // Its timer is left to run out, unref'd: a rollback is rare.
+        () => this.#shutdownDeadline(undefined, false).signal,
       );
       try {
         await server.start(application);
@@ -279,21 +276,36 @@ export class WebHostImpl implements WebHost {
 
   // The in-memory server's stop, within the shutdown timeout.
   async #stopMemoryWithin(signal: AbortSignal | undefined): Promise<void> {
+    using deadline = this.#shutdownDeadline(signal);
+    await this.#stopMemory(deadline.signal);
+  }
+
+  // Aborts when the shutdown timeout has passed from now, or at once on a
+  // second signal or the caller's own.
+  #shutdownDeadline(
+    signal: AbortSignal | undefined,
+    ref = true,
+  ): { signal: AbortSignal } & Disposable {
     const deadline = new AbortController();
     const timer = schedule(
       () =>
         deadline.abort(new DOMException("Shutdown timeout", "TimeoutError")),
       this.shutdownTimeout,
+      { ref },
     );
+    const signals = [this.#force.signal, ...(signal ? [signal] : [])];
     const forward = () => deadline.abort("stop forced");
-    if (signal?.aborted) forward();
-    signal?.addEventListener("abort", forward, { once: true });
-    try {
-      await this.#stopMemory(deadline.signal);
-    } finally {
-      timer.cancel();
-      signal?.removeEventListener("abort", forward);
+    for (const s of signals) {
+      if (s.aborted) forward();
+      else s.addEventListener("abort", forward, { once: true });
     }
+    return {
+      signal: deadline.signal,
+      [Symbol.dispose]() {
+        timer.cancel();
+        for (const s of signals) s.removeEventListener("abort", forward);
+      },
+    };
   }
 
   async #stopMemory(signal: AbortSignal): Promise<void> {
@@ -327,18 +339,7 @@ export class WebHostImpl implements WebHost {
       this.#force.signal,
       ...(signal ? [signal] : []),
     ]);
-    const deadline = new AbortController();
-    const timer = schedule(
-      () =>
-        deadline.abort(new DOMException("Shutdown timeout", "TimeoutError")),
-      this.shutdownTimeout,
-    );
-    const signals = [this.#force.signal, ...(signal ? [signal] : [])];
-    const forward = () => deadline.abort("stop forced");
-    for (const s of signals) {
-      if (s.aborted) forward();
-      else s.addEventListener("abort", forward, { once: true });
-    }
+    using deadline = this.#shutdownDeadline(signal);
     try {
       // The order of ASP.NET's host: stopping, the server drains, hosted
       // services stop, services are disposed, stopped.
@@ -354,8 +355,6 @@ export class WebHostImpl implements WebHost {
       }
       await this.#stopMemory(deadline.signal);
     } finally {
-      timer.cancel();
-      for (const s of signals) s.removeEventListener("abort", forward);
       this.#state = "stopped";
       this.#lifetime.notifyStopped();
     }

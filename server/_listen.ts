@@ -72,13 +72,22 @@ export async function bindEndpoint(
         isMissingAddress(error)
       ) continue;
       if (error instanceof Deno.errors.AddrInUse) {
-        throw new Deno.errors.AddrInUse(
-          `Cannot listen on ${endpoint.url}: ${hostname} port ${port} is already in use. Stop the other process or choose another port (--urls http://localhost:8080).`,
-        );
+        throw portInUse(endpoint.url, hostname, port);
       }
       throw error;
     }
   }
+}
+
+/** The error for a port another process holds, with the fix. */
+export function portInUse(
+  url: string,
+  hostname: string,
+  port: number,
+): Deno.errors.AddrInUse {
+  return new Deno.errors.AddrInUse(
+    `Cannot listen on ${url}: ${hostname} port ${port} is already in use. Stop the other process or choose another port (--urls http://localhost:8080).`,
+  );
 }
 
 /** Whether a bind failed because the machine lacks the address (no IPv6). */

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { serverReporter } from "./_report.ts";
 import {
   FeatureCollection,
   ServerAddressesFeature,
@@ -71,6 +72,8 @@ export class DenoServer implements Server {
   readonly #features = new FeatureCollection();
   readonly #addresses: ServerAddressesFeature;
   readonly #options: DenoServerOptions;
+  // The server's own option, else what the host set, else stderr.
+  readonly #report: (message: string, error?: unknown) => void;
   readonly #ownEndpoints: readonly EndpointOptions[];
   readonly #limits: ResolvedServerLimits;
   #listening: Listening[] = [];
@@ -93,6 +96,7 @@ export class DenoServer implements Server {
    */
   constructor(options: DenoServerOptions = {}) {
     this.#options = options;
+    this.#report = serverReporter(options.onError, this.#features);
     this.#limits = resolveServerLimits(options.limits);
     this.#bodyWatches = new BodyWatches(
       this.#limits.minRequestBodyDataRate?.gracePeriod ?? 1000,
@@ -143,14 +147,6 @@ export class DenoServer implements Server {
       this.#features.get(ServerReportingFeature)?.onConnectionEvent;
     if (log !== undefined) log(level, message, properties);
   };
-
-  // The server's own option, else what the host set, else stderr.
-  #report(message: string, error?: unknown): void {
-    const report = this.#options.onError ??
-      this.#features.get(ServerReportingFeature)?.onError;
-    if (report !== undefined) report(message, error);
-    else console.error(message, error ?? "");
-  }
 
   // Kestrel's rule: the server's own endpoints win over the host's urls
   // unless preferHostingUrls says otherwise.

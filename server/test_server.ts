@@ -4,11 +4,8 @@
  * @module
  */
 
-import {
-  FeatureCollection,
-  ServerAddressesFeature,
-  ServerReportingFeature,
-} from "../features/mod.ts";
+import { serverReporter } from "./_report.ts";
+import { FeatureCollection, ServerAddressesFeature } from "../features/mod.ts";
 import {
   type ResolvedServerLimits,
   resolveServerLimits,
@@ -92,6 +89,8 @@ export class TestServer implements Server {
   readonly #features = new FeatureCollection();
   readonly #limits: ResolvedServerLimits;
   readonly #options: TestServerOptions;
+  // The server's own option, else what the host set, else stderr.
+  readonly #report: (message: string, error?: unknown) => void;
   readonly #endpoints = new Map<string, EndpointInfo>();
   #dispatcher: Dispatcher<unknown> | undefined;
 
@@ -102,6 +101,7 @@ export class TestServer implements Server {
    */
   constructor(options: TestServerOptions = {}) {
     this.#options = options;
+    this.#report = serverReporter(options.onError, this.#features);
     this.#limits = resolveServerLimits(options.limits);
     this.#features.set(ServerAddressesFeature, {
       addresses: [options.baseUrl ?? "http://localhost"],
@@ -135,14 +135,6 @@ export class TestServer implements Server {
       (message, error) => this.#report(message, error),
     ) as Dispatcher<unknown>;
     return Promise.resolve();
-  }
-
-  // The server's own option, else what the host set, else stderr.
-  #report(message: string, error?: unknown): void {
-    const report = this.#options.onError ??
-      this.#features.get(ServerReportingFeature)?.onError;
-    if (report !== undefined) report(message, error);
-    else console.error(message, error ?? "");
   }
 
   /**

@@ -6,6 +6,7 @@ import {
   type Endpoint,
   parseEndpointUrls,
 } from "../../server/mod.ts";
+import { portInUse } from "../../server/_listen.ts";
 import { HostSettings } from "../host_settings.ts";
 import type { HostingEnvironment } from "../hosting_environment.ts";
 import type { Logger } from "../logging/mod.ts";
@@ -81,9 +82,7 @@ function probePort(endpoint: Endpoint): void {
     listener = Deno.listen({ hostname, port: endpoint.port });
   } catch (error) {
     if (error instanceof Deno.errors.AddrInUse) {
-      throw new Deno.errors.AddrInUse(
-        `Cannot listen on ${endpoint.url}: ${hostname} port ${endpoint.port} is already in use. Stop the other process or choose another port (--urls http://localhost:8080).`,
-      );
+      throw portInUse(endpoint.url, hostname, endpoint.port);
     }
     // Anything else (an address this machine lacks) is the workers' to say.
     return;
