@@ -43,9 +43,14 @@ export function mergeHeaders(
   const theirs = response.headers;
   try {
     if (ours !== undefined) {
-      for (const [name, value] of ours) {
-        if (!theirs.has(name)) theirs.append(name, value);
-      }
+      // Asked before the merge: every cookie of ours is a header of its own.
+      const cookies = !theirs.has("set-cookie");
+      // forEach: Deno reads Headers at a fifth of what for…of costs.
+      ours.forEach((value, name) => {
+        if (name === "set-cookie" ? cookies : !theirs.has(name)) {
+          theirs.append(name, value);
+        }
+      });
     }
     // Headers has no "is it immutable" query: a write says.
     theirs.append("x-roost-probe", "");

@@ -767,6 +767,32 @@ for (const kind of SERVER_KINDS) {
 }
 
 for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder keeps every cookie that middleware sets before a handler returns a Response (${kind})`, async () => {
+    await using app = await host(kind, (app) => {
+      app.use((ctx, next) => {
+        ctx.response.headers.append("set-cookie", "a=1");
+        ctx.response.headers.append("set-cookie", "b=2");
+        return next();
+      });
+      app.map(
+        "/own",
+        (own) =>
+          own.run(() =>
+            new Response("own", { headers: { "set-cookie": "c=3" } })
+          ),
+      );
+      app.run(() => new Response("plain"));
+    });
+    const plain = await get(app, "/");
+    assert.deepEqual(plain.headers.getSetCookie(), ["a=1", "b=2"]);
+    assert.equal(plain.text, "plain");
+    // The Response's own cookies win, as its other headers do.
+    const own = await get(app, "/own");
+    assert.deepEqual(own.headers.getSetCookie(), ["c=3"]);
+  });
+}
+
+for (const kind of SERVER_KINDS) {
   Deno.test(`ApplicationBuilder keeps headers that middleware sets after next() on a fetch handler's answer (${kind})`, async () => {
     await using app = await host(kind, (app) => {
       app.use(async (ctx, next) => {
