@@ -70,24 +70,21 @@ export function trusted(
     policy.networks.some((network) => networkContains(network, address));
 }
 
-// A header's list entries, trimmed, empty ones kept (a walk that meets one
-// stops as at any bad value). Commas inside RFC 7239 quoted strings do not
-// split.
-function list(value: string | null): string[] {
+// The last `limit` entries of an X-Forwarded-* value, nearest (rightmost)
+// first, trimmed, empty ones kept (a walk that meets one stops as at any bad
+// value). Read from the right: what a client wrote on the left is never
+// looked at, not even a stray quote that would swallow the entries a proxy
+// appended after it.
+function lastEntries(value: string | null, limit: number): string[] {
   if (value === null) return [];
   const entries: string[] = [];
-  let start = 0;
-  let quoted = false;
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i];
-    if (c === "\\" && quoted) i++;
-    else if (c === '"') quoted = !quoted;
-    else if (c === "," && !quoted) {
-      entries.push(value.slice(start, i).trim());
-      start = i + 1;
-    }
+  let end = value.length;
+  while (entries.length < limit) {
+    const comma = end === 0 ? -1 : value.lastIndexOf(",", end - 1);
+    entries.push(value.slice(comma + 1, end).trim());
+    if (comma === -1) break;
+    end = comma;
   }
-  entries.push(value.slice(start).trim());
   return entries;
 }
 
@@ -124,8 +121,9 @@ export function hopsOf(
   read: (name: string) => string | null,
 ): Hop[] | string {
   const hops: Hop[] = [];
+  const limit = policy.limit;
   const prefixes = policy.fields.has("prefix")
-    ? list(read(X_HEADER.prefix))
+    ? lastEntries(read(X_HEADER.prefix), limit)
     : [];
   if (policy.format === "forwarded") {
     const value = read("forwarded");
@@ -136,12 +134,16 @@ export function hopsOf(
   } else {
     for (const field of ["for", "proto", "host"] as const) {
       if (!policy.fields.has(field)) continue;
-      const values = list(read(X_HEADER[field])).reverse();
-      values.forEach((value, i) => (hops[i] ??= {})[field] = value);
+      const values = lastEntries(read(X_HEADER[field]), limit);
+      for (let i = 0; i < values.length; i++) {
+        (hops[i] ??= {})[field] = values[i];
+      }
     }
   }
-  prefixes.reverse().forEach((value, i) => (hops[i] ??= {}).prefix = value);
-  return hops.slice(0, policy.limit);
+  for (let i = 0; i < prefixes.length; i++) {
+    (hops[i] ??= {}).prefix = prefixes[i];
+  }
+  return hops.length > limit ? hops.slice(0, limit) : hops;
 }
 
 // What the walk decided: the new values, and how many hops it consumed.

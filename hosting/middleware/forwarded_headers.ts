@@ -196,8 +196,13 @@ export function forwardedHeaders(
     const headers = ctx.request.headers;
     // Each header is read once (a read costs more than it looks in Deno);
     // most requests carry none of them: leave those alone at once.
-    const values = names.map((name) => headers.get(name));
-    if (values.every((value) => value === null)) return next();
+    const values: (string | null)[] = [];
+    let any = false;
+    for (let i = 0; i < names.length; i++) {
+      const value = values[i] = headers.get(names[i]);
+      if (value !== null) any = true;
+    }
+    if (!any) return next();
     const peer = parseIp(ctx.connection.remoteAddress);
     if (!trusted(policy, peer)) {
       debug(

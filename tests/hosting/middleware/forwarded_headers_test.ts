@@ -133,6 +133,24 @@ for (const kind of SERVER_KINDS) {
     });
   });
 
+  Deno.test(`${kind}: forwardedHeaders reads X-Forwarded-For from the right, whatever a client wrote on the left`, async () => {
+    // nginx appends the address it saw to what the client sent: a stray
+    // quote or empty entries on the left must not hide it (ASP.NET splits on
+    // commas alone, as here).
+    await withHost(kind, undefined, async (send) => {
+      const quoted = await send({ "x-forwarded-for": '"6.6.6.6, 203.0.113.9' });
+      assert.equal(quoted.remote, "203.0.113.9");
+      const empty = await send({ "x-forwarded-for": ", ,203.0.113.10" });
+      assert.equal(empty.remote, "203.0.113.10");
+    });
+    await withHost(kind, { forwardLimit: null }, async (send) => {
+      // An empty entry is not an address: the walk stops, nothing changes.
+      const seen = await send({ "x-forwarded-for": ",127.0.0.7" });
+      assert.equal(seen.remote, "127.0.0.1");
+      assert.equal(seen.original, null);
+    });
+  });
+
   Deno.test(`${kind}: forwardedHeaders changes nothing for a peer that is not a known proxy`, async () => {
     // Naming a proxy replaces the loopback default.
     await withHost(kind, { knownProxies: ["10.9.9.9"] }, async (send, logs) => {
