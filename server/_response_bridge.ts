@@ -12,7 +12,7 @@ import {
 } from "../features/mod.ts";
 import { DONE } from "../features/_done.ts";
 import { brokenBody, ResponseStream } from "./_response_stream.ts";
-import { alreadyComplete, replaceHeaders, toBytes } from "./_response_body.ts";
+import { alreadyComplete, replaceHeaders } from "./_response_body.ts";
 import { type BridgeOwner, ResponseHead } from "./_response_head.ts";
 import { sendFileTo } from "./_response_file.ts";
 import { WriteBuffer } from "./_write_buffer.ts";
@@ -111,7 +111,7 @@ export class ResponseBridge extends ResponseHead
   write(chunk: Uint8Array | string): Promise<void> {
     switch (this.#phase) {
       case "streaming":
-        return this.#body!.enqueue(toBytes(chunk));
+        return this.#body!.enqueue(chunk);
       case "buffering":
       case "starting":
         return this.#buffer(chunk).isFull ? this.start() : DONE;
@@ -238,7 +238,8 @@ export class ResponseBridge extends ResponseHead
       (reason) => this.#clientGone(reason),
       this.owner.isHead,
     );
-    for (const chunk of this.#writes?.takeChunks() ?? []) body.enqueue(chunk);
+    const written = this.#writes?.take();
+    if (written !== undefined) body.enqueue(written);
     this.#enter("streaming");
     this.hand(body.readable);
   }

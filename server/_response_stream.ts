@@ -3,6 +3,9 @@
 // response streams, so buffered responses never pay for it.
 
 import { DONE } from "../features/_done.ts";
+import { toBytes } from "./_response_body.ts";
+import { WriteBuffer } from "./_write_buffer.ts";
+import { schedule, type Timer } from "./_timers.ts";
 
 const { ReadableStream } = globalThis;
 
@@ -26,10 +29,22 @@ export function brokenBody(reason: unknown): ReadableStream<Uint8Array> {
   });
 }
 
-/** A byte stream fed by writes, with backpressure. */
+/**
+ * A byte stream fed by writes, with backpressure. Writes the server has not
+ * asked for yet wait in a list and go out together, as one chunk, when it
+ * asks (Kestrel's output pipe does the same): eight 100-byte writes in a row
+ * cost Deno a third more as eight chunks than as one. A write the server is
+ * already waiting for goes out on the next turn of the event loop, with
+ * whatever else was written in this one.
+ */
 export class ResponseStream {
   readonly readable: ReadableStream<Uint8Array>;
   #controller!: ReadableStreamDefaultController<Uint8Array>;
+  // Text stays text until it goes out: one encode for many writes.
+  readonly #pending = new WriteBuffer(HIGH_WATER_MARK);
+  // The server is reading and found nothing.
+  #wanted = false;
+  #delivery: Timer | undefined;
   #drain: PromiseWithResolvers<void> | undefined;
   #gone = false;
   #closed = false;
@@ -46,18 +61,48 @@ export class ResponseStream {
       start: (controller) => {
         this.#controller = controller;
       },
-      pull: () => this.#release(),
+      pull: () => {
+        if (this.#pending.isFull) return this.#deliver();
+        this.#wanted = true;
+        if (!this.#pending.isEmpty) this.#scheduleDelivery();
+      },
       cancel: (reason) => {
         this.#gone = true;
-        this.#release();
+        this.#drop();
         onCancel(reason);
       },
-    }, { highWaterMark: HIGH_WATER_MARK, size: (chunk) => chunk.byteLength });
+    }, { highWaterMark: 0 });
   }
 
   /** True once the client left or the stream was reset. */
   get gone(): boolean {
     return this.#gone;
+  }
+
+  // Hands what was written to the server as one chunk, and lets writers on.
+  #deliver(): void {
+    this.#delivery?.cancel();
+    this.#delivery = undefined;
+    const body = this.#pending.take();
+    if (body !== undefined) {
+      this.#wanted = false;
+      this.#controller.enqueue(toBytes(body));
+    }
+    this.#release();
+  }
+
+  // Delivers on the next turn of the event loop, so that what the app writes
+  // in this one goes along.
+  #scheduleDelivery(): void {
+    this.#delivery ??= schedule(() => this.#deliver(), 0);
+  }
+
+  // Forgets what was not delivered: the stream will not be read again.
+  #drop(): void {
+    this.#delivery?.cancel();
+    this.#delivery = undefined;
+    this.#pending.clear();
+    this.#release();
   }
 
   #release(): void {
@@ -69,15 +114,18 @@ export class ResponseStream {
   }
 
   /**
-   * Queues bytes; resolves when there is room for more. Writes after the
+   * Queues bytes or text (sent as UTF-8); resolves when there is room for more. Writes after the
    * client left are dropped, as Kestrel does: the app learns of it from
    * requestAborted and need not catch every write.
    */
-  enqueue(bytes: Uint8Array): Promise<void> {
+  enqueue(chunk: Uint8Array | string): Promise<void> {
     if (this.#gone || this.#closed || this.#discard) return DONE;
-    const controller = this.#controller;
-    controller.enqueue(bytes);
-    if (controller.desiredSize! > 0) return DONE;
+    if (typeof chunk === "string" ? chunk === "" : chunk.byteLength === 0) {
+      return DONE;
+    }
+    this.#pending.add(chunk);
+    if (this.#wanted) this.#scheduleDelivery();
+    if (!this.#pending.isFull) return DONE;
     return (this.#drain ??= Promise.withResolvers()).promise;
   }
 
@@ -101,6 +149,7 @@ export class ResponseStream {
   close(): void {
     if (this.#gone || this.#closed) return;
     this.#closed = true;
+    this.#deliver();
     this.#controller.close();
   }
 
@@ -108,7 +157,7 @@ export class ResponseStream {
   error(reason: unknown): void {
     if (typeof reason === "object" && reason !== null) resets.add(reason);
     this.#gone = true;
-    this.#release();
+    this.#drop();
     try {
       this.#controller.error(reason);
     } catch {

@@ -60,14 +60,6 @@ export class WriteBuffer {
     return chunks === undefined ? undefined : concat(chunks, size);
   }
 
-  /** Takes everything out as byte chunks, in order. */
-  takeChunks(): Uint8Array[] {
-    const text = this.#text;
-    const chunks = this.#chunks;
-    this.clear();
-    return text !== undefined ? [toBytes(text)] : chunks ?? [];
-  }
-
   clear(): void {
     this.#text = this.#chunks = undefined;
     this.#size = 0;

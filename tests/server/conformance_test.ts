@@ -15,6 +15,7 @@ import {
   deferred,
   SERVER_KINDS,
   startHost,
+  within,
 } from "../_helpers.ts";
 
 for (const kind of SERVER_KINDS) {
@@ -86,6 +87,45 @@ for (const kind of SERVER_KINDS) {
     const bytes = new Uint8Array(await response.arrayBuffer());
     assert.equal(bytes.byteLength, 50 * 16_384);
     assert.equal(bytes[bytes.byteLength - 1], 49);
+  });
+
+  Deno.test(`${kind} sends streamed writes without waiting for more, one turn's writes together`, async () => {
+    const received = deferred();
+    await using running = await startHost(
+      kind,
+      (app) =>
+        app.run(async (ctx) => {
+          await ctx.response.start();
+          for (let i = 0; i < 8; i++) await ctx.response.write(`${i}`);
+          // Nothing more comes until the client has what was written.
+          await received.promise;
+          await ctx.response.write(new TextEncoder().encode("é"));
+          await ctx.response.write("!");
+        }),
+    );
+    const response = await running.fetch("/");
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    let chunks = 0;
+    const read = async (): Promise<boolean> => {
+      const { done, value } = await reader.read();
+      if (done) return false;
+      chunks++;
+      text += decoder.decode(value, { stream: true });
+      return true;
+    };
+    try {
+      while (text.length < 8) await within(read(), "the first writes");
+      assert.equal(text, "01234567");
+      // In memory the server's chunks are the client's: eight writes in one
+      // turn of the event loop went out as one (over TCP, Deno merges too).
+      if (kind === "TestServer") assert.equal(chunks, 1);
+    } finally {
+      received.resolve();
+    }
+    while (await within(read(), "the rest")) { /* reading */ }
+    assert.equal(text, "01234567é!");
   });
 
   Deno.test(`${kind} starts streaming once writes pass the buffer size`, async () => {
