@@ -245,15 +245,18 @@ export class HttpResponse {
         ? null
         : new Headers(init.headers).get("content-type");
       // Response.json sets the content type without a Headers object of ours,
-      // and an untouched Response goes to the server as it is.
+      // and an untouched Response goes to the server as it is; a 200 with no
+      // init skips Deno's option parsing.
+      const status = this.#status().status;
       return this.#content().complete(
-        WebResponse.json(
-          value,
-          type === null ? { status: this.#status().status } : {
-            status: this.#status().status,
+        type !== null
+          ? WebResponse.json(value, {
+            status,
             headers: { "content-type": type },
-          },
-        ),
+          })
+          : status === 200
+          ? WebResponse.json(value)
+          : WebResponse.json(value, { status }),
       );
     } catch (error) {
       return Promise.reject(error);
