@@ -25,6 +25,7 @@ import {
   type LoggerFactory,
 } from "./logging/mod.ts";
 import type { ServiceProvider } from "./services/mod.ts";
+import { wasReported } from "../server/_report.ts";
 
 // Deno's web globals are accessors on globalThis: bind them once, off the
 // per-request path.
@@ -255,7 +256,7 @@ export class HostingApplication implements HttpApplication<HttpContext> {
           },
         );
       }
-    } else if (!isClientGone(error)) {
+    } else if (!isClientGone(error) && !wasReported(error)) {
       this.#diagnostics.error(
         "An unhandled exception was thrown while processing request {traceId} ({method} {path})",
         { ...requestScope(ctx), error },

@@ -50,12 +50,54 @@ function isDone(frame: Frame | undefined, unknown: boolean): boolean {
   return unknown;
 }
 
-// Sends what a terminal handler returned, when it is a Response.
+// Sends what a terminal handler returned, when it is a Response. Anything
+// else is a mistake raw Deno.serve answers 500 for, and so does Roost,
+// saying what came back: it must not pass for an empty 200.
 function sendReturned(
   ctx: HttpContext,
   value: void | Response,
 ): Promise<void> | void {
+  if (value === undefined) return;
   if (value instanceof WebResponse) return ctx.response.send(value);
+  throw notAResponse("handler", value);
+}
+
+/**
+ * The error for a handler that returned something other than a Response or
+ * nothing.
+ */
+export function notAResponse(who: string, value: unknown): TypeError {
+  return new TypeError(
+    `The ${who} returned ${
+      describe(value)
+    } instead of a Response: return a Response, or answer with ctx.response.send(), json() or write() and return nothing`,
+  );
+}
+
+// What a value is, in a few words, without trusting it (a Proxy or a getter
+// may throw).
+function describe(value: unknown): string {
+  try {
+    if (value === null) return "null";
+    switch (typeof value) {
+      case "string": {
+        const text = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+        return `a string (${JSON.stringify(text)})`;
+      }
+      case "object": {
+        const name = Object.getPrototypeOf(value)?.constructor?.name;
+        return typeof name === "string" && name !== "Object"
+          ? `an object of class ${name}`
+          : "a plain object";
+      }
+      case "function":
+        return `a function (${value.name || "anonymous"})`;
+      default:
+        return `the ${typeof value} ${String(value)}`;
+    }
+  } catch {
+    return `a value of type ${typeof value}`;
+  }
 }
 
 /**

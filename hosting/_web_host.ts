@@ -373,7 +373,18 @@ export class WebHostImpl implements WebHost {
         { error: event.reason },
       );
     };
+    // An exception nobody caught in an event listener (a WebSocket's
+    // onmessage, a timer): logged too, as Kestrel keeps serving when one
+    // request's code throws.
+    const onError = (event: ErrorEvent) => {
+      event.preventDefault();
+      this.#logger("Roost.Hosting").error(
+        "An uncaught exception was ignored",
+        { error: event.error ?? event.message },
+      );
+    };
     globalThis.addEventListener("unhandledrejection", onRejection);
+    globalThis.addEventListener("error", onError);
     // Listen before start() prints "Application started": a signal sent
     // right after that line must stop the host, not kill the process.
     using _signals = listenForStopSignals(this.#isWorker, () => {
@@ -396,6 +407,7 @@ export class WebHostImpl implements WebHost {
       return this.failed ? 1 : 0;
     } finally {
       globalThis.removeEventListener("unhandledrejection", onRejection);
+      globalThis.removeEventListener("error", onError);
     }
   }
 

@@ -10,7 +10,11 @@ import {
   type ServiceResolver,
 } from "../features/mod.ts";
 import { LoggerFactory } from "./logging/mod.ts";
-import { handlerComponent, middlewareComponent } from "./_middleware_layer.ts";
+import {
+  handlerComponent,
+  middlewareComponent,
+  notAResponse,
+} from "./_middleware_layer.ts";
 import type {
   Fetchable,
   FetchHandler,
@@ -212,9 +216,15 @@ export class ApplicationBuilder extends BuiltinMiddlewareBuilder {
         },
       };
       const result = fetch(request, info);
-      return result instanceof WebResponse
-        ? ctx.response.send(result)
-        : result.then((response) => ctx.response.send(response));
+      const send = (response: Response) => {
+        if (!(response instanceof WebResponse)) {
+          throw notAResponse("fetch handler", response);
+        }
+        return ctx.response.send(response);
+      };
+      return result instanceof WebResponse || typeof result?.then !== "function"
+        ? send(result as Response)
+        : result.then(send);
     });
   }
 

@@ -11,7 +11,7 @@ import {
   type PeerInfo,
   RequestState,
 } from "./_request_state.ts";
-import { defaultReporter, type ErrorReporter } from "./_report.ts";
+import { defaultReporter, type ErrorReporter, wasReported } from "./_report.ts";
 import { HOLDS_UNTIL_SENT, type HoldsUntilSent } from "./_context_lifetime.ts";
 
 export type { ErrorReporter } from "./_report.ts";
@@ -212,7 +212,10 @@ export class Dispatcher<C> {
     failure: unknown,
     failed: boolean,
   ): void {
-    if (failed && !(failure instanceof HttpError && failure.status < 500)) {
+    if (
+      failed && !wasReported(failure) &&
+      !(failure instanceof HttpError && failure.status < 500)
+    ) {
       this.#report(
         "An unhandled error was thrown by the application:",
         failure,

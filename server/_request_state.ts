@@ -308,6 +308,10 @@ export class RequestState extends RequestLine
     this.response.reset(error);
   }
 
+  get wasAborted(): boolean {
+    return this.#abort?.signal.aborted === true;
+  }
+
   /** Fires `requestAborted` without touching the response. */
   signalAborted(reason: unknown): void {
     (this.#abort ??= new AbortController()).abort(reason);

@@ -6,6 +6,7 @@
 // whose body is our stream, fed by later writes with backpressure.
 
 import {
+  HttpRequestLifetimeFeature,
   type HttpResponseBodyFeature,
   problemResponse,
   type SendFileOptions,
@@ -16,6 +17,7 @@ import { alreadyComplete, replaceHeaders } from "./_response_body.ts";
 import { type BridgeOwner, ResponseHead } from "./_response_head.ts";
 import { sendFileTo } from "./_response_file.ts";
 import { WriteBuffer } from "./_write_buffer.ts";
+import { type ErrorReporter, misuse } from "./_report.ts";
 
 export type { BridgeOwner } from "./_response_head.ts";
 
@@ -96,6 +98,22 @@ export class ResponseBridge extends ResponseHead
     this.runCompleted();
   }
 
+  // Where a misuse goes: nowhere once the request was aborted, when the
+  // server or a middleware (a timeout's 504) answered in the app's place
+  // and the app's late answer is no mistake of its own.
+  get #misuseReport(): ErrorReporter | undefined {
+    const owner = this.owner;
+    if (owner.wasAborted) return undefined;
+    const lifetime = owner.get(HttpRequestLifetimeFeature);
+    if (
+      lifetime !== undefined && lifetime !== (owner as unknown) &&
+      lifetime.requestAborted.aborted
+    ) {
+      return undefined;
+    }
+    return owner.report;
+  }
+
   get #buffered(): boolean {
     return this.#writes !== undefined && !this.#writes.isEmpty;
   }
@@ -118,7 +136,7 @@ export class ResponseBridge extends ResponseHead
       case "aborted":
         return DONE;
       default:
-        return Promise.reject(alreadyComplete("write"));
+        return misuse(this.#misuseReport, alreadyComplete("write"));
     }
   }
 
@@ -131,7 +149,8 @@ export class ResponseBridge extends ResponseHead
         return this.#completeBuffered(body);
       case "streaming":
         if (body instanceof Response) {
-          return Promise.reject(
+          return misuse(
+            this.owner.report,
             new TypeError(
               `Cannot send a Response (status ${body.status}): the response has already started, so its status and headers cannot be applied; send its body instead`,
             ),
@@ -142,7 +161,7 @@ export class ResponseBridge extends ResponseHead
         return DONE;
       default:
         if (body === undefined) return DONE;
-        return Promise.reject(alreadyComplete("send a body"));
+        return misuse(this.#misuseReport, alreadyComplete("send a body"));
     }
   }
 
@@ -294,15 +313,15 @@ export class ResponseBridge extends ResponseHead
     return DONE;
   }
 
-  async sendFile(path: string, options?: SendFileOptions): Promise<void> {
+  sendFile(path: string, options?: SendFileOptions): Promise<void> {
     const phase = this.#phase;
     if (
       phase !== "buffering" && phase !== "starting" && phase !== "streaming"
     ) {
-      throw alreadyComplete("send a file"); // async: rejects
+      return misuse(this.#misuseReport, alreadyComplete("send a file"));
     }
     const fresh = phase === "buffering" && !this.#buffered;
-    await sendFileTo(this, path, options, fresh, this.owner.isHead);
+    return sendFileTo(this, path, options, fresh, this.owner.isHead);
   }
 
   /** The stream a file's bytes go to, while streaming and still wanted. */

@@ -25,6 +25,8 @@ export interface BridgeOwner extends FeatureCollection {
   readonly completed: Promise<void> | undefined;
   /** Fires `requestAborted` without touching the response. */
   signalAborted(reason: unknown): void;
+  /** Whether `requestAborted` fired (a timeout, a stop, the client). */
+  readonly wasAborted: boolean;
   /** Reports an error nobody else will see (the server's `onError`). */
   report(message: string, error: unknown): void;
 }

@@ -8,6 +8,7 @@
 
 import type { Middleware } from "../pipeline.ts";
 import { errorLogger, requestProperties } from "./_error_shared.ts";
+import { wasReported } from "../../server/_report.ts";
 
 /** Options for {@linkcode developerExceptionPage}. */
 export interface DeveloperExceptionPageOptions {
@@ -83,10 +84,12 @@ export function developerExceptionPage(
       await next();
     } catch (error) {
       if (ctx.response.hasStarted) throw error;
-      errorLogger(ctx, CATEGORY).error(
-        "An unhandled exception was thrown while processing request {traceId} ({method} {path})",
-        { ...requestProperties(ctx), error },
-      );
+      if (!wasReported(error)) {
+        errorLogger(ctx, CATEGORY).error(
+          "An unhandled exception was thrown while processing request {traceId} ({method} {path})",
+          { ...requestProperties(ctx), error },
+        );
+      }
       // The page's code loads with the first error, as the host's own does.
       const { writeDeveloperPage } = await import("./_error_developer_page.ts");
       await writeDeveloperPage(ctx, error, { sourceLines });

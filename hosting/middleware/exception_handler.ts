@@ -19,6 +19,7 @@ import {
   reExecuting,
   requestProperties,
 } from "./_error_shared.ts";
+import { wasReported } from "../../server/_report.ts";
 
 /** Options for {@linkcode exceptionHandler}: give `path` or `handler`. */
 export interface ExceptionHandlerOptions {
@@ -154,10 +155,13 @@ async function handle(
   const status = error instanceof HttpError ? error.status : 500;
   // A 4xx HttpError is an answer, not a crash: as quiet as the host is.
   if (status >= 500) {
-    logger.error(
-      "An unhandled exception was thrown while processing request {traceId} ({method} {path}); answering with the error page",
-      properties,
-    );
+    // A misuse the server reported where it happened is not said twice.
+    if (!wasReported(error)) {
+      logger.error(
+        "An unhandled exception was thrown while processing request {traceId} ({method} {path}); answering with the error page",
+        properties,
+      );
+    }
   } else if (logger.isEnabled("debug")) {
     logger.debug(
       "Request {traceId} ({method} {path}) was answered {status} by the error page",

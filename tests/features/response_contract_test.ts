@@ -4,7 +4,13 @@
 
 import assert from "node:assert/strict";
 import { HttpResponseFeature } from "../../mod.ts";
-import { deferred, SERVER_KINDS, startHost } from "../_helpers.ts";
+import {
+  type CollectingOutput,
+  collectLogs,
+  deferred,
+  SERVER_KINDS,
+  startHost,
+} from "../_helpers.ts";
 
 for (const kind of SERVER_KINDS) {
   Deno.test(`${kind} makes status and headers read-only once the response has started`, async () => {
@@ -108,6 +114,7 @@ for (const kind of SERVER_KINDS) {
 
   Deno.test(`${kind} reports every failure of a promise-returning method through its promise`, async () => {
     const outcomes = deferred<string[]>();
+    let logs: CollectingOutput | undefined;
     await using running = await startHost(
       kind,
       (app) =>
@@ -135,6 +142,8 @@ for (const kind of SERVER_KINDS) {
           }
           outcomes.resolve(results);
         }),
+      // Each misuse is also logged where it happened; kept out of the output.
+      { setup: (builder) => logs = collectLogs(builder) },
     );
     const response = await running.fetch("/");
     assert.equal(await response.text(), "first");
@@ -145,5 +154,89 @@ for (const kind of SERVER_KINDS) {
       "RangeError",
       "TypeError",
     ]);
+    assert.equal(
+      logs!.records.filter((r) => /misused a response/.test(r.message)).length,
+      4,
+    );
+  });
+
+  Deno.test(`${kind} survives a second send() nobody awaited (a forgotten return), and says what happened once`, async () => {
+    let logs: CollectingOutput | undefined;
+    const done = deferred();
+    await using running = await startHost(
+      kind,
+      (app) => {
+        app.mapGet("/greet", (ctx) => {
+          if (!ctx.request.query.has("name")) {
+            ctx.response.send("name missing", { status: 400 }); // no return
+          }
+          ctx.response.send(`hello ${ctx.request.query.get("name")}`);
+          done.resolve();
+        });
+        app.mapGet("/awaited", async (ctx) => {
+          await ctx.response.send("first");
+          await ctx.response.json({ second: true });
+        });
+      },
+      { setup: (builder) => logs = collectLogs(builder) },
+    );
+    // An unhandled rejection would fail this test (and end a host process).
+    const missing = await running.fetch("/greet");
+    assert.equal(missing.status, 400);
+    assert.equal(await missing.text(), "name missing");
+    await done.promise;
+    const errors = () =>
+      logs!.records.filter((r) => r.level === "error").map((r) =>
+        `${r.message} ${String(r.error)}`
+      );
+    assert.equal(errors().length, 1);
+    assert.match(
+      errors()[0],
+      /misused a response.*Cannot send a body: the response is already complete/,
+    );
+    // Awaited, the same mistake fails the handler, and a failure before
+    // anything went out is a 500: still one report for it.
+    const awaited = await running.fetch("/awaited");
+    assert.equal(awaited.status, 500);
+    await awaited.body?.cancel();
+    assert.equal(errors().length, 2, errors().join("\n"));
+    const fine = await running.fetch("/greet?name=ada");
+    assert.equal(await fine.text(), "hello ada");
+  });
+
+  Deno.test(`${kind} answers 500, naming what came back, when a handler returns something other than a Response`, async () => {
+    let logs: CollectingOutput | undefined;
+    await using running = await startHost(
+      kind,
+      (app) => {
+        app.mapGet("/object", () => ({ id: 1 }) as unknown as Response);
+        app.mapGet("/text", async () => {
+          await Promise.resolve();
+          return "hello" as unknown as Response;
+        });
+        app.map(
+          "/fetch",
+          (branch) => branch.runFetch(() => 404 as unknown as Response),
+        );
+        app.run(() => undefined);
+      },
+      { setup: (builder) => logs = collectLogs(builder) },
+    );
+    for (const path of ["/object", "/text", "/fetch"]) {
+      const response = await running.fetch(path);
+      assert.equal(response.status, 500, path);
+      await response.body?.cancel();
+    }
+    const errors = logs!.records.filter((r) => r.level === "error")
+      .map((r) => String(r.error));
+    assert.equal(errors.length, 3);
+    assert.match(
+      errors[0],
+      /handler returned a plain object instead of a Response/,
+    );
+    assert.match(errors[1], /handler returned a string \("hello"\) instead/);
+    assert.match(errors[2], /fetch handler returned the number 404 instead/);
+    // Returning nothing still means "answered through ctx.response".
+    assert.equal((await running.fetch("/")).status, 200);
   });
 }
