@@ -109,6 +109,42 @@ function untilDeadline(
   return Promise.race([stopping, deadline]).finally(cancel);
 }
 
+// Starts a service. Once `signal` aborts (the host was asked to stop), the
+// start has until the deadline to return; one that ignores its signal is
+// left behind, so that a stop is never held by it.
+function startUntilDeadline(
+  service: HostedService,
+  signal: AbortSignal,
+  deadline: () => AbortSignal,
+): Promise<void> {
+  const starting = Promise.resolve(service.start(signal));
+  let cancel = () => {};
+  const leftBehind = new Promise<never>((_, reject) => {
+    const watch = () => {
+      const after = deadline();
+      const abort = () =>
+        reject(
+          new Error(
+            `Hosted service ${nameOf(service)} did not return from start() by the shutdown deadline after the host was asked to stop (${
+              describeReason(after.reason)
+            }) and was left behind: make start(signal) return when its signal aborts`,
+          ),
+        );
+      if (after.aborted) return abort();
+      after.addEventListener("abort", abort, { once: true });
+      cancel = () => after.removeEventListener("abort", abort);
+    };
+    if (signal.aborted) watch();
+    else {
+      signal.addEventListener("abort", watch, { once: true });
+      cancel = () => signal.removeEventListener("abort", watch);
+    }
+  });
+  // A start left behind may still fail: nobody awaits it any more.
+  starting.catch(() => {});
+  return Promise.race([starting, leftBehind]).finally(() => cancel());
+}
+
 function describeReason(reason: unknown): string {
   if (reason instanceof Error) return reason.message;
   return typeof reason === "string" ? reason : "aborted";
@@ -198,16 +234,20 @@ export class HostedServiceRunner {
     signal: AbortSignal,
     rollBackDeadline: () => AbortSignal = () => signal,
   ): Promise<void> {
+    // One deadline for a cancelled start: the starts still running and the
+    // rollback share it.
+    let deadline: AbortSignal | undefined;
+    const shared = () => deadline ??= rollBackDeadline();
     for (const service of this.#services) {
       if (service instanceof BackgroundService) {
         service.onFailure = (error) => this.#executeFailed(service, error);
       }
       try {
-        await service.start(signal);
+        await startUntilDeadline(service, signal, shared);
       } catch (error) {
         // A start cancelled by its signal has not failed.
         if (!signal.aborted || error !== signal.reason) this.#failed = true;
-        await this.#rollBack(rollBackDeadline());
+        await this.#rollBack(shared());
         throw error;
       }
       this.#started.push(service);

@@ -3,7 +3,7 @@
 // that name a host.
 
 import assert from "node:assert/strict";
-import { collectLogs, deferred, spawnHost } from "../_helpers.ts";
+import { collectLogs, deferred, spawnHost, within } from "../_helpers.ts";
 import {
   BackgroundService,
   ConfigurationBuilder,
@@ -320,6 +320,39 @@ Deno.test("stop() during a start that fails resolves once the start has failed",
   await assert.rejects(() => starting, /the pipeline is broken/);
   await stopping;
   assert.equal(host.lifetime.started.aborted, false);
+});
+
+Deno.test("stop() during a hosted start that ignores its signal returns by the shutdown timeout, and the start is left behind", async () => {
+  const entered = deferred();
+  const server = spyServer();
+  const host = new WebHostBuilder()
+    .useServer(server)
+    .useSetting("suppressStatusMessages", "true")
+    .useShutdownTimeout(100)
+    .configureServices((services) =>
+      services.addHostedService({
+        start() {
+          entered.resolve();
+          return new Promise<void>(() => {}); // deaf to its signal
+        },
+        stop: () => Promise.resolve(),
+      })
+    )
+    .configure((app) => app.run(() => new Response("never")))
+    .build();
+  const starting = host.start();
+  const failed = assert.rejects(
+    () => starting,
+    /did not return from start\(\) by the shutdown deadline after the host was asked to stop \(Shutdown timeout\) and was left behind: make start\(signal\) return when its signal aborts/,
+  );
+  await entered.promise;
+  const began = performance.now();
+  await within(host.stop(), "a stop the start does not hold", 3000);
+  await failed;
+  assert.ok(performance.now() - began >= 90);
+  // Nothing served, and the host says it failed.
+  assert.equal(server.started, false);
+  assert.equal(host.failed, true);
 });
 
 Deno.test("a URL that names a host binds every interface and the host logs a Warning naming the URL", async () => {
