@@ -203,6 +203,8 @@ export class Connection implements ConnectionInfo {
       level,
       this.handshaking
         ? "Connection {connectionId} closed: {reason}, in its TLS handshake (Deno 2.9 cannot close a socket mid-handshake: it stays open until the client leaves, though no longer counted)"
+        : this.#shutDown
+        ? "Connection {connectionId} left to end by itself at {reason}: Deno 2.9 cannot abort a connection it is already closing gracefully, so it stays open until its last response ends (a Response body the app returned that never ends holds it, and the process, until the client leaves)"
         : "Connection {connectionId} closed: {reason}",
       {
         connectionId: this.id,
