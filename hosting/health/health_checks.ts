@@ -102,6 +102,24 @@ export class HealthCheckRegistry {
   }
 }
 
+// What a check threw, for the log (the report itself carries its message
+// only: it may be shown to a client).
+const FAILURES = new WeakMap<HealthReportEntry, unknown>();
+
+/** What the check behind a report entry threw, if it threw. */
+export function failureOf(entry: HealthReportEntry): unknown {
+  return FAILURES.get(entry);
+}
+
+// An error's message, without trusting a thrown value's getters.
+function describeError(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    return `a thrown ${typeof error}`;
+  }
+}
+
 function elapsed(started: number): number {
   return Math.round((performance.now() - started) * 100) / 100;
 }
@@ -160,14 +178,16 @@ async function runOne(
       ...(outcome.data === undefined ? {} : { data: outcome.data }),
     };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return {
+    const message = describeError(error);
+    const entry: HealthReportEntry = {
       status: failureStatus,
       description: message,
       duration: elapsed(started),
       tags,
       error: message,
     };
+    FAILURES.set(entry, error);
+    return entry;
   } finally {
     timer?.cancel();
     outer?.removeEventListener("abort", forward);

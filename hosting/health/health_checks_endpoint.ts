@@ -10,12 +10,15 @@ import { ApplicationLifetime } from "../application_lifetime.ts";
 import { HostingEnvironment } from "../hosting_environment.ts";
 import type { RequestDelegate } from "../pipeline.ts";
 import {
+  failureOf,
   type HealthCheckRegistration,
   HealthChecks,
   type HealthReport,
   type HealthReportEntry,
   type HealthStatus,
 } from "./health_checks.ts";
+import type { Logger } from "../logging/logger.ts";
+import { errorLogger } from "../middleware/_error_shared.ts";
 
 /** Options for {@linkcode healthChecksEndpoint}. */
 export interface HealthCheckOptions {
@@ -247,10 +250,33 @@ export function healthChecksEndpoint(
       report = registry === undefined
         ? { status: "Healthy", totalDuration: 0, entries: {} }
         : await registry.run(predicate, ctx.requestAborted);
+      logChecks(ctx, report);
     }
     ctx.response.status = codes[report.status];
     // A cached "Healthy" would hide a host that has since turned unhealthy.
     if (!allowCaching) ctx.response.headers.set("cache-control", "no-store");
     await write(ctx, report);
   };
+}
+
+// As ASP.NET's health check service logs each check's end: a Degraded one
+// at Warning, an Unhealthy one at Error with what it threw, so a failing
+// check is not known only to the load balancer.
+function logChecks(ctx: HttpContext, report: HealthReport): void {
+  let logger: Logger | undefined;
+  for (const [name, entry] of Object.entries(report.entries)) {
+    if (entry.status === "Healthy") continue;
+    logger ??= errorLogger(ctx, "Roost.Hosting.HealthChecks");
+    const properties = {
+      name,
+      status: entry.status,
+      duration: entry.duration,
+      description: entry.description ?? "",
+      error: failureOf(entry),
+    };
+    const message =
+      "Health check {name} completed after {duration} ms with status {status}: {description}";
+    if (entry.status === "Degraded") logger.warning(message, properties);
+    else logger.error(message, properties);
+  }
 }

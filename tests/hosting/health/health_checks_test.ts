@@ -16,6 +16,8 @@ import {
   healthChecksEndpoint,
 } from "../../../hosting/health/health_checks_endpoint.ts";
 import {
+  type CollectingOutput,
+  collectLogs,
   deferred,
   SERVER_KINDS,
   type ServerKind,
@@ -35,12 +37,16 @@ function healthHost(
   kind: ServerKind,
   checks: Check[],
   options: HealthCheckOptions = {},
+  logs?: (output: CollectingOutput) => void,
 ) {
   return startHost(kind, (app) => {
     app.mapGet("/health", healthChecksEndpoint(options));
     app.mapGet("/work", () => new Response("work"));
   }, {
     setup(builder) {
+      // Failing checks are logged: kept out of the test output.
+      const output = collectLogs(builder);
+      logs?.(output);
       builder.configureServices((services) => {
         const health = addHealthChecks(services);
         for (const { name, check, tags, timeout } of checks) {
@@ -189,6 +195,45 @@ for (const kind of SERVER_KINDS) {
       "connection refused by db.internal",
     );
     assert.equal(report.entries.queue.error, "queue down");
+  });
+
+  Deno.test(`${kind}: a check that is not Healthy is logged, Unhealthy at Error with what it threw`, async () => {
+    let logs: CollectingOutput | undefined;
+    const thrown = new TypeError("conn is undefined");
+    await using host = await healthHost(
+      kind,
+      [
+        { name: "db", check: () => Promise.reject(thrown) },
+        { name: "odd", check: () => 42 as never },
+        {
+          name: "cache",
+          check: () => ({ status: "Degraded", description: "slow" }),
+        },
+        { name: "self", check: status("Healthy") },
+      ],
+      {},
+      (output) => logs = output,
+    );
+    const response = await host.fetch("/health");
+    assert.equal(response.status, 503);
+    await response.body?.cancel();
+    const records = logs!.records.filter((r) =>
+      r.category === "Roost.Hosting.HealthChecks"
+    );
+    assert.deepEqual(
+      records.map((r) => [r.level, r.properties.name]),
+      [["error", "db"], ["error", "odd"], ["warning", "cache"]],
+    );
+    assert.equal(records[0].error, thrown);
+    assert.match(
+      records[0].message,
+      /^Health check db completed after [\d.]+ ms with status Unhealthy: conn is undefined$/,
+    );
+    assert.match(
+      records[1].message,
+      /returned 42: return \{ status: "Healthy" \| "Degraded" \| "Unhealthy" \}/,
+    );
+    assert.match(records[2].message, /with status Degraded: slow$/);
   });
 
   Deno.test(`${kind}: a predicate runs only the checks it selects`, async () => {
