@@ -74,11 +74,13 @@ export function notAResponse(who: string, value: unknown): TypeError {
   );
 }
 
-// What a value is, in a few words, without trusting it (a Proxy or a getter
-// may throw).
-function describe(value: unknown): string {
+/**
+ * What a value is, in a few words, without trusting it (a Proxy or a getter
+ * may throw).
+ */
+export function describe(value: unknown): string {
   try {
-    if (value === null) return "null";
+    if (value === null || value === undefined) return String(value);
     switch (typeof value) {
       case "string": {
         const text = value.length > 40 ? `${value.slice(0, 40)}…` : value;

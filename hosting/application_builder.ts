@@ -11,6 +11,7 @@ import {
 } from "../features/mod.ts";
 import { LoggerFactory } from "./logging/mod.ts";
 import {
+  describe,
   handlerComponent,
   middlewareComponent,
   notAResponse,
@@ -63,11 +64,16 @@ function normalizeMapPath(path: string): string {
 
 function toFetchHandler(handler: FetchHandler | Fetchable): FetchHandler {
   if (typeof handler === "function") return handler;
-  if (handler !== null && typeof handler.fetch === "function") {
+  if (
+    typeof handler === "object" && handler !== null &&
+    typeof handler.fetch === "function"
+  ) {
     return handler.fetch.bind(handler);
   }
   throw new TypeError(
-    "Expected a fetch handler: a function (request) => Response, or an object with a fetch method such as a Hono app",
+    `Expected a fetch handler: a function (request) => Response, or an object with a fetch method such as a Hono app; got ${
+      describe(handler)
+    }`,
   );
 }
 
@@ -148,6 +154,13 @@ export class ApplicationBuilder extends BuiltinMiddlewareBuilder {
    * @param component Takes the rest of the pipeline, returns a delegate.
    */
   useComponent(component: PipelineComponent): this {
+    if (typeof component !== "function") {
+      throw new TypeError(
+        `app.useComponent() takes a function (next) => (ctx) => …; got ${
+          describe(component)
+        }`,
+      );
+    }
     this.#components.push(component);
     return this;
   }
@@ -156,9 +169,22 @@ export class ApplicationBuilder extends BuiltinMiddlewareBuilder {
    * Adds middleware.
    *
    * @param middleware `(ctx, next) => …`; `await next()` runs the rest.
+   * @throws {TypeError} When `middleware` is not a function.
    * @throws {Error} (per request) when `next()` is called twice.
    */
   use(middleware: Middleware): this {
+    // Said now, not by every request as "middleware is not a function".
+    if (typeof middleware !== "function") {
+      throw new TypeError(
+        `app.use() takes middleware, a function (ctx, next) => …; got ${
+          describe(middleware)
+        }${
+          typeof middleware === "object" && middleware !== null
+            ? " (an app with a fetch method goes to app.run(), or under a path to app.map(path, (branch) => branch.run(app)))"
+            : ""
+        }`,
+      );
+    }
     const reader = metadataReaderOf(middleware);
     if (reader !== undefined && !this.#routing.selecting) {
       this.#beforeRouting.push(reader);
@@ -191,6 +217,7 @@ export class ApplicationBuilder extends BuiltinMiddlewareBuilder {
    *
    * @param handler `(ctx) => …` (may return a `Response`), or an object
    * with a `fetch` method (a Hono app, a `deno serve` module).
+   * @throws {TypeError} When `handler` is neither.
    */
   run(handler: RequestDelegate | Fetchable): this {
     if (typeof handler !== "function") return this.runFetch(handler);

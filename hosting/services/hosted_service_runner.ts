@@ -125,7 +125,9 @@ function startUntilDeadline(
       const abort = () =>
         reject(
           new Error(
-            `Hosted service ${nameOf(service)} did not return from start() by the shutdown deadline after the host was asked to stop (${
+            `Hosted service ${
+              nameOf(service)
+            } did not return from start() by the shutdown deadline after the host was asked to stop (${
               describeReason(after.reason)
             }) and was left behind: make start(signal) return when its signal aborts`,
           ),

@@ -220,6 +220,28 @@ for (const kind of SERVER_KINDS) {
   });
 }
 
+Deno.test("ApplicationBuilder says at configuration time what is wrong with a middleware or handler that is not a function", () => {
+  const app = new ApplicationBuilder();
+  assert.throws(
+    () => app.use({ handle() {} } as never),
+    /app\.use\(\) takes middleware, a function \(ctx, next\) => …; got a plain object \(an app with a fetch method goes to app\.run\(\)/,
+  );
+  assert.throws(
+    () => app.use(undefined as never),
+    /app\.use\(\) takes middleware, a function \(ctx, next\) => …; got undefined$/,
+  );
+  assert.throws(
+    () => app.run(undefined as never),
+    /Expected a fetch handler: a function \(request\) => Response, or an object with a fetch method such as a Hono app; got undefined/,
+  );
+  assert.throws(
+    () => app.run({ handle() {} } as never),
+    /or an object with a fetch method such as a Hono app; got a plain object/,
+  );
+  app.run(() => new Response("fine"));
+  app.build();
+});
+
 Deno.test("ApplicationBuilder.build uses the terminal it is given instead of 404", async () => {
   const pipeline = new ApplicationBuilder()
     .use(async (_ctx, next) => await next())
