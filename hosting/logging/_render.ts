@@ -5,21 +5,48 @@ const MAX_CAUSES = 8;
 
 /**
  * An error as text: an `Error`'s stack (or `Name: message` without one),
- * then each `cause` on a `Caused by:` line; a string as it is; anything
- * else as JSON.
+ * then each `cause` on a `Caused by:` line (a cause seen before ends the
+ * chain: they form a cycle); a string as it is; anything else as JSON. A
+ * value that cannot be read (a getter or a Proxy trap that throws) is
+ * described, never thrown: the record it belongs to is still written.
  */
-export function renderError(error: unknown, depth = 0): string {
-  if (error instanceof Error) {
-    let text = typeof error.stack === "string" && error.stack !== ""
-      ? error.stack
-      : `${error.name}: ${error.message}`;
-    if (error.cause !== undefined && depth < MAX_CAUSES) {
-      text += `\nCaused by: ${renderError(error.cause, depth + 1)}`;
+export function renderError(
+  error: unknown,
+  depth = 0,
+  seen: unknown[] = [],
+): string {
+  try {
+    if (error instanceof Error) {
+      seen.push(error);
+      let text = typeof error.stack === "string" && error.stack !== ""
+        ? error.stack
+        : `${error.name}: ${error.message}`;
+      const cause = error.cause;
+      if (cause !== undefined && seen.includes(cause)) {
+        text += "\nCaused by: (an error above: the causes form a cycle)";
+      } else if (cause !== undefined && depth < MAX_CAUSES) {
+        text += `\nCaused by: ${renderError(cause, depth + 1, seen)}`;
+      }
+      return text;
     }
-    return text;
+    if (typeof error === "string") return error;
+    return stringify(error) ?? String(error);
+  } catch (failure) {
+    return unreadable(error, failure);
   }
-  if (typeof error === "string") return error;
-  return stringify(error) ?? String(error);
+}
+
+// What to write for a value that threw while being read.
+function unreadable(value: unknown, failure: unknown): string {
+  let why: string;
+  try {
+    why = failure instanceof Error ? failure.message : String(failure);
+  } catch {
+    why = "and so did reading why";
+  }
+  const type = typeof value;
+  const article = type === "object" || type === "undefined" ? "an" : "a";
+  return `(${article} ${type} that cannot be shown: reading it threw: ${why})`;
 }
 
 function replaceValue(_key: string, value: unknown): unknown {
@@ -56,14 +83,60 @@ export function stringify(value: unknown): string | undefined {
   try {
     return JSON.stringify(value, replaceValue);
   } catch {
-    // Only cycles get here (bigints are replaced): the slower, safe pass.
+    // Cycles get here (bigints are replaced): the slower, cycle-safe pass.
+  }
+  try {
     return JSON.stringify(value, cycleSafeReplacer());
+  } catch {
+    // A getter, toJSON or Proxy trap threw: read every value by hand.
+    return JSON.stringify(readable(value, []));
+  }
+}
+
+// A copy of `value` as plain data, each read guarded: what cannot be read
+// is described instead. Only for values JSON.stringify could not take.
+function readable(value: unknown, ancestors: unknown[]): unknown {
+  try {
+    if (typeof value === "bigint") return value.toString();
+    if (typeof value !== "object" || value === null) return value;
+    if (ancestors.includes(value)) return "[Circular]";
+    if (value instanceof Error) return renderError(value);
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === "function") {
+      return readable(toJSON.call(value), ancestors);
+    }
+    const inner = [...ancestors, value];
+    if (value instanceof Map) {
+      return readable(Object.fromEntries(value), ancestors);
+    }
+    if (value instanceof Set || Array.isArray(value)) {
+      return [...value].map((item) => readable(item, inner));
+    }
+    const copy: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) {
+      try {
+        copy[key] = readable((value as Record<string, unknown>)[key], inner);
+      } catch (failure) {
+        copy[key] = unreadable(value as Record<string, unknown>, failure);
+      }
+    }
+    return copy;
+  } catch (failure) {
+    return unreadable(value, failure);
   }
 }
 
 const BARE = /^[^\s"=]+$/;
 
 function pairValue(value: unknown): string {
+  try {
+    return pairText(value);
+  } catch (failure) {
+    return JSON.stringify(unreadable(value, failure));
+  }
+}
+
+function pairText(value: unknown): string {
   switch (typeof value) {
     case "string":
       return BARE.test(value) ? value : JSON.stringify(value);

@@ -298,3 +298,42 @@ Deno.test("a real error's stack names the function that threw", () => {
     );
   }
 });
+
+Deno.test("every format writes a record whose error or property throws when read, and ends a cycle of causes", () => {
+  const hostile = {
+    get message(): string {
+      throw new Error("message getter throws");
+    },
+    toJSON(): never {
+      throw new Error("toJSON throws");
+    },
+  };
+  const trap = new Proxy({}, {
+    getPrototypeOf() {
+      throw new Error("proto trap");
+    },
+  });
+  const loop = new Error("loop");
+  loop.stack = "Error: loop";
+  loop.cause = loop;
+  for (const format of [formatSimple, formatSystemd, formatJson]) {
+    const text = format(record({
+      level: "error",
+      message: "request failed",
+      error: hostile,
+      properties: { detail: trap },
+    }));
+    assert.match(text, /request failed/);
+    assert.match(
+      text,
+      /an object that cannot be shown: reading it threw: toJSON throws/,
+    );
+    assert.match(
+      text,
+      /an object that cannot be shown: reading it threw: proto trap/,
+    );
+    const cycle = format(record({ level: "error", error: loop }));
+    assert.equal(cycle.match(/Caused by/g)?.length, 1, cycle);
+    assert.match(cycle, /the causes form a cycle/);
+  }
+});
