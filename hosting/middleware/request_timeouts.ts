@@ -12,6 +12,7 @@ import {
 import type { Middleware } from "../pipeline.ts";
 import { scheduleDeadline } from "../../server/_timers.ts";
 import { readsEndpointMetadata } from "../_endpoint_metadata_readers.ts";
+import { errorLogger, requestProperties } from "./_error_shared.ts";
 
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -261,8 +262,13 @@ async function answer(
   response.status = status;
   try {
     await writeBody?.(ctx);
-  } catch {
-    // The status is what matters; a failed body leaves it empty.
+  } catch (error) {
+    // The status is what matters; a failed body leaves it empty, and the
+    // app's developers hear of it.
+    errorLogger(ctx, "Roost.Hosting.RequestTimeouts").error(
+      "writeTimeoutResponse threw for request {traceId} ({method} {path}); the {status} went out with an empty body",
+      { ...requestProperties(ctx), status, error },
+    );
   }
   try {
     // start() hands the response over now; the pipeline may run on.

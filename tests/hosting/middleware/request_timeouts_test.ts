@@ -202,6 +202,35 @@ for (const kind of SERVER_KINDS) {
   });
 }
 
+for (const kind of SERVER_KINDS) {
+  Deno.test(`${kind}: a writeTimeoutResponse that throws is logged, and the status still goes out`, async () => {
+    let logs: CollectingOutput | undefined;
+    await using host = await timeoutHost(kind, {
+      timeout: 20,
+      writeTimeoutResponse: () => {
+        throw new Error("the page template is missing");
+      },
+    }, (app) => {
+      app.mapGet("/slow", async (ctx) => {
+        throw await aborted(ctx);
+      });
+    }, (output) => logs = output);
+    const response = await host.fetch("/slow");
+    assert.equal(response.status, 504);
+    assert.equal(await response.text(), "");
+    const errors = logs!.records.filter((r) => r.level === "error");
+    assert.equal(errors.length, 1);
+    assert.match(
+      errors[0].message,
+      /^writeTimeoutResponse threw for request \S+ \(GET \/slow\); the 504 went out with an empty body$/,
+    );
+    assert.equal(
+      (errors[0].error as Error).message,
+      "the page template is missing",
+    );
+  });
+}
+
 Deno.test("requestTimeouts() and RequestTimeout reject bad values when made", () => {
   assert.throws(() => requestTimeouts({ timeout: 0 }), {
     name: "RangeError",
