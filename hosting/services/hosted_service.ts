@@ -240,25 +240,40 @@ export abstract class BackgroundService implements HostedService {
 
   /**
    * Aborts `execute`'s signal and waits until it settles, or until `signal`
-   * aborts (the shutdown deadline). Never throws for `execute`'s failure,
-   * which {@linkcode BackgroundService.onFailure} already received.
+   * aborts (the shutdown deadline): an `execute` still running then is left
+   * behind, and the returned promise rejects saying so, as a hosted
+   * service's `stop` that outlives the deadline is reported. Never throws
+   * for `execute`'s failure, which {@linkcode BackgroundService.onFailure}
+   * already received.
    *
    * @param signal Aborts when the shutdown timeout has passed.
-   * @returns A promise that resolves when `execute` settled or the deadline
-   * passed.
+   * @returns A promise that resolves when `execute` settled.
+   * @throws {Error} (rejects) When the deadline passed first.
    */
   stop(signal: AbortSignal): Promise<void> {
     const task = this.#task;
     if (task === undefined) return Promise.resolve();
     this.#stopping?.abort();
-    if (signal.aborted) return Promise.resolve();
-    return new Promise<void>((resolve) => {
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const leftBehind = (): void => {
+        if (settled) return;
+        reject(
+          new Error(
+            "its execute() did not return by the shutdown deadline and was left behind: make execute(signal) return when its signal aborts",
+          ),
+        );
+      };
       const done = (): void => {
-        signal.removeEventListener("abort", done);
+        settled = true;
+        signal.removeEventListener("abort", leftBehind);
         resolve();
       };
-      signal.addEventListener("abort", done, { once: true });
       task.then(done, done);
+      // A deadline already passed: the execute, aborted just now, gets
+      // this turn to return.
+      if (signal.aborted) queueMicrotask(() => queueMicrotask(leftBehind));
+      else signal.addEventListener("abort", leftBehind, { once: true });
     });
   }
 }

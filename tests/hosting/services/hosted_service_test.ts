@@ -234,13 +234,25 @@ Deno.test("a start whose signal has already aborted rejects without calling exec
   assert.equal(worker.executeTask, undefined);
 });
 
-Deno.test("stop gives up waiting when the shutdown deadline aborts", async () => {
+Deno.test("stop gives up waiting when the shutdown deadline aborts, saying the execute was left behind", async () => {
   const worker = new Worker(() => new Promise<void>(() => {})); // ignores its signal
   await worker.start(deadline());
   const started = Date.now();
-  await worker.stop(AbortSignal.timeout(30));
+  await assert.rejects(
+    () => worker.stop(AbortSignal.timeout(30)),
+    /its execute\(\) did not return by the shutdown deadline and was left behind: make execute\(signal\) return when its signal aborts/,
+  );
   assert.ok(Date.now() - started < 1000);
   assert.equal(worker.signal?.aborted, true);
+  // The runner reports it as any stop past the deadline, and fails.
+  const deaf = new Worker(() => new Promise<void>(() => {}));
+  const runner = new HostedServiceRunner([deaf]);
+  await runner.start(deadline());
+  await assert.rejects(
+    () => runner.stop(AbortSignal.timeout(30)),
+    /1 hosted service failed to stop: Worker: its execute\(\) did not return/,
+  );
+  assert.equal(runner.failed, true);
 });
 
 Deno.test("execute ending with its signal's abort reason after stop is not a failure", async () => {
