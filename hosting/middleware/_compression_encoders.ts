@@ -180,6 +180,15 @@ export function compressedStream(
           const read = await source.read();
           if (!read.done) chunk = read.value;
         }
+        if (chunk !== undefined && !(chunk instanceof Uint8Array)) {
+          // What Deno says of such a body uncompressed; the compressor
+          // would take nothing from it and send an empty 200.
+          throw new TypeError(
+            `A response body stream gave ${
+              typeof chunk === "string" ? "a string" : `a ${typeof chunk}`
+            } chunk: response streams must give Uint8Array chunks (encode text with TextEncoder, or pipe through TextEncoderStream)`,
+          );
+        }
         const out = chunk === undefined
           ? await encoder.end()
           : await encoder.push(chunk, pending.length === 0);

@@ -273,3 +273,29 @@ Deno.test("A compressed stream starts the response as soon as it streams, not wh
   later.resolve();
   assert.match(await response.text(), /the end\n$/);
 });
+
+for (const kind of SERVER_KINDS) {
+  Deno.test(`A stream of strings, compressed, fails as it does uncompressed, not as an empty 200 (${kind})`, async () => {
+    await using running = await startHost(kind, (app) => {
+      app.use(responseCompression());
+      app.run(() =>
+        new Response(
+          new ReadableStream({
+            start(controller) {
+              controller.enqueue(
+                "forgot the TextEncoder\n".repeat(100) as unknown as Uint8Array,
+              );
+              controller.close();
+            },
+          }),
+          { headers: { "content-type": "text/plain" } },
+        )
+      );
+    }, { onError: () => {} });
+    const response = await running.fetch("/", {
+      headers: { "accept-encoding": "gzip" },
+    });
+    assert.equal(response.headers.get("content-encoding"), "gzip");
+    await assert.rejects(() => response.arrayBuffer());
+  });
+}
