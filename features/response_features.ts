@@ -43,7 +43,10 @@ export type ResponseCallback = () => void | Promise<void>;
  * ```
  */
 export interface HttpResponseFeature {
-  /** The status code, 200 unless set. */
+  /**
+   * The status code, 200 unless set. Setting one Deno cannot send (not a
+   * whole number from 200 to 599, or 101) throws a `RangeError`.
+   */
   status: number;
   /** The reason phrase, or `undefined` for the standard one. */
   reasonPhrase: string | undefined;

@@ -157,6 +157,16 @@ export class ResponseHead implements HttpResponseFeature {
   }
   set status(value: number) {
     if (this.hasStarted) throw started(`set the status to ${value}`);
+    // Said where the mistake is, not when the response is built: Deno
+    // sends nothing else.
+    if (
+      !Number.isInteger(value) ||
+      (value !== 101 && (value < 200 || value > 599))
+    ) {
+      throw new RangeError(
+        `Cannot set the status to ${value}: a response's status is a whole number from 200 to 599 (or 101, for an upgrade)`,
+      );
+    }
     this.code = value;
   }
 

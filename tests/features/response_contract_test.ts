@@ -160,6 +160,44 @@ for (const kind of SERVER_KINDS) {
     );
   });
 
+  Deno.test(`${kind} refuses a status Deno cannot send when it is set, not when the response is built`, async () => {
+    const outcomes = deferred<string[]>();
+    await using running = await startHost(
+      kind,
+      (app) =>
+        app.run(async (ctx) => {
+          const results: string[] = [];
+          for (const status of [999, 42, 100, 200.5, 600]) {
+            try {
+              ctx.response.status = status;
+              results.push("set");
+            } catch (error) {
+              results.push((error as Error).name);
+            }
+          }
+          results.push(
+            await ctx.response.send("x", { status: 999 }).then(
+              () => "sent",
+              (error) => (error as Error).message,
+            ),
+          );
+          outcomes.resolve(results);
+          await ctx.response.send("fine", { status: 299 });
+        }),
+    );
+    const response = await running.fetch("/");
+    assert.equal(response.status, 299);
+    assert.equal(await response.text(), "fine");
+    assert.deepEqual(await outcomes.promise, [
+      "RangeError",
+      "RangeError",
+      "RangeError",
+      "RangeError",
+      "RangeError",
+      "Cannot set the status to 999: a response's status is a whole number from 200 to 599 (or 101, for an upgrade)",
+    ]);
+  });
+
   Deno.test(`${kind} survives a second send() nobody awaited (a forgotten return), and says what happened once`, async () => {
     let logs: CollectingOutput | undefined;
     const done = deferred();
