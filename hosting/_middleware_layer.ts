@@ -109,10 +109,11 @@ export function describe(value: unknown): string {
 export function middlewareComponent(
   middleware: Middleware,
   forgot: () => void,
+  late: () => void = () => {},
 ): PipelineComponent {
   return (next) => (ctx) => {
     const frame: Frame = { done: false, child: undefined };
-    const value = layer(ctx, next, middleware, frame, forgot);
+    const value = layer(ctx, next, middleware, frame, forgot, late);
     // The parent's next() reads this once the call returns.
     entered = frame;
     return value;
@@ -125,6 +126,7 @@ function layer(
   middleware: Middleware,
   frame: Frame,
   forgot: () => void,
+  late: () => void,
 ): void | Promise<void> {
   let called = false;
   let handed: Promise<void> | undefined;
@@ -135,6 +137,18 @@ function layer(
           "next() was called more than once by the same middleware: call it once, and await it",
         ),
       );
+    }
+    if (frame.done && !called) {
+      // From a timer or a callback, after the middleware finished: the
+      // request is over, and the rest of the pipeline must not run on it.
+      late();
+      const refused = Promise.reject(
+        new Error(
+          "next() was called after the middleware had finished, so the rest of the pipeline did not run: call next() before your middleware returns, and await it",
+        ),
+      );
+      refused.catch(() => {});
+      return refused;
     }
     called = true;
     entered = undefined;

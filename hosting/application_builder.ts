@@ -200,11 +200,24 @@ export class ApplicationBuilder extends BuiltinMiddlewareBuilder {
         `Middleware ${name} finished before the next() it called: the rest of the pipeline was still running. Await it (await next()) or return it (return next()); Roost waited for it this time.`,
       );
     };
-    return this.useComponent(middlewareComponent(middleware, forgot));
+    let warnedLate = false;
+    const late = () => {
+      if (warnedLate) return;
+      warnedLate = true;
+      this.#warn(
+        `Middleware ${name} called next() after it had finished (from a timer or a callback?): the request was over, so the rest of the pipeline did not run. Call next() before the middleware returns, and await it.`,
+      );
+    };
+    return this.useComponent(middlewareComponent(middleware, forgot, late));
   }
 
   #warn(message: string): void {
-    const loggers = this.#services?.get(LoggerFactory);
+    let loggers: LoggerFactory | undefined;
+    try {
+      loggers = this.#services?.get(LoggerFactory);
+    } catch {
+      // The host has stopped (a late call from a timer): stderr it is.
+    }
     if (loggers !== undefined) {
       loggers.createLogger("Roost.Hosting.Pipeline").warning(message);
     } else {

@@ -15,11 +15,13 @@ import {
   type ResponseCallback,
 } from "../../mod.ts";
 import {
+  type CollectingOutput,
   collectLogs,
   type Running,
   SERVER_KINDS,
   type ServerKind,
   startHost,
+  within,
 } from "../_helpers.ts";
 
 /**
@@ -296,6 +298,45 @@ for (const kind of SERVER_KINDS) {
     const response = await get(app, "/");
     assert.equal(response.status, 500);
     assert.match(response.text, /next\(\) was called more than once/);
+  });
+}
+
+for (const kind of SERVER_KINDS) {
+  Deno.test(`ApplicationBuilder refuses a next() called after the middleware finished, and warns once naming it (${kind})`, async () => {
+    let logs: CollectingOutput | undefined;
+    const refusals: string[] = [];
+    const called = Promise.withResolvers<void>();
+    let handled = 0;
+    await using running = await startHost(kind, (app) => {
+      app.use(function later(_ctx, next) {
+        // From a timer, after the middleware returned: the request is over.
+        setTimeout(() =>
+          next().catch((error) => {
+            refusals.push(error.message);
+            called.resolve();
+          }), 1);
+      });
+      app.run((ctx) => {
+        handled++;
+        return ctx.response.send("too late");
+      });
+    }, { setup: (builder) => logs = collectLogs(builder) });
+    // It did not call next() in time: an empty 200, as in ASP.NET.
+    const response = await running.fetch("/");
+    assert.equal(response.status, 200);
+    assert.equal(await response.text(), "");
+    await within(called.promise, "the late next()");
+    assert.equal(handled, 0);
+    assert.match(
+      refusals[0],
+      /^next\(\) was called after the middleware had finished, so the rest of the pipeline did not run/,
+    );
+    assert.deepEqual(
+      logs!.messages("Roost.Hosting.Pipeline", "warning").map((m) =>
+        m.slice(0, 60)
+      ),
+      ['Middleware "later" called next() after it had finished (from'],
+    );
   });
 }
 
