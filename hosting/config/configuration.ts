@@ -20,6 +20,13 @@ export interface ConfigurationOptions {
    * @default {logReloadError} (one `console.error` line per failure)
    */
   onReloadError?: (error: unknown) => void;
+  /**
+   * Called when a change callback (`onChange`) throws or its promise
+   * rejects: the other callbacks still run.
+   *
+   * @default {undefined} (one `console.error` line per failure)
+   */
+  onChangeError?: (error: unknown) => void;
 }
 
 /**
@@ -86,6 +93,7 @@ export class Configuration implements ConfigurationSection {
   readonly #root: SectionView;
   readonly #listeners = new Set<() => void>();
   readonly #onReloadError: (error: unknown) => void;
+  readonly #onChangeError: (error: unknown) => void;
   #stopWatching: (() => void)[] = [];
 
   /**
@@ -103,6 +111,9 @@ export class Configuration implements ConfigurationSection {
     this.#providers = Object.freeze([...providers]);
     this.#root = new SectionView(this.#providers, "");
     this.#onReloadError = options.onReloadError ?? logReloadError;
+    this.#onChangeError = options.onChangeError ??
+      ((error) =>
+        console.error("A configuration change callback threw:", error));
     for (const provider of this.#providers) provider.load();
     try {
       for (const provider of this.#providers) {
@@ -250,11 +261,21 @@ export class Configuration implements ConfigurationSection {
   }
 
   #notify(): void {
+    const report = (error: unknown) => {
+      try {
+        this.#onChangeError(error);
+      } catch (thrown) {
+        console.error("The configuration change error handler threw:", thrown);
+      }
+    };
     for (const listener of [...this.#listeners]) {
       try {
-        listener();
+        // An async callback's rejection is its failure too: reported, not
+        // left to end the process.
+        const result: unknown = listener();
+        if (result instanceof Promise) result.catch(report);
       } catch (error) {
-        console.error("A configuration change callback threw:", error);
+        report(error);
       }
     }
   }

@@ -33,6 +33,12 @@ export interface ConfigurationBuilderOptions {
    * @default {logReloadError} (one `console.error` line per failure)
    */
   onReloadError?: (error: unknown) => void;
+  /**
+   * Called when a change callback throws or its promise rejects.
+   *
+   * @default {undefined} (one `console.error` line per failure)
+   */
+  onChangeError?: (error: unknown) => void;
 }
 
 /**
@@ -63,6 +69,7 @@ export interface ConfigurationBuilderOptions {
 export class ConfigurationBuilder {
   readonly #providers: ConfigurationProvider[] = [];
   readonly #onReloadError: ((error: unknown) => void) | undefined;
+  readonly #onChangeError: ((error: unknown) => void) | undefined;
   #basePath: string | undefined;
 
   /**
@@ -73,6 +80,7 @@ export class ConfigurationBuilder {
   constructor(options: ConfigurationBuilderOptions = {}) {
     if (options.basePath !== undefined) this.setBasePath(options.basePath);
     this.#onReloadError = options.onReloadError;
+    this.#onChangeError = options.onChangeError;
   }
 
   /**
@@ -202,6 +210,7 @@ export class ConfigurationBuilder {
   build(): Configuration {
     return new Configuration(this.#providers, {
       onReloadError: this.#onReloadError,
+      onChangeError: this.#onChangeError,
     });
   }
 

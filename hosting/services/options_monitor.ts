@@ -245,11 +245,15 @@ export class ConfigurationOptionsMonitor<T>
       return;
     }
     this.#current = value;
+    const report = (error: unknown) =>
+      console.error("An options change listener threw:", error);
     for (const listener of [...this.#listeners]) {
       try {
-        listener(value);
+        // An async listener's rejection must not end the process.
+        const result: unknown = listener(value);
+        if (result instanceof Promise) result.catch(report);
       } catch (error) {
-        console.error("An options change listener threw:", error);
+        report(error);
       }
     }
   }

@@ -9,6 +9,8 @@ import {
   MemoryConfigurationProvider,
 } from "../../../hosting/config/mod.ts";
 import { captureErrors, tempDir } from "./_helpers.ts";
+import { TestServer, WebHostBuilder } from "../../../mod.ts";
+import { collectLogs } from "../../_helpers.ts";
 
 function paths(sections: ConfigurationSection[]): string[] {
   return sections.map((section) => section.path);
@@ -192,6 +194,54 @@ Deno.test("a change callback that throws is logged and the others still run", as
   const logged = await captureErrors(() => config.reload());
   assert.deepEqual(calls, ["second"]);
   assert.deepEqual(logged, ["A configuration change callback threw: boom"]);
+});
+
+Deno.test("a change callback that throws or rejects goes to onChangeError, and the host logs it", async () => {
+  const reported: string[] = [];
+  const rejected = Promise.withResolvers<void>();
+  using config = new Configuration([], {
+    onChangeError: (error) => {
+      reported.push((error as Error).message);
+      if (reported.length === 2) rejected.resolve();
+    },
+  });
+  config.onChange(() => {
+    throw new Error("sync boom");
+  });
+  config.onChange(async () => {
+    await Promise.resolve();
+    throw new Error("async boom");
+  });
+  config.reload();
+  // A rejection nobody handled would fail this test.
+  await rejected.promise;
+  assert.deepEqual(reported, ["sync boom", "async boom"]);
+  // The host's configuration reports through its logging.
+  const builder = new WebHostBuilder()
+    .useServer(new TestServer())
+    .useSetting("suppressStatusMessages", "true")
+    .configure((app) => app.run(() => new Response("ok")));
+  const logs = collectLogs(builder);
+  const host = builder.build();
+  await host.start();
+  try {
+    const logged = Promise.withResolvers<void>();
+    host.configuration.onChange(async () => {
+      queueMicrotask(() => logged.resolve());
+      throw new Error("callback failed");
+    });
+    host.configuration.reload();
+    await logged.promise;
+    await Promise.resolve();
+    assert.deepEqual(
+      logs.records.filter((r) => r.level === "error").map((r) =>
+        `${r.message}: ${(r.error as Error).message}`
+      ),
+      ["A configuration change callback threw: callback failed"],
+    );
+  } finally {
+    await host.stop();
+  }
 });
 
 Deno.test("a provider failing on reload keeps its values, the others reload, then the error is thrown", async () => {
