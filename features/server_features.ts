@@ -245,6 +245,9 @@ export interface HttpWebSocketFeature {
    *
    * @param options The subprotocol and keep-alive.
    * @returns The server side of the socket.
+   * @throws {HttpError} 426 when the request asks for no upgrade (a plain
+   * request to a WebSocket endpoint: the client's mistake), 400 for a
+   * malformed handshake, 503 over `maxConcurrentUpgradedConnections`.
    */
   accept(options?: WebSocketAcceptOptions): WebSocket;
 }

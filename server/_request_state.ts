@@ -329,6 +329,7 @@ export class RequestState extends RequestLine
       this.endpoint,
       this.isWebSocketRequest,
       options,
+      this.protocol,
     );
     this.response.upgrade(response);
     return socket;

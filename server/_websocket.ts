@@ -20,8 +20,9 @@ export class UpgradeLimitError extends HttpError {
 }
 
 /**
- * Upgrades `request` to a WebSocket, or throws: a TypeError for an app's
- * mistake (no upgrade asked for, an endpoint that cannot upgrade), 503 over
+ * Upgrades `request` to a WebSocket, or throws: 426 for a request that asks
+ * for no upgrade (a client sent a plain request to a WebSocket endpoint), a
+ * TypeError for an app's mistake (an endpoint that cannot upgrade), 503 over
  * the cap, 400 for a malformed handshake (the client's mistake).
  */
 export function upgradeWebSocket(
@@ -29,10 +30,19 @@ export function upgradeWebSocket(
   endpoint: EndpointInfo,
   isWebSocketRequest: boolean,
   options: WebSocketAcceptOptions | undefined,
+  protocol: string,
 ): { socket: WebSocket; response: Response } {
   if (!isWebSocketRequest) {
-    throw new TypeError(
-      "Cannot accept a WebSocket: the request has no 'Upgrade: websocket' header; check ctx.webSockets.isWebSocketRequest first",
+    // A client can send this to any WebSocket endpoint: its mistake, a 4xx
+    // (RFC 9110 §15.5.22), not a 500 and an error log each time. The app
+    // that wants to serve both checks ctx.webSockets.isWebSocketRequest.
+    throw new HttpError(
+      426,
+      "Upgrade Required: this endpoint takes WebSocket connections; the request has no 'Upgrade: websocket' header",
+      // Upgrade is a connection header, which HTTP/2 forbids.
+      protocol === "HTTP/2" ? undefined : {
+        headers: { upgrade: "websocket", connection: "Upgrade" },
+      },
     );
   }
   const { noUpgrade, upgraded, limits } = endpoint;
