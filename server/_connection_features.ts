@@ -54,8 +54,12 @@ export interface ConnectionInfo {
   requestStarted(): number;
   /** Counts a request out, once its response was handed over. */
   requestEnded(): void;
+  /** Whether a response on it promised the client that it ends. */
+  readonly ending: boolean;
   /** Ends the connection after the response being made, saying why. */
-  endAfterResponse(reason: "minRequestBodyDataRate"): void;
+  endAfterResponse(
+    reason: "minRequestBodyDataRate" | "badRequest" | "maxRequestBodySize",
+  ): void;
 }
 
 let nextRequest = 0;
@@ -107,7 +111,11 @@ export abstract class ConnectionFeatures extends BuiltinFeatures
 
   get remoteAddress(): string {
     const addr = this.remoteAddr;
-    return "hostname" in addr ? addr.hostname : "path" in addr ? addr.path : "";
+    return "hostname" in addr
+      ? addr.hostname
+      : "path" in addr
+      ? addr.path ?? ""
+      : "";
   }
 
   get remotePort(): number {

@@ -43,6 +43,8 @@ export type CloseReason =
   | "keepAliveTimeout"
   | "maxConcurrentConnections"
   | "minRequestBodyDataRate"
+  | "badRequest"
+  | "maxRequestBodySize"
   | "stopDeadline";
 
 /** A connection event for the server's log (`Roost.Server.Connections`). */
@@ -167,9 +169,18 @@ export class Connection implements ConnectionInfo {
   }
 
   /**
+   * Whether a response on this connection promised the client that it ends
+   * (`Connection: close`, or a body cut off as too slow).
+   */
+  get ending(): boolean {
+    return this.#lingerFor !== undefined;
+  }
+
+  /**
    * Ends the connection a moment after the response now being made: for a
-   * body found too slow, whose unread rest Deno would wait for. The moment
-   * lets the response reach the client before the close.
+   * request refused with `Connection: close` (400, 413) or a body found too
+   * slow, whose unread rest Deno would wait for. The moment lets the
+   * response reach the client before the close.
    */
   endAfterResponse(reason: CloseReason): void {
     if (this.#phase === "closed") return;

@@ -20,8 +20,9 @@ export type { ErrorReporter } from "./_report.ts";
 // per-request path.
 const { Response, Headers } = globalThis;
 
-// A request Roost refuses before the application sees it. The connection is
-// closed after it, as Kestrel does after a bad request.
+// A request Roost refuses before the application sees it. On a connection
+// Roost owns, HTTP/1.1, it says Connection: close and the connection ends
+// after it, as Kestrel does after a bad request.
 function badRequest(reason: string, connection: string | undefined): Response {
   const headers: Record<string, string> = {
     "content-type": "text/plain; charset=utf-8",
@@ -99,8 +100,18 @@ export class Dispatcher<C> {
     let refusal: Response | undefined;
     // Connection-specific headers are an error over HTTP/2 (RFC 9113 §8.2.2).
     const close = () => state.protocol === "HTTP/2" ? undefined : "close";
-    if (rejection !== undefined) {
-      refusal = badRequest(rejection, close());
+    if (connection?.ending) {
+      // A response on this connection said Connection: close, so no further
+      // request on it is processed (RFC 9112 §9.6); it closes shortly.
+      refusal = badRequest(
+        "Bad Request: this connection is closing (an earlier response on it said Connection: close); send the request on a new connection",
+        "close",
+      );
+    } else if (rejection !== undefined) {
+      // Only a connection Roost owns can keep the promise to close.
+      const closing = connection === undefined ? undefined : close();
+      if (closing !== undefined) connection!.endAfterResponse("badRequest");
+      refusal = badRequest(rejection, closing);
     } else if (this.#draining) {
       refusal = new Response(
         "Service Unavailable: the server is shutting down",

@@ -19,13 +19,15 @@ export interface BodyPace {
 
 /**
  * Wraps a body so that reading past `limit` (when not null) fails with 413
- * and a broken body fails with a RequestBodyError.
+ * (saying Connection: close when `tooLargeCloses()`, which ends the
+ * connection) and a broken body fails with a RequestBodyError.
  */
 export function guardedBody(
   source: ReadableStream<Uint8Array>,
   limit: number | null,
   close: boolean,
   pace?: BodyPace,
+  tooLargeCloses: () => boolean = () => close,
 ): ReadableStream<Uint8Array> {
   const reader = source.getReader();
   let seen = 0;
@@ -60,7 +62,7 @@ export function guardedBody(
       seen += value.byteLength;
       if (watch !== undefined) watch.bytes = seen;
       if (limit !== null && seen > limit) {
-        const error = tooLarge(limit, close);
+        const error = tooLarge(limit, tooLargeCloses());
         stopWatching();
         controller.error(error);
         reader.cancel(error).catch(() => {});

@@ -68,14 +68,18 @@ export abstract class RequestLine extends ConnectionFeatures
   rejection(): string | undefined {
     if (!this.#parsed) this.#parse();
     // The Host header itself, not only the URL built from it: "a/b" would
-    // move where the path starts.
-    if (this.#protocol === undefined) {
+    // move where the path starts. Checked whether or not the connection
+    // told the version (ALPN on TLS): over HTTP/2 a Host header is still
+    // what Deno builds the URL from when there is one.
+    const known = this.#protocol;
+    const header = requestHeader(this.source, "host");
+    if (header !== null || known !== "HTTP/2") {
       const problem = hostProblem(
-        requestHeader(this.source, "host"),
+        header,
         this.#host === `localhost:${this.endpoint.localPort}`,
         () => this.remoteAddr,
       );
-      this.#protocol = problem.protocol;
+      this.#protocol = known ?? problem.protocol;
       if (problem.reason !== undefined) return problem.reason;
     }
     if (this.#problem !== undefined) return this.#problem;

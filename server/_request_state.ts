@@ -156,7 +156,7 @@ export class RequestState extends RequestLine
     if (limit !== null && declared > limit) {
       // Fail the first read without reading a byte; the unread body is left to
       // the server to discard or close.
-      const error = tooLarge(limit, this.protocol !== "HTTP/2");
+      const error = tooLarge(limit, this.#closeOnTooLarge());
       return this.#body = new ReadableStream({
         start: (controller) => controller.error(error),
       });
@@ -173,7 +173,19 @@ export class RequestState extends RequestLine
         watches,
         onSlow: () => this.#tooSlow(),
       },
+      () => this.#closeOnTooLarge(),
     );
+  }
+
+  // A 413 on HTTP/1.1 says Connection: close when the server owns the
+  // connection and can keep that promise: it ends once the answer is out,
+  // so a client still sending learns to stop, and no request after it on
+  // the connection is processed.
+  #closeOnTooLarge(): boolean {
+    const connection = this.connection;
+    if (connection === undefined || this.protocol === "HTTP/2") return false;
+    connection.endAfterResponse("maxRequestBodySize");
+    return true;
   }
   set body(value: ReadableStream<Uint8Array> | null) {
     this.#bodyTaken = true;

@@ -619,10 +619,98 @@ Deno.test("DenoServer on a Unix socket answers the connection features (Deno's o
       { urls: `unix:${path}` },
     );
     const body = await curl(["--unix-socket", path, "http://localhost/"]);
-    const [, port, hasId] = body.split("|");
+    const [address, port, hasId] = body.split("|");
+    // curl's end of the socket has no name: "", never null.
+    assert.equal(address, "");
     assert.equal(port, "0");
     assert.equal(hasId, "true");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("DenoServer checks the Host header on TLS too: part of it never moves into the path", async () => {
+  await using running = await startHost(
+    "DenoServer",
+    (app) => app.run((ctx) => ctx.response.send(`path ${ctx.request.path}`)),
+    {
+      urls: "https://127.0.0.1:0",
+      certificate: { certFile: CERT_FILE, keyFile: KEY_FILE },
+    },
+  );
+  for (const host of ["x/admin?", "a/b"]) {
+    const out = await curl([
+      "--http1.1",
+      "--cacert",
+      CA_FILE,
+      "-H",
+      `Host: ${host}`,
+      "--write-out",
+      " %{http_code}",
+      `${running.base}/public`,
+    ]);
+    assert.match(out, /is not a valid host\[:port\].* 400$/s, out);
+  }
+  const fine = await curl([
+    "--http1.1",
+    "--cacert",
+    CA_FILE,
+    `${running.base}/public`,
+  ]);
+  assert.equal(fine, "path /public");
+});
+
+Deno.test("DenoServer ends a connection after a 400 or 413 that says Connection: close, and processes no request after it", async () => {
+  const seen: string[] = [];
+  await using running = await startHost(
+    "DenoServer",
+    (app) =>
+      app.run(async (ctx) => {
+        seen.push(ctx.request.path);
+        if (ctx.request.method === "POST") await ctx.request.bytes();
+        await ctx.response.send("served");
+      }),
+    { limits: { maxRequestBodySize: 10 } },
+  );
+  const port = Number(new URL(running.base).port);
+  const next = "GET /next HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (
+    const [first, status] of [
+      ["GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400],
+      [
+        "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n01234567890123456789",
+        413,
+      ],
+    ] as const
+  ) {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await conn.write(new TextEncoder().encode(first + next));
+    let text = "";
+    let closed = false;
+    const timer = setTimeout(() => conn.close(), 8000);
+    const buffer = new Uint8Array(65_536);
+    try {
+      while (true) {
+        const read = await conn.read(buffer).catch(() => undefined);
+        if (read === undefined) break; // closed by the timer
+        if (read === null) {
+          closed = true;
+          break;
+        }
+        text += new TextDecoder().decode(buffer.subarray(0, read));
+      }
+    } finally {
+      clearTimeout(timer);
+      try {
+        conn.close();
+      } catch {
+        // closed by the timer
+      }
+    }
+    assert.ok(closed, `the server closed the connection: ${text}`);
+    assert.match(text, new RegExp(`^HTTP/1\\.1 ${status} `));
+    assert.match(text, /\r\nconnection: close\r\n/i);
+    assert.doesNotMatch(text, /served/);
+  }
+  assert.deepEqual(seen, ["/upload"]);
 });
