@@ -578,28 +578,17 @@ Deno.test("DenoServer answers 400, not 500, to a malformed WebSocket handshake",
 });
 
 Deno.test("DenoServer answers 426 with Upgrade: websocket, not 500, to a plain request to a WebSocket endpoint", async () => {
-  const errors: string[] = [];
+  let logs: CollectingOutput | undefined;
   await using running = await startHost(
     "DenoServer",
     (app) => app.mapGet("/ws", (ctx) => void ctx.webSockets.accept()),
-    {
-      webSockets: true,
-      setup: (builder) =>
-        builder.configureLogging((l) =>
-          l.clearOutputs().addOutput({
-            name: "Errors",
-            write: (record) => {
-              if (record.level === "error") errors.push(record.message);
-            },
-          })
-        ),
-    },
+    { webSockets: true, setup: (builder) => logs = collectLogs(builder) },
   );
   const response = await fetch(new URL("/ws", running.base));
   assert.equal(response.status, 426);
   assert.equal(response.headers.get("upgrade"), "websocket");
   assert.match(await response.text(), /takes WebSocket connections/);
-  assert.deepEqual(errors, []);
+  assert.deepEqual(logs!.records.filter((r) => r.level === "error"), []);
 });
 
 Deno.test("DenoServer on a Unix socket answers the connection features (Deno's own per-request address throws there)", async () => {
