@@ -38,6 +38,22 @@ function withInit(response: Response, init: SendInit): Response {
   });
 }
 
+// A plain object or array, which a body would turn into "[object Object]".
+function isPlainObject(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null ||
+    Array.isArray(value);
+}
+
+function notABody(method: string, value: unknown): TypeError {
+  return new TypeError(
+    `${method}() was given ${
+      Array.isArray(value) ? "an array" : "a plain object"
+    }, which a body would turn into text such as "[object Object]": send JSON with ctx.response.json(value), or give text, bytes or a stream`,
+  );
+}
+
 /** Status and headers to send with a body. */
 export interface SendInit {
   /**
@@ -159,10 +175,12 @@ export class HttpResponse {
    * `enqueue`): do not change a `Uint8Array` once written, even after the
    * returned promise resolved, since it may not have gone out yet.
    *
-   * @param chunk Bytes, or text sent as UTF-8.
+   * @param chunk Bytes, or text sent as UTF-8 (a plain object or array is
+   * refused: the promise rejects with a TypeError pointing to `json()`).
    */
   write(chunk: Uint8Array | string): Promise<void> {
     try {
+      if (isPlainObject(chunk)) throw notABody("write", chunk);
       return this.#content().write(chunk);
     } catch (error) {
       return Promise.reject(error);
@@ -215,12 +233,14 @@ export class HttpResponse {
    * and headers along; any other `BodyInit` (text, bytes, a stream, a
    * `Blob`, form data) is the body.
    *
-   * @param body What to send.
+   * @param body What to send (a plain object or array is refused: the
+   * promise rejects with a TypeError pointing to `json()`).
    * @param init Status and headers to set first; with a `Response`, they
    * are applied over its own (init wins).
    */
   send(body?: Response | BodyInit | null, init?: SendInit): Promise<void> {
     try {
+      if (isPlainObject(body)) throw notABody("send", body);
       if (body instanceof WebResponse && init !== undefined) {
         return this.#content().complete(withInit(body, init));
       }
@@ -266,7 +286,8 @@ export class HttpResponse {
   /**
    * Redirects the client and ends the response.
    *
-   * @param location Where to: absolute, or relative to the request.
+   * @param location Where to: absolute, or relative to the request (one
+   * that is neither rejects with a TypeError).
    * @param status 301, 302 (the default), 303, 307 or 308.
    */
   redirect(location: string | URL, status = 302): Promise<void> {
@@ -277,9 +298,19 @@ export class HttpResponse {
         ),
       );
     }
+    const target = String(location);
+    // A target no client could follow ("http://[bad") is the app's mistake,
+    // said here rather than sent.
+    if (!URL.canParse(target, "http://localhost/")) {
+      return Promise.reject(
+        new TypeError(
+          `Cannot redirect to "${target}": it is not a valid URL or path`,
+        ),
+      );
+    }
     try {
       this.status = status;
-      this.#status().headers.set("location", String(location));
+      this.#status().headers.set("location", target);
       return this.#content().complete(null);
     } catch (error) {
       return Promise.reject(error);

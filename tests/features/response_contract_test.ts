@@ -198,6 +198,42 @@ for (const kind of SERVER_KINDS) {
     ]);
   });
 
+  Deno.test(`${kind} refuses a body that is a plain object and a redirect no client could follow`, async () => {
+    const outcomes = deferred<string[]>();
+    await using running = await startHost(
+      kind,
+      (app) =>
+        app.run(async (ctx) => {
+          const results: string[] = [];
+          for (
+            const attempt of [
+              () => ctx.response.send({ a: 1 } as unknown as BodyInit),
+              () => ctx.response.write([1, 2] as unknown as string),
+              () => ctx.response.redirect("http://[bad"),
+            ]
+          ) {
+            results.push(
+              await attempt().then(() => "done", (e) => (e as Error).message),
+            );
+          }
+          outcomes.resolve(results);
+          await ctx.response.json({ a: 1 });
+        }),
+    );
+    const response = await running.fetch("/");
+    assert.deepEqual(await response.json(), { a: 1 });
+    const [object, array, redirect] = await outcomes.promise;
+    assert.match(
+      object,
+      /^send\(\) was given a plain object.*ctx\.response\.json\(value\)/,
+    );
+    assert.match(array, /^write\(\) was given an array/);
+    assert.equal(
+      redirect,
+      'Cannot redirect to "http://[bad": it is not a valid URL or path',
+    );
+  });
+
   Deno.test(`${kind} survives a second send() nobody awaited (a forgotten return), and says what happened once`, async () => {
     let logs: CollectingOutput | undefined;
     const done = deferred();
