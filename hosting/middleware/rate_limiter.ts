@@ -388,6 +388,23 @@ export function rateLimiter(
     try {
       for (const limiter of chain) {
         const key = limiter.key(ctx);
+        // An object would be a partition of its own each time (no limit at
+        // all), undefined one partition for everyone: both are mistakes.
+        if (typeof key !== "string") {
+          throw new TypeError(
+            `The rate limiting partitionKey of ${
+              limiter === global
+                ? "the global limiter"
+                : `policy "${limiter.name}"`
+            } returned ${
+              key === null
+                ? "null"
+                : typeof key === "object" || typeof key === "undefined"
+                ? `an ${typeof key}`
+                : `a ${typeof key}`
+            }: return a string, such as ctx.connection.remoteAddress or a user id`,
+          );
+        }
         const lease = await limiter.limiter.acquire(
           key,
           ctx.requestAborted,

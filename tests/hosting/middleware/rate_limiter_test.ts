@@ -267,6 +267,23 @@ for (const kind of SERVER_KINDS) {
       errors.join("\n"),
     );
   });
+
+  Deno.test(`${kind}: a partitionKey that returns no string fails the request saying so, instead of limiting nobody`, async () => {
+    await using host = await limitedHost(
+      kind,
+      rateLimiter({
+        permitLimit: 1,
+        window: 60_000,
+        partitionKey: (() => ({ user: 1 })) as unknown as () => string,
+      }),
+      (app) => app.mapGet("/", () => new Response("limited?")),
+    );
+    // Each object would have been a partition of its own: no limit at all.
+    for (let i = 0; i < 2; i++) {
+      const [status] = await call(host, "/");
+      assert.equal(status, 500);
+    }
+  });
 }
 
 Deno.test("partitions of 10,000 clients are dropped once idle", async () => {
