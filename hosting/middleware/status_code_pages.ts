@@ -18,7 +18,12 @@ import {
 import { StatusCodeReExecuteFeature } from "../../features/error_features.ts";
 import type { Middleware } from "../pipeline.ts";
 import { BodyWatch } from "./_error_body_watch.ts";
-import { checkPath, reExecuting } from "./_error_shared.ts";
+import {
+  checkPath,
+  errorLogger,
+  reExecuting,
+  requestProperties,
+} from "./_error_shared.ts";
 
 /**
  * Options for {@linkcode statusCodePages}: at most one of `handler`,
@@ -200,7 +205,32 @@ export function statusCodePages(
       return;
     }
     if (reExecutePath !== undefined) {
-      return reExecute(ctx, fill(reExecutePath, status), status, next);
+      const target = fill(reExecutePath, status);
+      const page = new BodyWatch(inner);
+      features.set(HttpResponseBodyFeature, page);
+      try {
+        await reExecute(ctx, target, status, next);
+      } finally {
+        if (features.get(HttpResponseBodyFeature) === page) {
+          features.set(HttpResponseBodyFeature, inner);
+        }
+      }
+      // A page nobody mapped answers an empty 404 in place of the status it
+      // was to describe: the default page is better, and the app's
+      // developers should hear that theirs is missing (as the exception
+      // handler says of its error page).
+      if (
+        !page.wrote && !response.hasStarted && response.status === 404 &&
+        status !== 404
+      ) {
+        errorLogger(ctx, "Roost.Hosting.StatusCodePages").warning(
+          'The status code page {page} answered 404 for request {traceId}: map it (app.mapGet("{page}", …)); the default status page went out instead',
+          { ...requestProperties(ctx), page: target },
+        );
+        response.status = status;
+        await writeBody(undefined, undefined)(ctx);
+      }
+      return;
     }
     await answer!(ctx);
   });

@@ -6,6 +6,7 @@ import {
   type StatusCodePagesOptions,
 } from "../../../hosting/middleware/status_code_pages.ts";
 import {
+  type CollectingOutput,
   collectLogs,
   type Running,
   SERVER_KINDS,
@@ -138,6 +139,27 @@ for (const kind of SERVER_KINDS) {
     const denied = await get(running, "/private");
     assert.equal(denied.status, 401);
     assert.equal(denied.text, "page 401 for GET /private (401) from=pages");
+  });
+
+  Deno.test(`[${kind}] a re-executed page nobody mapped gives way to the default page, with a Warning`, async () => {
+    let logs: CollectingOutput | undefined;
+    await using running = await startHost(kind, (app) => {
+      app.use(statusCodePages({ reExecutePath: "/missing/{0}" }));
+      app.mapGet("/private", (ctx) => {
+        ctx.response.status = 401;
+      });
+    }, { setup: (builder) => logs = collectLogs(builder) });
+    const response = await get(running, "/private");
+    assert.equal(response.status, 401, "not the unmapped page's 404");
+    assert.match(response.text, /Status Code: 401/);
+    assert.deepEqual(
+      logs!.messages("Roost.Hosting.StatusCodePages", "warning").map((m) =>
+        m.replace(/request \S+:/, "request …:")
+      ),
+      [
+        'The status code page /missing/401 answered 404 for request …: map it (app.mapGet("/missing/401", …)); the default status page went out instead',
+      ],
+    );
   });
 
   Deno.test(`[${kind}] status code pages redirect`, async () => {
