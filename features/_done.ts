@@ -4,3 +4,45 @@
 
 /** The resolved promise Roost returns for work that is already done. */
 export const DONE: Promise<void> = Promise.resolve();
+
+/**
+ * The key of a body feature's `[COMPLETE]()`: whether the response was
+ * ended already, so that a method with work to do first (`sendFile`) hands
+ * a late call straight to the feature, which reports it.
+ */
+export const COMPLETE: unique symbol = Symbol("roost.responseComplete");
+
+/** Whether a body feature says its response was ended (`[COMPLETE]()`). */
+export function isComplete(body: object): boolean {
+  return (body as { [COMPLETE]?: () => boolean })[COMPLETE]?.() === true;
+}
+
+// Errors already reported where they happened (a misuse of a complete
+// response): whoever later catches one need not report it again, and a
+// promise rejected with one is marked handled.
+const reported = new WeakSet<object>();
+
+/** Marks `error` as reported where it happened. */
+export function markReported(error: object): void {
+  reported.add(error);
+}
+
+/** Whether `error` was already reported where it happened. */
+export function wasReported(error: unknown): boolean {
+  return typeof error === "object" && error !== null && reported.has(error);
+}
+
+/**
+ * Settles as `work` does; when `work` fails with an error already reported,
+ * the returned promise is marked handled first, so a call nobody awaited
+ * does not end the process (an async method's own promise would otherwise
+ * wrap the handled rejection in a new one).
+ */
+export function handledWhenReported<T>(work: Promise<T>): Promise<T> {
+  const { promise, resolve, reject } = Promise.withResolvers<T>();
+  work.then(resolve, (error) => {
+    if (wasReported(error)) promise.catch(() => {});
+    reject(error);
+  });
+  return promise;
+}

@@ -14,6 +14,7 @@ import {
 import { HttpRequestFeature } from "./request_features.ts";
 import { contentTypeFor } from "./_media_types.ts";
 import { fileETag, planFileResponse } from "./_file_conditions.ts";
+import { handledWhenReported, isComplete } from "./_done.ts";
 
 // Deno's web globals are accessors on globalThis: bind them once, off the
 // per-request path.
@@ -356,7 +357,25 @@ export class HttpResponse {
    * @param path The file's path.
    * @param options Which part of the file to send.
    */
-  async sendFile(path: string, options?: SendFileOptions): Promise<void> {
+  sendFile(path: string, options?: SendFileOptions): Promise<void> {
+    // Once the response has started or was ended there is no head left to
+    // set: the body feature streams the file on, or reports the misuse of a
+    // response already complete (its rejection handled, as for send()).
+    const body = this.#content();
+    if (
+      this.#status().hasStarted ||
+      isComplete(body)
+    ) {
+      return body.sendFile(path, options);
+    }
+    // Two calls at once (a forgotten return) meet the end inside.
+    return handledWhenReported(this.#sendWholeFile(path, options));
+  }
+
+  async #sendWholeFile(
+    path: string,
+    options: SendFileOptions | undefined,
+  ): Promise<void> {
     const response = this.#status();
     const headers = response.headers;
     if (!headers.has("content-type")) {

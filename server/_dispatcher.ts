@@ -100,7 +100,7 @@ export class Dispatcher<C> {
     let refusal: Response | undefined;
     // Connection-specific headers are an error over HTTP/2 (RFC 9113 §8.2.2).
     const close = () => state.protocol === "HTTP/2" ? undefined : "close";
-    if (connection?.ending) {
+    if (connection?.ending && state.protocol !== "HTTP/2") {
       // A response on this connection said Connection: close, so no further
       // request on it is processed (RFC 9112 §9.6); it closes shortly.
       refusal = badRequest(

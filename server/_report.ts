@@ -4,6 +4,7 @@ import {
   type FeatureCollection,
   ServerReportingFeature,
 } from "../features/mod.ts";
+import { markReported, wasReported } from "../features/_done.ts";
 
 /** Reports an error the application did not handle. */
 export type ErrorReporter = (message: string, error: unknown) => void;
@@ -27,10 +28,6 @@ export function serverReporter(
   };
 }
 
-// Errors already reported where they happened, with what the app did wrong:
-// whoever later catches one need not report it again.
-const reported = new WeakSet<object>();
-
 /**
  * A rejected promise for an app's misuse of a response, reported now (in
  * the request's context) unless `report` is undefined (a late call after a
@@ -45,14 +42,11 @@ export function misuse(
 ): Promise<never> {
   if (report !== undefined) {
     report("The application misused a response:", error);
-    reported.add(error);
+    markReported(error);
   }
   const rejected = Promise.reject(error);
   rejected.catch(() => {});
   return rejected;
 }
 
-/** Whether `error` was already reported where it happened. */
-export function wasReported(error: unknown): boolean {
-  return typeof error === "object" && error !== null && reported.has(error);
-}
+export { wasReported };

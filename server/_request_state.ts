@@ -257,6 +257,9 @@ export class RequestState extends RequestLine
   // The body was too slow: its read failed with 408, and the connection ends
   // once that answer is out, as Deno would wait for the rest of the body.
   #tooSlow(): void {
+    // Over HTTP/2 other requests share the connection: only this stream
+    // ends, with its answer.
+    if (this.protocol === "HTTP/2") return;
     this.connection?.endAfterResponse("minRequestBodyDataRate");
   }
 

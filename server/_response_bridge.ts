@@ -11,7 +11,7 @@ import {
   problemResponse,
   type SendFileOptions,
 } from "../features/mod.ts";
-import { DONE } from "../features/_done.ts";
+import { COMPLETE, DONE } from "../features/_done.ts";
 import { brokenBody, ResponseStream } from "./_response_stream.ts";
 import { alreadyComplete, replaceHeaders } from "./_response_body.ts";
 import { type BridgeOwner, ResponseHead } from "./_response_head.ts";
@@ -127,6 +127,19 @@ export class ResponseBridge extends ResponseHead
   }
 
   write(chunk: Uint8Array | string): Promise<void> {
+    if (typeof chunk !== "string" && !(chunk instanceof Uint8Array)) {
+      return Promise.reject(
+        new TypeError(
+          `write() takes text or a Uint8Array, got ${
+            chunk === null ? "null" : typeof chunk
+          }${
+            (chunk as unknown) instanceof ArrayBuffer
+              ? " (an ArrayBuffer: wrap it, new Uint8Array(buffer))"
+              : ""
+          }`,
+        ),
+      );
+    }
     switch (this.#phase) {
       case "streaming":
         return this.#body!.enqueue(chunk);
@@ -311,6 +324,13 @@ export class ResponseBridge extends ResponseHead
     this.#pending = stream;
     this.#enter("pending");
     return DONE;
+  }
+
+  /** Whether the response was ended: a late sendFile() is a misuse. */
+  [COMPLETE](): boolean {
+    const phase = this.#phase;
+    return phase !== "buffering" && phase !== "starting" &&
+      phase !== "streaming";
   }
 
   sendFile(path: string, options?: SendFileOptions): Promise<void> {

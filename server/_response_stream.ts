@@ -5,7 +5,7 @@
 import { DONE } from "../features/_done.ts";
 import { toBytes } from "./_response_body.ts";
 import { WriteBuffer } from "./_write_buffer.ts";
-import { schedule, type Timer } from "./_timers.ts";
+import { scheduleImmediate, type Timer } from "./_timers.ts";
 
 const { ReadableStream } = globalThis;
 
@@ -19,6 +19,23 @@ const resets = new WeakSet<object>();
 /** Whether `error` is the reason a response stream was broken off on purpose. */
 export function isDeliberateReset(error: unknown): boolean {
   return typeof error === "object" && error !== null && resets.has(error);
+}
+
+/**
+ * The error for a body chunk that is not bytes: what Deno says of such a
+ * stream, with the fix.
+ */
+export function notBytes(chunk: unknown): TypeError {
+  const kind = typeof chunk === "string"
+    ? "a string"
+    : chunk === null
+    ? "null"
+    : typeof chunk === "object" || typeof chunk === "undefined"
+    ? `an ${typeof chunk}`
+    : `a ${typeof chunk}`;
+  return new TypeError(
+    `A response body stream gave ${kind} chunk: response streams must give Uint8Array chunks (encode text with TextEncoder, or pipe through TextEncoderStream)`,
+  );
 }
 
 /** A body that fails at once: the client sees a broken connection. */
@@ -94,7 +111,7 @@ export class ResponseStream {
   // Delivers on the next turn of the event loop, so that what the app writes
   // in this one goes along.
   #scheduleDelivery(): void {
-    this.#delivery ??= schedule(() => this.#deliver(), 0);
+    this.#delivery ??= scheduleImmediate(() => this.#deliver());
   }
 
   // Forgets what was not delivered: the stream will not be read again.
@@ -119,13 +136,23 @@ export class ResponseStream {
    * requestAborted and need not catch every write.
    */
   enqueue(chunk: Uint8Array | string): Promise<void> {
+    if (typeof chunk !== "string" && !(chunk instanceof Uint8Array)) {
+      return Promise.reject(notBytes(chunk));
+    }
     if (this.#gone || this.#closed || this.#discard) return DONE;
     if (typeof chunk === "string" ? chunk === "" : chunk.byteLength === 0) {
       return DONE;
     }
     this.#pending.add(chunk);
-    if (this.#wanted) this.#scheduleDelivery();
-    if (!this.#pending.isFull) return DONE;
+    if (!this.#pending.isFull) {
+      if (this.#wanted) this.#scheduleDelivery();
+      return DONE;
+    }
+    // Enough to send: at once, when the server is waiting for it.
+    if (this.#wanted) {
+      this.#deliver();
+      return DONE;
+    }
     return (this.#drain ??= Promise.withResolvers()).promise;
   }
 
@@ -137,6 +164,8 @@ export class ResponseStream {
       while (!this.#gone) {
         const { done, value } = await reader.read();
         if (done) return;
+        // Text is for write(); a stream gives bytes, as Deno requires.
+        if (!(value instanceof Uint8Array)) throw notBytes(value);
         await this.enqueue(value);
       }
       await reader.cancel();

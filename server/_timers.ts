@@ -144,3 +144,40 @@ export function replaceScheduler(next: Schedule): Schedule {
   current = next;
   return previous;
 }
+
+// Deno's own setImmediate and clearImmediate, as the process started with
+// them (read when first needed: the first read loads Node's timers module,
+// about 7 ms, paid once by the first response that streams).
+const IMMEDIATE = Object.getOwnPropertyDescriptor(globalThis, "setImmediate");
+const CLEAR_IMMEDIATE = Object.getOwnPropertyDescriptor(
+  globalThis,
+  "clearImmediate",
+);
+interface Immediates {
+  set(callback: () => void): unknown;
+  clear(id: unknown): void;
+}
+let immediates: Immediates | null | undefined;
+
+function nativeImmediates(): Immediates | null {
+  const read = (descriptor: PropertyDescriptor | undefined) =>
+    descriptor?.get?.call(globalThis) ?? descriptor?.value;
+  const set = read(IMMEDIATE);
+  const clear = read(CLEAR_IMMEDIATE);
+  return typeof set === "function" && typeof clear === "function"
+    ? { set, clear }
+    : null;
+}
+
+/**
+ * Runs `callback` once the work of this turn of the event loop (its
+ * microtasks included) is done, in microseconds: Deno's own setImmediate,
+ * whatever a program put in the global's place. A 0 ms timer takes about 2
+ * ms in Deno 2.9; it is the fallback where there is no setImmediate.
+ */
+export function scheduleImmediate(callback: () => void): Timer {
+  const native = immediates ??= nativeImmediates();
+  if (native === null) return schedule(callback, 0);
+  const id = native.set(callback);
+  return { cancel: () => native.clear(id) };
+}

@@ -250,7 +250,9 @@ export function healthChecksEndpoint(
       report = registry === undefined
         ? { status: "Healthy", totalDuration: 0, entries: {} }
         : await registry.run(predicate, ctx.requestAborted);
-      logChecks(ctx, report);
+      // A probe that gave up cancelled the checks: that is no failure of
+      // theirs to log.
+      if (!ctx.requestAborted.aborted) logChecks(ctx, report);
     }
     ctx.response.status = codes[report.status];
     // A cached "Healthy" would hide a host that has since turned unhealthy.

@@ -20,7 +20,12 @@ import type {
   HttpResponseFeature,
   SendFileOptions,
 } from "../../features/mod.ts";
-import { DONE } from "../../features/_done.ts";
+import {
+  COMPLETE,
+  DONE,
+  handledWhenReported,
+  isComplete,
+} from "../../features/_done.ts";
 import type { CompressionEncoding } from "./_compression_negotiation.ts";
 import { type Policy, StreamEncoder } from "./_compression_encoders.ts";
 import { compressBody, compressResponse } from "./_compression_response.ts";
@@ -60,6 +65,10 @@ export class CompressingBody implements HttpResponseBodyFeature {
   // Compression work runs in order, one step after another; the middleware
   // waits for the last before it returns.
   #tail: Promise<void> = DONE;
+  // Steps not finished yet: with none, a call after the end goes straight
+  // to the server, whose answer (a misuse reported, its rejection handled)
+  // is then the caller's, unwrapped.
+  #running = 0;
   #failure: { error: unknown } | undefined;
   #writable: WritableStream<Uint8Array> | undefined;
 
@@ -76,11 +85,22 @@ export class CompressingBody implements HttpResponseBodyFeature {
   }
 
   #serial(step: () => Promise<void>): Promise<void> {
+    this.#running++;
     const run = this.#tail.then(step);
     this.#tail = run.catch((error) => {
       this.#failure ??= { error };
+    }).finally(() => {
+      this.#running--;
     });
     return run;
+  }
+
+  // What comes after our end goes to the server once our steps are over;
+  // a misuse it reports (a second body) must not end the process when
+  // nobody awaited the call.
+  #afterEnd<T>(call: () => Promise<T>): Promise<T> {
+    if (this.#running === 0) return call();
+    return handledWhenReported(this.#tail.then(call));
   }
 
   // Whether to compress, by status and headers; adds Vary to `vary` when the
@@ -152,7 +172,7 @@ export class CompressingBody implements HttpResponseBodyFeature {
       case "compressing":
         return this.#serial(() => this.#push(toBytes(chunk), true));
       case "done":
-        return this.#tail.then(() => this.#inner.write(chunk));
+        return this.#afterEnd(() => this.#inner.write(chunk));
       default:
         return this.#inner.write(chunk);
     }
@@ -211,6 +231,10 @@ export class CompressingBody implements HttpResponseBodyFeature {
     await this.#inner.complete();
   }
 
+  [COMPLETE](): boolean {
+    return this.#phase === "done" || isComplete(this.#inner);
+  }
+
   complete(body?: BodyInit | Response | null): Promise<void> {
     const phase = this.#phase;
     if (phase === "identity") return this.#inner.complete(body);
@@ -218,7 +242,7 @@ export class CompressingBody implements HttpResponseBodyFeature {
       // After our own complete() reached the server, so that it answers
       // (a second complete() is a no-op, a second body an error) as it would
       // without us.
-      return this.#tail.then(() => this.#inner.complete(body));
+      return this.#afterEnd(() => this.#inner.complete(body));
     }
     if (phase === "compressing") {
       this.#phase = "done";

@@ -8,6 +8,7 @@
 // Node layer (several ms), which a host that never compresses must not pay.
 
 import type { CompressionEncoding } from "./_compression_negotiation.ts";
+import { notBytes } from "../../server/_response_stream.ts";
 
 type Zlib = typeof import("node:zlib");
 type ZlibStream = ReturnType<Zlib["createGzip"]>;
@@ -180,14 +181,10 @@ export function compressedStream(
           const read = await source.read();
           if (!read.done) chunk = read.value;
         }
+        // What Roost says of such a body uncompressed; the compressor would
+        // take nothing from it and send an empty 200.
         if (chunk !== undefined && !(chunk instanceof Uint8Array)) {
-          // What Deno says of such a body uncompressed; the compressor
-          // would take nothing from it and send an empty 200.
-          throw new TypeError(
-            `A response body stream gave ${
-              typeof chunk === "string" ? "a string" : `a ${typeof chunk}`
-            } chunk: response streams must give Uint8Array chunks (encode text with TextEncoder, or pipe through TextEncoderStream)`,
-          );
+          throw notBytes(chunk);
         }
         const out = chunk === undefined
           ? await encoder.end()

@@ -8,6 +8,7 @@ import type {
   HttpResponseBodyFeature,
   SendFileOptions,
 } from "../../features/mod.ts";
+import { COMPLETE, isComplete } from "../../features/_done.ts";
 
 // Whether what was given to complete() is a body; an empty string or
 // buffer, or a Response without one, is not.
@@ -54,6 +55,10 @@ export class BodyWatch implements HttpResponseBodyFeature {
   clear(): void {
     this.#inner.clear();
     this.wrote = false;
+  }
+
+  [COMPLETE](): boolean {
+    return isComplete(this.#inner);
   }
 
   sendFile(path: string, options?: SendFileOptions): Promise<void> {

@@ -5,6 +5,7 @@
  */
 
 import type { ServiceProvider } from "./service_provider.ts";
+import { schedule } from "../../server/_timers.ts";
 
 /**
  * Something the host starts after the app is built and stops on shutdown
@@ -270,9 +271,9 @@ export abstract class BackgroundService implements HostedService {
         resolve();
       };
       task.then(done, done);
-      // A deadline already passed: the execute, aborted just now, gets
-      // this turn to return.
-      if (signal.aborted) queueMicrotask(() => queueMicrotask(leftBehind));
+      // A deadline already passed: the execute, aborted just now, gets a
+      // turn of the event loop to return, as any stop does.
+      if (signal.aborted) schedule(leftBehind, 0);
       else signal.addEventListener("abort", leftBehind, { once: true });
     });
   }

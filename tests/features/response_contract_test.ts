@@ -236,6 +236,8 @@ for (const kind of SERVER_KINDS) {
 
   Deno.test(`${kind} survives a second send() nobody awaited (a forgotten return), and says what happened once`, async () => {
     let logs: CollectingOutput | undefined;
+    const file = await Deno.makeTempFile({ suffix: ".txt" });
+    await Deno.writeTextFile(file, "the file");
     const done = deferred();
     await using running = await startHost(
       kind,
@@ -250,6 +252,12 @@ for (const kind of SERVER_KINDS) {
         app.mapGet("/awaited", async (ctx) => {
           await ctx.response.send("first");
           await ctx.response.json({ second: true });
+        });
+        app.mapGet("/file", async (ctx) => {
+          // sendFile has work to do before it sends: it must not wrap the
+          // second call's handled rejection in one of its own.
+          await ctx.response.sendFile(file);
+          ctx.response.sendFile(file);
         });
       },
       { setup: (builder) => logs = collectLogs(builder) },
@@ -276,6 +284,14 @@ for (const kind of SERVER_KINDS) {
     assert.equal(errors().length, 2, errors().join("\n"));
     const fine = await running.fetch("/greet?name=ada");
     assert.equal(await fine.text(), "hello ada");
+    const sent = await running.fetch("/file");
+    assert.equal(await sent.text(), "the file");
+    assert.equal(errors().length, 3);
+    assert.match(
+      errors()[2],
+      /Cannot send a file: the response is already complete/,
+    );
+    await Deno.remove(file);
   });
 
   Deno.test(`${kind} answers 500, naming what came back, when a handler returns something other than a Response`, async () => {

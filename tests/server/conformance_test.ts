@@ -128,6 +128,89 @@ for (const kind of SERVER_KINDS) {
     assert.equal(text, "01234567é!");
   });
 
+  Deno.test(`${kind} streams lone writes and full buffers without waiting on a timer`, async () => {
+    // A write the client waits for goes out within the turn; 64 KiB writes
+    // go out as fast as they are read. (A 0 ms timer, about 2 ms in Deno
+    // 2.9, made these 200 round trips take over 400 ms, and capped bulk
+    // streaming at 64 KiB per 2 ms.)
+    const rounds = 200;
+    const acks: PromiseWithResolvers<void>[] = Array.from(
+      { length: rounds },
+      () => Promise.withResolvers<void>(),
+    );
+    const chunk = new Uint8Array(65_536).fill(120);
+    await using running = await startHost(
+      kind,
+      (app) => {
+        app.mapGet("/events", async (ctx) => {
+          await ctx.response.start();
+          for (let i = 0; i < rounds; i++) {
+            await ctx.response.write("e");
+            await acks[i].promise;
+          }
+        });
+        app.mapGet("/bulk", async (ctx) => {
+          await ctx.response.start();
+          for (let i = 0; i < 256; i++) await ctx.response.write(chunk);
+        });
+      },
+    );
+    const events = (await running.fetch("/events")).body!.getReader();
+    const started = performance.now();
+    for (let i = 0; i < rounds; i++) {
+      const { value } = await within(events.read(), `event ${i}`);
+      assert.equal(value?.byteLength, 1);
+      acks[i].resolve();
+    }
+    assert.equal((await events.read()).done, true);
+    const eventsTook = performance.now() - started;
+    const bulkStarted = performance.now();
+    const bulk = await (await running.fetch("/bulk")).arrayBuffer();
+    const bulkTook = performance.now() - bulkStarted;
+    assert.equal(bulk.byteLength, 256 * 65_536);
+    assert.ok(
+      eventsTook < 250,
+      `200 write-then-wait rounds took ${eventsTook} ms`,
+    );
+    assert.ok(bulkTook < 350, `16 MiB in 64 KiB writes took ${bulkTook} ms`);
+  });
+
+  Deno.test(`${kind} refuses body chunks that are not bytes instead of sending them mangled`, async () => {
+    await using running = await startHost(
+      kind,
+      (app) => {
+        app.mapGet("/stream", () =>
+          new Response(
+            new ReadableStream({
+              start(controller) {
+                controller.enqueue(new TextEncoder().encode("abc"));
+                controller.enqueue(
+                  new TextEncoder().encode("defg")
+                    .buffer as unknown as Uint8Array,
+                );
+                controller.close();
+              },
+            }),
+          ));
+        app.mapGet("/write", async (ctx) => {
+          const outcome = await ctx.response.write(42 as unknown as string)
+            .then(() => "written", (error) => (error as Error).message);
+          await ctx.response.send(outcome);
+        });
+      },
+      { onError: () => {} },
+    );
+    // An ArrayBuffer chunk: the body breaks, as under raw Deno.serve, rather
+    // than arriving as "abc" and zeros.
+    const response = await running.fetch("/stream");
+    await assert.rejects(() => response.arrayBuffer());
+    const write = await running.fetch("/write");
+    assert.equal(
+      await write.text(),
+      "write() takes text or a Uint8Array, got number",
+    );
+  });
+
   Deno.test(`${kind} starts streaming once writes pass the buffer size`, async () => {
     const streaming = deferred<boolean>();
     await using running = await startHost(

@@ -703,3 +703,47 @@ Deno.test("DenoServer ends a connection after a 400 or 413 that says Connection:
   }
   assert.deepEqual(seen, ["/upload"]);
 });
+
+Deno.test("DenoServer over HTTP/2 answers one slow upload 408 and keeps serving the connection's other requests", async () => {
+  const { connect } = await import("node:http2");
+  await using running = await startHost(
+    "DenoServer",
+    (app) =>
+      app.run(async (ctx) => {
+        if (ctx.request.method === "POST") await ctx.request.text();
+        await ctx.response.send(`hello ${ctx.request.protocol}`);
+      }),
+    {
+      limits: {
+        minRequestBodyDataRate: { bytesPerSecond: 1000, gracePeriod: 200 },
+      },
+    },
+  );
+  // Prior knowledge: one HTTP/2 connection over cleartext.
+  const client = connect(running.base);
+  client.on("error", () => {});
+  try {
+    const ask = (method: string, slowBody = false) =>
+      new Promise<string>((resolve) => {
+        const stream = client.request({ ":path": "/", ":method": method }, {
+          endStream: !slowBody,
+        });
+        let status = "";
+        let body = "";
+        stream.on("response", (headers) => status = String(headers[":status"]));
+        stream.on("data", (data) => body += data);
+        stream.on("end", () => resolve(`${status} ${body.slice(0, 20)}`));
+        stream.on("error", (error) => resolve(`error ${error}`));
+        if (slowBody) stream.write("x"); // and nothing more: too slow
+      });
+    assert.equal(await ask("GET"), "200 hello HTTP/2");
+    assert.match(await ask("POST", true), /^408 /);
+    // Other requests share the connection: it must not end with the 408.
+    assert.equal(
+      await within(ask("GET"), "a GET after the 408"),
+      "200 hello HTTP/2",
+    );
+  } finally {
+    client.close();
+  }
+});

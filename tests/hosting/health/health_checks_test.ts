@@ -22,6 +22,7 @@ import {
   SERVER_KINDS,
   type ServerKind,
   startHost,
+  within,
 } from "../../_helpers.ts";
 
 const JSON_ACCEPT = { accept: "application/json" };
@@ -234,6 +235,43 @@ for (const kind of SERVER_KINDS) {
       /returned 42: return \{ status: "Healthy" \| "Degraded" \| "Unhealthy" \}/,
     );
     assert.match(records[2].message, /with status Degraded: slow$/);
+  });
+
+  Deno.test(`${kind}: checks cancelled by a probe that gave up are not logged as failures`, async () => {
+    let logs: CollectingOutput | undefined;
+    const running = deferred();
+    const cancelled = deferred();
+    await using host = await healthHost(
+      kind,
+      [{
+        name: "db",
+        check: (signal) =>
+          new Promise((_, reject) => {
+            signal.addEventListener("abort", () => {
+              reject(signal.reason);
+              cancelled.resolve();
+            }, { once: true });
+            running.resolve();
+          }),
+      }],
+      {},
+      (output) => logs = output,
+    );
+    const probe = new AbortController();
+    const answer = host.fetch("/health", { signal: probe.signal }).catch(() =>
+      undefined
+    );
+    // The probe gives up while the check runs.
+    await within(running.promise, "the check to start");
+    probe.abort();
+    await within(cancelled.promise, "the check's cancellation");
+    await answer;
+    // One more request settles the cancelled one's logging.
+    await (await host.fetch("/work")).text();
+    assert.deepEqual(
+      logs!.records.filter((r) => r.category === "Roost.Hosting.HealthChecks"),
+      [],
+    );
   });
 
   Deno.test(`${kind}: a predicate runs only the checks it selects`, async () => {

@@ -10,12 +10,15 @@ import {
   HttpResponseBodyFeature,
 } from "../../../mod.ts";
 import {
+  type CollectingOutput,
+  collectLogs,
   curl,
   deferred,
   type Running,
   SERVER_KINDS,
   type ServerKind,
   startHost,
+  until,
 } from "../../_helpers.ts";
 
 // What came back: the Content-Encoding on the wire and the decoded text. On
@@ -297,5 +300,27 @@ for (const kind of SERVER_KINDS) {
     });
     assert.equal(response.headers.get("content-encoding"), "gzip");
     await assert.rejects(() => response.arrayBuffer());
+  });
+}
+
+for (const kind of SERVER_KINDS) {
+  Deno.test(`A second send() nobody awaited, behind compression, is reported and ends nothing (${kind})`, async () => {
+    let logs: CollectingOutput | undefined;
+    const errors = () =>
+      logs!.records.filter((r) => r.level === "error").map((r) => r.message);
+    const text = "compress me, ".repeat(400);
+    await using running = await startHost(kind, (app) => {
+      app.use(responseCompression());
+      app.run((ctx) => {
+        ctx.response.send(text); // no return
+        ctx.response.send("again");
+      });
+    }, { setup: (builder) => logs = collectLogs(builder) });
+    // An unhandled rejection would fail this test.
+    const { encoding, text: body } = await get(kind, running, "/", "gzip");
+    assert.equal(encoding, "gzip");
+    assert.equal(body, text);
+    await until(() => errors().length > 0, "the misuse's report");
+    assert.deepEqual(errors(), ["The application misused a response:"]);
   });
 }

@@ -255,6 +255,18 @@ Deno.test("stop gives up waiting when the shutdown deadline aborts, saying the e
   assert.equal(runner.failed, true);
 });
 
+Deno.test("stop with a deadline already passed gives execute a turn of the event loop to return", async () => {
+  const worker = new Worker(async (signal) => {
+    await aborted(signal);
+    // A cleanup with a few awaits of its own.
+    for (let i = 0; i < 3; i++) await Promise.resolve();
+  });
+  await worker.start(deadline());
+  await worker.stop(
+    AbortSignal.abort(new DOMException("Shutdown timeout", "TimeoutError")),
+  );
+});
+
 Deno.test("execute ending with its signal's abort reason after stop is not a failure", async () => {
   const failures: unknown[] = [];
   const worker = new Worker(async (signal) => {
