@@ -289,16 +289,14 @@ export async function initialize(
     // A reload that fails goes to stderr until the host's logging exists,
     // then through it: a level, a category, the host's format.
     let reportReload: (error: unknown) => void = logReloadError;
-    let reportChange: ((error: unknown) => void) | undefined;
+    let reportChange = (error: unknown) =>
+      console.error("A configuration change callback threw:", error);
     // As in ASP.NET, the host settings are the app configuration's first
     // source: useSetting("Server:Limits:KeepAliveTimeout", "5") works.
     const builder = new ConfigurationBuilder({
       basePath: environment.contentRootPath,
       onReloadError: (error) => reportReload(error),
-      onChangeError: (error) =>
-        reportChange === undefined
-          ? console.error("A configuration change callback threw:", error)
-          : reportChange(error),
+      onChangeError: (error) => reportChange(error),
     }).addInMemory(LOGGING_DEFAULTS).addInMemory(
       [...options.settings].map(([key, setting]) =>
         [key, setting.value] as const

@@ -177,6 +177,12 @@ export class RequestState extends RequestLine
     );
   }
 
+  set body(value: ReadableStream<Uint8Array> | null) {
+    this.#bodyTaken = true;
+    this.#body = value;
+    this.changed = true;
+  }
+
   // A 413 on HTTP/1.1 says Connection: close when the server owns the
   // connection and can keep that promise: it ends once the answer is out,
   // so a client still sending learns to stop, and no request after it on
@@ -186,11 +192,6 @@ export class RequestState extends RequestLine
     if (connection === undefined || this.protocol === "HTTP/2") return false;
     connection.endAfterResponse("maxRequestBodySize");
     return true;
-  }
-  set body(value: ReadableStream<Uint8Array> | null) {
-    this.#bodyTaken = true;
-    this.#body = value;
-    this.changed = true;
   }
 
   get request(): Request | undefined {

@@ -226,9 +226,9 @@ Deno.test("a change callback that throws or rejects goes to onChangeError, and t
   await host.start();
   try {
     const logged = Promise.withResolvers<void>();
-    host.configuration.onChange(async () => {
+    host.configuration.onChange(() => {
       queueMicrotask(() => logged.resolve());
-      throw new Error("callback failed");
+      return Promise.reject(new Error("callback failed"));
     });
     host.configuration.reload();
     await logged.promise;
