@@ -12,6 +12,11 @@ import {
   startHost,
 } from "../_helpers.ts";
 
+/** How a promise-returning call ended: "done", or its error's message. */
+function outcome(promise: Promise<unknown>): Promise<string> {
+  return promise.then(() => "done", (error) => (error as Error).message);
+}
+
 for (const kind of SERVER_KINDS) {
   Deno.test(`${kind} makes status and headers read-only once the response has started`, async () => {
     const seen = deferred<string[]>();
@@ -175,12 +180,7 @@ for (const kind of SERVER_KINDS) {
               results.push((error as Error).name);
             }
           }
-          results.push(
-            await ctx.response.send("x", { status: 999 }).then(
-              () => "sent",
-              (error) => (error as Error).message,
-            ),
-          );
+          results.push(await outcome(ctx.response.send("x", { status: 999 })));
           outcomes.resolve(results);
           await ctx.response.send("fine", { status: 299 });
         }),
@@ -212,9 +212,7 @@ for (const kind of SERVER_KINDS) {
               () => ctx.response.redirect("http://[bad"),
             ]
           ) {
-            results.push(
-              await attempt().then(() => "done", (e) => (e as Error).message),
-            );
+            results.push(await outcome(attempt()));
           }
           outcomes.resolve(results);
           await ctx.response.json({ a: 1 });
