@@ -17,9 +17,10 @@ export function isComplete(body: object): boolean {
   return (body as { [COMPLETE]?: () => boolean })[COMPLETE]?.() === true;
 }
 
-// Errors already reported where they happened (a misuse of a complete
-// response): whoever later catches one need not report it again, and a
-// promise rejected with one is marked handled.
+// Errors already dealt with where they happened (a misuse of a complete
+// response, reported, or a late call after a timeout or stop answered for
+// the app, which is no mistake to report): whoever later catches one need
+// not report it again, and a promise rejected with one is marked handled.
 const reported = new WeakSet<object>();
 
 /** Marks `error` as reported where it happened. */
@@ -45,4 +46,17 @@ export function handledWhenReported<T>(work: Promise<T>): Promise<T> {
     reject(error);
   });
   return promise;
+}
+
+/** The error for a write() of something that is neither text nor bytes. */
+export function notWritable(chunk: unknown): TypeError {
+  return new TypeError(
+    `write() takes text or a Uint8Array, got ${
+      chunk === null ? "null" : typeof chunk
+    }${
+      chunk instanceof ArrayBuffer
+        ? " (an ArrayBuffer: wrap it, new Uint8Array(buffer))"
+        : ""
+    }`,
+  );
 }

@@ -14,7 +14,7 @@ import {
 import { HttpRequestFeature } from "./request_features.ts";
 import { contentTypeFor } from "./_media_types.ts";
 import { fileETag, planFileResponse } from "./_file_conditions.ts";
-import { handledWhenReported, isComplete } from "./_done.ts";
+import { handledWhenReported, isComplete, notWritable } from "./_done.ts";
 
 // Deno's web globals are accessors on globalThis: bind them once, off the
 // per-request path.
@@ -182,6 +182,9 @@ export class HttpResponse {
   write(chunk: Uint8Array | string): Promise<void> {
     try {
       if (isPlainObject(chunk)) throw notABody("write", chunk);
+      if (typeof chunk !== "string" && !(chunk instanceof Uint8Array)) {
+        throw notWritable(chunk);
+      }
       return this.#content().write(chunk);
     } catch (error) {
       return Promise.reject(error);
@@ -362,11 +365,12 @@ export class HttpResponse {
     // set: the body feature streams the file on, or reports the misuse of a
     // response already complete (its rejection handled, as for send()).
     const body = this.#content();
-    if (
-      this.#status().hasStarted ||
-      isComplete(body)
-    ) {
-      return body.sendFile(path, options);
+    if (isComplete(body)) return body.sendFile(path, options);
+    if (this.#status().hasStarted) {
+      // Into the stream, then the end, as for a response not started.
+      return handledWhenReported(
+        body.sendFile(path, options).then(() => body.complete()),
+      );
     }
     // Two calls at once (a forgotten return) meet the end inside.
     return handledWhenReported(this.#sendWholeFile(path, options));

@@ -42,8 +42,8 @@ export function misuse(
 ): Promise<never> {
   if (report !== undefined) {
     report("The application misused a response:", error);
-    markReported(error);
   }
+  markReported(error);
   const rejected = Promise.reject(error);
   rejected.catch(() => {});
   return rejected;

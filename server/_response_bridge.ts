@@ -11,7 +11,7 @@ import {
   problemResponse,
   type SendFileOptions,
 } from "../features/mod.ts";
-import { COMPLETE, DONE } from "../features/_done.ts";
+import { COMPLETE, DONE, notWritable } from "../features/_done.ts";
 import { brokenBody, ResponseStream } from "./_response_stream.ts";
 import { alreadyComplete, replaceHeaders } from "./_response_body.ts";
 import { type BridgeOwner, ResponseHead } from "./_response_head.ts";
@@ -128,17 +128,7 @@ export class ResponseBridge extends ResponseHead
 
   write(chunk: Uint8Array | string): Promise<void> {
     if (typeof chunk !== "string" && !(chunk instanceof Uint8Array)) {
-      return Promise.reject(
-        new TypeError(
-          `write() takes text or a Uint8Array, got ${
-            chunk === null ? "null" : typeof chunk
-          }${
-            (chunk as unknown) instanceof ArrayBuffer
-              ? " (an ArrayBuffer: wrap it, new Uint8Array(buffer))"
-              : ""
-          }`,
-        ),
-      );
+      return Promise.reject(notWritable(chunk));
     }
     switch (this.#phase) {
       case "streaming":

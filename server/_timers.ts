@@ -160,8 +160,10 @@ interface Immediates {
 let immediates: Immediates | null | undefined;
 
 function nativeImmediates(): Immediates | null {
+  // Deno's own are accessors; a plain value in their place is a program's
+  // (a fake clock installed before Roost was imported): not to be trusted.
   const read = (descriptor: PropertyDescriptor | undefined) =>
-    descriptor?.get?.call(globalThis) ?? descriptor?.value;
+    descriptor?.get?.call(globalThis);
   const set = read(IMMEDIATE);
   const clear = read(CLEAR_IMMEDIATE);
   return typeof set === "function" && typeof clear === "function"
@@ -173,7 +175,7 @@ function nativeImmediates(): Immediates | null {
  * Runs `callback` once the work of this turn of the event loop (its
  * microtasks included) is done, in microseconds: Deno's own setImmediate,
  * whatever a program put in the global's place. A 0 ms timer takes about 2
- * ms in Deno 2.9; it is the fallback where there is no setImmediate.
+ * ms in Deno 2.9; it is the fallback where Deno's own cannot be told apart.
  */
 export function scheduleImmediate(callback: () => void): Timer {
   const native = immediates ??= nativeImmediates();

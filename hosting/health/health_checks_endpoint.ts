@@ -251,8 +251,14 @@ export function healthChecksEndpoint(
         ? { status: "Healthy", totalDuration: 0, entries: {} }
         : await registry.run(predicate, ctx.requestAborted);
       // A probe that gave up cancelled the checks: that is no failure of
-      // theirs to log.
-      if (!ctx.requestAborted.aborted) logChecks(ctx, report);
+      // theirs to log. A request deadline (a TimeoutError) is, still.
+      const aborted = ctx.requestAborted;
+      if (
+        !aborted.aborted ||
+        (aborted.reason as Error | undefined)?.name === "TimeoutError"
+      ) {
+        logChecks(ctx, report);
+      }
     }
     ctx.response.status = codes[report.status];
     // A cached "Healthy" would hide a host that has since turned unhealthy.

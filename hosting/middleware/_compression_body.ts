@@ -25,6 +25,7 @@ import {
   DONE,
   handledWhenReported,
   isComplete,
+  notWritable,
 } from "../../features/_done.ts";
 import type { CompressionEncoding } from "./_compression_negotiation.ts";
 import { type Policy, StreamEncoder } from "./_compression_encoders.ts";
@@ -155,6 +156,9 @@ export class CompressingBody implements HttpResponseBodyFeature {
   }
 
   write(chunk: Uint8Array | string): Promise<void> {
+    if (typeof chunk !== "string" && !(chunk instanceof Uint8Array)) {
+      return Promise.reject(notWritable(chunk));
+    }
     switch (this.#phase) {
       case "undecided":
         if (!this.#decideHead(undefined)) {
@@ -400,6 +404,8 @@ export class CompressingBody implements HttpResponseBodyFeature {
           `Cannot send the file "${path}" after writing a compressed body: write its bytes instead`,
         ),
       );
+    } else if (this.#phase === "done") {
+      return this.#afterEnd(() => this.#inner.sendFile(path, options));
     }
     return this.#inner.sendFile(path, options);
   }

@@ -5,7 +5,7 @@
  */
 
 import type { ServiceProvider } from "./service_provider.ts";
-import { schedule } from "../../server/_timers.ts";
+import { schedule, type Timer } from "../../server/_timers.ts";
 
 /**
  * Something the host starts after the app is built and stops on shutdown
@@ -265,15 +265,17 @@ export abstract class BackgroundService implements HostedService {
           ),
         );
       };
+      let turn: Timer | undefined;
       const done = (): void => {
         settled = true;
         signal.removeEventListener("abort", leftBehind);
+        turn?.cancel();
         resolve();
       };
       task.then(done, done);
       // A deadline already passed: the execute, aborted just now, gets a
       // turn of the event loop to return, as any stop does.
-      if (signal.aborted) schedule(leftBehind, 0);
+      if (signal.aborted) turn = schedule(leftBehind, 0);
       else signal.addEventListener("abort", leftBehind, { once: true });
     });
   }

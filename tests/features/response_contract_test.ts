@@ -232,6 +232,30 @@ for (const kind of SERVER_KINDS) {
     );
   });
 
+  Deno.test(`${kind} ends a started response with sendFile(), as a fresh one`, async () => {
+    const file = await Deno.makeTempFile({ suffix: ".txt" });
+    await Deno.writeTextFile(file, "THE FILE\n");
+    const late = deferred<string>();
+    await using running = await startHost(
+      kind,
+      (app) =>
+        app.run(async (ctx) => {
+          await ctx.response.start();
+          await ctx.response.write("head\n");
+          await ctx.response.sendFile(file);
+          late.resolve(await outcome(ctx.response.write("after the file\n")));
+        }),
+      { onError: () => {} },
+    );
+    const response = await running.fetch("/");
+    assert.equal(await response.text(), "head\nTHE FILE\n");
+    assert.match(
+      await late.promise,
+      /^Cannot write: the response is already complete/,
+    );
+    await Deno.remove(file);
+  });
+
   Deno.test(`${kind} survives a second send() nobody awaited (a forgotten return), and says what happened once`, async () => {
     let logs: CollectingOutput | undefined;
     const file = await Deno.makeTempFile({ suffix: ".txt" });

@@ -324,3 +324,34 @@ for (const kind of SERVER_KINDS) {
     assert.deepEqual(errors(), ["The application misused a response:"]);
   });
 }
+
+for (const kind of SERVER_KINDS) {
+  Deno.test(`Behind compression, write() refuses what is not text or bytes, and a late sendFile() waits its turn (${kind})`, async () => {
+    const file = await Deno.makeTempFile({ suffix: ".txt" });
+    await Deno.writeTextFile(file, "a file");
+    const outcomes = deferred<string[]>();
+    const text = "compress me, ".repeat(400);
+    await using running = await startHost(kind, (app) => {
+      app.use(responseCompression());
+      app.run(async (ctx) => {
+        const refused = await ctx.response.write(42 as unknown as string).then(
+          () => "written",
+          (error) => (error as Error).message,
+        );
+        ctx.response.send(text); // no return
+        const late = await ctx.response.sendFile(file).then(
+          () => "sent",
+          (error) => (error as Error).message,
+        );
+        outcomes.resolve([refused, late]);
+      });
+    }, { onError: () => {} });
+    const { encoding, text: body } = await get(kind, running, "/", "gzip");
+    assert.equal(encoding, "gzip");
+    assert.equal(body, text);
+    const [refused, late] = await outcomes.promise;
+    assert.equal(refused, "write() takes text or a Uint8Array, got number");
+    assert.match(late, /^Cannot send a file: the response is already complete/);
+    await Deno.remove(file);
+  });
+}
