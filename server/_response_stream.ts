@@ -58,7 +58,13 @@ export class ResponseStream {
   readonly readable: ReadableStream<Uint8Array>;
   #controller!: ReadableStreamDefaultController<Uint8Array>;
   // Text stays text until it goes out: one encode for many writes.
-  readonly #pending = new WriteBuffer(HIGH_WATER_MARK);
+  // Full at 64 KiB exactly: a 64 KiB write (a file stream's chunk) goes out
+  // as it is, not copied into one with the next.
+  readonly #pending = new WriteBuffer(HIGH_WATER_MARK - 1);
+  // The first half of a surrogate pair that ended a write, held for the
+  // second half the next write starts with: encoded alone, either half is
+  // U+FFFD.
+  #highSurrogate = "";
   // The server is reading and found nothing.
   #wanted = false;
   #delivery: Timer | undefined;
@@ -114,6 +120,13 @@ export class ResponseStream {
     this.#delivery ??= scheduleImmediate(() => this.#deliver());
   }
 
+  // A held half surrogate goes out as it would have (U+FFFD).
+  #flushSurrogate(): void {
+    if (this.#highSurrogate === "") return;
+    this.#pending.add(this.#highSurrogate);
+    this.#highSurrogate = "";
+  }
+
   // Forgets what was not delivered: the stream will not be read again.
   #drop(): void {
     this.#delivery?.cancel();
@@ -140,8 +153,19 @@ export class ResponseStream {
       return Promise.reject(notBytes(chunk));
     }
     if (this.#gone || this.#closed || this.#discard) return DONE;
-    if (typeof chunk === "string" ? chunk === "" : chunk.byteLength === 0) {
-      return DONE;
+    if (typeof chunk === "string") {
+      chunk = this.#highSurrogate + chunk;
+      this.#highSurrogate = "";
+      const last = chunk.charCodeAt(chunk.length - 1);
+      if (last >= 0xd800 && last <= 0xdbff) {
+        this.#highSurrogate = chunk.slice(-1);
+        chunk = chunk.slice(0, -1);
+      }
+      if (chunk === "") return DONE;
+    } else {
+      // Bytes next: the held half never gets its pair.
+      this.#flushSurrogate();
+      if (chunk.byteLength === 0) return DONE;
     }
     this.#pending.add(chunk);
     if (!this.#pending.isFull) {
@@ -178,6 +202,7 @@ export class ResponseStream {
   close(): void {
     if (this.#gone || this.#closed) return;
     this.#closed = true;
+    this.#flushSurrogate();
     this.#deliver();
     this.#controller.close();
   }

@@ -175,6 +175,26 @@ for (const kind of SERVER_KINDS) {
     assert.ok(bulkTook < 350, `16 MiB in 64 KiB writes took ${bulkTook} ms`);
   });
 
+  Deno.test(`${kind} streams a character split across two writes whole, even when a turn ends between them`, async () => {
+    await using running = await startHost(
+      kind,
+      (app) =>
+        app.run(async (ctx) => {
+          await ctx.response.start();
+          await ctx.response.write("a\uD83D"); // 😀's first half
+          // The end of a turn: what was written goes out before the rest.
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          await ctx.response.write("\uDE00b");
+          await ctx.response.write("c\uD83D"); // a half nothing completes
+        }),
+    );
+    const response = await running.fetch("/");
+    assert.deepEqual(
+      [...new Uint8Array(await response.arrayBuffer())],
+      [0x61, 0xf0, 0x9f, 0x98, 0x80, 0x62, 0x63, 0xef, 0xbf, 0xbd],
+    );
+  });
+
   Deno.test(`${kind} refuses body chunks that are not bytes instead of sending them mangled`, async () => {
     await using running = await startHost(
       kind,
