@@ -47,6 +47,12 @@ export function isClientGone(error: unknown): boolean {
     /body|request closed/i.test(error.message);
 }
 
+// Deno's TypeError for reading a request's headers or URL once it closed.
+function isRequestClosed(error: unknown): boolean {
+  return error instanceof TypeError &&
+    /^(Cannot read (headers|url): )?request closed$/i.test(error.message);
+}
+
 /**
  * Answers an error on a response that has not started, through the one
  * error-to-response mapping ({@linkcode problemResponse}); on one that has,
@@ -229,6 +235,12 @@ export class HostingApplication implements HttpApplication<HttpContext> {
   }
 
   #fail(ctx: HttpContext, error: unknown): Promise<void> {
+    // Deno closes a request whose client left: reading its headers or URL
+    // afterwards (middleware after `await next()`) throws "request closed".
+    // That is the client leaving, not the app failing.
+    if (isRequestClosed(error) && ctx.requestAborted.aborted) {
+      return Promise.resolve();
+    }
     // A body over the limit or malformed, a missing file, a client gone
     // mid-upload: the client's doing, not the app's, so not worth an error
     // log. Debug keeps what the client is not shown (a file's path, say).

@@ -747,3 +747,50 @@ Deno.test("DenoServer over HTTP/2 answers one slow upload 408 and keeps serving 
     client.close();
   }
 });
+
+Deno.test("DenoServer: middleware that reads a request header after next(), once a streaming client left, logs no error", async () => {
+  let logs: CollectingOutput | undefined;
+  const after = deferred<string>();
+  await using running = await startHost("DenoServer", (app) => {
+    app.use(async (ctx, next) => {
+      await next();
+      try {
+        ctx.request.headers.get("user-agent");
+        after.resolve("read");
+      } catch (error) {
+        after.resolve((error as Error).message);
+        throw error;
+      }
+    });
+    app.run(async (ctx) => {
+      await ctx.response.start();
+      while (!ctx.requestAborted.aborted) {
+        await ctx.response.write("data: tick\n\n");
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    });
+  }, { setup: (builder) => logs = collectLogs(builder) });
+  const conn = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: Number(new URL(running.base).port),
+  });
+  await conn.write(
+    new TextEncoder().encode(
+      "GET / HTTP/1.1\r\nHost: x\r\nUser-Agent: probe\r\n\r\n",
+    ),
+  );
+  await conn.read(new Uint8Array(1024));
+  conn.close();
+  // Deno closed the request with the connection: the read throws, as under
+  // raw Deno.serve, and that is the client leaving, not the app failing.
+  assert.match(
+    await within(after.promise, "the read after next()"),
+    /request closed/i,
+  );
+  // One turn of the event loop: the failure's handling (microtasks) is over.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.deepEqual(
+    logs!.records.filter((r) => r.level === "error").map((r) => r.message),
+    [],
+  );
+});
