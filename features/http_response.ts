@@ -245,6 +245,10 @@ export class HttpResponse {
   send(body?: Response | BodyInit | null, init?: SendInit): Promise<void> {
     try {
       if (isPlainObject(body)) throw notABody("send", body);
+      // Over already: the body feature reports the late call (its status
+      // and headers could not apply either).
+      const content = this.#content();
+      if (isComplete(content)) return content.complete(body ?? null);
       if (body instanceof WebResponse && init !== undefined) {
         return this.#content().complete(withInit(body, init));
       }
@@ -264,6 +268,8 @@ export class HttpResponse {
    */
   json(value: unknown, init?: SendInit): Promise<void> {
     try {
+      const content = this.#content();
+      if (isComplete(content)) return content.complete(null);
       this.#apply(init);
       const type = init?.headers === undefined
         ? null
@@ -313,6 +319,8 @@ export class HttpResponse {
       );
     }
     try {
+      const content = this.#content();
+      if (isComplete(content)) return content.complete(null);
       this.status = status;
       this.#status().headers.set("location", target);
       return this.#content().complete(null);

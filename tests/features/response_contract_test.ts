@@ -275,6 +275,10 @@ for (const kind of SERVER_KINDS) {
           await ctx.response.send("first");
           await ctx.response.json({ second: true });
         });
+        app.mapGet("/init", (ctx) => {
+          ctx.response.send("first", { status: 400 }); // no return
+          ctx.response.json({ late: true }, { status: 201 });
+        });
         app.mapGet("/file", async (ctx) => {
           // sendFile has work to do before it sends: it must not wrap the
           // second call's handled rejection in one of its own.
@@ -306,11 +310,19 @@ for (const kind of SERVER_KINDS) {
     assert.equal(errors().length, 2, errors().join("\n"));
     const fine = await running.fetch("/greet?name=ada");
     assert.equal(await fine.text(), "hello ada");
+    // A late call that also sets a status: the same report, no crash.
+    const init = await running.fetch("/init");
+    assert.equal(init.status, 400);
+    assert.equal(await init.text(), "first");
     const sent = await running.fetch("/file");
     assert.equal(await sent.text(), "the file");
-    assert.equal(errors().length, 3);
+    assert.equal(errors().length, 4);
     assert.match(
       errors()[2],
+      /Cannot send a body: the response is already complete/,
+    );
+    assert.match(
+      errors()[3],
       /Cannot send a file: the response is already complete/,
     );
     await Deno.remove(file);
