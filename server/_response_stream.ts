@@ -72,6 +72,7 @@ export class ResponseStream {
   #gone = false;
   #closed = false;
   readonly #discard: boolean;
+  readonly #onCancel: (reason: unknown) => void;
 
   /**
    * @param onCancel Called when the client goes away.
@@ -80,6 +81,7 @@ export class ResponseStream {
    */
   constructor(onCancel: (reason: unknown) => void, discard = false) {
     this.#discard = discard;
+    this.#onCancel = onCancel;
     this.readable = new ReadableStream<Uint8Array>({
       start: (controller) => {
         this.#controller = controller;
@@ -151,6 +153,15 @@ export class ResponseStream {
   enqueue(chunk: Uint8Array | string): Promise<void> {
     if (typeof chunk !== "string" && !(chunk instanceof Uint8Array)) {
       return Promise.reject(notBytes(chunk));
+    }
+    if (this.#discard && !this.#gone) {
+      // A HEAD response has all it will get: as when a client leaves, the
+      // app hears of it from requestAborted, so that a producer that never
+      // ends stops (Deno.serve's own request signal fires there too).
+      this.#gone = true;
+      this.#onCancel(
+        new DOMException("A HEAD request reads no body", "AbortError"),
+      );
     }
     if (this.#gone || this.#closed || this.#discard) return DONE;
     if (typeof chunk === "string") {

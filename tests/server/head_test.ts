@@ -9,9 +9,11 @@ import {
   CA_FILE,
   CERT_FILE,
   curl,
+  deferred,
   KEY_FILE,
   SERVER_KINDS,
   startHost,
+  within,
 } from "../_helpers.ts";
 
 const TEXT = "Hello, HEAD!";
@@ -74,6 +76,31 @@ const LENGTHS: Record<string, number | null> = {
   "/fetched": TEXT.length,
   "/file": FILE_SIZE,
 };
+
+for (const kind of SERVER_KINDS) {
+  Deno.test(`${kind}: a HEAD request to a stream that never ends tells the app through requestAborted`, async () => {
+    const stopped = deferred<number>();
+    await using running = await startHost(
+      kind,
+      (app) =>
+        app.run(async (ctx) => {
+          await ctx.response.start();
+          let writes = 0;
+          while (!ctx.requestAborted.aborted) {
+            await ctx.response.write("tick\n");
+            writes++;
+            await new Promise((resolve) => setTimeout(resolve, 1));
+          }
+          stopped.resolve(writes);
+        }),
+    );
+    const response = await running.fetch("/", { method: "HEAD" });
+    assert.equal(response.status, 200);
+    await response.body?.cancel();
+    // It stops after its first write, not never (in memory it never did).
+    assert.ok(await within(stopped.promise, "the app to stop") <= 2);
+  });
+}
 
 for (const kind of SERVER_KINDS) {
   Deno.test(`${kind} answers HEAD with a GET's headers and no body, on every answer form`, async () => {
