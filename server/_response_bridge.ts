@@ -260,8 +260,11 @@ export class ResponseBridge extends ResponseHead
       (reason) => this.#clientGone(reason),
       this.owner.isHead,
     );
+    // Half a surrogate pair the next write completes stays with the stream.
+    const held = this.#writes?.takeHeld() ?? "";
     const written = this.#writes?.take();
     if (written !== undefined) body.enqueue(written);
+    if (held !== "") body.enqueue(held);
     this.#enter("streaming");
     this.hand(body.readable);
   }

@@ -13,6 +13,9 @@ export class WriteBuffer {
   #text: string | undefined;
   #chunks: Uint8Array[] | undefined;
   #size = 0;
+  // Once text is kept as bytes, the first half of a surrogate pair that
+  // ended a write waits for the second (encoded alone, either is U+FFFD).
+  #high = "";
 
   /** @param limit The byte count past which the response should stream. */
   constructor(limit: number) {
@@ -45,13 +48,44 @@ export class WriteBuffer {
       this.#size = bytes.byteLength;
       this.#text = undefined;
     }
-    const bytes = toBytes(chunk);
+    if (typeof chunk === "string") {
+      chunk = this.#high + chunk;
+      this.#high = "";
+      const last = chunk.charCodeAt(chunk.length - 1);
+      if (last >= 0xd800 && last <= 0xdbff) {
+        this.#high = chunk.slice(-1);
+        chunk = chunk.slice(0, -1);
+      }
+    } else this.#flushHigh();
+    this.#push(toBytes(chunk));
+  }
+
+  #push(bytes: Uint8Array): void {
     (this.#chunks ??= []).push(bytes);
     this.#size += bytes.byteLength;
   }
 
+  // A held half with no other half to come goes out as it would have.
+  #flushHigh(): void {
+    if (this.#high === "") return;
+    const high = this.#high;
+    this.#high = "";
+    this.#push(toBytes(high));
+  }
+
+  /**
+   * Takes out the half of a surrogate pair held for the next write, for a
+   * writer that carries on (a stream the writes move to).
+   */
+  takeHeld(): string {
+    const high = this.#high;
+    this.#high = "";
+    return high;
+  }
+
   /** Takes everything out as one body: text if it is all text. */
   take(): string | Uint8Array<ArrayBuffer> | undefined {
+    this.#flushHigh();
     const text = this.#text;
     const chunks = this.#chunks;
     const size = this.#size;
@@ -63,5 +97,6 @@ export class WriteBuffer {
   clear(): void {
     this.#text = this.#chunks = undefined;
     this.#size = 0;
+    this.#high = "";
   }
 }

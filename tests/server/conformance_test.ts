@@ -195,6 +195,35 @@ for (const kind of SERVER_KINDS) {
     );
   });
 
+  Deno.test(`${kind} keeps a character split across two large buffered writes whole, and across the switch to streaming`, async () => {
+    const big = "x".repeat(30_000); // kept as bytes, not text, from here
+    await using running = await startHost(
+      kind,
+      (app) => {
+        app.mapGet("/buffered", async (ctx) => {
+          await ctx.response.write(big + "\uD83D");
+          await ctx.response.write("\uDE00y");
+        });
+        app.mapGet("/switch", async (ctx) => {
+          await ctx.response.write(big + "\uD83D");
+          await ctx.response.start(); // the buffered writes move to a stream
+          await ctx.response.write("\uDE00y");
+        });
+      },
+    );
+    for (const path of ["/buffered", "/switch"]) {
+      const bytes = new Uint8Array(
+        await (await running.fetch(path)).arrayBuffer(),
+      );
+      assert.equal(bytes.byteLength, 30_005, path);
+      assert.deepEqual(
+        [...bytes.subarray(30_000)],
+        [0xf0, 0x9f, 0x98, 0x80, 0x79],
+        path,
+      );
+    }
+  });
+
   Deno.test(`${kind} refuses body chunks that are not bytes instead of sending them mangled`, async () => {
     await using running = await startHost(
       kind,
