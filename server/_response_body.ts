@@ -8,6 +8,22 @@ export function toBytes(chunk: Uint8Array | string): Uint8Array {
   return typeof chunk === "string" ? encoder.encode(chunk) : chunk;
 }
 
+/**
+ * Text written after `held` (half a surrogate pair an earlier write ended
+ * with), split into what can be encoded now and the half, if any, this one
+ * ends with: encoded alone, either half of a pair is U+FFFD.
+ */
+export function holdHighSurrogate(
+  held: string,
+  text: string,
+): [ready: string, held: string] {
+  const whole = held + text;
+  const last = whole.charCodeAt(whole.length - 1);
+  return last >= 0xd800 && last <= 0xdbff
+    ? [whole.slice(0, -1), whole.slice(-1)]
+    : [whole, ""];
+}
+
 /** The chunks as one array (the only chunk itself when there is one). */
 export function concat(
   chunks: Uint8Array[],

@@ -3,7 +3,7 @@
 // response streams, so buffered responses never pay for it.
 
 import { DONE } from "../features/_done.ts";
-import { toBytes } from "./_response_body.ts";
+import { holdHighSurrogate, toBytes } from "./_response_body.ts";
 import { WriteBuffer } from "./_write_buffer.ts";
 import { scheduleImmediate, type Timer } from "./_timers.ts";
 
@@ -165,13 +165,10 @@ export class ResponseStream {
     }
     if (this.#gone || this.#closed || this.#discard) return DONE;
     if (typeof chunk === "string") {
-      chunk = this.#highSurrogate + chunk;
-      this.#highSurrogate = "";
-      const last = chunk.charCodeAt(chunk.length - 1);
-      if (last >= 0xd800 && last <= 0xdbff) {
-        this.#highSurrogate = chunk.slice(-1);
-        chunk = chunk.slice(0, -1);
-      }
+      [chunk, this.#highSurrogate] = holdHighSurrogate(
+        this.#highSurrogate,
+        chunk,
+      );
       if (chunk === "") return DONE;
     } else {
       // Bytes next: the held half never gets its pair.

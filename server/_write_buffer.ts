@@ -1,7 +1,7 @@
 // The writes of a response that has not started yet, held until it is sent
 // whole or starts streaming.
 
-import { concat, toBytes } from "./_response_body.ts";
+import { concat, holdHighSurrogate, toBytes } from "./_response_body.ts";
 
 /**
  * Buffered writes. Text stays text while every write is text and the
@@ -49,13 +49,7 @@ export class WriteBuffer {
       this.#text = undefined;
     }
     if (typeof chunk === "string") {
-      chunk = this.#high + chunk;
-      this.#high = "";
-      const last = chunk.charCodeAt(chunk.length - 1);
-      if (last >= 0xd800 && last <= 0xdbff) {
-        this.#high = chunk.slice(-1);
-        chunk = chunk.slice(0, -1);
-      }
+      [chunk, this.#high] = holdHighSurrogate(this.#high, chunk);
     } else this.#flushHigh();
     this.#push(toBytes(chunk));
   }
