@@ -1,7 +1,9 @@
 /**
  * Start-up time: how long from spawning `deno run` to the first `200` over
  * loopback, for raw `Deno.serve`, Hono and a minimal Roost host (and one
- * made by `createDefaultBuilder`, which also reads `appsettings.*`).
+ * made by `createDefaultBuilder`, which also reads `appsettings.*`), both
+ * imported from `bundle/mod.js` as users import Roost, and the minimal host
+ * once more from the TypeScript sources (`roost-source`).
  *
  * ```sh
  * deno task bench:startup            # 20 runs of each
@@ -22,7 +24,13 @@
 import { freePort } from "./_process.ts";
 
 /** The servers compared, raw first: the ratios are to it. */
-export const KINDS = ["raw", "hono", "roost", "roost-default"] as const;
+export const KINDS = [
+  "raw",
+  "hono",
+  "roost",
+  "roost-default",
+  "roost-source",
+] as const;
 
 /** One server under test. */
 export type Kind = typeof KINDS[number];

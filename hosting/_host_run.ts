@@ -6,10 +6,7 @@
 
 import type { Logger } from "./logging/mod.ts";
 import { schedule } from "../server/_timers.ts";
-
-// Roost's own modules: frames in them say nothing about the app's mistake.
-const ROOST_MODULES = ["features/", "server/", "hosting/", "mod.ts", "main.ts"]
-  .map((path) => new URL(`../${path}`, import.meta.url).href);
+import { ROOST_FILES } from "./_roost_files.ts";
 
 /**
  * A start failure's message, and the first frame of its stack outside Roost
@@ -21,7 +18,7 @@ export function describeStartFailure(error: unknown): string {
     .find((line) =>
       line.startsWith("at ") && !line.includes("ext:") &&
       !line.includes("node:") &&
-      !ROOST_MODULES.some((module) => line.includes(module))
+      !ROOST_FILES.some((file) => line.includes(file))
     );
   return frame === undefined ? error.message : `${error.message}\n    ${frame}`;
 }

@@ -4,6 +4,7 @@
 // _error_page_html.ts's, answering is _error_developer_page.ts's.
 
 import type { HttpContext } from "../../features/mod.ts";
+import { ROOST_FOLDERS } from "../_roost_files.ts";
 
 /** One line of a stack, parsed where it has a location. */
 export interface StackFrame {
@@ -65,10 +66,6 @@ export const MASKED_HEADERS: ReadonlySet<string> = new Set([
 /** What a masked header's value reads as. */
 export const MASK = "[masked]";
 
-// Roost's own folders: frames there are the framework's, not the app's.
-const ROOT = new URL("../../", import.meta.url).href;
-const FRAMEWORK = ["features/", "server/", "hosting/"].map((dir) => ROOT + dir);
-
 // "at fn (file:///a.ts:1:2)", "at async fn (…)", "at file:///a.ts:1:2".
 const FRAME = /^at (?:(.+?) \()?(.+?):(\d+):(\d+)\)?$/;
 
@@ -95,7 +92,8 @@ export function parseStack(stack: string | undefined): StackFrame[] {
 
 function originOf(file: string | undefined): StackFrame["origin"] {
   if (file === undefined) return "runtime";
-  if (FRAMEWORK.some((dir) => file.startsWith(dir))) return "framework";
+  // Roost's own folders: frames there are the framework's, not the app's.
+  if (ROOST_FOLDERS.some((dir) => file.startsWith(dir))) return "framework";
   if (file.startsWith("file:")) return "app";
   // ext:, node:, native and eval frames are Deno's; https: is a dependency.
   return file.startsWith("http") ? "framework" : "runtime";

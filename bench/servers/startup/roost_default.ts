@@ -4,10 +4,13 @@
  * `bench/startup.ts` with `--port N`; a file of its own, so the child
  * builds only this graph.
  *
+ * It imports `bundle/mod.js`, what `deno.json` exports (and so what JSR and
+ * the README's raw URL serve).
+ *
  * @module
  */
 
-import { createDefaultBuilder } from "../../../mod.ts";
+import { createDefaultBuilder } from "../../../bundle/mod.js";
 
 const port = Number(Deno.args[Deno.args.indexOf("--port") + 1]);
 await createDefaultBuilder([

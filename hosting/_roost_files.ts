@@ -1,0 +1,23 @@
+// Where Roost's own code lives, so its stack frames can be told from the
+// app's. This module sits one folder below the package root, as every file
+// of the bundle does (bundle/*.js; tools/bundle.ts checks that the bundle
+// keeps every use of import.meta there), so "../" is the package root both
+// when Roost runs from its TypeScript sources and from its bundle, on disk,
+// from JSR or from a raw URL.
+
+const ROOT = new URL("../", import.meta.url).href;
+
+/** URL prefixes of Roost's folders: its sources and its bundle. */
+export const ROOST_FOLDERS: readonly string[] = [
+  "features/",
+  "server/",
+  "hosting/",
+  "bundle/",
+].map((folder) => ROOT + folder);
+
+/** The folders and the two entry files at the package root. */
+export const ROOST_FILES: readonly string[] = [
+  ...ROOST_FOLDERS,
+  ROOT + "mod.ts",
+  ROOT + "main.ts",
+];
