@@ -9,11 +9,6 @@
  */
 
 import { WebHostBuilder } from "../../../bundle/mod.js";
+import { startMinimalHost } from "./_minimal_host.ts";
 
-const port = Number(Deno.args[Deno.args.indexOf("--port") + 1]);
-await new WebHostBuilder()
-  .useUrls(`http://127.0.0.1:${port}`)
-  .useSetting("suppressStatusMessages", "true")
-  .configure((app) => app.run((ctx) => ctx.response.send("Hello, World!")))
-  .build()
-  .start();
+await startMinimalHost(WebHostBuilder);

@@ -7,11 +7,6 @@
  */
 
 import { WebHostBuilder } from "../../../mod.ts";
+import { startMinimalHost } from "./_minimal_host.ts";
 
-const port = Number(Deno.args[Deno.args.indexOf("--port") + 1]);
-await new WebHostBuilder()
-  .useUrls(`http://127.0.0.1:${port}`)
-  .useSetting("suppressStatusMessages", "true")
-  .configure((app) => app.run((ctx) => ctx.response.send("Hello, World!")))
-  .build()
-  .start();
+await startMinimalHost(WebHostBuilder);
