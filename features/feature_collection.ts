@@ -5,6 +5,9 @@
  * @module
  */
 
+// Every copy of Roost loads this module: a second copy says so (see there).
+import "./_copies.ts";
+
 /**
  * A typed token naming one feature. Two keys are the same feature only when
  * they are the same object, so a feature's interface and its key share a name

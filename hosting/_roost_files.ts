@@ -7,17 +7,29 @@
 
 const ROOT = new URL("../", import.meta.url).href;
 
+// A stack names a file as Deno decoded its URL ("my app/", not "my%20app/"):
+// each prefix is kept in both forms.
+function bothForms(prefixes: string[]): readonly string[] {
+  const decoded = prefixes.map((prefix) => {
+    try {
+      return decodeURI(prefix);
+    } catch {
+      return prefix;
+    }
+  });
+  return [...new Set([...prefixes, ...decoded])];
+}
+
 /** URL prefixes of Roost's folders: its sources and its bundle. */
-export const ROOST_FOLDERS: readonly string[] = [
-  "features/",
-  "server/",
-  "hosting/",
-  "bundle/",
-].map((folder) => ROOT + folder);
+export const ROOST_FOLDERS: readonly string[] = bothForms(
+  ["features/", "server/", "hosting/", "bundle/"].map((folder) =>
+    ROOT + folder
+  ),
+);
 
 /** The folders and the two entry files at the package root. */
-export const ROOST_FILES: readonly string[] = [
-  ...ROOST_FOLDERS,
-  ROOT + "mod.ts",
-  ROOT + "main.ts",
-];
+export const ROOST_FILES: readonly string[] = bothForms(
+  ["features/", "server/", "hosting/", "bundle/", "mod.ts", "main.ts"].map(
+    (path) => ROOT + path,
+  ),
+);

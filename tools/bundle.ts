@@ -20,6 +20,8 @@
  * @module
  */
 
+import { fileURLToPath, pathToFileURL } from "node:url";
+
 const ROOT = new URL("../", import.meta.url);
 const OUT = "bundle";
 
@@ -47,9 +49,27 @@ export function generatedWith(text: string): string | null {
 function header(types: string | null): string {
   const lines = [
     `${HEADER_PREFIX}${Deno.version.deno} from the TypeScript sources: do not edit.`,
+    // Its types are the sources' (@ts-self-types on the entries): checkJs
+    // has nothing to check here.
+    "// @ts-nocheck",
   ];
   if (types !== null) lines.push(`// @ts-self-types="${types}"`);
   return lines.join("\n") + "\n";
+}
+
+/**
+ * A bundle file as the check compares it: without the Deno version in its
+ * header, and with chunk names' hashes (which follow the sources, comments
+ * included) left out, so a change that leaves the JavaScript alone leaves
+ * the bundle current.
+ */
+export function comparable(name: string, text: string): string {
+  const unhashed = (value: string) =>
+    value.replace(/-[A-Z0-9]{8}\.js\b/g, "-*.js");
+  const body = text.startsWith(HEADER_PREFIX)
+    ? text.slice(text.indexOf("\n") + 1)
+    : text;
+  return `${unhashed(name)}\n${unhashed(body)}`;
 }
 
 // bundle/a/b/mod.js takes its types from ../../../a/b/mod.ts.
@@ -58,13 +78,14 @@ function typesOf(entry: string): string {
   return "../".repeat(depth) + entry;
 }
 
-async function files(dir: string, prefix = ""): Promise<string[]> {
+// The files below `dir`, by their paths relative to it.
+async function files(dir: URL, prefix = ""): Promise<string[]> {
   const found: string[] = [];
   try {
     for await (const entry of Deno.readDir(dir)) {
       const name = prefix + entry.name;
       if (entry.isDirectory) {
-        found.push(...await files(`${dir}/${entry.name}`, `${name}/`));
+        found.push(...await files(new URL(`${entry.name}/`, dir), `${name}/`));
       } else found.push(name);
     }
   } catch (error) {
@@ -74,10 +95,10 @@ async function files(dir: string, prefix = ""): Promise<string[]> {
 }
 
 /**
- * Builds the bundle into `dir` (a path relative to the repository root or
- * absolute), which must not exist yet. Returns the files written.
+ * Builds the bundle into the folder `dir`, which must not exist yet.
+ * Returns the files written, by their paths in it.
  */
-export async function build(dir: string): Promise<Map<string, string>> {
+export async function build(dir: URL): Promise<Map<string, string>> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: [
       "bundle",
@@ -87,7 +108,7 @@ export async function build(dir: string): Promise<Map<string, string>> {
       "--keep-names",
       "--external=npm:*",
       "--external=node:*",
-      `--outdir=${dir}`,
+      `--outdir=${fileURLToPath(dir)}`,
       ...ENTRIES,
     ],
     cwd: ROOT,
@@ -95,20 +116,21 @@ export async function build(dir: string): Promise<Map<string, string>> {
   }).output();
   if (!output.success) {
     throw new Error(
-      `deno bundle failed:\n${new TextDecoder().decode(output.stderr)}`,
+      `deno bundle failed (it fetches esbuild from npm on its first run):\n${
+        new TextDecoder().decode(output.stderr)
+      }`,
     );
   }
-  const outDir = new URL(dir.endsWith("/") ? dir : `${dir}/`, ROOT);
   const result = new Map<string, string>();
   const entries = new Map(
     ENTRIES.map((entry) => [entry.replace(/\.ts$/, ".js"), entry]),
   );
-  for (const name of await files(outDir.pathname)) {
-    const url = new URL(name, outDir);
+  for (const name of await files(dir)) {
+    const url = new URL(name, dir);
     const code = await Deno.readTextFile(url);
     // Roost finds its own folder from import.meta.url one level below the
-    // root (hosting/_roost_files.ts): a chunk deeper down would see a
-    // folder that is not Roost's.
+    // root (hosting/_roost_files.ts, features/_copies.ts): a chunk deeper
+    // down would see a folder that is not Roost's.
     if (name.includes("/") && code.includes("import.meta")) {
       throw new Error(
         `${OUT}/${name} uses import.meta below the bundle's top folder, where Roost's own-code check (hosting/_roost_files.ts) would not find its root`,
@@ -126,27 +148,29 @@ export async function build(dir: string): Promise<Map<string, string>> {
 }
 
 /**
- * Compares `bundle/` with what the sources build now: the names of the
- * files that differ, are missing or are left over (empty when it is up to
- * date).
+ * Compares `bundle/` with what the sources build now, as
+ * {@linkcode comparable} reads them: the files that differ, are missing or
+ * are left over (empty when it is up to date).
  */
 export async function stale(): Promise<string[]> {
-  const dir = await Deno.makeTempDir({ prefix: "roost-bundle-" });
+  const dir = pathToFileURL(
+    `${await Deno.makeTempDir({ prefix: "roost-bundle-" })}/`,
+  );
   try {
     await Deno.remove(dir);
-    const built = await build(dir);
-    const current = new Set(await files(new URL(OUT, ROOT).pathname));
-    const differing: string[] = [];
-    for (const [name, text] of built) {
-      if (!current.has(name)) differing.push(`${name} (missing)`);
-      else if (
-        await Deno.readTextFile(new URL(`${OUT}/${name}`, ROOT)) !== text
-      ) {
-        differing.push(name);
-      }
-      current.delete(name);
+    const built = new Map<string, string>();
+    for (const [name, text] of await build(dir)) {
+      built.set(comparable(name, text), name);
     }
-    for (const name of current) differing.push(`${name} (left over)`);
+    const differing: string[] = [];
+    const current = new URL(`${OUT}/`, ROOT);
+    for (const name of await files(current)) {
+      const text = await Deno.readTextFile(new URL(name, current));
+      const key = comparable(name, text);
+      if (built.has(key)) built.delete(key);
+      else differing.push(`${name} (not what the sources build)`);
+    }
+    for (const name of built.values()) differing.push(`${name} (missing)`);
     return differing;
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
@@ -166,12 +190,17 @@ if (import.meta.main) {
     }
     console.log("bundle/ is up to date");
   } else {
+    // Built beside it, then swapped in: a failed build leaves bundle/ whole.
     const target = new URL(OUT, ROOT);
-    const next = `${OUT}.next`;
-    await Deno.remove(new URL(next, ROOT), { recursive: true }).catch(() => {});
-    const built = await build(next);
-    await Deno.remove(target, { recursive: true }).catch(() => {});
-    await Deno.rename(new URL(next, ROOT), target);
-    console.log(`bundle/: ${built.size} files`);
+    const next = new URL(`${OUT}.next/`, ROOT);
+    await Deno.remove(next, { recursive: true }).catch(() => {});
+    try {
+      const built = await build(next);
+      await Deno.remove(target, { recursive: true }).catch(() => {});
+      await Deno.rename(next, target);
+      console.log(`bundle/: ${built.size} files`);
+    } finally {
+      await Deno.remove(next, { recursive: true }).catch(() => {});
+    }
   }
 }
