@@ -38,6 +38,7 @@ import {
   wrk,
 } from "./_tools.ts";
 import { verify } from "./_verify.ts";
+import { stale as staleBundle } from "../tools/bundle.ts";
 import { BUILD_ROUTES, routeBuildTimes } from "./_route_build.ts";
 import { LOAD_CORE, PINNED, SERVER_CORE } from "./_pin.ts";
 import {
@@ -238,6 +239,16 @@ async function main(): Promise<number> {
   if (settings === undefined) {
     console.log(USAGE);
     return 0;
+  }
+  // Roost is measured as users run it, from bundle/: not from an old one.
+  const stale = await staleBundle();
+  if (stale.length > 0) {
+    console.error(
+      `bundle/ is not what the sources build (${
+        stale.join(", ")
+      }): run deno task bundle first, so the benchmark measures the code as it is`,
+    );
+    return 1;
   }
   const missing = await missingTools();
   if (missing.length > 0) {

@@ -4,32 +4,29 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-SYWDYH7K.js";
-import "./chunk-VMF3INDV.js";
-import "./chunk-LYTI42YP.js";
+} from "./chunk-GPM3B4AZ.js";
+import "./chunk-3Z4OQHQP.js";
+import "./chunk-DZYTUI53.js";
 import {
   HostSettings
-} from "./chunk-A3BOUNA4.js";
-import "./chunk-DXL3SFK6.js";
-import "./chunk-LVLEIYGR.js";
-import "./chunk-ZYZM4ZLE.js";
-import "./chunk-O3ZQXTCI.js";
+} from "./chunk-E6E227D6.js";
+import "./chunk-T7CJ442T.js";
+import "./chunk-YP5ZEMYR.js";
+import "./chunk-V7QS4JKC.js";
+import "./chunk-JM4TBLZU.js";
 import {
   LoggerFactory
-} from "./chunk-MAP4H3LE.js";
-import "./chunk-2ZPUITWC.js";
-import "./chunk-VN4ZJDAJ.js";
-import "./chunk-TMQZEP6R.js";
-import "./chunk-DNF7BRSY.js";
-import "./chunk-V7K63I5U.js";
-import "./chunk-L6TUY7NC.js";
+} from "./chunk-F7QBUC2D.js";
+import "./chunk-RMXCWHHI.js";
+import "./chunk-3JPLKZYL.js";
+import "./chunk-6675V4XU.js";
+import "./chunk-YIRIFEEA.js";
+import "./chunk-5FKAX3OB.js";
+import "./chunk-RNECWNO4.js";
 import {
   HttpError
-} from "./chunk-KV66M37I.js";
-import "./chunk-YFIRQZHV.js";
-import {
-  __name
-} from "./chunk-SHUYVCID.js";
+} from "./chunk-7XVJKSW6.js";
+import "./chunk-HQQ3EKNO.js";
 
 // main.ts
 var USAGE = `Usage: roost [options]
@@ -68,11 +65,9 @@ function isDirectory(path) {
     return false;
   }
 }
-__name(isDirectory, "isDirectory");
 function escapeHtml(text) {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
-__name(escapeHtml, "escapeHtml");
 async function welcome(ctx, host) {
   const request = ctx.request;
   let received = "";
@@ -131,7 +126,6 @@ async function welcome(ctx, host) {
 ${facts.map(([name, value]) => `${name}: ${value}`).join("\n")}
 `);
 }
-__name(welcome, "welcome");
 async function main(args) {
   if (args.includes("-h") || args.includes("--help")) {
     console.log(USAGE);
@@ -192,7 +186,6 @@ ${USAGE}`);
   const host = builder.build();
   return await host.run();
 }
-__name(main, "main");
 function certificateArgs(args) {
   const found = {};
   for (let i = 0; i < args.length; i++) {
@@ -206,7 +199,6 @@ function certificateArgs(args) {
     keyFile: found.keyfile
   };
 }
-__name(certificateArgs, "certificateArgs");
 if (import.meta.main) {
   Deno.exitCode = await main(Deno.args);
 }

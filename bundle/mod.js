@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-SYWDYH7K.js";
+} from "./chunk-GPM3B4AZ.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -36,21 +36,21 @@ import {
   YamlConfigurationProvider,
   bind,
   bindAsync
-} from "./chunk-VMF3INDV.js";
+} from "./chunk-3Z4OQHQP.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
   HealthStatus,
   addHealthChecks,
   serviceKey
-} from "./chunk-LYTI42YP.js";
+} from "./chunk-DZYTUI53.js";
 import {
   HostSettings,
   WorkerSupervisor,
   superviseWorkers,
   workerCount
-} from "./chunk-A3BOUNA4.js";
-import "./chunk-DXL3SFK6.js";
+} from "./chunk-E6E227D6.js";
+import "./chunk-T7CJ442T.js";
 import {
   DEFAULT_SERVER_LIMITS,
   DEFAULT_URL,
@@ -59,8 +59,8 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-LVLEIYGR.js";
-import "./chunk-ZYZM4ZLE.js";
+} from "./chunk-YP5ZEMYR.js";
+import "./chunk-V7QS4JKC.js";
 import {
   ApplicationLifetime,
   COMPRESSIBLE_TYPES,
@@ -89,7 +89,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-O3ZQXTCI.js";
+} from "./chunk-JM4TBLZU.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -97,15 +97,15 @@ import {
   formatSimple,
   formatSystemd,
   parseLogLevel
-} from "./chunk-MAP4H3LE.js";
+} from "./chunk-F7QBUC2D.js";
 import {
   ConfigurationError
-} from "./chunk-2ZPUITWC.js";
-import "./chunk-VN4ZJDAJ.js";
-import "./chunk-TMQZEP6R.js";
-import "./chunk-DNF7BRSY.js";
-import "./chunk-V7K63I5U.js";
-import "./chunk-L6TUY7NC.js";
+} from "./chunk-RMXCWHHI.js";
+import "./chunk-3JPLKZYL.js";
+import "./chunk-6675V4XU.js";
+import "./chunk-YIRIFEEA.js";
+import "./chunk-5FKAX3OB.js";
+import "./chunk-RNECWNO4.js";
 import {
   EndpointFeature,
   EndpointMetadata,
@@ -137,9 +137,8 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-KV66M37I.js";
-import "./chunk-YFIRQZHV.js";
-import "./chunk-SHUYVCID.js";
+} from "./chunk-7XVJKSW6.js";
+import "./chunk-HQQ3EKNO.js";
 export {
   ApplicationBuilder,
   ApplicationLifetime,

@@ -71,6 +71,37 @@ Deno.test("each bundled entry exports what its source exports", async () => {
       Object.keys(source).sort(),
       entry,
     );
+    // Names read as in the sources (tools/bundle.ts gives back what the
+    // bundler renamed), for classes that name themselves inside too.
+    for (const [name, value] of Object.entries(source)) {
+      if (typeof value === "function") {
+        assert.equal(bundle[name].name, value.name, `${entry}: ${name}`);
+      }
+    }
+  }
+});
+
+Deno.test("the bundle's built-in middleware are named as from the sources", async () => {
+  const source = await import("../hosting/middleware/mod.ts");
+  const factories: [keyof typeof source, unknown[]][] = [
+    ["cors", []],
+    ["hsts", []],
+    ["httpsRedirection", []],
+    ["statusCodePages", []],
+    ["developerExceptionPage", []],
+    ["exceptionHandler", [{ handler: () => new Response("oops") }]],
+    ["requestTimeouts", [{ timeout: 1000 }]],
+    ["rateLimiter", [{ permitLimit: 1, window: 1000 }]],
+  ];
+  for (const [name, args] of factories) {
+    const fromSource = (source[name] as (...a: unknown[]) => () => void)(
+      ...args,
+    );
+    const fromBundle = (bundledMiddleware[name] as (
+      ...a: unknown[]
+    ) => () => void)(...args);
+    assert.equal(fromBundle.name, fromSource.name, name);
+    assert.equal(fromBundle.name, name);
   }
 });
 

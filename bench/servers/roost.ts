@@ -5,10 +5,13 @@
  * `app.use` pass-throughs. The routes scenario maps its 100 templates with
  * `mapGet`, ahead of that terminal.
  *
+ * It imports `bundle/mod.js`, what `deno.json` exports and so what users
+ * run (`deno task bench` checks first that it is what the sources build).
+ *
  * @module
  */
 
-import { type HttpContext, WebHostBuilder } from "../../mod.ts";
+import { type HttpContext, WebHostBuilder } from "../../bundle/mod.js";
 import {
   announceReady,
   CERT_FILE,

@@ -32,9 +32,8 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "../chunk-KV66M37I.js";
-import "../chunk-YFIRQZHV.js";
-import "../chunk-SHUYVCID.js";
+} from "../chunk-7XVJKSW6.js";
+import "../chunk-HQQ3EKNO.js";
 export {
   EndpointFeature,
   EndpointMetadata,

@@ -9,13 +9,12 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-LVLEIYGR.js";
-import "../chunk-ZYZM4ZLE.js";
-import "../chunk-VN4ZJDAJ.js";
-import "../chunk-TMQZEP6R.js";
-import "../chunk-KV66M37I.js";
-import "../chunk-YFIRQZHV.js";
-import "../chunk-SHUYVCID.js";
+} from "../chunk-YP5ZEMYR.js";
+import "../chunk-V7QS4JKC.js";
+import "../chunk-3JPLKZYL.js";
+import "../chunk-6675V4XU.js";
+import "../chunk-7XVJKSW6.js";
+import "../chunk-HQQ3EKNO.js";
 export {
   DEFAULT_SERVER_LIMITS,
   DEFAULT_URL,

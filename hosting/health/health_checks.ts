@@ -259,7 +259,7 @@ export interface HealthChecksBuilder {
 // One registry per collection: addHealthChecks() may be called many times.
 const registries = new WeakMap<HealthCheckServices, HealthCheckRegistry>();
 
-function checkOptions(name: string, options: AddCheckOptions): void {
+function checkCheckOptions(name: string, options: AddCheckOptions): void {
   const where = `addCheck("${name}")`;
   const { tags, timeout, failureStatus } = options;
   if (
@@ -344,7 +344,7 @@ export function addHealthChecks(
           `addCheck("${name}") needs a check function (signal) => ({ status: "Healthy" }), got ${typeof check}`,
         );
       }
-      checkOptions(name, options);
+      checkCheckOptions(name, options);
       target.add({
         name,
         check,

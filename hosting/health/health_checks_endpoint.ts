@@ -81,7 +81,7 @@ const DEFAULT_CODES: Readonly<Record<HealthStatus, number>> = {
  */
 export const HOST_LIFETIME_ENTRY = "host";
 
-function checkOptions(options: HealthCheckOptions): void {
+function checkHealthEndpointOptions(options: HealthCheckOptions): void {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(
       `healthChecksEndpoint() options must be an object, got ${
@@ -222,7 +222,7 @@ export function writeHealthReport(
 export function healthChecksEndpoint(
   options: HealthCheckOptions = {},
 ): RequestDelegate {
-  checkOptions(options);
+  checkHealthEndpointOptions(options);
   const codes = { ...DEFAULT_CODES, ...options.resultStatusCodes };
   const predicate = options.predicate;
   const write = options.responseWriter ?? writeHealthReport;

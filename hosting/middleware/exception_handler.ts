@@ -132,7 +132,10 @@ export function exceptionHandler(
       await handle(
         ctx,
         error,
-        () => path === undefined ? handler!(ctx) : reExecute(ctx, path, next),
+        () =>
+          path === undefined
+            ? handler!(ctx)
+            : reExecuteErrorPath(ctx, path, next),
         path,
       );
     }
@@ -210,7 +213,7 @@ function generic(ctx: HttpContext, error: unknown): Promise<void> {
 }
 
 /** Runs the rest of the pipeline at `path`, restoring the request after. */
-async function reExecute(
+async function reExecuteErrorPath(
   ctx: HttpContext,
   path: string,
   next: () => Promise<void>,

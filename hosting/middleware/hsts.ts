@@ -48,7 +48,7 @@ function hostWithoutPort(host: string): string {
   return colon === -1 ? lower : lower.slice(0, colon);
 }
 
-function checkOptions(options: HstsOptions): void {
+function checkHstsOptions(options: HstsOptions): void {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(
       `hsts() options must be an object, got ${
@@ -135,7 +135,7 @@ function normalizeHost(host: string): string {
  * ```
  */
 export function hsts(options: HstsOptions = {}): Middleware {
-  checkOptions(options);
+  checkHstsOptions(options);
   let value = `max-age=${options.maxAge ?? 2_592_000}`;
   if (options.includeSubDomains) value += "; includeSubDomains";
   if (options.preload) value += "; preload";

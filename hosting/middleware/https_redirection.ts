@@ -38,7 +38,7 @@ const CATEGORY = "Roost.Hosting.HttpsRedirection";
 const STATUSES = new Set([301, 302, 307, 308]);
 const HTTPS_ADDRESS = /^https:\/\/(?:\[[^\]]*\]|[^:/]*)(?::(\d+))?/i;
 
-function checkOptions(options: HttpsRedirectionOptions): void {
+function checkHttpsRedirectionOptions(options: HttpsRedirectionOptions): void {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(
       `httpsRedirection() options must be an object, got ${
@@ -141,7 +141,7 @@ function hostOnly(host: string): string {
 export function httpsRedirection(
   options: HttpsRedirectionOptions = {},
 ): Middleware {
-  checkOptions(options);
+  checkHttpsRedirectionOptions(options);
   const statusCode = options.statusCode ?? 307;
   // A number once known; `null` once found missing (and logged).
   let port: number | null | undefined = options.httpsPort;

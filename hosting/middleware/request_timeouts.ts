@@ -98,7 +98,7 @@ export interface RequestTimeoutsOptions {
   writeTimeoutResponse?: (ctx: HttpContext) => void | Promise<void>;
 }
 
-function checkOptions(options: RequestTimeoutsOptions): void {
+function checkRequestTimeoutsOptions(options: RequestTimeoutsOptions): void {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(
       `requestTimeouts() options must be an object, got ${
@@ -173,7 +173,7 @@ function checkOptions(options: RequestTimeoutsOptions): void {
 export function requestTimeouts(
   options: RequestTimeoutsOptions = {},
 ): Middleware {
-  checkOptions(options);
+  checkRequestTimeoutsOptions(options);
   const status = options.timeoutStatusCode ?? 504;
   const writeBody = options.writeTimeoutResponse;
   return readsEndpointMetadata(

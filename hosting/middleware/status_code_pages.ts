@@ -74,7 +74,7 @@ function fill(template: string, status: number): string {
   );
 }
 
-function checkOptions(options: StatusCodePagesOptions): void {
+function checkStatusCodePagesOptions(options: StatusCodePagesOptions): void {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(
       `statusCodePages() options must be an object, got ${
@@ -175,7 +175,7 @@ function checkOptions(options: StatusCodePagesOptions): void {
 export function statusCodePages(
   options: StatusCodePagesOptions = {},
 ): Middleware {
-  checkOptions(options);
+  checkStatusCodePagesOptions(options);
   const answer = options.handler ??
     (options.reExecutePath !== undefined
       ? undefined
@@ -209,7 +209,7 @@ export function statusCodePages(
       const page = new BodyWatch(inner);
       features.set(HttpResponseBodyFeature, page);
       try {
-        await reExecute(ctx, target, status, next);
+        await reExecuteStatusPage(ctx, target, status, next);
       } finally {
         if (features.get(HttpResponseBodyFeature) === page) {
           features.set(HttpResponseBodyFeature, inner);
@@ -261,7 +261,7 @@ function writeBody(
 }
 
 /** Runs the rest of the pipeline at `target`, restoring the request after. */
-async function reExecute(
+async function reExecuteStatusPage(
   ctx: HttpContext,
   target: string,
   status: number,

@@ -28,16 +28,15 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../../chunk-O3ZQXTCI.js";
-import "../../chunk-MAP4H3LE.js";
-import "../../chunk-2ZPUITWC.js";
-import "../../chunk-VN4ZJDAJ.js";
-import "../../chunk-TMQZEP6R.js";
-import "../../chunk-DNF7BRSY.js";
-import "../../chunk-L6TUY7NC.js";
-import "../../chunk-KV66M37I.js";
-import "../../chunk-YFIRQZHV.js";
-import "../../chunk-SHUYVCID.js";
+} from "../../chunk-JM4TBLZU.js";
+import "../../chunk-F7QBUC2D.js";
+import "../../chunk-RMXCWHHI.js";
+import "../../chunk-3JPLKZYL.js";
+import "../../chunk-6675V4XU.js";
+import "../../chunk-YIRIFEEA.js";
+import "../../chunk-RNECWNO4.js";
+import "../../chunk-7XVJKSW6.js";
+import "../../chunk-HQQ3EKNO.js";
 export {
   COMPRESSIBLE_TYPES,
   CorsMetadata,

@@ -3,18 +3,15 @@
 import {
   concat,
   notBytes
-} from "./chunk-ZYZM4ZLE.js";
-import "./chunk-TMQZEP6R.js";
+} from "./chunk-V7QS4JKC.js";
+import "./chunk-6675V4XU.js";
 import {
   COMPLETE,
   DONE,
   handledWhenReported,
   isComplete,
   notWritable
-} from "./chunk-YFIRQZHV.js";
-import {
-  __name
-} from "./chunk-SHUYVCID.js";
+} from "./chunk-HQQ3EKNO.js";
 
 // hosting/middleware/_compression_encoders.ts
 var loading;
@@ -22,7 +19,6 @@ var zlib;
 function loadZlib() {
   return loading ??= import("node:zlib").then((module) => zlib = module);
 }
-__name(loadZlib, "loadZlib");
 async function compressWhole(encoding, levels, bytes) {
   const z = zlib ?? await loadZlib();
   const { constants } = z;
@@ -47,11 +43,7 @@ async function compressWhole(encoding, levels, bytes) {
   }
   return out;
 }
-__name(compressWhole, "compressWhole");
-var StreamEncoder = class _StreamEncoder {
-  static {
-    __name(this, "StreamEncoder");
-  }
+var StreamEncoder = class StreamEncoder {
   #stream;
   #out = [];
   #error;
@@ -93,7 +85,7 @@ var StreamEncoder = class _StreamEncoder {
         [constants.ZSTD_c_compressionLevel]: levels.zstd
       }
     });
-    return new _StreamEncoder(stream);
+    return new StreamEncoder(stream);
   }
   #take() {
     if (this.#error !== void 0) throw this.#error;
@@ -155,7 +147,6 @@ function compressedStream(encoder2, prefix, source) {
     }
   });
 }
-__name(compressedStream, "compressedStream");
 
 // hosting/middleware/_compression_headers.ts
 var { Blob, TextEncoder } = globalThis;
@@ -163,13 +154,11 @@ var encoder = new TextEncoder();
 function toBytes(chunk) {
   return typeof chunk === "string" ? encoder.encode(chunk) : chunk;
 }
-__name(toBytes, "toBytes");
 function implicitType(body) {
   if (typeof body === "string") return "text/plain;charset=UTF-8";
   if (body instanceof Blob) return body.type || null;
   return null;
 }
-__name(implicitType, "implicitType");
 function addVary(headers) {
   const vary = headers.get("vary");
   if (vary !== null) {
@@ -178,7 +167,6 @@ function addVary(headers) {
   }
   headers.append("vary", "Accept-Encoding");
 }
-__name(addVary, "addVary");
 function markEncoded(headers, encoding, contentType) {
   headers.set("content-encoding", encoding);
   headers.delete("content-length");
@@ -188,14 +176,12 @@ function markEncoded(headers, encoding, contentType) {
   const etag = headers.get("etag");
   if (etag !== null && etag.startsWith('"')) headers.set("etag", `W/${etag}`);
 }
-__name(markEncoded, "markEncoded");
 function lengthOf(get) {
   const value = get("content-length");
   if (value === null) return void 0;
   const length = Number(value);
   return Number.isSafeInteger(length) && length >= 0 ? length : void 0;
 }
-__name(lengthOf, "lengthOf");
 function utf8Length(text, enough) {
   const units = text.length;
   if (units >= enough || units * 3 < enough) return units;
@@ -206,7 +192,6 @@ function utf8Length(text, enough) {
   }
   return bytes;
 }
-__name(utf8Length, "utf8Length");
 
 // hosting/middleware/_compression_response.ts
 var { Response, ReadableStream: ReadableStream2, Blob: Blob2 } = globalThis;
@@ -235,7 +220,6 @@ async function compressResponse(response, init, encoding, policy, before) {
   const body = ended ? await compressWhole(encoding, policy.levels, concat(chunks, size)) : compressedStream(await StreamEncoder.create(encoding, policy.levels), chunks, reader);
   return new Response(body, init);
 }
-__name(compressResponse, "compressResponse");
 function sliced(chunks) {
   const out = [];
   for (const chunk of chunks) {
@@ -245,7 +229,6 @@ function sliced(chunks) {
   }
   return out;
 }
-__name(sliced, "sliced");
 async function compressBody(chunks, body, bytes, encoding, policy) {
   if (body !== null && !(body instanceof ReadableStream2)) {
     if (bytes === void 0 && typeof body === "string") {
@@ -264,7 +247,6 @@ async function compressBody(chunks, body, bytes, encoding, policy) {
   const stream = await StreamEncoder.create(encoding, policy.levels);
   return compressedStream(stream, sliced(chunks), source);
 }
-__name(compressBody, "compressBody");
 
 // hosting/middleware/_compression_body.ts
 var { Response: Response2, ReadableStream: ReadableStream3, Blob: Blob3, Headers } = globalThis;
@@ -278,9 +260,6 @@ var NO_COMPRESS_STATUSES = /* @__PURE__ */ new Set([
   304
 ]);
 var CompressingBody = class {
-  static {
-    __name(this, "CompressingBody");
-  }
   #phase = "undecided";
   #inner;
   #head;
@@ -349,12 +328,12 @@ var CompressingBody = class {
   }
   get stream() {
     return this.#writable ??= new WritableStream({
-      write: /* @__PURE__ */ __name((chunk) => this.write(chunk), "write"),
-      close: /* @__PURE__ */ __name(() => this.complete(), "close"),
-      abort: /* @__PURE__ */ __name((reason) => {
+      write: (chunk) => this.write(chunk),
+      close: () => this.complete(),
+      abort: (reason) => {
         this.abandon();
         return this.#inner.stream.abort(reason);
-      }, "abort")
+      }
     });
   }
   write(chunk) {
@@ -503,7 +482,7 @@ var CompressingBody = class {
   #completeResponse(response) {
     const own = response.headers;
     const ctxHeaders = this.#head.headers;
-    const get = /* @__PURE__ */ __name((name) => own.get(name) ?? ctxHeaders.get(name), "get");
+    const get = (name) => own.get(name) ?? ctxHeaders.get(name);
     const contentType = get("content-type");
     if (!this.#policy.compressible(contentType)) {
       this.#phase = "identity";

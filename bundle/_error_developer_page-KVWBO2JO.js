@@ -2,20 +2,17 @@
 // @ts-nocheck
 import {
   ROOST_FOLDERS
-} from "./chunk-V7K63I5U.js";
+} from "./chunk-5FKAX3OB.js";
 import {
   escapeHtml
-} from "./chunk-L6TUY7NC.js";
+} from "./chunk-RNECWNO4.js";
 import {
   HttpError,
   negotiateErrorFormat,
   problemResponse,
   reasonPhrase
-} from "./chunk-KV66M37I.js";
-import "./chunk-YFIRQZHV.js";
-import {
-  __name
-} from "./chunk-SHUYVCID.js";
+} from "./chunk-7XVJKSW6.js";
+import "./chunk-HQQ3EKNO.js";
 
 // hosting/middleware/_error_page_html.ts
 var STYLE = `
@@ -42,31 +39,25 @@ function renderSource(frame) {
   });
   return `<pre><code>${lines.join("\n")}</code></pre>`;
 }
-__name(renderSource, "renderSource");
 function renderFrame(frame) {
   const tag = frame.origin === "app" ? "" : `<span class="tag">${frame.origin}</span>`;
   return `<li class="${frame.origin}"><code>at ${escapeHtml(frame.text)}</code>${tag}${renderSource(frame)}</li>`;
 }
-__name(renderFrame, "renderFrame");
 function renderError(entry, index) {
   const heading = index === 0 ? "" : `<h2>Caused by: ${escapeHtml(entry.name)}</h2>`;
   const frames = entry.frames.length === 0 ? "" : `<ol class="frames">${entry.frames.map(renderFrame).join("")}</ol>`;
   return `<section class="error">${heading}<p class="message"><strong>${escapeHtml(entry.name)}:</strong> ${escapeHtml(entry.message)}</p>${frames}</section>`;
 }
-__name(renderError, "renderError");
 function row(name, value) {
   return `<tr><th>${escapeHtml(name)}</th><td><code>${escapeHtml(value)}</code></td></tr>`;
 }
-__name(row, "row");
 function table(title, rows) {
   if (rows.length === 0) return "";
   return `<h2>${escapeHtml(title)}</h2><table>${rows.map(([name, value]) => row(name, value)).join("")}</table>`;
 }
-__name(table, "table");
 function routeRows(request) {
   return Object.entries(request.routeValues).filter((entry) => entry[1] !== void 0);
 }
-__name(routeRows, "routeRows");
 function renderHtml(report) {
   const [first] = report.errors;
   const request = report.request;
@@ -101,7 +92,6 @@ ${table("Headers", request.headers)}
 </body></html>
 `;
 }
-__name(renderHtml, "renderHtml");
 function renderText(report) {
   const out = [];
   report.errors.forEach((entry, index) => {
@@ -120,7 +110,6 @@ function renderText(report) {
   for (const [name, value] of request.headers) out.push(`  ${name}: ${value}`);
   return out.join("\n") + "\n";
 }
-__name(renderText, "renderText");
 
 // hosting/middleware/_error_report.ts
 var MASKED_HEADERS = /* @__PURE__ */ new Set([
@@ -150,14 +139,12 @@ function parseStack(stack) {
   }
   return frames;
 }
-__name(parseStack, "parseStack");
 function originOf(file) {
   if (file === void 0) return "runtime";
   if (ROOST_FOLDERS.some((dir) => file.startsWith(dir))) return "framework";
   if (file.startsWith("file:")) return "app";
   return file.startsWith("http") ? "framework" : "runtime";
 }
-__name(originOf, "originOf");
 var MAX_CAUSES = 10;
 function errorChain(error) {
   const entries = [];
@@ -186,7 +173,6 @@ function errorChain(error) {
   }
   return entries;
 }
-__name(errorChain, "errorChain");
 async function readSources(entries, around) {
   const files = /* @__PURE__ */ new Map();
   for (const entry of entries) {
@@ -210,7 +196,6 @@ async function readSources(entries, around) {
     }
   }
 }
-__name(readSources, "readSources");
 function describeRequest(ctx) {
   const request = ctx.request;
   const headers = [];
@@ -233,7 +218,6 @@ function describeRequest(ctx) {
     }
   };
 }
-__name(describeRequest, "describeRequest");
 
 // hosting/middleware/_error_developer_page.ts
 async function developerPageResponse(ctx, error, options) {
@@ -285,13 +269,11 @@ async function developerPageResponse(ctx, error, options) {
     }
   });
 }
-__name(developerPageResponse, "developerPageResponse");
 async function writeDeveloperPage(ctx, error, options) {
   const page = await developerPageResponse(ctx, error, options);
   ctx.response.clear();
   await ctx.response.send(page);
 }
-__name(writeDeveloperPage, "writeDeveloperPage");
 export {
   developerPageResponse,
   writeDeveloperPage

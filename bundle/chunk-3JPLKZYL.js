@@ -2,16 +2,13 @@
 // @ts-nocheck
 import {
   ServerReportingFeature
-} from "./chunk-KV66M37I.js";
+} from "./chunk-7XVJKSW6.js";
 import {
   markReported
-} from "./chunk-YFIRQZHV.js";
-import {
-  __name
-} from "./chunk-SHUYVCID.js";
+} from "./chunk-HQQ3EKNO.js";
 
 // server/_report.ts
-var defaultReporter = /* @__PURE__ */ __name((message, error) => console.error(message, error), "defaultReporter");
+var defaultReporter = (message, error) => console.error(message, error);
 function serverReporter(own, features) {
   return (message, error) => {
     const report = own ?? features.get(ServerReportingFeature)?.onError;
@@ -19,7 +16,6 @@ function serverReporter(own, features) {
     else console.error(message, error ?? "");
   };
 }
-__name(serverReporter, "serverReporter");
 function misuse(report, error) {
   if (report !== void 0) {
     report("The application misused a response:", error);
@@ -30,7 +26,6 @@ function misuse(report, error) {
   });
   return rejected;
 }
-__name(misuse, "misuse");
 
 // server/_request_target.ts
 var PLAIN_PATH = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/;
@@ -38,23 +33,18 @@ var HEX = "0123456789ABCDEF";
 function isHex(code) {
   return code >= 48 && code <= 57 || code >= 65 && code <= 70 || code >= 97 && code <= 102;
 }
-__name(isHex, "isHex");
 function hexValue(code) {
   return code <= 57 ? code - 48 : (code | 32) - 87;
 }
-__name(hexValue, "hexValue");
 function isUnreserved(code) {
   return code >= 65 && code <= 90 || code >= 97 && code <= 122 || code >= 48 && code <= 57 || code === 45 || code === 46 || code === 95 || code === 126;
 }
-__name(isUnreserved, "isUnreserved");
 function isPathChar(code) {
   return isUnreserved(code) || code === 33 || code === 36 || code >= 38 && code <= 44 || code === 59 || code === 61 || code === 58 || code === 64;
 }
-__name(isPathChar, "isPathChar");
 function encodeByte(code) {
   return `%${HEX[code >> 4]}${HEX[code & 15]}`;
 }
-__name(encodeByte, "encodeByte");
 function normalizeSegment(segment) {
   let out = "";
   for (let i = 0; i < segment.length; i++) {
@@ -89,7 +79,6 @@ function normalizeSegment(segment) {
   }
   return out;
 }
-__name(normalizeSegment, "normalizeSegment");
 function normalizePath(raw) {
   if (PLAIN_PATH.test(raw) && !raw.includes("/.")) return raw;
   const input = raw.replaceAll("\\", "/");
@@ -115,7 +104,6 @@ function normalizePath(raw) {
   }
   return `/${output.join("/")}`;
 }
-__name(normalizePath, "normalizePath");
 var HOST = /^(?:\[[0-9A-Fa-f:.]+\]|\[v[0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::[0-9]{0,5})?$/;
 var lastValidHost = "";
 function isValidHost(host) {
@@ -128,7 +116,6 @@ function isValidHost(host) {
   lastValidHost = host;
   return true;
 }
-__name(isValidHost, "isValidHost");
 function parseTarget(url) {
   if (url === lastUrl) return lastTarget;
   const target = parse(url);
@@ -136,7 +123,6 @@ function parseTarget(url) {
   lastTarget = target;
   return target;
 }
-__name(parseTarget, "parseTarget");
 var lastUrl;
 var lastTarget;
 function parse(url) {
@@ -163,19 +149,16 @@ function parse(url) {
     rewritten: normal && (path !== rawPath || end !== url.length)
   };
 }
-__name(parse, "parse");
 function badHost(host) {
   const codes = Array.from(host, (c) => c.charCodeAt(0));
   const shown = codes.some((code) => code > 127) && codes.every((code) => code <= 255) ? new TextDecoder().decode(Uint8Array.from(codes)) : host;
   return `Bad Request: the Host ${JSON.stringify(shown.length > 100 ? `${shown.slice(0, 100)}\u2026` : shown)} is not a valid host[:port] (RFC 9110 \xA77.2).`;
 }
-__name(badHost, "badHost");
 function isLoopback(addr) {
   if (addr.transport !== "tcp" && addr.transport !== "udp") return true;
   const host = addr.hostname;
   return host.startsWith("127.") || host === "::1" || host.startsWith("::ffff:127.");
 }
-__name(isLoopback, "isLoopback");
 function hostProblem(header, fallback, peer) {
   if (header !== null) {
     return {
@@ -194,7 +177,6 @@ function hostProblem(header, fallback, peer) {
     reason: "Bad Request: the request has no Host header; HTTP/1.1 requires one (RFC 9112 \xA73.2)."
   };
 }
-__name(hostProblem, "hostProblem");
 
 export {
   defaultReporter,

@@ -2,25 +2,20 @@
 // @ts-nocheck
 import {
   ConfigurationError
-} from "./chunk-2ZPUITWC.js";
+} from "./chunk-RMXCWHHI.js";
 import {
   schedule
-} from "./chunk-TMQZEP6R.js";
-import {
-  __name
-} from "./chunk-SHUYVCID.js";
+} from "./chunk-6675V4XU.js";
 
 // hosting/config/_keys.ts
 var KEY_DELIMITER = ":";
 function combineKey(path, key) {
   return path === "" ? key : `${path}${KEY_DELIMITER}${key}`;
 }
-__name(combineKey, "combineKey");
 function isPlainObject(value) {
   const prototype = Object.getPrototypeOf(value);
   return prototype === Object.prototype || prototype === null;
 }
-__name(isPlainObject, "isPlainObject");
 function scalar(value, key) {
   switch (typeof value) {
     case "string":
@@ -37,7 +32,6 @@ function scalar(value, key) {
   if (value instanceof URL) return value.href;
   throw new TypeError(`Configuration value "${key}" must be a string, number, boolean, null, array or plain object, got ${typeof value}`);
 }
-__name(scalar, "scalar");
 function flatten(value, prefix = "", into = []) {
   if (Array.isArray(value)) {
     value.forEach((item, index) => flatten(item, combineKey(prefix, String(index)), into));
@@ -58,7 +52,6 @@ function flatten(value, prefix = "", into = []) {
   }
   return into;
 }
-__name(flatten, "flatten");
 var INTEGER = /^\d+$/;
 function compareKeys(a, b) {
   const aNumeric = INTEGER.test(a);
@@ -74,7 +67,6 @@ function compareKeys(a, b) {
   const y = b.toLowerCase();
   return x < y ? -1 : x > y ? 1 : 0;
 }
-__name(compareKeys, "compareKeys");
 
 // hosting/config/bind.ts
 var NUMBER = /^-?\d+(\.\d+)?$/;
@@ -90,7 +82,6 @@ function convert(value) {
   }
   return value;
 }
-__name(convert, "convert");
 function tree(section, top) {
   const children = section.getChildren();
   if (children.length === 0) {
@@ -115,12 +106,10 @@ function tree(section, top) {
   }
   return object;
 }
-__name(tree, "tree");
 function segmentName(segment) {
   const key = typeof segment === "object" ? segment.key : segment;
   return typeof key === "symbol" ? key.description ?? "" : String(key);
 }
-__name(segmentName, "segmentName");
 function failure(section, issues) {
   const found = issues.map((issue) => ({
     path: (issue.path ?? []).map(segmentName).reduce(combineKey, section.path),
@@ -133,20 +122,14 @@ ${lines.join("\n")}`, {
     issues: found
   });
 }
-__name(failure, "failure");
 function isPromiseLike(result) {
   return typeof result.then === "function";
 }
-__name(isPromiseLike, "isPromiseLike");
 function settle(section, result) {
   if (result.issues !== void 0) throw failure(section, result.issues);
   return result.value;
 }
-__name(settle, "settle");
 var TextRetry = class {
-  static {
-    __name(this, "TextRetry");
-  }
   #section;
   #value;
   #tried = /* @__PURE__ */ new Set();
@@ -197,15 +180,13 @@ var TextRetry = class {
 function pathOf(issue) {
   return (issue.path ?? []).map(segmentName);
 }
-__name(pathOf, "pathOf");
 function isContainer(value) {
   return typeof value === "object" && value !== null;
 }
-__name(isContainer, "isContainer");
 function bind(section, schema) {
   const value = tree(section, true);
   if (schema === void 0) return value;
-  const validate = /* @__PURE__ */ __name(() => {
+  const validate = () => {
     const result2 = schema["~standard"].validate(value);
     if (isPromiseLike(result2)) {
       Promise.resolve(result2).catch(() => {
@@ -213,7 +194,7 @@ function bind(section, schema) {
       throw new TypeError(`The schema for configuration section "${section.path}" validates asynchronously, which bind does not support; use bindAsync`);
     }
     return result2;
-  }, "validate");
+  };
   let result = validate();
   const retry = new TextRetry(section, value);
   while (result.issues !== void 0 && retry.next(result.issues)) {
@@ -221,7 +202,6 @@ function bind(section, schema) {
   }
   return settle(section, result);
 }
-__name(bind, "bind");
 async function bindAsync(section, schema) {
   const value = tree(section, true);
   let result = await schema["~standard"].validate(value);
@@ -231,13 +211,9 @@ async function bindAsync(section, schema) {
   }
   return settle(section, result);
 }
-__name(bindAsync, "bindAsync");
 
 // hosting/config/configuration_provider.ts
 var KeyValueConfigurationProvider = class {
-  static {
-    __name(this, "KeyValueConfigurationProvider");
-  }
   /** Lower-cased key → the key as first seen, and its value. */
   #data = /* @__PURE__ */ new Map();
   /** Loads (or reloads) the values; on error, the old values stay. */
@@ -274,11 +250,7 @@ var KeyValueConfigurationProvider = class {
 function fail(message) {
   throw new ConfigurationError(message);
 }
-__name(fail, "fail");
 var CommandLineConfigurationProvider = class extends KeyValueConfigurationProvider {
-  static {
-    __name(this, "CommandLineConfigurationProvider");
-  }
   #args;
   #switchMappings;
   #slashSwitches;
@@ -328,9 +300,8 @@ function mappingsOf(switchMappings) {
   }
   return mappings;
 }
-__name(mappingsOf, "mappingsOf");
 function parseArgs(args, mappings, slashSwitches) {
-  const isSwitch = /* @__PURE__ */ __name((arg) => arg.startsWith("--") || mappings.has(arg.split("=", 1)[0].toLowerCase()), "isSwitch");
+  const isSwitch = (arg) => arg.startsWith("--") || mappings.has(arg.split("=", 1)[0].toLowerCase());
   const pairs = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -376,7 +347,6 @@ function parseArgs(args, mappings, slashSwitches) {
   }
   return pairs;
 }
-__name(parseArgs, "parseArgs");
 
 // hosting/config/_section.ts
 function winningProvider(providers, key) {
@@ -385,7 +355,6 @@ function winningProvider(providers, key) {
   }
   return void 0;
 }
-__name(winningProvider, "winningProvider");
 function valueOf(providers, key) {
   for (let i = providers.length - 1; i >= 0; i--) {
     const value = providers[i].get(key);
@@ -393,7 +362,6 @@ function valueOf(providers, key) {
   }
   return void 0;
 }
-__name(valueOf, "valueOf");
 function keyTree(providers, path, depth) {
   const prefix = path === "" ? [] : path.toLowerCase().split(KEY_DELIMITER);
   const root = {
@@ -425,17 +393,12 @@ function keyTree(providers, path, depth) {
   }
   return root;
 }
-__name(keyTree, "keyTree");
 function sorted(node) {
   return [
     ...node.children.values()
   ].sort((a, b) => compareKeys(a.name, b.name));
 }
-__name(sorted, "sorted");
-var SectionView = class _SectionView {
-  static {
-    __name(this, "SectionView");
-  }
+var SectionView = class SectionView {
   #providers;
   #path;
   constructor(providers, path) {
@@ -455,7 +418,7 @@ var SectionView = class _SectionView {
     return valueOf(this.#providers, combineKey(this.#path, key));
   }
   getSection(key) {
-    return new _SectionView(this.#providers, combineKey(this.#path, key));
+    return new SectionView(this.#providers, combineKey(this.#path, key));
   }
   getChildren() {
     return sorted(keyTree(this.#providers, this.#path, 1)).map((child) => this.getSection(child.name));
@@ -471,7 +434,7 @@ var SectionView = class _SectionView {
       this.#path,
       own
     ]);
-    const visit = /* @__PURE__ */ __name((node, relativePath) => {
+    const visit = (node, relativePath) => {
       for (const child of sorted(node)) {
         const childPath = combineKey(relativePath, child.name);
         const fullPath = combineKey(this.#path, childPath);
@@ -484,7 +447,7 @@ var SectionView = class _SectionView {
         }
         visit(child, childPath);
       }
-    }, "visit");
+    };
     visit(keyTree(this.#providers, this.#path, Infinity), "");
     return entries;
   }
@@ -495,11 +458,7 @@ function logReloadError(error) {
   const message = error instanceof Error ? error.message : String(error);
   console.error(`Configuration reload failed; keeping the last good values. ${message}`);
 }
-__name(logReloadError, "logReloadError");
 var Configuration = class {
-  static {
-    __name(this, "Configuration");
-  }
   #providers;
   #root;
   #listeners = /* @__PURE__ */ new Set();
@@ -611,7 +570,7 @@ var Configuration = class {
    * @returns A function that stops calling it.
    */
   onChange(callback) {
-    const listener = /* @__PURE__ */ __name(() => callback(), "listener");
+    const listener = () => callback();
     this.#listeners.add(listener);
     return () => {
       this.#listeners.delete(listener);
@@ -646,13 +605,13 @@ var Configuration = class {
     for (const stop of stops) stop();
   }
   #notify() {
-    const report = /* @__PURE__ */ __name((error) => {
+    const report = (error) => {
       try {
         this.#onChangeError(error);
       } catch (thrown) {
         console.error("The configuration change error handler threw:", thrown);
       }
-    }, "report");
+    };
     for (const listener of [
       ...this.#listeners
     ]) {
@@ -679,7 +638,6 @@ var win32;
 function nodePath() {
   return win32 ??= process.getBuiltinModule("node:path");
 }
-__name(nodePath, "nodePath");
 function resolve(...paths) {
   if (WINDOWS) return nodePath().resolve(...paths);
   let joined = "";
@@ -695,24 +653,18 @@ function resolve(...paths) {
   }
   return `/${segments.join("/")}`;
 }
-__name(resolve, "resolve");
 function dirname(path) {
   if (WINDOWS) return nodePath().dirname(path);
   return path.slice(0, path.lastIndexOf("/")) || "/";
 }
-__name(dirname, "dirname");
 function basename(path) {
   if (WINDOWS) return nodePath().basename(path);
   const trimmed = path.replace(/\/+$/, "");
   return trimmed.slice(trimmed.lastIndexOf("/") + 1);
 }
-__name(basename, "basename");
 
 // hosting/config/file_provider.ts
 var FileConfigurationProvider = class extends KeyValueConfigurationProvider {
-  static {
-    __name(this, "FileConfigurationProvider");
-  }
   /** The file's absolute path. */
   path;
   /** The path as given, for descriptions. */
@@ -776,13 +728,13 @@ var FileConfigurationProvider = class extends KeyValueConfigurationProvider {
   watch(changed, onError) {
     if (!this.reloadOnChange) return () => {
     };
-    const report = /* @__PURE__ */ __name((error) => {
+    const report = (error) => {
       try {
         onError(error);
       } catch (thrown) {
         console.error("A configuration reload error handler threw:", thrown);
       }
-    }, "report");
+    };
     let watcher;
     try {
       watcher = Deno.watchFs(dirname(this.path), {
@@ -800,7 +752,7 @@ var FileConfigurationProvider = class extends KeyValueConfigurationProvider {
     }
     let timer;
     let closed = false;
-    const reload = /* @__PURE__ */ __name(() => {
+    const reload = () => {
       timer = void 0;
       if (closed) return;
       const before = JSON.stringify([
@@ -820,15 +772,15 @@ var FileConfigurationProvider = class extends KeyValueConfigurationProvider {
       } catch (error) {
         report(error);
       }
-    }, "reload");
+    };
     const name = basename(this.path);
-    const isSymlink = /* @__PURE__ */ __name(() => {
+    const isSymlink = () => {
       try {
         return Deno.lstatSync(this.path).isSymlink;
       } catch {
         return false;
       }
-    }, "isSymlink");
+    };
     (async () => {
       for await (const event of watcher) {
         if (event.kind === "access") continue;
@@ -864,9 +816,6 @@ var DOUBLE_QUOTED_ESCAPES = {
   $: "$"
 };
 var DotEnvConfigurationProvider = class extends FileConfigurationProvider {
-  static {
-    __name(this, "DotEnvConfigurationProvider");
-  }
   /** Says where the values come from: `.env file ".env"`. */
   get description() {
     return `.env file "${this.displayPath}"`;
@@ -939,13 +888,9 @@ function closingQuote(text, quote) {
   }
   return -1;
 }
-__name(closingQuote, "closingQuote");
 
 // hosting/config/environment_variables_provider.ts
 var EnvironmentVariablesConfigurationProvider = class extends KeyValueConfigurationProvider {
-  static {
-    __name(this, "EnvironmentVariablesConfigurationProvider");
-  }
   /** The prefix of the variables read, as given. */
   prefix;
   /**
@@ -991,9 +936,6 @@ var EnvironmentVariablesConfigurationProvider = class extends KeyValueConfigurat
 
 // hosting/config/_jsonc.ts
 var JsonSyntaxError = class extends SyntaxError {
-  static {
-    __name(this, "JsonSyntaxError");
-  }
   /** Where in the text the problem is. */
   offset;
   constructor(message, offset) {
@@ -1028,9 +970,6 @@ var ESCAPES = {
   t: "	"
 };
 var Reader = class {
-  static {
-    __name(this, "Reader");
-  }
   #text;
   #out = [];
   #pos = 0;
@@ -1192,7 +1131,6 @@ var Reader = class {
 function readJson(text) {
   return new Reader(text).read();
 }
-__name(readJson, "readJson");
 function lineAndColumn(text, offset) {
   let line = 1;
   let lineStart = 0;
@@ -1207,13 +1145,9 @@ function lineAndColumn(text, offset) {
     column: offset - lineStart + 1
   };
 }
-__name(lineAndColumn, "lineAndColumn");
 
 // hosting/config/json_file_provider.ts
 var JsonConfigurationProvider = class extends FileConfigurationProvider {
-  static {
-    __name(this, "JsonConfigurationProvider");
-  }
   /** Says where the values come from: `JSON file "appsettings.json"`. */
   get description() {
     return `JSON file "${this.displayPath}"`;
@@ -1244,9 +1178,6 @@ var JsonConfigurationProvider = class extends FileConfigurationProvider {
 
 // hosting/config/memory_provider.ts
 var MemoryConfigurationProvider = class extends KeyValueConfigurationProvider {
-  static {
-    __name(this, "MemoryConfigurationProvider");
-  }
   #pairs;
   /** Says where the values come from: `memory`. */
   description = "memory";
@@ -1276,7 +1207,6 @@ function pair(entry) {
     value
   ];
 }
-__name(pair, "pair");
 
 // hosting/config/yaml_file_provider.ts
 var loaded;
@@ -1296,7 +1226,6 @@ function loadParser() {
     throw error;
   });
 }
-__name(loadParser, "loadParser");
 function exists(path) {
   try {
     Deno.statSync(path);
@@ -1305,11 +1234,7 @@ function exists(path) {
     return false;
   }
 }
-__name(exists, "exists");
 var YamlConfigurationProvider = class extends FileConfigurationProvider {
-  static {
-    __name(this, "YamlConfigurationProvider");
-  }
   /** Says where the values come from: `YAML file "appsettings.yaml"`. */
   get description() {
     return `YAML file "${this.displayPath}"`;
@@ -1401,11 +1326,7 @@ function withoutEnvironmentLookups(process2, fn) {
     process2.env = env;
   }
 }
-__name(withoutEnvironmentLookups, "withoutEnvironmentLookups");
 var ParserNotLoadedError = class extends ConfigurationError {
-  static {
-    __name(this, "ParserNotLoadedError");
-  }
   constructor(path) {
     super(`Cannot read YAML file "${path}" yet: the YAML parser is imported on first use. Await provider.prepare() or build with await ConfigurationBuilder.buildAsync() (hosts do this themselves)`, {
       file: path
@@ -1415,9 +1336,6 @@ var ParserNotLoadedError = class extends ConfigurationError {
 
 // hosting/config/configuration_builder.ts
 var ConfigurationBuilder = class {
-  static {
-    __name(this, "ConfigurationBuilder");
-  }
   #providers = [];
   #onReloadError;
   #onChangeError;

@@ -2,17 +2,14 @@
 // @ts-nocheck
 import {
   HealthChecks
-} from "./chunk-LYTI42YP.js";
+} from "./chunk-DZYTUI53.js";
 import {
   CONTROL_PREFIX,
   writeAll
-} from "./chunk-DXL3SFK6.js";
+} from "./chunk-T7CJ442T.js";
 import {
   schedule
-} from "./chunk-TMQZEP6R.js";
-import {
-  __name
-} from "./chunk-SHUYVCID.js";
+} from "./chunk-6675V4XU.js";
 
 // hosting/workers/_worker_duties.ts
 var HEALTH_RETRY_MS = 250;
@@ -42,7 +39,6 @@ async function beginWorkerDuties(host) {
   writeAll(Deno.stdout, `${CONTROL_PREFIX}${JSON.stringify(message)}
 `);
 }
-__name(beginWorkerDuties, "beginWorkerDuties");
 function watchSupervisor(host, pid) {
   if (pid === void 0 || Deno.build.os === "windows") return;
   const timer = schedule(() => {
@@ -60,7 +56,6 @@ function watchSupervisor(host, pid) {
     once: true
   });
 }
-__name(watchSupervisor, "watchSupervisor");
 export {
   beginWorkerDuties
 };

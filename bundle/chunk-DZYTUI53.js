@@ -2,10 +2,7 @@
 // @ts-nocheck
 import {
   scheduleDeadline
-} from "./chunk-TMQZEP6R.js";
-import {
-  __name
-} from "./chunk-SHUYVCID.js";
+} from "./chunk-6675V4XU.js";
 
 // hosting/services/service_key.ts
 function serviceKey(name) {
@@ -16,7 +13,6 @@ function serviceKey(name) {
     name
   });
 }
-__name(serviceKey, "serviceKey");
 
 // hosting/health/health_types.ts
 var HealthStatus = Object.freeze({
@@ -32,9 +28,6 @@ var RANK = {
   Healthy: 2
 };
 var HealthCheckRegistry = class {
-  static {
-    __name(this, "HealthCheckRegistry");
-  }
   #checks = /* @__PURE__ */ new Map();
   /** The registrations, in the order they were added. */
   get registrations() {
@@ -85,7 +78,6 @@ var FAILURES = /* @__PURE__ */ new WeakMap();
 function failureOf(entry) {
   return FAILURES.get(entry);
 }
-__name(failureOf, "failureOf");
 function describeError(error) {
   try {
     return error instanceof Error ? error.message : String(error);
@@ -93,16 +85,14 @@ function describeError(error) {
     return `a thrown ${typeof error}`;
   }
 }
-__name(describeError, "describeError");
 function elapsed(started) {
   return Math.round((performance.now() - started) * 100) / 100;
 }
-__name(elapsed, "elapsed");
 async function runOne(registration, outer) {
   const { check, tags, timeout, failureStatus } = registration;
   const started = performance.now();
   const controller = new AbortController();
-  const forward = /* @__PURE__ */ __name(() => controller.abort(outer?.reason), "forward");
+  const forward = () => controller.abort(outer?.reason);
   if (outer?.aborted) forward();
   else outer?.addEventListener("abort", forward, {
     once: true
@@ -158,10 +148,9 @@ async function runOne(registration, outer) {
     outer?.removeEventListener("abort", forward);
   }
 }
-__name(runOne, "runOne");
 var HealthChecks = serviceKey("HealthChecks");
 var registries = /* @__PURE__ */ new WeakMap();
-function checkOptions(name, options) {
+function checkCheckOptions(name, options) {
   const where = `addCheck("${name}")`;
   const { tags, timeout, failureStatus } = options;
   if (tags !== void 0 && (!Array.isArray(tags) || tags.some((tag) => typeof tag !== "string"))) {
@@ -174,7 +163,6 @@ function checkOptions(name, options) {
     throw new TypeError(`${where} option "failureStatus" must be "Unhealthy", "Degraded" or "Healthy", got ${JSON.stringify(failureStatus)}`);
   }
 }
-__name(checkOptions, "checkOptions");
 function addHealthChecks(services) {
   let registry = registries.get(services);
   if (registry === void 0) {
@@ -192,7 +180,7 @@ function addHealthChecks(services) {
       if (typeof check !== "function") {
         throw new TypeError(`addCheck("${name}") needs a check function (signal) => ({ status: "Healthy" }), got ${typeof check}`);
       }
-      checkOptions(name, options);
+      checkCheckOptions(name, options);
       target.add({
         name,
         check,
@@ -207,7 +195,6 @@ function addHealthChecks(services) {
   };
   return builder;
 }
-__name(addHealthChecks, "addHealthChecks");
 
 export {
   serviceKey,

@@ -9,7 +9,7 @@ import {
   mergeHeaders,
   replaceHeaders,
   toBytes
-} from "./chunk-ZYZM4ZLE.js";
+} from "./chunk-V7QS4JKC.js";
 import {
   badHost,
   defaultReporter,
@@ -18,10 +18,10 @@ import {
   misuse,
   parseTarget,
   serverReporter
-} from "./chunk-VN4ZJDAJ.js";
+} from "./chunk-3JPLKZYL.js";
 import {
   schedule
-} from "./chunk-TMQZEP6R.js";
+} from "./chunk-6675V4XU.js";
 import {
   FeatureCollection,
   HttpConnectionFeature,
@@ -42,16 +42,13 @@ import {
   TlsHandshakeFeature,
   bodyReadFailure,
   problemResponse
-} from "./chunk-KV66M37I.js";
+} from "./chunk-7XVJKSW6.js";
 import {
   COMPLETE,
   DONE,
   notWritable,
   wasReported
-} from "./chunk-YFIRQZHV.js";
-import {
-  __name
-} from "./chunk-SHUYVCID.js";
+} from "./chunk-HQQ3EKNO.js";
 
 // server/limits.ts
 var DEFAULT_SERVER_LIMITS = Object.freeze({
@@ -76,20 +73,17 @@ function show(value) {
     return String(value);
   }
 }
-__name(show, "show");
 function checkCount(name, value, nullable, min) {
   if (value === null && nullable) return;
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
     throw new RangeError(`Server limit "${name}" must be ${nullable ? "null or " : ""}a whole number of at least ${min}, got ${show(value)}`);
   }
 }
-__name(checkCount, "checkCount");
 function checkTime(name, value) {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1 || value > MAX_TIME) {
     throw new RangeError(`Server limit "${name}" must be a whole number of milliseconds from 1 to ${MAX_TIME}, got ${show(value)}`);
   }
 }
-__name(checkTime, "checkTime");
 function checkRate(name, value) {
   if (value === null) return null;
   const form = "null or { bytesPerSecond, gracePeriod }";
@@ -113,7 +107,6 @@ function checkRate(name, value) {
     gracePeriod
   });
 }
-__name(checkRate, "checkRate");
 function resolveServerLimits(limits = {}) {
   const resolved = {
     ...DEFAULT_SERVER_LIMITS
@@ -146,14 +139,12 @@ function resolveServerLimits(limits = {}) {
   }
   return Object.freeze(resolved);
 }
-__name(resolveServerLimits, "resolveServerLimits");
 
 // server/endpoint.ts
 var FORMS = 'Use a form like "http://localhost:8000", "https://*:8443", "http://[::1]:0" or "unix:/run/app.sock".';
 function invalid(url, why) {
   return new TypeError(`Invalid server URL "${url}": ${why}. ${FORMS}`);
 }
-__name(invalid, "invalid");
 function parseEndpointUrl(url) {
   const text = url.trim();
   const unix = /^(?:https?:\/\/)?unix:(.*)$/i.exec(text);
@@ -260,14 +251,12 @@ function parseEndpointUrl(url) {
     hostName: host
   };
 }
-__name(parseEndpointUrl, "parseEndpointUrl");
 function parseEndpointUrls(urls) {
   const list = typeof urls === "string" ? [
     urls
   ] : urls;
   return list.flatMap((entry) => entry.split(";")).map((url) => url.trim()).filter((url) => url !== "").map(parseEndpointUrl);
 }
-__name(parseEndpointUrls, "parseEndpointUrls");
 
 // server/_head_body.ts
 var { Blob, URLSearchParams } = globalThis;
@@ -290,7 +279,6 @@ function headForGet(body, status, headers, written) {
   }
   return headers;
 }
-__name(headForGet, "headForGet");
 function byteLength(body) {
   if (typeof body === "string") return toBytes(body).byteLength;
   if (ArrayBuffer.isView(body) || body instanceof ArrayBuffer) {
@@ -300,7 +288,6 @@ function byteLength(body) {
   if (body instanceof URLSearchParams) return toBytes(String(body)).byteLength;
   return void 0;
 }
-__name(byteLength, "byteLength");
 async function measure(body) {
   const reader = body.getReader();
   let size = 0;
@@ -326,18 +313,13 @@ async function measure(body) {
     timer.cancel();
   }
 }
-__name(measure, "measure");
 
 // server/_response_head.ts
 var { Response: Response2, Headers } = globalThis;
 function started(what) {
   return new TypeError(`Cannot ${what}: the response has already started, and its status and headers are read-only (set them before the first write, start() or send)`);
 }
-__name(started, "started");
 var SentHeaders = class extends Headers {
-  static {
-    __name(this, "SentHeaders");
-  }
   set(name) {
     throw started(`set the header "${name}"`);
   }
@@ -363,7 +345,6 @@ function makeResponse(body, status, reasonPhrase, headers, isHead, written) {
   }
   return response;
 }
-__name(makeResponse, "makeResponse");
 function emptyBody() {
   return new ReadableStream({
     start(controller) {
@@ -371,11 +352,7 @@ function emptyBody() {
     }
   });
 }
-__name(emptyBody, "emptyBody");
 var ResponseHead = class {
-  static {
-    __name(this, "ResponseHead");
-  }
   reasonPhrase = void 0;
   /** Called once when the response is over; set by the dispatcher. */
   whenFinished = void 0;
@@ -473,7 +450,7 @@ var ResponseHead = class {
     const callbacks = this.#onCompleted;
     if (callbacks === void 0) return;
     this.#onCompleted = void 0;
-    const run = /* @__PURE__ */ __name(async () => {
+    const run = async () => {
       for (let i = callbacks.length - 1; i >= 0; i--) {
         try {
           await callbacks[i]();
@@ -481,7 +458,7 @@ var ResponseHead = class {
           this.owner.report("An onCompleted callback threw:", error);
         }
       }
-    }, "run");
+    };
     const completed = this.owner.completed;
     if (completed === void 0) queueMicrotask(run);
     else completed.then(run, run);
@@ -565,7 +542,6 @@ function fileError(error) {
   }
   return error;
 }
-__name(fileError, "fileError");
 
 // server/_response_file.ts
 var FILE_CHUNK = 65536;
@@ -597,7 +573,6 @@ async function sendFileTo(target, path, options, fresh, isHead) {
     file.close();
   }
 }
-__name(sendFileTo, "sendFileTo");
 async function openRange(path, options) {
   let file;
   try {
@@ -621,7 +596,6 @@ async function openRange(path, options) {
     throw error;
   }
 }
-__name(openRange, "openRange");
 async function statRange(path, options) {
   let stat;
   try {
@@ -631,7 +605,6 @@ async function statRange(path, options) {
   }
   return rangeOf(path, stat, options).count;
 }
-__name(statRange, "statRange");
 function rangeOf(path, stat, options) {
   if (stat.isDirectory) {
     throw new HttpError(404, "Not Found", {
@@ -648,14 +621,10 @@ function rangeOf(path, stat, options) {
     count: Math.min(options?.count ?? size - offset, size - offset)
   };
 }
-__name(rangeOf, "rangeOf");
 
 // server/_response_bridge.ts
 var { Response: Response3, ReadableStream: ReadableStream2, WritableStream, Blob: Blob2, FormData, URLSearchParams: URLSearchParams2, DOMException: DOMException2 } = globalThis;
 var ResponseBridge = class extends ResponseHead {
-  static {
-    __name(this, "ResponseBridge");
-  }
   #phase = "buffering";
   #writes;
   // The whole body the app completed with before the response started: sent
@@ -870,9 +839,9 @@ var ResponseBridge = class extends ResponseHead {
   }
   get stream() {
     return this.#writable ??= new WritableStream({
-      write: /* @__PURE__ */ __name((chunk) => this.write(chunk), "write"),
-      close: /* @__PURE__ */ __name(() => this.complete(), "close"),
-      abort: /* @__PURE__ */ __name((reason) => this.reset(reason), "abort")
+      write: (chunk) => this.write(chunk),
+      close: () => this.complete(),
+      abort: (reason) => this.reset(reason)
     });
   }
   clear() {
@@ -980,11 +949,7 @@ function tooSlow(rate, close) {
     }
   } : void 0);
 }
-__name(tooSlow, "tooSlow");
 var BodyWatch = class {
-  static {
-    __name(this, "BodyWatch");
-  }
   rate;
   #started;
   #length;
@@ -1015,9 +980,6 @@ var BodyWatch = class {
   }
 };
 var BodyWatches = class {
-  static {
-    __name(this, "BodyWatches");
-  }
   #watches = /* @__PURE__ */ new Set();
   #interval;
   #timer;
@@ -1063,7 +1025,6 @@ function timeRead(read, length, rate, watches, close, onSlow) {
     });
   });
 }
-__name(timeRead, "timeRead");
 
 // server/_request_body.ts
 var { ReadableStream: ReadableStream3 } = globalThis;
@@ -1071,9 +1032,9 @@ function guardedBody(source, limit, close, pace, tooLargeCloses = () => close) {
   const reader = source.getReader();
   let seen = 0;
   let watch;
-  const stopWatching = /* @__PURE__ */ __name(() => {
+  const stopWatching = () => {
     if (watch !== void 0) pace.watches.delete(watch);
-  }, "stopWatching");
+  };
   return new ReadableStream3({
     async pull(controller) {
       if (pace !== void 0 && watch === void 0) {
@@ -1118,7 +1079,6 @@ function guardedBody(source, limit, close, pace, tooLargeCloses = () => close) {
     highWaterMark: 0
   });
 }
-__name(guardedBody, "guardedBody");
 function tooLarge(limit, close) {
   return new HttpError(413, `Request body too large: the limit is ${limit} bytes`, close ? {
     headers: {
@@ -1126,13 +1086,9 @@ function tooLarge(limit, close) {
     }
   } : void 0);
 }
-__name(tooLarge, "tooLarge");
 
 // server/_websocket.ts
 var UpgradeLimitError = class extends HttpError {
-  static {
-    __name(this, "UpgradeLimitError");
-  }
   constructor(max) {
     super(503, `Service Unavailable: the server already holds its ${max} WebSocket connection(s) (maxConcurrentUpgradedConnections)`);
   }
@@ -1168,20 +1124,17 @@ function upgradeWebSocket(request, endpoint, isWebSocketRequest, options, protoc
   }
   return upgrade;
 }
-__name(upgradeWebSocket, "upgradeWebSocket");
 
 // server/_deno_request.ts
 var recordKey;
 function findRecordKey(request) {
   return Object.getOwnPropertySymbols(request).find((symbol) => symbol.description === "request") ?? null;
 }
-__name(findRecordKey, "findRecordKey");
 function serveRecord(request) {
   recordKey ??= findRecordKey(request);
   if (recordKey === null) return void 0;
   return request[recordKey];
 }
-__name(serveRecord, "serveRecord");
 function requestHeader(request, name) {
   const record = serveRecord(request);
   if (typeof record?.header === "function") {
@@ -1192,7 +1145,6 @@ function requestHeader(request, name) {
   }
   return request.headers.get(name);
 }
-__name(requestHeader, "requestHeader");
 function takeBodyText(request) {
   const record = serveRecord(request);
   if (typeof record?.consumeTextBody !== "function") return null;
@@ -1202,13 +1154,9 @@ function takeBodyText(request) {
     return null;
   }
 }
-__name(takeBodyText, "takeBodyText");
 
 // server/_builtin_features.ts
 var BuiltinFeatures = class extends FeatureCollection {
-  static {
-    __name(this, "BuiltinFeatures");
-  }
   #materialized = false;
   // Built-in features replaced before anything needed the map (forwarded
   // headers' connection, a timeout's lifetime): they answer first, the
@@ -1248,9 +1196,6 @@ var BuiltinFeatures = class extends FeatureCollection {
 var nextRequest = 0;
 var TRACE_PREFIX = `0HR${(Date.now() % 16777215).toString(36)}`;
 var ConnectionFeatures = class extends BuiltinFeatures {
-  static {
-    __name(this, "ConnectionFeatures");
-  }
   peer;
   endpoint;
   connection;
@@ -1308,9 +1253,6 @@ var ConnectionFeatures = class extends BuiltinFeatures {
 
 // server/_request_line.ts
 var RequestLine = class extends ConnectionFeatures {
-  static {
-    __name(this, "RequestLine");
-  }
   source;
   /**
    * True once the app changed the request (or the path was normalized), so
@@ -1447,9 +1389,6 @@ var BUILTIN_KEYS = [
   TlsHandshakeFeature
 ];
 var RequestState = class extends RequestLine {
-  static {
-    __name(this, "RequestState");
-  }
   response;
   /** Reports what no application code can catch (the server's onError). */
   report;
@@ -1524,7 +1463,7 @@ var RequestState = class extends RequestLine {
     if (limit !== null && declared > limit) {
       const error = tooLarge(limit, this.#closeOnTooLarge());
       return this.#body = new ReadableStream4({
-        start: /* @__PURE__ */ __name((controller) => controller.error(error), "start")
+        start: (controller) => controller.error(error)
       });
     }
     const rate = this.#minRate;
@@ -1532,7 +1471,7 @@ var RequestState = class extends RequestLine {
     return this.#body = guardedBody(source, declared !== -1 ? null : limit, this.protocol !== "HTTP/2", rate === null || watches === void 0 ? void 0 : {
       rate,
       watches,
-      onSlow: /* @__PURE__ */ __name(() => this.#tooSlow(), "onSlow")
+      onSlow: () => this.#tooSlow()
     }, () => this.#closeOnTooLarge());
   }
   set body(value) {
@@ -1627,9 +1566,9 @@ var RequestState = class extends RequestLine {
     if (this.#abort === void 0) {
       const controller = this.#abort = new AbortController2();
       const signal = this.source.signal;
-      const onAbort = /* @__PURE__ */ __name(() => {
+      const onAbort = () => {
         if (!this.response.delivered) controller.abort(signal.reason);
-      }, "onAbort");
+      };
       if (signal.aborted) onAbort();
       else signal.addEventListener("abort", onAbort, {
         once: true
@@ -1676,7 +1615,6 @@ function badRequest(reason, connection) {
     headers
   });
 }
-__name(badRequest, "badRequest");
 function lastOnConnection(response) {
   try {
     response.headers.set("connection", "close");
@@ -1691,11 +1629,7 @@ function lastOnConnection(response) {
     });
   }
 }
-__name(lastOnConnection, "lastOnConnection");
 var Dispatcher = class {
-  static {
-    __name(this, "Dispatcher");
-  }
   #app;
   #holds;
   #report;
@@ -1722,7 +1656,7 @@ var Dispatcher = class {
     if (protocol !== void 0) state.protocol = protocol;
     const rejection = state.rejection();
     let refusal;
-    const close = /* @__PURE__ */ __name(() => state.protocol === "HTTP/2" ? void 0 : "close", "close");
+    const close = () => state.protocol === "HTTP/2" ? void 0 : "close";
     if (connection?.ending && state.protocol !== "HTTP/2") {
       refusal = badRequest("Bad Request: this connection is closing (an earlier response on it said Connection: close); send the request on a new connection", "close");
     } else if (rejection !== void 0) {
@@ -1797,8 +1731,8 @@ var Dispatcher = class {
   // Promise reactions rather than an async function: one fewer promise and
   // no generator per request on the async path.
   #await(state, context, pending, finishing) {
-    const succeeded = /* @__PURE__ */ __name(() => this.#done(state, context, void 0, false), "succeeded");
-    const failed = /* @__PURE__ */ __name((error) => this.#done(state, context, error, true), "failed");
+    const succeeded = () => this.#done(state, context, void 0, false);
+    const failed = (error) => this.#done(state, context, error, true);
     if (finishing !== void 0) {
       finishing.then(succeeded, failed);
       return;
@@ -1836,7 +1770,7 @@ var Dispatcher = class {
     if (completed === void 0 || !this.#holds?.(context)) {
       this.#dispose(context, error);
     } else {
-      const dispose = /* @__PURE__ */ __name(() => this.#dispose(context, error), "dispose");
+      const dispose = () => this.#dispose(context, error);
       completed.then(dispose, dispose);
     }
   }
@@ -1902,9 +1836,6 @@ var STOP_GRACE_MS = 200;
 var ID_PREFIX = `0HC${(Date.now() % 16777215).toString(36).toUpperCase()}`;
 var nextId = 0;
 var Connection = class {
-  static {
-    __name(this, "Connection");
-  }
   id = `${ID_PREFIX}${(++nextId).toString(36).toUpperCase()}`;
   conn;
   /** "h2" or "http/1.1" when TLS negotiated one by ALPN, else null. */
@@ -2052,11 +1983,7 @@ var Connection = class {
 function remoteAddress(addr) {
   return addr.transport === "tcp" || addr.transport === "udp" ? `${addr.hostname}:${addr.port}` : "unix";
 }
-__name(remoteAddress, "remoteAddress");
 var ConnectionSet = class {
-  static {
-    __name(this, "ConnectionSet");
-  }
   limits;
   event;
   /** The heartbeat's clock (performance.now() at the last beat). */
@@ -2164,11 +2091,7 @@ function connectionEngine() {
   const engine = internal?.serveHttpOnConnection;
   return typeof engine === "function" ? engine : void 0;
 }
-__name(connectionEngine, "connectionEngine");
 var OwnedListener = class {
-  static {
-    __name(this, "OwnedListener");
-  }
   listener;
   #accepting;
   #serve;
@@ -2241,7 +2164,6 @@ async function serveConnection(engine, conn, connections, handler, onError, tls)
   });
   connection.serving(served);
 }
-__name(serveConnection, "serveConnection");
 function listenOwned(engine, options, tls, connections, handler, onError, report) {
   const listener = "path" in options ? Deno.listen({
     transport: "unix",
@@ -2259,10 +2181,9 @@ function listenOwned(engine, options, tls, connections, handler, onError, report
   return {
     address: "",
     addr: listener.addr,
-    close: /* @__PURE__ */ __name(() => owned.close(), "close")
+    close: () => owned.close()
   };
 }
-__name(listenOwned, "listenOwned");
 
 // server/_serve_listener.ts
 function listenServe(options, handler, onError) {
@@ -2277,10 +2198,9 @@ function listenServe(options, handler, onError) {
     address: "",
     addr: server.addr,
     server,
-    close: /* @__PURE__ */ __name(() => server.shutdown(), "close")
+    close: () => server.shutdown()
   };
 }
-__name(listenServe, "listenServe");
 function fallbackWarning(limits, webSockets) {
   const lost = [
     `keepAliveTimeout (${limits.keepAliveTimeout} ms)`,
@@ -2292,7 +2212,6 @@ function fallbackWarning(limits, webSockets) {
   const why = webSockets ? "webSockets is true, so DenoServer serves through Deno.serve (Deno's engine for one connection cannot upgrade it to a WebSocket)" : "This Deno has no serveHttpOnConnection, so DenoServer serves through Deno.serve";
   return `${why}, which does not show its connections: ${lost.join(", ")} cannot be enforced, and a graceful stop answers new requests 503 while uploads finish.`;
 }
-__name(fallbackWarning, "fallbackWarning");
 
 // server/_listen.ts
 async function bindEndpoint(endpoint, options, defaultCertificate, listen) {
@@ -2339,18 +2258,15 @@ async function bindEndpoint(endpoint, options, defaultCertificate, listen) {
     }
   }
 }
-__name(bindEndpoint, "bindEndpoint");
 function portInUse(url, hostname, port) {
   return new Deno.errors.AddrInUse(`Cannot listen on ${url}: ${hostname} port ${port} is already in use. Stop the other process or choose another port (--urls http://localhost:8080).`);
 }
-__name(portInUse, "portInUse");
 function isMissingAddress(error) {
   return error instanceof Deno.errors.AddrNotAvailable || error instanceof Error && /not available|not supported|EADDRNOTAVAIL|EAFNOSUPPORT/i.test(error.message);
 }
-__name(isMissingAddress, "isMissingAddress");
 async function loadCertificate(certificate) {
   if ("cert" in certificate) return certificate;
-  const read = /* @__PURE__ */ __name(async (path, what) => {
+  const read = async (path, what) => {
     try {
       return await Deno.readTextFile(path);
     } catch (error) {
@@ -2358,17 +2274,16 @@ async function loadCertificate(certificate) {
         cause: error
       });
     }
-  }, "read");
+  };
   return {
     cert: await read(certificate.certFile, "certificate"),
     key: await read(certificate.keyFile, "key")
   };
 }
-__name(loadCertificate, "loadCertificate");
 function raceAbort(promise, signal) {
   if (signal.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
-    const onAbort = /* @__PURE__ */ __name(() => resolve(false), "onAbort");
+    const onAbort = () => resolve(false);
     signal.addEventListener("abort", onAbort, {
       once: true
     });
@@ -2378,7 +2293,6 @@ function raceAbort(promise, signal) {
     });
   });
 }
-__name(raceAbort, "raceAbort");
 async function removeStaleSocket(path) {
   try {
     const info = await Deno.lstat(path);
@@ -2393,7 +2307,6 @@ async function removeStaleSocket(path) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
 }
-__name(removeStaleSocket, "removeStaleSocket");
 async function isListening(path) {
   try {
     const conn = await Deno.connect({
@@ -2407,7 +2320,6 @@ async function isListening(path) {
     throw error;
   }
 }
-__name(isListening, "isListening");
 
 // server/deno_server.ts
 var TLS = Object.freeze({
@@ -2415,9 +2327,6 @@ var TLS = Object.freeze({
 });
 var RESET_GRACE_MS = 1e3;
 var DenoServer = class {
-  static {
-    __name(this, "DenoServer");
-  }
   #features = new FeatureCollection();
   #addresses;
   #options;
@@ -2487,10 +2396,10 @@ var DenoServer = class {
       byProtocol: set?.byProtocol() ?? {}
     };
   }
-  #event = /* @__PURE__ */ __name((level, message, properties) => {
+  #event = (level, message, properties) => {
     const log = this.#options.onConnectionEvent ?? this.#features.get(ServerReportingFeature)?.onConnectionEvent;
     if (log !== void 0) log(level, message, properties);
-  }, "#event");
+  };
   // Kestrel's rule: the server's own endpoints win over the host's urls
   // unless preferHostingUrls says otherwise.
   #chooseEndpoints() {
@@ -2580,9 +2489,9 @@ var DenoServer = class {
       const bound = this.#listen(listenOptions, endpoint, tls, hostname, port, address);
       return {
         port: bound,
-        rename: /* @__PURE__ */ __name((name) => {
+        rename: (name) => {
           this.#listening[this.#listening.length - 1].address = name;
-        }, "rename")
+        }
       };
     });
   }
@@ -2600,14 +2509,14 @@ var DenoServer = class {
       bodyWatches: this.#bodyWatches,
       noUpgrade: this.#engine === void 0 ? void 0 : "Cannot accept a WebSocket: DenoServer serves this connection with Deno's engine for one connection, which Deno 2.9 cannot upgrade. Pass webSockets: true to DenoServer (it then runs on Deno.serve, without the connection limits)"
     };
-    const onError = /* @__PURE__ */ __name((error) => {
+    const onError = (error) => {
       if (!isDeliberateReset(error)) {
         this.#report("Deno's HTTP engine reported an error:", error);
       }
       return new Response(null, {
         status: 500
       });
-    }, "onError");
+    };
     const dispatcher = this.#dispatcher;
     const engine = this.#engine;
     const listening = engine === void 0 ? listenServe(listenOptions, (request, peer) => dispatcher.dispatch(request, peer, info), onError) : listenOwned(engine, listenOptions, tls !== void 0, this.#connections, (request, peer, connection) => dispatcher.dispatch(request, peer, info, connection.protocol, connection), onError, (message, error) => this.#report(message, error));
@@ -2697,7 +2606,7 @@ var PEER = Object.freeze({
 });
 function untilAborted(responding, signal) {
   return new Promise((resolve, reject) => {
-    const onAbort = /* @__PURE__ */ __name(() => reject(signal.reason), "onAbort");
+    const onAbort = () => reject(signal.reason);
     signal.addEventListener("abort", onAbort, {
       once: true
     });
@@ -2710,11 +2619,7 @@ function untilAborted(responding, signal) {
     });
   });
 }
-__name(untilAborted, "untilAborted");
 var TestServer = class {
-  static {
-    __name(this, "TestServer");
-  }
   #features = new FeatureCollection();
   #limits;
   #options;

@@ -3,21 +3,21 @@
 import {
   LoggerFactory,
   getDefaultLoggerFactory
-} from "./chunk-MAP4H3LE.js";
+} from "./chunk-F7QBUC2D.js";
 import {
   ConfigurationError
-} from "./chunk-2ZPUITWC.js";
+} from "./chunk-RMXCWHHI.js";
 import {
   isValidHost,
   normalizePath
-} from "./chunk-VN4ZJDAJ.js";
+} from "./chunk-3JPLKZYL.js";
 import {
   schedule,
   scheduleDeadline
-} from "./chunk-TMQZEP6R.js";
+} from "./chunk-6675V4XU.js";
 import {
   escapeHtml
-} from "./chunk-L6TUY7NC.js";
+} from "./chunk-RNECWNO4.js";
 import {
   EndpointFeature,
   ExceptionHandlerFeature,
@@ -39,16 +39,13 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-KV66M37I.js";
+} from "./chunk-7XVJKSW6.js";
 import {
   COMPLETE,
   DONE,
   isComplete,
   wasReported
-} from "./chunk-YFIRQZHV.js";
-import {
-  __name
-} from "./chunk-SHUYVCID.js";
+} from "./chunk-HQQ3EKNO.js";
 
 // hosting/middleware/_ip_networks.ts
 var IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -60,7 +57,6 @@ function parseIpv4(text) {
   for (let i = 0; i < 4; i++) bytes[i] = +parts[i];
   return bytes;
 }
-__name(parseIpv4, "parseIpv4");
 function parseIpv6(text) {
   const zone = text.indexOf("%");
   if (zone !== -1) text = text.slice(0, zone);
@@ -103,14 +99,12 @@ function parseIpv6(text) {
   });
   return bytes;
 }
-__name(parseIpv6, "parseIpv6");
 function unmap(bytes) {
   if (bytes.length !== 16) return bytes;
   for (let i = 0; i < 10; i++) if (bytes[i] !== 0) return bytes;
   if (bytes[10] !== 255 || bytes[11] !== 255) return bytes;
   return bytes.slice(12);
 }
-__name(unmap, "unmap");
 function parseIp(text) {
   const known = parsed.get(text);
   if (known !== void 0) return known;
@@ -123,7 +117,6 @@ function parseIp(text) {
   parsed.set(text, address);
   return address;
 }
-__name(parseIp, "parseIp");
 var PARSED_LIMIT = 1024;
 var parsed = /* @__PURE__ */ new Map();
 function parseEndpoint(text) {
@@ -158,7 +151,6 @@ function parseEndpoint(text) {
     port: Number(port)
   };
 }
-__name(parseEndpoint, "parseEndpoint");
 function parseNetwork(text) {
   const slash = text.indexOf("/");
   if (slash === -1) {
@@ -191,7 +183,6 @@ function parseNetwork(text) {
     length
   };
 }
-__name(parseNetwork, "parseNetwork");
 function mask(bytes, length) {
   const out = new Uint8Array(bytes.length);
   for (let i = 0; i < bytes.length; i++) {
@@ -200,7 +191,6 @@ function mask(bytes, length) {
   }
   return out;
 }
-__name(mask, "mask");
 function networkContains(network, address) {
   const prefix = network.prefix.bytes;
   const bytes = address.bytes;
@@ -212,7 +202,6 @@ function networkContains(network, address) {
   }
   return true;
 }
-__name(networkContains, "networkContains");
 function sameIp(a, b) {
   const x = a.bytes;
   const y = b.bytes;
@@ -220,7 +209,6 @@ function sameIp(a, b) {
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
   return true;
 }
-__name(sameIp, "sameIp");
 function formatIp(address) {
   const known = formatted.get(address);
   if (known !== void 0) return known;
@@ -228,7 +216,6 @@ function formatIp(address) {
   formatted.set(address, text);
   return text;
 }
-__name(formatIp, "formatIp");
 var formatted = /* @__PURE__ */ new WeakMap();
 function spell(bytes) {
   if (bytes.length === 4) return bytes.join(".");
@@ -249,11 +236,10 @@ function spell(bytes) {
     }
     i = j;
   }
-  const hex = /* @__PURE__ */ __name((list) => list.map((w) => w.toString(16)).join(":"), "hex");
+  const hex = (list) => list.map((w) => w.toString(16)).join(":");
   if (bestStart === -1) return hex(words);
   return `${hex(words.slice(0, bestStart))}::${hex(words.slice(bestStart + bestLength))}`;
 }
-__name(spell, "spell");
 
 // hosting/middleware/_forwarded_walk.ts
 var FIELDS = [
@@ -272,7 +258,6 @@ function trusted(policy, address) {
   if (address === void 0) return false;
   return policy.proxies.some((proxy) => sameIp(proxy, address)) || policy.networks.some((network) => networkContains(network, address));
 }
-__name(trusted, "trusted");
 function lastEntries(value, limit) {
   if (value === null) return [];
   const entries = [];
@@ -285,7 +270,6 @@ function lastEntries(value, limit) {
   }
   return entries;
 }
-__name(lastEntries, "lastEntries");
 function parseForwarded(value) {
   const pair = /\s*([A-Za-z]+)=(?:"((?:[^"\\]|\\.)*)"|([^\s;,"]*))\s*([;,]|$)/y;
   const hops = [];
@@ -308,7 +292,6 @@ function parseForwarded(value) {
   }
   return hops;
 }
-__name(parseForwarded, "parseForwarded");
 function hopsOf(policy, read) {
   const hops = [];
   const limit = policy.limit;
@@ -337,7 +320,6 @@ function hopsOf(policy, read) {
   }
   return hops.length > limit ? hops.slice(0, limit) : hops;
 }
-__name(hopsOf, "hopsOf");
 function walk(policy, peer, hops) {
   const fields = policy.fields;
   const outcome = {
@@ -387,7 +369,6 @@ function walk(policy, peer, hops) {
   }
   return outcome;
 }
-__name(walk, "walk");
 function apply(ctx, _policy, outcome) {
   const features = ctx.features;
   const connection = ctx.connection;
@@ -412,7 +393,6 @@ function apply(ctx, _policy, outcome) {
   if (outcome.host !== void 0) request.host = outcome.host;
   if (outcome.pathBase !== void 0) request.pathBase = outcome.pathBase;
 }
-__name(apply, "apply");
 
 // hosting/middleware/forwarded_headers.ts
 var CATEGORY = "Roost.Hosting.ForwardedHeaders";
@@ -467,7 +447,6 @@ function resolve(options) {
     limit: limit ?? Infinity
   };
 }
-__name(resolve, "resolve");
 function debug(ctx, message, reason) {
   const logger = (ctx.requestServices?.get(LoggerFactory) ?? getDefaultLoggerFactory()).createLogger(CATEGORY);
   if (logger.isEnabled("debug")) {
@@ -477,7 +456,6 @@ function debug(ctx, message, reason) {
     });
   }
 }
-__name(debug, "debug");
 function forwardedHeaders(options = {}) {
   const policy = resolve(options);
   const names = policy.format === "forwarded" ? [
@@ -510,7 +488,6 @@ function forwardedHeaders(options = {}) {
     return next();
   };
 }
-__name(forwardedHeaders, "forwardedHeaders");
 function listAt(section, key) {
   const child = section.getSection(key);
   if (!child.exists()) return void 0;
@@ -519,7 +496,6 @@ function listAt(section, key) {
   ] : child.getChildren().map((item) => item.value ?? "");
   return values.flatMap((value) => value.split(/[;,]/)).map((item) => item.trim()).filter((item) => item !== "");
 }
-__name(listAt, "listAt");
 var FIELD_NAMES = {
   for: [
     "for"
@@ -551,11 +527,11 @@ var FIELD_NAMES = {
 function forwardedHeadersFromConfiguration(section) {
   const options = {};
   const where = section.path || "(root)";
-  const fail2 = /* @__PURE__ */ __name((message, cause) => {
+  const fail2 = (message, cause) => {
     throw new ConfigurationError(`Configuration section "${where}": ${message}`, {
       cause
     });
-  }, "fail");
+  };
   const limit = section.get("ForwardLimit");
   if (limit !== void 0) {
     options.forwardLimit = limit.trim().toLowerCase() === "null" || limit === "" ? null : Number(limit);
@@ -581,7 +557,6 @@ function forwardedHeadersFromConfiguration(section) {
   }
   return options;
 }
-__name(forwardedHeadersFromConfiguration, "forwardedHeadersFromConfiguration");
 function forwardedHeadersEnabled(configuration) {
   for (const key of [
     "ForwardedHeaders:Enabled",
@@ -595,7 +570,6 @@ function forwardedHeadersEnabled(configuration) {
   }
   return false;
 }
-__name(forwardedHeadersEnabled, "forwardedHeadersEnabled");
 
 // hosting/middleware/host_filtering.ts
 function canonicalHost(host) {
@@ -605,7 +579,6 @@ function canonicalHost(host) {
     return void 0;
   }
 }
-__name(canonicalHost, "canonicalHost");
 function compile(allowedHosts) {
   if (!Array.isArray(allowedHosts) || allowedHosts.length === 0) {
     throw new RangeError('hostFiltering: allowedHosts is empty; list the host names this app answers to (["example.com", "*.example.com"]), or ["*"] for any');
@@ -633,14 +606,12 @@ function compile(allowedHosts) {
     suffixes
   };
 }
-__name(compile, "compile");
 function allowed(rules, host) {
   const name = canonicalHost(host);
   if (name === void 0 || name === "") return false;
   if (rules.exact.has(name)) return true;
   return rules.suffixes.some((suffix) => name.length > suffix.length && name.endsWith(suffix));
 }
-__name(allowed, "allowed");
 function hostFiltering(options) {
   if (options === null || typeof options !== "object") {
     throw new TypeError('hostFiltering: options are required; pass { allowedHosts: ["example.com"] }');
@@ -663,7 +634,6 @@ function hostFiltering(options) {
     return ctx.response.send("");
   };
 }
-__name(hostFiltering, "hostFiltering");
 function hostFilteringFromConfiguration(configuration) {
   const section = configuration.getSection("AllowedHosts");
   if (!section.exists()) return void 0;
@@ -685,7 +655,6 @@ function hostFilteringFromConfiguration(configuration) {
     allowedHosts
   };
 }
-__name(hostFilteringFromConfiguration, "hostFilteringFromConfiguration");
 
 // hosting/_middleware_layer.ts
 var WebResponse = globalThis.Response;
@@ -696,7 +665,6 @@ function waitFor(frame, pending) {
     frame.done = true;
   });
 }
-__name(waitFor, "waitFor");
 function isDone(frame, unknown) {
   while (frame !== void 0) {
     if (frame.done) return true;
@@ -705,17 +673,14 @@ function isDone(frame, unknown) {
   }
   return unknown;
 }
-__name(isDone, "isDone");
 function sendReturned(ctx, value) {
   if (value === void 0) return;
   if (value instanceof WebResponse) return ctx.response.send(value);
   throw notAResponse("handler", value);
 }
-__name(sendReturned, "sendReturned");
 function notAResponse(who, value) {
   return new TypeError(`The ${who} returned ${describe(value)} instead of a Response: return a Response, or answer with ctx.response.send(), json() or write() and return nothing`);
 }
-__name(notAResponse, "notAResponse");
 function describe(value) {
   try {
     if (value === null || value === void 0) return String(value);
@@ -737,7 +702,6 @@ function describe(value) {
     return `a value of type ${typeof value}`;
   }
 }
-__name(describe, "describe");
 function middlewareComponent(middleware, forgot, late = () => {
 }) {
   return (next) => (ctx) => {
@@ -750,7 +714,6 @@ function middlewareComponent(middleware, forgot, late = () => {
     return value;
   };
 }
-__name(middlewareComponent, "middlewareComponent");
 function layer(ctx, next, middleware, frame, forgot, late) {
   let called = false;
   let handed;
@@ -796,7 +759,6 @@ function layer(ctx, next, middleware, frame, forgot, late) {
     throw error;
   });
 }
-__name(layer, "layer");
 function handlerComponent(handler) {
   return () => (ctx) => {
     const result = handler(ctx);
@@ -818,14 +780,12 @@ function handlerComponent(handler) {
     return sendReturned(ctx, result);
   };
 }
-__name(handlerComponent, "handlerComponent");
 
 // hosting/middleware/_error_shared.ts
 function errorLogger(ctx, category) {
   const factory = ctx.requestServices?.get(LoggerFactory) ?? getDefaultLoggerFactory();
   return factory.createLogger(category);
 }
-__name(errorLogger, "errorLogger");
 function requestProperties(ctx) {
   const request = ctx.request;
   return {
@@ -834,19 +794,16 @@ function requestProperties(ctx) {
     path: `${request.pathBase}${request.path}`
   };
 }
-__name(requestProperties, "requestProperties");
 function reExecuting(middleware) {
   return Object.defineProperty(middleware, REEXECUTES, {
     value: true
   });
 }
-__name(reExecuting, "reExecuting");
 function checkPath(path, what, example) {
   if (typeof path !== "string" || !path.startsWith("/")) {
     throw new TypeError(`${what} must be a path starting with "/", got ${typeof path === "string" ? `"${path}"` : String(path)}: try ${example}`);
   }
 }
-__name(checkPath, "checkPath");
 
 // hosting/middleware/developer_exception_page.ts
 var CATEGORY2 = "Roost.Hosting.DeveloperExceptionPage";
@@ -855,7 +812,7 @@ function developerExceptionPage(options) {
   if (!Number.isInteger(sourceLines) || sourceLines < 0 || sourceLines > 50) {
     throw new RangeError(`developerExceptionPage() option "sourceLines" must be an integer from 0 to 50, got ${sourceLines}: try { sourceLines: 3 }`);
   }
-  return /* @__PURE__ */ __name(async function developerExceptionPage2(ctx, next) {
+  return async function developerExceptionPage(ctx, next) {
     try {
       await next();
     } catch (error) {
@@ -866,14 +823,13 @@ function developerExceptionPage(options) {
           error
         });
       }
-      const { writeDeveloperPage } = await import("./_error_developer_page-SZ2VVJGN.js");
+      const { writeDeveloperPage } = await import("./_error_developer_page-KVWBO2JO.js");
       await writeDeveloperPage(ctx, error, {
         sourceLines
       });
     }
-  }, "developerExceptionPage");
+  };
 }
-__name(developerExceptionPage, "developerExceptionPage");
 
 // hosting/middleware/exception_handler.ts
 var CATEGORY3 = "Roost.Hosting.ExceptionHandler";
@@ -893,20 +849,18 @@ function exceptionHandler(pathOrOptions) {
   } else if (typeof handler !== "function") {
     throw new TypeError(`exceptionHandler() option "handler" must be a function (ctx) => \u2026, got ${typeof handler}`);
   }
-  return reExecuting(/* @__PURE__ */ __name(async function exceptionHandler2(ctx, next) {
+  return reExecuting(async function exceptionHandler(ctx, next) {
     try {
       await next();
     } catch (error) {
       if (ctx.response.hasStarted || isClientError(error)) throw error;
-      await handle(ctx, error, () => path === void 0 ? handler(ctx) : reExecute(ctx, path, next), path);
+      await handle(ctx, error, () => path === void 0 ? handler(ctx) : reExecuteErrorPath(ctx, path, next), path);
     }
-  }, "exceptionHandler"));
+  });
 }
-__name(exceptionHandler, "exceptionHandler");
 function isClientError(error) {
   return error instanceof HttpError && error.status < 500;
 }
-__name(isClientError, "isClientError");
 async function handle(ctx, error, page, errorPath) {
   const logger = errorLogger(ctx, CATEGORY3);
   const properties = {
@@ -956,13 +910,11 @@ async function handle(ctx, error, page, errorPath) {
     ctx.features.set(ExceptionHandlerFeature, void 0);
   }
 }
-__name(handle, "handle");
 function generic(ctx, error) {
   ctx.response.clear();
   return ctx.response.send(problemResponse(ctx.features, error));
 }
-__name(generic, "generic");
-async function reExecute(ctx, path, next) {
+async function reExecuteErrorPath(ctx, path, next) {
   const request = ctx.request;
   const features = ctx.features;
   const original = {
@@ -981,7 +933,6 @@ async function reExecute(ctx, path, next) {
     features.set(EndpointFeature, original.endpoint);
   }
 }
-__name(reExecute, "reExecute");
 
 // hosting/middleware/_error_body_watch.ts
 function isBody(body) {
@@ -993,11 +944,7 @@ function isBody(body) {
   }
   return true;
 }
-__name(isBody, "isBody");
 var BodyWatch = class {
-  static {
-    __name(this, "BodyWatch");
-  }
   #inner;
   /** True once a non-empty body was written, sent, or its stream taken. */
   wrote = false;
@@ -1038,8 +985,7 @@ var FORMAT = "Status Code: {0}; {1}";
 function fill(template, status) {
   return template.replaceAll("{0}", String(status)).replaceAll("{1}", reasonPhrase(status));
 }
-__name(fill, "fill");
-function checkOptions(options) {
+function checkStatusCodePagesOptions(options) {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`statusCodePages() options must be an object, got ${String(options)}: try statusCodePages({ reExecutePath: "/errors/{0}" })`);
   }
@@ -1075,12 +1021,11 @@ function checkOptions(options) {
     }
   }
 }
-__name(checkOptions, "checkOptions");
 function statusCodePages(options = {}) {
-  checkOptions(options);
+  checkStatusCodePagesOptions(options);
   const answer2 = options.handler ?? (options.reExecutePath !== void 0 ? void 0 : options.redirect !== void 0 ? redirectTo(options.redirect) : writeBody(options.contentType, options.bodyFormat));
   const reExecutePath = options.reExecutePath;
-  return reExecuting(/* @__PURE__ */ __name(async function statusCodePages2(ctx, next) {
+  return reExecuting(async function statusCodePages(ctx, next) {
     const features = ctx.features;
     const inner = features.get(HttpResponseBodyFeature);
     if (inner === void 0) return next();
@@ -1103,7 +1048,7 @@ function statusCodePages(options = {}) {
       const page = new BodyWatch(inner);
       features.set(HttpResponseBodyFeature, page);
       try {
-        await reExecute2(ctx, target, status, next);
+        await reExecuteStatusPage(ctx, target, status, next);
       } finally {
         if (features.get(HttpResponseBodyFeature) === page) {
           features.set(HttpResponseBodyFeature, inner);
@@ -1120,13 +1065,11 @@ function statusCodePages(options = {}) {
       return;
     }
     await answer2(ctx);
-  }, "statusCodePages"));
+  });
 }
-__name(statusCodePages, "statusCodePages");
 function redirectTo(template) {
   return (ctx) => ctx.response.redirect(fill(template, ctx.response.status));
 }
-__name(redirectTo, "redirectTo");
 function writeBody(contentType, bodyFormat) {
   return (ctx) => {
     const response = ctx.response;
@@ -1146,8 +1089,7 @@ function writeBody(contentType, bodyFormat) {
     });
   };
 }
-__name(writeBody, "writeBody");
-async function reExecute2(ctx, target, status, next) {
+async function reExecuteStatusPage(ctx, target, status, next) {
   const features = ctx.features;
   const request = features.get(HttpRequestFeature);
   const original = {
@@ -1181,7 +1123,6 @@ async function reExecute2(ctx, target, status, next) {
     features.set(StatusCodeReExecuteFeature, void 0);
   }
 }
-__name(reExecute2, "reExecute");
 
 // hosting/middleware/https_redirection.ts
 var CATEGORY4 = "Roost.Hosting.HttpsRedirection";
@@ -1192,7 +1133,7 @@ var STATUSES = /* @__PURE__ */ new Set([
   308
 ]);
 var HTTPS_ADDRESS = /^https:\/\/(?:\[[^\]]*\]|[^:/]*)(?::(\d+))?/i;
-function checkOptions2(options) {
+function checkHttpsRedirectionOptions(options) {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`httpsRedirection() options must be an object, got ${String(options)}: try useHttpsRedirection({ httpsPort: 443 })`);
   }
@@ -1204,7 +1145,6 @@ function checkOptions2(options) {
     throw new RangeError(`httpsRedirection() option "httpsPort" must be a port from 1 to 65535, got ${String(httpsPort)}: leave it out to use the server's HTTPS address`);
   }
 }
-__name(checkOptions2, "checkOptions");
 function portFromServer(ctx) {
   const addresses = ctx.features.get(ServerAddressesFeature)?.addresses ?? [];
   const ports = /* @__PURE__ */ new Set();
@@ -1222,7 +1162,6 @@ function portFromServer(ctx) {
     ...ports
   ].join(", ")}). Requests are not redirected: set the one to use with useHttpsRedirection({ httpsPort }).`;
 }
-__name(portFromServer, "portFromServer");
 function hostOnly(host) {
   if (host.startsWith("[")) {
     const end = host.indexOf("]");
@@ -1231,12 +1170,11 @@ function hostOnly(host) {
   const colon = host.indexOf(":");
   return colon === -1 ? host : host.slice(0, colon);
 }
-__name(hostOnly, "hostOnly");
 function httpsRedirection(options = {}) {
-  checkOptions2(options);
+  checkHttpsRedirectionOptions(options);
   const statusCode = options.statusCode ?? 307;
   let port = options.httpsPort;
-  return /* @__PURE__ */ __name(function httpsRedirection2(ctx, next) {
+  return function httpsRedirection(ctx, next) {
     const request = ctx.request;
     if (request.isHttps) return next();
     if (port === void 0) {
@@ -1253,9 +1191,8 @@ function httpsRedirection(options = {}) {
     if (port === null || host === "") return next();
     const location = `https://${host}${port === 443 ? "" : `:${port}`}${request.pathBase + request.path + request.queryString}`;
     return ctx.response.redirect(location, statusCode);
-  }, "httpsRedirection");
+  };
 }
-__name(httpsRedirection, "httpsRedirection");
 
 // hosting/middleware/hsts.ts
 var EXCLUDED = [
@@ -1272,8 +1209,7 @@ function hostWithoutPort(host) {
   const colon = lower.indexOf(":");
   return colon === -1 ? lower : lower.slice(0, colon);
 }
-__name(hostWithoutPort, "hostWithoutPort");
-function checkOptions3(options) {
+function checkHstsOptions(options) {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`hsts() options must be an object, got ${String(options)}: try hsts({ maxAge: 31536000 })`);
   }
@@ -1294,27 +1230,24 @@ function checkOptions3(options) {
     throw new TypeError(`hsts() option "excludedHosts" must be an array of host names, got ${JSON.stringify(excludedHosts)}: try hsts({ excludedHosts: ["localhost"] })`);
   }
 }
-__name(checkOptions3, "checkOptions");
 function normalizeHost(host) {
   const lower = host.toLowerCase();
   return lower.includes(":") && !lower.startsWith("[") ? `[${lower}]` : lower;
 }
-__name(normalizeHost, "normalizeHost");
 function hsts(options = {}) {
-  checkOptions3(options);
+  checkHstsOptions(options);
   let value = `max-age=${options.maxAge ?? 2592e3}`;
   if (options.includeSubDomains) value += "; includeSubDomains";
   if (options.preload) value += "; preload";
   const excluded = new Set((options.excludedHosts ?? EXCLUDED).map(normalizeHost));
-  return /* @__PURE__ */ __name(function hsts2(ctx, next) {
+  return function hsts(ctx, next) {
     const request = ctx.request;
     if (request.isHttps && !excluded.has(hostWithoutPort(request.host))) {
       ctx.response.headers.set("strict-transport-security", value);
     }
     return next();
-  }, "hsts");
+  };
 }
-__name(hsts, "hsts");
 
 // hosting/middleware/_static_paths.ts
 var WINDOWS = Deno.build.os === "windows";
@@ -1350,7 +1283,6 @@ function staticRoot(where, root, requestPath, serveDotFiles) {
     verified: /* @__PURE__ */ new Map()
   };
 }
-__name(staticRoot, "staticRoot");
 function segmentsOf(root, path) {
   const prefix = root.requestPath;
   let rest = path;
@@ -1384,7 +1316,6 @@ function segmentsOf(root, path) {
   }
   return segments;
 }
-__name(segmentsOf, "segmentsOf");
 function isSafeName(name, serveDotFiles) {
   if (name === "." || name === "..") return false;
   if (name.includes("/") || name.includes("\\") || name.includes("\0")) {
@@ -1393,7 +1324,6 @@ function isSafeName(name, serveDotFiles) {
   if (WINDOWS && name.includes(":")) return false;
   return serveDotFiles || !name.startsWith(".");
 }
-__name(isSafeName, "isSafeName");
 function findInside(root, segments) {
   const names = segments.filter((name) => name !== "");
   return findPath(root, [
@@ -1401,7 +1331,6 @@ function findInside(root, segments) {
     ...names
   ].join(SEP));
 }
-__name(findInside, "findInside");
 async function findPath(root, candidate) {
   const directory = candidate.slice(0, candidate.lastIndexOf(SEP));
   const now = Date.now();
@@ -1443,7 +1372,6 @@ async function findPath(root, candidate) {
     stat
   };
 }
-__name(findPath, "findPath");
 async function requestedDirectory(root, path) {
   const segments = segmentsOf(root, path);
   if (segments === void 0) return void 0;
@@ -1454,12 +1382,10 @@ async function requestedDirectory(root, path) {
     slash: path.endsWith("/")
   };
 }
-__name(requestedDirectory, "requestedDirectory");
 function redirectToSlash(ctx) {
   const request = ctx.request;
   return ctx.response.redirect(`${request.pathBase}${request.path}/${request.queryString}`, 301);
 }
-__name(redirectToSlash, "redirectToSlash");
 
 // hosting/middleware/_compression_negotiation.ts
 var ENCODINGS = [
@@ -1473,7 +1399,6 @@ function remember(cache, key, value) {
   cache.set(key, value);
   return value;
 }
-__name(remember, "remember");
 function negotiator(preference) {
   const cache = /* @__PURE__ */ new Map();
   return (header) => {
@@ -1482,7 +1407,6 @@ function negotiator(preference) {
     return remember(cache, header, negotiate(header, preference));
   };
 }
-__name(negotiator, "negotiator");
 function acceptedCodings(header) {
   const codings = /* @__PURE__ */ new Map();
   for (const item of header.split(",")) {
@@ -1499,13 +1423,12 @@ function acceptedCodings(header) {
   }
   return codings;
 }
-__name(acceptedCodings, "acceptedCodings");
 function negotiate(header, preference) {
   const codings = acceptedCodings(header);
-  const weight = /* @__PURE__ */ __name((name) => {
+  const weight = (name) => {
     const q = codings.get(name);
     return q === void 0 ? void 0 : Number.isNaN(q) ? 1 : q;
-  }, "weight");
+  };
   const wildcard = weight("*");
   let best = null;
   let bestQ = 0;
@@ -1520,19 +1443,16 @@ function negotiate(header, preference) {
   if (best !== null && identity !== void 0 && identity > bestQ) return null;
   return best;
 }
-__name(negotiate, "negotiate");
 function essence(contentType) {
   const semicolon = contentType.indexOf(";");
   return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
 }
-__name(essence, "essence");
 function matches(pattern, type) {
   if (pattern === "*/*") return type.includes("/");
   if (pattern.startsWith("+")) return type.endsWith(pattern);
   if (pattern.endsWith("/*")) return type.startsWith(pattern.slice(0, -1));
   return type === pattern;
 }
-__name(matches, "matches");
 function typeMatcher(include, exclude) {
   const cache = /* @__PURE__ */ new Map();
   return (contentType) => {
@@ -1544,7 +1464,6 @@ function typeMatcher(include, exclude) {
     return remember(cache, contentType, result);
   };
 }
-__name(typeMatcher, "typeMatcher");
 function checkPattern(option, pattern) {
   if (typeof pattern === "string") {
     const lower = pattern.trim().toLowerCase();
@@ -1554,7 +1473,6 @@ function checkPattern(option, pattern) {
   }
   throw new TypeError(`responseCompression: ${option} entry ${JSON.stringify(pattern)} is not a media type pattern; use "type/subtype" (application/json), "type/*" (text/*), "+suffix" (+json) or "*/*"`);
 }
-__name(checkPattern, "checkPattern");
 
 // hosting/middleware/_static_encoding.ts
 var SIBLINGS = [
@@ -1589,7 +1507,6 @@ async function findSiblings(root, file, weights) {
   }
   return siblings;
 }
-__name(findSiblings, "findSiblings");
 async function sibling(root, path) {
   let stat;
   try {
@@ -1602,7 +1519,6 @@ async function sibling(root, path) {
     stat
   };
 }
-__name(sibling, "sibling");
 function acceptedWeights(header) {
   if (header === null) return void 0;
   const weights = acceptedCodings(header);
@@ -1611,7 +1527,6 @@ function acceptedWeights(header) {
   }
   return weights;
 }
-__name(acceptedWeights, "acceptedWeights");
 function chooseSibling(weights, siblings) {
   if (weights === void 0 || siblings.length === 0) return void 0;
   const any = weights.get("*");
@@ -1627,7 +1542,6 @@ function chooseSibling(weights, siblings) {
   const identity = weights.get("identity") ?? 0;
   return best !== void 0 && bestQ >= identity ? best : void 0;
 }
-__name(chooseSibling, "chooseSibling");
 
 // hosting/middleware/static_files.ts
 var NO_BODY = /* @__PURE__ */ new Set([
@@ -1664,12 +1578,10 @@ function check(options) {
     }
   }
 }
-__name(check, "check");
 function extensionOf(name) {
   const dot = name.lastIndexOf(".");
   return dot <= 0 ? "" : name.slice(dot).toLowerCase();
 }
-__name(extensionOf, "extensionOf");
 function staticFiles(options = {}) {
   const root = staticRoot("staticFiles", options.root, options.requestPath, options.serveDotFiles);
   check(options);
@@ -1722,7 +1634,6 @@ function staticFiles(options = {}) {
     });
   };
 }
-__name(staticFiles, "staticFiles");
 
 // hosting/middleware/default_files.ts
 var DEFAULT_FILE_NAMES = Object.freeze([
@@ -1762,7 +1673,6 @@ function defaultFiles(options = {}) {
     return next();
   };
 }
-__name(defaultFiles, "defaultFiles");
 
 // hosting/middleware/_directory_listing.ts
 function formatSize(size) {
@@ -1782,7 +1692,6 @@ function formatSize(size) {
   }
   return `${value.toFixed(1)} ${units[unit]}`;
 }
-__name(formatSize, "formatSize");
 async function readRows(root, directory) {
   const rows = [];
   for await (const entry of Deno.readDir(directory)) {
@@ -1801,7 +1710,6 @@ async function readRows(root, directory) {
   rows.sort((a, b) => a.directory === b.directory ? a.name.localeCompare(b.name) : a.directory ? -1 : 1);
   return rows;
 }
-__name(readRows, "readRows");
 function render(title, rows, parent) {
   const lines = rows.map((row) => {
     const href = encodeURIComponent(row.name) + (row.directory ? "/" : "");
@@ -1833,7 +1741,6 @@ ${lines.join("\n")}
 </html>
 `;
 }
-__name(render, "render");
 function decodedTitle(path) {
   try {
     return decodeURIComponent(path);
@@ -1841,7 +1748,6 @@ function decodedTitle(path) {
     return path;
   }
 }
-__name(decodedTitle, "decodedTitle");
 function directoryBrowser(root) {
   return async (ctx, next) => {
     const request = ctx.request;
@@ -1861,7 +1767,6 @@ function directoryBrowser(root) {
     });
   };
 }
-__name(directoryBrowser, "directoryBrowser");
 
 // hosting/middleware/file_server.ts
 function fileServer(options = {}) {
@@ -1882,13 +1787,11 @@ function fileServer(options = {}) {
   if (defaults !== void 0) chain = then(defaults, chain);
   return chain;
 }
-__name(fileServer, "fileServer");
 function then(first, second) {
   return (ctx, next) => first(ctx, async () => {
     await second(ctx, next);
   });
 }
-__name(then, "then");
 
 // hosting/middleware/_cors_policy.ts
 var SAFELISTED_METHODS = /* @__PURE__ */ new Set([
@@ -1906,11 +1809,9 @@ var TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 function show(value) {
   return typeof value === "string" ? `"${value}"` : String(value);
 }
-__name(show, "show");
 function fail(where, message) {
   throw new TypeError(`CORS policy ${where} ${message}`);
 }
-__name(fail, "fail");
 function checkOrigin(origin) {
   const fix = 'write it as scheme://host[:port], e.g. "https://app.example"';
   if (typeof origin !== "string" || origin === "") {
@@ -1927,7 +1828,6 @@ function checkOrigin(origin) {
   }
   return origin.toLowerCase();
 }
-__name(checkOrigin, "checkOrigin");
 function splitPort(authority) {
   const colon = authority.lastIndexOf(":");
   if (colon === -1 || authority.endsWith("]")) return [
@@ -1939,7 +1839,6 @@ function splitPort(authority) {
     authority.slice(colon)
   ];
 }
-__name(splitPort, "splitPort");
 function checkNames(where, value, pattern, star) {
   if (star && value === "*") return "*";
   if (!Array.isArray(value)) {
@@ -1952,7 +1851,6 @@ function checkNames(where, value, pattern, star) {
   }
   return value;
 }
-__name(checkNames, "checkNames");
 function compileCorsPolicy(options, what) {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`${what} takes a CORS policy object, got ${show(options)}: try { origins: ["https://app.example"] }`);
@@ -2033,7 +1931,6 @@ function compileCorsPolicy(options, what) {
     }
   };
 }
-__name(compileCorsPolicy, "compileCorsPolicy");
 function requestedHeaders(value) {
   if (value === null) return [];
   const names = [];
@@ -2043,7 +1940,6 @@ function requestedHeaders(value) {
   }
   return names;
 }
-__name(requestedHeaders, "requestedHeaders");
 function varyByOrigin(headers) {
   const vary = headers.get("vary");
   if (vary === null) return headers.set("vary", "Origin");
@@ -2053,7 +1949,6 @@ function varyByOrigin(headers) {
   }
   headers.set("vary", `${vary}, Origin`);
 }
-__name(varyByOrigin, "varyByOrigin");
 
 // hosting/_endpoint_metadata_readers.ts
 var READS = Symbol("roost.readsEndpointMetadata");
@@ -2066,23 +1961,15 @@ function readsEndpointMetadata(middleware, method, types) {
   });
   return middleware;
 }
-__name(readsEndpointMetadata, "readsEndpointMetadata");
 function metadataReaderOf(middleware) {
   return middleware[READS];
 }
-__name(metadataReaderOf, "metadataReaderOf");
 
 // hosting/middleware/cors.ts
 var CorsMetadata = class {
-  static {
-    __name(this, "CorsMetadata");
-  }
 };
 var COMPILED = /* @__PURE__ */ new WeakMap();
 var EnableCors = class extends CorsMetadata {
-  static {
-    __name(this, "EnableCors");
-  }
   /** The policy as given. */
   policy;
   /**
@@ -2102,14 +1989,10 @@ var EnableCors = class extends CorsMetadata {
   }
 };
 var DisableCors = class extends CorsMetadata {
-  static {
-    __name(this, "DisableCors");
-  }
 };
 function isPreflight(ctx, origin) {
   return origin !== null && ctx.request.method === "OPTIONS" && ctx.request.headers.has("access-control-request-method");
 }
-__name(isPreflight, "isPreflight");
 function answerPreflight(ctx, policy, origin) {
   const request = ctx.request.headers;
   const headers = ctx.response.headers;
@@ -2131,17 +2014,15 @@ function answerPreflight(ctx, policy, origin) {
     status: 204
   });
 }
-__name(answerPreflight, "answerPreflight");
 function allowOrigin(headers, policy, origin) {
   headers.set("access-control-allow-origin", policy.anyOrigin && !policy.credentials ? "*" : origin);
   if (policy.credentials) {
     headers.set("access-control-allow-credentials", "true");
   }
 }
-__name(allowOrigin, "allowOrigin");
 function cors(policy) {
   const global = policy === void 0 ? void 0 : compileCorsPolicy(policy, "cors()");
-  return readsEndpointMetadata(/* @__PURE__ */ __name(function cors2(ctx, next) {
+  return readsEndpointMetadata(function cors(ctx, next) {
     const origin = ctx.request.headers.get("origin");
     if (origin === null) return next();
     const metadata = ctx.getEndpoint()?.metadata.get(CorsMetadata);
@@ -2159,11 +2040,10 @@ function cors(policy) {
       }
     }
     return next();
-  }, "cors"), "useCors()", [
+  }, "useCors()", [
     CorsMetadata
   ]);
 }
-__name(cors, "cors");
 
 // hosting/middleware/_compression_options.ts
 var DEFAULT_LEVELS = {
@@ -2208,7 +2088,6 @@ function checkLevels(levels) {
   }
   return result;
 }
-__name(checkLevels, "checkLevels");
 function checkEncodings(encodings) {
   if (encodings === void 0) return ENCODINGS;
   if (!Array.isArray(encodings) || encodings.length === 0) {
@@ -2228,7 +2107,6 @@ function checkEncodings(encodings) {
     ...seen
   ];
 }
-__name(checkEncodings, "checkEncodings");
 function checkPatterns(option, patterns, fallback) {
   if (patterns === void 0) return [
     ...fallback
@@ -2238,7 +2116,6 @@ function checkPatterns(option, patterns, fallback) {
   }
   return patterns.map((pattern) => checkPattern(option, pattern));
 }
-__name(checkPatterns, "checkPatterns");
 
 // hosting/middleware/response_compression.ts
 var COMPRESSIBLE_TYPES = Object.freeze([
@@ -2273,7 +2150,7 @@ function responseCompression(options = {}) {
     ]))
   };
   const negotiate2 = negotiator(encodings);
-  const middleware = /* @__PURE__ */ __name((ctx, next) => {
+  const middleware = (ctx, next) => {
     const request = ctx.request;
     const accept = request.headers.get("accept-encoding");
     if (accept === null || !enableForHttps && request.isHttps) {
@@ -2309,22 +2186,17 @@ function responseCompression(options = {}) {
       body.abandon();
       throw error;
     });
-  }, "middleware");
+  };
   return middleware;
 }
-__name(responseCompression, "responseCompression");
 var Body;
 var loadingBody;
 function loadBody() {
-  return loadingBody ??= import("./_compression_body-4YU6WAM5.js").then((module) => Body = module.CompressingBody);
+  return loadingBody ??= import("./_compression_body-PHYSGDV5.js").then((module) => Body = module.CompressingBody);
 }
-__name(loadBody, "loadBody");
 
 // hosting/application_lifetime.ts
 var ApplicationLifetime = class {
-  static {
-    __name(this, "ApplicationLifetime");
-  }
   #started = new AbortController();
   #stopping = new AbortController();
   #stopped = new AbortController();
@@ -2363,12 +2235,12 @@ function fixedWindow(limit, window) {
   return () => {
     let start = -Infinity;
     let count = 0;
-    const roll = /* @__PURE__ */ __name((now) => {
+    const roll = (now) => {
       if (now >= start + window) {
         start = now;
         count = 0;
       }
-    }, "roll");
+    };
     return {
       tryTake(now) {
         roll(now);
@@ -2378,20 +2250,19 @@ function fixedWindow(limit, window) {
       },
       release() {
       },
-      retryAfter: /* @__PURE__ */ __name((now) => Math.max(0, start + window - now), "retryAfter"),
-      idle: /* @__PURE__ */ __name((now) => now >= start + window, "idle")
+      retryAfter: (now) => Math.max(0, start + window - now),
+      idle: (now) => now >= start + window
     };
   };
 }
-__name(fixedWindow, "fixedWindow");
 function slidingWindow(limit, window, segments) {
   const length = window / segments;
-  const slot = /* @__PURE__ */ __name((segment) => (segment % segments + segments) % segments, "slot");
+  const slot = (segment) => (segment % segments + segments) % segments;
   return () => {
     const counts = new Array(segments).fill(0);
     let last = -Infinity;
     let total = 0;
-    const advance = /* @__PURE__ */ __name((now) => {
+    const advance = (now) => {
       const current = Math.floor(now / length);
       const from = Math.max(last + 1, current - segments + 1);
       for (let segment = from; segment <= current; segment++) {
@@ -2400,7 +2271,7 @@ function slidingWindow(limit, window, segments) {
       }
       last = Math.max(last, current);
       return current;
-    }, "advance");
+    };
     return {
       tryTake(now) {
         const current = advance(now);
@@ -2427,12 +2298,11 @@ function slidingWindow(limit, window, segments) {
     };
   };
 }
-__name(slidingWindow, "slidingWindow");
 function tokenBucket(limit, perPeriod, period) {
   return () => {
     let tokens = limit;
     let last;
-    const refill = /* @__PURE__ */ __name((now) => {
+    const refill = (now) => {
       if (last === void 0) {
         last = now;
         return;
@@ -2441,7 +2311,7 @@ function tokenBucket(limit, perPeriod, period) {
       if (periods <= 0) return;
       tokens = Math.min(limit, tokens + periods * perPeriod);
       last += periods * period;
-    }, "refill");
+    };
     return {
       tryTake(now) {
         refill(now);
@@ -2462,7 +2332,6 @@ function tokenBucket(limit, perPeriod, period) {
     };
   };
 }
-__name(tokenBucket, "tokenBucket");
 function concurrency(limit) {
   return () => {
     let held = 0;
@@ -2475,18 +2344,14 @@ function concurrency(limit) {
       release() {
         held--;
       },
-      retryAfter: /* @__PURE__ */ __name(() => void 0, "retryAfter"),
-      idle: /* @__PURE__ */ __name(() => held === 0, "idle")
+      retryAfter: () => void 0,
+      idle: () => held === 0
     };
   };
 }
-__name(concurrency, "concurrency");
 
 // hosting/middleware/_rate_limiters.ts
 var PartitionedLimiter = class {
-  static {
-    __name(this, "PartitionedLimiter");
-  }
   #make;
   #queueLimit;
   #sweepEvery;
@@ -2542,7 +2407,7 @@ var PartitionedLimiter = class {
         resolve2(lease);
       }
     };
-    const leave = /* @__PURE__ */ __name((lease) => {
+    const leave = (lease) => {
       const index = queue.indexOf(waiter);
       if (index !== -1) queue.splice(index, 1);
       if (queue.length === 0 && partition.timer !== void 0) {
@@ -2550,18 +2415,18 @@ var PartitionedLimiter = class {
         partition.timer = void 0;
       }
       waiter.resolve(lease);
-    }, "leave");
-    const onAbort = /* @__PURE__ */ __name(() => leave({
+    };
+    const onAbort = () => leave({
       acquired: false,
       retryAfter: void 0,
       aborted: true
-    }), "onAbort");
-    const onStop = /* @__PURE__ */ __name(() => leave({
+    });
+    const onStop = () => leave({
       acquired: false,
       retryAfter: void 0,
       aborted: false,
       stopping: true
-    }), "onStop");
+    });
     signal.addEventListener("abort", onAbort, {
       once: true
     });
@@ -2576,12 +2441,12 @@ var PartitionedLimiter = class {
     let released = false;
     return {
       acquired: true,
-      release: /* @__PURE__ */ __name(() => {
+      release: () => {
         if (released) return;
         released = true;
         partition.counter.release();
         this.#drain(partition);
-      }, "release")
+      }
     };
   }
   // Hands free permits to waiters, oldest first.
@@ -2625,21 +2490,19 @@ function positiveInteger(value, where) {
   }
   return value;
 }
-__name(positiveInteger, "positiveInteger");
 function milliseconds(value, where) {
   if (typeof value !== "number" || !(value >= 1) || value > MAX_MS) {
     throw new RangeError(`${where} must be a number of milliseconds from 1 to ${MAX_MS}, got ${String(value)}`);
   }
   return value;
 }
-__name(milliseconds, "milliseconds");
 function limiterFor(policy, where) {
   const queueLimit = policy.queueLimit ?? 0;
   if (!Number.isSafeInteger(queueLimit) || queueLimit < 0) {
     throw new RangeError(`${where}.queueLimit must be a whole number of at least 0, got ${String(queueLimit)}`);
   }
-  const permits = /* @__PURE__ */ __name(() => positiveInteger(policy.permitLimit, `${where}.permitLimit`), "permits");
-  const window = /* @__PURE__ */ __name(() => milliseconds(policy.window, `${where}.window`), "window");
+  const permits = () => positiveInteger(policy.permitLimit, `${where}.permitLimit`);
+  const window = () => milliseconds(policy.window, `${where}.window`);
   switch (policy.kind) {
     case "fixedWindow": {
       const length = window();
@@ -2663,13 +2526,9 @@ function limiterFor(policy, where) {
       throw new TypeError(`${where}.kind must be "fixedWindow", "slidingWindow", "tokenBucket" or "concurrency", got ${JSON.stringify(policy.kind) ?? "nothing"}`);
   }
 }
-__name(limiterFor, "limiterFor");
 
 // hosting/middleware/rate_limiter.ts
 var EnableRateLimiting = class {
-  static {
-    __name(this, "EnableRateLimiting");
-  }
   /** The policy's name in {@linkcode RateLimiterOptions.policies}. */
   policy;
   /**
@@ -2686,9 +2545,6 @@ var EnableRateLimiting = class {
   }
 };
 var DisableRateLimiting = class {
-  static {
-    __name(this, "DisableRateLimiting");
-  }
 };
 function build(policy, where) {
   if (typeof policy !== "object" || policy === null) {
@@ -2699,7 +2555,6 @@ function build(policy, where) {
   }
   return limiterFor(policy, where);
 }
-__name(build, "build");
 function shorthand(options) {
   const given = [
     "permitLimit",
@@ -2722,8 +2577,7 @@ function shorthand(options) {
     partitionKey: options.partitionKey
   };
 }
-__name(shorthand, "shorthand");
-var remoteAddress = /* @__PURE__ */ __name((ctx) => ctx.connection.remoteAddress, "remoteAddress");
+var remoteAddress = (ctx) => ctx.connection.remoteAddress;
 function rateLimiter(options = {}) {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`rateLimiter() options must be an object, got ${String(options)}: try rateLimiter({ permitLimit: 100, window: 60_000 })`);
@@ -2770,8 +2624,7 @@ function rateLimiter(options = {}) {
       retryAfter
     });
   }
-  __name(reject, "reject");
-  const middleware = /* @__PURE__ */ __name(async function rateLimiter2(ctx, next) {
+  const middleware = async function rateLimiter(ctx, next) {
     const metadata = ctx.getEndpoint()?.metadata;
     if (metadata?.get(DisableRateLimiting) !== void 0) return await next();
     const name = metadata?.get(EnableRateLimiting)?.policy;
@@ -2802,7 +2655,7 @@ function rateLimiter(options = {}) {
     } finally {
       for (const release of held) release();
     }
-  }, "rateLimiter");
+  };
   const all = [
     ...global ? [
       global
@@ -2814,11 +2667,10 @@ function rateLimiter(options = {}) {
     DisableRateLimiting
   ]);
   return Object.defineProperty(middleware, "partitionCount", {
-    get: /* @__PURE__ */ __name(() => all.reduce((sum, { limiter }) => sum + limiter.size, 0), "get"),
+    get: () => all.reduce((sum, { limiter }) => sum + limiter.size, 0),
     enumerable: true
   });
 }
-__name(rateLimiter, "rateLimiter");
 
 // hosting/middleware/request_timeouts.ts
 var MAX_TIMER_MS = 2147483647;
@@ -2827,11 +2679,7 @@ function checkTimeout(value, where, fix) {
     throw new RangeError(`${where} must be a positive number of milliseconds up to ${MAX_TIMER_MS}, got ${String(value)}: try ${fix}`);
   }
 }
-__name(checkTimeout, "checkTimeout");
 var RequestTimeout = class {
-  static {
-    __name(this, "RequestTimeout");
-  }
   /** The deadline, in milliseconds. */
   timeout;
   /**
@@ -2846,11 +2694,8 @@ var RequestTimeout = class {
   }
 };
 var DisableRequestTimeout = class {
-  static {
-    __name(this, "DisableRequestTimeout");
-  }
 };
-function checkOptions4(options) {
+function checkRequestTimeoutsOptions(options) {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`requestTimeouts() options must be an object, got ${String(options)}: try requestTimeouts({ timeout: 10_000 })`);
   }
@@ -2866,12 +2711,11 @@ function checkOptions4(options) {
     throw new TypeError(`requestTimeouts() option "writeTimeoutResponse" must be a function (ctx) => \u2026, got ${typeof writer}`);
   }
 }
-__name(checkOptions4, "checkOptions");
 function requestTimeouts(options = {}) {
-  checkOptions4(options);
+  checkRequestTimeoutsOptions(options);
   const status = options.timeoutStatusCode ?? 504;
   const writeBody2 = options.writeTimeoutResponse;
-  return readsEndpointMetadata(/* @__PURE__ */ __name(async function requestTimeouts2(ctx, next) {
+  return readsEndpointMetadata(async function requestTimeouts(ctx, next) {
     const metadata = ctx.getEndpoint()?.metadata;
     if (metadata?.get(DisableRequestTimeout) !== void 0) {
       return await next();
@@ -2894,9 +2738,9 @@ function requestTimeouts(options = {}) {
       },
       // After the deadline this middleware answers: code that gives up
       // because its signal fired (a queue, say) must not reset the 504.
-      abort: /* @__PURE__ */ __name((reason) => {
+      abort: (reason) => {
         if (!deadline.signal.aborted) outer.abort(reason);
-      }, "abort")
+      }
     };
     ctx.features.set(HttpRequestLifetimeFeature, lifetime);
     let answered;
@@ -2916,12 +2760,11 @@ function requestTimeouts(options = {}) {
       }
     }
     await answered;
-  }, "requestTimeouts"), "useRequestTimeouts()", [
+  }, "useRequestTimeouts()", [
     RequestTimeout,
     DisableRequestTimeout
   ]);
 }
-__name(requestTimeouts, "requestTimeouts");
 async function answer(ctx, status, writeBody2, breakOff) {
   const response = ctx.response;
   if (response.hasStarted) return breakOff();
@@ -2947,7 +2790,6 @@ async function answer(ctx, status, writeBody2, breakOff) {
     breakOff();
   }
 }
-__name(answer, "answer");
 
 export {
   notAResponse,

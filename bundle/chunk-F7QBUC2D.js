@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   ConfigurationError
-} from "./chunk-2ZPUITWC.js";
+} from "./chunk-RMXCWHHI.js";
 import {
   currentScope,
   logTapeInProcess,
@@ -10,10 +10,7 @@ import {
   retainLogTape,
   runInScope,
   whenLogTapeLoads
-} from "./chunk-DNF7BRSY.js";
-import {
-  __name
-} from "./chunk-SHUYVCID.js";
+} from "./chunk-YIRIFEEA.js";
 
 // hosting/logging/log_level.ts
 var SEVERITY = withoutPrototype({
@@ -29,7 +26,6 @@ var OFF = 6;
 function thresholdOf(level) {
   return level === "none" ? OFF : SEVERITY[level];
 }
-__name(thresholdOf, "thresholdOf");
 var LEVEL_NAMES = {
   trace: "Trace",
   debug: "Debug",
@@ -62,7 +58,6 @@ var ALIASES = withoutPrototype({
 function withoutPrototype(entries) {
   return Object.assign(/* @__PURE__ */ Object.create(null), entries);
 }
-__name(withoutPrototype, "withoutPrototype");
 function parseLogLevel(value) {
   const level = ALIASES[String(value).trim().toLowerCase()];
   if (level === void 0) {
@@ -70,7 +65,6 @@ function parseLogLevel(value) {
   }
   return level;
 }
-__name(parseLogLevel, "parseLogLevel");
 
 // hosting/logging/_render.ts
 var MAX_CAUSES = 8;
@@ -94,7 +88,6 @@ Caused by: ${renderError(cause, depth + 1, seen)}`;
     return unreadable(error, failure);
   }
 }
-__name(renderError, "renderError");
 function unreadable(value, failure) {
   let why;
   try {
@@ -106,7 +99,6 @@ function unreadable(value, failure) {
   const article = type === "object" || type === "undefined" ? "an" : "a";
   return `(${article} ${type} that cannot be shown: reading it threw: ${why})`;
 }
-__name(unreadable, "unreadable");
 function replaceValue(_key, value) {
   if (typeof value === "bigint") return value.toString();
   if (value instanceof Error) return renderError(value);
@@ -116,7 +108,6 @@ function replaceValue(_key, value) {
   ];
   return value;
 }
-__name(replaceValue, "replaceValue");
 function cycleSafeReplacer() {
   const ancestors = [];
   return function(key, value) {
@@ -128,7 +119,6 @@ function cycleSafeReplacer() {
     return replaced;
   };
 }
-__name(cycleSafeReplacer, "cycleSafeReplacer");
 function stringify(value) {
   try {
     return JSON.stringify(value, replaceValue);
@@ -140,7 +130,6 @@ function stringify(value) {
     return JSON.stringify(readable(value, []));
   }
 }
-__name(stringify, "stringify");
 function readable(value, ancestors) {
   try {
     if (typeof value === "bigint") return value.toString();
@@ -176,7 +165,6 @@ function readable(value, ancestors) {
     return unreadable(value, failure);
   }
 }
-__name(readable, "readable");
 var BARE = /^[^\s"=]+$/;
 function pairValue(value) {
   try {
@@ -185,7 +173,6 @@ function pairValue(value) {
     return JSON.stringify(unreadable(value, failure));
   }
 }
-__name(pairValue, "pairValue");
 function pairText(value) {
   switch (typeof value) {
     case "string":
@@ -202,7 +189,6 @@ function pairText(value) {
   }
   return stringify(value) ?? String(value);
 }
-__name(pairText, "pairText");
 function formatPairs(properties, skip, skipEventId) {
   let text = "";
   for (const key of Object.keys(properties)) {
@@ -211,7 +197,6 @@ function formatPairs(properties, skip, skipEventId) {
   }
   return text;
 }
-__name(formatPairs, "formatPairs");
 function eventIdAndPairs(properties, skip) {
   const id = properties.eventId;
   return typeof id === "number" && Number.isInteger(id) ? [
@@ -222,7 +207,6 @@ function eventIdAndPairs(properties, skip) {
     formatPairs(properties, skip, false)
   ];
 }
-__name(eventIdAndPairs, "eventIdAndPairs");
 
 // hosting/logging/_message_template.ts
 var LAZY = Symbol.for("logtape.lazy");
@@ -231,7 +215,6 @@ function evaluate(value) {
   const lazy = value;
   return lazy[LAZY] === true && typeof lazy.getter === "function" ? lazy.getter() : value;
 }
-__name(evaluate, "evaluate");
 var STEP = /^(?:\??\.)?(?:([^.[\]?"']+)|\[(-?\d+)\]|\[("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\])/;
 function quotedKey(quoted) {
   const json = quoted[0] === '"' ? quoted : `"${quoted.slice(1, -1).replaceAll('"', '\\"')}"`;
@@ -241,7 +224,6 @@ function quotedKey(quoted) {
     return void 0;
   }
 }
-__name(quotedKey, "quotedKey");
 function step(from, key) {
   if (typeof from !== "object" && typeof from !== "function") return void 0;
   if (from === null) return void 0;
@@ -253,7 +235,6 @@ function step(from, key) {
   }
   return Object.hasOwn(from, key) ? from[key] : void 0;
 }
-__name(step, "step");
 function readPath(values, path) {
   let current2 = values;
   let rest = path;
@@ -269,11 +250,9 @@ function readPath(values, path) {
   }
   return current2;
 }
-__name(readPath, "readPath");
 function own(values, key) {
   return Object.hasOwn(values, key) ? values[key] : void 0;
 }
-__name(own, "own");
 function lookup(values, key) {
   const name = key.trim();
   if (name === "*") {
@@ -283,7 +262,6 @@ function lookup(values, key) {
   if (value !== void 0 || !/[.[]|\?\./.test(name)) return value;
   return readPath(values, name);
 }
-__name(lookup, "lookup");
 function parseMessageTemplate(template, properties, scope) {
   if (!template.includes("{")) return [
     template
@@ -315,7 +293,6 @@ function parseMessageTemplate(template, properties, scope) {
   parts.push(text + template.slice(from));
   return parts;
 }
-__name(parseMessageTemplate, "parseMessageTemplate");
 
 // hosting/logging/_template.ts
 function placeholders(template) {
@@ -338,7 +315,6 @@ function placeholders(template) {
   }
   return found;
 }
-__name(placeholders, "placeholders");
 var ROOT_NAME = /^\s*([^.[?\s]*)/;
 function templateNames(template) {
   const names = /* @__PURE__ */ new Set();
@@ -347,7 +323,6 @@ function templateNames(template) {
   }
   return names;
 }
-__name(templateNames, "templateNames");
 function renderParts(parts, template) {
   if (parts.length === 1) return String(parts[0]);
   let text = "";
@@ -363,7 +338,6 @@ function renderParts(parts, template) {
   }
   return text;
 }
-__name(renderParts, "renderParts");
 function renderTemplate(template, properties) {
   if (!template.includes("{")) return template;
   let parts;
@@ -374,7 +348,6 @@ function renderTemplate(template, properties) {
   }
   return renderParts(parts, template);
 }
-__name(renderTemplate, "renderTemplate");
 
 // hosting/logging/formatters.ts
 var TAGS = {
@@ -399,12 +372,10 @@ var NEWLINE = /\r?\n/g;
 function hasError(record) {
   return record.error !== void 0;
 }
-__name(hasError, "hasError");
 function headerAndPairs(record) {
   const template = record.messageTemplate;
   return eventIdAndPairs(record.properties, template === void 0 ? void 0 : templateNames(template));
 }
-__name(headerAndPairs, "headerAndPairs");
 function formatSimple(record, options = {}) {
   const tag = options.colors === true ? `${COLORS[record.level]}${TAGS[record.level]}${RESET}` : TAGS[record.level];
   const [eventId, pairs] = headerAndPairs(record);
@@ -420,7 +391,6 @@ ${PADDING}`)}`;
   }
   return text;
 }
-__name(formatSimple, "formatSimple");
 function formatJson(record) {
   let properties = record.properties;
   let scope = record.scope;
@@ -449,7 +419,6 @@ function formatJson(record) {
   if (hasError(record)) json.exception = renderError(record.error);
   return stringify(json);
 }
-__name(formatJson, "formatJson");
 var PRIORITIES = {
   trace: 7,
   debug: 7,
@@ -468,7 +437,6 @@ ${renderError(record.error)}`;
   return text.replace(NEWLINE, `
 ${prefix}`);
 }
-__name(formatSystemd, "formatSystemd");
 
 // hosting/logging/console_output.ts
 var FORMATTERS = Object.assign(/* @__PURE__ */ Object.create(null), {
@@ -485,11 +453,7 @@ function writeAllSync(writer, text) {
     written += writer.writeSync(bytes.subarray(written));
   }
 }
-__name(writeAllSync, "writeAllSync");
 var ConsoleOutput = class {
-  static {
-    __name(this, "ConsoleOutput");
-  }
   /** Always `Console`. */
   name = "Console";
   #formatter;
@@ -577,11 +541,9 @@ var ConsoleOutput = class {
 function changes(value) {
   return typeof value.onChange === "function";
 }
-__name(changes, "changes");
 function reportOutputError(error, output) {
   console.error(`Log output "${output.name}" failed to write a record:`, error);
 }
-__name(reportOutputError, "reportOutputError");
 
 // hosting/logging/_rules.ts
 var FALLBACK_THRESHOLD = thresholdOf("information");
@@ -593,11 +555,9 @@ function makeRule(prefix, level, output) {
     threshold: thresholdOf(parseLogLevel(level))
   };
 }
-__name(makeRule, "makeRule");
 function matches(prefix, category) {
   return prefix === "" || category === prefix || category.startsWith(prefix) && category[prefix.length] === ".";
 }
-__name(matches, "matches");
 function selectThreshold(rules, output, category) {
   let best;
   for (const rule of rules) {
@@ -611,15 +571,13 @@ function selectThreshold(rules, output, category) {
   }
   return best?.threshold ?? FALLBACK_THRESHOLD;
 }
-__name(selectThreshold, "selectThreshold");
 function describesSources(value) {
   return typeof value.describeSource === "function";
 }
-__name(describesSources, "describesSources");
 function readRules(logging, root) {
   const rules = [];
   const issues = [];
-  const read = /* @__PURE__ */ __name((levels, output) => {
+  const read = (levels, output) => {
     for (const entry of levels.getChildren()) {
       const value = entry.value;
       if (value === void 0) continue;
@@ -633,7 +591,7 @@ function readRules(logging, root) {
         });
       }
     }
-  }, "read");
+  };
   const outputs = [];
   for (const child of logging.getChildren()) {
     if (child.key.toLowerCase() === "loglevel") read(child);
@@ -649,18 +607,13 @@ function readRules(logging, root) {
   }
   return rules;
 }
-__name(readRules, "readRules");
 
 // hosting/logging/_category_logger.ts
 var EMPTY_PROPERTIES = Object.freeze({});
 function unknownLevel(level) {
   return new TypeError(`Unknown log level "${String(level)}"; use trace, debug, information, warning, error, critical or none`);
 }
-__name(unknownLevel, "unknownLevel");
 var CategoryLogger = class {
-  static {
-    __name(this, "CategoryLogger");
-  }
   category;
   #lowerCategory;
   #state;
@@ -789,13 +742,9 @@ function fromLogTape(record) {
     properties
   };
 }
-__name(fromLogTape, "fromLogTape");
 
 // hosting/logging/logger_factory.ts
 var LoggerFactory = class {
-  static {
-    __name(this, "LoggerFactory");
-  }
   #state;
   #loggers = /* @__PURE__ */ new Map();
   #configuration;
@@ -820,12 +769,12 @@ var LoggerFactory = class {
       version: 0,
       outputs: [],
       rules: [],
-      onOutputError: /* @__PURE__ */ __name((error, output) => {
+      onOutputError: (error, output) => {
         try {
           onOutputError(error, output);
         } catch {
         }
-      }, "onOutputError")
+      }
     };
     this.#configuration = options.configuration;
     for (const output of options.outputs ?? []) this.#add(output);
@@ -1048,7 +997,6 @@ function setDefaultLoggerFactory(factory) {
     fallback = void 0;
   }
 }
-__name(setDefaultLoggerFactory, "setDefaultLoggerFactory");
 function getDefaultLoggerFactory() {
   return current ?? (fallback ??= new LoggerFactory({
     outputs: [
@@ -1056,20 +1004,16 @@ function getDefaultLoggerFactory() {
     ]
   }));
 }
-__name(getDefaultLoggerFactory, "getDefaultLoggerFactory");
 async function loadLogTapeIfUsed() {
   if (logTapeInProcess()) await loadRoostLogTape();
 }
-__name(loadLogTapeIfUsed, "loadLogTapeIfUsed");
 function loadRoostLogTape() {
-  return import("./_logtape-GX4NHLEP.js");
+  return import("./_logtape-5LDDPXV4.js");
 }
-__name(loadRoostLogTape, "loadRoostLogTape");
 function forwardLogTapeRecord(record) {
   const { category, level, message, template, properties } = fromLogTape(record);
   getDefaultLoggerFactory().createLogger(category).logRendered(level, message, template, properties);
 }
-__name(forwardLogTapeRecord, "forwardLogTapeRecord");
 
 export {
   parseLogLevel,

@@ -4,24 +4,21 @@ import {
   HostSettings,
   superviseWorkers,
   workerCount
-} from "./chunk-A3BOUNA4.js";
-import "./chunk-DXL3SFK6.js";
+} from "./chunk-E6E227D6.js";
+import "./chunk-T7CJ442T.js";
 import {
   DEFAULT_URL,
   parseEndpointUrls,
   portInUse
-} from "./chunk-LVLEIYGR.js";
-import "./chunk-ZYZM4ZLE.js";
-import "./chunk-MAP4H3LE.js";
-import "./chunk-2ZPUITWC.js";
-import "./chunk-VN4ZJDAJ.js";
-import "./chunk-TMQZEP6R.js";
-import "./chunk-DNF7BRSY.js";
-import "./chunk-KV66M37I.js";
-import "./chunk-YFIRQZHV.js";
-import {
-  __name
-} from "./chunk-SHUYVCID.js";
+} from "./chunk-YP5ZEMYR.js";
+import "./chunk-V7QS4JKC.js";
+import "./chunk-F7QBUC2D.js";
+import "./chunk-RMXCWHHI.js";
+import "./chunk-3JPLKZYL.js";
+import "./chunk-6675V4XU.js";
+import "./chunk-YIRIFEEA.js";
+import "./chunk-7XVJKSW6.js";
+import "./chunk-HQQ3EKNO.js";
 
 // hosting/workers/_host_supervision.ts
 async function superviseHost(host) {
@@ -57,7 +54,6 @@ async function superviseHost(host) {
     }
   });
 }
-__name(superviseHost, "superviseHost");
 function probePort(endpoint) {
   const hostname = endpoint.hostnames[0];
   let listener;
@@ -74,7 +70,6 @@ function probePort(endpoint) {
   }
   listener.close();
 }
-__name(probePort, "probePort");
 export {
   superviseHost
 };

@@ -6,18 +6,18 @@ import {
   EnvironmentVariablesConfigurationProvider,
   bind,
   logReloadError
-} from "./chunk-VMF3INDV.js";
+} from "./chunk-3Z4OQHQP.js";
 import {
   HealthChecks,
   addHealthChecks,
   failureOf,
   serviceKey
-} from "./chunk-LYTI42YP.js";
+} from "./chunk-DZYTUI53.js";
 import {
   HOST_ENVIRONMENT_PREFIX,
   HostSettings,
   parseBooleanSetting
-} from "./chunk-A3BOUNA4.js";
+} from "./chunk-E6E227D6.js";
 import {
   DenoServer,
   HOLDS_UNTIL_SENT,
@@ -25,7 +25,7 @@ import {
   UpgradeLimitError,
   parseEndpointUrls,
   raceAbort
-} from "./chunk-LVLEIYGR.js";
+} from "./chunk-YP5ZEMYR.js";
 import {
   ApplicationLifetime,
   cors,
@@ -51,26 +51,26 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-O3ZQXTCI.js";
+} from "./chunk-JM4TBLZU.js";
 import {
   ConsoleOutput,
   LoggerFactory,
   getDefaultLoggerFactory,
   loadLogTapeIfUsed,
   setDefaultLoggerFactory
-} from "./chunk-MAP4H3LE.js";
+} from "./chunk-F7QBUC2D.js";
 import {
   ConfigurationError
-} from "./chunk-2ZPUITWC.js";
+} from "./chunk-RMXCWHHI.js";
 import {
   schedule
-} from "./chunk-TMQZEP6R.js";
+} from "./chunk-6675V4XU.js";
 import {
   loadScopes
-} from "./chunk-DNF7BRSY.js";
+} from "./chunk-YIRIFEEA.js";
 import {
   ROOST_FILES
-} from "./chunk-V7K63I5U.js";
+} from "./chunk-5FKAX3OB.js";
 import {
   EndpointFeature,
   EndpointMetadata,
@@ -88,20 +88,14 @@ import {
   ServiceProvidersFeature,
   negotiateErrorFormat,
   problemResponse
-} from "./chunk-KV66M37I.js";
+} from "./chunk-7XVJKSW6.js";
 import {
   DONE,
   wasReported
-} from "./chunk-YFIRQZHV.js";
-import {
-  __name
-} from "./chunk-SHUYVCID.js";
+} from "./chunk-HQQ3EKNO.js";
 
 // hosting/logging/default_logger.ts
 var DefaultFactoryLogger = class {
-  static {
-    __name(this, "DefaultFactoryLogger");
-  }
   category;
   #factory;
   #logger;
@@ -150,13 +144,9 @@ function logger(category) {
   }
   return found;
 }
-__name(logger, "logger");
 
 // hosting/logging/logging_builder.ts
 var FactoryLoggingBuilder = class {
-  static {
-    __name(this, "FactoryLoggingBuilder");
-  }
   factory;
   constructor(factory) {
     this.factory = factory;
@@ -185,7 +175,6 @@ var FactoryLoggingBuilder = class {
 function createLoggingBuilder(factory) {
   return new FactoryLoggingBuilder(factory);
 }
-__name(createLoggingBuilder, "createLoggingBuilder");
 
 // hosting/routing/_route_constraints.ts
 var INTEGER = /^[+-]?\d+$/;
@@ -201,13 +190,11 @@ function isLong(value) {
   const n = BigInt(value);
   return n >= INT64_MIN && n <= INT64_MAX;
 }
-__name(isLong, "isLong");
 function isFile(value) {
   const last = value.slice(value.lastIndexOf("/") + 1);
   const dot = last.lastIndexOf(".");
   return dot >= 0 && dot < last.length - 1;
 }
-__name(isFile, "isFile");
 function integerArgument(name, args, i) {
   const text = args[i]?.trim() ?? "";
   if (!INTEGER.test(text)) {
@@ -215,18 +202,15 @@ function integerArgument(name, args, i) {
   }
   return BigInt(text);
 }
-__name(integerArgument, "integerArgument");
 function arity(name, args, ...counts) {
   if (!counts.includes(args.length)) {
     const wanted = counts.map((n) => n === 0 ? "no" : String(n)).join(" or ");
     throw new TypeError(`constraint "${name}" takes ${wanted} argument${counts.at(-1) === 1 ? "" : "s"}, got ${args.length}`);
   }
 }
-__name(arity, "arity");
 function compare(value, test) {
   return INTEGER.test(value) && test(BigInt(value));
 }
-__name(compare, "compare");
 function isInt(value) {
   const length = value.length;
   let i = value.charCodeAt(0) === 43 || value.charCodeAt(0) === 45 ? 1 : 0;
@@ -239,31 +223,30 @@ function isInt(value) {
   const n = Number(value);
   return n >= INT32_MIN && n <= INT32_MAX;
 }
-__name(isInt, "isInt");
 var FACTORIES = {
-  int: /* @__PURE__ */ __name(() => isInt, "int"),
-  long: /* @__PURE__ */ __name(() => isLong, "long"),
-  bool: /* @__PURE__ */ __name(() => (v) => /^(?:true|false)$/i.test(v), "bool"),
-  decimal: /* @__PURE__ */ __name(() => (v) => NUMBER.test(v), "decimal"),
-  double: /* @__PURE__ */ __name(() => (v) => NUMBER.test(v), "double"),
-  float: /* @__PURE__ */ __name(() => (v) => NUMBER.test(v), "float"),
-  guid: /* @__PURE__ */ __name(() => (v) => GUID.test(v), "guid"),
-  datetime: /* @__PURE__ */ __name(() => (v) => v !== "" && !Number.isNaN(Date.parse(v)), "datetime"),
-  alpha: /* @__PURE__ */ __name(() => (v) => ALPHA.test(v), "alpha"),
-  required: /* @__PURE__ */ __name(() => (v) => v !== "", "required"),
-  file: /* @__PURE__ */ __name(() => isFile, "file"),
-  nonfile: /* @__PURE__ */ __name(() => (v) => !isFile(v), "nonfile"),
-  min: /* @__PURE__ */ __name((args) => {
+  int: () => isInt,
+  long: () => isLong,
+  bool: () => (v) => /^(?:true|false)$/i.test(v),
+  decimal: () => (v) => NUMBER.test(v),
+  double: () => (v) => NUMBER.test(v),
+  float: () => (v) => NUMBER.test(v),
+  guid: () => (v) => GUID.test(v),
+  datetime: () => (v) => v !== "" && !Number.isNaN(Date.parse(v)),
+  alpha: () => (v) => ALPHA.test(v),
+  required: () => (v) => v !== "",
+  file: () => isFile,
+  nonfile: () => (v) => !isFile(v),
+  min: (args) => {
     arity("min", args, 1);
     const min = integerArgument("min", args, 0);
     return (v) => compare(v, (n) => n >= min);
-  }, "min"),
-  max: /* @__PURE__ */ __name((args) => {
+  },
+  max: (args) => {
     arity("max", args, 1);
     const max = integerArgument("max", args, 0);
     return (v) => compare(v, (n) => n <= max);
-  }, "max"),
-  range: /* @__PURE__ */ __name((args) => {
+  },
+  range: (args) => {
     arity("range", args, 2);
     const min = integerArgument("range", args, 0);
     const max = integerArgument("range", args, 1);
@@ -271,23 +254,23 @@ var FACTORIES = {
       throw new TypeError(`constraint "range" needs its minimum first, got range(${min},${max})`);
     }
     return (v) => compare(v, (n) => n >= min && n <= max);
-  }, "range"),
-  length: /* @__PURE__ */ __name((args) => {
+  },
+  length: (args) => {
     arity("length", args, 1, 2);
     const min = Number(integerArgument("length", args, 0));
     const max = args.length === 2 ? Number(integerArgument("length", args, 1)) : min;
     return (v) => v.length >= min && v.length <= max;
-  }, "length"),
-  minlength: /* @__PURE__ */ __name((args) => {
+  },
+  minlength: (args) => {
     arity("minlength", args, 1);
     const min = Number(integerArgument("minlength", args, 0));
     return (v) => v.length >= min;
-  }, "minlength"),
-  maxlength: /* @__PURE__ */ __name((args) => {
+  },
+  maxlength: (args) => {
     arity("maxlength", args, 1);
     const max = Number(integerArgument("maxlength", args, 0));
     return (v) => v.length <= max;
-  }, "maxlength")
+  }
 };
 var CONSTRAINT_NAMES = [
   ...Object.keys(FACTORIES),
@@ -307,7 +290,7 @@ function makeConstraint(name, argument) {
     }
     return {
       text: `regex(${argument})`,
-      test: /* @__PURE__ */ __name((v) => pattern.test(v), "test")
+      test: (v) => pattern.test(v)
     };
   }
   const factory = Object.hasOwn(FACTORIES, lower) ? FACTORIES[lower] : null;
@@ -324,14 +307,10 @@ function makeConstraint(name, argument) {
     test
   };
 }
-__name(makeConstraint, "makeConstraint");
 
 // hosting/routing/_route_template.ts
 var BAD_NAME_CHARACTERS = /[/{}?*=:.\s]/;
 var TemplateProblem = class extends Error {
-  static {
-    __name(this, "TemplateProblem");
-  }
   at;
   constructor(at, message) {
     super(message), this.at = at;
@@ -343,7 +322,6 @@ function templateError(template, problem) {
   ${template}
   ${caret}`);
 }
-__name(templateError, "templateError");
 function parseRouteTemplate(template) {
   try {
     return parse(template);
@@ -354,7 +332,6 @@ function parseRouteTemplate(template) {
     throw error;
   }
 }
-__name(parseRouteTemplate, "parseRouteTemplate");
 function parse(template) {
   if (typeof template !== "string") {
     throw new TypeError(`A route template must be a string such as "/books/{id}", got ${typeof template}`);
@@ -422,7 +399,6 @@ function parse(template) {
     required: requiredSegments(segments, template)
   };
 }
-__name(parse, "parse");
 function checkSegment(parts, segmentStart) {
   parts.forEach((part, index) => {
     if (part.kind !== "parameter") return;
@@ -437,7 +413,6 @@ function checkSegment(parts, segmentStart) {
     }
   });
 }
-__name(checkSegment, "checkSegment");
 function requiredSegments(segments, template) {
   let required = segments.length;
   while (required > 0) {
@@ -459,7 +434,6 @@ function requiredSegments(segments, template) {
   }
   return required;
 }
-__name(requiredSegments, "requiredSegments");
 function parameter(template, open) {
   let content = "";
   let i = open + 1;
@@ -489,7 +463,6 @@ function parameter(template, open) {
     end: i
   };
 }
-__name(parameter, "parameter");
 function parameterContent(content, open) {
   let i = 0;
   let catchAll = 0;
@@ -570,7 +543,6 @@ function parameterContent(content, open) {
     catchAll
   };
 }
-__name(parameterContent, "parameterContent");
 function closingParenthesis(text, open) {
   let depth = 0;
   for (let i = open; i < text.length; i++) {
@@ -585,17 +557,12 @@ function closingParenthesis(text, open) {
   }
   return -1;
 }
-__name(closingParenthesis, "closingParenthesis");
 function segmentKey(segment) {
   return segment.map((part) => part.kind === "literal" ? part.text.toLowerCase() : `{${"*".repeat(part.catchAll)}${part.optional && segment.length > 1 ? "?" : ""}:${part.constraints.map((c) => c.text).join(":")}}`).join("");
 }
-__name(segmentKey, "segmentKey");
 
 // hosting/routing/_route_table.ts
 var Node = class {
-  static {
-    __name(this, "Node");
-  }
   literals;
   parameters = [];
   catchAlls = [];
@@ -612,20 +579,17 @@ function decode(value) {
     return void 0;
   }
 }
-__name(decode, "decode");
 function decodeKeepingSlashes(value) {
   if (!value.includes("%")) return value;
   const pieces = value.split(/%2f/i).map(decode);
   return pieces.includes(void 0) ? void 0 : pieces.join("%2F");
 }
-__name(decodeKeepingSlashes, "decodeKeepingSlashes");
 function passes(part, value) {
   for (const constraint of part.constraints) {
     if (!constraint.test(value)) return false;
   }
   return true;
 }
-__name(passes, "passes");
 function matchParts(raw, parts) {
   const lower = raw.toLowerCase();
   const values = [];
@@ -654,7 +618,6 @@ function matchParts(raw, parts) {
   }
   return end === 0 ? values.reverse() : void 0;
 }
-__name(matchParts, "matchParts");
 function parameterEdge(segment, node) {
   const key = segmentKey(segment);
   if (segment.length === 1) {
@@ -701,7 +664,6 @@ function parameterEdge(segment, node) {
     }
   };
 }
-__name(parameterEdge, "parameterEdge");
 function catchAllEdge(part, node) {
   const read = part.catchAll === 2 ? decodeKeepingSlashes : decode;
   return {
@@ -720,23 +682,16 @@ function catchAllEdge(part, node) {
     }
   };
 }
-__name(catchAllEdge, "catchAllEdge");
 function mayOmit(part) {
   return part.catchAll === 0 || passes(part, part.defaultValue ?? "");
 }
-__name(mayOmit, "mayOmit");
 function literalKey(text) {
   return (decode(text) ?? text).toLowerCase();
 }
-__name(literalKey, "literalKey");
 function overlaps(a, b) {
   return a === void 0 || b === void 0 || a.some((m) => b.includes(m));
 }
-__name(overlaps, "overlaps");
 var RouteTable = class {
-  static {
-    __name(this, "RouteTable");
-  }
   #root = new Node();
   #captures = [];
   // The Allow values of templates that matched a path but not its method.
@@ -898,15 +853,10 @@ function joinTemplates(prefix, template) {
   if (template === "" || template === "/") return head === "" ? "/" : head;
   return template.startsWith("/") ? head + template : `${head}/${template}`;
 }
-__name(joinTemplates, "joinTemplates");
 function displayNameOf(methods, template) {
   return `${methods === void 0 ? "Fallback" : methods.join(", ")} ${template.startsWith("/") ? template : `/${template}`}`;
 }
-__name(displayNameOf, "displayNameOf");
 var EndpointRouter = class {
-  static {
-    __name(this, "EndpointRouter");
-  }
   #table = new RouteTable();
   #fallbacks = new RouteTable();
   #registrations = [];
@@ -967,7 +917,7 @@ var EndpointRouter = class {
    * groups') holds an instance of one of `types`.
    */
   endpointsWith(types) {
-    const carries = /* @__PURE__ */ __name((metadata) => metadata.some((item) => types.some((type) => item instanceof type)), "carries");
+    const carries = (metadata) => metadata.some((item) => types.some((type) => item instanceof type));
     return this.#registrations.filter((registration) => {
       if (carries(registration.metadata)) return true;
       for (let g = registration.group; g !== void 0; g = g.parent) {
@@ -1090,7 +1040,6 @@ function preflightMethod(headers) {
   if (!headers.has("origin")) return void 0;
   return headers.get("access-control-request-method")?.trim().toUpperCase() || void 0;
 }
-__name(preflightMethod, "preflightMethod");
 function methodNotAllowed(method, allow) {
   const endpoint = Object.freeze({
     displayName: "405 HTTP Method Not Supported",
@@ -1109,25 +1058,19 @@ function methodNotAllowed(method, allow) {
       endpoint,
       routeValues: {}
     },
-    delegate: /* @__PURE__ */ __name(() => Promise.reject(error), "delegate")
+    delegate: () => Promise.reject(error)
   };
 }
-__name(methodNotAllowed, "methodNotAllowed");
 
 // hosting/routing/_link_generator.ts
 var rootPathBases = /* @__PURE__ */ new WeakMap();
 function rememberRootPathBase(features, pathBase) {
   if (!rootPathBases.has(features)) rootPathBases.set(features, pathBase);
 }
-__name(rememberRootPathBase, "rememberRootPathBase");
 function escapeTemplate(path) {
   return path.replaceAll("{", "{{").replaceAll("}", "}}");
 }
-__name(escapeTemplate, "escapeTemplate");
 var LinkRegistry = class {
-  static {
-    __name(this, "LinkRegistry");
-  }
   #named = /* @__PURE__ */ new Map();
   /**
    * Names an endpoint whose whole template (branch prefixes included) is
@@ -1164,7 +1107,6 @@ function given(values, key) {
   const text = String(value);
   return text === "" ? void 0 : text;
 }
-__name(given, "given");
 function fill(named, pattern, values, name) {
   const { segments, required } = pattern;
   let end = segments.length;
@@ -1204,13 +1146,9 @@ function fill(named, pattern, values, name) {
   const search = query.size === 0 ? "" : `?${query}`;
   return `/${path.join("/")}${search}`;
 }
-__name(fill, "fill");
 
 // hosting/routing/_app_routing.ts
 var AppRouting = class {
-  static {
-    __name(this, "AppRouting");
-  }
   #features;
   #place;
   #compose;
@@ -1284,9 +1222,6 @@ var AppRouting = class {
 
 // hosting/routing/endpoint_builder.ts
 var EndpointBuilder = class {
-  static {
-    __name(this, "EndpointBuilder");
-  }
   #router;
   #registration;
   /**
@@ -1350,11 +1285,7 @@ function upperMethods(methods) {
     }))
   ];
 }
-__name(upperMethods, "upperMethods");
 var EndpointRouteBuilder = class {
-  static {
-    __name(this, "EndpointRouteBuilder");
-  }
   /**
    * Maps a `GET` endpoint (which also answers `HEAD`).
    *
@@ -1448,10 +1379,7 @@ var EndpointRouteBuilder = class {
     return this.group(prefix);
   }
 };
-var RouteGroupBuilder = class _RouteGroupBuilder extends EndpointRouteBuilder {
-  static {
-    __name(this, "RouteGroupBuilder");
-  }
+var RouteGroupBuilder = class RouteGroupBuilder extends EndpointRouteBuilder {
   #router;
   #state;
   /**
@@ -1522,15 +1450,12 @@ var RouteGroupBuilder = class _RouteGroupBuilder extends EndpointRouteBuilder {
    * @returns The group.
    */
   group(prefix) {
-    return new _RouteGroupBuilder(this.#router, prefix, this);
+    return new RouteGroupBuilder(this.#router, prefix, this);
   }
 };
 
 // hosting/hosting_environment.ts
 var HostingEnvironment = class {
-  static {
-    __name(this, "HostingEnvironment");
-  }
   /** The environment's name: `Production`, `Development`, `Staging`, …. */
   name;
   /** The application's name. */
@@ -1582,7 +1507,7 @@ var DEFAULT_CODES = {
   Unhealthy: 503
 };
 var HOST_LIFETIME_ENTRY = "host";
-function checkOptions(options) {
+function checkHealthEndpointOptions(options) {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`healthChecksEndpoint() options must be an object, got ${String(options)}: try healthChecksEndpoint({})`);
   }
@@ -1609,7 +1534,6 @@ function checkOptions(options) {
     }
   }
 }
-__name(checkOptions, "checkOptions");
 function withoutErrors(report) {
   const entries = {};
   for (const [name, entry] of Object.entries(report.entries)) {
@@ -1625,7 +1549,6 @@ function withoutErrors(report) {
     entries
   };
 }
-__name(withoutErrors, "withoutErrors");
 function writeHealthReport(ctx, report) {
   if (negotiateErrorFormat(ctx.request.headers.get("accept")) === "json") {
     const development = ctx.requestServices?.get(HostingEnvironment)?.isDevelopment() ?? false;
@@ -1637,9 +1560,8 @@ function writeHealthReport(ctx, report) {
     }
   });
 }
-__name(writeHealthReport, "writeHealthReport");
 function healthChecksEndpoint(options = {}) {
-  checkOptions(options);
+  checkHealthEndpointOptions(options);
   const codes = {
     ...DEFAULT_CODES,
     ...options.resultStatusCodes
@@ -1681,7 +1603,6 @@ function healthChecksEndpoint(options = {}) {
     await write(ctx, report);
   };
 }
-__name(healthChecksEndpoint, "healthChecksEndpoint");
 function logChecks(ctx, report) {
   let logger2;
   for (const [name, entry] of Object.entries(report.entries)) {
@@ -1699,13 +1620,9 @@ function logChecks(ctx, report) {
     else logger2.error(message, properties);
   }
 }
-__name(logChecks, "logChecks");
 
 // hosting/builtin_middleware_builder.ts
 var BuiltinMiddlewareBuilder = class extends EndpointRouteBuilder {
-  static {
-    __name(this, "BuiltinMiddlewareBuilder");
-  }
   // The web root when options name no root: the host's webRoot setting
   // (wwwroot under the content root by default). A missing web root is
   // worth a Warning, not a failed start: ASP.NET warns too.
@@ -1907,14 +1824,12 @@ function notFound(ctx) {
   const response = ctx.response;
   if (!response.hasStarted) response.status = 404;
 }
-__name(notFound, "notFound");
 function normalizeMapPath(path) {
   if (!path.startsWith("/") || path === "/") {
     throw new TypeError(`map() path must start with "/" and name a segment, got "${path}": try map("/api", \u2026)`);
   }
   return path.endsWith("/") ? path.slice(0, -1) : path;
 }
-__name(normalizeMapPath, "normalizeMapPath");
 function toFetchHandler(handler) {
   if (typeof handler === "function") return handler;
   if (typeof handler === "object" && handler !== null && typeof handler.fetch === "function") {
@@ -1922,11 +1837,7 @@ function toFetchHandler(handler) {
   }
   throw new TypeError(`Expected a fetch handler: a function (request) => Response, or an object with a fetch method such as a Hono app; got ${describe(handler)}`);
 }
-__name(toFetchHandler, "toFetchHandler");
-var ApplicationBuilder = class _ApplicationBuilder extends BuiltinMiddlewareBuilder {
-  static {
-    __name(this, "ApplicationBuilder");
-  }
+var ApplicationBuilder = class ApplicationBuilder extends BuiltinMiddlewareBuilder {
   #components = [];
   #properties;
   #serverFeatures;
@@ -1990,17 +1901,17 @@ var ApplicationBuilder = class _ApplicationBuilder extends BuiltinMiddlewareBuil
     }
     const name = middleware.name ? `"${middleware.name}"` : `#${this.#components.length + 1}`;
     let warned = false;
-    const forgot = /* @__PURE__ */ __name(() => {
+    const forgot = () => {
       if (warned) return;
       warned = true;
       this.#warn(`Middleware ${name} finished before the next() it called: the rest of the pipeline was still running. Await it (await next()) or return it (return next()); Roost waited for it this time.`);
-    }, "forgot");
+    };
     let warnedLate = false;
-    const late = /* @__PURE__ */ __name(() => {
+    const late = () => {
       if (warnedLate) return;
       warnedLate = true;
       this.#warn(`Middleware ${name} called next() after it had finished (from a timer or a callback?): the request was over, so the rest of the pipeline did not run. Call next() before the middleware returns, and await it.`);
-    }, "late");
+    };
     return this.useComponent(middlewareComponent(middleware, forgot, late));
   }
   #warn(message) {
@@ -2047,12 +1958,12 @@ var ApplicationBuilder = class _ApplicationBuilder extends BuiltinMiddlewareBuil
         }
       };
       const result = fetch(request, info);
-      const send = /* @__PURE__ */ __name((response) => {
+      const send = (response) => {
         if (!(response instanceof WebResponse)) {
           throw notAResponse("fetch handler", response);
         }
         return ctx.response.send(response);
-      }, "send");
+      };
       return result instanceof WebResponse || typeof result?.then !== "function" ? send(result) : result.then(send);
     });
   }
@@ -2079,12 +1990,12 @@ var ApplicationBuilder = class _ApplicationBuilder extends BuiltinMiddlewareBuil
       request.pathBase = base + current.slice(0, prefix.length);
       request.path = current.slice(prefix.length);
       let restored = false;
-      const restore = /* @__PURE__ */ __name(() => {
+      const restore = () => {
         if (restored) return;
         restored = true;
         request.pathBase = base;
         request.path = current;
-      }, "restore");
+      };
       let result;
       try {
         result = branch(ctx);
@@ -2121,7 +2032,7 @@ var ApplicationBuilder = class _ApplicationBuilder extends BuiltinMiddlewareBuil
     });
   }
   #branch(configure, terminal, prefix = "") {
-    const builder = new _ApplicationBuilder(this.#serverFeatures, this.#properties);
+    const builder = new ApplicationBuilder(this.#serverFeatures, this.#properties);
     builder.applicationServices = this.#services;
     builder.#routing.inherit(this.#routing, prefix);
     configure(builder);
@@ -2130,7 +2041,7 @@ var ApplicationBuilder = class _ApplicationBuilder extends BuiltinMiddlewareBuil
   // An endpoint's handler behind its groups' middleware: a small pipeline of
   // its own, so a forgotten await next() there is caught as anywhere else.
   #compose(middleware, handler) {
-    const builder = new _ApplicationBuilder(this.#serverFeatures, this.#properties);
+    const builder = new ApplicationBuilder(this.#serverFeatures, this.#properties);
     builder.applicationServices = this.#services;
     for (const item of middleware) builder.use(item);
     builder.run(handler);
@@ -2231,7 +2142,6 @@ function shutdownSeconds(text) {
   const seconds = Number(trimmed);
   return seconds * 1e3 <= MAX_SHUTDOWN_TIMEOUT_MS ? seconds : void 0;
 }
-__name(shutdownSeconds, "shutdownSeconds");
 function check(key, value) {
   const lower = key.toLowerCase();
   if (BOOLEAN_KEYS.some((name) => name.toLowerCase() === lower)) {
@@ -2268,7 +2178,6 @@ function check(key, value) {
   }
   return void 0;
 }
-__name(check, "check");
 function checkHostSettings(settings) {
   const problems = [];
   const issues = [];
@@ -2289,7 +2198,6 @@ ${problems.map((problem) => `  ${problem}`).join("\n")}`, {
     issues
   });
 }
-__name(checkHostSettings, "checkHostSettings");
 function shutdownTimeoutMilliseconds(setting, fallback, key = HostSettings.shutdownTimeoutSeconds) {
   if (setting === void 0 || setting.value.trim() === "") return fallback;
   const seconds = shutdownSeconds(setting.value);
@@ -2303,19 +2211,14 @@ function shutdownTimeoutMilliseconds(setting, fallback, key = HostSettings.shutd
   }
   return Math.round((seconds ?? 0) * 1e3);
 }
-__name(shutdownTimeoutMilliseconds, "shutdownTimeoutMilliseconds");
 
 // hosting/services/hosted_service.ts
 var SINGLE_WORKER_SERVICES = /* @__PURE__ */ new WeakSet();
 function isAbort(error, signal) {
   return signal.aborted && (error === signal.reason || error instanceof DOMException && error.name === "AbortError");
 }
-__name(isAbort, "isAbort");
 var STILL_RUNNING = Promise.resolve();
 var BackgroundService = class {
-  static {
-    __name(this, "BackgroundService");
-  }
   #stopping;
   #task;
   /**
@@ -2389,17 +2292,17 @@ var BackgroundService = class {
     this.#stopping?.abort();
     return new Promise((resolve, reject) => {
       let settled = false;
-      const leftBehind = /* @__PURE__ */ __name(() => {
+      const leftBehind = () => {
         if (settled) return;
         reject(new Error("its execute() did not return by the shutdown deadline and was left behind: make execute(signal) return when its signal aborts"));
-      }, "leftBehind");
+      };
       let turn;
-      const done = /* @__PURE__ */ __name(() => {
+      const done = () => {
         settled = true;
         signal.removeEventListener("abort", leftBehind);
         turn?.cancel();
         resolve();
-      }, "done");
+      };
       task.then(done, done);
       if (signal.aborted) turn = schedule(leftBehind, 0);
       else signal.addEventListener("abort", leftBehind, {
@@ -2413,16 +2316,11 @@ var BackgroundService = class {
 function optionsKey(name) {
   return serviceKey(name);
 }
-__name(optionsKey, "optionsKey");
 function logInvalidReload(error) {
   const message = error instanceof Error ? error.message : String(error);
   console.error(`Reloaded configuration makes invalid options; keeping the previous values. ${message}`);
 }
-__name(logInvalidReload, "logInvalidReload");
 var ConfigurationOptionsMonitor = class {
-  static {
-    __name(this, "ConfigurationOptionsMonitor");
-  }
   #section;
   #schema;
   #onError;
@@ -2458,7 +2356,7 @@ var ConfigurationOptionsMonitor = class {
    * @returns A function that stops calling it.
    */
   onChange(listener) {
-    const own = /* @__PURE__ */ __name((value) => listener(value), "own");
+    const own = (value) => listener(value);
     this.#listeners.add(own);
     return () => {
       this.#listeners.delete(own);
@@ -2485,7 +2383,7 @@ var ConfigurationOptionsMonitor = class {
       return;
     }
     this.#current = value;
-    const report = /* @__PURE__ */ __name((error) => console.error("An options change listener threw:", error), "report");
+    const report = (error) => console.error("An options change listener threw:", error);
     for (const listener of [
       ...this.#listeners
     ]) {
@@ -2504,22 +2402,18 @@ function tokenName(token) {
   const name = token.name;
   return typeof name === "string" && name !== "" ? name : "(anonymous)";
 }
-__name(tokenName, "tokenName");
 function describeToken(token) {
   return typeof token === "function" ? `class ${tokenName(token)}` : `key "${tokenName(token)}"`;
 }
-__name(describeToken, "describeToken");
 function isClass(value) {
   return typeof value === "function" && Function.prototype.toString.call(value).startsWith("class");
 }
-__name(isClass, "isClass");
 function assertToken(token, where) {
   const ok = typeof token === "function" || typeof token === "object" && token !== null && typeof token.name === "string";
   if (!ok) {
     throw new TypeError(`${where} needs a service token as its first argument, got ${token === null ? "null" : typeof token}: pass a class (services.addSingleton(Clock)) or a key made by serviceKey("name")`);
   }
 }
-__name(assertToken, "assertToken");
 
 // hosting/services/_registration.ts
 function toFactory(where, lifetime, token, args) {
@@ -2529,14 +2423,14 @@ function toFactory(where, lifetime, token, args) {
     }
     const Class = token;
     return {
-      factory: /* @__PURE__ */ __name((provider) => new Class(provider), "factory")
+      factory: (provider) => new Class(provider)
     };
   }
   const [given2] = args;
   if (isClass(given2)) {
     const Class = given2;
     return {
-      factory: /* @__PURE__ */ __name((provider) => new Class(provider), "factory")
+      factory: (provider) => new Class(provider)
     };
   }
   if (typeof given2 === "function") {
@@ -2554,7 +2448,6 @@ function toFactory(where, lifetime, token, args) {
     instance: given2
   };
 }
-__name(toFactory, "toFactory");
 
 // hosting/services/_disposal.ts
 function isDisposable(value) {
@@ -2563,7 +2456,6 @@ function isDisposable(value) {
   const candidate = value;
   return typeof candidate[Symbol.asyncDispose] === "function" || typeof candidate[Symbol.dispose] === "function";
 }
-__name(isDisposable, "isDisposable");
 async function disposeInReverse(owned) {
   const errors = [];
   const failed = [];
@@ -2588,19 +2480,16 @@ async function disposeInReverse(owned) {
     throw new AggregateError(errors, `${errors.length} of ${done.size} services threw while being disposed (${failed.join(", ")}); see this error's errors`);
   }
 }
-__name(disposeInReverse, "disposeInReverse");
 
 // hosting/services/_errors.ts
 function missingService(token, requestedBy) {
   const register = typeof token === "function" ? `services.addSingleton(${tokenName(token)})` : `services.addSingleton(key, value) with the key made by serviceKey("${tokenName(token)}")`;
   return new TypeError(`No service is registered for ${describeToken(token)}${requestedBy === void 0 ? "" : ` (requested by ${requestedBy})`}: register it in configureServices, e.g. ${register}, or addScoped / addTransient`);
 }
-__name(missingService, "missingService");
 function disposedProvider(token, scope) {
   const which = scope ? "this service scope was disposed (its request has ended)" : "the root service provider was disposed (the host has stopped)";
   return new TypeError(`Cannot resolve ${describeToken(token)}: ${which}; resolve services while the scope or host is alive, and do not keep scopes beyond their request`);
 }
-__name(disposedProvider, "disposedProvider");
 function circularDependency(chain, start) {
   const name = chain[start];
   const cycle = [
@@ -2613,7 +2502,6 @@ function circularDependency(chain, start) {
   ].join(" -> ");
   return new TypeError(`Circular dependency between services: ${cycle}${full === cycle ? "" : ` (chain: ${full})`}; break the cycle by removing one dependency, or by resolving it later (provider.get inside a method) instead of in the factory`);
 }
-__name(circularDependency, "circularDependency");
 function scopedFromRoot(chain, captor) {
   const name = chain[chain.length - 1];
   const path = chain.join(" -> ");
@@ -2623,14 +2511,10 @@ function scopedFromRoot(chain, captor) {
   const requester = chain.length > 1 ? ` or make ${chain[chain.length - 2]} scoped` : "";
   return new TypeError(`Cannot resolve scoped service "${name}" from the root provider (chain: ${path}): resolve it from a request's scope (ctx.requestServices) or a scope from createScope()${requester}`);
 }
-__name(scopedFromRoot, "scopedFromRoot");
 
 // hosting/services/service_provider.ts
 var scopeOf;
-var ServiceProvider = class _ServiceProvider {
-  static {
-    __name(this, "ServiceProvider");
-  }
+var ServiceProvider = class ServiceProvider {
   #shared;
   // Both made on first use: a scope no one resolves from costs one object.
   #instances;
@@ -2682,7 +2566,7 @@ var ServiceProvider = class _ServiceProvider {
    */
   get(token) {
     this.#assertLive(token);
-    if (token === _ServiceProvider) return this;
+    if (token === ServiceProvider) return this;
     const descriptor = this.#shared.registry.get(token);
     return descriptor === void 0 ? void 0 : this.#resolve(descriptor);
   }
@@ -2714,7 +2598,7 @@ var ServiceProvider = class _ServiceProvider {
    */
   createScope() {
     scopeOf = this.#shared;
-    return new _ServiceProvider();
+    return new ServiceProvider();
   }
   /**
    * Disposes of the services this provider made, last made first, calling
@@ -2765,7 +2649,7 @@ var ServiceProvider = class _ServiceProvider {
     } finally {
       stack.pop();
     }
-    if (isDisposable(made) && !(made instanceof _ServiceProvider)) {
+    if (isDisposable(made) && !(made instanceof ServiceProvider)) {
       (this.#owned ??= []).push({
         instance: made,
         name
@@ -2795,9 +2679,6 @@ var ServiceProvider = class _ServiceProvider {
 
 // hosting/services/service_collection.ts
 var ServiceCollection = class {
-  static {
-    __name(this, "ServiceCollection");
-  }
   #descriptors = [];
   #tokens = /* @__PURE__ */ new Set();
   #hosted = [];
@@ -3018,7 +2899,6 @@ function useEdgeDefaults(app, configuration) {
   const hosts = hostFilteringFromConfiguration(configuration);
   if (hosts !== void 0) app.useHostFiltering(hosts);
 }
-__name(useEdgeDefaults, "useEdgeDefaults");
 
 // hosting/host_services.ts
 var ServerKey = serviceKey("Server");
@@ -3028,23 +2908,22 @@ function nameOf(service) {
   const name = service.constructor?.name;
   return typeof name === "string" && name !== "" && name !== "Object" ? name : "(anonymous hosted service)";
 }
-__name(nameOf, "nameOf");
 function untilDeadline(service, signal) {
   const stopping = Promise.resolve(service.stop(signal));
-  let cancel = /* @__PURE__ */ __name(() => {
-  }, "cancel");
+  let cancel = () => {
+  };
   const deadline = new Promise((_, reject) => {
-    const abort = /* @__PURE__ */ __name(() => reject(new Error(`it did not stop by the shutdown deadline (${describeReason(signal.reason)}) and was left behind: make stop(signal) return when its signal aborts`)), "abort");
+    const abort = () => reject(new Error(`it did not stop by the shutdown deadline (${describeReason(signal.reason)}) and was left behind: make stop(signal) return when its signal aborts`));
     let timer;
-    const later = /* @__PURE__ */ __name(() => timer = schedule(abort, 0), "later");
+    const later = () => timer = schedule(abort, 0);
     if (signal.aborted) later();
     else signal.addEventListener("abort", later, {
       once: true
     });
-    cancel = /* @__PURE__ */ __name(() => {
+    cancel = () => {
       signal.removeEventListener("abort", later);
       timer?.cancel();
-    }, "cancel");
+    };
   });
   stopping.catch(() => {
   });
@@ -3053,27 +2932,26 @@ function untilDeadline(service, signal) {
     deadline
   ]).finally(cancel);
 }
-__name(untilDeadline, "untilDeadline");
 function startUntilDeadline(service, signal, deadline) {
   const starting = Promise.resolve(service.start(signal));
-  let cancel = /* @__PURE__ */ __name(() => {
-  }, "cancel");
+  let cancel = () => {
+  };
   const leftBehind = new Promise((_, reject) => {
-    const watch = /* @__PURE__ */ __name(() => {
+    const watch = () => {
       const after = deadline();
-      const abort = /* @__PURE__ */ __name(() => reject(new Error(`Hosted service ${nameOf(service)} did not return from start() by the shutdown deadline after the host was asked to stop (${describeReason(after.reason)}) and was left behind: make start(signal) return when its signal aborts`)), "abort");
+      const abort = () => reject(new Error(`Hosted service ${nameOf(service)} did not return from start() by the shutdown deadline after the host was asked to stop (${describeReason(after.reason)}) and was left behind: make start(signal) return when its signal aborts`));
       if (after.aborted) return abort();
       after.addEventListener("abort", abort, {
         once: true
       });
-      cancel = /* @__PURE__ */ __name(() => after.removeEventListener("abort", abort), "cancel");
-    }, "watch");
+      cancel = () => after.removeEventListener("abort", abort);
+    };
     if (signal.aborted) watch();
     else {
       signal.addEventListener("abort", watch, {
         once: true
       });
-      cancel = /* @__PURE__ */ __name(() => signal.removeEventListener("abort", watch), "cancel");
+      cancel = () => signal.removeEventListener("abort", watch);
     }
   });
   starting.catch(() => {
@@ -3083,20 +2961,14 @@ function startUntilDeadline(service, signal, deadline) {
     leftBehind
   ]).finally(() => cancel());
 }
-__name(startUntilDeadline, "startUntilDeadline");
 function describeReason(reason) {
   if (reason instanceof Error) return reason.message;
   return typeof reason === "string" ? reason : "aborted";
 }
-__name(describeReason, "describeReason");
 function logFailure(service, error) {
   console.error(`Hosted service ${nameOf(service)} failed:`, error);
 }
-__name(logFailure, "logFailure");
 var HostedServiceRunner = class {
-  static {
-    __name(this, "HostedServiceRunner");
-  }
   #services;
   #behavior;
   #onFailure;
@@ -3142,7 +3014,7 @@ var HostedServiceRunner = class {
    */
   async start(signal, rollBackDeadline = () => signal) {
     let deadline;
-    const shared = /* @__PURE__ */ __name(() => deadline ??= rollBackDeadline(), "shared");
+    const shared = () => deadline ??= rollBackDeadline();
     for (const service of this.#services) {
       if (service instanceof BackgroundService) {
         service.onFailure = (error) => this.#executeFailed(service, error);
@@ -3216,11 +3088,9 @@ function isClientGone(error) {
   }
   return error instanceof Deno.errors.BadResource && /body|request closed/i.test(error.message);
 }
-__name(isClientGone, "isClientGone");
 function isRequestClosed(error) {
   return error instanceof TypeError && /^(Cannot read (headers|url): )?request closed$/i.test(error.message);
 }
-__name(isRequestClosed, "isRequestClosed");
 function writeErrorResponse(features, error, detailed) {
   const response = features.get(HttpResponseFeature);
   const body = features.get(HttpResponseBodyFeature);
@@ -3240,12 +3110,8 @@ function writeErrorResponse(features, error, detailed) {
   response.status = answer.status;
   return body.complete(answer);
 }
-__name(writeErrorResponse, "writeErrorResponse");
 var SCOPE_DISPOSE_GRACE_MS = 1e3;
 var HostingContext = class extends HttpContext {
-  static {
-    __name(this, "HostingContext");
-  }
   #root;
   scope;
   /** When the request started, if its start was logged. */
@@ -3274,7 +3140,6 @@ function requestScope(ctx) {
     path: `${request.pathBase}${request.path}`
   };
 }
-__name(requestScope, "requestScope");
 function describeRequest(ctx) {
   const request = ctx.request;
   return {
@@ -3287,7 +3152,6 @@ function describeRequest(ctx) {
     queryString: request.queryString
   };
 }
-__name(describeRequest, "describeRequest");
 var REQUEST_STARTING = "Request starting {protocol} {method} {scheme}://{host}{path}{queryString} {contentType} {contentLength}";
 var REQUEST_FINISHED = "Request finished {protocol} {method} {scheme}://{host}{path}{queryString} - {status} {contentLength} {contentType} {elapsedMs}ms";
 function showsScopes(loggers2) {
@@ -3298,11 +3162,7 @@ function showsScopes(loggers2) {
   }
   return false;
 }
-__name(showsScopes, "showsScopes");
 var HostingApplication = class {
-  static {
-    __name(this, "HostingApplication");
-  }
   #pipeline;
   #detailed;
   #developerPage;
@@ -3398,7 +3258,7 @@ var HostingApplication = class {
   // Loaded on the first error: production hosts never load the page.
   async #developerAnswer(ctx, error) {
     try {
-      const { writeDeveloperPage } = await import("./_error_developer_page-SZ2VVJGN.js");
+      const { writeDeveloperPage } = await import("./_error_developer_page-KVWBO2JO.js");
       await writeDeveloperPage(ctx, error, {
         sourceLines: 3
       });
@@ -3474,14 +3334,12 @@ function hostConfiguration(options) {
   }
   return new ConfigurationBuilder().addInMemory(values).build();
 }
-__name(hostConfiguration, "hostConfiguration");
 function serverReporter(factory) {
   const logger2 = factory.createLogger("Roost.Server");
   return (message, error) => error === void 0 || error === "" ? logger2.warning(message) : logger2.error(message, {
     error
   });
 }
-__name(serverReporter, "serverReporter");
 function reportThrough(server, factory) {
   if (server.features.get(ServerReportingFeature) !== void 0) return;
   server.features.set(ServerReportingFeature, {
@@ -3489,7 +3347,6 @@ function reportThrough(server, factory) {
     onConnectionEvent: connectionLog(factory)
   });
 }
-__name(reportThrough, "reportThrough");
 function connectionLog(factory) {
   const logger2 = factory.createLogger("Roost.Server.Connections");
   return (level, message, properties) => {
@@ -3498,7 +3355,6 @@ function connectionLog(factory) {
     } else logger2.information(message, properties);
   };
 }
-__name(connectionLog, "connectionLog");
 function describeSource(configuration, key) {
   const providers = configuration.providers;
   for (let i = providers.length - 1; i >= 0; i--) {
@@ -3514,13 +3370,12 @@ function describeSource(configuration, key) {
   }
   return configuration.describeSource(key);
 }
-__name(describeSource, "describeSource");
 async function makeServer(options, configuration) {
   const server = options.server;
   if (server === void 0) {
     const section = configuration.getSection("Server");
-    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-ZF32XO6M.js")).denoServerOptionsFrom(section, {
-      describeSource: /* @__PURE__ */ __name((key) => describeSource(configuration, key), "describeSource")
+    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-QXYNXZ7P.js")).denoServerOptionsFrom(section, {
+      describeSource: (key) => describeSource(configuration, key)
     });
     const own = options.denoServerOptions ?? {};
     const worker = options.settings.has(HostSettings.workerId.toLowerCase()) && Deno.build.os === "linux";
@@ -3538,28 +3393,25 @@ async function makeServer(options, configuration) {
   }
   return typeof server === "function" ? server(configuration) : server;
 }
-__name(makeServer, "makeServer");
 async function resolveStartup(options) {
   if (options.configure !== void 0) return {
     configure: options.configure
   };
   if (options.startup !== void 0) {
-    const { startupParts } = await import("./startup-OM6RL5WI.js");
+    const { startupParts } = await import("./startup-NWYXA5GZ.js");
     return startupParts(options.startup, "object");
   }
   const module = options.settings.get(HostSettings.startupModule.toLowerCase());
   if (module === void 0 || module.value.trim() === "") return {};
-  const { loadStartupModule } = await import("./startup-OM6RL5WI.js");
+  const { loadStartupModule } = await import("./startup-NWYXA5GZ.js");
   return await loadStartupModule(module.value, options.environment.contentRootPath);
 }
-__name(resolveStartup, "resolveStartup");
 function exceptionBehavior(value) {
   const lower = (value ?? "stophost").trim().toLowerCase();
   if (lower === "stophost") return "stopHost";
   if (lower === "ignore") return "ignore";
   throw new RangeError(`Host setting "backgroundServiceExceptionBehavior" must be StopHost or Ignore, got "${value}"`);
 }
-__name(exceptionBehavior, "exceptionBehavior");
 function validate(options, configuration) {
   const failures = [];
   for (const { path, schema } of options.validations) {
@@ -3578,7 +3430,6 @@ ${failures.map((failure) => failure.message).join("\n")}`, {
     });
   }
 }
-__name(validate, "validate");
 var LOGGING_DEFAULTS = [
   [
     "Logging:LogLevel:Roost.Hosting.Diagnostics",
@@ -3596,11 +3447,10 @@ async function makeLoggerFactory(options, configuration, context) {
   setDefaultLoggerFactory(factory);
   return factory;
 }
-__name(makeLoggerFactory, "makeLoggerFactory");
 async function initialize(options, lifetime) {
   checkHostSettings(options.settings);
-  const setting = /* @__PURE__ */ __name((key) => options.settings.get(key.toLowerCase())?.value, "setting");
-  const flag = /* @__PURE__ */ __name((key) => parseBooleanSetting(key, setting(key)), "flag");
+  const setting = (key) => options.settings.get(key.toLowerCase())?.value;
+  const flag = (key) => parseBooleanSetting(key, setting(key));
   const environment = options.environment;
   const detailed = flag(HostSettings.detailedErrors) ?? environment.isDevelopment();
   let configuration;
@@ -3612,11 +3462,11 @@ async function initialize(options, lifetime) {
   let fatal = false;
   try {
     let reportReload = logReloadError;
-    let reportChange = /* @__PURE__ */ __name((error) => console.error("A configuration change callback threw:", error), "reportChange");
+    let reportChange = (error) => console.error("A configuration change callback threw:", error);
     const builder = new ConfigurationBuilder({
       basePath: environment.contentRootPath,
-      onReloadError: /* @__PURE__ */ __name((error) => reportReload(error), "onReloadError"),
-      onChangeError: /* @__PURE__ */ __name((error) => reportChange(error), "onChangeError")
+      onReloadError: (error) => reportReload(error),
+      onChangeError: (error) => reportChange(error)
     }).addInMemory(LOGGING_DEFAULTS).addInMemory([
       ...options.settings
     ].map(([key, setting2]) => [
@@ -3640,13 +3490,13 @@ async function initialize(options, lifetime) {
       getSetting: setting
     });
     const configurationLog = loggerFactory.createLogger("Roost.Hosting.Configuration");
-    reportChange = /* @__PURE__ */ __name((error) => configurationLog.error("A configuration change callback threw", {
+    reportChange = (error) => configurationLog.error("A configuration change callback threw", {
       error
-    }), "reportChange");
-    reportReload = /* @__PURE__ */ __name((error) => configurationLog.error("Configuration reload failed; keeping the last good values. {reason}", {
+    });
+    reportReload = (error) => configurationLog.error("Configuration reload failed; keeping the last good values. {reason}", {
       reason: error instanceof Error ? error.message : String(error),
       error
-    }), "reportReload");
+    });
     try {
       server = await makeServer(options, configuration);
     } catch (error) {
@@ -3677,11 +3527,11 @@ async function initialize(options, lifetime) {
     const here = services.hostedServices.filter((service) => workerId === void 0 || Number(workerId) === 0 || !SINGLE_WORKER_SERVICES.has(service));
     hosted = new HostedServiceRunner(here.map((service) => typeof service === "function" ? service(provider) : service), {
       behavior: exceptionBehavior(setting(HostSettings.backgroundServiceExceptionBehavior)),
-      stopHost: /* @__PURE__ */ __name(() => lifetime.stopApplication(), "stopHost"),
+      stopHost: () => lifetime.stopApplication(),
       // Through the host's logging, like every other host message.
-      onFailure: /* @__PURE__ */ __name((service, error) => loggerFactory.createLogger("Roost.Hosting").error(`Hosted service ${service.constructor.name} failed`, {
+      onFailure: (service, error) => loggerFactory.createLogger("Roost.Hosting").error(`Hosted service ${service.constructor.name} failed`, {
         error
-      }), "onFailure")
+      })
     });
   } catch (error) {
     if (fatal || !flag(HostSettings.captureStartupErrors)) {
@@ -3696,7 +3546,7 @@ async function initialize(options, lifetime) {
     loggerFactory.createLogger("Roost.Hosting").critical("The application failed to start; every request will be answered 500", {
       error
     });
-    pipeline = /* @__PURE__ */ __name((ctx) => writeErrorResponse(ctx.features, error, detailed), "pipeline");
+    pipeline = (ctx) => writeErrorResponse(ctx.features, error, detailed);
     configuration ??= new ConfigurationBuilder().build();
     server ??= options.server === void 0 || typeof options.server === "function" ? new DenoServer() : options.server;
   }
@@ -3718,7 +3568,6 @@ async function initialize(options, lifetime) {
     )
   };
 }
-__name(initialize, "initialize");
 
 // hosting/_host_run.ts
 function describeStartFailure(error) {
@@ -3727,22 +3576,20 @@ function describeStartFailure(error) {
   return frame === void 0 ? error.message : `${error.message}
     ${frame}`;
 }
-__name(describeStartFailure, "describeStartFailure");
 function delayUnlessAborted(ms, signals) {
   if (ms <= 0 || signals.some((s) => s.aborted)) return Promise.resolve();
   return new Promise((resolve) => {
-    const done = /* @__PURE__ */ __name(() => {
+    const done = () => {
       timer.cancel();
       for (const s of signals) s.removeEventListener("abort", done);
       resolve();
-    }, "done");
+    };
     const timer = schedule(done, ms);
     for (const s of signals) s.addEventListener("abort", done, {
       once: true
     });
   });
 }
-__name(delayUnlessAborted, "delayUnlessAborted");
 function logSettingSources(settings, logger2) {
   if (!logger2.isEnabled("debug")) return;
   for (const [key, setting] of settings) {
@@ -3753,7 +3600,6 @@ function logSettingSources(settings, logger2) {
     });
   }
 }
-__name(logSettingSources, "logSettingSources");
 function listenForStopSignals(isWorker, onStop) {
   const signals = Deno.build.os === "windows" ? [
     "SIGINT",
@@ -3779,14 +3625,10 @@ function listenForStopSignals(isWorker, onStop) {
     }
   };
 }
-__name(listenForStopSignals, "listenForStopSignals");
 
 // hosting/_web_host.ts
 var DEFAULT_SHUTDOWN_SECONDS = 30;
 var WebHostImpl = class {
-  static {
-    __name(this, "WebHostImpl");
-  }
   #options;
   #environment;
   #lifetime = new ApplicationLifetime();
@@ -3912,10 +3754,10 @@ var WebHostImpl = class {
     }
     this.#lifetime.notifyStarted();
     if (this.#isWorker) this.#beginWorkerDuties();
-    const onStopping = /* @__PURE__ */ __name(() => {
+    const onStopping = () => {
       if (this.#state === "started") this.stop().catch(() => {
       });
-    }, "onStopping");
+    };
     if (this.#lifetime.stopping.aborted) onStopping();
     else {
       this.#lifetime.stopping.addEventListener("abort", onStopping, {
@@ -3925,7 +3767,7 @@ var WebHostImpl = class {
   }
   #beginWorkerDuties() {
     const logger2 = this.#logger("Roost.Hosting.Workers");
-    import("./_worker_duties-EN4XZBVS.js").then(({ beginWorkerDuties }) => beginWorkerDuties({
+    import("./_worker_duties-7AN2LL2R.js").then(({ beginWorkerDuties }) => beginWorkerDuties({
       addresses: this.addresses,
       services: this.#ready.services,
       logger: logger2,
@@ -3983,7 +3825,7 @@ var WebHostImpl = class {
         signal
       ] : []
     ];
-    const forward = /* @__PURE__ */ __name(() => deadline.abort("stop forced"), "forward");
+    const forward = () => deadline.abort("stop forced");
     for (const s of signals) {
       if (s.aborted) forward();
       else s.addEventListener("abort", forward, {
@@ -4051,18 +3893,18 @@ var WebHostImpl = class {
     if (this.getSetting(HostSettings.workers) !== void 0 && !this.#isWorker) {
       return await this.#supervise();
     }
-    const onRejection = /* @__PURE__ */ __name((event) => {
+    const onRejection = (event) => {
       event.preventDefault();
       this.#logger("Roost.Hosting").error("An unhandled promise rejection was ignored", {
         error: event.reason
       });
-    }, "onRejection");
-    const onError = /* @__PURE__ */ __name((event) => {
+    };
+    const onError = (event) => {
       event.preventDefault();
       this.#logger("Roost.Hosting").error("An uncaught exception was ignored", {
         error: event.error ?? event.message
       });
-    }, "onError");
+    };
     globalThis.addEventListener("unhandledrejection", onRejection);
     globalThis.addEventListener("error", onError);
     using _signals = listenForStopSignals(this.#isWorker, () => {
@@ -4106,11 +3948,11 @@ var WebHostImpl = class {
       return this.#failedStart(error);
     }
     try {
-      const { superviseHost } = await import("./_host_supervision-QOM7UFJ7.js");
+      const { superviseHost } = await import("./_host_supervision-WAXS4P5L.js");
       const code = await superviseHost({
-        getSetting: /* @__PURE__ */ __name((key) => this.getSetting(key), "getSetting"),
+        getSetting: (key) => this.getSetting(key),
         logger: this.#logger("Roost.Hosting.Workers"),
-        status: /* @__PURE__ */ __name((message) => this.#status(message), "status"),
+        status: (message) => this.#status(message),
         environment: this.#environment,
         shutdownTimeout: this.shutdownTimeout,
         shutdownDelay: this.#shutdownDelay
@@ -4125,7 +3967,7 @@ var WebHostImpl = class {
   }
   // An own property: `deno serve` takes a default export only when it has
   // its own `fetch`.
-  fetch = /* @__PURE__ */ __name((input, init) => this.#fetch(input, init), "fetch");
+  fetch = (input, init) => this.#fetch(input, init);
   async #fetch(input, init) {
     if (this.#state === "stopped") {
       throw new TypeError("The host is stopped, and its services disposed: it cannot answer fetch(). Build a new host");
@@ -4175,7 +4017,6 @@ function readEnvironment() {
   }
   return settings;
 }
-__name(readEnvironment, "readEnvironment");
 function readPort() {
   try {
     return Deno.env.get("PORT");
@@ -4183,17 +4024,12 @@ function readPort() {
     return void 0;
   }
 }
-__name(readPort, "readPort");
 function mainModuleName() {
   const main = Deno.mainModule;
   const file = main.slice(main.lastIndexOf("/") + 1);
   return file.replace(/\.[^.]*$/, "") || "roost-app";
 }
-__name(mainModuleName, "mainModuleName");
 var WebHostBuilder = class {
-  static {
-    __name(this, "WebHostBuilder");
-  }
   #settings;
   #appConfiguration = [];
   #validations = [];
@@ -4445,7 +4281,7 @@ var WebHostBuilder = class {
         source: "environment variable PORT"
       });
     }
-    const get = /* @__PURE__ */ __name((key) => settings.get(key.toLowerCase())?.value, "get");
+    const get = (key) => settings.get(key.toLowerCase())?.value;
     const environment = new HostingEnvironment({
       name: get(HostSettings.environment),
       applicationName: get(HostSettings.applicationName) ?? mainModuleName(),
@@ -4503,7 +4339,6 @@ function createDefaultBuilder(args) {
   builder.configureServices((services) => services.addSingleton(EDGE_DEFAULTS, true));
   return builder;
 }
-__name(createDefaultBuilder, "createDefaultBuilder");
 
 export {
   logger,

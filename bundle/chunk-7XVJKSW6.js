@@ -4,10 +4,7 @@ import {
   handledWhenReported,
   isComplete,
   notWritable
-} from "./chunk-YFIRQZHV.js";
-import {
-  __name
-} from "./chunk-SHUYVCID.js";
+} from "./chunk-HQQ3EKNO.js";
 
 // features/_copies.ts
 var COPIES = Symbol.for("roost.copies");
@@ -27,11 +24,7 @@ function featureKey(name) {
     name
   });
 }
-__name(featureKey, "featureKey");
 var FeatureCollection = class {
-  static {
-    __name(this, "FeatureCollection");
-  }
   #features;
   #revision = 0;
   #defaults;
@@ -118,9 +111,6 @@ var HttpWebSocketFeature = featureKey("HttpWebSocketFeature");
 
 // features/http_error.ts
 var HttpError = class extends Error {
-  static {
-    __name(this, "HttpError");
-  }
   /** The status to answer with, 400–599. */
   status;
   /** Headers sent with the error response (empty unless given). */
@@ -159,7 +149,6 @@ function namesHtml(accept) {
   }
   return false;
 }
-__name(namesHtml, "namesHtml");
 var QVALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/;
 function prefersJson(accept) {
   if (accept === null || !accept.includes("json")) return false;
@@ -199,14 +188,12 @@ function prefersJson(accept) {
   const json = Math.max(quality[0], quality[1]);
   return json > 0 && json >= quality[2];
 }
-__name(prefersJson, "prefersJson");
 function rank(range, type) {
   if (range === type) return 3;
   if (range === "*/*") return 1;
   const slash = type.indexOf("/");
   return range.length === slash + 2 && range.endsWith("/*") && range.startsWith(type.slice(0, slash + 1)) ? 2 : 0;
 }
-__name(rank, "rank");
 
 // features/problem_details.ts
 function problemResponse(features, error, options) {
@@ -255,11 +242,9 @@ function problemResponse(features, error, options) {
     headers
   });
 }
-__name(problemResponse, "problemResponse");
 function describe(error) {
   return error instanceof Error ? error.stack ?? String(error) : String(error);
 }
-__name(describe, "describe");
 function problemDetailsFor(features, status, options) {
   const problem = {
     type: "about:blank",
@@ -277,17 +262,14 @@ function problemDetailsFor(features, status, options) {
   }
   return problem;
 }
-__name(problemDetailsFor, "problemDetailsFor");
 function reasonPhrase(status) {
   return REASON_PHRASES[status] ?? (status < 500 ? "Client Error" : "Server Error");
 }
-__name(reasonPhrase, "reasonPhrase");
 function negotiateErrorFormat(accept, options) {
   if (prefersJson(accept)) return "json";
   if (options?.html === true && namesHtml(accept)) return "html";
   return "text";
 }
-__name(negotiateErrorFormat, "negotiateErrorFormat");
 var REASON_PHRASES = {
   400: "Bad Request",
   401: "Unauthorized",
@@ -333,9 +315,6 @@ var REASON_PHRASES = {
 
 // features/endpoint_features.ts
 var EndpointMetadata = class {
-  static {
-    __name(this, "EndpointMetadata");
-  }
   #items;
   /**
    * Holds `items`, in order.
@@ -390,9 +369,6 @@ var ForwardedHeadersFeature = featureKey("ForwardedHeadersFeature");
 
 // features/_body_error.ts
 var RequestBodyError = class extends HttpError {
-  static {
-    __name(this, "RequestBodyError");
-  }
   /** @param cause What the runtime reported. */
   constructor(cause) {
     super(400, `The request body could not be read: ${cause instanceof Error ? cause.message : String(cause)}`, {
@@ -405,7 +381,6 @@ function bodyReadFailure(error) {
   if (error instanceof HttpError || error instanceof TypeError) return error;
   return new RequestBodyError(error);
 }
-__name(bodyReadFailure, "bodyReadFailure");
 
 // features/_body_timing.ts
 var TIME_BODY_READ = Symbol("roost.timeBodyRead");
@@ -419,11 +394,9 @@ var encoder = new TextEncoder();
 function decodeText(bytes) {
   return decoder.decode(bytes);
 }
-__name(decodeText, "decodeText");
 function encodeText(text) {
   return encoder.encode(text).buffer;
 }
-__name(encodeText, "encodeText");
 function bufferedBody(read) {
   const bytes = read.bytes !== void 0 ? read.bytes.then((buffer) => new Uint8Array(buffer.slice(0))) : read.text?.then((text) => encoder.encode(text));
   if (bytes === void 0) return void 0;
@@ -434,7 +407,6 @@ function bufferedBody(read) {
     }
   });
 }
-__name(bufferedBody, "bufferedBody");
 function streamUsed(stream) {
   if (stream === null) return false;
   if (stream.locked) return true;
@@ -445,23 +417,17 @@ function streamUsed(stream) {
     return true;
   }
 }
-__name(streamUsed, "streamUsed");
 function takeText(f) {
   return TAKE_BODY_TEXT in f ? f[TAKE_BODY_TEXT]() : null;
 }
-__name(takeText, "takeText");
 function rethrowBodyFailure(error) {
   throw bodyReadFailure(error);
 }
-__name(rethrowBodyFailure, "rethrowBodyFailure");
 var FORM_TYPES = [
   "multipart/form-data",
   "application/x-www-form-urlencoded"
 ];
 var HttpRequest = class {
-  static {
-    __name(this, "HttpRequest");
-  }
   #features;
   #revision = -1;
   #feature;
@@ -747,7 +713,6 @@ function isTextual(type, entry) {
   if (type === "application/json" || type.endsWith("+json")) return false;
   return type.startsWith("text/") || entry.charset !== void 0 || type.endsWith("+xml") || type === "application/javascript" || type === "application/xml";
 }
-__name(isTextual, "isTextual");
 function build(db) {
   const chosen = /* @__PURE__ */ new Map();
   for (const type of Object.keys(db)) {
@@ -777,7 +742,6 @@ function build(db) {
   }
   return result;
 }
-__name(build, "build");
 function loadMediaTypes() {
   if (table !== void 0) return Promise.resolve(table);
   return loading ??= import(
@@ -791,36 +755,30 @@ function loadMediaTypes() {
     throw error;
   });
 }
-__name(loadMediaTypes, "loadMediaTypes");
 function extensionOf(path) {
   const dot = path.lastIndexOf(".");
   const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
   if (dot <= slash + 1) return "";
   return path.slice(dot + 1).toLowerCase();
 }
-__name(extensionOf, "extensionOf");
 async function contentTypeFor(path) {
   const extension = extensionOf(path);
   if (extension === "") return void 0;
   const types = table ?? await loadMediaTypes();
   return types.get(extension);
 }
-__name(contentTypeFor, "contentTypeFor");
 function isCompressible(type) {
   return table === void 0 || compressible.has(type);
 }
-__name(isCompressible, "isCompressible");
 
 // features/_file_conditions.ts
 function fileETag(facts) {
   const time = facts.mtime === null ? 0 : Math.floor(facts.mtime.getTime());
   return `"${facts.size.toString(16)}-${time.toString(16)}"`;
 }
-__name(fileETag, "fileETag");
 function seconds(date) {
   return Math.floor(date.getTime() / 1e3);
 }
-__name(seconds, "seconds");
 var DAY = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)";
 var LONG_DAY = "(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)";
 var MONTH = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)";
@@ -833,7 +791,6 @@ function parseDate(value) {
   const time = Date.parse(text.endsWith("GMT") ? text : `${text} GMT`);
   return Number.isNaN(time) ? void 0 : Math.floor(time / 1e3);
 }
-__name(parseDate, "parseDate");
 function parseTags(value) {
   if (value.trim() === "*") return "*";
   const tags = [];
@@ -852,19 +809,16 @@ function parseTags(value) {
   }
   return tags;
 }
-__name(parseTags, "parseTags");
 function ifMatch(value, etag) {
   const tags = parseTags(value);
   if (tags === "*") return true;
   return tags.some((tag) => !tag.weak && tag.opaque === etag);
 }
-__name(ifMatch, "ifMatch");
 function ifNoneMatch(value, etag) {
   const tags = parseTags(value);
   if (tags === "*") return false;
   return !tags.some((tag) => tag.opaque === etag);
 }
-__name(ifNoneMatch, "ifNoneMatch");
 function ifRange(value, etag, mtime) {
   const trimmed = value.trim();
   if (trimmed.startsWith('"') || trimmed.startsWith("W/")) {
@@ -874,7 +828,6 @@ function ifRange(value, etag, mtime) {
   const date = parseDate(trimmed);
   return date !== void 0 && mtime !== null && date === seconds(mtime);
 }
-__name(ifRange, "ifRange");
 var RANGE_SPEC = /^(\d*)-(\d*)$/;
 function parseRange(value, size) {
   if (value === null) return "none";
@@ -917,7 +870,6 @@ function parseRange(value, size) {
     end: Math.min(last ?? size - 1, size - 1)
   };
 }
-__name(parseRange, "parseRange");
 function planFileResponse(request, facts, etag) {
   const { method, headers } = request;
   const { size, mtime } = facts;
@@ -933,12 +885,12 @@ function planFileResponse(request, facts, etag) {
   ]);
   const modified = mtime === null ? void 0 : seconds(mtime);
   const isRead = method === "GET" || method === "HEAD";
-  const end = /* @__PURE__ */ __name((status) => ({
+  const end = (status) => ({
     status,
     offset: 0,
     count: 0,
     headers: validators
-  }), "end");
+  });
   const match = headers.get("if-match");
   if (match !== null) {
     if (!ifMatch(match, etag)) return end(412);
@@ -1000,7 +952,6 @@ function planFileResponse(request, facts, etag) {
     ]
   };
 }
-__name(planFileResponse, "planFileResponse");
 
 // features/http_response.ts
 var WebResponse2 = globalThis.Response;
@@ -1025,21 +976,15 @@ function withInit(response, init) {
     headers
   });
 }
-__name(withInit, "withInit");
 function isPlainObject(value) {
   if (typeof value !== "object" || value === null) return false;
   const prototype = Object.getPrototypeOf(value);
   return prototype === Object.prototype || prototype === null || Array.isArray(value);
 }
-__name(isPlainObject, "isPlainObject");
 function notABody(method, value) {
   return new TypeError(`${method}() was given ${Array.isArray(value) ? "an array" : "a plain object"}, which a body would turn into text such as "[object Object]": send JSON with ctx.response.json(value), or give text, bytes or a stream`);
 }
-__name(notABody, "notABody");
 var HttpResponse = class {
-  static {
-    __name(this, "HttpResponse");
-  }
   #features;
   #revision = -1;
   #response;
@@ -1353,9 +1298,6 @@ var NO_WEBSOCKETS = Object.freeze({
 });
 var nextTraceId = 0;
 var HttpContext = class {
-  static {
-    __name(this, "HttpContext");
-  }
   #features;
   #revision = -1;
   #request;
@@ -1416,7 +1358,7 @@ var HttpContext = class {
         const controller = new AbortController();
         feature = {
           requestAborted: controller.signal,
-          abort: /* @__PURE__ */ __name((reason) => controller.abort(reason), "abort")
+          abort: (reason) => controller.abort(reason)
         };
         this.#features.set(HttpRequestLifetimeFeature, feature);
         this.#revision = this.#features.revision;

@@ -2,8 +2,7 @@
 // @ts-nocheck
 import {
   useLogTape
-} from "./chunk-DNF7BRSY.js";
-import "./chunk-SHUYVCID.js";
+} from "./chunk-YIRIFEEA.js";
 
 // hosting/logging/_logtape.ts
 import { AsyncLocalStorage } from "node:async_hooks";

@@ -2,13 +2,10 @@
 // @ts-nocheck
 import {
   scheduleImmediate
-} from "./chunk-TMQZEP6R.js";
+} from "./chunk-6675V4XU.js";
 import {
   DONE
-} from "./chunk-YFIRQZHV.js";
-import {
-  __name
-} from "./chunk-SHUYVCID.js";
+} from "./chunk-HQQ3EKNO.js";
 
 // server/_response_body.ts
 var { Headers, TextEncoder } = globalThis;
@@ -16,7 +13,6 @@ var encoder = new TextEncoder();
 function toBytes(chunk) {
   return typeof chunk === "string" ? encoder.encode(chunk) : chunk;
 }
-__name(toBytes, "toBytes");
 function holdHighSurrogate(held, text) {
   const whole = held + text;
   const last = whole.charCodeAt(whole.length - 1);
@@ -28,7 +24,6 @@ function holdHighSurrogate(held, text) {
     ""
   ];
 }
-__name(holdHighSurrogate, "holdHighSurrogate");
 function concat(chunks, size) {
   if (chunks.length === 1) return chunks[0];
   const bytes = new Uint8Array(size);
@@ -39,11 +34,9 @@ function concat(chunks, size) {
   }
   return bytes;
 }
-__name(concat, "concat");
 function alreadyComplete(what) {
   return new TypeError(`Cannot ${what}: the response is already complete (send, json, redirect, sendFile and complete each end it)`);
 }
-__name(alreadyComplete, "alreadyComplete");
 function mergeHeaders(ours, response) {
   const theirs = response.headers;
   try {
@@ -70,18 +63,13 @@ function mergeHeaders(ours, response) {
     };
   }
 }
-__name(mergeHeaders, "mergeHeaders");
 function replaceHeaders(into, from) {
   for (const name of from.keys()) into.delete(name);
   for (const [name, value] of from) into.append(name, value);
 }
-__name(replaceHeaders, "replaceHeaders");
 
 // server/_write_buffer.ts
 var WriteBuffer = class {
-  static {
-    __name(this, "WriteBuffer");
-  }
   #limit;
   #text;
   #chunks;
@@ -167,23 +155,17 @@ var resets = /* @__PURE__ */ new WeakSet();
 function isDeliberateReset(error) {
   return typeof error === "object" && error !== null && resets.has(error);
 }
-__name(isDeliberateReset, "isDeliberateReset");
 function notBytes(chunk) {
   const kind = typeof chunk === "string" ? "a string" : chunk === null ? "null" : typeof chunk === "object" || typeof chunk === "undefined" ? `an ${typeof chunk}` : `a ${typeof chunk}`;
   return new TypeError(`A response body stream gave ${kind} chunk: response streams must give Uint8Array chunks (encode text with TextEncoder, or pipe through TextEncoderStream)`);
 }
-__name(notBytes, "notBytes");
 function brokenBody(reason) {
   if (typeof reason === "object" && reason !== null) resets.add(reason);
   return new ReadableStream({
-    start: /* @__PURE__ */ __name((controller) => controller.error(reason), "start")
+    start: (controller) => controller.error(reason)
   });
 }
-__name(brokenBody, "brokenBody");
 var ResponseStream = class {
-  static {
-    __name(this, "ResponseStream");
-  }
   readable;
   #controller;
   // Text stays text until it goes out: one encode for many writes.
@@ -211,19 +193,19 @@ var ResponseStream = class {
     this.#discard = discard;
     this.#onCancel = onCancel;
     this.readable = new ReadableStream({
-      start: /* @__PURE__ */ __name((controller) => {
+      start: (controller) => {
         this.#controller = controller;
-      }, "start"),
-      pull: /* @__PURE__ */ __name(() => {
+      },
+      pull: () => {
         if (this.#pending.isFull) return this.#deliver();
         this.#wanted = true;
         if (!this.#pending.isEmpty) this.#scheduleDelivery();
-      }, "pull"),
-      cancel: /* @__PURE__ */ __name((reason) => {
+      },
+      cancel: (reason) => {
         this.#gone = true;
         this.#drop();
         onCancel(reason);
-      }, "cancel")
+      }
     }, {
       highWaterMark: 0
     });

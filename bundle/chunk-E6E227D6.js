@@ -2,13 +2,10 @@
 // @ts-nocheck
 import {
   relayOutput
-} from "./chunk-DXL3SFK6.js";
+} from "./chunk-T7CJ442T.js";
 import {
   getDefaultLoggerFactory
-} from "./chunk-MAP4H3LE.js";
-import {
-  __name
-} from "./chunk-SHUYVCID.js";
+} from "./chunk-F7QBUC2D.js";
 
 // hosting/host_settings.ts
 var HostSettings = Object.freeze({
@@ -36,7 +33,6 @@ function parseBooleanSetting(key, value) {
   if (lower === "false" || lower === "0" || lower === "no") return false;
   throw new TypeError(`Host setting "${key}" must be true or false, got "${value}"`);
 }
-__name(parseBooleanSetting, "parseBooleanSetting");
 
 // hosting/workers/worker_options.ts
 function workerCount(workers) {
@@ -45,7 +41,6 @@ function workerCount(workers) {
   if (/^[1-9]\d{0,3}$/.test(text)) return Number(text);
   throw new RangeError(`workers is "${workers}": it must be a whole number from 1 to 9999, or auto (one per CPU)`);
 }
-__name(workerCount, "workerCount");
 
 // hosting/workers/_worker_command.ts
 var PERMISSIONS = [
@@ -94,7 +89,6 @@ function ownCommand() {
     ]
   };
 }
-__name(ownCommand, "ownCommand");
 function withUnstableNet(command) {
   const args = [
     ...command.args
@@ -107,7 +101,6 @@ function withUnstableNet(command) {
     args
   };
 }
-__name(withUnstableNet, "withUnstableNet");
 function flagIndex(execPath, args) {
   const standalone = Deno.build.standalone;
   const name = execPath.slice(Math.max(execPath.lastIndexOf("/"), execPath.lastIndexOf("\\")) + 1);
@@ -120,7 +113,6 @@ function flagIndex(execPath, args) {
   if (args[i] === "run") return i + 1;
   return i < args.length && /\.[cm]?[jt]sx?$/.test(args[i]) ? 0 : -1;
 }
-__name(flagIndex, "flagIndex");
 
 // hosting/workers/supervisor.ts
 var BACKOFF_START_MS = 250;
@@ -129,9 +121,6 @@ var KILL_GRACE_MS = 5e3;
 var STOP_MARGIN_MS = 2e3;
 var OUTPUT_GRACE_MS = 250;
 var WorkerSupervisor = class {
-  static {
-    __name(this, "WorkerSupervisor");
-  }
   #count;
   #command;
   #stopMs;
@@ -337,12 +326,12 @@ var WorkerSupervisor = class {
     const ready = Promise.withResolvers();
     ready.promise.catch(() => {
     });
-    const onMessage = /* @__PURE__ */ __name((message) => {
+    const onMessage = (message) => {
       if (worker.state !== "starting") return;
       worker.state = "ready";
       clearTimeout(readyTimer);
       ready.resolve(message.addresses);
-    }, "onMessage");
+    };
     const relaying = new AbortController();
     const relayed = Promise.all([
       relayOutput(child.stdout, Deno.stdout, id, onMessage, relaying.signal),
@@ -445,14 +434,13 @@ function signal(worker, name) {
   } catch {
   }
 }
-__name(signal, "signal");
 
 // hosting/workers/supervise_workers.ts
 async function superviseWorkers(options) {
   const supervisor = new WorkerSupervisor(options);
   const logger = options.logger ?? getDefaultLoggerFactory().createLogger("Roost.Hosting.Workers");
   let stopping = false;
-  const onStop = /* @__PURE__ */ __name(() => {
+  const onStop = () => {
     if (!stopping) {
       stopping = true;
       if (options.onStopping) options.onStopping();
@@ -460,11 +448,11 @@ async function superviseWorkers(options) {
     }
     supervisor.stop().catch(() => {
     });
-  }, "onStop");
-  const onReload = /* @__PURE__ */ __name(() => {
+  };
+  const onReload = () => {
     supervisor.restartWorkers().catch(() => {
     });
-  }, "onReload");
+  };
   const stopSignals = Deno.build.os === "windows" ? [
     "SIGINT",
     "SIGBREAK"
@@ -499,7 +487,6 @@ async function superviseWorkers(options) {
     }
   }
 }
-__name(superviseWorkers, "superviseWorkers");
 
 export {
   HostSettings,
