@@ -4,28 +4,28 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-GPM3B4AZ.js";
+} from "./chunk-AIWMFWWC.js";
 import "./chunk-3Z4OQHQP.js";
 import "./chunk-DZYTUI53.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-YP5ZEMYR.js";
-import "./chunk-V7QS4JKC.js";
-import "./chunk-JM4TBLZU.js";
+import "./chunk-KNKT5GAF.js";
+import "./chunk-R34TAT3V.js";
+import "./chunk-W3TZFLYZ.js";
 import {
   LoggerFactory
 } from "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-3JPLKZYL.js";
+import "./chunk-FPHQ7B26.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
 import "./chunk-5FKAX3OB.js";
 import "./chunk-RNECWNO4.js";
 import {
   HttpError
-} from "./chunk-7XVJKSW6.js";
+} from "./chunk-2RJB6JT6.js";
 import "./chunk-HQQ3EKNO.js";
 
 // main.ts

@@ -22,15 +22,24 @@ const WebResponse = globalThis.Response;
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
+// One header of a send() or json() init over the response's own: the init
+// wins, but a Set-Cookie is one more cookie, never in place of one (a
+// Headers hands each Set-Cookie over separately, and the app or a
+// middleware may have set one already).
+function applyHeader(headers: Headers, name: string, value: string): void {
+  if (name.toLowerCase() === "set-cookie") headers.append(name, value);
+  else headers.set(name, value);
+}
+
 // A Response with init's status and headers applied over its own, init
 // winning: what send(response, init) asks for.
 function withInit(response: Response, init: SendInit): Response {
   if (init.status === undefined && init.headers === undefined) return response;
   const headers = new Headers(response.headers);
   if (init.headers !== undefined) {
-    for (const [name, value] of new Headers(init.headers)) {
-      headers.set(name, value);
-    }
+    new Headers(init.headers).forEach((value, name) =>
+      applyHeader(headers, name, value)
+    );
   }
   return new WebResponse(response.body, {
     status: init.status ?? response.status,
@@ -224,11 +233,13 @@ export class HttpResponse {
     if (given instanceof Headers || Array.isArray(given)) {
       // new Headers() checks that every pair is a pair.
       const from = given instanceof Headers ? given : new Headers(given);
-      for (const [name, value] of from) headers.set(name, value);
+      from.forEach((value, name) => applyHeader(headers, name, value));
     } else {
       // A plain record, the common case: no Headers made to copy from.
       const record = given as Record<string, string>;
-      for (const name of Object.keys(record)) headers.set(name, record[name]);
+      for (const name of Object.keys(record)) {
+        applyHeader(headers, name, record[name]);
+      }
     }
   }
 

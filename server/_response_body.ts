@@ -58,29 +58,44 @@ export function mergeHeaders(
 ): { headers: Headers; copied: boolean } {
   const theirs = response.headers;
   try {
-    if (ours !== undefined) {
-      // Asked before the merge: every cookie of ours is a header of its own.
-      const cookies = !theirs.has("set-cookie");
-      // forEach: Deno reads Headers at a fifth of what for…of costs.
-      ours.forEach((value, name) => {
-        if (name === "set-cookie" ? cookies : !theirs.has(name)) {
-          theirs.append(name, value);
-        }
-      });
-    }
+    if (ours !== undefined) addMissing(theirs, ours);
     // Headers has no "is it immutable" query: a write says.
     theirs.append("x-roost-probe", "");
     theirs.delete("x-roost-probe");
     return { headers: theirs, copied: false };
   } catch {
-    const headers = new Headers(ours);
-    replaceHeaders(headers, theirs);
+    const headers = new Headers(theirs);
+    if (ours !== undefined) addMissing(headers, ours);
     return { headers, copied: true };
   }
 }
 
-/** Replaces every header `from` has in `into`, keeping the others. */
+// Adds to `theirs` each header of `ours` it does not have. Cookies add up
+// (each Set-Cookie is a header of its own), but one `theirs` already carries
+// (an app that built its Response from ctx.response.headers) is not sent
+// twice.
+function addMissing(theirs: Headers, ours: Headers): void {
+  // Read before the merge.
+  let cookies: Set<string> | undefined;
+  // forEach: Deno reads Headers at a fifth of what for…of costs.
+  ours.forEach((value, name) => {
+    if (name === "set-cookie") {
+      cookies ??= new Set(theirs.getSetCookie());
+      if (!cookies.has(value)) theirs.append(name, value);
+    } else if (!theirs.has(name)) theirs.append(name, value);
+  });
+}
+
+/**
+ * Replaces every header `from` has in `into`, keeping the others; cookies
+ * add up, as in {@linkcode mergeHeaders}.
+ */
 export function replaceHeaders(into: Headers, from: Headers): void {
-  for (const name of from.keys()) into.delete(name);
-  for (const [name, value] of from) into.append(name, value);
+  const cookies = new Set(into.getSetCookie());
+  for (const name of from.keys()) {
+    if (name !== "set-cookie") into.delete(name);
+  }
+  from.forEach((value, name) => {
+    if (name !== "set-cookie" || !cookies.has(value)) into.append(name, value);
+  });
 }

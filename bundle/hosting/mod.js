@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-GPM3B4AZ.js";
+} from "../chunk-AIWMFWWC.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -50,8 +50,8 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-YP5ZEMYR.js";
-import "../chunk-V7QS4JKC.js";
+import "../chunk-KNKT5GAF.js";
+import "../chunk-R34TAT3V.js";
 import {
   ApplicationLifetime,
   COMPRESSIBLE_TYPES,
@@ -80,7 +80,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-JM4TBLZU.js";
+} from "../chunk-W3TZFLYZ.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -92,12 +92,12 @@ import {
 import {
   ConfigurationError
 } from "../chunk-RMXCWHHI.js";
-import "../chunk-3JPLKZYL.js";
+import "../chunk-FPHQ7B26.js";
 import "../chunk-6675V4XU.js";
 import "../chunk-YIRIFEEA.js";
 import "../chunk-5FKAX3OB.js";
 import "../chunk-RNECWNO4.js";
-import "../chunk-7XVJKSW6.js";
+import "../chunk-2RJB6JT6.js";
 import "../chunk-HQQ3EKNO.js";
 export {
   ApplicationBuilder,

@@ -9,11 +9,11 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-YP5ZEMYR.js";
-import "../chunk-V7QS4JKC.js";
-import "../chunk-3JPLKZYL.js";
+} from "../chunk-KNKT5GAF.js";
+import "../chunk-R34TAT3V.js";
+import "../chunk-FPHQ7B26.js";
 import "../chunk-6675V4XU.js";
-import "../chunk-7XVJKSW6.js";
+import "../chunk-2RJB6JT6.js";
 import "../chunk-HQQ3EKNO.js";
 export {
   DEFAULT_SERVER_LIMITS,

@@ -117,6 +117,73 @@ for (const kind of SERVER_KINDS) {
     assert.equal(await response.text(), "made");
   });
 
+  // Raw Deno.serve keeps both cookies of new Response(body, { headers:
+  // [["set-cookie", a], ["set-cookie", b]] }); so must send() and json(),
+  // and a cookie set earlier by a middleware stays too.
+  Deno.test(`${kind} keeps every Set-Cookie given to send() and json(), and those set before`, async () => {
+    const pairs: [string, string][] = [
+      ["set-cookie", "a=1; Path=/"],
+      ["set-cookie", "b=2; Path=/"],
+    ];
+    await using running = await startHost(kind, (app) => {
+      app.use((ctx, next) => {
+        ctx.response.headers.append("set-cookie", "session=s; HttpOnly");
+        return next();
+      });
+      app.map(
+        "/send",
+        (b) => b.run((ctx) => ctx.response.send("ok", { headers: pairs })),
+      );
+      app.map(
+        "/json",
+        (b) =>
+          b.run((ctx) =>
+            ctx.response.json({ ok: true }, { headers: new Headers(pairs) })
+          ),
+      );
+      app.map(
+        "/record",
+        (b) =>
+          b.run((ctx) =>
+            ctx.response.send("ok", { headers: { "set-cookie": "c=3" } })
+          ),
+      );
+      app.map(
+        "/response",
+        (b) =>
+          b.run((ctx) =>
+            ctx.response.send(new Response("made"), {
+              status: 201,
+              headers: pairs,
+            })
+          ),
+      );
+    });
+    const both = ["session=s; HttpOnly", "a=1; Path=/", "b=2; Path=/"];
+    for (const path of ["/send", "/json"]) {
+      const response = await running.fetch(path);
+      await response.body?.cancel();
+      assert.deepEqual(
+        response.headers.getSetCookie().toSorted(),
+        both.toSorted(),
+        path,
+      );
+    }
+    const record = await running.fetch("/record");
+    await record.body?.cancel();
+    assert.deepEqual(record.headers.getSetCookie().toSorted(), [
+      "c=3",
+      "session=s; HttpOnly",
+    ]);
+    const response = await running.fetch("/response");
+    assert.equal(response.status, 201);
+    assert.equal(await response.text(), "made");
+    assert.deepEqual(
+      response.headers.getSetCookie().toSorted(),
+      both.toSorted(),
+    );
+  });
+
   Deno.test(`${kind} reports every failure of a promise-returning method through its promise`, async () => {
     const outcomes = deferred<string[]>();
     let logs: CollectingOutput | undefined;

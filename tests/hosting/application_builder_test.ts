@@ -844,14 +844,30 @@ for (const kind of SERVER_KINDS) {
             new Response("own", { headers: { "set-cookie": "c=3" } })
           ),
       );
+      // A Response built from ctx.response.headers: each cookie once.
+      app.map(
+        "/copied",
+        (copied) =>
+          copied.run((ctx) =>
+            new Response("copied", { headers: ctx.response.headers })
+          ),
+      );
       app.run(() => new Response("plain"));
     });
     const plain = await get(app, "/");
     assert.deepEqual(plain.headers.getSetCookie(), ["a=1", "b=2"]);
     assert.equal(plain.text, "plain");
-    // The Response's own cookies win, as its other headers do.
+    // Cookies add up: the Response's own header names win, but a cookie is
+    // one more, never in place of the middleware's (a session cookie must
+    // not vanish because the handler set one of its own).
     const own = await get(app, "/own");
-    assert.deepEqual(own.headers.getSetCookie(), ["c=3"]);
+    assert.deepEqual(own.headers.getSetCookie().toSorted(), [
+      "a=1",
+      "b=2",
+      "c=3",
+    ]);
+    const copied = await get(app, "/copied");
+    assert.deepEqual(copied.headers.getSetCookie(), ["a=1", "b=2"]);
   });
 }
 

@@ -28,14 +28,14 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../../chunk-JM4TBLZU.js";
+} from "../../chunk-W3TZFLYZ.js";
 import "../../chunk-F7QBUC2D.js";
 import "../../chunk-RMXCWHHI.js";
-import "../../chunk-3JPLKZYL.js";
+import "../../chunk-FPHQ7B26.js";
 import "../../chunk-6675V4XU.js";
 import "../../chunk-YIRIFEEA.js";
 import "../../chunk-RNECWNO4.js";
-import "../../chunk-7XVJKSW6.js";
+import "../../chunk-2RJB6JT6.js";
 import "../../chunk-HQQ3EKNO.js";
 export {
   COMPRESSIBLE_TYPES,

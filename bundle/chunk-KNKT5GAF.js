@@ -9,7 +9,7 @@ import {
   mergeHeaders,
   replaceHeaders,
   toBytes
-} from "./chunk-V7QS4JKC.js";
+} from "./chunk-R34TAT3V.js";
 import {
   badHost,
   defaultReporter,
@@ -18,7 +18,7 @@ import {
   misuse,
   parseTarget,
   serverReporter
-} from "./chunk-3JPLKZYL.js";
+} from "./chunk-FPHQ7B26.js";
 import {
   schedule
 } from "./chunk-6675V4XU.js";
@@ -42,7 +42,7 @@ import {
   TlsHandshakeFeature,
   bodyReadFailure,
   problemResponse
-} from "./chunk-7XVJKSW6.js";
+} from "./chunk-2RJB6JT6.js";
 import {
   COMPLETE,
   DONE,
@@ -335,13 +335,23 @@ function makeResponse(body, status, reasonPhrase, headers, isHead, written) {
     headers = headForGet(body, status, headers ?? new Headers(), written);
     body = headers.has("content-length") ? null : emptyBody();
   }
-  const response = status === 200 && headers === void 0 && reasonPhrase === void 0 ? new Response2(body) : new Response2(NULL_BODY_STATUSES.has(status) ? null : body, {
-    status,
-    statusText: reasonPhrase,
-    headers
-  });
+  const response = buildResponse(NULL_BODY_STATUSES.has(status) ? null : body, status, reasonPhrase, headers);
   if (written && typeof body === "string" && !headers?.has("content-type")) {
     response.headers.delete("content-type");
+  }
+  return response;
+}
+function buildResponse(body, status, statusText, headers) {
+  const response = status === 200 && statusText === void 0 ? new Response2(body) : new Response2(body, {
+    status,
+    statusText
+  });
+  if (headers !== void 0) {
+    const target = response.headers;
+    headers.forEach((value, name) => {
+      if (name === "set-cookie") target.append(name, value);
+      else target.set(name, value);
+    });
   }
   return response;
 }
@@ -518,11 +528,7 @@ var ResponseHead = class {
       });
       const headers = this.ownHeaders ?? response.headers;
       const body = NULL_BODY_STATUSES.has(status) ? null : !head ? response.body : headers.has("content-length") ? null : emptyBody();
-      response = new Response2(body, {
-        status,
-        statusText: this.reasonPhrase,
-        headers
-      });
+      response = buildResponse(body, status, this.reasonPhrase, headers);
     }
     this.give(response);
   }

@@ -3,7 +3,7 @@
 import {
   concat,
   notBytes
-} from "./chunk-V7QS4JKC.js";
+} from "./chunk-R34TAT3V.js";
 import "./chunk-6675V4XU.js";
 import {
   COMPLETE,

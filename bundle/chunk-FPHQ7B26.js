@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   ServerReportingFeature
-} from "./chunk-7XVJKSW6.js";
+} from "./chunk-2RJB6JT6.js";
 import {
   markReported
 } from "./chunk-HQQ3EKNO.js";

@@ -962,13 +962,15 @@ var REDIRECT_STATUSES = /* @__PURE__ */ new Set([
   307,
   308
 ]);
+function applyHeader(headers, name, value) {
+  if (name.toLowerCase() === "set-cookie") headers.append(name, value);
+  else headers.set(name, value);
+}
 function withInit(response, init) {
   if (init.status === void 0 && init.headers === void 0) return response;
   const headers = new Headers(response.headers);
   if (init.headers !== void 0) {
-    for (const [name, value] of new Headers(init.headers)) {
-      headers.set(name, value);
-    }
+    new Headers(init.headers).forEach((value, name) => applyHeader(headers, name, value));
   }
   return new WebResponse2(response.body, {
     status: init.status ?? response.status,
@@ -1103,10 +1105,12 @@ var HttpResponse = class {
     const headers = this.#status().headers;
     if (given instanceof Headers || Array.isArray(given)) {
       const from = given instanceof Headers ? given : new Headers(given);
-      for (const [name, value] of from) headers.set(name, value);
+      from.forEach((value, name) => applyHeader(headers, name, value));
     } else {
       const record = given;
-      for (const name of Object.keys(record)) headers.set(name, record[name]);
+      for (const name of Object.keys(record)) {
+        applyHeader(headers, name, record[name]);
+      }
     }
   }
   /**

@@ -11,7 +11,7 @@ import {
   negotiateErrorFormat,
   problemResponse,
   reasonPhrase
-} from "./chunk-7XVJKSW6.js";
+} from "./chunk-2RJB6JT6.js";
 import "./chunk-HQQ3EKNO.js";
 
 // hosting/middleware/_error_page_html.ts

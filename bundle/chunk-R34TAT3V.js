@@ -40,14 +40,7 @@ function alreadyComplete(what) {
 function mergeHeaders(ours, response) {
   const theirs = response.headers;
   try {
-    if (ours !== void 0) {
-      const cookies = !theirs.has("set-cookie");
-      ours.forEach((value, name) => {
-        if (name === "set-cookie" ? cookies : !theirs.has(name)) {
-          theirs.append(name, value);
-        }
-      });
-    }
+    if (ours !== void 0) addMissing(theirs, ours);
     theirs.append("x-roost-probe", "");
     theirs.delete("x-roost-probe");
     return {
@@ -55,17 +48,31 @@ function mergeHeaders(ours, response) {
       copied: false
     };
   } catch {
-    const headers = new Headers(ours);
-    replaceHeaders(headers, theirs);
+    const headers = new Headers(theirs);
+    if (ours !== void 0) addMissing(headers, ours);
     return {
       headers,
       copied: true
     };
   }
 }
+function addMissing(theirs, ours) {
+  let cookies;
+  ours.forEach((value, name) => {
+    if (name === "set-cookie") {
+      cookies ??= new Set(theirs.getSetCookie());
+      if (!cookies.has(value)) theirs.append(name, value);
+    } else if (!theirs.has(name)) theirs.append(name, value);
+  });
+}
 function replaceHeaders(into, from) {
-  for (const name of from.keys()) into.delete(name);
-  for (const [name, value] of from) into.append(name, value);
+  const cookies = new Set(into.getSetCookie());
+  for (const name of from.keys()) {
+    if (name !== "set-cookie") into.delete(name);
+  }
+  from.forEach((value, name) => {
+    if (name !== "set-cookie" || !cookies.has(value)) into.append(name, value);
+  });
 }
 
 // server/_write_buffer.ts

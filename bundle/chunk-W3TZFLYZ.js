@@ -10,7 +10,7 @@ import {
 import {
   isValidHost,
   normalizePath
-} from "./chunk-3JPLKZYL.js";
+} from "./chunk-FPHQ7B26.js";
 import {
   schedule,
   scheduleDeadline
@@ -39,7 +39,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-7XVJKSW6.js";
+} from "./chunk-2RJB6JT6.js";
 import {
   COMPLETE,
   DONE,
@@ -823,7 +823,7 @@ function developerExceptionPage(options) {
           error
         });
       }
-      const { writeDeveloperPage } = await import("./_error_developer_page-KVWBO2JO.js");
+      const { writeDeveloperPage } = await import("./_error_developer_page-SXNSM7FO.js");
       await writeDeveloperPage(ctx, error, {
         sourceLines
       });
@@ -2192,7 +2192,7 @@ function responseCompression(options = {}) {
 var Body;
 var loadingBody;
 function loadBody() {
-  return loadingBody ??= import("./_compression_body-PHYSGDV5.js").then((module) => Body = module.CompressingBody);
+  return loadingBody ??= import("./_compression_body-BKK7OCB3.js").then((module) => Body = module.CompressingBody);
 }
 
 // hosting/application_lifetime.ts
