@@ -9,7 +9,7 @@
 // Pinned inline, as bench/servers/hono.ts pins it.
 // deno-lint-ignore no-import-prefix
 import { Hono } from "npm:hono@4.13.19";
-import { ApplicationBuilder } from "../mod.ts";
+import { ApplicationBuilder } from "../bundle/mod.js";
 
 /** How many routes a build maps. */
 export const BUILD_ROUTES = 1000;

@@ -43,7 +43,10 @@ async function compressWhole(encoding, levels, bytes) {
   }
   return out;
 }
-var StreamEncoder = class StreamEncoder {
+var StreamEncoder = class _StreamEncoder {
+  static {
+    Object.defineProperty(this, "name", { value: "StreamEncoder" });
+  }
   #stream;
   #out = [];
   #error;
@@ -85,7 +88,7 @@ var StreamEncoder = class StreamEncoder {
         [constants.ZSTD_c_compressionLevel]: levels.zstd
       }
     });
-    return new StreamEncoder(stream);
+    return new _StreamEncoder(stream);
   }
   #take() {
     if (this.#error !== void 0) throw this.#error;

@@ -398,7 +398,10 @@ function sorted(node) {
     ...node.children.values()
   ].sort((a, b) => compareKeys(a.name, b.name));
 }
-var SectionView = class SectionView {
+var SectionView = class _SectionView {
+  static {
+    Object.defineProperty(this, "name", { value: "SectionView" });
+  }
   #providers;
   #path;
   constructor(providers, path) {
@@ -418,7 +421,7 @@ var SectionView = class SectionView {
     return valueOf(this.#providers, combineKey(this.#path, key));
   }
   getSection(key) {
-    return new SectionView(this.#providers, combineKey(this.#path, key));
+    return new _SectionView(this.#providers, combineKey(this.#path, key));
   }
   getChildren() {
     return sorted(keyTree(this.#providers, this.#path, 1)).map((child) => this.getSection(child.name));

@@ -4,7 +4,7 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-AIWMFWWC.js";
+} from "./chunk-DYQFCR3F.js";
 import "./chunk-3Z4OQHQP.js";
 import "./chunk-DZYTUI53.js";
 import {
@@ -13,7 +13,7 @@ import {
 import "./chunk-T7CJ442T.js";
 import "./chunk-KNKT5GAF.js";
 import "./chunk-R34TAT3V.js";
-import "./chunk-W3TZFLYZ.js";
+import "./chunk-IQRLNTYY.js";
 import {
   LoggerFactory
 } from "./chunk-F7QBUC2D.js";

@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-AIWMFWWC.js";
+} from "./chunk-DYQFCR3F.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -89,7 +89,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-W3TZFLYZ.js";
+} from "./chunk-IQRLNTYY.js";
 import {
   ConsoleOutput,
   LoggerFactory,

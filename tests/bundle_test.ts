@@ -101,7 +101,7 @@ Deno.test("the bundle's built-in middleware are named as from the sources", asyn
       ...a: unknown[]
     ) => () => void)(...args);
     assert.equal(fromBundle.name, fromSource.name, name);
-    assert.equal(fromBundle.name, name);
+    assert.equal(fromBundle.name, `${name}Middleware`);
   }
 });
 

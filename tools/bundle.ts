@@ -16,16 +16,18 @@
  * used (LogTape, YAML, compression, the developer page …) still a chunk of
  * its own, loaded only then. `npm:` and `node:` imports stay imports.
  * Functions and classes keep their names, so stack traces and `name` read
- * as in the sources. esbuild renames a name that would shadow another in
- * the chunk: a class that names itself inside its body becomes
- * `var X = class _X`, and a nested function named like a top-level one
- * becomes `X2`. Both are given back their names here, which restores the
- * sources' own scoping; two top-level functions or classes of one name in
- * two modules cannot be, and fail the build. (`--keep-names` would keep
- * names too, by wrapping every function the bundle names in a helper call,
- * closures a request makes included: 15–20% more CPU per request through
- * ten middleware than the sources, measured side by side; this way the
- * bundle serves as fast as the sources.)
+ * as in the sources. esbuild renames a binding that would shadow another in
+ * its chunk (two modules' top-level `format`, or a nested `format` under a
+ * top-level one: `format2`), and writes a class that names itself inside
+ * its body as `var X = class _X`, whose name is then "_X". The second kind
+ * gets its name back from a static block, which runs once, when the class
+ * is made. The first fails the build, naming the bindings to rename in the
+ * sources: renaming back in the output would take a parser (a nested
+ * `format` may call an imported one the bundle also calls `format`).
+ * (`--keep-names` would keep every name, by wrapping each function the
+ * bundle names in a helper call, closures a request makes included: 15–20%
+ * more CPU per request through ten middleware than the sources, measured
+ * side by side; this way the bundle serves as fast as the sources.)
  *
  * @module
  */
@@ -82,71 +84,66 @@ export function comparable(name: string, text: string): string {
   return `${unhashed(name)}\n${unhashed(body)}`;
 }
 
-// A function or class declaration, and its name.
-const DECLARATION =
-  /\b(?:function\*?|class)[ \t]+(?!extends\b)([A-Za-z_$][\w$]*)/g;
+// A function or class binding: `function f`, `class C`, or, at the top
+// level of a chunk, `var f = …` of a class, a function or an arrow.
+const BINDING =
+  /\b(?:function\*?|class)[ \t]+(?!extends\b)([\w$]+)|^(?:var|let|const) ([\w$]+) = (?:class\b|(?:async )?function\b|(?:async )?(?:\([^)\n]*\)|[\w$]+) =>)/gm;
 
-// The names of the functions and classes the sources declare.
+// A name the sources give in a declaration: a function, a class, or a
+// variable (which may hold a function or a class).
+const SOURCE_NAME =
+  /\b(?:function\*?|class|const|let|var)[ \t]+(?!extends\b)([\w$]+)/g;
+
+// The names the sources declare.
 async function declaredNames(): Promise<Set<string>> {
   const names = new Set<string>();
-  for (const folder of ["features/", "server/", "hosting/"]) {
-    const dir = new URL(folder, ROOT);
-    for (const name of await files(dir)) {
-      if (!name.endsWith(".ts")) continue;
-      for (
-        const m of (await Deno.readTextFile(new URL(name, dir))).matchAll(
-          DECLARATION,
-        )
-      ) {
-        names.add(m[1]);
-      }
+  const sources = [...await files(new URL("features/", ROOT))].map((name) =>
+    new URL(`features/${name}`, ROOT)
+  );
+  for (const folder of ["server/", "hosting/"]) {
+    for (const name of await files(new URL(folder, ROOT))) {
+      sources.push(new URL(`${folder}${name}`, ROOT));
     }
   }
-  const main = await Deno.readTextFile(new URL("main.ts", ROOT));
-  for (const m of main.matchAll(DECLARATION)) names.add(m[1]);
+  sources.push(new URL("main.ts", ROOT));
+  for (const file of sources) {
+    if (!file.pathname.endsWith(".ts")) continue;
+    for (const m of (await Deno.readTextFile(file)).matchAll(SOURCE_NAME)) {
+      names.add(m[1]);
+    }
+  }
   return names;
 }
 
-// Gives back the names esbuild changed (see the module comment), or fails
-// where it cannot.
-function restoreNames(
+// `var X = class _X … {` on one line: esbuild's form of a class that names
+// itself inside its body.
+const SELF_NAMED_CLASS = /^var ([\w$]+) = class _\1\b[^\n]*\{$/gm;
+
+// Gives self-named classes their names back, and fails on a function or
+// class the bundle renamed (see the module comment).
+function keepNames(
   file: string,
   code: string,
   declared: ReadonlySet<string>,
 ): string {
-  // `var X = class _X {`: inside its body, X is the class itself.
-  for (const [, name] of code.matchAll(/\bvar ([\w$]+) = class _\1\b/g)) {
-    code = code.replaceAll(new RegExp(`\\b_${name}\\b`, "g"), name);
+  const selfNamed = new Set<string>();
+  code = code.replace(SELF_NAMED_CLASS, (line, name: string) => {
+    selfNamed.add(`_${name}`);
+    return `${line}\n  static {\n    Object.defineProperty(this, "name", { value: ${
+      JSON.stringify(name)
+    } });\n  }`;
+  });
+  const renamed = new Set<string>();
+  for (const match of code.matchAll(BINDING)) {
+    const name = match[1] ?? match[2];
+    if (!declared.has(name) && !selfNamed.has(name)) renamed.add(name);
   }
-  const renamed = new Map<string, string>();
-  const clashes: string[] = [];
-  for (const match of code.matchAll(DECLARATION)) {
-    const name = match[1];
-    if (declared.has(name) || renamed.has(name)) continue;
-    const original = /^(.*?)\d+$/.exec(name)?.[1];
-    // Only a nested name shadowed the outer one in the sources too. esbuild
-    // writes the chunk's top level at the start of a line: a declaration,
-    // maybe async, or a class bound to a variable.
-    const line = code.slice(
-      code.lastIndexOf("\n", match.index) + 1,
-      match.index,
-    );
-    const nested = !/^(?:async\s+|(?:var|let|const)\s+[\w$]+\s*=\s*)?$/.test(
-      line,
-    );
-    if (original !== undefined && declared.has(original) && nested) {
-      renamed.set(name, original);
-    } else clashes.push(original ?? name);
-  }
-  if (clashes.length > 0) {
+  if (renamed.size > 0) {
     throw new Error(
-      `${file}: more than one module declares a function or class named ${
-        clashes.join(", ")
-      } at its top level, so the bundle renames one and its name would read differently (stack traces, name): give each a name of its own`,
+      `${file}: the bundle renamed ${
+        [...renamed].join(", ")
+      }, so a name would read differently than in the sources (stack traces, name): two modules declare one name at their top level, or a nested function or class is named like a top-level one. Give it a name of its own in the sources`,
     );
-  }
-  for (const [name, original] of renamed) {
-    code = code.replaceAll(new RegExp(`\\b${name}\\b`, "g"), original);
   }
   return code;
 }
@@ -206,7 +203,7 @@ export async function build(dir: URL): Promise<Map<string, string>> {
   );
   for (const name of await files(dir)) {
     const url = new URL(name, dir);
-    const code = restoreNames(
+    const code = keepNames(
       `${OUT}/${name}`,
       await Deno.readTextFile(url),
       declared,

@@ -9,9 +9,12 @@
  * ```
  *
  * A test file qualifies when everything it imports from outside `tests/`,
- * directly or through the helpers in `tests/`, is a public entry: a file
- * that also imports an internal module would load Roost twice (its
- * sources and its bundle), which is not what a user runs. Types were
+ * directly or through the helpers in `tests/`, is a public entry, or names
+ * that the public entries export too, which it then gets from the bundle:
+ * a file that needs anything else of an internal module would load Roost
+ * twice (its sources and its bundle), which is not what a user runs.
+ * Tests that start Roost in a subprocess (the roost command, workers,
+ * `deno serve`) still run its sources there. Types were
  * checked on the sources, so this run does not check them again (an
  * import map would point the bundle's own types, its sources, at itself).
  *
@@ -28,17 +31,43 @@ const TESTS = new URL("tests/", ROOT);
 const PUBLIC = ENTRIES.filter((entry) => entry !== "main.ts")
   .map((entry) => new URL(entry, ROOT).href);
 
-const IMPORT =
-  /(?:import|export)\s[^;]*?from\s+"([^"]+)"|import\(\s*"([^"]+)"\s*\)/g;
+// One import or re-export: `type` for a type-only one, the clause
+// (`{ a, b as c }`, `X`, `* as ns`, `*`), the specifier; or a dynamic
+// import; or an import for its effects alone.
+const STATEMENT =
+  /\b(?:import|export)\s+(type\s+)?([^;]*?)\s+from\s+"([^"]+)"|\bimport\(\s*"([^"]+)"\s*\)|\bimport\s+"([^"]+)"/g;
 
-// What a module imports from outside tests/, through tests/ helpers too.
+/** Everything a module needs of another: named bindings, or all of it. */
+type Needs = Set<string> | "all";
+
+// The runtime names a clause imports, or "all" (a default, a namespace).
+function namesOf(clause: string): Needs {
+  const braces = /^\{([^}]*)\}$/.exec(clause.trim());
+  if (braces === null) return "all";
+  const names = new Set<string>();
+  for (const part of braces[1].split(",")) {
+    const item = part.trim();
+    if (item === "" || item.startsWith("type ")) continue;
+    names.add(item.split(/\s+as\s+/)[0]);
+  }
+  return names;
+}
+
+function add(into: Map<string, Needs>, href: string, needs: Needs): void {
+  const known = into.get(href);
+  if (known === "all" || needs === "all") into.set(href, "all");
+  else into.set(href, new Set([...(known ?? []), ...needs]));
+}
+
+// What a module needs from modules outside tests/, through tests/ helpers
+// too.
 async function reaches(
   file: URL,
-  seen = new Map<string, Set<string>>(),
-): Promise<Set<string>> {
+  seen = new Map<string, Map<string, Needs>>(),
+): Promise<Map<string, Needs>> {
   const known = seen.get(file.href);
   if (known !== undefined) return known;
-  const found = new Set<string>();
+  const found = new Map<string, Needs>();
   seen.set(file.href, found);
   let text: string;
   try {
@@ -48,14 +77,22 @@ async function reaches(
     if (error instanceof Deno.errors.NotFound) return found;
     throw error;
   }
-  for (const match of text.matchAll(IMPORT)) {
-    const specifier = match[1] ?? match[2];
+  for (const match of text.matchAll(STATEMENT)) {
+    if (match[1] !== undefined) continue;
+    const specifier = match[3] ?? match[4] ?? match[5];
     if (!specifier.startsWith(".")) continue;
     const target = new URL(specifier, file);
-    if (!target.href.startsWith(TESTS.href)) found.add(target.href);
-    else if (target.pathname.endsWith(".ts")) {
-      for (const href of await reaches(target, seen)) found.add(href);
-    }
+    if (target.href.startsWith(TESTS.href)) {
+      if (target.pathname.endsWith(".ts")) {
+        for (const [href, needs] of await reaches(target, seen)) {
+          add(found, href, needs);
+        }
+      }
+    } else {add(
+        found,
+        target.href,
+        match[2] === undefined ? "all" : namesOf(match[2]),
+      );}
   }
   return found;
 }
@@ -70,37 +107,65 @@ async function* testFiles(dir: URL): AsyncGenerator<URL> {
   }
 }
 
-/** The test files that import only public entries, sorted. */
-export async function publicOnlyTests(): Promise<URL[]> {
+/**
+ * The test files that use only what the public entries export, sorted,
+ * and the internal modules they import those names from (which the run
+ * points at the bundle too).
+ */
+export async function publicOnlyTests(): Promise<
+  { files: URL[]; internal: Set<string> }
+> {
+  const exported = new Set(
+    Object.keys(await import(new URL("mod.ts", ROOT).href)),
+  );
   const files: URL[] = [];
+  const internal = new Set<string>();
   for await (const file of testFiles(TESTS)) {
-    const imported = await reaches(file);
-    if (
-      imported.size > 0 && [...imported].every((href) => PUBLIC.includes(href))
-    ) files.push(file);
+    const needs = await reaches(file);
+    const publicOnly = needs.size > 0 &&
+      [...needs].every(([href, names]) =>
+        PUBLIC.includes(href) ||
+        (names !== "all" && [...names].every((name) => exported.has(name)))
+      );
+    if (!publicOnly) continue;
+    files.push(file);
+    for (const href of needs.keys()) {
+      if (!PUBLIC.includes(href)) internal.add(href);
+    }
   }
-  return files.sort((a, b) => a.href.localeCompare(b.href));
+  files.sort((a, b) => a.href.localeCompare(b.href));
+  return { files, internal };
 }
 
 if (import.meta.main) {
-  const files = await publicOnlyTests();
+  const { files, internal } = await publicOnlyTests();
   if (Deno.args.includes("--list")) {
     for (const file of files) {
       console.log(file.pathname.slice(ROOT.pathname.length));
     }
     Deno.exit(0);
   }
-  const map = await Deno.makeTempFile({ suffix: ".json" });
+  const dir = await Deno.makeTempDir({ prefix: "roost-test-bundle-" });
   try {
-    const imports = Object.fromEntries(
+    const bundle = new URL("bundle/mod.js", ROOT).href;
+    // An internal module a test imports public names from: those names,
+    // from the bundle.
+    const shim = `${dir}/public.js`;
+    await Deno.writeTextFile(
+      shim,
+      `export * from ${JSON.stringify(bundle)};\n`,
+    );
+    const imports: Record<string, string> = Object.fromEntries(
       ENTRIES.filter((entry) => entry !== "main.ts").map((entry) => [
         new URL(entry, ROOT).href,
         new URL(`bundle/${entry.replace(/\.ts$/, ".js")}`, ROOT).href,
       ]),
     );
+    for (const href of internal) imports[href] = `file://${shim}`;
+    const map = `${dir}/import_map.json`;
     await Deno.writeTextFile(map, JSON.stringify({ imports }));
     console.log(
-      `The ${files.length} test files that use only public entries, against bundle/:`,
+      `The ${files.length} test files that use only what the public entries export, against bundle/:`,
     );
     const { code } = await new Deno.Command(Deno.execPath(), {
       args: [
@@ -116,6 +181,6 @@ if (import.meta.main) {
     }).spawn().status;
     Deno.exitCode = code;
   } finally {
-    await Deno.remove(map);
+    await Deno.remove(dir, { recursive: true });
   }
 }

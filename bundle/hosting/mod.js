@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-AIWMFWWC.js";
+} from "../chunk-DYQFCR3F.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -80,7 +80,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-W3TZFLYZ.js";
+} from "../chunk-IQRLNTYY.js";
 import {
   ConsoleOutput,
   LoggerFactory,

@@ -236,7 +236,7 @@ export function cors(policy?: CorsPolicy): Middleware {
     ? undefined
     : compileCorsPolicy(policy, "cors()");
   return readsEndpointMetadata(
-    function cors(ctx, next) {
+    function corsMiddleware(ctx, next) {
       // Without Origin it is no CORS request: untouched, as in ASP.NET, so
       // same-origin traffic pays nothing (not even a Vary header, which takes
       // a response off the server's fastest path).

@@ -79,7 +79,7 @@ export function developerExceptionPage(
       `developerExceptionPage() option "sourceLines" must be an integer from 0 to 50, got ${sourceLines}: try { sourceLines: 3 }`,
     );
   }
-  return async function developerExceptionPage(ctx, next) {
+  return async function developerExceptionPageMiddleware(ctx, next) {
     try {
       await next();
     } catch (error) {

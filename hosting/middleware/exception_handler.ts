@@ -122,7 +122,7 @@ export function exceptionHandler(
       `exceptionHandler() option "handler" must be a function (ctx) => …, got ${typeof handler}`,
     );
   }
-  return reExecuting(async function exceptionHandler(ctx, next) {
+  return reExecuting(async function exceptionHandlerMiddleware(ctx, next) {
     try {
       await next();
     } catch (error) {

@@ -142,7 +142,7 @@ export function hsts(options: HstsOptions = {}): Middleware {
   const excluded = new Set(
     (options.excludedHosts ?? EXCLUDED).map(normalizeHost),
   );
-  return function hsts(ctx, next) {
+  return function hstsMiddleware(ctx, next) {
     const request = ctx.request;
     if (request.isHttps && !excluded.has(hostWithoutPort(request.host))) {
       ctx.response.headers.set("strict-transport-security", value);

@@ -145,7 +145,7 @@ export function httpsRedirection(
   const statusCode = options.statusCode ?? 307;
   // A number once known; `null` once found missing (and logged).
   let port: number | null | undefined = options.httpsPort;
-  return function httpsRedirection(ctx, next) {
+  return function httpsRedirectionMiddleware(ctx, next) {
     const request = ctx.request;
     if (request.isHttps) return next();
     if (port === undefined) {

@@ -366,7 +366,7 @@ export function rateLimiter(
     });
   }
 
-  const middleware = async function rateLimiter(
+  const middleware = async function rateLimiterMiddleware(
     ctx: HttpContext,
     next: () => Promise<void>,
   ): Promise<void> {

@@ -177,7 +177,7 @@ export function requestTimeouts(
   const status = options.timeoutStatusCode ?? 504;
   const writeBody = options.writeTimeoutResponse;
   return readsEndpointMetadata(
-    async function requestTimeouts(ctx, next) {
+    async function requestTimeoutsMiddleware(ctx, next) {
       const metadata = ctx.getEndpoint()?.metadata;
       if (metadata?.get(DisableRequestTimeout) !== undefined) {
         return await next();

@@ -183,7 +183,7 @@ export function statusCodePages(
       ? redirectTo(options.redirect)
       : writeBody(options.contentType, options.bodyFormat));
   const reExecutePath = options.reExecutePath;
-  return reExecuting(async function statusCodePages(ctx, next) {
+  return reExecuting(async function statusCodePagesMiddleware(ctx, next) {
     const features = ctx.features;
     const inner = features.get(HttpResponseBodyFeature);
     if (inner === undefined) return next();

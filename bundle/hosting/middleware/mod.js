@@ -28,7 +28,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../../chunk-W3TZFLYZ.js";
+} from "../../chunk-IQRLNTYY.js";
 import "../../chunk-F7QBUC2D.js";
 import "../../chunk-RMXCWHHI.js";
 import "../../chunk-FPHQ7B26.js";

@@ -812,7 +812,7 @@ function developerExceptionPage(options) {
   if (!Number.isInteger(sourceLines) || sourceLines < 0 || sourceLines > 50) {
     throw new RangeError(`developerExceptionPage() option "sourceLines" must be an integer from 0 to 50, got ${sourceLines}: try { sourceLines: 3 }`);
   }
-  return async function developerExceptionPage(ctx, next) {
+  return async function developerExceptionPageMiddleware(ctx, next) {
     try {
       await next();
     } catch (error) {
@@ -849,7 +849,7 @@ function exceptionHandler(pathOrOptions) {
   } else if (typeof handler !== "function") {
     throw new TypeError(`exceptionHandler() option "handler" must be a function (ctx) => \u2026, got ${typeof handler}`);
   }
-  return reExecuting(async function exceptionHandler(ctx, next) {
+  return reExecuting(async function exceptionHandlerMiddleware(ctx, next) {
     try {
       await next();
     } catch (error) {
@@ -1025,7 +1025,7 @@ function statusCodePages(options = {}) {
   checkStatusCodePagesOptions(options);
   const answer2 = options.handler ?? (options.reExecutePath !== void 0 ? void 0 : options.redirect !== void 0 ? redirectTo(options.redirect) : writeBody(options.contentType, options.bodyFormat));
   const reExecutePath = options.reExecutePath;
-  return reExecuting(async function statusCodePages(ctx, next) {
+  return reExecuting(async function statusCodePagesMiddleware(ctx, next) {
     const features = ctx.features;
     const inner = features.get(HttpResponseBodyFeature);
     if (inner === void 0) return next();
@@ -1174,7 +1174,7 @@ function httpsRedirection(options = {}) {
   checkHttpsRedirectionOptions(options);
   const statusCode = options.statusCode ?? 307;
   let port = options.httpsPort;
-  return function httpsRedirection(ctx, next) {
+  return function httpsRedirectionMiddleware(ctx, next) {
     const request = ctx.request;
     if (request.isHttps) return next();
     if (port === void 0) {
@@ -1240,7 +1240,7 @@ function hsts(options = {}) {
   if (options.includeSubDomains) value += "; includeSubDomains";
   if (options.preload) value += "; preload";
   const excluded = new Set((options.excludedHosts ?? EXCLUDED).map(normalizeHost));
-  return function hsts(ctx, next) {
+  return function hstsMiddleware(ctx, next) {
     const request = ctx.request;
     if (request.isHttps && !excluded.has(hostWithoutPort(request.host))) {
       ctx.response.headers.set("strict-transport-security", value);
@@ -2022,7 +2022,7 @@ function allowOrigin(headers, policy, origin) {
 }
 function cors(policy) {
   const global = policy === void 0 ? void 0 : compileCorsPolicy(policy, "cors()");
-  return readsEndpointMetadata(function cors(ctx, next) {
+  return readsEndpointMetadata(function corsMiddleware(ctx, next) {
     const origin = ctx.request.headers.get("origin");
     if (origin === null) return next();
     const metadata = ctx.getEndpoint()?.metadata.get(CorsMetadata);
@@ -2624,7 +2624,7 @@ function rateLimiter(options = {}) {
       retryAfter
     });
   }
-  const middleware = async function rateLimiter(ctx, next) {
+  const middleware = async function rateLimiterMiddleware(ctx, next) {
     const metadata = ctx.getEndpoint()?.metadata;
     if (metadata?.get(DisableRateLimiting) !== void 0) return await next();
     const name = metadata?.get(EnableRateLimiting)?.policy;
@@ -2715,7 +2715,7 @@ function requestTimeouts(options = {}) {
   checkRequestTimeoutsOptions(options);
   const status = options.timeoutStatusCode ?? 504;
   const writeBody2 = options.writeTimeoutResponse;
-  return readsEndpointMetadata(async function requestTimeouts(ctx, next) {
+  return readsEndpointMetadata(async function requestTimeoutsMiddleware(ctx, next) {
     const metadata = ctx.getEndpoint()?.metadata;
     if (metadata?.get(DisableRequestTimeout) !== void 0) {
       return await next();

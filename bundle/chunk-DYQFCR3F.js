@@ -51,7 +51,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-W3TZFLYZ.js";
+} from "./chunk-IQRLNTYY.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -1379,7 +1379,10 @@ var EndpointRouteBuilder = class {
     return this.group(prefix);
   }
 };
-var RouteGroupBuilder = class RouteGroupBuilder extends EndpointRouteBuilder {
+var RouteGroupBuilder = class _RouteGroupBuilder extends EndpointRouteBuilder {
+  static {
+    Object.defineProperty(this, "name", { value: "RouteGroupBuilder" });
+  }
   #router;
   #state;
   /**
@@ -1450,7 +1453,7 @@ var RouteGroupBuilder = class RouteGroupBuilder extends EndpointRouteBuilder {
    * @returns The group.
    */
   group(prefix) {
-    return new RouteGroupBuilder(this.#router, prefix, this);
+    return new _RouteGroupBuilder(this.#router, prefix, this);
   }
 };
 
@@ -1837,7 +1840,10 @@ function toFetchHandler(handler) {
   }
   throw new TypeError(`Expected a fetch handler: a function (request) => Response, or an object with a fetch method such as a Hono app; got ${describe(handler)}`);
 }
-var ApplicationBuilder = class ApplicationBuilder extends BuiltinMiddlewareBuilder {
+var ApplicationBuilder = class _ApplicationBuilder extends BuiltinMiddlewareBuilder {
+  static {
+    Object.defineProperty(this, "name", { value: "ApplicationBuilder" });
+  }
   #components = [];
   #properties;
   #serverFeatures;
@@ -2032,7 +2038,7 @@ var ApplicationBuilder = class ApplicationBuilder extends BuiltinMiddlewareBuild
     });
   }
   #branch(configure, terminal, prefix = "") {
-    const builder = new ApplicationBuilder(this.#serverFeatures, this.#properties);
+    const builder = new _ApplicationBuilder(this.#serverFeatures, this.#properties);
     builder.applicationServices = this.#services;
     builder.#routing.inherit(this.#routing, prefix);
     configure(builder);
@@ -2041,7 +2047,7 @@ var ApplicationBuilder = class ApplicationBuilder extends BuiltinMiddlewareBuild
   // An endpoint's handler behind its groups' middleware: a small pipeline of
   // its own, so a forgotten await next() there is caught as anywhere else.
   #compose(middleware, handler) {
-    const builder = new ApplicationBuilder(this.#serverFeatures, this.#properties);
+    const builder = new _ApplicationBuilder(this.#serverFeatures, this.#properties);
     builder.applicationServices = this.#services;
     for (const item of middleware) builder.use(item);
     builder.run(handler);
@@ -2514,7 +2520,10 @@ function scopedFromRoot(chain, captor) {
 
 // hosting/services/service_provider.ts
 var scopeOf;
-var ServiceProvider = class ServiceProvider {
+var ServiceProvider = class _ServiceProvider {
+  static {
+    Object.defineProperty(this, "name", { value: "ServiceProvider" });
+  }
   #shared;
   // Both made on first use: a scope no one resolves from costs one object.
   #instances;
@@ -2566,7 +2575,7 @@ var ServiceProvider = class ServiceProvider {
    */
   get(token) {
     this.#assertLive(token);
-    if (token === ServiceProvider) return this;
+    if (token === _ServiceProvider) return this;
     const descriptor = this.#shared.registry.get(token);
     return descriptor === void 0 ? void 0 : this.#resolve(descriptor);
   }
@@ -2598,7 +2607,7 @@ var ServiceProvider = class ServiceProvider {
    */
   createScope() {
     scopeOf = this.#shared;
-    return new ServiceProvider();
+    return new _ServiceProvider();
   }
   /**
    * Disposes of the services this provider made, last made first, calling
@@ -2649,7 +2658,7 @@ var ServiceProvider = class ServiceProvider {
     } finally {
       stack.pop();
     }
-    if (isDisposable(made) && !(made instanceof ServiceProvider)) {
+    if (isDisposable(made) && !(made instanceof _ServiceProvider)) {
       (this.#owned ??= []).push({
         instance: made,
         name
