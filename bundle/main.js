@@ -4,28 +4,28 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-DYQFCR3F.js";
+} from "./chunk-M4TBTIPL.js";
 import "./chunk-3Z4OQHQP.js";
 import "./chunk-DZYTUI53.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-KNKT5GAF.js";
-import "./chunk-R34TAT3V.js";
-import "./chunk-IQRLNTYY.js";
+import "./chunk-XS2CM75E.js";
+import "./chunk-KTJUYVXV.js";
+import "./chunk-KYIZRNGF.js";
 import {
   LoggerFactory
 } from "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-FPHQ7B26.js";
+import "./chunk-VWSELOEA.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
 import "./chunk-5FKAX3OB.js";
 import "./chunk-RNECWNO4.js";
 import {
   HttpError
-} from "./chunk-2RJB6JT6.js";
+} from "./chunk-KMEVYLUQ.js";
 import "./chunk-HQQ3EKNO.js";
 
 // main.ts

@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-DYQFCR3F.js";
+} from "./chunk-M4TBTIPL.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -59,8 +59,8 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-KNKT5GAF.js";
-import "./chunk-R34TAT3V.js";
+} from "./chunk-XS2CM75E.js";
+import "./chunk-KTJUYVXV.js";
 import {
   ApplicationLifetime,
   COMPRESSIBLE_TYPES,
@@ -89,7 +89,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-IQRLNTYY.js";
+} from "./chunk-KYIZRNGF.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -101,7 +101,7 @@ import {
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-FPHQ7B26.js";
+import "./chunk-VWSELOEA.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
 import "./chunk-5FKAX3OB.js";
@@ -137,7 +137,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-2RJB6JT6.js";
+} from "./chunk-KMEVYLUQ.js";
 import "./chunk-HQQ3EKNO.js";
 export {
   ApplicationBuilder,

@@ -25,10 +25,13 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 // One header of a send() or json() init over the response's own: the init
 // wins, but a Set-Cookie is one more cookie, never in place of one (a
 // Headers hands each Set-Cookie over separately, and the app or a
-// middleware may have set one already).
+// middleware may have set one already), sent after those, so a browser
+// applies it last; the very same cookie is not sent twice.
 function applyHeader(headers: Headers, name: string, value: string): void {
-  if (name.toLowerCase() === "set-cookie") headers.append(name, value);
-  else headers.set(name, value);
+  if (name.toLowerCase() !== "set-cookie") headers.set(name, value);
+  else if (!headers.getSetCookie().includes(value)) {
+    headers.append(name, value);
+  }
 }
 
 // A Response with init's status and headers applied over its own, init
@@ -72,7 +75,9 @@ export interface SendInit {
    */
   status?: number;
   /**
-   * Headers to set (replacing any of the same name).
+   * Headers to set, replacing any of the same name, except `Set-Cookie`:
+   * each is one more cookie, sent after those set before (the very same
+   * cookie is not sent twice).
    * @default {undefined}
    */
   headers?: HeadersInit;

@@ -1,19 +1,12 @@
 // A response to HEAD has the headers a GET would have had, and no body:
 // what it needs to know about the body it will not send.
 
-import { toBytes } from "./_response_body.ts";
+import { NULL_BODY_STATUSES, toBytes } from "./_response_body.ts";
 import { schedule } from "./_timers.ts";
 
-const { Blob, URLSearchParams } = globalThis;
+export { NULL_BODY_STATUSES };
 
-/** Statuses whose responses never carry a body (RFC 9110 §15). */
-export const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([
-  101,
-  103,
-  204,
-  205,
-  304,
-]);
+const { Blob, URLSearchParams } = globalThis;
 
 // How much of a Response's body a HEAD request may read to learn its length.
 const HEAD_MEASURE_LIMIT = 1_048_576;

@@ -3,6 +3,15 @@
 const { Headers, TextEncoder } = globalThis;
 const encoder = new TextEncoder();
 
+/** Statuses whose responses never carry a body (RFC 9110 §15). */
+export const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([
+  101,
+  103,
+  204,
+  205,
+  304,
+]);
+
 /** Text as UTF-8 bytes; bytes as they are. */
 export function toBytes(chunk: Uint8Array | string): Uint8Array {
   return typeof chunk === "string" ? encoder.encode(chunk) : chunk;
@@ -47,43 +56,57 @@ export function alreadyComplete(what: string): TypeError {
 }
 
 /**
- * Merges the headers set so far into a Response's own, which win. A
- * Response's headers are mutable unless it came from fetch() or
- * Response.redirect(): then a copy is made (`copied`), and the caller must
- * build a new Response with it.
+ * Merges the headers set so far into a Response's own, which win. The
+ * merge lands in the Response when it has a body and mutable headers; else
+ * in a copy (`copied`), and the caller must build a new Response with it.
+ * A Response without a body may be returned again for another request (raw
+ * Deno.serve serves it each time): merging into it would hand this
+ * request's headers, cookies included, to the next. One with a body is
+ * served once (Deno refuses a consumed body). fetch() and
+ * Response.redirect() make immutable headers.
  */
 export function mergeHeaders(
   ours: Headers | undefined,
   response: Response,
 ): { headers: Headers; copied: boolean } {
   const theirs = response.headers;
-  try {
-    if (ours !== undefined) addMissing(theirs, ours);
-    // Headers has no "is it immutable" query: a write says.
-    theirs.append("x-roost-probe", "");
-    theirs.delete("x-roost-probe");
-    return { headers: theirs, copied: false };
-  } catch {
-    const headers = new Headers(theirs);
-    if (ours !== undefined) addMissing(headers, ours);
-    return { headers, copied: true };
+  if (!NULL_BODY_STATUSES.has(response.status) && response.body !== null) {
+    try {
+      if (ours !== undefined) addMissing(theirs, ours);
+      // Headers has no "is it immutable" query: a write says.
+      theirs.append("x-roost-probe", "");
+      theirs.delete("x-roost-probe");
+      return { headers: theirs, copied: false };
+    } catch {
+      // Immutable: merged into a copy below.
+    }
   }
+  const headers = new Headers(theirs);
+  if (ours !== undefined) addMissing(headers, ours);
+  return { headers, copied: true };
 }
 
 // Adds to `theirs` each header of `ours` it does not have. Cookies add up
-// (each Set-Cookie is a header of its own), but one `theirs` already carries
-// (an app that built its Response from ctx.response.headers) is not sent
-// twice.
+// (each Set-Cookie is a header of its own): ours first, then the Response's
+// own, since a browser applies them in order and the Response's (a logout
+// clearing a session cookie a middleware refreshed) must have the last
+// word, as its other headers do. One it already carries (an app that built
+// it from ctx.response.headers) is not sent twice.
 function addMissing(theirs: Headers, ours: Headers): void {
-  // Read before the merge.
-  let cookies: Set<string> | undefined;
+  let cookies: string[] | undefined;
   // forEach: Deno reads Headers at a fifth of what for…of costs.
   ours.forEach((value, name) => {
-    if (name === "set-cookie") {
-      cookies ??= new Set(theirs.getSetCookie());
-      if (!cookies.has(value)) theirs.append(name, value);
-    } else if (!theirs.has(name)) theirs.append(name, value);
+    if (name === "set-cookie") (cookies ??= []).push(value);
+    else if (!theirs.has(name)) theirs.append(name, value);
   });
+  if (cookies === undefined) return;
+  const own = theirs.getSetCookie();
+  const carried = new Set(own);
+  theirs.delete("set-cookie");
+  for (const cookie of cookies) {
+    if (!carried.has(cookie)) theirs.append("set-cookie", cookie);
+  }
+  for (const cookie of own) theirs.append("set-cookie", cookie);
 }
 
 /**

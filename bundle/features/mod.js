@@ -32,7 +32,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "../chunk-2RJB6JT6.js";
+} from "../chunk-KMEVYLUQ.js";
 import "../chunk-HQQ3EKNO.js";
 export {
   EndpointFeature,

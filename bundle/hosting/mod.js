@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-DYQFCR3F.js";
+} from "../chunk-M4TBTIPL.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -50,8 +50,8 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-KNKT5GAF.js";
-import "../chunk-R34TAT3V.js";
+import "../chunk-XS2CM75E.js";
+import "../chunk-KTJUYVXV.js";
 import {
   ApplicationLifetime,
   COMPRESSIBLE_TYPES,
@@ -80,7 +80,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-IQRLNTYY.js";
+} from "../chunk-KYIZRNGF.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -92,12 +92,12 @@ import {
 import {
   ConfigurationError
 } from "../chunk-RMXCWHHI.js";
-import "../chunk-FPHQ7B26.js";
+import "../chunk-VWSELOEA.js";
 import "../chunk-6675V4XU.js";
 import "../chunk-YIRIFEEA.js";
 import "../chunk-5FKAX3OB.js";
 import "../chunk-RNECWNO4.js";
-import "../chunk-2RJB6JT6.js";
+import "../chunk-KMEVYLUQ.js";
 import "../chunk-HQQ3EKNO.js";
 export {
   ApplicationBuilder,

@@ -9,11 +9,11 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-KNKT5GAF.js";
-import "../chunk-R34TAT3V.js";
-import "../chunk-FPHQ7B26.js";
+} from "../chunk-XS2CM75E.js";
+import "../chunk-KTJUYVXV.js";
+import "../chunk-VWSELOEA.js";
 import "../chunk-6675V4XU.js";
-import "../chunk-2RJB6JT6.js";
+import "../chunk-KMEVYLUQ.js";
 import "../chunk-HQQ3EKNO.js";
 export {
   DEFAULT_SERVER_LIMITS,

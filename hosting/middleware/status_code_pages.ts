@@ -17,6 +17,7 @@ import {
 } from "../../features/mod.ts";
 import { StatusCodeReExecuteFeature } from "../../features/error_features.ts";
 import type { Middleware } from "../pipeline.ts";
+import { isComplete } from "../../features/_done.ts";
 import { BodyWatch } from "./_error_body_watch.ts";
 import {
   checkPath,
@@ -204,6 +205,7 @@ export function statusCodePages(
     ) {
       return;
     }
+    if (isComplete(inner)) takePlaceOfBodiless(ctx, inner, status);
     if (reExecutePath !== undefined) {
       const target = fill(reExecutePath, status);
       const page = new BodyWatch(inner);
@@ -233,6 +235,26 @@ export function statusCodePages(
       return;
     }
     await answer!(ctx);
+  });
+}
+
+// The app answered with a bodiless Response (`return new Response(null,
+// { status: 404 })`): that ended the response without starting it, so the
+// page takes its place, keeping its status and headers (but the length and
+// type of a body it did not have).
+function takePlaceOfBodiless(
+  ctx: HttpContext,
+  inner: HttpResponseBodyFeature,
+  status: number,
+): void {
+  const response = ctx.response;
+  const kept = new Headers(response.headers);
+  inner.clear();
+  response.status = status;
+  kept.forEach((value, name) => {
+    if (name !== "content-length" && name !== "content-type") {
+      response.headers.append(name, value);
+    }
   });
 }
 

@@ -872,6 +872,83 @@ for (const kind of SERVER_KINDS) {
 }
 
 for (const kind of SERVER_KINDS) {
+  // A browser applies cookies in order: the handler's Response must come
+  // last, as raw Deno.serve would send only its own.
+  Deno.test(`ApplicationBuilder sends a handler's own cookie after the middleware's, so a logout wins (${kind})`, async () => {
+    await using app = await host(kind, (app) => {
+      app.use((ctx, next) => {
+        ctx.response.headers.append("set-cookie", "sid=abc; Path=/");
+        return next();
+      });
+      app.map(
+        "/logout",
+        (logout) =>
+          logout.run(() =>
+            new Response(null, {
+              status: 302,
+              headers: {
+                location: "/",
+                "set-cookie": "sid=; Path=/; Max-Age=0",
+              },
+            })
+          ),
+      );
+      app.map(
+        "/rotate",
+        (rotate) =>
+          rotate.run((ctx) =>
+            ctx.response.send("rotated", {
+              headers: [
+                ["set-cookie", "sid=abc; Path=/"],
+                ["set-cookie", "sid=new; Path=/"],
+              ],
+            })
+          ),
+      );
+    });
+    const logout = await get(app, "/logout");
+    assert.equal(logout.status, 302);
+    assert.deepEqual(logout.headers.getSetCookie(), [
+      "sid=abc; Path=/",
+      "sid=; Path=/; Max-Age=0",
+    ]);
+    // The very same cookie from an init is not sent twice.
+    const rotate = await get(app, "/rotate");
+    assert.deepEqual(rotate.headers.getSetCookie(), [
+      "sid=abc; Path=/",
+      "sid=new; Path=/",
+    ]);
+  });
+
+  // Raw Deno.serve serves a bodiless Response again and again; headers
+  // merged into it must not carry one request's cookie to the next.
+  Deno.test(`ApplicationBuilder leaves a reused bodiless Response as it was (${kind})`, async () => {
+    const cached = new Response(null, {
+      status: 204,
+      headers: { "cache-control": "no-store" },
+    });
+    let n = 0;
+    await using app = await host(kind, (app) => {
+      app.use((ctx, next) => {
+        n++;
+        ctx.response.headers.append("set-cookie", `session=user${n}`);
+        ctx.response.headers.set("x-user", `user${n}`);
+        return next();
+      });
+      app.run(() => cached);
+    });
+    for (const user of ["user1", "user2", "user3"]) {
+      const response = await get(app, "/");
+      assert.equal(response.status, 204);
+      assert.deepEqual(response.headers.getSetCookie(), [`session=${user}`]);
+      assert.equal(response.headers.get("x-user"), user);
+      assert.equal(response.headers.get("cache-control"), "no-store");
+    }
+    assert.deepEqual([...cached.headers], [["cache-control", "no-store"]]);
+  });
+}
+
+for (const kind of SERVER_KINDS) {
   Deno.test(`ApplicationBuilder keeps headers that middleware sets after next() on a fetch handler's answer (${kind})`, async () => {
     await using app = await host(kind, (app) => {
       app.use(async (ctx, next) => {

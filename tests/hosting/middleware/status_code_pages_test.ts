@@ -92,6 +92,39 @@ for (const kind of SERVER_KINDS) {
     );
   });
 
+  // Returning new Response(null, { status: 404 }) ends the response
+  // without starting it: the page takes its place (it used to refuse to
+  // write, and the client got a 500).
+  Deno.test(`[${kind}] status code pages answer a returned bodiless error Response, keeping its headers`, async () => {
+    await using running = await host(kind, (app) => {
+      app.use(statusCodePages());
+      app.map(
+        "/gone",
+        (b) =>
+          b.run(() =>
+            new Response(null, {
+              status: 410,
+              headers: { "x-reason": "moved" },
+            })
+          ),
+      );
+      app.map(
+        "/sent",
+        (b) =>
+          b.run((ctx) =>
+            ctx.response.send(new Response(null, { status: 404 }))
+          ),
+      );
+    });
+    const gone = await get(running, "/gone");
+    assert.equal(gone.status, 410);
+    assert.equal(gone.text, "Status Code: 410; Gone");
+    assert.equal(gone.headers.get("x-reason"), "moved");
+    const sent = await get(running, "/sent");
+    assert.equal(sent.status, 404);
+    assert.equal(sent.text, "Status Code: 404; Not Found");
+  });
+
   Deno.test(`[${kind}] status code pages answer JSON clients with problem details`, async () => {
     await using running = await host(kind, app());
     const response = await get(running, "/nowhere", {

@@ -5,14 +5,14 @@ import {
   DEFAULT_SERVER_LIMITS,
   parseEndpointUrl,
   resolveServerLimits
-} from "./chunk-KNKT5GAF.js";
-import "./chunk-R34TAT3V.js";
+} from "./chunk-XS2CM75E.js";
+import "./chunk-KTJUYVXV.js";
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-FPHQ7B26.js";
+import "./chunk-VWSELOEA.js";
 import "./chunk-6675V4XU.js";
-import "./chunk-2RJB6JT6.js";
+import "./chunk-KMEVYLUQ.js";
 import "./chunk-HQQ3EKNO.js";
 
 // hosting/_time_span.ts

@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   ServerReportingFeature
-} from "./chunk-2RJB6JT6.js";
+} from "./chunk-KMEVYLUQ.js";
 import {
   markReported
 } from "./chunk-HQQ3EKNO.js";

@@ -963,8 +963,10 @@ var REDIRECT_STATUSES = /* @__PURE__ */ new Set([
   308
 ]);
 function applyHeader(headers, name, value) {
-  if (name.toLowerCase() === "set-cookie") headers.append(name, value);
-  else headers.set(name, value);
+  if (name.toLowerCase() !== "set-cookie") headers.set(name, value);
+  else if (!headers.getSetCookie().includes(value)) {
+    headers.append(name, value);
+  }
 }
 function withInit(response, init) {
   if (init.status === void 0 && init.headers === void 0) return response;

@@ -10,14 +10,14 @@ import {
   DEFAULT_URL,
   parseEndpointUrls,
   portInUse
-} from "./chunk-KNKT5GAF.js";
-import "./chunk-R34TAT3V.js";
+} from "./chunk-XS2CM75E.js";
+import "./chunk-KTJUYVXV.js";
 import "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-FPHQ7B26.js";
+import "./chunk-VWSELOEA.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-2RJB6JT6.js";
+import "./chunk-KMEVYLUQ.js";
 import "./chunk-HQQ3EKNO.js";
 
 // hosting/workers/_host_supervision.ts

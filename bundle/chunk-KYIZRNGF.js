@@ -10,7 +10,7 @@ import {
 import {
   isValidHost,
   normalizePath
-} from "./chunk-FPHQ7B26.js";
+} from "./chunk-VWSELOEA.js";
 import {
   schedule,
   scheduleDeadline
@@ -39,7 +39,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-2RJB6JT6.js";
+} from "./chunk-KMEVYLUQ.js";
 import {
   COMPLETE,
   DONE,
@@ -823,7 +823,7 @@ function developerExceptionPage(options) {
           error
         });
       }
-      const { writeDeveloperPage } = await import("./_error_developer_page-SXNSM7FO.js");
+      const { writeDeveloperPage } = await import("./_error_developer_page-YLVZGFJ5.js");
       await writeDeveloperPage(ctx, error, {
         sourceLines
       });
@@ -1043,6 +1043,7 @@ function statusCodePages(options = {}) {
     if (status < 400 || status > 599 || watch.wrote || response.hasStarted) {
       return;
     }
+    if (isComplete(inner)) takePlaceOfBodiless(ctx, inner, status);
     if (reExecutePath !== void 0) {
       const target = fill(reExecutePath, status);
       const page = new BodyWatch(inner);
@@ -1065,6 +1066,17 @@ function statusCodePages(options = {}) {
       return;
     }
     await answer2(ctx);
+  });
+}
+function takePlaceOfBodiless(ctx, inner, status) {
+  const response = ctx.response;
+  const kept = new Headers(response.headers);
+  inner.clear();
+  response.status = status;
+  kept.forEach((value, name) => {
+    if (name !== "content-length" && name !== "content-type") {
+      response.headers.append(name, value);
+    }
   });
 }
 function redirectTo(template) {
@@ -2192,7 +2204,7 @@ function responseCompression(options = {}) {
 var Body;
 var loadingBody;
 function loadBody() {
-  return loadingBody ??= import("./_compression_body-BKK7OCB3.js").then((module) => Body = module.CompressingBody);
+  return loadingBody ??= import("./_compression_body-PVT26ODD.js").then((module) => Body = module.CompressingBody);
 }
 
 // hosting/application_lifetime.ts

@@ -3,7 +3,7 @@
 import {
   concat,
   notBytes
-} from "./chunk-R34TAT3V.js";
+} from "./chunk-KTJUYVXV.js";
 import "./chunk-6675V4XU.js";
 import {
   COMPLETE,

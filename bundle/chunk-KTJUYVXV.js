@@ -10,6 +10,13 @@ import {
 // server/_response_body.ts
 var { Headers, TextEncoder } = globalThis;
 var encoder = new TextEncoder();
+var NULL_BODY_STATUSES = /* @__PURE__ */ new Set([
+  101,
+  103,
+  204,
+  205,
+  304
+]);
 function toBytes(chunk) {
   return typeof chunk === "string" ? encoder.encode(chunk) : chunk;
 }
@@ -39,31 +46,39 @@ function alreadyComplete(what) {
 }
 function mergeHeaders(ours, response) {
   const theirs = response.headers;
-  try {
-    if (ours !== void 0) addMissing(theirs, ours);
-    theirs.append("x-roost-probe", "");
-    theirs.delete("x-roost-probe");
-    return {
-      headers: theirs,
-      copied: false
-    };
-  } catch {
-    const headers = new Headers(theirs);
-    if (ours !== void 0) addMissing(headers, ours);
-    return {
-      headers,
-      copied: true
-    };
+  if (!NULL_BODY_STATUSES.has(response.status) && response.body !== null) {
+    try {
+      if (ours !== void 0) addMissing(theirs, ours);
+      theirs.append("x-roost-probe", "");
+      theirs.delete("x-roost-probe");
+      return {
+        headers: theirs,
+        copied: false
+      };
+    } catch {
+    }
   }
+  const headers = new Headers(theirs);
+  if (ours !== void 0) addMissing(headers, ours);
+  return {
+    headers,
+    copied: true
+  };
 }
 function addMissing(theirs, ours) {
   let cookies;
   ours.forEach((value, name) => {
-    if (name === "set-cookie") {
-      cookies ??= new Set(theirs.getSetCookie());
-      if (!cookies.has(value)) theirs.append(name, value);
-    } else if (!theirs.has(name)) theirs.append(name, value);
+    if (name === "set-cookie") (cookies ??= []).push(value);
+    else if (!theirs.has(name)) theirs.append(name, value);
   });
+  if (cookies === void 0) return;
+  const own = theirs.getSetCookie();
+  const carried = new Set(own);
+  theirs.delete("set-cookie");
+  for (const cookie of cookies) {
+    if (!carried.has(cookie)) theirs.append("set-cookie", cookie);
+  }
+  for (const cookie of own) theirs.append("set-cookie", cookie);
 }
 function replaceHeaders(into, from) {
   const cookies = new Set(into.getSetCookie());
@@ -326,6 +341,7 @@ var ResponseStream = class {
 };
 
 export {
+  NULL_BODY_STATUSES,
   toBytes,
   concat,
   alreadyComplete,
