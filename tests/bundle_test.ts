@@ -3,6 +3,7 @@
 // and tell its own stack frames from the app's as the sources do.
 
 import assert from "node:assert/strict";
+import { type DenoOutput, runDeno } from "./_deno.ts";
 import { comparable, ENTRIES, stale } from "../tools/bundle.ts";
 import * as bundled from "../bundle/mod.js";
 import * as bundledMiddleware from "../bundle/hosting/middleware/mod.js";
@@ -201,7 +202,7 @@ await new WebHostBuilder()
   .run();
 `,
       );
-      const { code, stdout } = await runDeno(["app.ts"], dir);
+      const { code, stdout } = await runScript(["app.ts"], dir);
       assert.equal(code, 1, stdout);
       assert.match(
         stdout,
@@ -235,7 +236,7 @@ import { cors } from ${
 console.log(typeof HttpError, typeof cors);
 `,
     );
-    const twice = await runDeno(["twice.ts"], dir);
+    const twice = await runScript(["twice.ts"], dir);
     assert.equal(twice.stdout, "false\n");
     const warnings = twice.stderr.match(/Roost is loaded twice/g) ?? [];
     assert.equal(warnings.length, 1, twice.stderr);
@@ -243,7 +244,7 @@ console.log(typeof HttpError, typeof cors);
       twice.stderr.includes(`${new URL("bundle/", ROOT).href} (the bundle)`),
     );
     assert.ok(twice.stderr.includes(`${ROOT.href} (the TypeScript sources)`));
-    const once = await runDeno(["once.ts"], dir);
+    const once = await runScript(["once.ts"], dir);
     assert.equal(once.stdout, "function function\n");
     assert.equal(once.stderr, "");
   } finally {
@@ -251,23 +252,12 @@ console.log(typeof HttpError, typeof cors);
   }
 });
 
-async function runDeno(
-  args: string[],
-  cwd: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--no-config", "--no-lock", ...args],
+// A user's script: no config, no lock, every permission.
+function runScript(args: string[], cwd: string): Promise<DenoOutput> {
+  return runDeno(["run", "-A", "--no-config", "--no-lock", ...args], {
     cwd,
-    stdin: "null",
-    env: { NO_COLOR: "1" },
-    signal: AbortSignal.timeout(30_000),
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+    timeoutMs: 30_000,
+  });
 }
 
 async function copyTree(from: URL, to: URL): Promise<void> {

@@ -2,6 +2,7 @@
 // run for real so neither can silently break.
 
 import assert from "node:assert/strict";
+import { type DenoOutput, runDeno } from "./_deno.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const TIMEOUT_MS = 60_000;
@@ -37,23 +38,8 @@ function serveRepository(): Deno.HttpServer<Deno.NetAddr> {
   );
 }
 
-async function run(
-  args: string[],
-  cwd: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args,
-    cwd,
-    stdin: "null",
-    signal: AbortSignal.timeout(TIMEOUT_MS),
-    env: { NO_COLOR: "1" },
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+function run(args: string[], cwd: string): Promise<DenoOutput> {
+  return runDeno(args, { cwd, timeoutMs: TIMEOUT_MS });
 }
 
 // Both entries users may import by URL: the bundle deno.json exports, and

@@ -1,6 +1,8 @@
 // Shared by the configuration tests: temporary directories, console
 // capture, and waiting for a callback with a deadline.
 
+import { type DenoOutput, runDeno } from "../../_deno.ts";
+
 /** A temporary directory removed on dispose. */
 export async function tempDir(): Promise<AsyncDisposable & { path: string }> {
   const path = await Deno.makeTempDir({ prefix: "roost_config_" });
@@ -81,30 +83,19 @@ export function delay(ms: number): Promise<void> {
 export async function runIsolated(
   source: string,
   permissions: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
+): Promise<DenoOutput> {
   const file = await Deno.makeTempFile({ suffix: ".ts" });
   try {
     await Deno.writeTextFile(file, source);
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--no-config",
-        "--no-lock",
-        "--no-prompt",
-        "--quiet",
-        ...permissions,
-        file,
-      ],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const decoder = new TextDecoder();
-    return {
-      code: output.code,
-      stdout: decoder.decode(output.stdout),
-      stderr: decoder.decode(output.stderr),
-    };
+    return await runDeno([
+      "run",
+      "--no-config",
+      "--no-lock",
+      "--no-prompt",
+      "--quiet",
+      ...permissions,
+      file,
+    ]);
   } finally {
     await Deno.remove(file);
   }
