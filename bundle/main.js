@@ -4,28 +4,28 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-M4TBTIPL.js";
+} from "./chunk-ZV3GHBO4.js";
 import "./chunk-3Z4OQHQP.js";
 import "./chunk-DZYTUI53.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-XS2CM75E.js";
-import "./chunk-KTJUYVXV.js";
-import "./chunk-KYIZRNGF.js";
+import "./chunk-PDEU6HBK.js";
+import "./chunk-OFTF4KYF.js";
+import "./chunk-5M6T3AIQ.js";
 import {
   LoggerFactory
 } from "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-VWSELOEA.js";
+import "./chunk-3ALO53TX.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
 import "./chunk-5FKAX3OB.js";
 import "./chunk-RNECWNO4.js";
 import {
   HttpError
-} from "./chunk-KMEVYLUQ.js";
+} from "./chunk-7BKKF37V.js";
 import "./chunk-HQQ3EKNO.js";
 
 // main.ts

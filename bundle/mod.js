@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-M4TBTIPL.js";
+} from "./chunk-ZV3GHBO4.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -59,8 +59,8 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-XS2CM75E.js";
-import "./chunk-KTJUYVXV.js";
+} from "./chunk-PDEU6HBK.js";
+import "./chunk-OFTF4KYF.js";
 import {
   ApplicationLifetime,
   COMPRESSIBLE_TYPES,
@@ -89,7 +89,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-KYIZRNGF.js";
+} from "./chunk-5M6T3AIQ.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -101,7 +101,7 @@ import {
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-VWSELOEA.js";
+import "./chunk-3ALO53TX.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
 import "./chunk-5FKAX3OB.js";
@@ -137,7 +137,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-KMEVYLUQ.js";
+} from "./chunk-7BKKF37V.js";
 import "./chunk-HQQ3EKNO.js";
 export {
   ApplicationBuilder,

@@ -26,12 +26,21 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 // wins, but a Set-Cookie is one more cookie, never in place of one (a
 // Headers hands each Set-Cookie over separately, and the app or a
 // middleware may have set one already), sent after those, so a browser
-// applies it last; the very same cookie is not sent twice.
+// applies it last; the very same cookie is sent once, in the init's place.
 function applyHeader(headers: Headers, name: string, value: string): void {
-  if (name.toLowerCase() !== "set-cookie") headers.set(name, value);
-  else if (!headers.getSetCookie().includes(value)) {
-    headers.append(name, value);
+  if (name.toLowerCase() !== "set-cookie") {
+    headers.set(name, value);
+    return;
   }
+  const cookies = headers.getSetCookie();
+  if (cookies.includes(value)) {
+    // Sent once, and last, where the init puts it.
+    headers.delete("set-cookie");
+    for (const cookie of cookies) {
+      if (cookie !== value) headers.append("set-cookie", cookie);
+    }
+  }
+  headers.append("set-cookie", value);
 }
 
 // A Response with init's status and headers applied over its own, init

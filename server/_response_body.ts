@@ -57,20 +57,25 @@ export function alreadyComplete(what: string): TypeError {
 
 /**
  * Merges the headers set so far into a Response's own, which win. The
- * merge lands in the Response when it has a body and mutable headers; else
- * in a copy (`copied`), and the caller must build a new Response with it.
- * A Response without a body may be returned again for another request (raw
- * Deno.serve serves it each time): merging into it would hand this
- * request's headers, cookies included, to the next. One with a body is
- * served once (Deno refuses a consumed body). fetch() and
- * Response.redirect() make immutable headers.
+ * merge lands in the Response when it has a body and mutable headers and
+ * goes out whole; else in a copy (`copied`), and the caller must build a
+ * new Response with it. A Response that goes out without its body — none,
+ * or an answer to HEAD (`forHead`) — may be returned again for another
+ * request (raw Deno.serve serves a bodiless one each time): merging into
+ * it would hand this request's headers, cookies included, to the next. One
+ * whose body goes out is served once (Deno refuses a consumed body).
+ * fetch() and Response.redirect() make immutable headers.
  */
 export function mergeHeaders(
   ours: Headers | undefined,
   response: Response,
+  forHead: boolean,
 ): { headers: Headers; copied: boolean } {
   const theirs = response.headers;
-  if (!NULL_BODY_STATUSES.has(response.status) && response.body !== null) {
+  if (
+    !forHead && !NULL_BODY_STATUSES.has(response.status) &&
+    response.body !== null
+  ) {
     try {
       if (ours !== undefined) addMissing(theirs, ours);
       // Headers has no "is it immutable" query: a write says.

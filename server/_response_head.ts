@@ -294,7 +294,11 @@ export class ResponseHead implements HttpResponseFeature {
   // Takes a pending Response's headers as ours, so that changes after next()
   // land in it.
   #adopt(response: Response): void {
-    const merged = mergeHeaders(this.ownHeaders, response);
+    const merged = mergeHeaders(
+      this.ownHeaders,
+      response,
+      this.owner.isHead,
+    );
     this.ownHeaders = merged.headers;
     this.#adoption = merged.copied ? "copied" : "shared";
   }

@@ -32,7 +32,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "../chunk-KMEVYLUQ.js";
+} from "../chunk-7BKKF37V.js";
 import "../chunk-HQQ3EKNO.js";
 export {
   EndpointFeature,

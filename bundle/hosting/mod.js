@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-M4TBTIPL.js";
+} from "../chunk-ZV3GHBO4.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -50,8 +50,8 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-XS2CM75E.js";
-import "../chunk-KTJUYVXV.js";
+import "../chunk-PDEU6HBK.js";
+import "../chunk-OFTF4KYF.js";
 import {
   ApplicationLifetime,
   COMPRESSIBLE_TYPES,
@@ -80,7 +80,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-KYIZRNGF.js";
+} from "../chunk-5M6T3AIQ.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -92,12 +92,12 @@ import {
 import {
   ConfigurationError
 } from "../chunk-RMXCWHHI.js";
-import "../chunk-VWSELOEA.js";
+import "../chunk-3ALO53TX.js";
 import "../chunk-6675V4XU.js";
 import "../chunk-YIRIFEEA.js";
 import "../chunk-5FKAX3OB.js";
 import "../chunk-RNECWNO4.js";
-import "../chunk-KMEVYLUQ.js";
+import "../chunk-7BKKF37V.js";
 import "../chunk-HQQ3EKNO.js";
 export {
   ApplicationBuilder,

@@ -9,11 +9,11 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-XS2CM75E.js";
-import "../chunk-KTJUYVXV.js";
-import "../chunk-VWSELOEA.js";
+} from "../chunk-PDEU6HBK.js";
+import "../chunk-OFTF4KYF.js";
+import "../chunk-3ALO53TX.js";
 import "../chunk-6675V4XU.js";
-import "../chunk-KMEVYLUQ.js";
+import "../chunk-7BKKF37V.js";
 import "../chunk-HQQ3EKNO.js";
 export {
   DEFAULT_SERVER_LIMITS,

@@ -230,6 +230,7 @@ export function statusCodePages(
           { ...requestProperties(ctx), page: target },
         );
         response.status = status;
+        if (isComplete(inner)) takePlaceOfBodiless(ctx, inner, status);
         await writeBody(undefined, undefined)(ctx);
       }
       return;
@@ -238,10 +239,20 @@ export function statusCodePages(
   });
 }
 
+// Headers that describe a body: the page's own replace them.
+const BODY_HEADERS = new Set([
+  "content-encoding",
+  "content-length",
+  "content-range",
+  "content-type",
+  "etag",
+  "last-modified",
+]);
+
 // The app answered with a bodiless Response (`return new Response(null,
 // { status: 404 })`): that ended the response without starting it, so the
-// page takes its place, keeping its status and headers (but the length and
-// type of a body it did not have).
+// page takes its place, keeping its status and headers but those that
+// describe a body.
 function takePlaceOfBodiless(
   ctx: HttpContext,
   inner: HttpResponseBodyFeature,
@@ -252,9 +263,7 @@ function takePlaceOfBodiless(
   inner.clear();
   response.status = status;
   kept.forEach((value, name) => {
-    if (name !== "content-length" && name !== "content-type") {
-      response.headers.append(name, value);
-    }
+    if (!BODY_HEADERS.has(name)) response.headers.append(name, value);
   });
 }
 

@@ -899,8 +899,8 @@ for (const kind of SERVER_KINDS) {
           rotate.run((ctx) =>
             ctx.response.send("rotated", {
               headers: [
-                ["set-cookie", "sid=abc; Path=/"],
                 ["set-cookie", "sid=new; Path=/"],
+                ["set-cookie", "sid=abc; Path=/"],
               ],
             })
           ),
@@ -912,11 +912,12 @@ for (const kind of SERVER_KINDS) {
       "sid=abc; Path=/",
       "sid=; Path=/; Max-Age=0",
     ]);
-    // The very same cookie from an init is not sent twice.
+    // The very same cookie from an init is sent once, where the init puts
+    // it: last, so it is the one a browser keeps.
     const rotate = await get(app, "/rotate");
     assert.deepEqual(rotate.headers.getSetCookie(), [
-      "sid=abc; Path=/",
       "sid=new; Path=/",
+      "sid=abc; Path=/",
     ]);
   });
 
@@ -945,6 +946,32 @@ for (const kind of SERVER_KINDS) {
       assert.equal(response.headers.get("cache-control"), "no-store");
     }
     assert.deepEqual([...cached.headers], [["cache-control", "no-store"]]);
+  });
+
+  // An answer to HEAD leaves the body behind; the app's Response must still
+  // come out as it went in, or a Response the app keeps would gather each
+  // request's headers (a second use fails as with raw Deno.serve, whose
+  // consumed body cannot go out again).
+  Deno.test(`ApplicationBuilder answers HEAD without changing the app's Response (${kind})`, async () => {
+    const cached = new Response("hello", { headers: { "x-cached": "1" } });
+    await using app = await host(kind, (app) => {
+      app.use((ctx, next) => {
+        ctx.response.headers.append("set-cookie", "session=user1");
+        ctx.response.headers.set("x-user", "user1");
+        return next();
+      });
+      app.run(() => cached);
+    });
+    const response = await app.fetch("/", { method: "HEAD" });
+    await response.body?.cancel();
+    assert.equal(response.status, 200);
+    assert.deepEqual(response.headers.getSetCookie(), ["session=user1"]);
+    assert.equal(response.headers.get("x-user"), "user1");
+    assert.equal(response.headers.get("content-length"), "5");
+    assert.deepEqual([...cached.headers], [
+      ["content-type", "text/plain;charset=UTF-8"],
+      ["x-cached", "1"],
+    ]);
   });
 }
 

@@ -109,6 +109,20 @@ for (const kind of SERVER_KINDS) {
           ),
       );
       app.map(
+        "/encoded",
+        (b) =>
+          b.run(() =>
+            new Response(null, {
+              status: 404,
+              headers: {
+                "content-encoding": "gzip",
+                etag: '"v1"',
+                "x-upstream": "kept",
+              },
+            })
+          ),
+      );
+      app.map(
         "/sent",
         (b) =>
           b.run((ctx) =>
@@ -123,6 +137,26 @@ for (const kind of SERVER_KINDS) {
     const sent = await get(running, "/sent");
     assert.equal(sent.status, 404);
     assert.equal(sent.text, "Status Code: 404; Not Found");
+    // What described the body it did not send goes: the page is plain text.
+    const encoded = await get(running, "/encoded");
+    assert.equal(encoded.status, 404);
+    assert.equal(encoded.text, "Status Code: 404; Not Found");
+    assert.equal(encoded.headers.get("content-encoding"), null);
+    assert.equal(encoded.headers.get("etag"), null);
+    assert.equal(encoded.headers.get("x-upstream"), "kept");
+  });
+
+  // The re-executed page answers with a bodiless Response too (here: none
+  // is mapped, so the catch-all's 404): the default page still goes out.
+  Deno.test(`[${kind}] a re-executed status page that answers bodiless gives way to the default page`, async () => {
+    await using running = await host(kind, (app) => {
+      app.use(statusCodePages({ reExecutePath: "/errors/{0}" }));
+      app.map("/gone", (b) => b.run(() => new Response(null, { status: 410 })));
+      app.run(() => new Response(null, { status: 404 }));
+    });
+    const gone = await get(running, "/gone");
+    assert.equal(gone.status, 410);
+    assert.equal(gone.text, "Status Code: 410; Gone");
   });
 
   Deno.test(`[${kind}] status code pages answer JSON clients with problem details`, async () => {

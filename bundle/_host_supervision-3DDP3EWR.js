@@ -10,14 +10,14 @@ import {
   DEFAULT_URL,
   parseEndpointUrls,
   portInUse
-} from "./chunk-XS2CM75E.js";
-import "./chunk-KTJUYVXV.js";
+} from "./chunk-PDEU6HBK.js";
+import "./chunk-OFTF4KYF.js";
 import "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-VWSELOEA.js";
+import "./chunk-3ALO53TX.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-KMEVYLUQ.js";
+import "./chunk-7BKKF37V.js";
 import "./chunk-HQQ3EKNO.js";
 
 // hosting/workers/_host_supervision.ts

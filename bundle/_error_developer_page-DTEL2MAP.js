@@ -11,7 +11,7 @@ import {
   negotiateErrorFormat,
   problemResponse,
   reasonPhrase
-} from "./chunk-KMEVYLUQ.js";
+} from "./chunk-7BKKF37V.js";
 import "./chunk-HQQ3EKNO.js";
 
 // hosting/middleware/_error_page_html.ts

@@ -963,10 +963,18 @@ var REDIRECT_STATUSES = /* @__PURE__ */ new Set([
   308
 ]);
 function applyHeader(headers, name, value) {
-  if (name.toLowerCase() !== "set-cookie") headers.set(name, value);
-  else if (!headers.getSetCookie().includes(value)) {
-    headers.append(name, value);
+  if (name.toLowerCase() !== "set-cookie") {
+    headers.set(name, value);
+    return;
   }
+  const cookies = headers.getSetCookie();
+  if (cookies.includes(value)) {
+    headers.delete("set-cookie");
+    for (const cookie of cookies) {
+      if (cookie !== value) headers.append("set-cookie", cookie);
+    }
+  }
+  headers.append("set-cookie", value);
 }
 function withInit(response, init) {
   if (init.status === void 0 && init.headers === void 0) return response;

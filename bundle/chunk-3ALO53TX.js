@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   ServerReportingFeature
-} from "./chunk-KMEVYLUQ.js";
+} from "./chunk-7BKKF37V.js";
 import {
   markReported
 } from "./chunk-HQQ3EKNO.js";

@@ -3,7 +3,7 @@
 import {
   concat,
   notBytes
-} from "./chunk-KTJUYVXV.js";
+} from "./chunk-OFTF4KYF.js";
 import "./chunk-6675V4XU.js";
 import {
   COMPLETE,

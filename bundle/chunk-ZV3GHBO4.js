@@ -25,7 +25,7 @@ import {
   UpgradeLimitError,
   parseEndpointUrls,
   raceAbort
-} from "./chunk-XS2CM75E.js";
+} from "./chunk-PDEU6HBK.js";
 import {
   ApplicationLifetime,
   cors,
@@ -51,7 +51,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-KYIZRNGF.js";
+} from "./chunk-5M6T3AIQ.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -88,7 +88,7 @@ import {
   ServiceProvidersFeature,
   negotiateErrorFormat,
   problemResponse
-} from "./chunk-KMEVYLUQ.js";
+} from "./chunk-7BKKF37V.js";
 import {
   DONE,
   wasReported
@@ -3267,7 +3267,7 @@ var HostingApplication = class {
   // Loaded on the first error: production hosts never load the page.
   async #developerAnswer(ctx, error) {
     try {
-      const { writeDeveloperPage } = await import("./_error_developer_page-YLVZGFJ5.js");
+      const { writeDeveloperPage } = await import("./_error_developer_page-DTEL2MAP.js");
       await writeDeveloperPage(ctx, error, {
         sourceLines: 3
       });
@@ -3383,7 +3383,7 @@ async function makeServer(options, configuration) {
   const server = options.server;
   if (server === void 0) {
     const section = configuration.getSection("Server");
-    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-RIROC45R.js")).denoServerOptionsFrom(section, {
+    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-EPBJ4ITI.js")).denoServerOptionsFrom(section, {
       describeSource: (key) => describeSource(configuration, key)
     });
     const own = options.denoServerOptions ?? {};
@@ -3957,7 +3957,7 @@ var WebHostImpl = class {
       return this.#failedStart(error);
     }
     try {
-      const { superviseHost } = await import("./_host_supervision-SOCRBFJE.js");
+      const { superviseHost } = await import("./_host_supervision-3DDP3EWR.js");
       const code = await superviseHost({
         getSetting: (key) => this.getSetting(key),
         logger: this.#logger("Roost.Hosting.Workers"),

@@ -10,7 +10,7 @@ import {
   mergeHeaders,
   replaceHeaders,
   toBytes
-} from "./chunk-KTJUYVXV.js";
+} from "./chunk-OFTF4KYF.js";
 import {
   badHost,
   defaultReporter,
@@ -19,7 +19,7 @@ import {
   misuse,
   parseTarget,
   serverReporter
-} from "./chunk-VWSELOEA.js";
+} from "./chunk-3ALO53TX.js";
 import {
   schedule
 } from "./chunk-6675V4XU.js";
@@ -43,7 +43,7 @@ import {
   TlsHandshakeFeature,
   bodyReadFailure,
   problemResponse
-} from "./chunk-KMEVYLUQ.js";
+} from "./chunk-7BKKF37V.js";
 import {
   COMPLETE,
   DONE,
@@ -488,7 +488,7 @@ var ResponseHead = class {
   // Takes a pending Response's headers as ours, so that changes after next()
   // land in it.
   #adopt(response) {
-    const merged = mergeHeaders(this.ownHeaders, response);
+    const merged = mergeHeaders(this.ownHeaders, response, this.owner.isHead);
     this.ownHeaders = merged.headers;
     this.#adoption = merged.copied ? "copied" : "shared";
   }

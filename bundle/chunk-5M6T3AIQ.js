@@ -10,7 +10,7 @@ import {
 import {
   isValidHost,
   normalizePath
-} from "./chunk-VWSELOEA.js";
+} from "./chunk-3ALO53TX.js";
 import {
   schedule,
   scheduleDeadline
@@ -39,7 +39,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-KMEVYLUQ.js";
+} from "./chunk-7BKKF37V.js";
 import {
   COMPLETE,
   DONE,
@@ -823,7 +823,7 @@ function developerExceptionPage(options) {
           error
         });
       }
-      const { writeDeveloperPage } = await import("./_error_developer_page-YLVZGFJ5.js");
+      const { writeDeveloperPage } = await import("./_error_developer_page-DTEL2MAP.js");
       await writeDeveloperPage(ctx, error, {
         sourceLines
       });
@@ -1061,6 +1061,7 @@ function statusCodePages(options = {}) {
           page: target
         });
         response.status = status;
+        if (isComplete(inner)) takePlaceOfBodiless(ctx, inner, status);
         await writeBody(void 0, void 0)(ctx);
       }
       return;
@@ -1068,15 +1069,21 @@ function statusCodePages(options = {}) {
     await answer2(ctx);
   });
 }
+var BODY_HEADERS = /* @__PURE__ */ new Set([
+  "content-encoding",
+  "content-length",
+  "content-range",
+  "content-type",
+  "etag",
+  "last-modified"
+]);
 function takePlaceOfBodiless(ctx, inner, status) {
   const response = ctx.response;
   const kept = new Headers(response.headers);
   inner.clear();
   response.status = status;
   kept.forEach((value, name) => {
-    if (name !== "content-length" && name !== "content-type") {
-      response.headers.append(name, value);
-    }
+    if (!BODY_HEADERS.has(name)) response.headers.append(name, value);
   });
 }
 function redirectTo(template) {
@@ -2204,7 +2211,7 @@ function responseCompression(options = {}) {
 var Body;
 var loadingBody;
 function loadBody() {
-  return loadingBody ??= import("./_compression_body-PVT26ODD.js").then((module) => Body = module.CompressingBody);
+  return loadingBody ??= import("./_compression_body-4DNER3EG.js").then((module) => Body = module.CompressingBody);
 }
 
 // hosting/application_lifetime.ts

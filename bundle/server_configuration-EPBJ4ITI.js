@@ -5,14 +5,14 @@ import {
   DEFAULT_SERVER_LIMITS,
   parseEndpointUrl,
   resolveServerLimits
-} from "./chunk-XS2CM75E.js";
-import "./chunk-KTJUYVXV.js";
+} from "./chunk-PDEU6HBK.js";
+import "./chunk-OFTF4KYF.js";
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-VWSELOEA.js";
+import "./chunk-3ALO53TX.js";
 import "./chunk-6675V4XU.js";
-import "./chunk-KMEVYLUQ.js";
+import "./chunk-7BKKF37V.js";
 import "./chunk-HQQ3EKNO.js";
 
 // hosting/_time_span.ts

@@ -44,9 +44,9 @@ function concat(chunks, size) {
 function alreadyComplete(what) {
   return new TypeError(`Cannot ${what}: the response is already complete (send, json, redirect, sendFile and complete each end it)`);
 }
-function mergeHeaders(ours, response) {
+function mergeHeaders(ours, response, forHead) {
   const theirs = response.headers;
-  if (!NULL_BODY_STATUSES.has(response.status) && response.body !== null) {
+  if (!forHead && !NULL_BODY_STATUSES.has(response.status) && response.body !== null) {
     try {
       if (ours !== void 0) addMissing(theirs, ours);
       theirs.append("x-roost-probe", "");
