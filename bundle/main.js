@@ -4,16 +4,16 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-ZV3GHBO4.js";
+} from "./chunk-65KMESRE.js";
 import "./chunk-3Z4OQHQP.js";
 import "./chunk-DZYTUI53.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-PDEU6HBK.js";
-import "./chunk-OFTF4KYF.js";
-import "./chunk-5M6T3AIQ.js";
+import "./chunk-AYOWKPKP.js";
+import "./chunk-PEB2G5XK.js";
+import "./chunk-W6QHEUJE.js";
 import {
   LoggerFactory
 } from "./chunk-F7QBUC2D.js";

@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-ZV3GHBO4.js";
+} from "./chunk-65KMESRE.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -59,8 +59,8 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-PDEU6HBK.js";
-import "./chunk-OFTF4KYF.js";
+} from "./chunk-AYOWKPKP.js";
+import "./chunk-PEB2G5XK.js";
 import {
   ApplicationLifetime,
   COMPRESSIBLE_TYPES,
@@ -89,7 +89,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-5M6T3AIQ.js";
+} from "./chunk-W6QHEUJE.js";
 import {
   ConsoleOutput,
   LoggerFactory,

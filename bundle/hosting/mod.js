@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-ZV3GHBO4.js";
+} from "../chunk-65KMESRE.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -50,8 +50,8 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-PDEU6HBK.js";
-import "../chunk-OFTF4KYF.js";
+import "../chunk-AYOWKPKP.js";
+import "../chunk-PEB2G5XK.js";
 import {
   ApplicationLifetime,
   COMPRESSIBLE_TYPES,
@@ -80,7 +80,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-5M6T3AIQ.js";
+} from "../chunk-W6QHEUJE.js";
 import {
   ConsoleOutput,
   LoggerFactory,

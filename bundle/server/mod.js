@@ -9,8 +9,8 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-PDEU6HBK.js";
-import "../chunk-OFTF4KYF.js";
+} from "../chunk-AYOWKPKP.js";
+import "../chunk-PEB2G5XK.js";
 import "../chunk-3ALO53TX.js";
 import "../chunk-6675V4XU.js";
 import "../chunk-7BKKF37V.js";

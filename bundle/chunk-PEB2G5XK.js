@@ -44,9 +44,31 @@ function concat(chunks, size) {
 function alreadyComplete(what) {
   return new TypeError(`Cannot ${what}: the response is already complete (send, json, redirect, sendFile and complete each end it)`);
 }
+var bodyKeys;
+function findBodyKeys(response) {
+  const symbols = Object.getOwnPropertySymbols(response);
+  const inner = symbols.find((symbol) => symbol.description === "response");
+  const lazy = symbols.find((symbol) => symbol.description === "lazy static body");
+  return inner === void 0 || lazy === void 0 ? null : {
+    inner,
+    lazy
+  };
+}
+function isBodiless(response) {
+  if (NULL_BODY_STATUSES.has(response.status)) return true;
+  bodyKeys ??= findBodyKeys(response);
+  if (bodyKeys === null) return false;
+  const fields = response;
+  const inner = fields[bodyKeys.inner];
+  if (typeof inner !== "object" || inner === null || !("body" in inner)) {
+    return false;
+  }
+  const lazy = fields[bodyKeys.lazy];
+  return inner.body === null && (lazy === null || lazy === void 0);
+}
 function mergeHeaders(ours, response, forHead) {
   const theirs = response.headers;
-  if (!forHead && !NULL_BODY_STATUSES.has(response.status) && response.body !== null) {
+  if (!forHead && !isBodiless(response)) {
     try {
       if (ours !== void 0) addMissing(theirs, ours);
       theirs.append("x-roost-probe", "");

@@ -5,8 +5,8 @@ import {
   DEFAULT_SERVER_LIMITS,
   parseEndpointUrl,
   resolveServerLimits
-} from "./chunk-PDEU6HBK.js";
-import "./chunk-OFTF4KYF.js";
+} from "./chunk-AYOWKPKP.js";
+import "./chunk-PEB2G5XK.js";
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";

@@ -3,7 +3,7 @@
 import {
   concat,
   notBytes
-} from "./chunk-OFTF4KYF.js";
+} from "./chunk-PEB2G5XK.js";
 import "./chunk-6675V4XU.js";
 import {
   COMPLETE,

@@ -10,7 +10,7 @@ import {
   mergeHeaders,
   replaceHeaders,
   toBytes
-} from "./chunk-OFTF4KYF.js";
+} from "./chunk-PEB2G5XK.js";
 import {
   badHost,
   defaultReporter,
