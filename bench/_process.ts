@@ -19,6 +19,8 @@ export type ServerName = typeof SERVERS[number];
 export const HONO_LEAVES_OUT: Partial<Record<Scenario, string>> = {
   write:
     "Hono has no write() into a buffered response; its c.text() is the hello row",
+  header:
+    "Hono drops a header its middleware set with c.header() when the handler returns a Response of its own (Roost merges it, as the raw handler sends it)",
   edge:
     "Hono has no forwarded-headers or host-filtering middleware; raw does the same three jobs by hand",
 };

@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-65KMESRE.js";
+} from "./chunk-MZIYJPR7.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -59,8 +59,8 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-AYOWKPKP.js";
-import "./chunk-PEB2G5XK.js";
+} from "./chunk-P7HKJEPW.js";
+import "./chunk-FN4AP7HD.js";
 import {
   ApplicationLifetime,
   COMPRESSIBLE_TYPES,
@@ -89,7 +89,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-W6QHEUJE.js";
+} from "./chunk-DJ3HVYPN.js";
 import {
   ConsoleOutput,
   LoggerFactory,

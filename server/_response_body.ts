@@ -110,10 +110,12 @@ export function mergeHeaders(
   const theirs = response.headers;
   if (!forHead && !isBodiless(response)) {
     try {
-      if (ours !== undefined) addMissing(theirs, ours);
-      // Headers has no "is it immutable" query: a write says.
-      theirs.append("x-roost-probe", "");
-      theirs.delete("x-roost-probe");
+      // Headers has no "is it immutable" query: a write says (the first
+      // write to immutable headers throws before it changes anything).
+      if (ours === undefined || !addMissing(theirs, ours)) {
+        theirs.append("x-roost-probe", "");
+        theirs.delete("x-roost-probe");
+      }
       return { headers: theirs, copied: false };
     } catch {
       // Immutable: merged into a copy below.
@@ -129,15 +131,19 @@ export function mergeHeaders(
 // own, since a browser applies them in order and the Response's (a logout
 // clearing a session cookie a middleware refreshed) must have the last
 // word, as its other headers do. One it already carries (an app that built
-// it from ctx.response.headers) is not sent twice.
-function addMissing(theirs: Headers, ours: Headers): void {
+// it from ctx.response.headers) is not sent twice. Says whether it wrote.
+function addMissing(theirs: Headers, ours: Headers): boolean {
   let cookies: string[] | undefined;
+  let wrote = false;
   // forEach: Deno reads Headers at a fifth of what for…of costs.
   ours.forEach((value, name) => {
     if (name === "set-cookie") (cookies ??= []).push(value);
-    else if (!theirs.has(name)) theirs.append(name, value);
+    else if (!theirs.has(name)) {
+      theirs.append(name, value);
+      wrote = true;
+    }
   });
-  if (cookies === undefined) return;
+  if (cookies === undefined) return wrote;
   const own = theirs.getSetCookie();
   const carried = new Set(own);
   theirs.delete("set-cookie");
@@ -145,6 +151,7 @@ function addMissing(theirs: Headers, ours: Headers): void {
     if (!carried.has(cookie)) theirs.append("set-cookie", cookie);
   }
   for (const cookie of own) theirs.append("set-cookie", cookie);
+  return true;
 }
 
 /**

@@ -14,6 +14,7 @@ export const SCENARIOS = [
   "hello",
   "write",
   "return",
+  "header",
   "async",
   "json",
   "echo",

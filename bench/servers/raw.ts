@@ -109,6 +109,9 @@ function routes(request: Request): Response {
   return new Response("Not Found", NOT_FOUND_INIT);
 }
 
+// The header scenario's answer: what a middleware sets, by hand.
+const VARY_INIT = { headers: { vary: "Origin" } };
+
 // Synchronous where it can be, as a hand-written Deno.serve handler is: only
 // the async and body-reading routes await.
 function route(request: Request): Response | Promise<Response> {
@@ -119,6 +122,8 @@ function route(request: Request): Response | Promise<Response> {
     case "/return":
     case "/mw":
       return new Response(HELLO);
+    case "/header":
+      return new Response(HELLO, VARY_INIT);
     case "/async":
     case "/mwasync":
       return later();

@@ -82,6 +82,7 @@ function route(ctx: HttpContext): void | Response | Promise<void> {
       ctx.response.write(HELLO);
       return;
     case "/return":
+    case "/header":
       return new Response(HELLO);
     case "/async":
     case "/mwasync":
@@ -111,6 +112,14 @@ const host = new WebHostBuilder()
           await next();
         });
       }
+    }
+    if (scenario === "header") {
+      // A middleware that sets a response header, ahead of a handler that
+      // returns a Response of its own: the header is merged into it.
+      app.use((ctx, next) => {
+        ctx.response.headers.set("vary", "Origin");
+        return next();
+      });
     }
     if (scenario === "edge") {
       // What a host behind nginx serving a browser app adds at the edge.

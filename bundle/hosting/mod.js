@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-65KMESRE.js";
+} from "../chunk-MZIYJPR7.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -50,8 +50,8 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-AYOWKPKP.js";
-import "../chunk-PEB2G5XK.js";
+import "../chunk-P7HKJEPW.js";
+import "../chunk-FN4AP7HD.js";
 import {
   ApplicationLifetime,
   COMPRESSIBLE_TYPES,
@@ -80,7 +80,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-W6QHEUJE.js";
+} from "../chunk-DJ3HVYPN.js";
 import {
   ConsoleOutput,
   LoggerFactory,

@@ -9,8 +9,8 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-AYOWKPKP.js";
-import "../chunk-PEB2G5XK.js";
+} from "../chunk-P7HKJEPW.js";
+import "../chunk-FN4AP7HD.js";
 import "../chunk-3ALO53TX.js";
 import "../chunk-6675V4XU.js";
 import "../chunk-7BKKF37V.js";

@@ -10,8 +10,8 @@ import {
   DEFAULT_URL,
   parseEndpointUrls,
   portInUse
-} from "./chunk-AYOWKPKP.js";
-import "./chunk-PEB2G5XK.js";
+} from "./chunk-P7HKJEPW.js";
+import "./chunk-FN4AP7HD.js";
 import "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
 import "./chunk-3ALO53TX.js";

@@ -5,8 +5,8 @@ import {
   DEFAULT_SERVER_LIMITS,
   parseEndpointUrl,
   resolveServerLimits
-} from "./chunk-AYOWKPKP.js";
-import "./chunk-PEB2G5XK.js";
+} from "./chunk-P7HKJEPW.js";
+import "./chunk-FN4AP7HD.js";
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";

@@ -70,9 +70,10 @@ function mergeHeaders(ours, response, forHead) {
   const theirs = response.headers;
   if (!forHead && !isBodiless(response)) {
     try {
-      if (ours !== void 0) addMissing(theirs, ours);
-      theirs.append("x-roost-probe", "");
-      theirs.delete("x-roost-probe");
+      if (ours === void 0 || !addMissing(theirs, ours)) {
+        theirs.append("x-roost-probe", "");
+        theirs.delete("x-roost-probe");
+      }
       return {
         headers: theirs,
         copied: false
@@ -89,11 +90,15 @@ function mergeHeaders(ours, response, forHead) {
 }
 function addMissing(theirs, ours) {
   let cookies;
+  let wrote = false;
   ours.forEach((value, name) => {
     if (name === "set-cookie") (cookies ??= []).push(value);
-    else if (!theirs.has(name)) theirs.append(name, value);
+    else if (!theirs.has(name)) {
+      theirs.append(name, value);
+      wrote = true;
+    }
   });
-  if (cookies === void 0) return;
+  if (cookies === void 0) return wrote;
   const own = theirs.getSetCookie();
   const carried = new Set(own);
   theirs.delete("set-cookie");
@@ -101,6 +106,7 @@ function addMissing(theirs, ours) {
     if (!carried.has(cookie)) theirs.append("set-cookie", cookie);
   }
   for (const cookie of own) theirs.append("set-cookie", cookie);
+  return true;
 }
 function replaceHeaders(into, from) {
   const cookies = new Set(into.getSetCookie());

@@ -3,7 +3,7 @@
 import {
   concat,
   notBytes
-} from "./chunk-PEB2G5XK.js";
+} from "./chunk-FN4AP7HD.js";
 import "./chunk-6675V4XU.js";
 import {
   COMPLETE,

@@ -10,7 +10,7 @@ import {
   mergeHeaders,
   replaceHeaders,
   toBytes
-} from "./chunk-PEB2G5XK.js";
+} from "./chunk-FN4AP7HD.js";
 import {
   badHost,
   defaultReporter,
