@@ -4,16 +4,16 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-MZIYJPR7.js";
+} from "./chunk-UJAN7EIY.js";
 import "./chunk-3Z4OQHQP.js";
 import "./chunk-DZYTUI53.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-P7HKJEPW.js";
-import "./chunk-FN4AP7HD.js";
-import "./chunk-DJ3HVYPN.js";
+import "./chunk-2OVT2GLN.js";
+import "./chunk-CQIYPRMH.js";
+import "./chunk-XDBSH26Q.js";
 import {
   LoggerFactory
 } from "./chunk-F7QBUC2D.js";

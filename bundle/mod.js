@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-MZIYJPR7.js";
+} from "./chunk-UJAN7EIY.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -59,8 +59,8 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-P7HKJEPW.js";
-import "./chunk-FN4AP7HD.js";
+} from "./chunk-2OVT2GLN.js";
+import "./chunk-CQIYPRMH.js";
 import {
   ApplicationLifetime,
   COMPRESSIBLE_TYPES,
@@ -89,7 +89,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-DJ3HVYPN.js";
+} from "./chunk-XDBSH26Q.js";
 import {
   ConsoleOutput,
   LoggerFactory,

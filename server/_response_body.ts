@@ -60,7 +60,7 @@ export function alreadyComplete(what: string): TypeError {
 // `response.body` turns a static body into a stream, which Deno then serves
 // far more slowly (a hello returned behind a middleware that set one header
 // measured 0.64× of not asking), so those fields are read, found once by
-// their symbols' descriptions; without them only the status says.
+// their symbols' descriptions; without them, it asks after all.
 let bodyKeys: { inner: symbol; lazy: symbol } | null | undefined;
 
 function findBodyKeys(
@@ -75,17 +75,23 @@ function findBodyKeys(
 }
 
 /**
- * Whether a Response has no body, without asking for it (see above). A
- * null-body status has none; else Deno's own fields tell, where found.
+ * Whether a Response has no body, without asking for it where Deno's own
+ * fields tell (see above). A null-body status has none.
  */
 export function isBodiless(response: Response): boolean {
   if (NULL_BODY_STATUSES.has(response.status)) return true;
   bodyKeys ??= findBodyKeys(response);
-  if (bodyKeys === null) return false;
   const fields = response as unknown as Record<symbol, unknown>;
-  const inner = fields[bodyKeys.inner] as { body?: unknown } | undefined;
-  if (typeof inner !== "object" || inner === null || !("body" in inner)) {
-    return false;
+  const inner = bodyKeys === null
+    ? undefined
+    : fields[bodyKeys.inner] as { body?: unknown } | undefined;
+  if (
+    bodyKeys === null || typeof inner !== "object" || inner === null ||
+    !("body" in inner)
+  ) {
+    // Cannot tell without asking: slower, but a bodiless Response taken
+    // for one with a body would carry this request's headers to the next.
+    return response.body === null;
   }
   const lazy = fields[bodyKeys.lazy];
   return inner.body === null && (lazy === null || lazy === undefined);

@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-MZIYJPR7.js";
+} from "../chunk-UJAN7EIY.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -50,8 +50,8 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-P7HKJEPW.js";
-import "../chunk-FN4AP7HD.js";
+import "../chunk-2OVT2GLN.js";
+import "../chunk-CQIYPRMH.js";
 import {
   ApplicationLifetime,
   COMPRESSIBLE_TYPES,
@@ -80,7 +80,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-DJ3HVYPN.js";
+} from "../chunk-XDBSH26Q.js";
 import {
   ConsoleOutput,
   LoggerFactory,

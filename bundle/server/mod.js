@@ -9,8 +9,8 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-P7HKJEPW.js";
-import "../chunk-FN4AP7HD.js";
+} from "../chunk-2OVT2GLN.js";
+import "../chunk-CQIYPRMH.js";
 import "../chunk-3ALO53TX.js";
 import "../chunk-6675V4XU.js";
 import "../chunk-7BKKF37V.js";

@@ -28,7 +28,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../../chunk-DJ3HVYPN.js";
+} from "../../chunk-XDBSH26Q.js";
 import "../../chunk-F7QBUC2D.js";
 import "../../chunk-RMXCWHHI.js";
 import "../../chunk-3ALO53TX.js";

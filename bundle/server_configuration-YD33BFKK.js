@@ -5,8 +5,8 @@ import {
   DEFAULT_SERVER_LIMITS,
   parseEndpointUrl,
   resolveServerLimits
-} from "./chunk-P7HKJEPW.js";
-import "./chunk-FN4AP7HD.js";
+} from "./chunk-2OVT2GLN.js";
+import "./chunk-CQIYPRMH.js";
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";

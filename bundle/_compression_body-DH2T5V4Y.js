@@ -3,7 +3,7 @@
 import {
   concat,
   notBytes
-} from "./chunk-FN4AP7HD.js";
+} from "./chunk-CQIYPRMH.js";
 import "./chunk-6675V4XU.js";
 import {
   COMPLETE,

@@ -57,11 +57,10 @@ function findBodyKeys(response) {
 function isBodiless(response) {
   if (NULL_BODY_STATUSES.has(response.status)) return true;
   bodyKeys ??= findBodyKeys(response);
-  if (bodyKeys === null) return false;
   const fields = response;
-  const inner = fields[bodyKeys.inner];
-  if (typeof inner !== "object" || inner === null || !("body" in inner)) {
-    return false;
+  const inner = bodyKeys === null ? void 0 : fields[bodyKeys.inner];
+  if (bodyKeys === null || typeof inner !== "object" || inner === null || !("body" in inner)) {
+    return response.body === null;
   }
   const lazy = fields[bodyKeys.lazy];
   return inner.body === null && (lazy === null || lazy === void 0);

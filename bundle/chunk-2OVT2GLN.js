@@ -10,7 +10,7 @@ import {
   mergeHeaders,
   replaceHeaders,
   toBytes
-} from "./chunk-FN4AP7HD.js";
+} from "./chunk-CQIYPRMH.js";
 import {
   badHost,
   defaultReporter,
