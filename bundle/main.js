@@ -4,16 +4,16 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-UJAN7EIY.js";
+} from "./chunk-JILJK63X.js";
 import "./chunk-3Z4OQHQP.js";
 import "./chunk-DZYTUI53.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-2OVT2GLN.js";
-import "./chunk-CQIYPRMH.js";
-import "./chunk-XDBSH26Q.js";
+import "./chunk-WNCXEK7M.js";
+import "./chunk-XRTCUSPG.js";
+import "./chunk-A3DH3HL2.js";
 import {
   LoggerFactory
 } from "./chunk-F7QBUC2D.js";

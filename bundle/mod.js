@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-UJAN7EIY.js";
+} from "./chunk-JILJK63X.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -59,8 +59,8 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-2OVT2GLN.js";
-import "./chunk-CQIYPRMH.js";
+} from "./chunk-WNCXEK7M.js";
+import "./chunk-XRTCUSPG.js";
 import {
   ApplicationLifetime,
   COMPRESSIBLE_TYPES,
@@ -89,7 +89,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-XDBSH26Q.js";
+} from "./chunk-A3DH3HL2.js";
 import {
   ConsoleOutput,
   LoggerFactory,

@@ -114,7 +114,10 @@ export function mergeHeaders(
   forHead: boolean,
 ): { headers: Headers; copied: boolean } {
   const theirs = response.headers;
-  if (!forHead && !isBodiless(response)) {
+  // A body already read cannot go out again (Deno answers 500), but the
+  // object may reach a caller who still holds it (TestServer hands a
+  // Response back as it is): it is not merged into either.
+  if (!forHead && !response.bodyUsed && !isBodiless(response)) {
     try {
       // Headers has no "is it immutable" query: a write says (the first
       // write to immutable headers throws before it changes anything).

@@ -338,6 +338,12 @@ export class ResponseHead implements HttpResponseFeature {
       head || this.#adoption === "copied" || status !== response.status ||
       this.reasonPhrase !== undefined
     ) {
+      if (response.bodyUsed) {
+        // As Deno.serve refuses it, with what to do.
+        throw new TypeError(
+          "The Response the app answered with has a body that was already read or sent: a Response goes out once, so make a new one for each request",
+        );
+      }
       if (head) response.body!.cancel().catch(() => {});
       const headers = this.ownHeaders ?? response.headers;
       const body = NULL_BODY_STATUSES.has(status)

@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-UJAN7EIY.js";
+} from "../chunk-JILJK63X.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -50,8 +50,8 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-2OVT2GLN.js";
-import "../chunk-CQIYPRMH.js";
+import "../chunk-WNCXEK7M.js";
+import "../chunk-XRTCUSPG.js";
 import {
   ApplicationLifetime,
   COMPRESSIBLE_TYPES,
@@ -80,7 +80,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-XDBSH26Q.js";
+} from "../chunk-A3DH3HL2.js";
 import {
   ConsoleOutput,
   LoggerFactory,

@@ -9,8 +9,8 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-2OVT2GLN.js";
-import "../chunk-CQIYPRMH.js";
+} from "../chunk-WNCXEK7M.js";
+import "../chunk-XRTCUSPG.js";
 import "../chunk-3ALO53TX.js";
 import "../chunk-6675V4XU.js";
 import "../chunk-7BKKF37V.js";

@@ -972,6 +972,31 @@ for (const kind of SERVER_KINDS) {
     if (kind === "DenoServer") assert.equal(asked, 0);
   });
 
+  // A Response with a body goes out once: raw Deno.serve answers 500 when a
+  // handler returns it again, and so does Roost, with nothing of the first
+  // request's headers on the second answer.
+  Deno.test(`ApplicationBuilder answers 500 to a Response with a body returned twice, carrying nothing over (${kind})`, async () => {
+    const cached = new Response("hi");
+    let n = 0;
+    await using app = await host(kind, (app) => {
+      app.use((ctx, next) => {
+        n++;
+        ctx.response.headers.set("x-req", String(n));
+        ctx.response.headers.append("set-cookie", `s=${n}`);
+        return next();
+      });
+      app.run(() => cached);
+    });
+    const first = await app.fetch("/");
+    assert.equal(await first.text(), "hi");
+    assert.equal(first.headers.get("x-req"), "1");
+    const second = await app.fetch("/");
+    await second.body?.cancel();
+    assert.equal(second.status, 500);
+    assert.equal(second.headers.get("x-req"), null);
+    assert.deepEqual(second.headers.getSetCookie(), []);
+  });
+
   // An answer to HEAD leaves the body behind; the app's Response must still
   // come out as it went in, or a Response the app keeps would gather each
   // request's headers (a second use fails as with raw Deno.serve, whose

@@ -28,7 +28,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../../chunk-XDBSH26Q.js";
+} from "../../chunk-A3DH3HL2.js";
 import "../../chunk-F7QBUC2D.js";
 import "../../chunk-RMXCWHHI.js";
 import "../../chunk-3ALO53TX.js";

@@ -10,7 +10,7 @@ import {
   mergeHeaders,
   replaceHeaders,
   toBytes
-} from "./chunk-CQIYPRMH.js";
+} from "./chunk-XRTCUSPG.js";
 import {
   badHost,
   defaultReporter,
@@ -518,6 +518,9 @@ var ResponseHead = class {
     const status = this.code;
     const head = this.owner.isHead && response.body !== null;
     if (head || this.#adoption === "copied" || status !== response.status || this.reasonPhrase !== void 0) {
+      if (response.bodyUsed) {
+        throw new TypeError("The Response the app answered with has a body that was already read or sent: a Response goes out once, so make a new one for each request");
+      }
       if (head) response.body.cancel().catch(() => {
       });
       const headers = this.ownHeaders ?? response.headers;

@@ -10,8 +10,8 @@ import {
   DEFAULT_URL,
   parseEndpointUrls,
   portInUse
-} from "./chunk-2OVT2GLN.js";
-import "./chunk-CQIYPRMH.js";
+} from "./chunk-WNCXEK7M.js";
+import "./chunk-XRTCUSPG.js";
 import "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
 import "./chunk-3ALO53TX.js";

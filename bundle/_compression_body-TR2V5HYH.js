@@ -3,7 +3,7 @@
 import {
   concat,
   notBytes
-} from "./chunk-CQIYPRMH.js";
+} from "./chunk-XRTCUSPG.js";
 import "./chunk-6675V4XU.js";
 import {
   COMPLETE,

@@ -67,7 +67,7 @@ function isBodiless(response) {
 }
 function mergeHeaders(ours, response, forHead) {
   const theirs = response.headers;
-  if (!forHead && !isBodiless(response)) {
+  if (!forHead && !response.bodyUsed && !isBodiless(response)) {
     try {
       if (ours === void 0 || !addMissing(theirs, ours)) {
         theirs.append("x-roost-probe", "");

@@ -5,8 +5,8 @@ import {
   DEFAULT_SERVER_LIMITS,
   parseEndpointUrl,
   resolveServerLimits
-} from "./chunk-2OVT2GLN.js";
-import "./chunk-CQIYPRMH.js";
+} from "./chunk-WNCXEK7M.js";
+import "./chunk-XRTCUSPG.js";
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";

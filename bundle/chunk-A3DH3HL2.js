@@ -2211,7 +2211,7 @@ function responseCompression(options = {}) {
 var Body;
 var loadingBody;
 function loadBody() {
-  return loadingBody ??= import("./_compression_body-DH2T5V4Y.js").then((module) => Body = module.CompressingBody);
+  return loadingBody ??= import("./_compression_body-TR2V5HYH.js").then((module) => Body = module.CompressingBody);
 }
 
 // hosting/application_lifetime.ts
