@@ -34,6 +34,8 @@ interface Probe {
   expected: Uint8Array;
   /** How the content type must start; undefined when any (or none) will do. */
   contentType?: string;
+  /** Other headers the answer must carry, with these values. */
+  headers?: Record<string, string>;
 }
 
 const encoder = new TextEncoder();
@@ -118,6 +120,15 @@ function probeFor(scenario: Scenario): Probe {
         expected: encoder.encode(ROUTE_ID),
         contentType: "text/plain",
       };
+    case "header":
+      // What the middleware set must reach the Response the handler made.
+      return {
+        method: "GET",
+        path,
+        expected: encoder.encode(HELLO),
+        contentType: "text/plain",
+        headers: { vary: "Origin" },
+      };
     case "write":
       // write() adds no content type of its own (ASP.NET's WriteAsync does
       // not either) where raw's new Response(string) does: a header
@@ -197,6 +208,12 @@ export async function verify(
       errors.push(
         `content-type ${contentType}, expected ${probe.contentType}…`,
       );
+    }
+    for (const [name, value] of Object.entries(probe.headers ?? {})) {
+      const actual = response.headers.get(name);
+      if (actual !== value) {
+        errors.push(`${name} ${actual}, expected ${value}`);
+      }
     }
     return {
       errors,
