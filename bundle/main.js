@@ -4,28 +4,28 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-JILJK63X.js";
+} from "./chunk-XWNOCBSK.js";
 import "./chunk-3Z4OQHQP.js";
 import "./chunk-DZYTUI53.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-WNCXEK7M.js";
+import "./chunk-IYLZ455V.js";
 import "./chunk-XRTCUSPG.js";
-import "./chunk-A3DH3HL2.js";
+import "./chunk-463BXFI5.js";
 import {
   LoggerFactory
 } from "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-3ALO53TX.js";
+import "./chunk-7S45URBW.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-5FKAX3OB.js";
+import "./chunk-NKU2LKOI.js";
 import "./chunk-RNECWNO4.js";
 import {
   HttpError
-} from "./chunk-7BKKF37V.js";
+} from "./chunk-KLUDRSTP.js";
 import "./chunk-HQQ3EKNO.js";
 
 // main.ts

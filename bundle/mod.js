@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-JILJK63X.js";
+} from "./chunk-XWNOCBSK.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -59,7 +59,7 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-WNCXEK7M.js";
+} from "./chunk-IYLZ455V.js";
 import "./chunk-XRTCUSPG.js";
 import {
   ApplicationLifetime,
@@ -89,7 +89,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-A3DH3HL2.js";
+} from "./chunk-463BXFI5.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -101,10 +101,10 @@ import {
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-3ALO53TX.js";
+import "./chunk-7S45URBW.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-5FKAX3OB.js";
+import "./chunk-NKU2LKOI.js";
 import "./chunk-RNECWNO4.js";
 import {
   EndpointFeature,
@@ -137,7 +137,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-7BKKF37V.js";
+} from "./chunk-KLUDRSTP.js";
 import "./chunk-HQQ3EKNO.js";
 export {
   ApplicationBuilder,

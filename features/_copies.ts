@@ -3,16 +3,14 @@
 // foreign to the other (an HttpError thrown with one is a plain error to a
 // host of the other, which answers 500), and type checks cannot see it, as
 // both copies have the same types. The second copy to load says so, once.
-// This module sits one folder below the package root, as every file of the
-// bundle does, so "../" is the root of either.
+
+import { PACKAGE_ROOT } from "./_package_root.ts";
 
 const COPIES = Symbol.for("roost.copies");
 
-const here = import.meta.url;
-const root = new URL("../", here).href;
-const where = here.startsWith(`${root}bundle/`)
-  ? `${root}bundle/ (the bundle)`
-  : `${root} (the TypeScript sources)`;
+const where = import.meta.url.startsWith(`${PACKAGE_ROOT}bundle/`)
+  ? `${PACKAGE_ROOT}bundle/ (the bundle)`
+  : `${PACKAGE_ROOT} (the TypeScript sources)`;
 
 const registry = globalThis as { [COPIES]?: string[] };
 const copies = registry[COPIES] ??= [];

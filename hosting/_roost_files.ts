@@ -1,11 +1,7 @@
 // Where Roost's own code lives, so its stack frames can be told from the
-// app's. This module sits one folder below the package root, as every file
-// of the bundle does (bundle/*.js; tools/bundle.ts checks that the bundle
-// keeps every use of import.meta there), so "../" is the package root both
-// when Roost runs from its TypeScript sources and from its bundle, on disk,
-// from JSR or from a raw URL.
+// app's, whether it runs from its TypeScript sources or from its bundle.
 
-const ROOT = new URL("../", import.meta.url).href;
+import { PACKAGE_ROOT as ROOT } from "../features/_package_root.ts";
 
 // A stack names a file as Deno decoded its URL ("my app/", not "my%20app/"):
 // each prefix is kept in both forms.

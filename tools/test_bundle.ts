@@ -22,7 +22,7 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { ENTRIES } from "./bundle.ts";
+import { ENTRIES, files } from "./bundle.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const TESTS = new URL("tests/", ROOT);
@@ -97,16 +97,6 @@ async function reaches(
   return found;
 }
 
-async function* testFiles(dir: URL): AsyncGenerator<URL> {
-  for await (const entry of Deno.readDir(dir)) {
-    if (entry.isDirectory) {
-      if (entry.name !== "fixtures") {
-        yield* testFiles(new URL(`${entry.name}/`, dir));
-      }
-    } else if (entry.name.endsWith("_test.ts")) yield new URL(entry.name, dir);
-  }
-}
-
 /**
  * The test files that use only what the public entries export, sorted,
  * and the internal modules they import those names from (which the run
@@ -118,9 +108,13 @@ export async function publicOnlyTests(): Promise<
   const exported = new Set(
     Object.keys(await import(new URL("mod.ts", ROOT).href)),
   );
-  const files: URL[] = [];
+  const tests: URL[] = [];
   const internal = new Set<string>();
-  for await (const file of testFiles(TESTS)) {
+  for (const name of await files(TESTS)) {
+    if (!name.endsWith("_test.ts") || name.split("/").includes("fixtures")) {
+      continue;
+    }
+    const file = new URL(name, TESTS);
     const needs = await reaches(file);
     const publicOnly = needs.size > 0 &&
       [...needs].every(([href, names]) =>
@@ -128,19 +122,19 @@ export async function publicOnlyTests(): Promise<
         (names !== "all" && [...names].every((name) => exported.has(name)))
       );
     if (!publicOnly) continue;
-    files.push(file);
+    tests.push(file);
     for (const href of needs.keys()) {
       if (!PUBLIC.includes(href)) internal.add(href);
     }
   }
-  files.sort((a, b) => a.href.localeCompare(b.href));
-  return { files, internal };
+  // files() gives them sorted already.
+  return { files: tests, internal };
 }
 
 if (import.meta.main) {
-  const { files, internal } = await publicOnlyTests();
+  const { files: tests, internal } = await publicOnlyTests();
   if (Deno.args.includes("--list")) {
-    for (const file of files) {
+    for (const file of tests) {
       console.log(file.pathname.slice(ROOT.pathname.length));
     }
     Deno.exit(0);
@@ -165,7 +159,7 @@ if (import.meta.main) {
     const map = `${dir}/import_map.json`;
     await Deno.writeTextFile(map, JSON.stringify({ imports }));
     console.log(
-      `The ${files.length} test files that use only what the public entries export, against bundle/:`,
+      `The ${tests.length} test files that use only what the public entries export, against bundle/:`,
     );
     const { code } = await new Deno.Command(Deno.execPath(), {
       args: [
@@ -174,7 +168,7 @@ if (import.meta.main) {
         "--no-check",
         "--parallel",
         `--import-map=${map}`,
-        ...files.map((file) => fileURLToPath(file)),
+        ...tests.map((file) => fileURLToPath(file)),
       ],
       cwd: ROOT,
       stdin: "null",

@@ -32,7 +32,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "../chunk-7BKKF37V.js";
+} from "../chunk-KLUDRSTP.js";
 import "../chunk-HQQ3EKNO.js";
 export {
   EndpointFeature,

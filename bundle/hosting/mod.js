@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-JILJK63X.js";
+} from "../chunk-XWNOCBSK.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -50,7 +50,7 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-WNCXEK7M.js";
+import "../chunk-IYLZ455V.js";
 import "../chunk-XRTCUSPG.js";
 import {
   ApplicationLifetime,
@@ -80,7 +80,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-A3DH3HL2.js";
+} from "../chunk-463BXFI5.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -92,12 +92,12 @@ import {
 import {
   ConfigurationError
 } from "../chunk-RMXCWHHI.js";
-import "../chunk-3ALO53TX.js";
+import "../chunk-7S45URBW.js";
 import "../chunk-6675V4XU.js";
 import "../chunk-YIRIFEEA.js";
-import "../chunk-5FKAX3OB.js";
+import "../chunk-NKU2LKOI.js";
 import "../chunk-RNECWNO4.js";
-import "../chunk-7BKKF37V.js";
+import "../chunk-KLUDRSTP.js";
 import "../chunk-HQQ3EKNO.js";
 export {
   ApplicationBuilder,

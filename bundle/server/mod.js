@@ -9,11 +9,11 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-WNCXEK7M.js";
+} from "../chunk-IYLZ455V.js";
 import "../chunk-XRTCUSPG.js";
-import "../chunk-3ALO53TX.js";
+import "../chunk-7S45URBW.js";
 import "../chunk-6675V4XU.js";
-import "../chunk-7BKKF37V.js";
+import "../chunk-KLUDRSTP.js";
 import "../chunk-HQQ3EKNO.js";
 export {
   DEFAULT_SERVER_LIMITS,

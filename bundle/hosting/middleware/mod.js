@@ -28,14 +28,14 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../../chunk-A3DH3HL2.js";
+} from "../../chunk-463BXFI5.js";
 import "../../chunk-F7QBUC2D.js";
 import "../../chunk-RMXCWHHI.js";
-import "../../chunk-3ALO53TX.js";
+import "../../chunk-7S45URBW.js";
 import "../../chunk-6675V4XU.js";
 import "../../chunk-YIRIFEEA.js";
 import "../../chunk-RNECWNO4.js";
-import "../../chunk-7BKKF37V.js";
+import "../../chunk-KLUDRSTP.js";
 import "../../chunk-HQQ3EKNO.js";
 export {
   COMPRESSIBLE_TYPES,

@@ -10,14 +10,14 @@ import {
   DEFAULT_URL,
   parseEndpointUrls,
   portInUse
-} from "./chunk-WNCXEK7M.js";
+} from "./chunk-IYLZ455V.js";
 import "./chunk-XRTCUSPG.js";
 import "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-3ALO53TX.js";
+import "./chunk-7S45URBW.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-7BKKF37V.js";
+import "./chunk-KLUDRSTP.js";
 import "./chunk-HQQ3EKNO.js";
 
 // hosting/workers/_host_supervision.ts

@@ -6,11 +6,12 @@ import {
   notWritable
 } from "./chunk-HQQ3EKNO.js";
 
+// features/_package_root.ts
+var PACKAGE_ROOT = new URL("../", import.meta.url).href;
+
 // features/_copies.ts
 var COPIES = Symbol.for("roost.copies");
-var here = import.meta.url;
-var root = new URL("../", here).href;
-var where = here.startsWith(`${root}bundle/`) ? `${root}bundle/ (the bundle)` : `${root} (the TypeScript sources)`;
+var where = import.meta.url.startsWith(`${PACKAGE_ROOT}bundle/`) ? `${PACKAGE_ROOT}bundle/ (the bundle)` : `${PACKAGE_ROOT} (the TypeScript sources)`;
 var registry = globalThis;
 var copies = registry[COPIES] ??= [];
 copies.push(where);
@@ -1458,6 +1459,7 @@ var HttpContext = class {
 };
 
 export {
+  PACKAGE_ROOT,
   featureKey,
   FeatureCollection,
   HttpRequestFeature,

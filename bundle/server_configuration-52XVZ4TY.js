@@ -5,14 +5,14 @@ import {
   DEFAULT_SERVER_LIMITS,
   parseEndpointUrl,
   resolveServerLimits
-} from "./chunk-WNCXEK7M.js";
+} from "./chunk-IYLZ455V.js";
 import "./chunk-XRTCUSPG.js";
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-3ALO53TX.js";
+import "./chunk-7S45URBW.js";
 import "./chunk-6675V4XU.js";
-import "./chunk-7BKKF37V.js";
+import "./chunk-KLUDRSTP.js";
 import "./chunk-HQQ3EKNO.js";
 
 // hosting/_time_span.ts

@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   ROOST_FOLDERS
-} from "./chunk-5FKAX3OB.js";
+} from "./chunk-NKU2LKOI.js";
 import {
   escapeHtml
 } from "./chunk-RNECWNO4.js";
@@ -11,7 +11,7 @@ import {
   negotiateErrorFormat,
   problemResponse,
   reasonPhrase
-} from "./chunk-7BKKF37V.js";
+} from "./chunk-KLUDRSTP.js";
 import "./chunk-HQQ3EKNO.js";
 
 // hosting/middleware/_error_page_html.ts

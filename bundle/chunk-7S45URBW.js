@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   ServerReportingFeature
-} from "./chunk-7BKKF37V.js";
+} from "./chunk-KLUDRSTP.js";
 import {
   markReported
 } from "./chunk-HQQ3EKNO.js";

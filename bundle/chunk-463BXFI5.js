@@ -10,7 +10,7 @@ import {
 import {
   isValidHost,
   normalizePath
-} from "./chunk-3ALO53TX.js";
+} from "./chunk-7S45URBW.js";
 import {
   schedule,
   scheduleDeadline
@@ -39,7 +39,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-7BKKF37V.js";
+} from "./chunk-KLUDRSTP.js";
 import {
   COMPLETE,
   DONE,
@@ -823,7 +823,7 @@ function developerExceptionPage(options) {
           error
         });
       }
-      const { writeDeveloperPage } = await import("./_error_developer_page-DTEL2MAP.js");
+      const { writeDeveloperPage } = await import("./_error_developer_page-A52PI4ZS.js");
       await writeDeveloperPage(ctx, error, {
         sourceLines
       });

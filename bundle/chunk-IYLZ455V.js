@@ -19,7 +19,7 @@ import {
   misuse,
   parseTarget,
   serverReporter
-} from "./chunk-3ALO53TX.js";
+} from "./chunk-7S45URBW.js";
 import {
   schedule
 } from "./chunk-6675V4XU.js";
@@ -43,7 +43,7 @@ import {
   TlsHandshakeFeature,
   bodyReadFailure,
   problemResponse
-} from "./chunk-7BKKF37V.js";
+} from "./chunk-KLUDRSTP.js";
 import {
   COMPLETE,
   DONE,

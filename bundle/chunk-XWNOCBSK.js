@@ -25,7 +25,7 @@ import {
   UpgradeLimitError,
   parseEndpointUrls,
   raceAbort
-} from "./chunk-WNCXEK7M.js";
+} from "./chunk-IYLZ455V.js";
 import {
   ApplicationLifetime,
   cors,
@@ -51,7 +51,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-A3DH3HL2.js";
+} from "./chunk-463BXFI5.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -70,7 +70,7 @@ import {
 } from "./chunk-YIRIFEEA.js";
 import {
   ROOST_FILES
-} from "./chunk-5FKAX3OB.js";
+} from "./chunk-NKU2LKOI.js";
 import {
   EndpointFeature,
   EndpointMetadata,
@@ -88,7 +88,7 @@ import {
   ServiceProvidersFeature,
   negotiateErrorFormat,
   problemResponse
-} from "./chunk-7BKKF37V.js";
+} from "./chunk-KLUDRSTP.js";
 import {
   DONE,
   wasReported
@@ -3267,7 +3267,7 @@ var HostingApplication = class {
   // Loaded on the first error: production hosts never load the page.
   async #developerAnswer(ctx, error) {
     try {
-      const { writeDeveloperPage } = await import("./_error_developer_page-DTEL2MAP.js");
+      const { writeDeveloperPage } = await import("./_error_developer_page-A52PI4ZS.js");
       await writeDeveloperPage(ctx, error, {
         sourceLines: 3
       });
@@ -3383,7 +3383,7 @@ async function makeServer(options, configuration) {
   const server = options.server;
   if (server === void 0) {
     const section = configuration.getSection("Server");
-    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-5JIUR4VB.js")).denoServerOptionsFrom(section, {
+    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-52XVZ4TY.js")).denoServerOptionsFrom(section, {
       describeSource: (key) => describeSource(configuration, key)
     });
     const own = options.denoServerOptions ?? {};
@@ -3957,7 +3957,7 @@ var WebHostImpl = class {
       return this.#failedStart(error);
     }
     try {
-      const { superviseHost } = await import("./_host_supervision-6WLRJGQV.js");
+      const { superviseHost } = await import("./_host_supervision-UXL4BHAO.js");
       const code = await superviseHost({
         getSetting: (key) => this.getSetting(key),
         logger: this.#logger("Roost.Hosting.Workers"),
