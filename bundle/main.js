@@ -4,28 +4,28 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-XWNOCBSK.js";
+} from "./chunk-Q7GDNLMX.js";
 import "./chunk-3Z4OQHQP.js";
 import "./chunk-DZYTUI53.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-IYLZ455V.js";
+import "./chunk-SHLB3SJZ.js";
 import "./chunk-XRTCUSPG.js";
-import "./chunk-463BXFI5.js";
+import "./chunk-Q356RIYB.js";
 import {
   LoggerFactory
 } from "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-7S45URBW.js";
+import "./chunk-XYCXJSYL.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-NKU2LKOI.js";
+import "./chunk-54RMNFGC.js";
 import "./chunk-RNECWNO4.js";
 import {
   HttpError
-} from "./chunk-KLUDRSTP.js";
+} from "./chunk-43TC3I6D.js";
 import "./chunk-HQQ3EKNO.js";
 
 // main.ts

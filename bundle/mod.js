@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-XWNOCBSK.js";
+} from "./chunk-Q7GDNLMX.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -59,7 +59,7 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-IYLZ455V.js";
+} from "./chunk-SHLB3SJZ.js";
 import "./chunk-XRTCUSPG.js";
 import {
   ApplicationLifetime,
@@ -89,7 +89,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-463BXFI5.js";
+} from "./chunk-Q356RIYB.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -101,10 +101,10 @@ import {
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-7S45URBW.js";
+import "./chunk-XYCXJSYL.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-NKU2LKOI.js";
+import "./chunk-54RMNFGC.js";
 import "./chunk-RNECWNO4.js";
 import {
   EndpointFeature,
@@ -137,7 +137,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-KLUDRSTP.js";
+} from "./chunk-43TC3I6D.js";
 import "./chunk-HQQ3EKNO.js";
 export {
   ApplicationBuilder,

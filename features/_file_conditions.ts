@@ -3,12 +3,15 @@
 // range. Both ctx.response.sendFile and the static files middleware plan
 // their response here, so the two can never disagree.
 
-/** What a file response is decided by: the request's method and headers. */
+/**
+ * What a file response is decided by: the request's method and headers
+ * (`HttpRequest` is one).
+ */
 export interface FileRequest {
   /** The request method, upper case. */
   readonly method: string;
-  /** The request headers. */
-  readonly headers: Headers;
+  /** One request header's value, or `null`. */
+  header(name: string): string | null;
 }
 
 /** What the response is about: the file's size, age and entity tag. */
@@ -205,16 +208,20 @@ export function parseRange(value: string | null, size: number): ByteRange {
  * import assert from "node:assert/strict";
  * import { fileETag, planFileResponse } from "./_file_conditions.ts";
  *
+ * function fileRequest(method: string, headers: Record<string, string>) {
+ *   const all = new Headers(headers);
+ *   return { method, header: (name: string) => all.get(name) };
+ * }
  * const facts = { size: 100, mtime: new Date("2024-01-01T00:00:00Z") };
  * const etag = fileETag(facts);
  * const cached = planFileResponse(
- *   { method: "GET", headers: new Headers({ "if-none-match": etag }) },
+ *   fileRequest("GET", { "if-none-match": etag }),
  *   facts,
  *   etag,
  * );
  * assert.equal(cached.status, 304);
  * const part = planFileResponse(
- *   { method: "GET", headers: new Headers({ range: "bytes=0-9" }) },
+ *   fileRequest("GET", { range: "bytes=0-9" }),
  *   facts,
  *   etag,
  * );
@@ -232,7 +239,7 @@ export function planFileResponse(
   facts: FileFacts,
   etag: string,
 ): FilePlan {
-  const { method, headers } = request;
+  const method = request.method;
   const { size, mtime } = facts;
   const validators: [string, string][] = [["etag", etag]];
   if (mtime !== null) validators.push(["last-modified", mtime.toUTCString()]);
@@ -245,20 +252,20 @@ export function planFileResponse(
     headers: validators,
   });
 
-  const match = headers.get("if-match");
+  const match = request.header("if-match");
   if (match !== null) {
     if (!ifMatch(match, etag)) return end(412);
   } else {
-    const since = parseDate(headers.get("if-unmodified-since"));
+    const since = parseDate(request.header("if-unmodified-since"));
     if (since !== undefined && modified !== undefined && modified > since) {
       return end(412);
     }
   }
-  const noneMatch = headers.get("if-none-match");
+  const noneMatch = request.header("if-none-match");
   if (noneMatch !== null) {
     if (!ifNoneMatch(noneMatch, etag)) return end(isRead ? 304 : 412);
   } else if (isRead) {
-    const since = parseDate(headers.get("if-modified-since"));
+    const since = parseDate(request.header("if-modified-since"));
     // A date later than now is no valid answer to "since when" (RFC 7232
     // §3.3): a client that sent one would get 304 until that date.
     if (
@@ -277,9 +284,9 @@ export function planFileResponse(
     headers: validators,
   };
   // §14.2: Range is defined for GET only; a HEAD learns the whole length.
-  const rangeHeader = method === "GET" ? headers.get("range") : null;
+  const rangeHeader = method === "GET" ? request.header("range") : null;
   if (rangeHeader === null) return whole;
-  const condition = headers.get("if-range");
+  const condition = request.header("if-range");
   if (condition !== null && !ifRange(condition, etag, mtime)) return whole;
   const range = parseRange(rangeHeader, size);
   if (range === "none") return whole;

@@ -15,6 +15,7 @@ import {
   TAKE_BODY_TEXT,
   TIME_BODY_READ,
 } from "./_body_timing.ts";
+import { readHeader } from "./_request_header.ts";
 
 // Deno's web globals are accessors on globalThis: bind them once, off the
 // per-request path.
@@ -230,6 +231,39 @@ export class HttpRequest {
   /** The request headers (immutable when read from a socket). */
   get headers(): Headers {
     return this.#request().headers;
+  }
+
+  /**
+   * One request header (Hono's `c.req.header(name)`, ASP.NET's
+   * `Request.Headers[name]`): the same value as `headers.get(name)`, fields
+   * sent more than once joined with `", "`, or `null` when absent. Cheaper
+   * than `headers` when a request is read for a few headers only: Deno
+   * builds a request's `Headers`, every field of it, on first use, and this
+   * reads one field without them where the server can.
+   *
+   * @param name The header's name, in any case.
+   * @throws {TypeError} When `name` is not a valid header name.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { WebHostBuilder } from "../mod.ts";
+   *
+   * const host = new WebHostBuilder()
+   *   .configure((app) =>
+   *     app.run((ctx) =>
+   *       ctx.response.send(ctx.request.header("Accept-Language") ?? "none")
+   *     )
+   *   )
+   *   .build();
+   * const response = await host.fetch("http://localhost/", {
+   *   headers: { "accept-language": "fr" },
+   * });
+   * assert.equal(await response.text(), "fr");
+   * ```
+   */
+  header(name: string): string | null {
+    return readHeader(this.#request(), name);
   }
 
   /**

@@ -14,6 +14,7 @@ import {
 import { HttpRequestFeature } from "./request_features.ts";
 import { contentTypeFor } from "./_media_types.ts";
 import { fileETag, planFileResponse } from "./_file_conditions.ts";
+import { readHeader } from "./_request_header.ts";
 import { handledWhenReported, isComplete, notWritable } from "./_done.ts";
 
 // Deno's web globals are accessors on globalThis: bind them once, off the
@@ -434,7 +435,11 @@ export class HttpResponse {
         // reports it (or a response already complete) as it always did.
         const stat = await Deno.stat(path).catch(() => undefined);
         if (stat !== undefined && !stat.isDirectory) {
-          const plan = planFileResponse(request, stat, fileETag(stat));
+          const plan = planFileResponse(
+            { method, header: (name) => readHeader(request, name) },
+            stat,
+            fileETag(stat),
+          );
           for (const [name, value] of plan.headers) headers.set(name, value);
           if (plan.status !== 200 && plan.status !== 206) {
             response.status = plan.status;

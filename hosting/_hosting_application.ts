@@ -192,9 +192,9 @@ export class HostingApplication implements HttpApplication<HttpContext> {
     if (this.#diagnostics.isEnabled("information")) {
       ctx.started = performance.now();
       const properties = describeRequest(ctx);
-      const headers = ctx.request.headers;
-      properties.contentType = headers.get("content-type") ?? "-";
-      properties.contentLength = headers.get("content-length") ?? "-";
+      const request = ctx.request;
+      properties.contentType = request.header("content-type") ?? "-";
+      properties.contentLength = request.header("content-length") ?? "-";
       this.#diagnostics.information(REQUEST_STARTING, properties);
     }
     return ctx;

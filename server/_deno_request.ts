@@ -35,7 +35,7 @@ function serveRecord(request: Request): ServeRecord | undefined {
  * One request header, read the cheapest way the runtime allows.
  *
  * @param request A request from Deno.serve, or any Request.
- * @param name The header's name, in lower case.
+ * @param name The header's name, in any case (Deno's record and Headers both ignore it).
  */
 export function requestHeader(request: Request, name: string): string | null {
   const record = serveRecord(request);

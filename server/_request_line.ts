@@ -16,6 +16,7 @@ import {
   parseTarget,
 } from "./_request_target.ts";
 import { requestHeader } from "./_deno_request.ts";
+import { READ_HEADER } from "../features/_request_header.ts";
 
 /** The request line and headers part of `HttpRequestFeature`. */
 export abstract class RequestLine extends ConnectionFeatures
@@ -166,5 +167,13 @@ export abstract class RequestLine extends ConnectionFeatures
   set headers(value: Headers) {
     this.#headers = value;
     this.changed = true;
+  }
+
+  /** One header, from Deno's record while nobody made or replaced them all. */
+  [READ_HEADER](name: string): string | null {
+    const headers = this.#headers;
+    return headers === undefined
+      ? requestHeader(this.source, name)
+      : headers.get(name);
   }
 }

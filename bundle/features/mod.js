@@ -32,7 +32,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "../chunk-KLUDRSTP.js";
+} from "../chunk-43TC3I6D.js";
 import "../chunk-HQQ3EKNO.js";
 export {
   EndpointFeature,

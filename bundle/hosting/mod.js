@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-XWNOCBSK.js";
+} from "../chunk-Q7GDNLMX.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -50,7 +50,7 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-IYLZ455V.js";
+import "../chunk-SHLB3SJZ.js";
 import "../chunk-XRTCUSPG.js";
 import {
   ApplicationLifetime,
@@ -80,7 +80,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-463BXFI5.js";
+} from "../chunk-Q356RIYB.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -92,12 +92,12 @@ import {
 import {
   ConfigurationError
 } from "../chunk-RMXCWHHI.js";
-import "../chunk-7S45URBW.js";
+import "../chunk-XYCXJSYL.js";
 import "../chunk-6675V4XU.js";
 import "../chunk-YIRIFEEA.js";
-import "../chunk-NKU2LKOI.js";
+import "../chunk-54RMNFGC.js";
 import "../chunk-RNECWNO4.js";
-import "../chunk-KLUDRSTP.js";
+import "../chunk-43TC3I6D.js";
 import "../chunk-HQQ3EKNO.js";
 export {
   ApplicationBuilder,

@@ -9,11 +9,11 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-IYLZ455V.js";
+} from "../chunk-SHLB3SJZ.js";
 import "../chunk-XRTCUSPG.js";
-import "../chunk-7S45URBW.js";
+import "../chunk-XYCXJSYL.js";
 import "../chunk-6675V4XU.js";
-import "../chunk-KLUDRSTP.js";
+import "../chunk-43TC3I6D.js";
 import "../chunk-HQQ3EKNO.js";
 export {
   DEFAULT_SERVER_LIMITS,

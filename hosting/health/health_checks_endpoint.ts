@@ -167,7 +167,7 @@ export function writeHealthReport(
   ctx: HttpContext,
   report: HealthReport,
 ): Promise<void> {
-  if (negotiateErrorFormat(ctx.request.headers.get("accept")) === "json") {
+  if (negotiateErrorFormat(ctx.request.header("accept")) === "json") {
     // A check that threw says why only in Development: its message may name
     // what the outside has no business knowing (a host, a password).
     const development = ctx.requestServices?.get(HostingEnvironment)

@@ -39,7 +39,7 @@ export async function developerPageResponse(
     request: describeRequest(ctx),
   };
   const features = ctx.features;
-  const format = negotiateErrorFormat(ctx.request.headers.get("accept"), {
+  const format = negotiateErrorFormat(ctx.request.header("accept"), {
     html: true,
   });
   if (format === "html") {

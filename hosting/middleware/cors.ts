@@ -111,7 +111,7 @@ export class DisableCors extends CorsMetadata {}
 
 function isPreflight(ctx: HttpContext, origin: string | null): boolean {
   return origin !== null && ctx.request.method === "OPTIONS" &&
-    ctx.request.headers.has("access-control-request-method");
+    ctx.request.header("access-control-request-method") !== null;
 }
 
 // Answers a preflight: 204 and the allow headers when the policy allows what
@@ -122,11 +122,13 @@ function answerPreflight(
   policy: CompiledCorsPolicy,
   origin: string,
 ): Promise<void> {
-  const request = ctx.request.headers;
+  const request = ctx.request;
   const headers = ctx.response.headers;
   if (policy.varyByOrigin) varyByOrigin(headers);
-  const method = request.get("access-control-request-method")!.trim();
-  const asked = requestedHeaders(request.get("access-control-request-headers"));
+  const method = request.header("access-control-request-method")!.trim();
+  const asked = requestedHeaders(
+    request.header("access-control-request-headers"),
+  );
   const allowedHeaders = policy.allowedHeaders(asked);
   if (
     policy.allowsOrigin(origin) && policy.allowsMethod(method) &&
@@ -240,7 +242,7 @@ export function cors(policy?: CorsPolicy): Middleware {
       // Without Origin it is no CORS request: untouched, as in ASP.NET, so
       // same-origin traffic pays nothing (not even a Vary header, which takes
       // a response off the server's fastest path).
-      const origin = ctx.request.headers.get("origin");
+      const origin = ctx.request.header("origin");
       if (origin === null) return next();
       const metadata = ctx.getEndpoint()?.metadata.get(CorsMetadata);
       const applied = metadata === undefined

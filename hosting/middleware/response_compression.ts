@@ -287,7 +287,7 @@ export function responseCompression(
 
   const middleware: Middleware = (ctx, next) => {
     const request = ctx.request;
-    const accept = request.headers.get("accept-encoding");
+    const accept = request.header("accept-encoding");
     // The costless path: nothing to negotiate, or HTTPS left alone.
     if (accept === null || (!enableForHttps && request.isHttps)) {
       return next();

@@ -216,7 +216,7 @@ export function staticFiles(options: StaticFileOptions = {}): Middleware {
     if (found === undefined || !found.stat.isFile) return next();
 
     // PNGs and zips are compressed already: no siblings worth three stats.
-    const accepted = acceptedWeights(request.headers.get("accept-encoding"));
+    const accepted = acceptedWeights(request.header("accept-encoding"));
     // Compressible types may have precompressed siblings: only those the
     // client accepts are looked for.
     const varies = precompressed && isCompressible(type);

@@ -278,7 +278,7 @@ function writeBody(
   return (ctx) => {
     const response = ctx.response;
     const status = response.status;
-    const accept = ctx.request.headers.get("accept");
+    const accept = ctx.request.header("accept");
     if (bodyFormat === undefined && negotiateErrorFormat(accept) === "json") {
       return response.send(
         JSON.stringify(problemDetailsFor(ctx.features, status)),

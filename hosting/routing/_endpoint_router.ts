@@ -8,6 +8,7 @@ import {
   EndpointMetadata,
   type HttpContext,
   HttpError,
+  type HttpRequest,
   type RouteEndpoint,
 } from "../../features/mod.ts";
 import type {
@@ -241,7 +242,7 @@ export class EndpointRouter {
     // endpoint for that method, so CORS middleware after useRouting() reads
     // its policy. What runs stays the OPTIONS answer (an endpoint of its
     // own, or 405) when no CORS middleware answers first.
-    const asked = preflightMethod(request.headers);
+    const asked = preflightMethod(request);
     // Only in place of a 405: an OPTIONS endpoint of the app's own answers.
     if (
       asked === undefined || matched.feature.endpoint?.methods?.length !== 0
@@ -293,10 +294,10 @@ export class EndpointRouter {
 }
 
 // The method a CORS preflight asks about, when the request is one.
-function preflightMethod(headers: Headers): string | undefined {
-  if (!headers.has("origin")) return undefined;
-  return headers.get("access-control-request-method")?.trim().toUpperCase() ||
-    undefined;
+function preflightMethod(request: HttpRequest): string | undefined {
+  if (request.header("origin") === null) return undefined;
+  return request.header("access-control-request-method")?.trim()
+    .toUpperCase() || undefined;
 }
 
 function methodNotAllowed(method: string, allow: string): Matched {

@@ -28,14 +28,14 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../../chunk-463BXFI5.js";
+} from "../../chunk-Q356RIYB.js";
 import "../../chunk-F7QBUC2D.js";
 import "../../chunk-RMXCWHHI.js";
-import "../../chunk-7S45URBW.js";
+import "../../chunk-XYCXJSYL.js";
 import "../../chunk-6675V4XU.js";
 import "../../chunk-YIRIFEEA.js";
 import "../../chunk-RNECWNO4.js";
-import "../../chunk-KLUDRSTP.js";
+import "../../chunk-43TC3I6D.js";
 import "../../chunk-HQQ3EKNO.js";
 export {
   COMPRESSIBLE_TYPES,

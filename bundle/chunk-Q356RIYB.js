@@ -10,7 +10,7 @@ import {
 import {
   isValidHost,
   normalizePath
-} from "./chunk-7S45URBW.js";
+} from "./chunk-XYCXJSYL.js";
 import {
   schedule,
   scheduleDeadline
@@ -39,7 +39,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-KLUDRSTP.js";
+} from "./chunk-43TC3I6D.js";
 import {
   COMPLETE,
   DONE,
@@ -465,11 +465,11 @@ function forwardedHeaders(options = {}) {
     ...policy.fields
   ].map((field) => X_HEADER[field]);
   return (ctx, next) => {
-    const headers = ctx.request.headers;
+    const request = ctx.request;
     const values = [];
     let any = false;
     for (let i = 0; i < names.length; i++) {
-      const value = values[i] = headers.get(names[i]);
+      const value = values[i] = request.header(names[i]);
       if (value !== null) any = true;
     }
     if (!any) return next();
@@ -823,7 +823,7 @@ function developerExceptionPage(options) {
           error
         });
       }
-      const { writeDeveloperPage } = await import("./_error_developer_page-A52PI4ZS.js");
+      const { writeDeveloperPage } = await import("./_error_developer_page-6XM64ZU2.js");
       await writeDeveloperPage(ctx, error, {
         sourceLines
       });
@@ -1093,7 +1093,7 @@ function writeBody(contentType, bodyFormat) {
   return (ctx) => {
     const response = ctx.response;
     const status = response.status;
-    const accept = ctx.request.headers.get("accept");
+    const accept = ctx.request.header("accept");
     if (bodyFormat === void 0 && negotiateErrorFormat(accept) === "json") {
       return response.send(JSON.stringify(problemDetailsFor(ctx.features, status)), {
         headers: {
@@ -1623,7 +1623,7 @@ function staticFiles(options = {}) {
     }
     const found = await findInside(root, segments);
     if (found === void 0 || !found.stat.isFile) return next();
-    const accepted = acceptedWeights(request.headers.get("accept-encoding"));
+    const accepted = acceptedWeights(request.header("accept-encoding"));
     const varies = precompressed && isCompressible(type);
     const siblings = varies ? await findSiblings(root, found, accepted) : [];
     const sibling2 = chooseSibling(accepted, siblings);
@@ -2010,14 +2010,14 @@ var EnableCors = class extends CorsMetadata {
 var DisableCors = class extends CorsMetadata {
 };
 function isPreflight(ctx, origin) {
-  return origin !== null && ctx.request.method === "OPTIONS" && ctx.request.headers.has("access-control-request-method");
+  return origin !== null && ctx.request.method === "OPTIONS" && ctx.request.header("access-control-request-method") !== null;
 }
 function answerPreflight(ctx, policy, origin) {
-  const request = ctx.request.headers;
+  const request = ctx.request;
   const headers = ctx.response.headers;
   if (policy.varyByOrigin) varyByOrigin(headers);
-  const method = request.get("access-control-request-method").trim();
-  const asked = requestedHeaders(request.get("access-control-request-headers"));
+  const method = request.header("access-control-request-method").trim();
+  const asked = requestedHeaders(request.header("access-control-request-headers"));
   const allowedHeaders = policy.allowedHeaders(asked);
   if (policy.allowsOrigin(origin) && policy.allowsMethod(method) && allowedHeaders !== void 0) {
     allowOrigin(headers, policy, origin);
@@ -2042,7 +2042,7 @@ function allowOrigin(headers, policy, origin) {
 function cors(policy) {
   const global = policy === void 0 ? void 0 : compileCorsPolicy(policy, "cors()");
   return readsEndpointMetadata(function corsMiddleware(ctx, next) {
-    const origin = ctx.request.headers.get("origin");
+    const origin = ctx.request.header("origin");
     if (origin === null) return next();
     const metadata = ctx.getEndpoint()?.metadata.get(CorsMetadata);
     const applied = metadata === void 0 ? global : metadata instanceof EnableCors ? COMPILED.get(metadata) : void 0;
@@ -2171,7 +2171,7 @@ function responseCompression(options = {}) {
   const negotiate2 = negotiator(encodings);
   const middleware = (ctx, next) => {
     const request = ctx.request;
-    const accept = request.headers.get("accept-encoding");
+    const accept = request.header("accept-encoding");
     if (accept === null || !enableForHttps && request.isHttps) {
       return next();
     }

@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   ROOST_FOLDERS
-} from "./chunk-NKU2LKOI.js";
+} from "./chunk-54RMNFGC.js";
 import {
   escapeHtml
 } from "./chunk-RNECWNO4.js";
@@ -11,7 +11,7 @@ import {
   negotiateErrorFormat,
   problemResponse,
   reasonPhrase
-} from "./chunk-KLUDRSTP.js";
+} from "./chunk-43TC3I6D.js";
 import "./chunk-HQQ3EKNO.js";
 
 // hosting/middleware/_error_page_html.ts
@@ -228,7 +228,7 @@ async function developerPageResponse(ctx, error, options) {
     request: describeRequest(ctx)
   };
   const features = ctx.features;
-  const format = negotiateErrorFormat(ctx.request.headers.get("accept"), {
+  const format = negotiateErrorFormat(ctx.request.header("accept"), {
     html: true
   });
   if (format === "html") {

@@ -25,7 +25,7 @@ import {
   UpgradeLimitError,
   parseEndpointUrls,
   raceAbort
-} from "./chunk-IYLZ455V.js";
+} from "./chunk-SHLB3SJZ.js";
 import {
   ApplicationLifetime,
   cors,
@@ -51,7 +51,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-463BXFI5.js";
+} from "./chunk-Q356RIYB.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -70,7 +70,7 @@ import {
 } from "./chunk-YIRIFEEA.js";
 import {
   ROOST_FILES
-} from "./chunk-NKU2LKOI.js";
+} from "./chunk-54RMNFGC.js";
 import {
   EndpointFeature,
   EndpointMetadata,
@@ -88,7 +88,7 @@ import {
   ServiceProvidersFeature,
   negotiateErrorFormat,
   problemResponse
-} from "./chunk-KLUDRSTP.js";
+} from "./chunk-43TC3I6D.js";
 import {
   DONE,
   wasReported
@@ -988,7 +988,7 @@ var EndpointRouter = class {
     const method = request.method;
     const matched = this.#find(method, request.path);
     if (method !== "OPTIONS" || matched === void 0) return matched;
-    const asked = preflightMethod(request.headers);
+    const asked = preflightMethod(request);
     if (asked === void 0 || matched.feature.endpoint?.methods?.length !== 0) {
       return matched;
     }
@@ -1036,9 +1036,9 @@ var EndpointRouter = class {
     };
   }
 };
-function preflightMethod(headers) {
-  if (!headers.has("origin")) return void 0;
-  return headers.get("access-control-request-method")?.trim().toUpperCase() || void 0;
+function preflightMethod(request) {
+  if (request.header("origin") === null) return void 0;
+  return request.header("access-control-request-method")?.trim().toUpperCase() || void 0;
 }
 function methodNotAllowed(method, allow) {
   const endpoint = Object.freeze({
@@ -1553,7 +1553,7 @@ function withoutErrors(report) {
   };
 }
 function writeHealthReport(ctx, report) {
-  if (negotiateErrorFormat(ctx.request.headers.get("accept")) === "json") {
+  if (negotiateErrorFormat(ctx.request.header("accept")) === "json") {
     const development = ctx.requestServices?.get(HostingEnvironment)?.isDevelopment() ?? false;
     return ctx.response.json(development ? report : withoutErrors(report));
   }
@@ -3197,9 +3197,9 @@ var HostingApplication = class {
     if (this.#diagnostics.isEnabled("information")) {
       ctx.started = performance.now();
       const properties = describeRequest(ctx);
-      const headers = ctx.request.headers;
-      properties.contentType = headers.get("content-type") ?? "-";
-      properties.contentLength = headers.get("content-length") ?? "-";
+      const request = ctx.request;
+      properties.contentType = request.header("content-type") ?? "-";
+      properties.contentLength = request.header("content-length") ?? "-";
       this.#diagnostics.information(REQUEST_STARTING, properties);
     }
     return ctx;
@@ -3267,7 +3267,7 @@ var HostingApplication = class {
   // Loaded on the first error: production hosts never load the page.
   async #developerAnswer(ctx, error) {
     try {
-      const { writeDeveloperPage } = await import("./_error_developer_page-A52PI4ZS.js");
+      const { writeDeveloperPage } = await import("./_error_developer_page-6XM64ZU2.js");
       await writeDeveloperPage(ctx, error, {
         sourceLines: 3
       });
@@ -3383,7 +3383,7 @@ async function makeServer(options, configuration) {
   const server = options.server;
   if (server === void 0) {
     const section = configuration.getSection("Server");
-    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-52XVZ4TY.js")).denoServerOptionsFrom(section, {
+    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-FFUQSVGF.js")).denoServerOptionsFrom(section, {
       describeSource: (key) => describeSource(configuration, key)
     });
     const own = options.denoServerOptions ?? {};
@@ -3957,7 +3957,7 @@ var WebHostImpl = class {
       return this.#failedStart(error);
     }
     try {
-      const { superviseHost } = await import("./_host_supervision-UXL4BHAO.js");
+      const { superviseHost } = await import("./_host_supervision-V6KU7ZWU.js");
       const code = await superviseHost({
         getSetting: (key) => this.getSetting(key),
         logger: this.#logger("Roost.Hosting.Workers"),

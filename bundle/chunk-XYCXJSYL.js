@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   ServerReportingFeature
-} from "./chunk-KLUDRSTP.js";
+} from "./chunk-43TC3I6D.js";
 import {
   markReported
 } from "./chunk-HQQ3EKNO.js";

@@ -19,7 +19,7 @@ import {
   misuse,
   parseTarget,
   serverReporter
-} from "./chunk-7S45URBW.js";
+} from "./chunk-XYCXJSYL.js";
 import {
   schedule
 } from "./chunk-6675V4XU.js";
@@ -36,6 +36,7 @@ import {
   HttpResponseFeature,
   HttpWebSocketFeature,
   ItemsFeature,
+  READ_HEADER,
   ServerAddressesFeature,
   ServerReportingFeature,
   TAKE_BODY_TEXT,
@@ -43,7 +44,7 @@ import {
   TlsHandshakeFeature,
   bodyReadFailure,
   problemResponse
-} from "./chunk-KLUDRSTP.js";
+} from "./chunk-43TC3I6D.js";
 import {
   COMPLETE,
   DONE,
@@ -1373,6 +1374,11 @@ var RequestLine = class extends ConnectionFeatures {
   set headers(value) {
     this.#headers = value;
     this.changed = true;
+  }
+  /** One header, from Deno's record while nobody made or replaced them all. */
+  [READ_HEADER](name) {
+    const headers = this.#headers;
+    return headers === void 0 ? requestHeader(this.source, name) : headers.get(name);
   }
 };
 
