@@ -4,28 +4,28 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-Q7GDNLMX.js";
+} from "./chunk-R3DKADIM.js";
 import "./chunk-3Z4OQHQP.js";
 import "./chunk-DZYTUI53.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-SHLB3SJZ.js";
+import "./chunk-GURHGSFW.js";
 import "./chunk-XRTCUSPG.js";
-import "./chunk-Q356RIYB.js";
+import "./chunk-3T3QUUFD.js";
 import {
   LoggerFactory
 } from "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-XYCXJSYL.js";
+import "./chunk-47R4D6NA.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-54RMNFGC.js";
+import "./chunk-7UOKZQ54.js";
 import "./chunk-RNECWNO4.js";
 import {
   HttpError
-} from "./chunk-43TC3I6D.js";
+} from "./chunk-W4QID443.js";
 import "./chunk-HQQ3EKNO.js";
 
 // main.ts

@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-Q7GDNLMX.js";
+} from "./chunk-R3DKADIM.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -59,7 +59,7 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-SHLB3SJZ.js";
+} from "./chunk-GURHGSFW.js";
 import "./chunk-XRTCUSPG.js";
 import {
   ApplicationLifetime,
@@ -89,7 +89,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-Q356RIYB.js";
+} from "./chunk-3T3QUUFD.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -101,10 +101,10 @@ import {
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-XYCXJSYL.js";
+import "./chunk-47R4D6NA.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-54RMNFGC.js";
+import "./chunk-7UOKZQ54.js";
 import "./chunk-RNECWNO4.js";
 import {
   EndpointFeature,
@@ -137,7 +137,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-43TC3I6D.js";
+} from "./chunk-W4QID443.js";
 import "./chunk-HQQ3EKNO.js";
 export {
   ApplicationBuilder,

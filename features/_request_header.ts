@@ -1,8 +1,9 @@
-// How a server lets Roost read one request header without building them
-// all: the request feature may carry [READ_HEADER]. Deno makes a request's
-// Headers on first use, every field at once (about 1 µs a request); a
-// server that can read one field from its own record says so here.
-// Internal to Roost.
+// How a server lets Roost read one request header without a Headers: the
+// request feature may carry [READ_HEADER]. A served request's Headers costs
+// Deno a Headers object and a WebIDL check of every name asked for (four
+// reads: 1.2 µs of CPU a request, against 0.45 µs from Deno's own record);
+// a server that can read one field from its record says so here. Internal
+// to Roost.
 
 import type { HttpRequestFeature } from "./request_features.ts";
 

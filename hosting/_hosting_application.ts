@@ -238,8 +238,17 @@ export class HostingApplication implements HttpApplication<HttpContext> {
     // Deno closes a request whose client left: reading its headers or URL
     // afterwards (middleware after `await next()`) throws "request closed".
     // That is the client leaving, not the app failing.
-    if (isRequestClosed(error) && ctx.requestAborted.aborted) {
-      return Promise.resolve();
+    if (isRequestClosed(error)) {
+      if (ctx.requestAborted.aborted) return Promise.resolve();
+      // The client did not leave: the app read the request after its
+      // response had gone out, and Deno had released it.
+      if (ctx.features.get(HttpResponseFeature)?.hasStarted) {
+        this.#diagnostics.error(
+          "Request {traceId} ({method} {path}) was read after its response had been sent, when Deno had already released it: read the headers, URL or body you need before the response completes (before a streamed body ends)",
+          { ...requestScope(ctx), error },
+        );
+        return Promise.resolve();
+      }
     }
     // A body over the limit or malformed, a missing file, a client gone
     // mid-upload: the client's doing, not the app's, so not worth an error

@@ -171,6 +171,11 @@ export abstract class RequestLine extends ConnectionFeatures
 
   /** One header, from Deno's record while nobody made or replaced them all. */
   [READ_HEADER](name: string): string | null {
+    // Called on a Proxy of this feature (a middleware that wraps it to
+    // answer `headers` itself): read through the wrapper.
+    if (!(#headers in this)) {
+      return (this as HttpRequestFeature).headers.get(name);
+    }
     const headers = this.#headers;
     return headers === undefined
       ? requestHeader(this.source, name)

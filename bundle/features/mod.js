@@ -32,7 +32,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "../chunk-43TC3I6D.js";
+} from "../chunk-W4QID443.js";
 import "../chunk-HQQ3EKNO.js";
 export {
   EndpointFeature,

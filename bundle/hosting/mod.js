@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-Q7GDNLMX.js";
+} from "../chunk-R3DKADIM.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -50,7 +50,7 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-SHLB3SJZ.js";
+import "../chunk-GURHGSFW.js";
 import "../chunk-XRTCUSPG.js";
 import {
   ApplicationLifetime,
@@ -80,7 +80,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-Q356RIYB.js";
+} from "../chunk-3T3QUUFD.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -92,12 +92,12 @@ import {
 import {
   ConfigurationError
 } from "../chunk-RMXCWHHI.js";
-import "../chunk-XYCXJSYL.js";
+import "../chunk-47R4D6NA.js";
 import "../chunk-6675V4XU.js";
 import "../chunk-YIRIFEEA.js";
-import "../chunk-54RMNFGC.js";
+import "../chunk-7UOKZQ54.js";
 import "../chunk-RNECWNO4.js";
-import "../chunk-43TC3I6D.js";
+import "../chunk-W4QID443.js";
 import "../chunk-HQQ3EKNO.js";
 export {
   ApplicationBuilder,

@@ -9,11 +9,11 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-SHLB3SJZ.js";
+} from "../chunk-GURHGSFW.js";
 import "../chunk-XRTCUSPG.js";
-import "../chunk-XYCXJSYL.js";
+import "../chunk-47R4D6NA.js";
 import "../chunk-6675V4XU.js";
-import "../chunk-43TC3I6D.js";
+import "../chunk-W4QID443.js";
 import "../chunk-HQQ3EKNO.js";
 export {
   DEFAULT_SERVER_LIMITS,

@@ -194,9 +194,9 @@ export function forwardedHeaders(
     : [...policy.fields].map((field) => X_HEADER[field]);
   return (ctx, next) => {
     const request = ctx.request;
-    // Each header is read once, on its own (Deno would otherwise build
-    // every header of the request); most requests carry none of them:
-    // leave those alone at once.
+    // Each header is read once, from Deno's record where it can be (no
+    // Headers object); most requests carry none of them: leave those alone
+    // at once.
     const values: (string | null)[] = [];
     let any = false;
     for (let i = 0; i < names.length; i++) {

@@ -5,7 +5,15 @@
 
 import assert from "node:assert/strict";
 import { HttpRequestFeature } from "../../mod.ts";
-import { rawRequest, SERVER_KINDS, startHost } from "../_helpers.ts";
+import {
+  collectLogs,
+  deferred,
+  rawRequest,
+  SERVER_KINDS,
+  startHost,
+  until,
+  within,
+} from "../_helpers.ts";
 
 // Names asked for, in the case a user might write them.
 const ASKED = [
@@ -112,3 +120,73 @@ for (const kind of SERVER_KINDS) {
     ]);
   });
 }
+
+for (const kind of SERVER_KINDS) {
+  Deno.test(`${kind}: ctx.request.header() reads through a middleware's Proxy of the request feature`, async () => {
+    await using running = await startHost(kind, (app) =>
+      app
+        .use((ctx, next) => {
+          // Wraps the feature to answer `headers` itself, the rest as is.
+          const inner = ctx.features.get(HttpRequestFeature)!;
+          const mine = new Headers(inner.headers);
+          mine.set("x-multi", "proxied");
+          ctx.features.set(
+            HttpRequestFeature,
+            new Proxy(inner, {
+              get: (target, key) =>
+                key === "headers" ? mine : Reflect.get(target, key),
+            }),
+          );
+          return next();
+        })
+        .run((ctx) =>
+          ctx.response.json([
+            ctx.request.header("x-multi"),
+            ctx.request.header("accept-language"),
+          ])
+        ));
+    assert.deepEqual(JSON.parse(await ask(running, kind)), ["proxied", "fr"]);
+  });
+}
+
+Deno.test("DenoServer: reading the request after a streamed response went out is logged as that, not as a bare 'Request closed'", async () => {
+  const received = deferred();
+  const read = deferred<string>();
+  let logs: ReturnType<typeof collectLogs> | undefined;
+  await using running = await startHost("DenoServer", (app) =>
+    app
+      .use(async (ctx, next) => {
+        await next();
+        // The client has the whole body: Deno has released the request.
+        await received.promise;
+        try {
+          read.resolve(`read ${ctx.request.headers.get("user-agent")}`);
+        } catch (error) {
+          read.resolve(`threw ${(error as Error).message}`);
+          throw error;
+        }
+      })
+      .run((ctx) =>
+        ctx.response.send(
+          new ReadableStream({
+            start(controller) {
+              controller.enqueue(new TextEncoder().encode("streamed"));
+              controller.close();
+            },
+          }),
+        )
+      ), { setup: (builder) => logs = collectLogs(builder) });
+  const response = await running.fetch("/");
+  assert.equal(await response.text(), "streamed");
+  received.resolve();
+  const outcome = await within(read.promise, "the late read");
+  if (outcome.startsWith("read")) return; // a Deno that keeps the request
+  assert.match(outcome, /request closed/i);
+  const errors = () => logs!.messages("Roost.Hosting.Diagnostics", "error");
+  await until(() => errors().length > 0, "the error log");
+  assert.equal(errors().length, 1);
+  assert.match(
+    errors()[0],
+    /was read after its response had been sent, when Deno had already released it: read the headers, URL or body you need before the response completes/,
+  );
+});

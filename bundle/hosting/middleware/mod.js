@@ -28,14 +28,14 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../../chunk-Q356RIYB.js";
+} from "../../chunk-3T3QUUFD.js";
 import "../../chunk-F7QBUC2D.js";
 import "../../chunk-RMXCWHHI.js";
-import "../../chunk-XYCXJSYL.js";
+import "../../chunk-47R4D6NA.js";
 import "../../chunk-6675V4XU.js";
 import "../../chunk-YIRIFEEA.js";
 import "../../chunk-RNECWNO4.js";
-import "../../chunk-43TC3I6D.js";
+import "../../chunk-W4QID443.js";
 import "../../chunk-HQQ3EKNO.js";
 export {
   COMPRESSIBLE_TYPES,

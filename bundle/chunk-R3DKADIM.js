@@ -25,7 +25,7 @@ import {
   UpgradeLimitError,
   parseEndpointUrls,
   raceAbort
-} from "./chunk-SHLB3SJZ.js";
+} from "./chunk-GURHGSFW.js";
 import {
   ApplicationLifetime,
   cors,
@@ -51,7 +51,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-Q356RIYB.js";
+} from "./chunk-3T3QUUFD.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -70,7 +70,7 @@ import {
 } from "./chunk-YIRIFEEA.js";
 import {
   ROOST_FILES
-} from "./chunk-54RMNFGC.js";
+} from "./chunk-7UOKZQ54.js";
 import {
   EndpointFeature,
   EndpointMetadata,
@@ -88,7 +88,7 @@ import {
   ServiceProvidersFeature,
   negotiateErrorFormat,
   problemResponse
-} from "./chunk-43TC3I6D.js";
+} from "./chunk-W4QID443.js";
 import {
   DONE,
   wasReported
@@ -3227,8 +3227,15 @@ var HostingApplication = class {
     }
   }
   #fail(ctx, error) {
-    if (isRequestClosed(error) && ctx.requestAborted.aborted) {
-      return Promise.resolve();
+    if (isRequestClosed(error)) {
+      if (ctx.requestAborted.aborted) return Promise.resolve();
+      if (ctx.features.get(HttpResponseFeature)?.hasStarted) {
+        this.#diagnostics.error("Request {traceId} ({method} {path}) was read after its response had been sent, when Deno had already released it: read the headers, URL or body you need before the response completes (before a streamed body ends)", {
+          ...requestScope(ctx),
+          error
+        });
+        return Promise.resolve();
+      }
     }
     if (error instanceof UpgradeLimitError) {
       if (this.#server.isEnabled("information")) {
@@ -3267,7 +3274,7 @@ var HostingApplication = class {
   // Loaded on the first error: production hosts never load the page.
   async #developerAnswer(ctx, error) {
     try {
-      const { writeDeveloperPage } = await import("./_error_developer_page-6XM64ZU2.js");
+      const { writeDeveloperPage } = await import("./_error_developer_page-TI3OJQ3C.js");
       await writeDeveloperPage(ctx, error, {
         sourceLines: 3
       });
@@ -3383,7 +3390,7 @@ async function makeServer(options, configuration) {
   const server = options.server;
   if (server === void 0) {
     const section = configuration.getSection("Server");
-    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-FFUQSVGF.js")).denoServerOptionsFrom(section, {
+    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-KYT5ZJIK.js")).denoServerOptionsFrom(section, {
       describeSource: (key) => describeSource(configuration, key)
     });
     const own = options.denoServerOptions ?? {};
@@ -3957,7 +3964,7 @@ var WebHostImpl = class {
       return this.#failedStart(error);
     }
     try {
-      const { superviseHost } = await import("./_host_supervision-V6KU7ZWU.js");
+      const { superviseHost } = await import("./_host_supervision-MHYW2QNN.js");
       const code = await superviseHost({
         getSetting: (key) => this.getSetting(key),
         logger: this.#logger("Roost.Hosting.Workers"),

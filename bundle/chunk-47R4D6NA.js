@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   ServerReportingFeature
-} from "./chunk-43TC3I6D.js";
+} from "./chunk-W4QID443.js";
 import {
   markReported
 } from "./chunk-HQQ3EKNO.js";

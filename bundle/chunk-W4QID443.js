@@ -549,9 +549,9 @@ var HttpRequest = class {
    * One request header (Hono's `c.req.header(name)`, ASP.NET's
    * `Request.Headers[name]`): the same value as `headers.get(name)`, fields
    * sent more than once joined with `", "`, or `null` when absent. Cheaper
-   * than `headers` when a request is read for a few headers only: Deno
-   * builds a request's `Headers`, every field of it, on first use, and this
-   * reads one field without them where the server can.
+   * than `headers` when a request is read for a few headers only: where the
+   * server can, it reads the field from Deno's own record of the request,
+   * with no `Headers` object and no WebIDL checks.
    *
    * @param name The header's name, in any case.
    * @throws {TypeError} When `name` is not a valid header name.

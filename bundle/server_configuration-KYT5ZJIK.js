@@ -5,14 +5,14 @@ import {
   DEFAULT_SERVER_LIMITS,
   parseEndpointUrl,
   resolveServerLimits
-} from "./chunk-SHLB3SJZ.js";
+} from "./chunk-GURHGSFW.js";
 import "./chunk-XRTCUSPG.js";
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-XYCXJSYL.js";
+import "./chunk-47R4D6NA.js";
 import "./chunk-6675V4XU.js";
-import "./chunk-43TC3I6D.js";
+import "./chunk-W4QID443.js";
 import "./chunk-HQQ3EKNO.js";
 
 // hosting/_time_span.ts

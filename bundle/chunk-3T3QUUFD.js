@@ -10,7 +10,7 @@ import {
 import {
   isValidHost,
   normalizePath
-} from "./chunk-XYCXJSYL.js";
+} from "./chunk-47R4D6NA.js";
 import {
   schedule,
   scheduleDeadline
@@ -39,7 +39,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-43TC3I6D.js";
+} from "./chunk-W4QID443.js";
 import {
   COMPLETE,
   DONE,
@@ -823,7 +823,7 @@ function developerExceptionPage(options) {
           error
         });
       }
-      const { writeDeveloperPage } = await import("./_error_developer_page-6XM64ZU2.js");
+      const { writeDeveloperPage } = await import("./_error_developer_page-TI3OJQ3C.js");
       await writeDeveloperPage(ctx, error, {
         sourceLines
       });

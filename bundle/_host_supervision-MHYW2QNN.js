@@ -10,14 +10,14 @@ import {
   DEFAULT_URL,
   parseEndpointUrls,
   portInUse
-} from "./chunk-SHLB3SJZ.js";
+} from "./chunk-GURHGSFW.js";
 import "./chunk-XRTCUSPG.js";
 import "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-XYCXJSYL.js";
+import "./chunk-47R4D6NA.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-43TC3I6D.js";
+import "./chunk-W4QID443.js";
 import "./chunk-HQQ3EKNO.js";
 
 // hosting/workers/_host_supervision.ts

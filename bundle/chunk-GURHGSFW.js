@@ -19,7 +19,7 @@ import {
   misuse,
   parseTarget,
   serverReporter
-} from "./chunk-XYCXJSYL.js";
+} from "./chunk-47R4D6NA.js";
 import {
   schedule
 } from "./chunk-6675V4XU.js";
@@ -44,7 +44,7 @@ import {
   TlsHandshakeFeature,
   bodyReadFailure,
   problemResponse
-} from "./chunk-43TC3I6D.js";
+} from "./chunk-W4QID443.js";
 import {
   COMPLETE,
   DONE,
@@ -1377,6 +1377,9 @@ var RequestLine = class extends ConnectionFeatures {
   }
   /** One header, from Deno's record while nobody made or replaced them all. */
   [READ_HEADER](name) {
+    if (!(#headers in this)) {
+      return this.headers.get(name);
+    }
     const headers = this.#headers;
     return headers === void 0 ? requestHeader(this.source, name) : headers.get(name);
   }

@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   PACKAGE_ROOT
-} from "./chunk-43TC3I6D.js";
+} from "./chunk-W4QID443.js";
 
 // hosting/_roost_files.ts
 function bothForms(prefixes) {
