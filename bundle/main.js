@@ -4,21 +4,21 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-R3DKADIM.js";
+} from "./chunk-LPGVQCZS.js";
 import "./chunk-3Z4OQHQP.js";
 import "./chunk-DZYTUI53.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-GURHGSFW.js";
+import "./chunk-XN3OVX6D.js";
 import "./chunk-XRTCUSPG.js";
-import "./chunk-3T3QUUFD.js";
+import "./chunk-HBXOYKVC.js";
 import {
   LoggerFactory
 } from "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-47R4D6NA.js";
+import "./chunk-7RLQJZ52.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
 import "./chunk-7UOKZQ54.js";

@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-R3DKADIM.js";
+} from "./chunk-LPGVQCZS.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -59,7 +59,7 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-GURHGSFW.js";
+} from "./chunk-XN3OVX6D.js";
 import "./chunk-XRTCUSPG.js";
 import {
   ApplicationLifetime,
@@ -89,7 +89,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-3T3QUUFD.js";
+} from "./chunk-HBXOYKVC.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -101,7 +101,7 @@ import {
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-47R4D6NA.js";
+import "./chunk-7RLQJZ52.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
 import "./chunk-7UOKZQ54.js";

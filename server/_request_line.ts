@@ -13,6 +13,7 @@ import {
   badHost,
   hostProblem,
   isValidHost,
+  NO_HOST,
   parseTarget,
 } from "./_request_target.ts";
 import { requestHeader } from "./_deno_request.ts";
@@ -82,6 +83,15 @@ export abstract class RequestLine extends ConnectionFeatures
       );
       this.#protocol = known ?? problem.protocol;
       if (problem.reason !== undefined) return problem.reason;
+      if (problem.noHost) {
+        // TLS said HTTP/1.1 (ALPN): that version must send Host.
+        if (known === "HTTP/1.1") return NO_HOST;
+        // Not Deno's made-up "localhost:<port>": the source Request's URL
+        // no longer says what the host says.
+        this.#host = "";
+        this.changed = true;
+        return this.#problem;
+      }
     }
     if (this.#problem !== undefined) return this.#problem;
     // Most often the URL's authority is the Host header just checked.

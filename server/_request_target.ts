@@ -227,20 +227,29 @@ function isLoopback(addr: Deno.Addr): boolean {
     host.startsWith("::ffff:127.");
 }
 
+/** Why an HTTP/1.1 request without Host is refused. */
+export const NO_HOST =
+  "Bad Request: the request has no Host header; HTTP/1.1 requires one (RFC 9112 §3.2).";
+
 /**
  * A request's HTTP version, from its Host header (Deno does not tell it:
  * denoland/deno#10277), and why it must be refused, if it must. A Host
  * header means HTTP/1.1 and must be valid; none means HTTP/2 (which sends
  * :authority). Deno puts its fallback "localhost:<port>" in the URL
  * (`fallback`) when there is neither, exactly as for an HTTP/2 client naming
- * localhost:<port>: that is refused only from a peer that cannot have meant
- * this machine.
+ * localhost:<port>. From a peer on this machine that may be either; from
+ * another, no client can have meant this machine's localhost: it is a
+ * request that named no host (`noHost`), which only HTTP/1.0 may send
+ * (RFC 9112 §3.2; RFC 1945 has no Host). Kestrel serves that one with an
+ * empty host, and so does Roost: health checks send it (HAProxy's default
+ * `option httpchk` is `OPTIONS / HTTP/1.0` and nothing more), and raw
+ * Deno.serve serves it too, as if it named localhost.
  */
 export function hostProblem(
   header: string | null,
   fallback: boolean,
   peer: () => Deno.Addr,
-): { protocol: string; reason: string | undefined } {
+): { protocol: string; reason: string | undefined; noHost?: true } {
   if (header !== null) {
     return {
       protocol: "HTTP/1.1",
@@ -250,9 +259,5 @@ export function hostProblem(
   if (!fallback || isLoopback(peer())) {
     return { protocol: "HTTP/2", reason: undefined };
   }
-  return {
-    protocol: "HTTP/1.1",
-    reason:
-      "Bad Request: the request has no Host header; HTTP/1.1 requires one (RFC 9112 §3.2).",
-  };
+  return { protocol: "HTTP/1.0", reason: undefined, noHost: true };
 }

@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-R3DKADIM.js";
+} from "../chunk-LPGVQCZS.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -50,7 +50,7 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-GURHGSFW.js";
+import "../chunk-XN3OVX6D.js";
 import "../chunk-XRTCUSPG.js";
 import {
   ApplicationLifetime,
@@ -80,7 +80,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-3T3QUUFD.js";
+} from "../chunk-HBXOYKVC.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -92,7 +92,7 @@ import {
 import {
   ConfigurationError
 } from "../chunk-RMXCWHHI.js";
-import "../chunk-47R4D6NA.js";
+import "../chunk-7RLQJZ52.js";
 import "../chunk-6675V4XU.js";
 import "../chunk-YIRIFEEA.js";
 import "../chunk-7UOKZQ54.js";

@@ -28,10 +28,10 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../../chunk-3T3QUUFD.js";
+} from "../../chunk-HBXOYKVC.js";
 import "../../chunk-F7QBUC2D.js";
 import "../../chunk-RMXCWHHI.js";
-import "../../chunk-47R4D6NA.js";
+import "../../chunk-7RLQJZ52.js";
 import "../../chunk-6675V4XU.js";
 import "../../chunk-YIRIFEEA.js";
 import "../../chunk-RNECWNO4.js";

@@ -47,8 +47,9 @@ function start(
   return startHost(kind, (app) =>
     app.use((ctx, next) => {
       // Stands in for a request that named no host. A real HTTP/1.0 request
-      // without Host cannot be made: Deno gives it the fallback authority
-      // "localhost:<port>" (see hostProblem in server/_request_target.ts).
+      // without Host gets an empty host only from a remote peer, and these
+      // tests talk over loopback (see hostProblem in
+      // server/_request_target.ts).
       if (ctx.request.headers.has("x-test-no-host")) ctx.request.host = "";
       return next();
     }).use(hostFiltering(options)).run((ctx) => ctx.response.send("app")));

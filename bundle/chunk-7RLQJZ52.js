@@ -159,6 +159,7 @@ function isLoopback(addr) {
   const host = addr.hostname;
   return host.startsWith("127.") || host === "::1" || host.startsWith("::ffff:127.");
 }
+var NO_HOST = "Bad Request: the request has no Host header; HTTP/1.1 requires one (RFC 9112 \xA73.2).";
 function hostProblem(header, fallback, peer) {
   if (header !== null) {
     return {
@@ -173,8 +174,9 @@ function hostProblem(header, fallback, peer) {
     };
   }
   return {
-    protocol: "HTTP/1.1",
-    reason: "Bad Request: the request has no Host header; HTTP/1.1 requires one (RFC 9112 \xA73.2)."
+    protocol: "HTTP/1.0",
+    reason: void 0,
+    noHost: true
   };
 }
 
@@ -186,5 +188,6 @@ export {
   isValidHost,
   parseTarget,
   badHost,
+  NO_HOST,
   hostProblem
 };

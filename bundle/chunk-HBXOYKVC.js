@@ -10,7 +10,7 @@ import {
 import {
   isValidHost,
   normalizePath
-} from "./chunk-47R4D6NA.js";
+} from "./chunk-7RLQJZ52.js";
 import {
   schedule,
   scheduleDeadline

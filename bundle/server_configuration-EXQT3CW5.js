@@ -5,12 +5,12 @@ import {
   DEFAULT_SERVER_LIMITS,
   parseEndpointUrl,
   resolveServerLimits
-} from "./chunk-GURHGSFW.js";
+} from "./chunk-XN3OVX6D.js";
 import "./chunk-XRTCUSPG.js";
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-47R4D6NA.js";
+import "./chunk-7RLQJZ52.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-W4QID443.js";
 import "./chunk-HQQ3EKNO.js";

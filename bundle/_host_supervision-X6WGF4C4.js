@@ -10,11 +10,11 @@ import {
   DEFAULT_URL,
   parseEndpointUrls,
   portInUse
-} from "./chunk-GURHGSFW.js";
+} from "./chunk-XN3OVX6D.js";
 import "./chunk-XRTCUSPG.js";
 import "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-47R4D6NA.js";
+import "./chunk-7RLQJZ52.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
 import "./chunk-W4QID443.js";

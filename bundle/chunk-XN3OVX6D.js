@@ -12,6 +12,7 @@ import {
   toBytes
 } from "./chunk-XRTCUSPG.js";
 import {
+  NO_HOST,
   badHost,
   defaultReporter,
   hostProblem,
@@ -19,7 +20,7 @@ import {
   misuse,
   parseTarget,
   serverReporter
-} from "./chunk-47R4D6NA.js";
+} from "./chunk-7RLQJZ52.js";
 import {
   schedule
 } from "./chunk-6675V4XU.js";
@@ -1301,6 +1302,12 @@ var RequestLine = class extends ConnectionFeatures {
       const problem = hostProblem(header, this.#host === `localhost:${this.endpoint.localPort}`, () => this.remoteAddr);
       this.#protocol = known ?? problem.protocol;
       if (problem.reason !== void 0) return problem.reason;
+      if (problem.noHost) {
+        if (known === "HTTP/1.1") return NO_HOST;
+        this.#host = "";
+        this.changed = true;
+        return this.#problem;
+      }
     }
     if (this.#problem !== void 0) return this.#problem;
     return isValidHost(this.#host) ? void 0 : badHost(this.#host);
