@@ -4,28 +4,28 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-LPGVQCZS.js";
+} from "./chunk-EGIBGFUO.js";
 import "./chunk-3Z4OQHQP.js";
 import "./chunk-DZYTUI53.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-XN3OVX6D.js";
+import "./chunk-IYIJLNEV.js";
 import "./chunk-XRTCUSPG.js";
-import "./chunk-HBXOYKVC.js";
+import "./chunk-KPXKVAAE.js";
 import {
   LoggerFactory
 } from "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-7RLQJZ52.js";
+import "./chunk-URYBSUAD.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-7UOKZQ54.js";
+import "./chunk-LN7MMEA2.js";
 import "./chunk-RNECWNO4.js";
 import {
   HttpError
-} from "./chunk-W4QID443.js";
+} from "./chunk-RYYYKSBU.js";
 import "./chunk-HQQ3EKNO.js";
 
 // main.ts

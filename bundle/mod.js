@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-LPGVQCZS.js";
+} from "./chunk-EGIBGFUO.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -59,7 +59,7 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-XN3OVX6D.js";
+} from "./chunk-IYIJLNEV.js";
 import "./chunk-XRTCUSPG.js";
 import {
   ApplicationLifetime,
@@ -89,7 +89,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-HBXOYKVC.js";
+} from "./chunk-KPXKVAAE.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -101,10 +101,10 @@ import {
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-7RLQJZ52.js";
+import "./chunk-URYBSUAD.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-7UOKZQ54.js";
+import "./chunk-LN7MMEA2.js";
 import "./chunk-RNECWNO4.js";
 import {
   EndpointFeature,
@@ -137,7 +137,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-W4QID443.js";
+} from "./chunk-RYYYKSBU.js";
 import "./chunk-HQQ3EKNO.js";
 export {
   ApplicationBuilder,

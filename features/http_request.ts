@@ -7,7 +7,10 @@
 import type { FeatureCollection } from "./feature_collection.ts";
 import { HttpError } from "./http_error.ts";
 import { bodyReadFailure } from "./_body_error.ts";
-import { HttpRequestFeature } from "./request_features.ts";
+import {
+  HttpConnectionFeature,
+  HttpRequestFeature,
+} from "./request_features.ts";
 import { EndpointFeature, type RouteValues } from "./endpoint_features.ts";
 import {
   type BodyReadTimer,
@@ -78,6 +81,9 @@ function takeText(f: HttpRequestFeature): string | null {
 function rethrowBodyFailure(error: unknown): never {
   throw bodyReadFailure(error);
 }
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+const IPV6 = /^[0-9a-f]*:[0-9a-f:.]*$/i;
 
 const FORM_TYPES = ["multipart/form-data", "application/x-www-form-urlencoded"];
 
@@ -218,14 +224,37 @@ export class HttpRequest {
     return this.#query;
   }
 
-  /** The full URL: scheme, host, `pathBase`, `path` and query string. */
+  /**
+   * The full URL: scheme, host, `pathBase`, `path` and query string. A
+   * request that named no host (HTTP/1.0 without `Host`) has the address
+   * the server listens on as its URL's host.
+   */
   get url(): URL {
     const f = this.#request();
     return new URL(
       `${f.scheme}://${
-        f.host || "localhost"
+        this.#authority(f)
       }${f.pathBase}${f.path}${f.queryString}`,
     );
+  }
+
+  // The URL's authority: the host the client named, else the address the
+  // server listens on (a URL cannot have an empty host, and "localhost"
+  // would tell the app a remote client meant this machine's loopback).
+  #authority(f: HttpRequestFeature): string {
+    if (f.host !== "") return f.host;
+    const connection = this.#features.get(HttpConnectionFeature);
+    const address = connection?.localAddress ?? "";
+    // A Unix socket's path, or no connection: no address to name.
+    const host = IPV4.test(address)
+      ? address
+      : IPV6.test(address)
+      ? `[${address}]`
+      : undefined;
+    if (host === undefined) return "localhost";
+    const port = connection!.localPort;
+    const standard = f.scheme === "https" ? 443 : 80;
+    return port === 0 || port === standard ? host : `${host}:${port}`;
   }
 
   /** The request headers (immutable when read from a socket). */
@@ -459,7 +488,7 @@ export class HttpRequest {
       ? null
       : buffered;
     return new Request(
-      `${f.scheme}://${f.host || "localhost"}${base}${f.path}${f.queryString}`,
+      `${f.scheme}://${this.#authority(f)}${base}${f.path}${f.queryString}`,
       { method: f.method, headers: f.headers, body },
     );
   }

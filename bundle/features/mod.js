@@ -32,7 +32,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "../chunk-W4QID443.js";
+} from "../chunk-RYYYKSBU.js";
 import "../chunk-HQQ3EKNO.js";
 export {
   EndpointFeature,

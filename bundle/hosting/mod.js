@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-LPGVQCZS.js";
+} from "../chunk-EGIBGFUO.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -50,7 +50,7 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-XN3OVX6D.js";
+import "../chunk-IYIJLNEV.js";
 import "../chunk-XRTCUSPG.js";
 import {
   ApplicationLifetime,
@@ -80,7 +80,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-HBXOYKVC.js";
+} from "../chunk-KPXKVAAE.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -92,12 +92,12 @@ import {
 import {
   ConfigurationError
 } from "../chunk-RMXCWHHI.js";
-import "../chunk-7RLQJZ52.js";
+import "../chunk-URYBSUAD.js";
 import "../chunk-6675V4XU.js";
 import "../chunk-YIRIFEEA.js";
-import "../chunk-7UOKZQ54.js";
+import "../chunk-LN7MMEA2.js";
 import "../chunk-RNECWNO4.js";
-import "../chunk-W4QID443.js";
+import "../chunk-RYYYKSBU.js";
 import "../chunk-HQQ3EKNO.js";
 export {
   ApplicationBuilder,

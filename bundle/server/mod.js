@@ -9,11 +9,11 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-XN3OVX6D.js";
+} from "../chunk-IYIJLNEV.js";
 import "../chunk-XRTCUSPG.js";
-import "../chunk-7RLQJZ52.js";
+import "../chunk-URYBSUAD.js";
 import "../chunk-6675V4XU.js";
-import "../chunk-W4QID443.js";
+import "../chunk-RYYYKSBU.js";
 import "../chunk-HQQ3EKNO.js";
 export {
   DEFAULT_SERVER_LIMITS,

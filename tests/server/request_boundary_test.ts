@@ -4,7 +4,13 @@
 // same spellings go to TestServer through its fetch.
 
 import assert from "node:assert/strict";
-import { type ApplicationBuilder, HttpRequestFeature } from "../../mod.ts";
+import {
+  type ApplicationBuilder,
+  type HttpApplication,
+  HttpRequestFeature,
+  type Server,
+  WebHostBuilder,
+} from "../../mod.ts";
 import {
   FeatureCollection,
   HttpResponseBodyFeature,
@@ -314,6 +320,68 @@ Deno.test("a request without Host from a remote peer is served with an empty hos
     ),
     "200 HTTP/1.1 [localhost:8000] http://localhost:8000/x",
   );
+});
+
+// The same request through a whole host: no URL the app is handed names
+// localhost (the address the server listens on stands in for the host).
+Deno.test("an app never sees localhost in the URL of a remote request that named no host", async () => {
+  let app: HttpApplication<unknown> | undefined;
+  const server: Server = {
+    features: new FeatureCollection(),
+    start<C>(application: HttpApplication<C>) {
+      app = application as HttpApplication<unknown>;
+      return Promise.resolve();
+    },
+    stop: () => Promise.resolve(),
+    [Symbol.asyncDispose]: () => Promise.resolve(),
+  };
+  const host = new WebHostBuilder()
+    .useServer(server)
+    .useSetting("suppressStatusMessages", "true")
+    .configure((builder) =>
+      builder
+        .map("/fetch", (branch) =>
+          branch.runFetch((request) => new Response(request.url)))
+        .run((ctx) =>
+          ctx.response.send(
+            `[${ctx.request.host}] ${ctx.request.url} ${ctx.request.toRequest().url}`,
+          )
+        )
+    )
+    .build();
+  await host.start();
+  try {
+    const dispatcher = new Dispatcher(app!, null);
+    const endpoint: EndpointInfo = {
+      scheme: "http",
+      localAddress: "192.0.2.10",
+      localPort: 8000,
+      tls: undefined,
+      serverFeatures: new FeatureCollection(),
+      limits: resolveServerLimits(),
+      webSockets: false,
+    };
+    const remote = {
+      remoteAddr: {
+        transport: "tcp" as const,
+        hostname: "203.0.113.7",
+        port: 4000,
+      },
+    };
+    const ask = async (path: string) =>
+      await (await dispatcher.dispatch(
+        new Request(`http://localhost:8000${path}`),
+        remote,
+        endpoint,
+      )).text();
+    assert.equal(
+      await ask("/admin?a=1"),
+      "[] http://192.0.2.10:8000/admin?a=1 http://192.0.2.10:8000/admin?a=1",
+    );
+    assert.equal(await ask("/fetch/x?q=1"), "http://192.0.2.10:8000/x?q=1");
+  } finally {
+    await host.stop();
+  }
 });
 
 Deno.test("DenoServer serves cleartext HTTP/2 addressed to localhost:<port> as HTTP/2", async () => {

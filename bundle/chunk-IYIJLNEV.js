@@ -20,7 +20,7 @@ import {
   misuse,
   parseTarget,
   serverReporter
-} from "./chunk-7RLQJZ52.js";
+} from "./chunk-URYBSUAD.js";
 import {
   schedule
 } from "./chunk-6675V4XU.js";
@@ -45,7 +45,7 @@ import {
   TlsHandshakeFeature,
   bodyReadFailure,
   problemResponse
-} from "./chunk-W4QID443.js";
+} from "./chunk-RYYYKSBU.js";
 import {
   COMPLETE,
   DONE,

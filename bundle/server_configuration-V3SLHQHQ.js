@@ -5,14 +5,14 @@ import {
   DEFAULT_SERVER_LIMITS,
   parseEndpointUrl,
   resolveServerLimits
-} from "./chunk-XN3OVX6D.js";
+} from "./chunk-IYIJLNEV.js";
 import "./chunk-XRTCUSPG.js";
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-7RLQJZ52.js";
+import "./chunk-URYBSUAD.js";
 import "./chunk-6675V4XU.js";
-import "./chunk-W4QID443.js";
+import "./chunk-RYYYKSBU.js";
 import "./chunk-HQQ3EKNO.js";
 
 // hosting/_time_span.ts

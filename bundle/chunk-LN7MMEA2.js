@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   PACKAGE_ROOT
-} from "./chunk-W4QID443.js";
+} from "./chunk-RYYYKSBU.js";
 
 // hosting/_roost_files.ts
 function bothForms(prefixes) {

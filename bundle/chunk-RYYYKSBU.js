@@ -436,6 +436,8 @@ function takeText(f) {
 function rethrowBodyFailure(error) {
   throw bodyReadFailure(error);
 }
+var IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+var IPV6 = /^[0-9a-f]*:[0-9a-f:.]*$/i;
 var FORM_TYPES = [
   "multipart/form-data",
   "application/x-www-form-urlencoded"
@@ -536,10 +538,27 @@ var HttpRequest = class {
     }
     return this.#query;
   }
-  /** The full URL: scheme, host, `pathBase`, `path` and query string. */
+  /**
+   * The full URL: scheme, host, `pathBase`, `path` and query string. A
+   * request that named no host (HTTP/1.0 without `Host`) has the address
+   * the server listens on as its URL's host.
+   */
   get url() {
     const f = this.#request();
-    return new URL(`${f.scheme}://${f.host || "localhost"}${f.pathBase}${f.path}${f.queryString}`);
+    return new URL(`${f.scheme}://${this.#authority(f)}${f.pathBase}${f.path}${f.queryString}`);
+  }
+  // The URL's authority: the host the client named, else the address the
+  // server listens on (a URL cannot have an empty host, and "localhost"
+  // would tell the app a remote client meant this machine's loopback).
+  #authority(f) {
+    if (f.host !== "") return f.host;
+    const connection = this.#features.get(HttpConnectionFeature);
+    const address = connection?.localAddress ?? "";
+    const host = IPV4.test(address) ? address : IPV6.test(address) ? `[${address}]` : void 0;
+    if (host === void 0) return "localhost";
+    const port = connection.localPort;
+    const standard = f.scheme === "https" ? 443 : 80;
+    return port === 0 || port === standard ? host : `${host}:${port}`;
   }
   /** The request headers (immutable when read from a socket). */
   get headers() {
@@ -732,7 +751,7 @@ var HttpRequest = class {
     const read = this.#read;
     const buffered = read?.feature === f ? bufferedBody(read) : void 0;
     const body = buffered === void 0 ? f.body : f.method === "GET" || f.method === "HEAD" ? null : buffered;
-    return new Request(`${f.scheme}://${f.host || "localhost"}${base}${f.path}${f.queryString}`, {
+    return new Request(`${f.scheme}://${this.#authority(f)}${base}${f.path}${f.queryString}`, {
       method: f.method,
       headers: f.headers,
       body

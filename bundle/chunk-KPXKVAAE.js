@@ -10,7 +10,7 @@ import {
 import {
   isValidHost,
   normalizePath
-} from "./chunk-7RLQJZ52.js";
+} from "./chunk-URYBSUAD.js";
 import {
   schedule,
   scheduleDeadline
@@ -39,7 +39,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-W4QID443.js";
+} from "./chunk-RYYYKSBU.js";
 import {
   COMPLETE,
   DONE,
@@ -823,7 +823,7 @@ function developerExceptionPage(options) {
           error
         });
       }
-      const { writeDeveloperPage } = await import("./_error_developer_page-TI3OJQ3C.js");
+      const { writeDeveloperPage } = await import("./_error_developer_page-S7ZMNIAP.js");
       await writeDeveloperPage(ctx, error, {
         sourceLines
       });

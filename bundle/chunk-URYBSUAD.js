@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   ServerReportingFeature
-} from "./chunk-W4QID443.js";
+} from "./chunk-RYYYKSBU.js";
 import {
   markReported
 } from "./chunk-HQQ3EKNO.js";
