@@ -4,7 +4,7 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-EGIBGFUO.js";
+} from "./chunk-4LX732NC.js";
 import "./chunk-3Z4OQHQP.js";
 import "./chunk-DZYTUI53.js";
 import {
@@ -13,7 +13,7 @@ import {
 import "./chunk-T7CJ442T.js";
 import "./chunk-IYIJLNEV.js";
 import "./chunk-XRTCUSPG.js";
-import "./chunk-KPXKVAAE.js";
+import "./chunk-SUYF7IXW.js";
 import {
   LoggerFactory
 } from "./chunk-F7QBUC2D.js";

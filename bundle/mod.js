@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-EGIBGFUO.js";
+} from "./chunk-4LX732NC.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -89,7 +89,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-KPXKVAAE.js";
+} from "./chunk-SUYF7IXW.js";
 import {
   ConsoleOutput,
   LoggerFactory,

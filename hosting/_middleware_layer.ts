@@ -21,7 +21,7 @@ interface Frame {
   done: boolean;
   child: Frame | undefined;
   /** Done when its child is: it returned next()'s own promise. */
-  passThrough?: boolean;
+  passThrough: boolean;
 }
 let entered: Frame | undefined;
 
@@ -112,7 +112,8 @@ export function middlewareComponent(
   late: () => void = () => {},
 ): PipelineComponent {
   return (next) => (ctx) => {
-    const frame: Frame = { done: false, child: undefined };
+    // Every field from the start: one shape for every frame.
+    const frame: Frame = { done: false, child: undefined, passThrough: false };
     const value = layer(ctx, next, middleware, frame, forgot, late);
     // The parent's next() reads this once the call returns.
     entered = frame;
@@ -196,7 +197,12 @@ export function handlerComponent(handler: RequestDelegate): PipelineComponent {
     // DONE comes back from send(), json() and friends on the buffered path.
     if (result === undefined || result === DONE) return result;
     if (result instanceof Promise) {
-      const frame: Frame = { done: false, child: undefined };
+      // Every field from the start: one shape for every frame.
+      const frame: Frame = {
+        done: false,
+        child: undefined,
+        passThrough: false,
+      };
       entered = frame;
       return result.then((value) => {
         frame.done = true;

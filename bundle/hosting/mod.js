@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-EGIBGFUO.js";
+} from "../chunk-4LX732NC.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -80,7 +80,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-KPXKVAAE.js";
+} from "../chunk-SUYF7IXW.js";
 import {
   ConsoleOutput,
   LoggerFactory,

@@ -28,7 +28,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../../chunk-KPXKVAAE.js";
+} from "../../chunk-SUYF7IXW.js";
 import "../../chunk-F7QBUC2D.js";
 import "../../chunk-RMXCWHHI.js";
 import "../../chunk-URYBSUAD.js";

@@ -707,7 +707,8 @@ function middlewareComponent(middleware, forgot, late = () => {
   return (next) => (ctx) => {
     const frame = {
       done: false,
-      child: void 0
+      child: void 0,
+      passThrough: false
     };
     const value = layer(ctx, next, middleware, frame, forgot, late);
     entered = frame;
@@ -766,7 +767,8 @@ function handlerComponent(handler) {
     if (result instanceof Promise) {
       const frame = {
         done: false,
-        child: void 0
+        child: void 0,
+        passThrough: false
       };
       entered = frame;
       return result.then((value) => {

@@ -51,7 +51,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-KPXKVAAE.js";
+} from "./chunk-SUYF7IXW.js";
 import {
   ConsoleOutput,
   LoggerFactory,
