@@ -4,28 +4,28 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-4LX732NC.js";
+} from "./chunk-PJ3LIWNV.js";
 import "./chunk-3Z4OQHQP.js";
 import "./chunk-DZYTUI53.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-IYIJLNEV.js";
+import "./chunk-4JFBPDEH.js";
 import "./chunk-XRTCUSPG.js";
-import "./chunk-SUYF7IXW.js";
+import "./chunk-VPGPHM2C.js";
 import {
   LoggerFactory
 } from "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-URYBSUAD.js";
+import "./chunk-HOLJ5HKU.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-LN7MMEA2.js";
+import "./chunk-7HHHYYMN.js";
 import "./chunk-RNECWNO4.js";
 import {
   HttpError
-} from "./chunk-RYYYKSBU.js";
+} from "./chunk-47XRIL2G.js";
 import "./chunk-HQQ3EKNO.js";
 
 // main.ts

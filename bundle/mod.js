@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-4LX732NC.js";
+} from "./chunk-PJ3LIWNV.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -59,7 +59,7 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-IYIJLNEV.js";
+} from "./chunk-4JFBPDEH.js";
 import "./chunk-XRTCUSPG.js";
 import {
   ApplicationLifetime,
@@ -89,7 +89,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-SUYF7IXW.js";
+} from "./chunk-VPGPHM2C.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -101,10 +101,10 @@ import {
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-URYBSUAD.js";
+import "./chunk-HOLJ5HKU.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-LN7MMEA2.js";
+import "./chunk-7HHHYYMN.js";
 import "./chunk-RNECWNO4.js";
 import {
   EndpointFeature,
@@ -137,7 +137,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-RYYYKSBU.js";
+} from "./chunk-47XRIL2G.js";
 import "./chunk-HQQ3EKNO.js";
 export {
   ApplicationBuilder,

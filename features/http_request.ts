@@ -227,7 +227,7 @@ export class HttpRequest {
   /**
    * The full URL: scheme, host, `pathBase`, `path` and query string. A
    * request that named no host (HTTP/1.0 without `Host`) has the address
-   * the server listens on as its URL's host.
+   * it reached (`ctx.connection.localAddress`) as its URL's host.
    */
   get url(): URL {
     const f = this.#request();
@@ -238,9 +238,9 @@ export class HttpRequest {
     );
   }
 
-  // The URL's authority: the host the client named, else the address the
-  // server listens on (a URL cannot have an empty host, and "localhost"
-  // would tell the app a remote client meant this machine's loopback).
+  // The URL's authority: the host the client named, else the address it
+  // reached (a URL cannot have an empty host, and "localhost" would tell
+  // the app a remote client meant this machine's loopback).
   #authority(f: HttpRequestFeature): string {
     if (f.host !== "") return f.host;
     const connection = this.#features.get(HttpConnectionFeature);

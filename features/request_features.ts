@@ -110,9 +110,13 @@ export interface HttpConnectionFeature {
   readonly remoteAddress: string;
   /** The client's port, or 0 on a Unix socket. */
   readonly remotePort: number;
-  /** The address the server listens on for this request. */
+  /**
+   * The address the client reached: on a connection DenoServer accepted
+   * itself, the interface it arrived on (not the `0.0.0.0` listened on);
+   * else the address the server listens on.
+   */
   readonly localAddress: string;
-  /** The port the server listens on for this request, or 0 on a Unix socket. */
+  /** The port the client reached, or 0 on a Unix socket. */
   readonly localPort: number;
 }
 /** The key of {@linkcode HttpConnectionFeature}. */

@@ -48,6 +48,11 @@ export interface ConnectionInfo {
   readonly tls: TlsHandshakeFeature | undefined;
   /** The client's address. */
   readonly remoteAddr: Deno.Addr;
+  /**
+   * This end's address: the interface the client reached, where the
+   * endpoint may listen on all of them (`0.0.0.0`).
+   */
+  readonly localAddr: Deno.Addr;
   /** Whether the connection ends after its open requests (a stop). */
   readonly closing: boolean;
   /** Counts a request in; returns its number on the connection, from 1. */
@@ -123,12 +128,20 @@ export abstract class ConnectionFeatures extends BuiltinFeatures
     return "port" in addr ? addr.port : 0;
   }
 
+  // The connection's own end when the server owns it (Kestrel's
+  // LocalIpAddress is the interface reached, not the wildcard listened on).
   get localAddress(): string {
-    return this.endpoint.localAddress;
+    const addr = this.connection?.localAddr;
+    return addr !== undefined && "hostname" in addr
+      ? addr.hostname
+      : this.endpoint.localAddress;
   }
 
   get localPort(): number {
-    return this.endpoint.localPort;
+    const addr = this.connection?.localAddr;
+    return addr !== undefined && "port" in addr
+      ? addr.port
+      : this.endpoint.localPort;
   }
 
   // -- HttpRequestIdentifierFeature

@@ -99,6 +99,10 @@ export class Connection implements ConnectionInfo {
     return this.conn.remoteAddr;
   }
 
+  get localAddr(): Deno.Addr {
+    return this.conn.localAddr;
+  }
+
   get phase(): ConnectionPhase {
     return this.#phase;
   }

@@ -32,7 +32,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "../chunk-RYYYKSBU.js";
+} from "../chunk-47XRIL2G.js";
 import "../chunk-HQQ3EKNO.js";
 export {
   EndpointFeature,

@@ -9,11 +9,11 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-IYIJLNEV.js";
+} from "../chunk-4JFBPDEH.js";
 import "../chunk-XRTCUSPG.js";
-import "../chunk-URYBSUAD.js";
+import "../chunk-HOLJ5HKU.js";
 import "../chunk-6675V4XU.js";
-import "../chunk-RYYYKSBU.js";
+import "../chunk-47XRIL2G.js";
 import "../chunk-HQQ3EKNO.js";
 export {
   DEFAULT_SERVER_LIMITS,

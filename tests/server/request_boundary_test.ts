@@ -18,6 +18,7 @@ import {
 } from "../../mod.ts";
 import { Dispatcher } from "../../server/_dispatcher.ts";
 import type { EndpointInfo } from "../../server/_request_state.ts";
+import type { ConnectionInfo } from "../../server/_connection_features.ts";
 import { curl, rawRequest, SERVER_KINDS, startHost } from "../_helpers.ts";
 
 // A guard in front of a branch, as an app would write it: everything under
@@ -368,17 +369,46 @@ Deno.test("an app never sees localhost in the URL of a remote request that named
         port: 4000,
       },
     };
-    const ask = async (path: string) =>
+    const ask = async (path: string, connection?: ConnectionInfo) =>
       await (await dispatcher.dispatch(
         new Request(`http://localhost:8000${path}`),
         remote,
         endpoint,
+        undefined,
+        connection,
       )).text();
     assert.equal(
       await ask("/admin?a=1"),
       "[] http://192.0.2.10:8000/admin?a=1 http://192.0.2.10:8000/admin?a=1",
     );
     assert.equal(await ask("/fetch/x?q=1"), "http://192.0.2.10:8000/x?q=1");
+    // On a connection the server owns, the interface the client reached,
+    // not the wildcard the endpoint listens on.
+    const wildcard = { ...endpoint, localAddress: "0.0.0.0" };
+    const owned: ConnectionInfo = {
+      id: "c1",
+      protocol: undefined,
+      alpnProtocol: null,
+      tls: undefined,
+      remoteAddr: remote.remoteAddr,
+      localAddr: { transport: "tcp", hostname: "198.51.100.4", port: 8000 },
+      closing: false,
+      ending: false,
+      requestStarted: () => 1,
+      requestEnded() {},
+      endAfterResponse() {},
+    };
+    const viaOwned = await (await dispatcher.dispatch(
+      new Request("http://localhost:8000/admin"),
+      remote,
+      wildcard,
+      undefined,
+      owned,
+    )).text();
+    assert.equal(
+      viaOwned,
+      "[] http://198.51.100.4:8000/admin http://198.51.100.4:8000/admin",
+    );
   } finally {
     await host.stop();
   }

@@ -541,15 +541,15 @@ var HttpRequest = class {
   /**
    * The full URL: scheme, host, `pathBase`, `path` and query string. A
    * request that named no host (HTTP/1.0 without `Host`) has the address
-   * the server listens on as its URL's host.
+   * it reached (`ctx.connection.localAddress`) as its URL's host.
    */
   get url() {
     const f = this.#request();
     return new URL(`${f.scheme}://${this.#authority(f)}${f.pathBase}${f.path}${f.queryString}`);
   }
-  // The URL's authority: the host the client named, else the address the
-  // server listens on (a URL cannot have an empty host, and "localhost"
-  // would tell the app a remote client meant this machine's loopback).
+  // The URL's authority: the host the client named, else the address it
+  // reached (a URL cannot have an empty host, and "localhost" would tell
+  // the app a remote client meant this machine's loopback).
   #authority(f) {
     if (f.host !== "") return f.host;
     const connection = this.#features.get(HttpConnectionFeature);

@@ -10,14 +10,14 @@ import {
   DEFAULT_URL,
   parseEndpointUrls,
   portInUse
-} from "./chunk-IYIJLNEV.js";
+} from "./chunk-4JFBPDEH.js";
 import "./chunk-XRTCUSPG.js";
 import "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-URYBSUAD.js";
+import "./chunk-HOLJ5HKU.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-RYYYKSBU.js";
+import "./chunk-47XRIL2G.js";
 import "./chunk-HQQ3EKNO.js";
 
 // hosting/workers/_host_supervision.ts

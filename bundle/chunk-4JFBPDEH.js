@@ -20,7 +20,7 @@ import {
   misuse,
   parseTarget,
   serverReporter
-} from "./chunk-URYBSUAD.js";
+} from "./chunk-HOLJ5HKU.js";
 import {
   schedule
 } from "./chunk-6675V4XU.js";
@@ -45,7 +45,7 @@ import {
   TlsHandshakeFeature,
   bodyReadFailure,
   problemResponse
-} from "./chunk-RYYYKSBU.js";
+} from "./chunk-47XRIL2G.js";
 import {
   COMPLETE,
   DONE,
@@ -1236,11 +1236,15 @@ var ConnectionFeatures = class extends BuiltinFeatures {
     const addr = this.remoteAddr;
     return "port" in addr ? addr.port : 0;
   }
+  // The connection's own end when the server owns it (Kestrel's
+  // LocalIpAddress is the interface reached, not the wildcard listened on).
   get localAddress() {
-    return this.endpoint.localAddress;
+    const addr = this.connection?.localAddr;
+    return addr !== void 0 && "hostname" in addr ? addr.hostname : this.endpoint.localAddress;
   }
   get localPort() {
-    return this.endpoint.localPort;
+    const addr = this.connection?.localAddr;
+    return addr !== void 0 && "port" in addr ? addr.port : this.endpoint.localPort;
   }
   // -- HttpRequestIdentifierFeature
   get traceIdentifier() {
@@ -1882,6 +1886,9 @@ var Connection = class {
   }
   get remoteAddr() {
     return this.conn.remoteAddr;
+  }
+  get localAddr() {
+    return this.conn.localAddr;
   }
   get phase() {
     return this.#phase;

@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   ServerReportingFeature
-} from "./chunk-RYYYKSBU.js";
+} from "./chunk-47XRIL2G.js";
 import {
   markReported
 } from "./chunk-HQQ3EKNO.js";

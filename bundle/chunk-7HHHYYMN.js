@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   PACKAGE_ROOT
-} from "./chunk-RYYYKSBU.js";
+} from "./chunk-47XRIL2G.js";
 
 // hosting/_roost_files.ts
 function bothForms(prefixes) {

@@ -10,7 +10,7 @@ import {
 import {
   isValidHost,
   normalizePath
-} from "./chunk-URYBSUAD.js";
+} from "./chunk-HOLJ5HKU.js";
 import {
   schedule,
   scheduleDeadline
@@ -39,7 +39,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-RYYYKSBU.js";
+} from "./chunk-47XRIL2G.js";
 import {
   COMPLETE,
   DONE,
@@ -825,7 +825,7 @@ function developerExceptionPage(options) {
           error
         });
       }
-      const { writeDeveloperPage } = await import("./_error_developer_page-S7ZMNIAP.js");
+      const { writeDeveloperPage } = await import("./_error_developer_page-P4N6JDVT.js");
       await writeDeveloperPage(ctx, error, {
         sourceLines
       });
