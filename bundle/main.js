@@ -4,28 +4,28 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-PJ3LIWNV.js";
+} from "./chunk-JVRAQTIF.js";
 import "./chunk-3Z4OQHQP.js";
 import "./chunk-DZYTUI53.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-4JFBPDEH.js";
+import "./chunk-RZQWBI5V.js";
 import "./chunk-XRTCUSPG.js";
-import "./chunk-VPGPHM2C.js";
+import "./chunk-YOVPDSDJ.js";
 import {
   LoggerFactory
 } from "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-HOLJ5HKU.js";
+import "./chunk-5VJNOY6M.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-7HHHYYMN.js";
+import "./chunk-JDI5FMKH.js";
 import "./chunk-RNECWNO4.js";
 import {
   HttpError
-} from "./chunk-47XRIL2G.js";
+} from "./chunk-F4M2WIL2.js";
 import "./chunk-HQQ3EKNO.js";
 
 // main.ts

@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-PJ3LIWNV.js";
+} from "./chunk-JVRAQTIF.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -59,7 +59,7 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-4JFBPDEH.js";
+} from "./chunk-RZQWBI5V.js";
 import "./chunk-XRTCUSPG.js";
 import {
   ApplicationLifetime,
@@ -89,7 +89,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-VPGPHM2C.js";
+} from "./chunk-YOVPDSDJ.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -101,10 +101,10 @@ import {
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-HOLJ5HKU.js";
+import "./chunk-5VJNOY6M.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-7HHHYYMN.js";
+import "./chunk-JDI5FMKH.js";
 import "./chunk-RNECWNO4.js";
 import {
   EndpointFeature,
@@ -137,7 +137,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-47XRIL2G.js";
+} from "./chunk-F4M2WIL2.js";
 import "./chunk-HQQ3EKNO.js";
 export {
   ApplicationBuilder,

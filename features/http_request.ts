@@ -231,18 +231,25 @@ export class HttpRequest {
    */
   get url(): URL {
     const f = this.#request();
-    return new URL(
-      `${f.scheme}://${
-        this.#authority(f)
-      }${f.pathBase}${f.path}${f.queryString}`,
-    );
+    try {
+      return new URL(this.#href(f, f.pathBase, false));
+    } catch {
+      return new URL(this.#href(f, f.pathBase, true));
+    }
   }
 
-  // The URL's authority: the host the client named, else the address it
-  // reached (a URL cannot have an empty host, and "localhost" would tell
-  // the app a remote client meant this machine's loopback).
-  #authority(f: HttpRequestFeature): string {
-    if (f.host !== "") return f.host;
+  // The URL as text. Its authority is the host the client named, else (or,
+  // with `local`, when that host cannot be a URL's: Deno's made-up one for
+  // a Unix socket) the address the client reached.
+  #href(f: HttpRequestFeature, base: string, local: boolean): string {
+    const authority = local || f.host === "" ? this.#authority() : f.host;
+    return `${f.scheme}://${authority}${base}${f.path}${f.queryString}`;
+  }
+
+  // The address the client reached, as a URL's authority (a URL cannot
+  // have an empty host, and "localhost" would tell the app a remote client
+  // meant this machine's loopback).
+  #authority(): string {
     const connection = this.#features.get(HttpConnectionFeature);
     const address = connection?.localAddress ?? "";
     // A Unix socket's path, or no connection: no address to name.
@@ -253,7 +260,7 @@ export class HttpRequest {
       : undefined;
     if (host === undefined) return "localhost";
     const port = connection!.localPort;
-    const standard = f.scheme === "https" ? 443 : 80;
+    const standard = this.#request().scheme === "https" ? 443 : 80;
     return port === 0 || port === standard ? host : `${host}:${port}`;
   }
 
@@ -487,8 +494,9 @@ export class HttpRequest {
       : f.method === "GET" || f.method === "HEAD"
       ? null
       : buffered;
+    const href = this.#href(f, base, false);
     return new Request(
-      `${f.scheme}://${this.#authority(f)}${base}${f.path}${f.queryString}`,
+      URL.canParse(href) ? href : this.#href(f, base, true),
       { method: f.method, headers: f.headers, body },
     );
   }

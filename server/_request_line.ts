@@ -78,7 +78,7 @@ export abstract class RequestLine extends ConnectionFeatures
     if (header !== null || known !== "HTTP/2") {
       const problem = hostProblem(
         header,
-        this.#host === `localhost:${this.endpoint.localPort}`,
+        this.#madeUpHost(),
         () => this.remoteAddr,
       );
       this.#protocol = known ?? problem.protocol;
@@ -96,6 +96,17 @@ export abstract class RequestLine extends ConnectionFeatures
     if (this.#problem !== undefined) return this.#problem;
     // Most often the URL's authority is the Host header just checked.
     return isValidHost(this.#host) ? undefined : badHost(this.#host);
+  }
+
+  // Whether the URL's authority is the one Deno makes up for a request
+  // without one: "localhost:<port>", which the URL writes as "localhost" on
+  // the scheme's own port (80, 443).
+  #madeUpHost(): boolean {
+    const port = this.endpoint.localPort;
+    const host = this.#host;
+    return host === `localhost:${port}` ||
+      host === "localhost" &&
+        port === (this.endpoint.scheme === "https" ? 443 : 80);
   }
 
   /**

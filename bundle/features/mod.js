@@ -32,7 +32,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "../chunk-47XRIL2G.js";
+} from "../chunk-F4M2WIL2.js";
 import "../chunk-HQQ3EKNO.js";
 export {
   EndpointFeature,

@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-PJ3LIWNV.js";
+} from "../chunk-JVRAQTIF.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -50,7 +50,7 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-4JFBPDEH.js";
+import "../chunk-RZQWBI5V.js";
 import "../chunk-XRTCUSPG.js";
 import {
   ApplicationLifetime,
@@ -80,7 +80,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-VPGPHM2C.js";
+} from "../chunk-YOVPDSDJ.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -92,12 +92,12 @@ import {
 import {
   ConfigurationError
 } from "../chunk-RMXCWHHI.js";
-import "../chunk-HOLJ5HKU.js";
+import "../chunk-5VJNOY6M.js";
 import "../chunk-6675V4XU.js";
 import "../chunk-YIRIFEEA.js";
-import "../chunk-7HHHYYMN.js";
+import "../chunk-JDI5FMKH.js";
 import "../chunk-RNECWNO4.js";
-import "../chunk-47XRIL2G.js";
+import "../chunk-F4M2WIL2.js";
 import "../chunk-HQQ3EKNO.js";
 export {
   ApplicationBuilder,

@@ -9,11 +9,11 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-4JFBPDEH.js";
+} from "../chunk-RZQWBI5V.js";
 import "../chunk-XRTCUSPG.js";
-import "../chunk-HOLJ5HKU.js";
+import "../chunk-5VJNOY6M.js";
 import "../chunk-6675V4XU.js";
-import "../chunk-47XRIL2G.js";
+import "../chunk-F4M2WIL2.js";
 import "../chunk-HQQ3EKNO.js";
 export {
   DEFAULT_SERVER_LIMITS,

@@ -109,6 +109,54 @@ Deno.test("DenoServer listens on several URLs and reports each real address", as
   }
 });
 
+// Deno makes up a host from the socket's path for a request over a Unix
+// socket that names none; no URL can carry it. Raw Deno.serve hands the app
+// an http+unix: URL; Roost's URL falls back to localhost, the machine the
+// socket is on, instead of throwing.
+Deno.test("DenoServer gives a valid URL to a request over a Unix socket that named no host", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/app.sock`;
+  try {
+    await using _running = await startHost(
+      "DenoServer",
+      (app) =>
+        app.run((ctx) =>
+          // toRequest() hands over Deno's own Request, http+unix: URL and all.
+          ctx.response.send(
+            `${ctx.request.url} ${URL.canParse(ctx.request.toRequest().url)}`,
+          )
+        ),
+      { urls: `unix:${path}` },
+    );
+    const conn = await Deno.connect({ transport: "unix", path });
+    const timer = setTimeout(() => conn.close(), 5_000);
+    let text = "";
+    try {
+      await conn.write(new TextEncoder().encode("GET /a?q=1 HTTP/1.0\r\n\r\n"));
+      const buffer = new Uint8Array(4096);
+      while (true) {
+        const read = await conn.read(buffer).catch(() => null);
+        if (read === null) break;
+        text += new TextDecoder().decode(buffer.subarray(0, read));
+      }
+    } finally {
+      clearTimeout(timer);
+      try {
+        conn.close();
+      } catch {
+        // closed by the server or the timer
+      }
+    }
+    assert.match(text, /^HTTP\/1\.[01] 200/);
+    assert.equal(
+      text.slice(text.indexOf("\r\n\r\n") + 4),
+      "http://localhost/a?q=1 true",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("DenoServer serves a Unix socket", async () => {
   const dir = await Deno.makeTempDir();
   const path = `${dir}/app.sock`;

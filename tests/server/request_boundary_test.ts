@@ -382,6 +382,17 @@ Deno.test("an app never sees localhost in the URL of a remote request that named
       "[] http://192.0.2.10:8000/admin?a=1 http://192.0.2.10:8000/admin?a=1",
     );
     assert.equal(await ask("/fetch/x?q=1"), "http://192.0.2.10:8000/x?q=1");
+    // On port 80 Deno's made-up URL reads "localhost", without the port.
+    const eighty = { ...endpoint, localPort: 80 };
+    const onEighty = await (await dispatcher.dispatch(
+      new Request("http://localhost/admin"),
+      remote,
+      eighty,
+    )).text();
+    assert.equal(
+      onEighty,
+      "[] http://192.0.2.10/admin http://192.0.2.10/admin",
+    );
     // On a connection the server owns, the interface the client reached,
     // not the wildcard the endpoint listens on.
     const wildcard = { ...endpoint, localAddress: "0.0.0.0" };

@@ -545,19 +545,29 @@ var HttpRequest = class {
    */
   get url() {
     const f = this.#request();
-    return new URL(`${f.scheme}://${this.#authority(f)}${f.pathBase}${f.path}${f.queryString}`);
+    try {
+      return new URL(this.#href(f, f.pathBase, false));
+    } catch {
+      return new URL(this.#href(f, f.pathBase, true));
+    }
   }
-  // The URL's authority: the host the client named, else the address it
-  // reached (a URL cannot have an empty host, and "localhost" would tell
-  // the app a remote client meant this machine's loopback).
-  #authority(f) {
-    if (f.host !== "") return f.host;
+  // The URL as text. Its authority is the host the client named, else (or,
+  // with `local`, when that host cannot be a URL's: Deno's made-up one for
+  // a Unix socket) the address the client reached.
+  #href(f, base, local) {
+    const authority = local || f.host === "" ? this.#authority() : f.host;
+    return `${f.scheme}://${authority}${base}${f.path}${f.queryString}`;
+  }
+  // The address the client reached, as a URL's authority (a URL cannot
+  // have an empty host, and "localhost" would tell the app a remote client
+  // meant this machine's loopback).
+  #authority() {
     const connection = this.#features.get(HttpConnectionFeature);
     const address = connection?.localAddress ?? "";
     const host = IPV4.test(address) ? address : IPV6.test(address) ? `[${address}]` : void 0;
     if (host === void 0) return "localhost";
     const port = connection.localPort;
-    const standard = f.scheme === "https" ? 443 : 80;
+    const standard = this.#request().scheme === "https" ? 443 : 80;
     return port === 0 || port === standard ? host : `${host}:${port}`;
   }
   /** The request headers (immutable when read from a socket). */
@@ -751,7 +761,8 @@ var HttpRequest = class {
     const read = this.#read;
     const buffered = read?.feature === f ? bufferedBody(read) : void 0;
     const body = buffered === void 0 ? f.body : f.method === "GET" || f.method === "HEAD" ? null : buffered;
-    return new Request(`${f.scheme}://${this.#authority(f)}${base}${f.path}${f.queryString}`, {
+    const href = this.#href(f, base, false);
+    return new Request(URL.canParse(href) ? href : this.#href(f, base, true), {
       method: f.method,
       headers: f.headers,
       body

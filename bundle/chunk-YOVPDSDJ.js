@@ -10,7 +10,7 @@ import {
 import {
   isValidHost,
   normalizePath
-} from "./chunk-HOLJ5HKU.js";
+} from "./chunk-5VJNOY6M.js";
 import {
   schedule,
   scheduleDeadline
@@ -39,7 +39,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-47XRIL2G.js";
+} from "./chunk-F4M2WIL2.js";
 import {
   COMPLETE,
   DONE,
@@ -825,7 +825,7 @@ function developerExceptionPage(options) {
           error
         });
       }
-      const { writeDeveloperPage } = await import("./_error_developer_page-P4N6JDVT.js");
+      const { writeDeveloperPage } = await import("./_error_developer_page-FWKP2LGW.js");
       await writeDeveloperPage(ctx, error, {
         sourceLines
       });

@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   PACKAGE_ROOT
-} from "./chunk-47XRIL2G.js";
+} from "./chunk-F4M2WIL2.js";
 
 // hosting/_roost_files.ts
 function bothForms(prefixes) {

@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   ServerReportingFeature
-} from "./chunk-47XRIL2G.js";
+} from "./chunk-F4M2WIL2.js";
 import {
   markReported
 } from "./chunk-HQQ3EKNO.js";

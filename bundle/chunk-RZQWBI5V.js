@@ -20,7 +20,7 @@ import {
   misuse,
   parseTarget,
   serverReporter
-} from "./chunk-HOLJ5HKU.js";
+} from "./chunk-5VJNOY6M.js";
 import {
   schedule
 } from "./chunk-6675V4XU.js";
@@ -45,7 +45,7 @@ import {
   TlsHandshakeFeature,
   bodyReadFailure,
   problemResponse
-} from "./chunk-47XRIL2G.js";
+} from "./chunk-F4M2WIL2.js";
 import {
   COMPLETE,
   DONE,
@@ -1303,7 +1303,7 @@ var RequestLine = class extends ConnectionFeatures {
     const known = this.#protocol;
     const header = requestHeader(this.source, "host");
     if (header !== null || known !== "HTTP/2") {
-      const problem = hostProblem(header, this.#host === `localhost:${this.endpoint.localPort}`, () => this.remoteAddr);
+      const problem = hostProblem(header, this.#madeUpHost(), () => this.remoteAddr);
       this.#protocol = known ?? problem.protocol;
       if (problem.reason !== void 0) return problem.reason;
       if (problem.noHost) {
@@ -1315,6 +1315,14 @@ var RequestLine = class extends ConnectionFeatures {
     }
     if (this.#problem !== void 0) return this.#problem;
     return isValidHost(this.#host) ? void 0 : badHost(this.#host);
+  }
+  // Whether the URL's authority is the one Deno makes up for a request
+  // without one: "localhost:<port>", which the URL writes as "localhost" on
+  // the scheme's own port (80, 443).
+  #madeUpHost() {
+    const port = this.endpoint.localPort;
+    const host = this.#host;
+    return host === `localhost:${port}` || host === "localhost" && port === (this.endpoint.scheme === "https" ? 443 : 80);
   }
   /**
    * The HTTP version. Deno does not tell it (denoland/deno#10277): a
