@@ -4,28 +4,28 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-JVRAQTIF.js";
+} from "./chunk-JP5C4AJG.js";
 import "./chunk-3Z4OQHQP.js";
 import "./chunk-DZYTUI53.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-RZQWBI5V.js";
+import "./chunk-5MJGLNNW.js";
 import "./chunk-XRTCUSPG.js";
-import "./chunk-YOVPDSDJ.js";
+import "./chunk-6I6MGHVV.js";
 import {
   LoggerFactory
 } from "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-5VJNOY6M.js";
+import "./chunk-7GXH46W3.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-JDI5FMKH.js";
+import "./chunk-M5JKLVQW.js";
 import "./chunk-RNECWNO4.js";
 import {
   HttpError
-} from "./chunk-F4M2WIL2.js";
+} from "./chunk-52MQQBBY.js";
 import "./chunk-HQQ3EKNO.js";
 
 // main.ts

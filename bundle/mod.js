@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-JVRAQTIF.js";
+} from "./chunk-JP5C4AJG.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -59,7 +59,7 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-RZQWBI5V.js";
+} from "./chunk-5MJGLNNW.js";
 import "./chunk-XRTCUSPG.js";
 import {
   ApplicationLifetime,
@@ -89,7 +89,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-YOVPDSDJ.js";
+} from "./chunk-6I6MGHVV.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -101,10 +101,10 @@ import {
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-5VJNOY6M.js";
+import "./chunk-7GXH46W3.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-JDI5FMKH.js";
+import "./chunk-M5JKLVQW.js";
 import "./chunk-RNECWNO4.js";
 import {
   EndpointFeature,
@@ -137,7 +137,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-F4M2WIL2.js";
+} from "./chunk-52MQQBBY.js";
 import "./chunk-HQQ3EKNO.js";
 export {
   ApplicationBuilder,

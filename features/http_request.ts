@@ -242,14 +242,14 @@ export class HttpRequest {
   // with `local`, when that host cannot be a URL's: Deno's made-up one for
   // a Unix socket) the address the client reached.
   #href(f: HttpRequestFeature, base: string, local: boolean): string {
-    const authority = local || f.host === "" ? this.#authority() : f.host;
+    const authority = local || f.host === "" ? this.#authority(f) : f.host;
     return `${f.scheme}://${authority}${base}${f.path}${f.queryString}`;
   }
 
   // The address the client reached, as a URL's authority (a URL cannot
   // have an empty host, and "localhost" would tell the app a remote client
   // meant this machine's loopback).
-  #authority(): string {
+  #authority(f: HttpRequestFeature): string {
     const connection = this.#features.get(HttpConnectionFeature);
     const address = connection?.localAddress ?? "";
     // A Unix socket's path, or no connection: no address to name.
@@ -260,7 +260,7 @@ export class HttpRequest {
       : undefined;
     if (host === undefined) return "localhost";
     const port = connection!.localPort;
-    const standard = this.#request().scheme === "https" ? 443 : 80;
+    const standard = f.scheme === "https" ? 443 : 80;
     return port === 0 || port === standard ? host : `${host}:${port}`;
   }
 

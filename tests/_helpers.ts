@@ -341,15 +341,18 @@ export interface RawAnswer {
 }
 
 /**
- * Sends raw bytes to 127.0.0.1:`port` and reads one HTTP/1.x answer (until
- * its Content-Length is read, the server closes, or `timeoutMs` passes).
+ * Sends raw bytes to 127.0.0.1:`port` (or the Unix socket at a path) and
+ * reads one HTTP/1.x answer (until its Content-Length is read, the server
+ * closes, or `timeoutMs` passes).
  */
 export async function rawRequest(
-  port: number,
+  port: number | string,
   bytes: string | Uint8Array,
   timeoutMs = 3000,
 ): Promise<RawAnswer> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const conn = typeof port === "string"
+    ? await Deno.connect({ transport: "unix", path: port })
+    : await Deno.connect({ hostname: "127.0.0.1", port });
   const timer = setTimeout(() => conn.close(), timeoutMs);
   let text = "";
   try {

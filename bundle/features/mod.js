@@ -32,7 +32,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "../chunk-F4M2WIL2.js";
+} from "../chunk-52MQQBBY.js";
 import "../chunk-HQQ3EKNO.js";
 export {
   EndpointFeature,

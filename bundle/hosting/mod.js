@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-JVRAQTIF.js";
+} from "../chunk-JP5C4AJG.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -50,7 +50,7 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-RZQWBI5V.js";
+import "../chunk-5MJGLNNW.js";
 import "../chunk-XRTCUSPG.js";
 import {
   ApplicationLifetime,
@@ -80,7 +80,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-YOVPDSDJ.js";
+} from "../chunk-6I6MGHVV.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -92,12 +92,12 @@ import {
 import {
   ConfigurationError
 } from "../chunk-RMXCWHHI.js";
-import "../chunk-5VJNOY6M.js";
+import "../chunk-7GXH46W3.js";
 import "../chunk-6675V4XU.js";
 import "../chunk-YIRIFEEA.js";
-import "../chunk-JDI5FMKH.js";
+import "../chunk-M5JKLVQW.js";
 import "../chunk-RNECWNO4.js";
-import "../chunk-F4M2WIL2.js";
+import "../chunk-52MQQBBY.js";
 import "../chunk-HQQ3EKNO.js";
 export {
   ApplicationBuilder,

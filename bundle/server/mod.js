@@ -9,11 +9,11 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-RZQWBI5V.js";
+} from "../chunk-5MJGLNNW.js";
 import "../chunk-XRTCUSPG.js";
-import "../chunk-5VJNOY6M.js";
+import "../chunk-7GXH46W3.js";
 import "../chunk-6675V4XU.js";
-import "../chunk-F4M2WIL2.js";
+import "../chunk-52MQQBBY.js";
 import "../chunk-HQQ3EKNO.js";
 export {
   DEFAULT_SERVER_LIMITS,

@@ -18,6 +18,7 @@ import {
   delay,
   hasIpv6,
   KEY_FILE,
+  rawRequest,
   startHost,
   webSocketReply,
   within,
@@ -128,30 +129,9 @@ Deno.test("DenoServer gives a valid URL to a request over a Unix socket that nam
         ),
       { urls: `unix:${path}` },
     );
-    const conn = await Deno.connect({ transport: "unix", path });
-    const timer = setTimeout(() => conn.close(), 5_000);
-    let text = "";
-    try {
-      await conn.write(new TextEncoder().encode("GET /a?q=1 HTTP/1.0\r\n\r\n"));
-      const buffer = new Uint8Array(4096);
-      while (true) {
-        const read = await conn.read(buffer).catch(() => null);
-        if (read === null) break;
-        text += new TextDecoder().decode(buffer.subarray(0, read));
-      }
-    } finally {
-      clearTimeout(timer);
-      try {
-        conn.close();
-      } catch {
-        // closed by the server or the timer
-      }
-    }
-    assert.match(text, /^HTTP\/1\.[01] 200/);
-    assert.equal(
-      text.slice(text.indexOf("\r\n\r\n") + 4),
-      "http://localhost/a?q=1 true",
-    );
+    const answer = await rawRequest(path, "GET /a?q=1 HTTP/1.0\r\n\r\n");
+    assert.equal(answer.status, 200);
+    assert.equal(answer.body, "http://localhost/a?q=1 true");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -28,14 +28,14 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../../chunk-YOVPDSDJ.js";
+} from "../../chunk-6I6MGHVV.js";
 import "../../chunk-F7QBUC2D.js";
 import "../../chunk-RMXCWHHI.js";
-import "../../chunk-5VJNOY6M.js";
+import "../../chunk-7GXH46W3.js";
 import "../../chunk-6675V4XU.js";
 import "../../chunk-YIRIFEEA.js";
 import "../../chunk-RNECWNO4.js";
-import "../../chunk-F4M2WIL2.js";
+import "../../chunk-52MQQBBY.js";
 import "../../chunk-HQQ3EKNO.js";
 export {
   COMPRESSIBLE_TYPES,

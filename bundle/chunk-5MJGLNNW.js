@@ -20,7 +20,7 @@ import {
   misuse,
   parseTarget,
   serverReporter
-} from "./chunk-5VJNOY6M.js";
+} from "./chunk-7GXH46W3.js";
 import {
   schedule
 } from "./chunk-6675V4XU.js";
@@ -45,7 +45,7 @@ import {
   TlsHandshakeFeature,
   bodyReadFailure,
   problemResponse
-} from "./chunk-F4M2WIL2.js";
+} from "./chunk-52MQQBBY.js";
 import {
   COMPLETE,
   DONE,

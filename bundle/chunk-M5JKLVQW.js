@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   PACKAGE_ROOT
-} from "./chunk-F4M2WIL2.js";
+} from "./chunk-52MQQBBY.js";
 
 // hosting/_roost_files.ts
 function bothForms(prefixes) {

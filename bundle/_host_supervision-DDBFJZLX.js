@@ -10,14 +10,14 @@ import {
   DEFAULT_URL,
   parseEndpointUrls,
   portInUse
-} from "./chunk-RZQWBI5V.js";
+} from "./chunk-5MJGLNNW.js";
 import "./chunk-XRTCUSPG.js";
 import "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-5VJNOY6M.js";
+import "./chunk-7GXH46W3.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-F4M2WIL2.js";
+import "./chunk-52MQQBBY.js";
 import "./chunk-HQQ3EKNO.js";
 
 // hosting/workers/_host_supervision.ts

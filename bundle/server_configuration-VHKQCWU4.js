@@ -5,14 +5,14 @@ import {
   DEFAULT_SERVER_LIMITS,
   parseEndpointUrl,
   resolveServerLimits
-} from "./chunk-RZQWBI5V.js";
+} from "./chunk-5MJGLNNW.js";
 import "./chunk-XRTCUSPG.js";
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-5VJNOY6M.js";
+import "./chunk-7GXH46W3.js";
 import "./chunk-6675V4XU.js";
-import "./chunk-F4M2WIL2.js";
+import "./chunk-52MQQBBY.js";
 import "./chunk-HQQ3EKNO.js";
 
 // hosting/_time_span.ts

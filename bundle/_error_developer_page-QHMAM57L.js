@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   ROOST_FOLDERS
-} from "./chunk-JDI5FMKH.js";
+} from "./chunk-M5JKLVQW.js";
 import {
   escapeHtml
 } from "./chunk-RNECWNO4.js";
@@ -11,7 +11,7 @@ import {
   negotiateErrorFormat,
   problemResponse,
   reasonPhrase
-} from "./chunk-F4M2WIL2.js";
+} from "./chunk-52MQQBBY.js";
 import "./chunk-HQQ3EKNO.js";
 
 // hosting/middleware/_error_page_html.ts

@@ -555,19 +555,19 @@ var HttpRequest = class {
   // with `local`, when that host cannot be a URL's: Deno's made-up one for
   // a Unix socket) the address the client reached.
   #href(f, base, local) {
-    const authority = local || f.host === "" ? this.#authority() : f.host;
+    const authority = local || f.host === "" ? this.#authority(f) : f.host;
     return `${f.scheme}://${authority}${base}${f.path}${f.queryString}`;
   }
   // The address the client reached, as a URL's authority (a URL cannot
   // have an empty host, and "localhost" would tell the app a remote client
   // meant this machine's loopback).
-  #authority() {
+  #authority(f) {
     const connection = this.#features.get(HttpConnectionFeature);
     const address = connection?.localAddress ?? "";
     const host = IPV4.test(address) ? address : IPV6.test(address) ? `[${address}]` : void 0;
     if (host === void 0) return "localhost";
     const port = connection.localPort;
-    const standard = this.#request().scheme === "https" ? 443 : 80;
+    const standard = f.scheme === "https" ? 443 : 80;
     return port === 0 || port === standard ? host : `${host}:${port}`;
   }
   /** The request headers (immutable when read from a socket). */

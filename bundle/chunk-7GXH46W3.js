@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   ServerReportingFeature
-} from "./chunk-F4M2WIL2.js";
+} from "./chunk-52MQQBBY.js";
 import {
   markReported
 } from "./chunk-HQQ3EKNO.js";

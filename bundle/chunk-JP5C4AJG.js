@@ -25,7 +25,7 @@ import {
   UpgradeLimitError,
   parseEndpointUrls,
   raceAbort
-} from "./chunk-RZQWBI5V.js";
+} from "./chunk-5MJGLNNW.js";
 import {
   ApplicationLifetime,
   cors,
@@ -51,7 +51,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-YOVPDSDJ.js";
+} from "./chunk-6I6MGHVV.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -70,7 +70,7 @@ import {
 } from "./chunk-YIRIFEEA.js";
 import {
   ROOST_FILES
-} from "./chunk-JDI5FMKH.js";
+} from "./chunk-M5JKLVQW.js";
 import {
   EndpointFeature,
   EndpointMetadata,
@@ -88,7 +88,7 @@ import {
   ServiceProvidersFeature,
   negotiateErrorFormat,
   problemResponse
-} from "./chunk-F4M2WIL2.js";
+} from "./chunk-52MQQBBY.js";
 import {
   DONE,
   wasReported
@@ -3274,7 +3274,7 @@ var HostingApplication = class {
   // Loaded on the first error: production hosts never load the page.
   async #developerAnswer(ctx, error) {
     try {
-      const { writeDeveloperPage } = await import("./_error_developer_page-FWKP2LGW.js");
+      const { writeDeveloperPage } = await import("./_error_developer_page-QHMAM57L.js");
       await writeDeveloperPage(ctx, error, {
         sourceLines: 3
       });
@@ -3390,7 +3390,7 @@ async function makeServer(options, configuration) {
   const server = options.server;
   if (server === void 0) {
     const section = configuration.getSection("Server");
-    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-6HGXE2SM.js")).denoServerOptionsFrom(section, {
+    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-VHKQCWU4.js")).denoServerOptionsFrom(section, {
       describeSource: (key) => describeSource(configuration, key)
     });
     const own = options.denoServerOptions ?? {};
@@ -3964,7 +3964,7 @@ var WebHostImpl = class {
       return this.#failedStart(error);
     }
     try {
-      const { superviseHost } = await import("./_host_supervision-OQ6AHOWT.js");
+      const { superviseHost } = await import("./_host_supervision-DDBFJZLX.js");
       const code = await superviseHost({
         getSetting: (key) => this.getSetting(key),
         logger: this.#logger("Roost.Hosting.Workers"),

@@ -10,7 +10,7 @@ import {
 import {
   isValidHost,
   normalizePath
-} from "./chunk-5VJNOY6M.js";
+} from "./chunk-7GXH46W3.js";
 import {
   schedule,
   scheduleDeadline
@@ -39,7 +39,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-F4M2WIL2.js";
+} from "./chunk-52MQQBBY.js";
 import {
   COMPLETE,
   DONE,
@@ -825,7 +825,7 @@ function developerExceptionPage(options) {
           error
         });
       }
-      const { writeDeveloperPage } = await import("./_error_developer_page-FWKP2LGW.js");
+      const { writeDeveloperPage } = await import("./_error_developer_page-QHMAM57L.js");
       await writeDeveloperPage(ctx, error, {
         sourceLines
       });
