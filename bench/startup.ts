@@ -8,6 +8,7 @@
  * ```sh
  * deno task bench:startup            # 20 runs of each
  * deno task bench:startup --runs 30
+ * deno task bench:startup --phases   # where the time goes, in process
  * ```
  *
  * Each run picks a free port, spawns the kind's own entry file
@@ -17,6 +18,13 @@
  * made raw `Deno.serve` pay ~7 ms for loading Roost's graph. The kinds take
  * turns within a round, so a noisy moment costs them alike. Prints each
  * kind's median (and min–max) and its ratio to raw `Deno.serve`.
+ *
+ * `--phases` times the phases inside the process instead
+ * (`bench/servers/startup/phases.ts`): raw `Deno.serve` and the minimal host
+ * from `bundle/mod.js` (boot, import, build, start, the first two requests),
+ * then the import of each public entry of `bundle/` on its own, module by
+ * module. Each import is read at run time (a variable specifier), so its
+ * time includes Deno reading that module's graph.
  *
  * @module
  */
@@ -149,6 +157,77 @@ async function report(runs: number, kinds: readonly Kind[]): Promise<void> {
   }
 }
 
+/** One process of `--phases`: its arguments to `phases.ts`. */
+const PHASE_RUNS: readonly { label: string; args: string[] }[] = [
+  { label: "raw Deno.serve", args: ["--kind", "raw"] },
+  {
+    label: "Roost, bundle/mod.js",
+    args: ["--kind", "roost", "--module", "../../../bundle/mod.js"],
+  },
+  ...["features", "server", "hosting/middleware", "hosting", ""].map(
+    (entry) => ({
+      label: `import bundle/${entry === "" ? "" : `${entry}/`}mod.js`,
+      args: [
+        "--kind",
+        "import",
+        "--module",
+        `../../../bundle/${entry === "" ? "" : `${entry}/`}mod.js`,
+      ],
+    }),
+  ),
+];
+
+/**
+ * Runs `phases.ts` once.
+ *
+ * @param args Its arguments (`--kind raw`, or `--kind roost|import --module
+ * <path relative to phases.ts>`).
+ * @returns The milliseconds it printed, by phase.
+ */
+export async function measurePhases(
+  args: string[],
+): Promise<Record<string, number>> {
+  const file = new URL("./servers/startup/phases.ts", import.meta.url);
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", file.href, ...args],
+    stdin: "null",
+    stderr: "piped",
+  }).output();
+  if (!output.success) {
+    throw new Error(
+      `phases.ts ${args.join(" ")} failed: ${
+        new TextDecoder().decode(output.stderr)
+      }`,
+    );
+  }
+  return JSON.parse(new TextDecoder().decode(output.stdout));
+}
+
+async function reportPhases(runs: number): Promise<void> {
+  const samples = PHASE_RUNS.map(() => new Map<string, number[]>());
+  // One warm-up of each, unmeasured: the first run also compiles and caches.
+  for (const run of PHASE_RUNS) await measurePhases(run.args);
+  for (let round = 0; round < runs; round++) {
+    for (let i = 0; i < PHASE_RUNS.length; i++) {
+      const times = await measurePhases(PHASE_RUNS[i].args);
+      for (const [name, ms] of Object.entries(times)) {
+        const list = samples[i].get(name) ?? [];
+        list.push(ms);
+        samples[i].set(name, list);
+      }
+    }
+  }
+  console.log(
+    `Start-up phases in process, medians of ${runs} runs, ms (Deno ${Deno.version.deno})\n`,
+  );
+  for (let i = 0; i < PHASE_RUNS.length; i++) {
+    const phases = [...samples[i]].map(([name, list]) =>
+      `${name} ${median(list).toFixed(2)}`
+    );
+    console.log(`${PHASE_RUNS[i].label.padEnd(40)} ${phases.join("  ")}`);
+  }
+}
+
 if (import.meta.main) {
   const args = Deno.args;
   const runs = Number(argument(args, "--runs") ?? DEFAULT_RUNS);
@@ -158,6 +237,10 @@ if (import.meta.main) {
         argument(args, "--runs")
       }"`,
     );
+  }
+  if (args.includes("--phases")) {
+    await reportPhases(runs);
+    Deno.exit(0);
   }
   const only = argument(args, "--only")?.split(",");
   const kinds = only === undefined

@@ -137,3 +137,35 @@ Deno.test("bench/startup.ts times raw Deno.serve and a Roost host from spawn to 
   assert.equal(median([3, 1, 2]), 2);
   assert.equal(median([4, 1, 3, 2]), 2.5);
 });
+
+Deno.test("bench:startup --phases times a Roost host's phases and an entry's import in process", async () => {
+  const { measurePhases } = await import("../bench/startup.ts");
+  const host = await measurePhases([
+    "--kind",
+    "roost",
+    "--module",
+    "../../../bundle/mod.js",
+  ]);
+  assert.deepEqual(Object.keys(host), [
+    "boot",
+    "import",
+    "build",
+    "start",
+    "first",
+    "second",
+  ]);
+  for (const [phase, ms] of Object.entries(host)) {
+    assert.ok(ms > 0 && ms < TIMEOUT_MS, `${phase} took ${ms} ms`);
+  }
+  const entry = await measurePhases([
+    "--kind",
+    "import",
+    "--module",
+    "../../../bundle/server/mod.js",
+  ]);
+  assert.deepEqual(Object.keys(entry), ["boot", "import"]);
+  await assert.rejects(
+    measurePhases(["--kind", "roost"]),
+    /phases\.ts --kind roost failed: .*Use --kind raw, or --kind roost\|import with --module/s,
+  );
+});
