@@ -6,8 +6,12 @@
  */
 
 import {
-  type HttpContext,
+  FeatureCollection,
+  HttpContext,
   HttpRequestLifetimeFeature,
+  HttpResponseBodyFeature,
+  HttpResponseFeature,
+  type ResponseCallback,
 } from "../../features/mod.ts";
 import type { Middleware } from "../pipeline.ts";
 import { scheduleDeadline } from "../../server/_timers.ts";
@@ -137,7 +141,9 @@ function checkRequestTimeoutsOptions(options: RequestTimeoutsOptions): void {
  * deadline `ctx.requestAborted` fires (with a `TimeoutError`), and a
  * response that has not started is answered at once with 504 and an empty
  * body (or `writeTimeoutResponse`'s); one already streaming is broken off.
- * What the handler does after that is ignored. Place it after
+ * What the handler does after that is ignored: its response refuses every
+ * change (a `TypeError`), and `writeTimeoutResponse` gets a context over the
+ * real one. Place it after
  * `useRouting()` for endpoint metadata ({@linkcode RequestTimeout},
  * {@linkcode DisableRequestTimeout}) to apply.
  *
@@ -213,22 +219,47 @@ export function requestTimeouts(
       };
       ctx.features.set(HttpRequestLifetimeFeature, lifetime);
       let answered: Promise<void> | undefined;
+      let handBack: (() => void) | undefined;
+      let reason: DOMException | undefined;
       // Deno's core timer list: a global setTimeout and clearTimeout cost a
       // request about 1.2 µs more (Node's timers, since Deno 2.9).
       const timer = scheduleDeadline(() => {
-        const reason = new DOMException(
+        reason = new DOMException(
           `The request timed out after ${timeout} ms`,
           "TimeoutError",
         );
         deadline.abort(reason);
-        answered = answer(ctx, status, writeBody, () => outer.abort(reason));
+        const breakOff = () => outer.abort(reason);
+        const response = ctx.response;
+        if (response.hasStarted) return breakOff();
+        try {
+          response.clear();
+        } catch {
+          // The handler completed its response just as the deadline passed:
+          // it goes out as it is.
+          return;
+        }
+        response.status = status;
+        // From here on the response is the timeout's: the handler (which may
+        // ignore its signal and answer late) holds one that refuses every
+        // change, and the writer gets the real one.
+        const handOver = sealResponse(ctx, status, outer);
+        handBack = handOver.handBack;
+        answered = answer(handOver.writer, status, writeBody, breakOff);
       }, timeout);
       try {
         await next();
       } catch (error) {
         // After the deadline, what the handler throws (most often the abort
-        // itself) is what the deadline caused: the client has its answer.
-        if (answered === undefined) throw error;
+        // itself, or the refusal of a late change) is what the deadline
+        // caused: the client has its answer. Anything else is the app's.
+        if (reason === undefined) throw error;
+        if (!causedByDeadline(error, reason)) {
+          errorLogger(ctx, "Roost.Hosting.RequestTimeouts").error(
+            "Request {traceId} ({method} {path}) failed after it timed out",
+            { ...requestProperties(ctx), error },
+          );
+        }
       } finally {
         timer.cancel();
         if (ctx.features.get(HttpRequestLifetimeFeature) === lifetime) {
@@ -236,39 +267,177 @@ export function requestTimeouts(
         }
       }
       await answered;
+      handBack?.();
     },
     "useRequestTimeouts()",
     [RequestTimeout, DisableRequestTimeout],
   );
 }
 
-// Sends the timeout response now, without waiting for a handler that may
-// ignore its signal; a response already under way can only be broken off.
-async function answer(
+// Whether an error thrown after the deadline is one the deadline caused:
+// the abort itself (or an abort error from work that took the signal), or
+// the refusal of a change to the answered response.
+function causedByDeadline(error: unknown, reason: DOMException): boolean {
+  return error === reason || error instanceof AnsweredError ||
+    (error instanceof DOMException &&
+      (error.name === "AbortError" || error.name === "TimeoutError"));
+}
+
+/** What a change to a response the timeout answered throws. */
+class AnsweredError extends TypeError {
+  constructor(what: string) {
+    super(
+      `Cannot ${what}: the request timed out, and useRequestTimeouts() answered it`,
+    );
+    this.name = "TypeError";
+  }
+}
+
+// The headers the handler sees once the timeout answered: read-only.
+class AnsweredHeaders extends Headers {
+  override set(_name: string, _value: string): void {
+    throw new AnsweredError("set a header");
+  }
+  override append(_name: string, _value: string): void {
+    throw new AnsweredError("add a header");
+  }
+  override delete(_name: string): void {
+    throw new AnsweredError("remove a header");
+  }
+}
+
+// The response the handler holds from the deadline on: started, with the
+// timeout's status, and every change refused (a late send, write, status,
+// header or returned Response goes nowhere, and the handler hears why).
+// Callbacks for the end of the response still reach the real one.
+class AnsweredResponse implements HttpResponseFeature, HttpResponseBodyFeature {
+  readonly headers: Headers = new AnsweredHeaders();
+  readonly hasStarted = true;
+  readonly #status: number;
+  readonly #real: HttpResponseFeature;
+  #stream: WritableStream<Uint8Array> | undefined;
+
+  constructor(status: number, real: HttpResponseFeature) {
+    this.#status = status;
+    this.#real = real;
+  }
+
+  get status(): number {
+    return this.#status;
+  }
+  set status(value: number) {
+    throw new AnsweredError(`set the status to ${value}`);
+  }
+
+  get reasonPhrase(): string | undefined {
+    return undefined;
+  }
+  set reasonPhrase(_value: string | undefined) {
+    throw new AnsweredError("set the reason phrase");
+  }
+
+  onStarting(_callback: ResponseCallback): void {
+    throw new AnsweredError("register onStarting");
+  }
+
+  onCompleted(callback: ResponseCallback): void {
+    this.#real.onCompleted(callback);
+  }
+
+  get stream(): WritableStream<Uint8Array> {
+    return this.#stream ??= new WritableStream({
+      write() {
+        throw new AnsweredError("write to the response");
+      },
+    });
+  }
+
+  start(): Promise<void> {
+    return Promise.reject(new AnsweredError("start the response"));
+  }
+
+  write(_chunk: Uint8Array | string): Promise<void> {
+    return Promise.reject(new AnsweredError("write to the response"));
+  }
+
+  complete(_body?: BodyInit | Response | null): Promise<void> {
+    return Promise.reject(new AnsweredError("complete the response"));
+  }
+
+  clear(): void {
+    throw new AnsweredError("clear the response");
+  }
+
+  sendFile(_path: string): Promise<void> {
+    return Promise.reject(new AnsweredError("send a file"));
+  }
+}
+
+// Gives the request's context the answered response, and returns a context
+// for the timeout's writer over the real one (its signal the client's, not
+// the deadline's), and how to hand the real one back once the handler is
+// done, for the middleware before this one.
+function sealResponse(
   ctx: HttpContext,
+  status: number,
+  outer: HttpRequestLifetimeFeature,
+): { writer: HttpContext; handBack: () => void } {
+  const features = ctx.features;
+  // Made on first use from ctx's features: made now, so the writer shares
+  // them instead of making its own.
+  void ctx.traceIdentifier;
+  void ctx.requestServices;
+  const real = features.get(HttpResponseFeature)!;
+  const realBody = features.get(HttpResponseBodyFeature)!;
+  const own = new FeatureCollection(features);
+  own.set(HttpResponseFeature, real);
+  own.set(HttpResponseBodyFeature, realBody);
+  own.set(HttpRequestLifetimeFeature, outer);
+  const answered = new AnsweredResponse(status, real);
+  features.set(HttpResponseFeature, answered);
+  features.set(HttpResponseBodyFeature, answered);
+  return {
+    writer: new HttpContext(own),
+    handBack() {
+      if (features.get(HttpResponseFeature) === answered) {
+        features.set(HttpResponseFeature, real);
+      }
+      if (features.get(HttpResponseBodyFeature) === answered) {
+        features.set(HttpResponseBodyFeature, realBody);
+      }
+    },
+  };
+}
+
+// Writes and sends the timeout response, cleared and given its status
+// already, without waiting for a handler that may ignore its signal.
+async function answer(
+  writer: HttpContext,
   status: number,
   writeBody: RequestTimeoutsOptions["writeTimeoutResponse"],
   breakOff: () => void,
 ): Promise<void> {
-  const response = ctx.response;
-  if (response.hasStarted) return breakOff();
+  const response = writer.response;
   try {
-    response.clear();
-  } catch {
-    // The handler completed its response just as the deadline passed: it
-    // goes out as it is.
-    return;
-  }
-  response.status = status;
-  try {
-    await writeBody?.(ctx);
+    await writeBody?.(writer);
   } catch (error) {
-    // The status is what matters; a failed body leaves it empty, and the
-    // app's developers hear of it.
-    errorLogger(ctx, "Roost.Hosting.RequestTimeouts").error(
-      "writeTimeoutResponse threw for request {traceId} ({method} {path}); the {status} went out with an empty body",
-      { ...requestProperties(ctx), status, error },
+    const started = response.hasStarted;
+    // The status is what matters: a body the writer left half made is
+    // dropped, and the app's developers hear of it. One it had begun to
+    // send can only be broken off.
+    errorLogger(writer, "Roost.Hosting.RequestTimeouts").error(
+      started
+        ? "writeTimeoutResponse threw for request {traceId} ({method} {path}) after its {status} had started; it was broken off"
+        : "writeTimeoutResponse threw for request {traceId} ({method} {path}); the {status} went out with an empty body",
+      { ...requestProperties(writer), status, error },
     );
+    if (started) return breakOff();
+    try {
+      response.clear();
+      response.status = status;
+    } catch {
+      return breakOff();
+    }
   }
   try {
     // start() hands the response over now; the pipeline may run on.

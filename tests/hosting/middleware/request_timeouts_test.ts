@@ -18,6 +18,7 @@ import {
   SERVER_KINDS,
   type ServerKind,
   startHost,
+  until,
   within,
 } from "../../_helpers.ts";
 
@@ -228,6 +229,105 @@ for (const kind of SERVER_KINDS) {
       (errors[0].error as Error).message,
       "the page template is missing",
     );
+  });
+}
+
+for (const kind of SERVER_KINDS) {
+  Deno.test(`${kind}: while an async writeTimeoutResponse runs, nothing the handler does late reaches the client`, async () => {
+    for (const late of ["send", "status", "header", "write", "return"]) {
+      const writing = deferred<void>();
+      const refusal = deferred<unknown>();
+      await using host = await timeoutHost(kind, {
+        timeout: 20,
+        writeTimeoutResponse: async (ctx) => {
+          writing.resolve();
+          // The handler acts while the writer is still at work.
+          await refusal.promise;
+          await ctx.response.json({ error: "timeout" });
+        },
+      }, (app) => {
+        app.mapGet("/slow", async (ctx) => {
+          await aborted(ctx);
+          await writing.promise;
+          try {
+            if (late === "send") {
+              await ctx.response.send("late", { status: 200 });
+            }
+            if (late === "status") ctx.response.status = 201;
+            if (late === "header") ctx.response.headers.set("x-late", "1");
+            if (late === "write") await ctx.response.write("late chunk");
+            if (late === "return") {
+              refusal.resolve("returned");
+              return new Response("late", { status: 202 });
+            }
+            refusal.resolve(undefined);
+          } catch (error) {
+            refusal.resolve(error);
+          }
+        });
+      });
+      const response = await host.fetch("/slow");
+      assert.equal(response.status, 504, late);
+      assert.equal(response.headers.get("x-late"), null, late);
+      assert.deepEqual(await response.json(), { error: "timeout" }, late);
+      const error = await refusal.promise;
+      if (late !== "return") {
+        assert.ok(error instanceof TypeError, `${late}: ${error}`);
+      }
+    }
+  });
+
+  Deno.test(`${kind}: a writeTimeoutResponse that throws half-way sends the bare status, not its half`, async () => {
+    await using host = await timeoutHost(kind, {
+      timeout: 20,
+      writeTimeoutResponse: async (ctx) => {
+        ctx.response.headers.set("x-half", "1");
+        await ctx.response.write("half a page");
+        throw new Error("the template broke");
+      },
+    }, (app) => {
+      app.mapGet("/slow", async (ctx) => {
+        throw await aborted(ctx);
+      });
+    });
+    const response = await host.fetch("/slow");
+    assert.equal(response.status, 504);
+    assert.equal(response.headers.get("x-half"), null);
+    assert.equal(await response.text(), "");
+  });
+
+  Deno.test(`${kind}: an app error thrown after the deadline is logged; the deadline's own abort is not`, async () => {
+    let logs: CollectingOutput | undefined;
+    const done = deferred<void>();
+    await using host = await timeoutHost(kind, { timeout: 20 }, (app) => {
+      app.mapGet("/boom", async (ctx) => {
+        await aborted(ctx);
+        done.resolve();
+        throw new Error("late boom");
+      });
+      app.mapGet("/abort", async (ctx) => {
+        throw await aborted(ctx);
+      });
+    }, (output) => logs = output);
+    const abort = await host.fetch("/abort");
+    assert.equal(abort.status, 504);
+    await abort.body?.cancel();
+    const boom = await host.fetch("/boom");
+    assert.equal(boom.status, 504);
+    await boom.body?.cancel();
+    await done.promise;
+    // The handler throws after the client has its 504: no event says when.
+    await until(
+      () => logs!.records.some((r) => r.level === "error"),
+      "the late error's log",
+    );
+    const errors = logs!.records.filter((r) => r.level === "error");
+    assert.equal(errors.length, 1);
+    assert.match(
+      errors[0].message,
+      /^Request \S+ \(GET \/boom\) failed after it timed out$/,
+    );
+    assert.equal((errors[0].error as Error).message, "late boom");
   });
 }
 
