@@ -399,6 +399,20 @@ export class HttpResponse {
     // set: the body feature streams the file on, or reports the misuse of a
     // response already complete (its rejection handled, as for send()).
     const body = this.#content();
+    const late = this.#sendLate(body, path, options);
+    if (late !== undefined) return late;
+    // Two calls at once (a forgotten return) meet the end inside.
+    return handledWhenReported(this.#sendWholeFile(path, options));
+  }
+
+  // A response already ended or started takes the file as a late call:
+  // the body feature reports a response already complete (its rejection
+  // handled, as for send()), or streams the file on and ends.
+  #sendLate(
+    body: HttpResponseBodyFeature,
+    path: string,
+    options: SendFileOptions | undefined,
+  ): Promise<void> | undefined {
     if (isComplete(body)) return body.sendFile(path, options);
     if (this.#status().hasStarted) {
       // Into the stream, then the end, as for a response not started.
@@ -406,8 +420,7 @@ export class HttpResponse {
         body.sendFile(path, options).then(() => body.complete()),
       );
     }
-    // Two calls at once (a forgotten return) meet the end inside.
-    return handledWhenReported(this.#sendWholeFile(path, options));
+    return undefined;
   }
 
   async #sendWholeFile(
@@ -416,13 +429,16 @@ export class HttpResponse {
   ): Promise<void> {
     const response = this.#status();
     const headers = response.headers;
-    if (!headers.has("content-type")) {
-      headers.set(
-        "content-type",
-        await contentTypeFor(path) ?? "application/octet-stream",
-      );
-    }
     const body = this.#content();
+    // After each wait the response is looked at again: a handler that did
+    // not await this call may have ended it (its request closed) or started
+    // another answer in the meantime.
+    if (!headers.has("content-type")) {
+      const type = await contentTypeFor(path) ?? "application/octet-stream";
+      const late = this.#sendLate(body, path, options);
+      if (late !== undefined) return late;
+      headers.set("content-type", type);
+    }
     let slice = options;
     if (
       options?.offset === undefined && options?.count === undefined &&
@@ -434,6 +450,8 @@ export class HttpResponse {
         // A file that cannot be statted goes on to body.sendFile, which
         // reports it (or a response already complete) as it always did.
         const stat = await Deno.stat(path).catch(() => undefined);
+        const late = this.#sendLate(body, path, options);
+        if (late !== undefined) return late;
         if (stat !== undefined && !stat.isDirectory) {
           const plan = planFileResponse(
             { method, header: (name) => readHeader(request, name) },

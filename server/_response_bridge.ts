@@ -327,14 +327,20 @@ export class ResponseBridge extends ResponseHead
   }
 
   sendFile(path: string, options?: SendFileOptions): Promise<void> {
-    const phase = this.#phase;
-    if (
-      phase !== "buffering" && phase !== "starting" && phase !== "streaming"
-    ) {
-      return misuse(this.#misuseReport, alreadyComplete("send a file"));
-    }
-    const fresh = phase === "buffering" && !this.#buffered;
-    return sendFileTo(this, path, options, fresh, this.owner.isHead);
+    return this.tooLate() ??
+      sendFileTo(this, path, options, this.owner.isHead);
+  }
+
+  /** Nothing written or sent yet: a file may set the length. */
+  get fresh(): boolean {
+    return this.#phase === "buffering" && !this.#buffered;
+  }
+
+  /** The reported rejection of a file for a response already ended. */
+  tooLate(): Promise<void> | undefined {
+    return this[COMPLETE]()
+      ? misuse(this.#misuseReport, alreadyComplete("send a file"))
+      : undefined;
   }
 
   /** The stream a file's bytes go to, while streaming and still wanted. */

@@ -12,6 +12,13 @@ const FILE_CHUNK = 65_536;
 
 /** What sendFileTo needs of the response it feeds. */
 export interface FileTarget {
+  /** Nothing written or sent yet: the file's length may be set. */
+  readonly fresh: boolean;
+  /**
+   * Undefined while the response takes a file; once it was ended, the
+   * rejection that reports the late call (marked reported).
+   */
+  tooLate(): Promise<void> | undefined;
   readonly headers: Headers;
   complete(): Promise<void>;
   /** Ends a fresh response with a file's own stream as its whole body. */
@@ -22,23 +29,34 @@ export interface FileTarget {
 }
 
 /**
- * Streams `path` (or `options`' range of it) into `target`. A `fresh`
+ * Streams `path` (or `options`' range of it) into `target`. A fresh
  * response (nothing written yet) gets a Content-Length; a HEAD request only
- * learns the length, and the file is never opened.
+ * learns the length, and the file is never opened. The response is looked
+ * at again after each wait: a call nobody awaited may find it ended or
+ * started by another answer meanwhile.
  */
 export async function sendFileTo(
   target: FileTarget,
   path: string,
   options: SendFileOptions | undefined,
-  fresh: boolean,
   isHead: boolean,
 ): Promise<void> {
-  if (isHead && fresh) {
+  if (isHead && target.fresh) {
     const count = await statRange(path, options);
-    target.headers.set("content-length", String(count));
-    return target.complete();
+    const late = target.tooLate();
+    if (late !== undefined) return late;
+    if (target.fresh) {
+      target.headers.set("content-length", String(count));
+      return target.complete();
+    }
   }
   const { file, count, toEnd } = await openRange(path, options);
+  const late = target.tooLate();
+  if (late !== undefined) {
+    file.close();
+    return late;
+  }
+  const fresh = target.fresh;
   if (fresh && toEnd) {
     // The rest of the file, to a response not started: Deno's own file
     // stream, which it pipes without a JavaScript chunk per read (with its

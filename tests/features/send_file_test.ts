@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { SERVER_KINDS, startHost } from "../_helpers.ts";
+import {
+  type CollectingOutput,
+  collectLogs,
+  SERVER_KINDS,
+  startHost,
+  until,
+} from "../_helpers.ts";
 import {
   fileETag,
   parseRange,
@@ -62,6 +68,42 @@ for (const kind of SERVER_KINDS) {
       });
       assert.equal(changed.status, 412);
       assert.equal(await changed.text(), "");
+    });
+  });
+
+  Deno.test(`a sendFile an async handler did not await is reported, and never ends the process (${kind})`, async () => {
+    await withFile(async (path) => {
+      let logs: CollectingOutput | undefined;
+      await using running = await startHost(kind, (app) => {
+        // Each handler returns before its sendFile has looked at the file:
+        // the call finds the response ended, or taken by another answer.
+        app.mapGet("/forgot", async (ctx) => {
+          ctx.response.sendFile(path);
+        });
+        app.mapGet("/then-send", async (ctx) => {
+          ctx.response.sendFile(path);
+          await ctx.response.send("other");
+        });
+        app.mapGet("/twice", async (ctx) => {
+          ctx.response.sendFile(path);
+          await ctx.response.sendFile(path);
+        });
+        app.mapGet("/ok", (ctx) => ctx.response.sendFile(path));
+      }, { setup: (builder) => logs = collectLogs(builder) });
+      for (const route of ["/forgot", "/then-send", "/twice"]) {
+        const response = await running.fetch(route);
+        await response.body?.cancel();
+      }
+      const misuses = () =>
+        logs!.records.filter((record) =>
+          record.message === "The application misused a response:"
+        ).length;
+      // A call nobody awaited reports itself when it gets there: no event
+      // says when. An unhandled rejection instead would fail this test.
+      await until(() => misuses() >= 3, "three misuse reports");
+      const ok = await running.fetch("/ok");
+      assert.equal(ok.status, 200);
+      assert.equal(await ok.text(), CONTENT);
     });
   });
 
