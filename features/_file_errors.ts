@@ -6,8 +6,10 @@ import { HttpError } from "./http_error.ts";
 
 /**
  * Maps an error from opening or statting a file to what the client should
- * hear: 404 for a missing file, 403 for one the process may not read. The
- * OS error names the path: it stays in the cause, out of the response.
+ * hear: 404 for a missing file (or a path no file can have: a name too
+ * long, a loop of symbolic links, a NUL byte), 403 for one the process may
+ * not read. The OS error names the path: it stays in the cause, out of the
+ * response.
  *
  * @example
  * ```ts
@@ -25,10 +27,14 @@ import { HttpError } from "./http_error.ts";
  * client's business.
  */
 export function fileError(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
   if (
     error instanceof Deno.errors.NotFound ||
     error instanceof Deno.errors.NotADirectory ||
-    error instanceof Deno.errors.IsADirectory
+    error instanceof Deno.errors.IsADirectory ||
+    error instanceof Deno.errors.FilesystemLoop ||
+    code === "ENAMETOOLONG" ||
+    (error instanceof TypeError && code === "EINVAL")
   ) {
     return new HttpError(404, "Not Found", { cause: error });
   }

@@ -108,6 +108,32 @@ for (const kind of SERVER_KINDS) {
     });
   });
 
+  Deno.test(`sendFile answers 404, not 500, for a path no file can have: too long, a symlink loop, a NUL (${kind})`, async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.symlink(`${dir}/loop2`, `${dir}/loop1`);
+      await Deno.symlink(`${dir}/loop1`, `${dir}/loop2`);
+      let logs: CollectingOutput | undefined;
+      await using running = await startHost(kind, (app) => {
+        // A name from the query: the server refuses a NUL in the path.
+        app.run((ctx) =>
+          ctx.response.sendFile(`${dir}/${ctx.request.query.get("name")}`)
+        );
+      }, { setup: (builder) => logs = collectLogs(builder) });
+      for (const name of ["a".repeat(300), "loop1", "x%00y"]) {
+        const response = await running.fetch(`/?name=${name}`);
+        assert.equal(response.status, 404, name);
+        await response.body?.cancel();
+      }
+      assert.deepEqual(
+        logs!.records.filter((record) => record.level === "error"),
+        [],
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+
   Deno.test(`sendFile with offset and count sends exactly that slice, 200, without validators (${kind})`, async () => {
     await withFile(async (path) => {
       await using running = await startHost(
