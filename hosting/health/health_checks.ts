@@ -131,7 +131,16 @@ async function runOne(
   const { check, tags, timeout, failureStatus } = registration;
   const started = performance.now();
   const controller = new AbortController();
-  const forward = () => controller.abort(outer?.reason);
+  // The client gone, the check's signal fires, and the report is not
+  // waited for any longer, even from a check that ignores its signal.
+  let gone: (() => void) | undefined;
+  const left = new Promise<"aborted">((resolve) => {
+    gone = () => resolve("aborted");
+  });
+  const forward = () => {
+    controller.abort(outer?.reason);
+    gone!();
+  };
   if (outer?.aborted) forward();
   else outer?.addEventListener("abort", forward, { once: true });
   let timer: Timer | undefined;
@@ -149,7 +158,16 @@ async function runOne(
     const outcome = await Promise.race([
       (async () => await check(controller.signal))(),
       timedOut,
+      left,
     ]);
+    if (outcome === "aborted") {
+      return {
+        status: failureStatus,
+        description: "The check was cancelled: the request was aborted",
+        duration: elapsed(started),
+        tags,
+      };
+    }
     if (outcome === "timeout") {
       return {
         status: failureStatus,
@@ -160,7 +178,7 @@ async function runOne(
     }
     if (
       typeof outcome !== "object" || outcome === null ||
-      !(outcome.status in RANK)
+      !Object.hasOwn(RANK, outcome.status)
     ) {
       throw new TypeError(
         `Health check "${registration.name}" returned ${
@@ -282,7 +300,7 @@ function checkCheckOptions(name: string, options: AddCheckOptions): void {
       }: try { timeout: 5000 }`,
     );
   }
-  if (failureStatus !== undefined && !(failureStatus in RANK)) {
+  if (failureStatus !== undefined && !Object.hasOwn(RANK, failureStatus)) {
     throw new TypeError(
       `${where} option "failureStatus" must be "Unhealthy", "Degraded" or "Healthy", got ${
         JSON.stringify(failureStatus)

@@ -107,7 +107,7 @@ function checkHealthEndpointOptions(options: HealthCheckOptions): void {
     );
   }
   for (const [status, code] of Object.entries(codes)) {
-    if (!(status in DEFAULT_CODES)) {
+    if (!Object.hasOwn(DEFAULT_CODES, status)) {
       throw new TypeError(
         `healthChecksEndpoint() option "resultStatusCodes" has an unknown status "${status}": use Healthy, Degraded or Unhealthy`,
       );

@@ -274,6 +274,46 @@ for (const kind of SERVER_KINDS) {
     );
   });
 
+  Deno.test(`${kind}: a probe that gave up does not wait for a check that ignores its signal and has no timeout`, async () => {
+    const running = deferred();
+    const settled = deferred();
+    await using host = await startHost(kind, (app) => {
+      app.use(async (_ctx, next) => {
+        await next();
+        settled.resolve();
+      });
+      app.mapGet("/health", healthChecksEndpoint());
+    }, {
+      setup(builder) {
+        collectLogs(builder);
+        builder.configureServices((services) => {
+          addHealthChecks(services).addCheck("stuck driver", () => {
+            running.resolve();
+            return new Promise(() => {}); // never settles, signal ignored
+          });
+        });
+      },
+    });
+    const probe = new AbortController();
+    const answer = host.fetch("/health", { signal: probe.signal }).catch(() =>
+      undefined
+    );
+    await within(running.promise, "the check to start");
+    probe.abort();
+    await answer;
+    await within(settled.promise, "the health request to settle");
+  });
+
+  Deno.test(`${kind}: a check returning a name Object.prototype has ("toString") is Unhealthy`, async () => {
+    await using host = await healthHost(kind, [{
+      name: "odd",
+      check: () => ({ status: "toString" as HealthStatus }),
+    }]);
+    const response = await host.fetch("/health");
+    assert.equal(response.status, 503);
+    assert.equal(await response.text(), "Unhealthy");
+  });
+
   Deno.test(`${kind}: a predicate runs only the checks it selects`, async () => {
     let ran = 0;
     await using host = await healthHost(kind, [
@@ -365,6 +405,15 @@ Deno.test("addCheck() rejects a taken name, a bad check and a bad timeout", () =
     () => health.addCheck("y", status("Healthy"), { timeout: -1 }),
     { name: "RangeError", message: /"timeout" must be a positive number/ },
   );
+  for (const name of ["toString", "__proto__"]) {
+    assert.throws(
+      () =>
+        health.addCheck("z", status("Healthy"), {
+          failureStatus: name as HealthStatus,
+        }),
+      { name: "TypeError", message: /"failureStatus" must be/ },
+    );
+  }
 });
 
 Deno.test("healthChecksEndpoint() rejects bad options when called", () => {
@@ -380,6 +429,15 @@ Deno.test("healthChecksEndpoint() rejects bad options when called", () => {
         ],
       }),
     { name: "TypeError", message: /unknown status "Fine"/ },
+  );
+  assert.throws(
+    () =>
+      healthChecksEndpoint({
+        resultStatusCodes: { toString: 500 } as HealthCheckOptions[
+          "resultStatusCodes"
+        ],
+      }),
+    { name: "TypeError", message: /unknown status "toString"/ },
   );
   assert.throws(
     () =>
