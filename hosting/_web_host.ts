@@ -2,6 +2,7 @@
 // `WebHost` interface (ASP.NET's internal WebHost behind IWebHost), so the
 // options a builder hands it stay free to change.
 
+import { notifyDraining } from "./_draining.ts";
 import { ServerAddressesFeature } from "../features/mod.ts";
 import {
   parseEndpointUrls,
@@ -339,6 +340,7 @@ export class WebHostImpl implements WebHost {
       this.#force.signal,
       ...(signal ? [signal] : []),
     ]);
+    notifyDraining(this.#lifetime);
     using deadline = this.#shutdownDeadline(signal);
     try {
       // The order of ASP.NET's host: stopping, the server drains, hosted

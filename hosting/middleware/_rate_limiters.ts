@@ -66,12 +66,14 @@ export class PartitionedLimiter {
 
   /**
    * Takes a permit for `key` now, or queues for one (FIFO) when the queue
-   * has room; `signal` takes a waiter out of the queue.
+   * has room; `signal` takes a waiter out of the queue, and `stopping`
+   * answers every waiter (and refuses newcomers) once it fires. Either may
+   * be given as a function, called only when a permit is not free at once.
    */
   acquire(
     key: string,
-    signal: AbortSignal,
-    stopping?: AbortSignal,
+    waiterSignal: AbortSignal | (() => AbortSignal),
+    stopSignal?: AbortSignal | (() => AbortSignal | undefined),
   ): Lease | Promise<Lease> {
     let partition = this.#partitions.get(key);
     if (partition === undefined) {
@@ -84,16 +86,24 @@ export class PartitionedLimiter {
     if (partition.queue.length === 0 && partition.counter.tryTake(now)) {
       return this.#lease(partition);
     }
-    if (
-      partition.queue.length >= this.#queueLimit || signal.aborted ||
-      stopping?.aborted
-    ) {
+    const stopping = typeof stopSignal === "function"
+      ? stopSignal()
+      : stopSignal;
+    // With no room to wait, the request is refused without its own signal
+    // being read (a client already gone hears nothing either way).
+    if (partition.queue.length >= this.#queueLimit || stopping?.aborted) {
       return {
         acquired: false,
         retryAfter: partition.counter.retryAfter(now),
-        aborted: signal.aborted,
+        aborted: false,
         stopping: stopping?.aborted,
       };
+    }
+    const signal = typeof waiterSignal === "function"
+      ? waiterSignal()
+      : waiterSignal;
+    if (signal.aborted) {
+      return { acquired: false, retryAfter: undefined, aborted: true };
     }
     const { promise, resolve } = Promise.withResolvers<Lease>();
     const queue = partition.queue;

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { drainingSignal } from "../_draining.ts";
 import type { HttpContext } from "../../features/mod.ts";
 import type { Middleware } from "../pipeline.ts";
 import { ApplicationLifetime } from "../application_lifetime.ts";
@@ -334,6 +335,13 @@ export function rateLimiter(
     );
   }
 
+  // Fires when the host begins to drain; until then (the stopping host's
+  // shutdownDelaySeconds included) rejections are as usual.
+  function drainingOf(ctx: HttpContext): AbortSignal | undefined {
+    const lifetime = ctx.requestServices?.get(ApplicationLifetime);
+    return lifetime === undefined ? undefined : drainingSignal(lifetime);
+  }
+
   async function reject(
     ctx: HttpContext,
     limiter: Limiter,
@@ -341,8 +349,9 @@ export function rateLimiter(
     lease: Lease & { acquired: false },
   ): Promise<void> {
     if (lease.stopping) {
-      // Queued when the host began to stop: answered at once, so the stop
-      // does not wait for a permit, and told to come back elsewhere.
+      // Queued when the host began to drain (after shutdownDelaySeconds):
+      // answered at once, so the drain does not wait for a permit, and told
+      // to come back elsewhere.
       ctx.response.status = 503;
       return;
     }
@@ -405,10 +414,13 @@ export function rateLimiter(
             }: return a string, such as ctx.connection.remoteAddress or a user id`,
           );
         }
+        // The signals are read only when no permit is free at once: the
+        // request's own is not made for nothing (on Deno.serve, reading it
+        // also prints Deno's "legacy abort" notice).
         const lease = await limiter.limiter.acquire(
           key,
-          ctx.requestAborted,
-          ctx.requestServices?.get(ApplicationLifetime)?.stopping,
+          () => ctx.requestAborted,
+          () => drainingOf(ctx),
         );
         if (!lease.acquired) return await reject(ctx, limiter, key, lease);
         held.push(lease.release);

@@ -381,3 +381,43 @@ for (const kind of SERVER_KINDS) {
     assert.ok(performance.now() - started < 5_000, "the stop did not wait");
   });
 }
+
+for (const kind of SERVER_KINDS) {
+  Deno.test(`${kind}: through shutdownDelaySeconds rejections stay 429 with onRejected; the queue is answered 503 when the drain begins`, async () => {
+    let arrived = deferred<void>();
+    await using running = await startHost(kind, (app) => {
+      app.use((_ctx, next) => {
+        arrived.resolve();
+        return next();
+      });
+      app.use(rateLimiter({
+        permitLimit: 1,
+        window: 60_000,
+        queueLimit: 1,
+        onRejected: (ctx) => ctx.response.json({ error: "slow down" }),
+      }));
+      app.run(() => new Response("served"));
+    }, { setup: (builder) => builder.useSetting("shutdownDelaySeconds", "1") });
+    assert.equal(await (await running.fetch("/")).text(), "served");
+    arrived = deferred<void>();
+    const queued = running.fetch("/");
+    await arrived.promise;
+    const stopStarted = performance.now();
+    const stopped = running.host.stop();
+    // The host is stopping but still serves normally: over the limit, with
+    // the queue full, is the usual 429.
+    const [status, retryAfter, body] = await call(running, "/");
+    assert.equal(status, 429);
+    assert.equal(retryAfter, "60");
+    assert.deepEqual(JSON.parse(body), { error: "slow down" });
+    // The waiter is answered when the drain begins, after the delay.
+    const answer = await queued;
+    assert.equal(answer.status, 503);
+    await answer.body?.cancel();
+    assert.ok(
+      performance.now() - stopStarted >= 900,
+      "the queue was answered before the delay ended",
+    );
+    await stopped;
+  });
+}
