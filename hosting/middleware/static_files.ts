@@ -77,7 +77,8 @@ export interface StaticFileOptions {
   cacheControl?: string | ((file: StaticFile) => string | undefined);
   /**
    * Runs before each response about a file is sent (200, 206, 304, 412,
-   * 416), to add or change headers.
+   * 416), to add or change headers; `ctx.response.status` says which, and
+   * a status it sets is the one sent (the file's bytes still follow).
    * @default {undefined}
    */
   onPrepareResponse?: (
@@ -245,8 +246,10 @@ export function staticFiles(options: StaticFileOptions = {}): Middleware {
       : cacheControl;
     if (cache !== undefined) headers.set("cache-control", cache);
     if (!NO_BODY.has(plan.status)) headers.set("content-type", type);
-    await onPrepareResponse?.(ctx, file);
+    // The hook sees the status it may change (ASP.NET sets StatusCode
+    // before OnPrepareResponse): serving 404.html as a 404, say.
     response.status = plan.status;
+    await onPrepareResponse?.(ctx, file);
     if (NO_BODY.has(plan.status)) return response.send(null);
     return response.sendFile(sent.path, {
       offset: plan.offset,

@@ -335,6 +335,8 @@ for (const kind of SERVER_KINDS) {
         onPrepareResponse: (ctx, file) => {
           seen.push(`${ctx.response.status} ${file.encoding ?? "identity"}`);
           ctx.response.headers.set("x-file-size", String(file.stat.size));
+          // ASP.NET's idiom: a page served with the status it stands for.
+          if (ctx.request.query.has("missing")) ctx.response.status = 404;
         },
       }));
     });
@@ -354,8 +356,19 @@ for (const kind of SERVER_KINDS) {
     });
     assert.equal(cached.status, 304);
     assert.equal(cached.headers.get("x-file-size"), "12");
-    assert.equal(seen.length, 3);
-    assert.equal(seen[0], "200 gzip");
+    const part = await get(running, "/hello.txt", { range: "bytes=0-4" });
+    assert.equal(part.status, 206);
+    const page = await get(running, "/hello.txt?missing");
+    assert.equal(page.status, 404);
+    assert.equal(page.body, TEXT["hello.txt"]);
+    // The hook sees the status the answer has so far.
+    assert.deepEqual(seen, [
+      "200 gzip",
+      "200 identity",
+      "304 identity",
+      "206 identity",
+      "200 identity",
+    ]);
   });
 
   Deno.test(`Default files rewrite a directory to its index and redirect the slashless form with 301 (${kind})`, async () => {
