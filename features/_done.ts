@@ -17,6 +17,18 @@ export function isComplete(body: object): boolean {
   return (body as { [COMPLETE]?: () => boolean })[COMPLETE]?.() === true;
 }
 
+/**
+ * The key of a body feature's `[WRITTEN]()`: whether anything was written
+ * to the body already, so that `sendFile` does not answer conditions and
+ * ranges about a file for a body that holds more than the file.
+ */
+export const WRITTEN: unique symbol = Symbol("roost.responseWritten");
+
+/** Whether a body feature says something was written to it (`[WRITTEN]()`). */
+export function isWritten(body: object): boolean {
+  return (body as { [WRITTEN]?: () => boolean })[WRITTEN]?.() === true;
+}
+
 // Errors already dealt with where they happened (a misuse of a complete
 // response, reported, or a late call after a timeout or stop answered for
 // the app, which is no mistake to report): whoever later catches one need

@@ -15,7 +15,12 @@ import { HttpRequestFeature } from "./request_features.ts";
 import { contentTypeFor } from "./_media_types.ts";
 import { fileETag, planFileResponse } from "./_file_conditions.ts";
 import { readHeader } from "./_request_header.ts";
-import { handledWhenReported, isComplete, notWritable } from "./_done.ts";
+import {
+  handledWhenReported,
+  isComplete,
+  isWritten,
+  notWritable,
+} from "./_done.ts";
 
 // Deno's web globals are accessors on globalThis: bind them once, off the
 // per-request path.
@@ -442,7 +447,7 @@ export class HttpResponse {
     let slice = options;
     if (
       options?.offset === undefined && options?.count === undefined &&
-      response.status === 200 && !response.hasStarted
+      response.status === 200 && !response.hasStarted && !isWritten(body)
     ) {
       const request = this.#features.get(HttpRequestFeature);
       const method = request?.method;

@@ -11,7 +11,7 @@ import {
   problemResponse,
   type SendFileOptions,
 } from "../features/mod.ts";
-import { COMPLETE, DONE, notWritable } from "../features/_done.ts";
+import { COMPLETE, DONE, notWritable, WRITTEN } from "../features/_done.ts";
 import { brokenBody, ResponseStream } from "./_response_stream.ts";
 import { alreadyComplete, replaceHeaders } from "./_response_body.ts";
 import { type BridgeOwner, ResponseHead } from "./_response_head.ts";
@@ -317,6 +317,11 @@ export class ResponseBridge extends ResponseHead
     this.#pending = stream;
     this.#enter("pending");
     return DONE;
+  }
+
+  /** Whether anything was written: a file then is not the whole body. */
+  [WRITTEN](): boolean {
+    return this.#buffered;
   }
 
   /** Whether the response was ended: a late sendFile() is a misuse. */

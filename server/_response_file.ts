@@ -144,8 +144,14 @@ function rangeOf(
       `sendFile offset must be from 0 to the file's size ${size}, got ${offset}`,
     );
   }
+  const count = options?.count;
+  if (count !== undefined && (!Number.isSafeInteger(count) || count < 0)) {
+    throw new RangeError(
+      `sendFile count must be a whole number of bytes from 0, got ${count}`,
+    );
+  }
   return {
     offset,
-    count: Math.min(options?.count ?? size - offset, size - offset),
+    count: Math.min(count ?? size - offset, size - offset),
   };
 }

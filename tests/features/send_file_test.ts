@@ -134,6 +134,46 @@ for (const kind of SERVER_KINDS) {
     }
   });
 
+  Deno.test(`sendFile after write() sends the file on, with no validators or ranges of the file's (${kind})`, async () => {
+    await withFile(async (path) => {
+      const refusals: string[] = [];
+      await using running = await startHost(kind, (app) => {
+        app.mapGet("/wrapped", async (ctx) => {
+          await ctx.response.write("PREAMBLE:");
+          await ctx.response.sendFile(path);
+        });
+        app.mapGet("/count", async (ctx) => {
+          for (const count of [-5, NaN, 1.5]) {
+            await ctx.response.sendFile(path, { count }).catch((error) =>
+              refusals.push(`${error.name}: ${error.message}`)
+            );
+          }
+          await ctx.response.send("checked");
+        });
+      });
+      const etag = fileETag(await Deno.stat(path));
+      for (
+        const headers of [
+          {},
+          { range: "bytes=0-3" },
+          { "if-none-match": etag },
+        ] as Record<string, string>[]
+      ) {
+        const response = await running.fetch("/wrapped", { headers });
+        assert.equal(response.status, 200);
+        assert.equal(response.headers.get("etag"), null);
+        assert.equal(response.headers.get("accept-ranges"), null);
+        assert.equal(await response.text(), `PREAMBLE:${CONTENT}`);
+      }
+      assert.equal(await (await running.fetch("/count")).text(), "checked");
+      assert.deepEqual(refusals, [
+        "RangeError: sendFile count must be a whole number of bytes from 0, got -5",
+        "RangeError: sendFile count must be a whole number of bytes from 0, got NaN",
+        "RangeError: sendFile count must be a whole number of bytes from 0, got 1.5",
+      ]);
+    });
+  });
+
   Deno.test(`sendFile with offset and count sends exactly that slice, 200, without validators (${kind})`, async () => {
     await withFile(async (path) => {
       await using running = await startHost(
