@@ -46,3 +46,48 @@ export function fileError(error: unknown): unknown {
   }
   return error;
 }
+
+/**
+ * The key, on a `sendFile` options object, of the file a response was
+ * planned from (its size and modification time): validators and ranges
+ * answered about it hold only for bytes read from the same file.
+ */
+export const PLANNED_FROM: unique symbol = Symbol("roost.plannedFrom");
+
+/** What a response was planned from, as the key above holds it. */
+export interface PlannedFile {
+  size: number;
+  mtime: number | null;
+}
+
+/** The identity of a statted file, for {@linkcode PLANNED_FROM}. */
+export function plannedFile(stat: Deno.FileInfo): PlannedFile {
+  return { size: stat.size, mtime: stat.mtime?.getTime() ?? null };
+}
+
+/**
+ * Throws when the file opened is not the one the response was planned from
+ * (it changed between the stat and the open): its headers would describe
+ * other bytes. Answered 503, nothing sent yet: asking again gets a
+ * response that matches.
+ *
+ * @param path The file's path (kept in the cause, out of the response).
+ * @param stat The open file's stat.
+ * @param planned What the response was planned from, if it was.
+ * @throws {HttpError} 503 when the two differ.
+ */
+export function checkPlanned(
+  path: string,
+  stat: Deno.FileInfo,
+  planned: PlannedFile | undefined,
+): void {
+  if (planned === undefined) return;
+  const now = plannedFile(stat);
+  if (now.size === planned.size && now.mtime === planned.mtime) return;
+  throw new HttpError(503, "Service Unavailable", {
+    cause: new Error(
+      `The file "${path}" changed between planning its response and opening it (${planned.size} bytes, then ${now.size})`,
+    ),
+    headers: { "retry-after": "0" },
+  });
+}

@@ -14,6 +14,7 @@ import {
 import { HttpRequestFeature } from "./request_features.ts";
 import { contentTypeFor } from "./_media_types.ts";
 import { fileETag, planFileResponse } from "./_file_conditions.ts";
+import { PLANNED_FROM, plannedFile } from "./_file_errors.ts";
 import { readHeader } from "./_request_header.ts";
 import {
   handledWhenReported,
@@ -471,7 +472,11 @@ export class HttpResponse {
             return;
           }
           response.status = plan.status;
-          slice = { offset: plan.offset, count: plan.count };
+          slice = {
+            offset: plan.offset,
+            count: plan.count,
+            [PLANNED_FROM]: plannedFile(stat),
+          } as SendFileOptions;
         }
       }
     }

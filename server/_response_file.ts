@@ -5,7 +5,12 @@
 // features/_file_conditions.ts.
 
 import { HttpError, type SendFileOptions } from "../features/mod.ts";
-import { fileError } from "../features/_file_errors.ts";
+import {
+  checkPlanned,
+  fileError,
+  PLANNED_FROM,
+  type PlannedFile,
+} from "../features/_file_errors.ts";
 import type { ResponseStream } from "./_response_stream.ts";
 
 const FILE_CHUNK = 65_536;
@@ -99,6 +104,7 @@ async function openRange(
     // fstat on an open file answers from the kernel's inode: no disk and
     // no reason for a trip through the blocking pool.
     const stat = file.statSync();
+    checkPlanned(path, stat, plannedOf(options));
     const { offset, count } = rangeOf(path, stat, options);
     if (offset > 0) await file.seek(offset, Deno.SeekMode.Start);
     return { file, count, toEnd: offset + count === stat.size };
@@ -122,7 +128,16 @@ async function statRange(
   } catch (error) {
     throw fileError(error);
   }
+  checkPlanned(path, stat, plannedOf(options));
   return rangeOf(path, stat, options).count;
+}
+
+function plannedOf(
+  options: SendFileOptions | undefined,
+): PlannedFile | undefined {
+  return (options as { [PLANNED_FROM]?: PlannedFile } | undefined)?.[
+    PLANNED_FROM
+  ];
 }
 
 function rangeOf(

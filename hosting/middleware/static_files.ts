@@ -4,9 +4,10 @@
  * @module
  */
 
-import type { HttpContext } from "../../features/mod.ts";
+import type { HttpContext, SendFileOptions } from "../../features/mod.ts";
 import { contentTypeFor, isCompressible } from "../../features/_media_types.ts";
 import { fileETag, planFileResponse } from "../../features/_file_conditions.ts";
+import { PLANNED_FROM, plannedFile } from "../../features/_file_errors.ts";
 import type { Middleware } from "../pipeline.ts";
 import { findInside, segmentsOf, staticRoot } from "./_static_paths.ts";
 import {
@@ -254,6 +255,7 @@ export function staticFiles(options: StaticFileOptions = {}): Middleware {
     return response.sendFile(sent.path, {
       offset: plan.offset,
       count: plan.count,
-    });
+      [PLANNED_FROM]: plannedFile(sent.stat),
+    } as SendFileOptions);
   };
 }

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { curl, type Running, SERVER_KINDS, startHost } from "../../_helpers.ts";
+import {
+  collectLogs,
+  curl,
+  type Running,
+  SERVER_KINDS,
+  startHost,
+} from "../../_helpers.ts";
+import { fileETag } from "../../../features/_file_conditions.ts";
 import { staticFiles } from "../../../hosting/middleware/static_files.ts";
 import { defaultFiles } from "../../../hosting/middleware/default_files.ts";
 import { fileServer } from "../../../hosting/middleware/file_server.ts";
@@ -369,6 +376,54 @@ for (const kind of SERVER_KINDS) {
       "206 identity",
       "200 identity",
     ]);
+  });
+
+  Deno.test(`Static files answer 503, not headers of one file over the bytes of another, when the file changes before it is opened (${kind})`, async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const file = `${dir}/app.js`;
+      let replaceWith: string | undefined;
+      await using running = await startHost(kind, (app) => {
+        app.use(staticFiles({
+          root: dir,
+          // Runs between the stat the answer is planned from and the open:
+          // a deploy replacing the file there, deterministically.
+          onPrepareResponse: async () => {
+            if (replaceWith === undefined) return;
+            await Deno.writeTextFile(`${dir}/next`, replaceWith);
+            await Deno.rename(`${dir}/next`, file);
+            replaceWith = undefined;
+          },
+        }));
+      }, { setup: (builder) => collectLogs(builder) });
+      for (
+        const [before, after, range] of [
+          ["A".repeat(10), "B".repeat(26), undefined],
+          ["A".repeat(30), "short", "bytes=2-20"],
+        ] as const
+      ) {
+        await Deno.writeTextFile(file, before);
+        replaceWith = after;
+        const changed = await get(
+          running,
+          "/app.js",
+          range === undefined ? {} : { range },
+        );
+        assert.equal(changed.status, 503, before);
+        assert.equal(changed.headers.get("etag"), null);
+        assert.equal(changed.headers.get("retry-after"), "0");
+        // Asked again, the answer matches the file.
+        const again = await get(running, "/app.js");
+        assert.equal(again.status, 200);
+        assert.equal(again.body, after);
+        assert.equal(
+          again.headers.get("etag"),
+          fileETag(await Deno.stat(file)),
+        );
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   });
 
   Deno.test(`Default files rewrite a directory to its index and redirect the slashless form with 301 (${kind})`, async () => {
