@@ -80,7 +80,7 @@ export function staticRoot(
   }
   const prefix = requestPath ?? "";
   if (
-    typeof prefix !== "string" ||
+    typeof prefix !== "string" || /[?#]/.test(prefix) ||
     (prefix !== "" && (!prefix.startsWith("/") || prefix.endsWith("/")))
   ) {
     throw new TypeError(
@@ -98,7 +98,11 @@ export function staticRoot(
   }
   return {
     real: real.endsWith(SEP) ? real.slice(0, -1) : real,
-    requestPath: prefix,
+    // As request paths are compared: percent-encoded ("/my files" and
+    // "/dépôt" match what a client sends for them).
+    requestPath: prefix === ""
+      ? ""
+      : new URL(prefix, "http://localhost").pathname,
     serveDotFiles: serveDotFiles === true,
     verified: new Map(),
   };

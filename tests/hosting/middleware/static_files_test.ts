@@ -83,6 +83,20 @@ for (const kind of SERVER_KINDS) {
     );
   });
 
+  Deno.test(`Static files match a requestPath with spaces or non-ASCII as clients send it, encoded (${kind})`, async () => {
+    await using site = await makeSite();
+    await using running = await startHost(kind, (app) => {
+      app.use(staticFiles({ root: site.root, requestPath: "/my files" }));
+      app.use(staticFiles({ root: site.root, requestPath: "/dépôt" }));
+      app.run((ctx) => ctx.response.send("fell through", { status: 404 }));
+    });
+    for (const path of ["/my files/hello.txt", "/dépôt/hello.txt"]) {
+      const answer = await get(running, path);
+      assert.equal(answer.status, 200, path);
+      assert.equal(answer.body, TEXT["hello.txt"]);
+    }
+  });
+
   Deno.test(`Static files pass other methods, other paths and directories to next (${kind})`, async () => {
     await using site = await makeSite();
     await using running = await startHost(kind, (app) => {
@@ -511,6 +525,10 @@ Deno.test("Static file middleware validates its options when it is made", async 
     ],
     [
       () => staticFiles({ root: site.root, requestPath: "/static/" }),
+      /requestPath/,
+    ],
+    [
+      () => staticFiles({ root: site.root, requestPath: "/static?v=1" }),
       /requestPath/,
     ],
     [
