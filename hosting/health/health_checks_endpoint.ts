@@ -136,6 +136,34 @@ function withoutErrors(report: HealthReport): HealthReport {
   return { ...report, entries };
 }
 
+// A check's `data` that JSON cannot hold (a BigInt, a cycle) is the app's
+// mistake: it must not turn the probe into a 500. That entry's data says so
+// instead; the rest of the report stands.
+function serializable(report: HealthReport): HealthReport {
+  try {
+    JSON.stringify(report);
+    return report;
+  } catch {
+    const entries: Record<string, HealthReportEntry> = {};
+    for (const [name, entry] of Object.entries(report.entries)) {
+      try {
+        JSON.stringify(entry.data);
+        entries[name] = entry;
+      } catch (error) {
+        entries[name] = {
+          ...entry,
+          data: {
+            error: `This check's data cannot be written as JSON: ${
+              (error as Error).message
+            }`,
+          },
+        };
+      }
+    }
+    return { ...report, entries };
+  }
+}
+
 /**
  * The default writer: the report as JSON for clients that ask for JSON, the
  * overall status as plain text for the others.
@@ -172,7 +200,9 @@ export function writeHealthReport(
     // what the outside has no business knowing (a host, a password).
     const development = ctx.requestServices?.get(HostingEnvironment)
       ?.isDevelopment() ?? false;
-    return ctx.response.json(development ? report : withoutErrors(report));
+    return ctx.response.json(
+      serializable(development ? report : withoutErrors(report)),
+    );
   }
   return ctx.response.send(report.status, {
     headers: { "content-type": "text/plain; charset=utf-8" },

@@ -304,6 +304,27 @@ for (const kind of SERVER_KINDS) {
     await within(settled.promise, "the health request to settle");
   });
 
+  Deno.test(`${kind}: a check's data JSON cannot hold does not make the JSON probe a 500`, async () => {
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    await using host = await healthHost(kind, [
+      { name: "big", check: () => ({ status: "Healthy", data: { n: 1n } }) },
+      { name: "loop", check: () => ({ status: "Healthy", data: cycle }) },
+      { name: "fine", check: () => ({ status: "Healthy", data: { n: 1 } }) },
+    ]);
+    const response = await host.fetch("/health", { headers: JSON_ACCEPT });
+    assert.equal(response.status, 200);
+    const report = await response.json();
+    assert.equal(report.status, "Healthy");
+    assert.deepEqual(report.entries.fine.data, { n: 1 });
+    for (const name of ["big", "loop"]) {
+      assert.match(
+        report.entries[name].data.error,
+        /^This check's data cannot be written as JSON: /,
+      );
+    }
+  });
+
   Deno.test(`${kind}: a check returning a name Object.prototype has ("toString") is Unhealthy`, async () => {
     await using host = await healthHost(kind, [{
       name: "odd",
