@@ -46,6 +46,17 @@ export function wasReported(error: unknown): boolean {
 }
 
 /**
+ * A promise rejected with `error`, marked handled when the error was
+ * already reported: what a promise-returning method answers for a
+ * synchronous failure, so that a call nobody awaited ends nothing.
+ */
+export function rejectedWith(error: unknown): Promise<never> {
+  const rejected = Promise.reject(error);
+  if (wasReported(error)) rejected.catch(() => {});
+  return rejected;
+}
+
+/**
  * Settles as `work` does; when `work` fails with an error already reported,
  * the returned promise is marked handled first, so a call nobody awaited
  * does not end the process (an async method's own promise would otherwise

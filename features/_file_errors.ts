@@ -49,44 +49,50 @@ export function fileError(error: unknown): unknown {
 
 /**
  * The key, on a `sendFile` options object, of the file a response was
- * planned from (its size and modification time): validators and ranges
- * answered about it hold only for bytes read from the same file.
+ * planned from: validators and ranges answered about it hold only for
+ * bytes read from the same file.
  */
 export const PLANNED_FROM: unique symbol = Symbol("roost.plannedFrom");
 
 /** What a response was planned from, as the key above holds it. */
 export interface PlannedFile {
-  size: number;
-  mtime: number | null;
+  /** The file's inode, where the system has them. */
+  ino: number | null;
 }
 
 /** The identity of a statted file, for {@linkcode PLANNED_FROM}. */
 export function plannedFile(stat: Deno.FileInfo): PlannedFile {
-  return { size: stat.size, mtime: stat.mtime?.getTime() ?? null };
+  return { ino: stat.ino ?? null };
 }
 
 /**
- * Throws when the file opened is not the one the response was planned from
- * (it changed between the stat and the open): its headers would describe
- * other bytes. Answered 503, nothing sent yet: asking again gets a
- * response that matches.
+ * Throws when the file opened cannot give what the response was planned
+ * to send: another file put in its place between the stat and the open (a
+ * deploy's rename), or one now shorter than the bytes promised. A file that
+ * grew (a log written to) still has them, and is sent as planned. Answered
+ * 503, nothing sent yet: asking again gets a response that matches.
  *
  * @param path The file's path (kept in the cause, out of the response).
  * @param stat The open file's stat.
  * @param planned What the response was planned from, if it was.
- * @throws {HttpError} 503 when the two differ.
+ * @param end Where the planned bytes end (offset plus count).
+ * @throws {HttpError} 503 when the file cannot give them.
  */
 export function checkPlanned(
   path: string,
   stat: Deno.FileInfo,
   planned: PlannedFile | undefined,
+  end: number,
 ): void {
   if (planned === undefined) return;
-  const now = plannedFile(stat);
-  if (now.size === planned.size && now.mtime === planned.mtime) return;
+  const ino = stat.ino ?? null;
+  const replaced = planned.ino !== null && ino !== null && ino !== planned.ino;
+  if (!replaced && stat.size >= end) return;
   throw new HttpError(503, "Service Unavailable", {
     cause: new Error(
-      `The file "${path}" changed between planning its response and opening it (${planned.size} bytes, then ${now.size})`,
+      replaced
+        ? `The file "${path}" was replaced between planning its response and opening it`
+        : `The file "${path}" shrank to ${stat.size} bytes between planning its response and opening it (${end} were to be sent)`,
     ),
     headers: { "retry-after": "0" },
   });

@@ -21,6 +21,7 @@ import {
   isComplete,
   isWritten,
   notWritable,
+  rejectedWith,
 } from "./_done.ts";
 
 // Deno's web globals are accessors on globalThis: bind them once, off the
@@ -197,7 +198,7 @@ export class HttpResponse {
     try {
       return this.#content().start();
     } catch (error) {
-      return Promise.reject(error);
+      return rejectedWith(error);
     }
   }
 
@@ -217,7 +218,7 @@ export class HttpResponse {
       }
       return this.#content().write(chunk);
     } catch (error) {
-      return Promise.reject(error);
+      return rejectedWith(error);
     }
   }
 
@@ -241,7 +242,7 @@ export class HttpResponse {
     try {
       return this.#content().complete();
     } catch (error) {
-      return Promise.reject(error);
+      return rejectedWith(error);
     }
   }
 
@@ -287,7 +288,7 @@ export class HttpResponse {
       this.#apply(init);
       return this.#content().complete(body ?? null);
     } catch (error) {
-      return Promise.reject(error);
+      return rejectedWith(error);
     }
   }
 
@@ -321,7 +322,7 @@ export class HttpResponse {
           : WebResponse.json(value, { status }),
       );
     } catch (error) {
-      return Promise.reject(error);
+      return rejectedWith(error);
     }
   }
 
@@ -357,7 +358,7 @@ export class HttpResponse {
       this.#status().headers.set("location", target);
       return this.#content().complete(null);
     } catch (error) {
-      return Promise.reject(error);
+      return rejectedWith(error);
     }
   }
 
@@ -429,6 +430,18 @@ export class HttpResponse {
     return undefined;
   }
 
+  // After a wait: the call again from the top when the body feature was
+  // replaced meanwhile (a request timeout answered for the handler), or as
+  // a late call when the response was ended or started.
+  #resend(
+    body: HttpResponseBodyFeature,
+    path: string,
+    options: SendFileOptions | undefined,
+  ): Promise<void> | undefined {
+    if (this.#content() !== body) return this.sendFile(path, options);
+    return this.#sendLate(body, path, options);
+  }
+
   async #sendWholeFile(
     path: string,
     options: SendFileOptions | undefined,
@@ -441,7 +454,7 @@ export class HttpResponse {
     // another answer in the meantime.
     if (!headers.has("content-type")) {
       const type = await contentTypeFor(path) ?? "application/octet-stream";
-      const late = this.#sendLate(body, path, options);
+      const late = this.#resend(body, path, options);
       if (late !== undefined) return late;
       headers.set("content-type", type);
     }
@@ -456,7 +469,7 @@ export class HttpResponse {
         // A file that cannot be statted goes on to body.sendFile, which
         // reports it (or a response already complete) as it always did.
         const stat = await Deno.stat(path).catch(() => undefined);
-        const late = this.#sendLate(body, path, options);
+        const late = this.#resend(body, path, options);
         if (late !== undefined) return late;
         if (stat !== undefined && !stat.isDirectory) {
           const plan = planFileResponse(

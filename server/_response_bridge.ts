@@ -69,6 +69,7 @@ export class ResponseBridge extends ResponseHead
   implements HttpResponseBodyFeature {
   #phase: Phase = "buffering";
   #writes: WriteBuffer | undefined;
+  #clears = 0;
   // The whole body the app completed with before the response started: sent
   // when the pipeline finishes, so middleware after next() can still change
   // status and headers. A Response is the head's pendingResponse.
@@ -341,11 +342,25 @@ export class ResponseBridge extends ResponseHead
     return this.#phase === "buffering" && !this.#buffered;
   }
 
-  /** The reported rejection of a file for a response already ended. */
-  tooLate(): Promise<void> | undefined {
-    return this[COMPLETE]()
-      ? misuse(this.#misuseReport, alreadyComplete("send a file"))
-      : undefined;
+  /**
+   * The reported rejection of a file for a response already ended, or one
+   * cleared since the call (`clears` then): a request timeout or an error
+   * page took it over while the file was opened, which is no mistake to
+   * report.
+   */
+  tooLate(clears = this.#clears): Promise<void> | undefined {
+    if (this[COMPLETE]()) {
+      return misuse(this.#misuseReport, alreadyComplete("send a file"));
+    }
+    if (clears !== this.#clears) {
+      return misuse(
+        undefined,
+        new TypeError(
+          "Cannot send a file: the response was cleared while the file was opened (a request timeout or an error page answers instead)",
+        ),
+      );
+    }
+    return undefined;
   }
 
   /** The stream a file's bytes go to, while streaming and still wanted. */
@@ -371,6 +386,12 @@ export class ResponseBridge extends ResponseHead
     this.#pending = null;
     this.forgetHead();
     if (this.#phase === "pending") this.#enter("buffering");
+    this.#clears++;
+  }
+
+  /** How many times the response was cleared: a file opened before is void. */
+  get clears(): number {
+    return this.#clears;
   }
 
   /** Delivers a WebSocket upgrade response exactly as Deno made it. */

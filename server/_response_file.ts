@@ -19,11 +19,14 @@ const FILE_CHUNK = 65_536;
 export interface FileTarget {
   /** Nothing written or sent yet: the file's length may be set. */
   readonly fresh: boolean;
+  /** How many times the response was cleared so far. */
+  readonly clears: number;
   /**
-   * Undefined while the response takes a file; once it was ended, the
-   * rejection that reports the late call (marked reported).
+   * Undefined while the response takes a file; once it was ended (or
+   * cleared since `clears`), the rejection that reports the late call
+   * (marked reported).
    */
-  tooLate(): Promise<void> | undefined;
+  tooLate(clears?: number): Promise<void> | undefined;
   readonly headers: Headers;
   complete(): Promise<void>;
   /** Ends a fresh response with a file's own stream as its whole body. */
@@ -46,9 +49,10 @@ export async function sendFileTo(
   options: SendFileOptions | undefined,
   isHead: boolean,
 ): Promise<void> {
+  const clears = target.clears;
   if (isHead && target.fresh) {
     const count = await statRange(path, options);
-    const late = target.tooLate();
+    const late = target.tooLate(clears);
     if (late !== undefined) return late;
     if (target.fresh) {
       target.headers.set("content-length", String(count));
@@ -56,7 +60,7 @@ export async function sendFileTo(
     }
   }
   const { file, count, toEnd } = await openRange(path, options);
-  const late = target.tooLate();
+  const late = target.tooLate(clears);
   if (late !== undefined) {
     file.close();
     return late;
@@ -104,7 +108,7 @@ async function openRange(
     // fstat on an open file answers from the kernel's inode: no disk and
     // no reason for a trip through the blocking pool.
     const stat = file.statSync();
-    checkPlanned(path, stat, plannedOf(options));
+    checkPlanned(path, stat, plannedOf(options), plannedEnd(options));
     const { offset, count } = rangeOf(path, stat, options);
     if (offset > 0) await file.seek(offset, Deno.SeekMode.Start);
     return { file, count, toEnd: offset + count === stat.size };
@@ -128,8 +132,13 @@ async function statRange(
   } catch (error) {
     throw fileError(error);
   }
-  checkPlanned(path, stat, plannedOf(options));
+  checkPlanned(path, stat, plannedOf(options), plannedEnd(options));
   return rangeOf(path, stat, options).count;
+}
+
+// Where the bytes a planned response promised end.
+function plannedEnd(options: SendFileOptions | undefined): number {
+  return (options?.offset ?? 0) + (options?.count ?? 0);
 }
 
 function plannedOf(

@@ -147,21 +147,33 @@ function serializable(report: HealthReport): HealthReport {
     const entries: Record<string, HealthReportEntry> = {};
     for (const [name, entry] of Object.entries(report.entries)) {
       try {
-        JSON.stringify(entry.data);
+        JSON.stringify(entry);
         entries[name] = entry;
-      } catch (error) {
-        entries[name] = {
-          ...entry,
-          data: {
-            error: `This check's data cannot be written as JSON: ${
-              (error as Error).message
-            }`,
-          },
-        };
+      } catch {
+        entries[name] = writableEntry(entry);
       }
     }
     return { ...report, entries };
   }
+}
+
+function writableEntry(entry: HealthReportEntry): HealthReportEntry {
+  let data = entry.data;
+  try {
+    JSON.stringify(data);
+  } catch (error) {
+    data = {
+      error: `This check's data cannot be written as JSON: ${
+        (error as Error).message
+      }`,
+    };
+  }
+  const description = entry.description;
+  return {
+    ...entry,
+    data,
+    ...(description === undefined ? {} : { description: String(description) }),
+  };
 }
 
 /**

@@ -25,7 +25,9 @@ import {
   DONE,
   handledWhenReported,
   isComplete,
+  isWritten,
   notWritable,
+  WRITTEN,
 } from "../../features/_done.ts";
 import type { CompressionEncoding } from "./_compression_negotiation.ts";
 import { type Policy, StreamEncoder } from "./_compression_encoders.ts";
@@ -237,6 +239,11 @@ export class CompressingBody implements HttpResponseBodyFeature {
 
   [COMPLETE](): boolean {
     return this.#phase === "done" || isComplete(this.#inner);
+  }
+
+  [WRITTEN](): boolean {
+    return this.#size > 0 || this.#chunks.length > 0 ||
+      this.#encoder !== undefined || isWritten(this.#inner);
   }
 
   complete(body?: BodyInit | Response | null): Promise<void> {

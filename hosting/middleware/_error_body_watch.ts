@@ -8,7 +8,12 @@ import type {
   HttpResponseBodyFeature,
   SendFileOptions,
 } from "../../features/mod.ts";
-import { COMPLETE, isComplete } from "../../features/_done.ts";
+import {
+  COMPLETE,
+  isComplete,
+  isWritten,
+  WRITTEN,
+} from "../../features/_done.ts";
 
 // Whether what was given to complete() is a body; an empty string or
 // buffer, or a Response without one, is not.
@@ -59,6 +64,10 @@ export class BodyWatch implements HttpResponseBodyFeature {
 
   [COMPLETE](): boolean {
     return isComplete(this.#inner);
+  }
+
+  [WRITTEN](): boolean {
+    return isWritten(this.#inner);
   }
 
   sendFile(path: string, options?: SendFileOptions): Promise<void> {

@@ -80,7 +80,7 @@ export function staticRoot(
   }
   const prefix = requestPath ?? "";
   if (
-    typeof prefix !== "string" || /[?#]/.test(prefix) ||
+    typeof prefix !== "string" || /[?#\\]|\/\/|\/\.\.?(\/|$)/.test(prefix) ||
     (prefix !== "" && (!prefix.startsWith("/") || prefix.endsWith("/")))
   ) {
     throw new TypeError(

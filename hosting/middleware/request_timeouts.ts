@@ -15,6 +15,7 @@ import {
 } from "../../features/mod.ts";
 import type { Middleware } from "../pipeline.ts";
 import { scheduleDeadline } from "../../server/_timers.ts";
+import { COMPLETE, markReported } from "../../features/_done.ts";
 import { readsEndpointMetadata } from "../_endpoint_metadata_readers.ts";
 import { errorLogger, requestProperties } from "./_error_shared.ts";
 
@@ -283,14 +284,26 @@ function causedByDeadline(error: unknown, reason: DOMException): boolean {
       (error.name === "AbortError" || error.name === "TimeoutError"));
 }
 
-/** What a change to a response the timeout answered throws. */
+/**
+ * What a change to a response the timeout answered throws. No mistake to
+ * report (the handler was late, not wrong): marked reported, so a call
+ * nobody awaited does not end the process.
+ */
 class AnsweredError extends TypeError {
   constructor(what: string) {
     super(
       `Cannot ${what}: the request timed out, and useRequestTimeouts() answered it`,
     );
     this.name = "TypeError";
+    markReported(this);
   }
+}
+
+// A rejection for a late call, already handled: awaited, it still throws.
+function refused(what: string): Promise<never> {
+  const rejected = Promise.reject(new AnsweredError(what));
+  rejected.catch(() => {});
+  return rejected;
 }
 
 // The headers the handler sees once the timeout answered: read-only.
@@ -344,6 +357,11 @@ class AnsweredResponse implements HttpResponseFeature, HttpResponseBodyFeature {
     this.#real.onCompleted(callback);
   }
 
+  /** Ended, for the handler: a late call is refused as after an end. */
+  [COMPLETE](): boolean {
+    return true;
+  }
+
   get stream(): WritableStream<Uint8Array> {
     return this.#stream ??= new WritableStream({
       write() {
@@ -353,15 +371,15 @@ class AnsweredResponse implements HttpResponseFeature, HttpResponseBodyFeature {
   }
 
   start(): Promise<void> {
-    return Promise.reject(new AnsweredError("start the response"));
+    return refused("start the response");
   }
 
   write(_chunk: Uint8Array | string): Promise<void> {
-    return Promise.reject(new AnsweredError("write to the response"));
+    return refused("write to the response");
   }
 
   complete(_body?: BodyInit | Response | null): Promise<void> {
-    return Promise.reject(new AnsweredError("complete the response"));
+    return refused("complete the response");
   }
 
   clear(): void {
@@ -369,7 +387,7 @@ class AnsweredResponse implements HttpResponseFeature, HttpResponseBodyFeature {
   }
 
   sendFile(_path: string): Promise<void> {
-    return Promise.reject(new AnsweredError("send a file"));
+    return refused("send a file");
   }
 }
 

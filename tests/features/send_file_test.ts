@@ -138,7 +138,10 @@ for (const kind of SERVER_KINDS) {
     await withFile(async (path) => {
       const refusals: string[] = [];
       await using running = await startHost(kind, (app) => {
+        // The body feature wrapped, as compression wraps it, says the same.
+        app.useResponseCompression({ minimumSize: 0 });
         app.mapGet("/wrapped", async (ctx) => {
+          ctx.response.contentType = "text/plain";
           await ctx.response.write("PREAMBLE:");
           await ctx.response.sendFile(path);
         });
@@ -157,6 +160,9 @@ for (const kind of SERVER_KINDS) {
           {},
           { range: "bytes=0-3" },
           { "if-none-match": etag },
+          { "accept-encoding": "identity;q=1, *;q=0", range: "bytes=0-3" },
+          { "accept-encoding": "gzip", range: "bytes=0-3" },
+          { "accept-encoding": "gzip", "if-none-match": etag },
         ] as Record<string, string>[]
       ) {
         const response = await running.fetch("/wrapped", { headers });
@@ -171,6 +177,27 @@ for (const kind of SERVER_KINDS) {
         "RangeError: sendFile count must be a whole number of bytes from 0, got NaN",
         "RangeError: sendFile count must be a whole number of bytes from 0, got 1.5",
       ]);
+    });
+  });
+
+  Deno.test(`a file being opened when the response is cleared goes nowhere, and the new answer stands (${kind})`, async () => {
+    await withFile(async (path) => {
+      let refusal: unknown;
+      await using running = await startHost(kind, (app) => {
+        app.run(async (ctx) => {
+          ctx.response.headers.set("content-type", "text/plain");
+          // The file is being opened when the response is cleared, as a
+          // request timeout or an error page clears it.
+          const sending = ctx.response.sendFile(path, { offset: 0 });
+          ctx.response.clear();
+          refusal = await sending.catch((error) => error);
+          await ctx.response.send("instead");
+        });
+      });
+      const response = await running.fetch("/");
+      assert.equal(await response.text(), "instead");
+      assert.ok(refusal instanceof TypeError);
+      assert.match(refusal.message, /cleared while the file was opened/);
     });
   });
 

@@ -311,12 +311,20 @@ for (const kind of SERVER_KINDS) {
       { name: "big", check: () => ({ status: "Healthy", data: { n: 1n } }) },
       { name: "loop", check: () => ({ status: "Healthy", data: cycle }) },
       { name: "fine", check: () => ({ status: "Healthy", data: { n: 1 } }) },
+      {
+        name: "said",
+        check: () => ({
+          status: "Healthy",
+          description: 2n as unknown as string,
+        }),
+      },
     ]);
     const response = await host.fetch("/health", { headers: JSON_ACCEPT });
     assert.equal(response.status, 200);
     const report = await response.json();
     assert.equal(report.status, "Healthy");
     assert.deepEqual(report.entries.fine.data, { n: 1 });
+    assert.equal(report.entries.said.description, "2");
     for (const name of ["big", "loop"]) {
       assert.match(
         report.entries[name].data.error,

@@ -277,6 +277,31 @@ for (const kind of SERVER_KINDS) {
     }
   });
 
+  Deno.test(`${kind}: late calls nobody awaited after the deadline end nothing`, async () => {
+    const lateDone = deferred<void>();
+    await using host = await timeoutHost(kind, { timeout: 20 }, (app) => {
+      app.mapGet("/slow", async (ctx) => {
+        await aborted(ctx);
+        // A handler that ignores its signal, then forgets its awaits.
+        ctx.response.send("late");
+        ctx.response.json({ late: true });
+        ctx.response.write("late");
+        ctx.response.start();
+        ctx.response.redirect("/elsewhere");
+        ctx.response.sendFile(import.meta.filename!);
+        lateDone.resolve();
+      });
+      app.mapGet("/next", (ctx) => ctx.response.send("next"));
+    });
+    const response = await host.fetch("/slow");
+    assert.equal(response.status, 504);
+    await response.body?.cancel();
+    await lateDone.promise;
+    // An unhandled rejection would fail this test; the host still serves.
+    const next = await host.fetch("/next");
+    assert.equal(await next.text(), "next");
+  });
+
   Deno.test(`${kind}: a writeTimeoutResponse that throws half-way sends the bare status, not its half`, async () => {
     await using host = await timeoutHost(kind, {
       timeout: 20,

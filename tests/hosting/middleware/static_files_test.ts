@@ -392,17 +392,22 @@ for (const kind of SERVER_KINDS) {
     ]);
   });
 
-  Deno.test(`Static files answer 503, not headers of one file over the bytes of another, when the file changes before it is opened (${kind})`, async () => {
+  Deno.test(`Static files answer 503, not headers of one file over the bytes of another, when the file is replaced or shrinks before it is opened, and send a grown one as planned (${kind})`, async () => {
     const dir = await Deno.makeTempDir();
     try {
       const file = `${dir}/app.js`;
       let replaceWith: string | undefined;
+      let appendWith: string | undefined;
       await using running = await startHost(kind, (app) => {
         app.use(staticFiles({
           root: dir,
           // Runs between the stat the answer is planned from and the open:
           // a deploy replacing the file there, deterministically.
           onPrepareResponse: async () => {
+            if (appendWith !== undefined) {
+              await Deno.writeTextFile(file, appendWith, { append: true });
+              appendWith = undefined;
+            }
             if (replaceWith === undefined) return;
             await Deno.writeTextFile(`${dir}/next`, replaceWith);
             await Deno.rename(`${dir}/next`, file);
@@ -435,6 +440,13 @@ for (const kind of SERVER_KINDS) {
           fileETag(await Deno.stat(file)),
         );
       }
+      // A file that grew (a log written to) still holds the bytes planned:
+      // they go out, as planned.
+      await Deno.writeTextFile(file, "first line\n");
+      appendWith = "second line\n";
+      const grown = await get(running, "/app.js");
+      assert.equal(grown.status, 200);
+      assert.equal(grown.body, "first line\n");
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
@@ -531,6 +543,12 @@ Deno.test("Static file middleware validates its options when it is made", async 
       () => staticFiles({ root: site.root, requestPath: "/static?v=1" }),
       /requestPath/,
     ],
+    ...["//static", "/a/../static", "/a/./static", "/x\\y"].map((
+      requestPath,
+    ): [() => unknown, RegExp] => [
+      () => staticFiles({ root: site.root, requestPath }),
+      /requestPath/,
+    ]),
     [
       // @ts-expect-error: a number is no cache policy
       () => staticFiles({ root: site.root, cacheControl: 60 }),
