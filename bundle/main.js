@@ -4,29 +4,29 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-JP5C4AJG.js";
+} from "./chunk-OX5NQBXU.js";
 import "./chunk-3Z4OQHQP.js";
-import "./chunk-DZYTUI53.js";
+import "./chunk-GJSYPSCV.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-5MJGLNNW.js";
-import "./chunk-XRTCUSPG.js";
-import "./chunk-6I6MGHVV.js";
+import "./chunk-LIXE2BNW.js";
+import "./chunk-LGY5666T.js";
+import "./chunk-Q7M6BRVW.js";
 import {
   LoggerFactory
 } from "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-7GXH46W3.js";
+import "./chunk-EJWA45I6.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-M5JKLVQW.js";
+import "./chunk-MP7S55BC.js";
 import "./chunk-RNECWNO4.js";
 import {
   HttpError
-} from "./chunk-52MQQBBY.js";
-import "./chunk-HQQ3EKNO.js";
+} from "./chunk-7NDGZMR5.js";
+import "./chunk-32NVQAVH.js";
 
 // main.ts
 var USAGE = `Usage: roost [options]

@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-JP5C4AJG.js";
+} from "./chunk-OX5NQBXU.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -43,7 +43,7 @@ import {
   HealthStatus,
   addHealthChecks,
   serviceKey
-} from "./chunk-DZYTUI53.js";
+} from "./chunk-GJSYPSCV.js";
 import {
   HostSettings,
   WorkerSupervisor,
@@ -59,8 +59,8 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-5MJGLNNW.js";
-import "./chunk-XRTCUSPG.js";
+} from "./chunk-LIXE2BNW.js";
+import "./chunk-LGY5666T.js";
 import {
   ApplicationLifetime,
   COMPRESSIBLE_TYPES,
@@ -89,7 +89,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-6I6MGHVV.js";
+} from "./chunk-Q7M6BRVW.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -101,10 +101,10 @@ import {
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-7GXH46W3.js";
+import "./chunk-EJWA45I6.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-M5JKLVQW.js";
+import "./chunk-MP7S55BC.js";
 import "./chunk-RNECWNO4.js";
 import {
   EndpointFeature,
@@ -137,8 +137,8 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-52MQQBBY.js";
-import "./chunk-HQQ3EKNO.js";
+} from "./chunk-7NDGZMR5.js";
+import "./chunk-32NVQAVH.js";
 export {
   ApplicationBuilder,
   ApplicationLifetime,

@@ -32,8 +32,8 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "../chunk-52MQQBBY.js";
-import "../chunk-HQQ3EKNO.js";
+} from "../chunk-7NDGZMR5.js";
+import "../chunk-32NVQAVH.js";
 export {
   EndpointFeature,
   EndpointMetadata,

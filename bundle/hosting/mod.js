@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-JP5C4AJG.js";
+} from "../chunk-OX5NQBXU.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -42,7 +42,7 @@ import {
   HealthStatus,
   addHealthChecks,
   serviceKey
-} from "../chunk-DZYTUI53.js";
+} from "../chunk-GJSYPSCV.js";
 import {
   HostSettings,
   WorkerSupervisor,
@@ -50,8 +50,8 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-5MJGLNNW.js";
-import "../chunk-XRTCUSPG.js";
+import "../chunk-LIXE2BNW.js";
+import "../chunk-LGY5666T.js";
 import {
   ApplicationLifetime,
   COMPRESSIBLE_TYPES,
@@ -80,7 +80,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-6I6MGHVV.js";
+} from "../chunk-Q7M6BRVW.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -92,13 +92,13 @@ import {
 import {
   ConfigurationError
 } from "../chunk-RMXCWHHI.js";
-import "../chunk-7GXH46W3.js";
+import "../chunk-EJWA45I6.js";
 import "../chunk-6675V4XU.js";
 import "../chunk-YIRIFEEA.js";
-import "../chunk-M5JKLVQW.js";
+import "../chunk-MP7S55BC.js";
 import "../chunk-RNECWNO4.js";
-import "../chunk-52MQQBBY.js";
-import "../chunk-HQQ3EKNO.js";
+import "../chunk-7NDGZMR5.js";
+import "../chunk-32NVQAVH.js";
 export {
   ApplicationBuilder,
   ApplicationLifetime,

@@ -9,12 +9,12 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-5MJGLNNW.js";
-import "../chunk-XRTCUSPG.js";
-import "../chunk-7GXH46W3.js";
+} from "../chunk-LIXE2BNW.js";
+import "../chunk-LGY5666T.js";
+import "../chunk-EJWA45I6.js";
 import "../chunk-6675V4XU.js";
-import "../chunk-52MQQBBY.js";
-import "../chunk-HQQ3EKNO.js";
+import "../chunk-7NDGZMR5.js";
+import "../chunk-32NVQAVH.js";
 export {
   DEFAULT_SERVER_LIMITS,
   DEFAULT_URL,

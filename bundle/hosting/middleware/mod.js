@@ -28,15 +28,15 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../../chunk-6I6MGHVV.js";
+} from "../../chunk-Q7M6BRVW.js";
 import "../../chunk-F7QBUC2D.js";
 import "../../chunk-RMXCWHHI.js";
-import "../../chunk-7GXH46W3.js";
+import "../../chunk-EJWA45I6.js";
 import "../../chunk-6675V4XU.js";
 import "../../chunk-YIRIFEEA.js";
 import "../../chunk-RNECWNO4.js";
-import "../../chunk-52MQQBBY.js";
-import "../../chunk-HQQ3EKNO.js";
+import "../../chunk-7NDGZMR5.js";
+import "../../chunk-32NVQAVH.js";
 export {
   COMPRESSIBLE_TYPES,
   CorsMetadata,

@@ -10,7 +10,7 @@ import {
   mergeHeaders,
   replaceHeaders,
   toBytes
-} from "./chunk-XRTCUSPG.js";
+} from "./chunk-LGY5666T.js";
 import {
   NO_HOST,
   badHost,
@@ -20,7 +20,7 @@ import {
   misuse,
   parseTarget,
   serverReporter
-} from "./chunk-7GXH46W3.js";
+} from "./chunk-EJWA45I6.js";
 import {
   schedule
 } from "./chunk-6675V4XU.js";
@@ -37,6 +37,7 @@ import {
   HttpResponseFeature,
   HttpWebSocketFeature,
   ItemsFeature,
+  PLANNED_FROM,
   READ_HEADER,
   ServerAddressesFeature,
   ServerReportingFeature,
@@ -44,14 +45,17 @@ import {
   TIME_BODY_READ,
   TlsHandshakeFeature,
   bodyReadFailure,
+  checkPlanned,
+  fileError,
   problemResponse
-} from "./chunk-52MQQBBY.js";
+} from "./chunk-7NDGZMR5.js";
 import {
   COMPLETE,
   DONE,
+  WRITTEN,
   notWritable,
   wasReported
-} from "./chunk-HQQ3EKNO.js";
+} from "./chunk-32NVQAVH.js";
 
 // server/limits.ts
 var DEFAULT_SERVER_LIMITS = Object.freeze({
@@ -533,30 +537,26 @@ var ResponseHead = class {
   }
 };
 
-// features/_file_errors.ts
-function fileError(error) {
-  if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory || error instanceof Deno.errors.IsADirectory) {
-    return new HttpError(404, "Not Found", {
-      cause: error
-    });
-  }
-  if (error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable) {
-    return new HttpError(403, "Forbidden", {
-      cause: error
-    });
-  }
-  return error;
-}
-
 // server/_response_file.ts
 var FILE_CHUNK = 65536;
-async function sendFileTo(target, path, options, fresh, isHead) {
-  if (isHead && fresh) {
+async function sendFileTo(target, path, options, isHead) {
+  const clears = target.clears;
+  if (isHead && target.fresh) {
     const count2 = await statRange(path, options);
-    target.headers.set("content-length", String(count2));
-    return target.complete();
+    const late2 = target.tooLate(clears);
+    if (late2 !== void 0) return late2;
+    if (target.fresh) {
+      target.headers.set("content-length", String(count2));
+      return target.complete();
+    }
   }
   const { file, count, toEnd } = await openRange(path, options);
+  const late = target.tooLate(clears);
+  if (late !== void 0) {
+    file.close();
+    return late;
+  }
+  const fresh = target.fresh;
   if (fresh && toEnd) {
     target.headers.set("content-length", String(count));
     return target.completeWithFile(file.readable);
@@ -589,6 +589,7 @@ async function openRange(path, options) {
   }
   try {
     const stat = file.statSync();
+    checkPlanned(path, stat, plannedOf(options), plannedEnd(options));
     const { offset, count } = rangeOf(path, stat, options);
     if (offset > 0) await file.seek(offset, Deno.SeekMode.Start);
     return {
@@ -608,7 +609,14 @@ async function statRange(path, options) {
   } catch (error) {
     throw fileError(error);
   }
+  checkPlanned(path, stat, plannedOf(options), plannedEnd(options));
   return rangeOf(path, stat, options).count;
+}
+function plannedEnd(options) {
+  return (options?.offset ?? 0) + (options?.count ?? 0);
+}
+function plannedOf(options) {
+  return options?.[PLANNED_FROM];
 }
 function rangeOf(path, stat, options) {
   if (stat.isDirectory) {
@@ -621,9 +629,13 @@ function rangeOf(path, stat, options) {
   if (!Number.isSafeInteger(offset) || offset < 0 || offset > size) {
     throw new RangeError(`sendFile offset must be from 0 to the file's size ${size}, got ${offset}`);
   }
+  const count = options?.count;
+  if (count !== void 0 && (!Number.isSafeInteger(count) || count < 0)) {
+    throw new RangeError(`sendFile count must be a whole number of bytes from 0, got ${count}`);
+  }
   return {
     offset,
-    count: Math.min(options?.count ?? size - offset, size - offset)
+    count: Math.min(count ?? size - offset, size - offset)
   };
 }
 
@@ -632,6 +644,7 @@ var { Response: Response3, ReadableStream: ReadableStream2, WritableStream, Blob
 var ResponseBridge = class extends ResponseHead {
   #phase = "buffering";
   #writes;
+  #clears = 0;
   // The whole body the app completed with before the response started: sent
   // when the pipeline finishes, so middleware after next() can still change
   // status and headers. A Response is the head's pendingResponse.
@@ -825,18 +838,36 @@ var ResponseBridge = class extends ResponseHead {
     this.#enter("pending");
     return DONE;
   }
+  /** Whether anything was written: a file then is not the whole body. */
+  [WRITTEN]() {
+    return this.#buffered;
+  }
   /** Whether the response was ended: a late sendFile() is a misuse. */
   [COMPLETE]() {
     const phase = this.#phase;
     return phase !== "buffering" && phase !== "starting" && phase !== "streaming";
   }
   sendFile(path, options) {
-    const phase = this.#phase;
-    if (phase !== "buffering" && phase !== "starting" && phase !== "streaming") {
+    return this.tooLate() ?? sendFileTo(this, path, options, this.owner.isHead);
+  }
+  /** Nothing written or sent yet: a file may set the length. */
+  get fresh() {
+    return this.#phase === "buffering" && !this.#buffered;
+  }
+  /**
+   * The reported rejection of a file for a response already ended, or one
+   * cleared since the call (`clears` then): a request timeout or an error
+   * page took it over while the file was opened, which is no mistake to
+   * report.
+   */
+  tooLate(clears = this.#clears) {
+    if (this[COMPLETE]()) {
       return misuse(this.#misuseReport, alreadyComplete("send a file"));
     }
-    const fresh = phase === "buffering" && !this.#buffered;
-    return sendFileTo(this, path, options, fresh, this.owner.isHead);
+    if (clears !== this.#clears) {
+      return misuse(void 0, new TypeError("Cannot send a file: the response was cleared while the file was opened (a request timeout or an error page answers instead)"));
+    }
+    return void 0;
   }
   /** The stream a file's bytes go to, while streaming and still wanted. */
   get streamBody() {
@@ -857,6 +888,11 @@ var ResponseBridge = class extends ResponseHead {
     this.#pending = null;
     this.forgetHead();
     if (this.#phase === "pending") this.#enter("buffering");
+    this.#clears++;
+  }
+  /** How many times the response was cleared: a file opened before is void. */
+  get clears() {
+    return this.#clears;
   }
   /** Delivers a WebSocket upgrade response exactly as Deno made it. */
   upgrade(response) {

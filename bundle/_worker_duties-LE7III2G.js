@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   HealthChecks
-} from "./chunk-DZYTUI53.js";
+} from "./chunk-GJSYPSCV.js";
 import {
   CONTROL_PREFIX,
   writeAll

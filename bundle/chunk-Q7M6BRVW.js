@@ -10,7 +10,7 @@ import {
 import {
   isValidHost,
   normalizePath
-} from "./chunk-7GXH46W3.js";
+} from "./chunk-EJWA45I6.js";
 import {
   schedule,
   scheduleDeadline
@@ -21,13 +21,16 @@ import {
 import {
   EndpointFeature,
   ExceptionHandlerFeature,
+  FeatureCollection,
   ForwardedHeadersFeature,
   HttpConnectionFeature,
+  HttpContext,
   HttpError,
   HttpRequestFeature,
   HttpRequestLifetimeFeature,
   HttpResponseBodyFeature,
   HttpResponseFeature,
+  PLANNED_FROM,
   QVALUE,
   ServerAddressesFeature,
   StatusCodeReExecuteFeature,
@@ -36,16 +39,20 @@ import {
   isCompressible,
   negotiateErrorFormat,
   planFileResponse,
+  plannedFile,
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-52MQQBBY.js";
+} from "./chunk-7NDGZMR5.js";
 import {
   COMPLETE,
   DONE,
+  WRITTEN,
   isComplete,
+  isWritten,
+  markReported,
   wasReported
-} from "./chunk-HQQ3EKNO.js";
+} from "./chunk-32NVQAVH.js";
 
 // hosting/middleware/_ip_networks.ts
 var IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -724,10 +731,10 @@ function layer(ctx, next, middleware, frame, forgot, late) {
     }
     if (frame.done && !called) {
       late();
-      const refused = Promise.reject(new Error("next() was called after the middleware had finished, so the rest of the pipeline did not run: call next() before your middleware returns, and await it"));
-      refused.catch(() => {
+      const refused2 = Promise.reject(new Error("next() was called after the middleware had finished, so the rest of the pipeline did not run: call next() before your middleware returns, and await it"));
+      refused2.catch(() => {
       });
-      return refused;
+      return refused2;
     }
     called = true;
     entered = void 0;
@@ -825,7 +832,7 @@ function developerExceptionPage(options) {
           error
         });
       }
-      const { writeDeveloperPage } = await import("./_error_developer_page-QHMAM57L.js");
+      const { writeDeveloperPage } = await import("./_error_developer_page-6UETPV5P.js");
       await writeDeveloperPage(ctx, error, {
         sourceLines
       });
@@ -974,6 +981,9 @@ var BodyWatch = class {
   }
   [COMPLETE]() {
     return isComplete(this.#inner);
+  }
+  [WRITTEN]() {
+    return isWritten(this.#inner);
   }
   sendFile(path, options) {
     this.wrote = true;
@@ -1291,7 +1301,7 @@ function staticRoot(where, root, requestPath, serveDotFiles) {
     throw new TypeError(`${where} root "${root}" is not a directory: pass the directory that holds the files`);
   }
   const prefix = requestPath ?? "";
-  if (typeof prefix !== "string" || prefix !== "" && (!prefix.startsWith("/") || prefix.endsWith("/"))) {
+  if (typeof prefix !== "string" || /[?#\\]|\/\/|\/\.\.?(\/|$)/.test(prefix) || prefix !== "" && (!prefix.startsWith("/") || prefix.endsWith("/"))) {
     throw new TypeError(`${where} options.requestPath must be "" or start with "/" and not end with "/" (like "/static"), got ${JSON.stringify(prefix)}`);
   }
   if (serveDotFiles !== void 0 && typeof serveDotFiles !== "boolean") {
@@ -1299,7 +1309,9 @@ function staticRoot(where, root, requestPath, serveDotFiles) {
   }
   return {
     real: real.endsWith(SEP) ? real.slice(0, -1) : real,
-    requestPath: prefix,
+    // As request paths are compared: percent-encoded ("/my files" and
+    // "/dépôt" match what a client sends for them).
+    requestPath: prefix === "" ? "" : new URL(prefix, "http://localhost").pathname,
     serveDotFiles: serveDotFiles === true,
     verified: /* @__PURE__ */ new Map()
   };
@@ -1646,12 +1658,13 @@ function staticFiles(options = {}) {
     const cache = typeof cacheControl === "function" ? cacheControl(file) : cacheControl;
     if (cache !== void 0) headers.set("cache-control", cache);
     if (!NO_BODY.has(plan.status)) headers.set("content-type", type);
-    await onPrepareResponse?.(ctx, file);
     response.status = plan.status;
+    await onPrepareResponse?.(ctx, file);
     if (NO_BODY.has(plan.status)) return response.send(null);
     return response.sendFile(sent.path, {
       offset: plan.offset,
-      count: plan.count
+      count: plan.count,
+      [PLANNED_FROM]: plannedFile(sent.stat)
     });
   };
 }
@@ -2213,7 +2226,24 @@ function responseCompression(options = {}) {
 var Body;
 var loadingBody;
 function loadBody() {
-  return loadingBody ??= import("./_compression_body-TR2V5HYH.js").then((module) => Body = module.CompressingBody);
+  return loadingBody ??= import("./_compression_body-I4GSXIOL.js").then((module) => Body = module.CompressingBody);
+}
+
+// hosting/_draining.ts
+var draining = /* @__PURE__ */ new WeakMap();
+function controllerOf(lifetime) {
+  let controller = draining.get(lifetime);
+  if (controller === void 0) {
+    controller = new AbortController();
+    draining.set(lifetime, controller);
+  }
+  return controller;
+}
+function drainingSignal(lifetime) {
+  return controllerOf(lifetime).signal;
+}
+function notifyDraining(lifetime) {
+  controllerOf(lifetime).abort("draining");
 }
 
 // hosting/application_lifetime.ts
@@ -2394,9 +2424,11 @@ var PartitionedLimiter = class {
   }
   /**
    * Takes a permit for `key` now, or queues for one (FIFO) when the queue
-   * has room; `signal` takes a waiter out of the queue.
+   * has room; `signal` takes a waiter out of the queue, and `stopping`
+   * answers every waiter (and refuses newcomers) once it fires. Either may
+   * be given as a function, called only when a permit is not free at once.
    */
-  acquire(key, signal, stopping) {
+  acquire(key, waiterSignal, stopSignal) {
     let partition = this.#partitions.get(key);
     if (partition === void 0) {
       partition = {
@@ -2411,12 +2443,21 @@ var PartitionedLimiter = class {
     if (partition.queue.length === 0 && partition.counter.tryTake(now)) {
       return this.#lease(partition);
     }
-    if (partition.queue.length >= this.#queueLimit || signal.aborted || stopping?.aborted) {
+    const stopping = typeof stopSignal === "function" ? stopSignal() : stopSignal;
+    if (partition.queue.length >= this.#queueLimit || stopping?.aborted) {
       return {
         acquired: false,
         retryAfter: partition.counter.retryAfter(now),
-        aborted: signal.aborted,
+        aborted: false,
         stopping: stopping?.aborted
+      };
+    }
+    const signal = typeof waiterSignal === "function" ? waiterSignal() : waiterSignal;
+    if (signal.aborted) {
+      return {
+        acquired: false,
+        retryAfter: void 0,
+        aborted: true
       };
     }
     const { promise, resolve: resolve2 } = Promise.withResolvers();
@@ -2625,6 +2666,10 @@ function rateLimiter(options = {}) {
   if (onRejected !== void 0 && typeof onRejected !== "function") {
     throw new TypeError(`rateLimiter() option "onRejected" must be a function (ctx, rejection) => \u2026, got ${typeof onRejected}`);
   }
+  function drainingOf(ctx) {
+    const lifetime = ctx.requestServices?.get(ApplicationLifetime);
+    return lifetime === void 0 ? void 0 : drainingSignal(lifetime);
+  }
   async function reject(ctx, limiter, key, lease) {
     if (lease.stopping) {
       ctx.response.status = 503;
@@ -2668,7 +2713,7 @@ function rateLimiter(options = {}) {
         if (typeof key !== "string") {
           throw new TypeError(`The rate limiting partitionKey of ${limiter === global ? "the global limiter" : `policy "${limiter.name}"`} returned ${key === null ? "null" : typeof key === "object" || typeof key === "undefined" ? `an ${typeof key}` : `a ${typeof key}`}: return a string, such as ctx.connection.remoteAddress or a user id`);
         }
-        const lease = await limiter.limiter.acquire(key, ctx.requestAborted, ctx.requestServices?.get(ApplicationLifetime)?.stopping);
+        const lease = await limiter.limiter.acquire(key, () => ctx.requestAborted, () => drainingOf(ctx));
         if (!lease.acquired) return await reject(ctx, limiter, key, lease);
         held.push(lease.release);
       }
@@ -2759,21 +2804,40 @@ function requestTimeouts(options = {}) {
       },
       // After the deadline this middleware answers: code that gives up
       // because its signal fired (a queue, say) must not reset the 504.
-      abort: (reason) => {
-        if (!deadline.signal.aborted) outer.abort(reason);
+      abort: (reason2) => {
+        if (!deadline.signal.aborted) outer.abort(reason2);
       }
     };
     ctx.features.set(HttpRequestLifetimeFeature, lifetime);
     let answered;
+    let handBack;
+    let reason;
     const timer = scheduleDeadline(() => {
-      const reason = new DOMException(`The request timed out after ${timeout} ms`, "TimeoutError");
+      reason = new DOMException(`The request timed out after ${timeout} ms`, "TimeoutError");
       deadline.abort(reason);
-      answered = answer(ctx, status, writeBody2, () => outer.abort(reason));
+      const breakOff = () => outer.abort(reason);
+      const response = ctx.response;
+      if (response.hasStarted) return breakOff();
+      try {
+        response.clear();
+      } catch {
+        return;
+      }
+      response.status = status;
+      const handOver = sealResponse(ctx, status, outer);
+      handBack = handOver.handBack;
+      answered = answer(handOver.writer, status, writeBody2, breakOff);
     }, timeout);
     try {
       await next();
     } catch (error) {
-      if (answered === void 0) throw error;
+      if (reason === void 0) throw error;
+      if (!causedByDeadline(error, reason)) {
+        errorLogger(ctx, "Roost.Hosting.RequestTimeouts").error("Request {traceId} ({method} {path}) failed after it timed out", {
+          ...requestProperties(ctx),
+          error
+        });
+      }
     } finally {
       timer.cancel();
       if (ctx.features.get(HttpRequestLifetimeFeature) === lifetime) {
@@ -2781,28 +2845,137 @@ function requestTimeouts(options = {}) {
       }
     }
     await answered;
+    handBack?.();
   }, "useRequestTimeouts()", [
     RequestTimeout,
     DisableRequestTimeout
   ]);
 }
-async function answer(ctx, status, writeBody2, breakOff) {
-  const response = ctx.response;
-  if (response.hasStarted) return breakOff();
-  try {
-    response.clear();
-  } catch {
-    return;
+function causedByDeadline(error, reason) {
+  return error === reason || error instanceof AnsweredError || error instanceof DOMException && (error.name === "AbortError" || error.name === "TimeoutError");
+}
+var AnsweredError = class extends TypeError {
+  constructor(what) {
+    super(`Cannot ${what}: the request timed out, and useRequestTimeouts() answered it`);
+    this.name = "TypeError";
+    markReported(this);
   }
-  response.status = status;
+};
+function refused(what) {
+  const rejected = Promise.reject(new AnsweredError(what));
+  rejected.catch(() => {
+  });
+  return rejected;
+}
+var AnsweredHeaders = class extends Headers {
+  set(_name, _value) {
+    throw new AnsweredError("set a header");
+  }
+  append(_name, _value) {
+    throw new AnsweredError("add a header");
+  }
+  delete(_name) {
+    throw new AnsweredError("remove a header");
+  }
+};
+var AnsweredResponse = class {
+  headers = new AnsweredHeaders();
+  hasStarted = true;
+  #status;
+  #real;
+  #stream;
+  constructor(status, real) {
+    this.#status = status;
+    this.#real = real;
+  }
+  get status() {
+    return this.#status;
+  }
+  set status(value) {
+    throw new AnsweredError(`set the status to ${value}`);
+  }
+  get reasonPhrase() {
+    return void 0;
+  }
+  set reasonPhrase(_value) {
+    throw new AnsweredError("set the reason phrase");
+  }
+  onStarting(_callback) {
+    throw new AnsweredError("register onStarting");
+  }
+  onCompleted(callback) {
+    this.#real.onCompleted(callback);
+  }
+  /** Ended, for the handler: a late call is refused as after an end. */
+  [COMPLETE]() {
+    return true;
+  }
+  get stream() {
+    return this.#stream ??= new WritableStream({
+      write() {
+        throw new AnsweredError("write to the response");
+      }
+    });
+  }
+  start() {
+    return refused("start the response");
+  }
+  write(_chunk) {
+    return refused("write to the response");
+  }
+  complete(_body) {
+    return refused("complete the response");
+  }
+  clear() {
+    throw new AnsweredError("clear the response");
+  }
+  sendFile(_path) {
+    return refused("send a file");
+  }
+};
+function sealResponse(ctx, status, outer) {
+  const features = ctx.features;
+  void ctx.traceIdentifier;
+  void ctx.requestServices;
+  const real = features.get(HttpResponseFeature);
+  const realBody = features.get(HttpResponseBodyFeature);
+  const own = new FeatureCollection(features);
+  own.set(HttpResponseFeature, real);
+  own.set(HttpResponseBodyFeature, realBody);
+  own.set(HttpRequestLifetimeFeature, outer);
+  const answered = new AnsweredResponse(status, real);
+  features.set(HttpResponseFeature, answered);
+  features.set(HttpResponseBodyFeature, answered);
+  return {
+    writer: new HttpContext(own),
+    handBack() {
+      if (features.get(HttpResponseFeature) === answered) {
+        features.set(HttpResponseFeature, real);
+      }
+      if (features.get(HttpResponseBodyFeature) === answered) {
+        features.set(HttpResponseBodyFeature, realBody);
+      }
+    }
+  };
+}
+async function answer(writer, status, writeBody2, breakOff) {
+  const response = writer.response;
   try {
-    await writeBody2?.(ctx);
+    await writeBody2?.(writer);
   } catch (error) {
-    errorLogger(ctx, "Roost.Hosting.RequestTimeouts").error("writeTimeoutResponse threw for request {traceId} ({method} {path}); the {status} went out with an empty body", {
-      ...requestProperties(ctx),
+    const started = response.hasStarted;
+    errorLogger(writer, "Roost.Hosting.RequestTimeouts").error(started ? "writeTimeoutResponse threw for request {traceId} ({method} {path}) after its {status} had started; it was broken off" : "writeTimeoutResponse threw for request {traceId} ({method} {path}); the {status} went out with an empty body", {
+      ...requestProperties(writer),
       status,
       error
     });
+    if (started) return breakOff();
+    try {
+      response.clear();
+      response.status = status;
+    } catch {
+      return breakOff();
+    }
   }
   try {
     await response.start();
@@ -2839,6 +3012,7 @@ export {
   statusCodePages,
   COMPRESSIBLE_TYPES,
   responseCompression,
+  notifyDraining,
   ApplicationLifetime,
   EnableRateLimiting,
   DisableRateLimiting,

@@ -6,12 +6,22 @@ var COMPLETE = Symbol("roost.responseComplete");
 function isComplete(body) {
   return body[COMPLETE]?.() === true;
 }
+var WRITTEN = Symbol("roost.responseWritten");
+function isWritten(body) {
+  return body[WRITTEN]?.() === true;
+}
 var reported = /* @__PURE__ */ new WeakSet();
 function markReported(error) {
   reported.add(error);
 }
 function wasReported(error) {
   return typeof error === "object" && error !== null && reported.has(error);
+}
+function rejectedWith(error) {
+  const rejected = Promise.reject(error);
+  if (wasReported(error)) rejected.catch(() => {
+  });
+  return rejected;
 }
 function handledWhenReported(work) {
   const { promise, resolve, reject } = Promise.withResolvers();
@@ -30,8 +40,11 @@ export {
   DONE,
   COMPLETE,
   isComplete,
+  WRITTEN,
+  isWritten,
   markReported,
   wasReported,
+  rejectedWith,
   handledWhenReported,
   notWritable
 };

@@ -3,15 +3,17 @@
 import {
   concat,
   notBytes
-} from "./chunk-XRTCUSPG.js";
+} from "./chunk-LGY5666T.js";
 import "./chunk-6675V4XU.js";
 import {
   COMPLETE,
   DONE,
+  WRITTEN,
   handledWhenReported,
   isComplete,
+  isWritten,
   notWritable
-} from "./chunk-HQQ3EKNO.js";
+} from "./chunk-32NVQAVH.js";
 
 // hosting/middleware/_compression_encoders.ts
 var loading;
@@ -413,6 +415,9 @@ var CompressingBody = class {
   }
   [COMPLETE]() {
     return this.#phase === "done" || isComplete(this.#inner);
+  }
+  [WRITTEN]() {
+    return this.#size > 0 || this.#chunks.length > 0 || this.#encoder !== void 0 || isWritten(this.#inner);
   }
   complete(body) {
     const phase = this.#phase;

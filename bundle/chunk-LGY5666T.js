@@ -5,7 +5,7 @@ import {
 } from "./chunk-6675V4XU.js";
 import {
   DONE
-} from "./chunk-HQQ3EKNO.js";
+} from "./chunk-32NVQAVH.js";
 
 // server/_response_body.ts
 var { Headers, TextEncoder } = globalThis;

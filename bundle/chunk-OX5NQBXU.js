@@ -12,7 +12,7 @@ import {
   addHealthChecks,
   failureOf,
   serviceKey
-} from "./chunk-DZYTUI53.js";
+} from "./chunk-GJSYPSCV.js";
 import {
   HOST_ENVIRONMENT_PREFIX,
   HostSettings,
@@ -25,7 +25,7 @@ import {
   UpgradeLimitError,
   parseEndpointUrls,
   raceAbort
-} from "./chunk-5MJGLNNW.js";
+} from "./chunk-LIXE2BNW.js";
 import {
   ApplicationLifetime,
   cors,
@@ -46,12 +46,13 @@ import {
   metadataReaderOf,
   middlewareComponent,
   notAResponse,
+  notifyDraining,
   rateLimiter,
   requestTimeouts,
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-6I6MGHVV.js";
+} from "./chunk-Q7M6BRVW.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -70,7 +71,7 @@ import {
 } from "./chunk-YIRIFEEA.js";
 import {
   ROOST_FILES
-} from "./chunk-M5JKLVQW.js";
+} from "./chunk-MP7S55BC.js";
 import {
   EndpointFeature,
   EndpointMetadata,
@@ -88,11 +89,11 @@ import {
   ServiceProvidersFeature,
   negotiateErrorFormat,
   problemResponse
-} from "./chunk-52MQQBBY.js";
+} from "./chunk-7NDGZMR5.js";
 import {
   DONE,
   wasReported
-} from "./chunk-HQQ3EKNO.js";
+} from "./chunk-32NVQAVH.js";
 
 // hosting/logging/default_logger.ts
 var DefaultFactoryLogger = class {
@@ -1529,7 +1530,7 @@ function checkHealthEndpointOptions(options) {
     throw new TypeError(`healthChecksEndpoint() option "resultStatusCodes" must be an object such as { Degraded: 503 }, got ${String(codes)}`);
   }
   for (const [status, code] of Object.entries(codes)) {
-    if (!(status in DEFAULT_CODES)) {
+    if (!Object.hasOwn(DEFAULT_CODES, status)) {
       throw new TypeError(`healthChecksEndpoint() option "resultStatusCodes" has an unknown status "${status}": use Healthy, Degraded or Unhealthy`);
     }
     if (!Number.isInteger(code) || code < 200 || code > 599) {
@@ -1552,10 +1553,48 @@ function withoutErrors(report) {
     entries
   };
 }
+function serializable(report) {
+  try {
+    JSON.stringify(report);
+    return report;
+  } catch {
+    const entries = {};
+    for (const [name, entry] of Object.entries(report.entries)) {
+      try {
+        JSON.stringify(entry);
+        entries[name] = entry;
+      } catch {
+        entries[name] = writableEntry(entry);
+      }
+    }
+    return {
+      ...report,
+      entries
+    };
+  }
+}
+function writableEntry(entry) {
+  let data = entry.data;
+  try {
+    JSON.stringify(data);
+  } catch (error) {
+    data = {
+      error: `This check's data cannot be written as JSON: ${error.message}`
+    };
+  }
+  const description = entry.description;
+  return {
+    ...entry,
+    data,
+    ...description === void 0 ? {} : {
+      description: String(description)
+    }
+  };
+}
 function writeHealthReport(ctx, report) {
   if (negotiateErrorFormat(ctx.request.header("accept")) === "json") {
     const development = ctx.requestServices?.get(HostingEnvironment)?.isDevelopment() ?? false;
-    return ctx.response.json(development ? report : withoutErrors(report));
+    return ctx.response.json(serializable(development ? report : withoutErrors(report)));
   }
   return ctx.response.send(report.status, {
     headers: {
@@ -3274,7 +3313,7 @@ var HostingApplication = class {
   // Loaded on the first error: production hosts never load the page.
   async #developerAnswer(ctx, error) {
     try {
-      const { writeDeveloperPage } = await import("./_error_developer_page-QHMAM57L.js");
+      const { writeDeveloperPage } = await import("./_error_developer_page-6UETPV5P.js");
       await writeDeveloperPage(ctx, error, {
         sourceLines: 3
       });
@@ -3390,7 +3429,7 @@ async function makeServer(options, configuration) {
   const server = options.server;
   if (server === void 0) {
     const section = configuration.getSection("Server");
-    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-VHKQCWU4.js")).denoServerOptionsFrom(section, {
+    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-GYUO7N5X.js")).denoServerOptionsFrom(section, {
       describeSource: (key) => describeSource(configuration, key)
     });
     const own = options.denoServerOptions ?? {};
@@ -3783,7 +3822,7 @@ var WebHostImpl = class {
   }
   #beginWorkerDuties() {
     const logger2 = this.#logger("Roost.Hosting.Workers");
-    import("./_worker_duties-7AN2LL2R.js").then(({ beginWorkerDuties }) => beginWorkerDuties({
+    import("./_worker_duties-LE7III2G.js").then(({ beginWorkerDuties }) => beginWorkerDuties({
       addresses: this.addresses,
       services: this.#ready.services,
       logger: logger2,
@@ -3885,6 +3924,7 @@ var WebHostImpl = class {
         signal
       ] : []
     ]);
+    notifyDraining(this.#lifetime);
     using deadline = this.#shutdownDeadline(signal);
     try {
       await this.#ready?.server.stop({
@@ -3964,7 +4004,7 @@ var WebHostImpl = class {
       return this.#failedStart(error);
     }
     try {
-      const { superviseHost } = await import("./_host_supervision-DDBFJZLX.js");
+      const { superviseHost } = await import("./_host_supervision-VKPKPROD.js");
       const code = await superviseHost({
         getSetting: (key) => this.getSetting(key),
         logger: this.#logger("Roost.Hosting.Workers"),

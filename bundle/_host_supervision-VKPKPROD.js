@@ -10,15 +10,15 @@ import {
   DEFAULT_URL,
   parseEndpointUrls,
   portInUse
-} from "./chunk-5MJGLNNW.js";
-import "./chunk-XRTCUSPG.js";
+} from "./chunk-LIXE2BNW.js";
+import "./chunk-LGY5666T.js";
 import "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-7GXH46W3.js";
+import "./chunk-EJWA45I6.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-52MQQBBY.js";
-import "./chunk-HQQ3EKNO.js";
+import "./chunk-7NDGZMR5.js";
+import "./chunk-32NVQAVH.js";
 
 // hosting/workers/_host_supervision.ts
 async function superviseHost(host) {

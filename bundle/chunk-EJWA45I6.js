@@ -2,10 +2,10 @@
 // @ts-nocheck
 import {
   ServerReportingFeature
-} from "./chunk-52MQQBBY.js";
+} from "./chunk-7NDGZMR5.js";
 import {
   markReported
-} from "./chunk-HQQ3EKNO.js";
+} from "./chunk-32NVQAVH.js";
 
 // server/_report.ts
 var defaultReporter = (message, error) => console.error(message, error);

@@ -92,7 +92,14 @@ async function runOne(registration, outer) {
   const { check, tags, timeout, failureStatus } = registration;
   const started = performance.now();
   const controller = new AbortController();
-  const forward = () => controller.abort(outer?.reason);
+  let gone;
+  const left = new Promise((resolve) => {
+    gone = () => resolve("aborted");
+  });
+  const forward = () => {
+    controller.abort(outer?.reason);
+    gone();
+  };
   if (outer?.aborted) forward();
   else outer?.addEventListener("abort", forward, {
     once: true
@@ -108,8 +115,17 @@ async function runOne(registration, outer) {
   try {
     const outcome = await Promise.race([
       (async () => await check(controller.signal))(),
-      timedOut
+      timedOut,
+      left
     ]);
+    if (outcome === "aborted") {
+      return {
+        status: failureStatus,
+        description: "The check was cancelled: the request was aborted",
+        duration: elapsed(started),
+        tags
+      };
+    }
     if (outcome === "timeout") {
       return {
         status: failureStatus,
@@ -118,7 +134,7 @@ async function runOne(registration, outer) {
         tags
       };
     }
-    if (typeof outcome !== "object" || outcome === null || !(outcome.status in RANK)) {
+    if (typeof outcome !== "object" || outcome === null || !Object.hasOwn(RANK, outcome.status)) {
       throw new TypeError(`Health check "${registration.name}" returned ${JSON.stringify(outcome) ?? String(outcome)}: return { status: "Healthy" | "Degraded" | "Unhealthy" }`);
     }
     return {
@@ -159,7 +175,7 @@ function checkCheckOptions(name, options) {
   if (timeout !== void 0 && (typeof timeout !== "number" || !(timeout > 0) || timeout > 2147483647)) {
     throw new RangeError(`${where} option "timeout" must be a positive number of milliseconds, got ${String(timeout)}: try { timeout: 5000 }`);
   }
-  if (failureStatus !== void 0 && !(failureStatus in RANK)) {
+  if (failureStatus !== void 0 && !Object.hasOwn(RANK, failureStatus)) {
     throw new TypeError(`${where} option "failureStatus" must be "Unhealthy", "Degraded" or "Healthy", got ${JSON.stringify(failureStatus)}`);
   }
 }

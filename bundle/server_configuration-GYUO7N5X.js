@@ -5,15 +5,15 @@ import {
   DEFAULT_SERVER_LIMITS,
   parseEndpointUrl,
   resolveServerLimits
-} from "./chunk-5MJGLNNW.js";
-import "./chunk-XRTCUSPG.js";
+} from "./chunk-LIXE2BNW.js";
+import "./chunk-LGY5666T.js";
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-7GXH46W3.js";
+import "./chunk-EJWA45I6.js";
 import "./chunk-6675V4XU.js";
-import "./chunk-52MQQBBY.js";
-import "./chunk-HQQ3EKNO.js";
+import "./chunk-7NDGZMR5.js";
+import "./chunk-32NVQAVH.js";
 
 // hosting/_time_span.ts
 var TIME_FORM = `seconds ("130", "2.5", at most 3 decimals) or hh:mm:ss[.fff] or d.hh:mm:ss[.fff] ("00:02:10", "00:00:02.500", "1.00:00:00")`;

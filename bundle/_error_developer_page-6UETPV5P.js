@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   ROOST_FOLDERS
-} from "./chunk-M5JKLVQW.js";
+} from "./chunk-MP7S55BC.js";
 import {
   escapeHtml
 } from "./chunk-RNECWNO4.js";
@@ -11,8 +11,8 @@ import {
   negotiateErrorFormat,
   problemResponse,
   reasonPhrase
-} from "./chunk-52MQQBBY.js";
-import "./chunk-HQQ3EKNO.js";
+} from "./chunk-7NDGZMR5.js";
+import "./chunk-32NVQAVH.js";
 
 // hosting/middleware/_error_page_html.ts
 var STYLE = `

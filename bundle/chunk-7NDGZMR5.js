@@ -3,8 +3,10 @@
 import {
   handledWhenReported,
   isComplete,
-  notWritable
-} from "./chunk-HQQ3EKNO.js";
+  isWritten,
+  notWritable,
+  rejectedWith
+} from "./chunk-32NVQAVH.js";
 
 // features/_package_root.ts
 var PACKAGE_ROOT = new URL("../", import.meta.url).href;
@@ -1028,6 +1030,40 @@ function planFileResponse(request, facts, etag) {
   };
 }
 
+// features/_file_errors.ts
+function fileError(error) {
+  const code = error?.code;
+  if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory || error instanceof Deno.errors.IsADirectory || error instanceof Deno.errors.FilesystemLoop || code === "ENAMETOOLONG" || error instanceof TypeError && code === "EINVAL") {
+    return new HttpError(404, "Not Found", {
+      cause: error
+    });
+  }
+  if (error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable) {
+    return new HttpError(403, "Forbidden", {
+      cause: error
+    });
+  }
+  return error;
+}
+var PLANNED_FROM = Symbol("roost.plannedFrom");
+function plannedFile(stat) {
+  return {
+    ino: stat.ino ?? null
+  };
+}
+function checkPlanned(path, stat, planned, end) {
+  if (planned === void 0) return;
+  const ino = stat.ino ?? null;
+  const replaced = planned.ino !== null && ino !== null && ino !== planned.ino;
+  if (!replaced && stat.size >= end) return;
+  throw new HttpError(503, "Service Unavailable", {
+    cause: new Error(replaced ? `The file "${path}" was replaced between planning its response and opening it` : `The file "${path}" shrank to ${stat.size} bytes between planning its response and opening it (${end} were to be sent)`),
+    headers: {
+      "retry-after": "0"
+    }
+  });
+}
+
 // features/http_response.ts
 var WebResponse2 = globalThis.Response;
 var REDIRECT_STATUSES = /* @__PURE__ */ new Set([
@@ -1136,7 +1172,7 @@ var HttpResponse = class {
     try {
       return this.#content().start();
     } catch (error) {
-      return Promise.reject(error);
+      return rejectedWith(error);
     }
   }
   /**
@@ -1155,7 +1191,7 @@ var HttpResponse = class {
       }
       return this.#content().write(chunk);
     } catch (error) {
-      return Promise.reject(error);
+      return rejectedWith(error);
     }
   }
   /**
@@ -1179,7 +1215,7 @@ var HttpResponse = class {
     try {
       return this.#content().complete();
     } catch (error) {
-      return Promise.reject(error);
+      return rejectedWith(error);
     }
   }
   #apply(init) {
@@ -1219,7 +1255,7 @@ var HttpResponse = class {
       this.#apply(init);
       return this.#content().complete(body ?? null);
     } catch (error) {
-      return Promise.reject(error);
+      return rejectedWith(error);
     }
   }
   /**
@@ -1245,7 +1281,7 @@ var HttpResponse = class {
         status
       }));
     } catch (error) {
-      return Promise.reject(error);
+      return rejectedWith(error);
     }
   }
   /**
@@ -1270,7 +1306,7 @@ var HttpResponse = class {
       this.#status().headers.set("location", target);
       return this.#content().complete(null);
     } catch (error) {
-      return Promise.reject(error);
+      return rejectedWith(error);
     }
   }
   /**
@@ -1314,25 +1350,45 @@ var HttpResponse = class {
    */
   sendFile(path, options) {
     const body = this.#content();
+    const late = this.#sendLate(body, path, options);
+    if (late !== void 0) return late;
+    return handledWhenReported(this.#sendWholeFile(path, options));
+  }
+  // A response already ended or started takes the file as a late call:
+  // the body feature reports a response already complete (its rejection
+  // handled, as for send()), or streams the file on and ends.
+  #sendLate(body, path, options) {
     if (isComplete(body)) return body.sendFile(path, options);
     if (this.#status().hasStarted) {
       return handledWhenReported(body.sendFile(path, options).then(() => body.complete()));
     }
-    return handledWhenReported(this.#sendWholeFile(path, options));
+    return void 0;
+  }
+  // After a wait: the call again from the top when the body feature was
+  // replaced meanwhile (a request timeout answered for the handler), or as
+  // a late call when the response was ended or started.
+  #resend(body, path, options) {
+    if (this.#content() !== body) return this.sendFile(path, options);
+    return this.#sendLate(body, path, options);
   }
   async #sendWholeFile(path, options) {
     const response = this.#status();
     const headers = response.headers;
-    if (!headers.has("content-type")) {
-      headers.set("content-type", await contentTypeFor(path) ?? "application/octet-stream");
-    }
     const body = this.#content();
+    if (!headers.has("content-type")) {
+      const type = await contentTypeFor(path) ?? "application/octet-stream";
+      const late = this.#resend(body, path, options);
+      if (late !== void 0) return late;
+      headers.set("content-type", type);
+    }
     let slice = options;
-    if (options?.offset === void 0 && options?.count === void 0 && response.status === 200 && !response.hasStarted) {
+    if (options?.offset === void 0 && options?.count === void 0 && response.status === 200 && !response.hasStarted && !isWritten(body)) {
       const request = this.#features.get(HttpRequestFeature);
       const method = request?.method;
       if (request !== void 0 && (method === "GET" || method === "HEAD")) {
         const stat = await Deno.stat(path).catch(() => void 0);
+        const late = this.#resend(body, path, options);
+        if (late !== void 0) return late;
         if (stat !== void 0 && !stat.isDirectory) {
           const plan = planFileResponse({
             method,
@@ -1348,7 +1404,8 @@ var HttpResponse = class {
           response.status = plan.status;
           slice = {
             offset: plan.offset,
-            count: plan.count
+            count: plan.count,
+            [PLANNED_FROM]: plannedFile(stat)
           };
         }
       }
@@ -1575,6 +1632,10 @@ export {
   isCompressible,
   fileETag,
   planFileResponse,
+  fileError,
+  PLANNED_FROM,
+  plannedFile,
+  checkPlanned,
   HttpResponse,
   HttpContext
 };
