@@ -15,6 +15,7 @@ import {
 } from "../../features/mod.ts";
 import type { Middleware } from "../pipeline.ts";
 import { scheduleDeadline } from "../../server/_timers.ts";
+import { misuse } from "../../server/_report.ts";
 import { COMPLETE, markReported } from "../../features/_done.ts";
 import { readsEndpointMetadata } from "../_endpoint_metadata_readers.ts";
 import { errorLogger, requestProperties } from "./_error_shared.ts";
@@ -301,9 +302,7 @@ class AnsweredError extends TypeError {
 
 // A rejection for a late call, already handled: awaited, it still throws.
 function refused(what: string): Promise<never> {
-  const rejected = Promise.reject(new AnsweredError(what));
-  rejected.catch(() => {});
-  return rejected;
+  return misuse(undefined, new AnsweredError(what));
 }
 
 // The headers the handler sees once the timeout answered: read-only.
