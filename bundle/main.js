@@ -4,7 +4,7 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-OX5NQBXU.js";
+} from "./chunk-J7T6BMYV.js";
 import "./chunk-3Z4OQHQP.js";
 import "./chunk-GJSYPSCV.js";
 import {
@@ -13,7 +13,7 @@ import {
 import "./chunk-T7CJ442T.js";
 import "./chunk-LIXE2BNW.js";
 import "./chunk-LGY5666T.js";
-import "./chunk-Q7M6BRVW.js";
+import "./chunk-4BI2MUFO.js";
 import {
   LoggerFactory
 } from "./chunk-F7QBUC2D.js";

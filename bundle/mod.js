@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-OX5NQBXU.js";
+} from "./chunk-J7T6BMYV.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -89,7 +89,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-Q7M6BRVW.js";
+} from "./chunk-4BI2MUFO.js";
 import {
   ConsoleOutput,
   LoggerFactory,

@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-OX5NQBXU.js";
+} from "../chunk-J7T6BMYV.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -80,7 +80,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-Q7M6BRVW.js";
+} from "../chunk-4BI2MUFO.js";
 import {
   ConsoleOutput,
   LoggerFactory,

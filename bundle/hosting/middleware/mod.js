@@ -28,7 +28,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../../chunk-Q7M6BRVW.js";
+} from "../../chunk-4BI2MUFO.js";
 import "../../chunk-F7QBUC2D.js";
 import "../../chunk-RMXCWHHI.js";
 import "../../chunk-EJWA45I6.js";

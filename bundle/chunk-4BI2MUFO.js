@@ -9,6 +9,7 @@ import {
 } from "./chunk-RMXCWHHI.js";
 import {
   isValidHost,
+  misuse,
   normalizePath
 } from "./chunk-EJWA45I6.js";
 import {
@@ -2862,10 +2863,7 @@ var AnsweredError = class extends TypeError {
   }
 };
 function refused(what) {
-  const rejected = Promise.reject(new AnsweredError(what));
-  rejected.catch(() => {
-  });
-  return rejected;
+  return misuse(void 0, new AnsweredError(what));
 }
 var AnsweredHeaders = class extends Headers {
   set(_name, _value) {

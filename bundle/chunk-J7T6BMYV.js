@@ -52,7 +52,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-Q7M6BRVW.js";
+} from "./chunk-4BI2MUFO.js";
 import {
   ConsoleOutput,
   LoggerFactory,
