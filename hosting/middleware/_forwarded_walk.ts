@@ -38,12 +38,15 @@ export interface Policy {
   readonly limit: number;
 }
 
-// One proxy's report: what it saw of the hop before it.
+// One proxy's report: what it saw of the hop before it. `invalid` says
+// why a Forwarded element could not be read: the walk stops with it only if
+// it gets that far (everything nearer was trusted).
 export interface Hop {
   for?: string;
   proto?: string;
   host?: string;
   prefix?: string;
+  invalid?: string;
 }
 
 /** Every field, in the order the options list them. */
@@ -88,31 +91,49 @@ function lastEntries(value: string | null, limit: number): string[] {
   return entries;
 }
 
-// RFC 7239: elements split by commas, pairs by semicolons, values tokens or
-// quoted strings. Undefined when the header is malformed.
-function parseForwarded(value: string): Hop[] | undefined {
-  const pair = /\s*([A-Za-z]+)=(?:"((?:[^"\\]|\\.)*)"|([^\s;,"]*))\s*([;,]|$)/y;
-  const hops: Hop[] = [];
-  let hop: Hop = {};
+// RFC 7239's elements, nearest (rightmost) first and at most `limit`, split
+// at commas outside quoted strings and read from the right, as the
+// X-Forwarded-* entries are: what a client wrote on the left (a stray quote,
+// a parameter Roost does not know) is not looked at unless the walk gets
+// there. Empty elements (RFC 9110's #rule allows them) are skipped.
+function forwardedElements(value: string, limit: number): string[] {
+  const elements: string[] = [];
+  let end = value.length;
+  let quoted = false;
+  for (let i = value.length - 1; i >= -1 && elements.length < limit; i--) {
+    const boundary = i === -1 || (value[i] === "," && !quoted);
+    if (i >= 0 && value[i] === '"' && value[i - 1] !== "\\") {
+      quoted = !quoted;
+    }
+    if (!boundary) continue;
+    const element = value.slice(i + 1, end).trim();
+    if (element !== "") elements.push(element);
+    end = i;
+  }
+  return elements;
+}
+
+// One element: pairs split by semicolons, names tokens, values tokens or
+// quoted strings, each name once. Undefined when malformed.
+function parseElement(element: string): Hop | undefined {
+  const pair =
+    /\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)=(?:"((?:[^"\\]|\\.)*)"|([^\s;,"]*))\s*(;|$)/y;
+  const hop: Hop = {};
+  const seen = new Set<string>();
   pair.lastIndex = 0;
-  while (pair.lastIndex < value.length) {
-    const match = pair.exec(value);
+  while (pair.lastIndex < element.length) {
+    const match = pair.exec(element);
     if (match === null) return undefined;
     const name = match[1].toLowerCase();
+    if (seen.has(name)) return undefined;
+    seen.add(name);
     const text = match[2] !== undefined
       ? match[2].replace(/\\(.)/g, "$1")
       : match[3];
-    if (name === "for" || name === "proto" || name === "host") {
-      if (hop[name] !== undefined) return undefined;
-      hop[name] = text;
-    }
-    if (match[4] !== ";") {
-      hops.push(hop);
-      hop = {};
-    }
+    if (name === "for" || name === "proto" || name === "host") hop[name] = text;
     if (match[4] === "") break;
   }
-  return hops;
+  return hop;
 }
 
 // The hops to consider, nearest proxy first, with no more than `limit`.
@@ -127,10 +148,14 @@ export function hopsOf(
     : [];
   if (policy.format === "forwarded") {
     const value = read("forwarded");
-    const parsed = value === null ? [] : parseForwarded(value);
-    if (parsed === undefined) return `Forwarded "${value}" is malformed`;
-    parsed.reverse();
-    for (const hop of parsed) hops.push(hop);
+    for (
+      const element of value === null ? [] : forwardedElements(value, limit)
+    ) {
+      hops.push(
+        parseElement(element) ??
+          { invalid: `the Forwarded element "${element}" is malformed` },
+      );
+    }
   } else {
     for (const field of ["for", "proto", "host"] as const) {
       if (!policy.fields.has(field)) continue;
@@ -170,13 +195,16 @@ export function walk(
   let remote = peer;
   for (const hop of hops) {
     if (!trusted(policy, remote)) break;
+    if (hop.invalid !== undefined) return hop.invalid;
     let stop = false;
     if (fields.has("for") && hop.for !== undefined) {
-      // RFC 7239 §6.2-6.3: a proxy hid the node; nothing past it is known.
-      if (hop.for.toLowerCase() === "unknown" || hop.for.startsWith("_")) {
+      // RFC 7239 §6.2-6.3: a proxy hid the node (with or without a port);
+      // nothing past it is known. A port it hid ("_p1") is no port at all.
+      const node = hop.for.replace(/:_[\w.-]+$/, "");
+      if (/^unknown(:|$)/i.test(node) || node.startsWith("_")) {
         stop = true;
       } else {
-        const endpoint = parseEndpoint(hop.for);
+        const endpoint = parseEndpoint(node);
         if (endpoint === undefined) {
           return `the forwarded address "${hop.for}" is not an IP address`;
         }

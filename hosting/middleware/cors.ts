@@ -254,8 +254,16 @@ export function cors(policy?: CorsPolicy): Middleware {
       if (isPreflight(ctx, origin)) {
         return answerPreflight(ctx, applied, origin);
       }
-      const headers = ctx.response.headers;
-      if (applied.varyByOrigin) varyByOrigin(headers);
+      const response = ctx.response;
+      const headers = response.headers;
+      if (applied.varyByOrigin) {
+        varyByOrigin(headers);
+        // A handler may set or return a Vary of its own: Origin is added
+        // again as the response starts (ASP.NET applies CORS headers in
+        // OnStarting), or a shared cache could give one origin's answer to
+        // another.
+        response.onStarting(() => varyByOrigin(response.headers));
+      }
       if (applied.allowsOrigin(origin)) {
         allowOrigin(headers, applied, origin);
         if (applied.exposedHeaders !== undefined) {

@@ -139,6 +139,41 @@ for (const kind of SERVER_KINDS) {
     assert.deepEqual(corsHeaders(sameOrigin), {});
   });
 
+  Deno.test(`[${kind}] a Vary the handler sets or returns keeps Origin in it`, async () => {
+    await using running = await startHost(kind, (app) => {
+      app.use(cors(POLICY));
+      app.mapGet("/set", (ctx) => {
+        ctx.response.headers.set("vary", "Accept");
+        return ctx.response.send("set");
+      });
+      app.mapGet(
+        "/init",
+        (ctx) =>
+          ctx.response.send("init", { headers: { vary: "Accept-Language" } }),
+      );
+      app.mapGet(
+        "/returned",
+        () =>
+          new Response("returned", { headers: { vary: "Accept-Encoding" } }),
+      );
+    });
+    for (
+      const [path, vary] of [
+        ["/set", "Accept, Origin"],
+        ["/init", "Accept-Language, Origin"],
+        ["/returned", "Accept-Encoding, Origin"],
+      ]
+    ) {
+      for (
+        const origin of ["https://shop.example.com", "https://evil.example"]
+      ) {
+        const response = await running.fetch(path, { headers: { origin } });
+        await response.body?.cancel();
+        assert.equal(response.headers.get("vary"), vary, `${path} ${origin}`);
+      }
+    }
+  });
+
   Deno.test(`[${kind}] any origin without credentials answers "*" and does not vary by Origin`, async () => {
     await using running = await startHost(kind, (app) => {
       app.use(cors({ origins: "*", headers: "*", methods: "*" }));
@@ -199,7 +234,7 @@ for (const kind of SERVER_KINDS) {
     });
   });
 
-  Deno.test(`[${kind}] an error thrown past cors() gets the host's error response, without CORS headers`, async () => {
+  Deno.test(`[${kind}] an error thrown past cors() gets the host's error response, without CORS allow headers but varying by Origin`, async () => {
     await using running = await startHost(kind, (app) => {
       app.use(cors({ origins: APP }));
       app.mapGet("/fail", () => {
@@ -214,7 +249,8 @@ for (const kind of SERVER_KINDS) {
     });
     assert.equal(response.status, 500);
     await response.body?.cancel();
-    assert.deepEqual(corsHeaders(response), {});
+    // Every answer to a request with an Origin says it varies by Origin.
+    assert.deepEqual(corsHeaders(response), { vary: "Origin" });
   });
 
   Deno.test(`[${kind}] an endpoint's EnableCors replaces the global policy when routing comes first`, async () => {

@@ -258,6 +258,40 @@ for (const kind of SERVER_KINDS) {
     });
   });
 
+  Deno.test(`${kind}: forwardedHeaders reads Forwarded from the right, whatever a client wrote on the left`, async () => {
+    await withHost(kind, { format: "forwarded" }, async (send) => {
+      // What nginx's $proxy_add_forwarded sends after a client's own value:
+      // the client's part, however odd, never voids the proxy's element.
+      for (
+        const forged of [
+          "x-y=1",
+          ", for=1.1.1.1",
+          "for=1.1.1.1;for=2.2.2.2",
+          'for="1.1.1.1',
+          "garbage",
+        ]
+      ) {
+        const seen = await send({
+          forwarded: `${forged}, for=203.0.113.7;proto=https`,
+        });
+        assert.equal(seen.remote, "203.0.113.7", forged);
+        assert.equal(seen.scheme, "https", forged);
+      }
+      // RFC 7239's own forms from the proxy: an extension parameter, an
+      // obfuscated port, an unknown node with a port.
+      const extension = await send({ forwarded: "for=203.0.113.7;x-id=42" });
+      assert.equal(extension.remote, "203.0.113.7");
+      const hiddenPort = await send({ forwarded: 'for="203.0.113.7:_p1"' });
+      assert.equal(hiddenPort.remote, "203.0.113.7");
+      assert.equal(hiddenPort.port, 0);
+      const unknown = await send({
+        forwarded: 'for="unknown:80";proto=https',
+      });
+      assert.equal(unknown.remote, "127.0.0.1");
+      assert.equal(unknown.scheme, "https");
+    });
+  });
+
   Deno.test(`${kind}: forwardedHeaders applies X-Forwarded-Prefix to pathBase when asked`, async () => {
     await withHost(kind, { forwardedHeaders: ["prefix"] }, async (send) => {
       const seen = await send({
