@@ -31,7 +31,8 @@ export interface HostFilteringOptions {
 // case, IDN, percent-escapes and IPv6 spellings agree on both sides.
 function canonicalHost(host: string): string | undefined {
   try {
-    return new URL(`http://${host}`).hostname;
+    // "example.com." is the same name, written fully qualified.
+    return new URL(`http://${host}`).hostname.replace(/(?<=.)\.$/, "");
   } catch {
     return undefined;
   }
@@ -76,8 +77,11 @@ function allowed(rules: Rules, host: string): boolean {
   const name = canonicalHost(host);
   if (name === undefined || name === "") return false;
   if (rules.exact.has(name)) return true;
+  // A subdomain is labels before the suffix: "..example.com" has an empty
+  // one, and is no name.
   return rules.suffixes.some((suffix) =>
-    name.length > suffix.length && name.endsWith(suffix)
+    name.length > suffix.length && name.endsWith(suffix) &&
+    !name.slice(0, -suffix.length).split(".").includes("")
   );
 }
 

@@ -66,6 +66,8 @@ for (const kind of SERVER_KINDS) {
         "EXAMPLE.com:8080",
         "api.example.com",
         "a.b.example.com:1",
+        "example.com.", // fully qualified: the same name
+        "api.example.com.:8080",
         "[::1]:80",
         "[0:0::1]",
         "xn--bcher-kva.example",
@@ -87,6 +89,8 @@ for (const kind of SERVER_KINDS) {
         "evil.test",
         "example.com.evil.test",
         "notexample.com",
+        "..example.com", // an empty label is no subdomain
+        "a..example.com",
         "[::2]",
         "127.0.0.1",
       ]
