@@ -197,5 +197,8 @@ function certificateArgs(
 }
 
 if (import.meta.main) {
-  Deno.exitCode = await main(Deno.args);
+  // Once the host has stopped, the process ends: a timer the app left
+  // pending (an interval, a sleep in a handler the deadline cut off) must
+  // not keep it alive past the shutdown timeout.
+  Deno.exit(await main(Deno.args));
 }

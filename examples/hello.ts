@@ -37,5 +37,6 @@ export function createHost(args: string[] = []): import("../mod.ts").WebHost {
 }
 
 if (import.meta.main) {
-  Deno.exitCode = await createHost(Deno.args).run();
+  // Ends the process once stopped, whatever timers the app left pending.
+  Deno.exit(await createHost(Deno.args).run());
 }

@@ -63,9 +63,11 @@ if (import.meta.main) {
       key: { type: "string" },
     },
   });
-  Deno.exitCode = await createHost({
-    urls: values.urls,
-    certFile: values.cert,
-    keyFile: values.key,
-  }).run();
+  Deno.exit(
+    await createHost({
+      urls: values.urls,
+      certFile: values.cert,
+      keyFile: values.key,
+    }).run(),
+  );
 }

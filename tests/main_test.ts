@@ -1,7 +1,7 @@
 // The roost command, run as a user would: as a process, stopped by a signal.
 
 import assert from "node:assert/strict";
-import { spawnHost, until } from "./_helpers.ts";
+import { spawnHost, until, within } from "./_helpers.ts";
 
 Deno.test("roost serves its welcome page with the environment and protocol", async () => {
   await using roost = await spawnHost("main.ts", [
@@ -117,6 +117,25 @@ Deno.test("roost exits 0 on SIGINT", async () => {
     "http://127.0.0.1:0",
   ]);
   assert.equal((await roost.signal("SIGINT")).code, 0);
+});
+
+Deno.test("roost exits 0 after a graceful stop although the app left a timer pending", async () => {
+  await using roost = await spawnHost("main.ts", [
+    "--urls",
+    "http://127.0.0.1:0",
+    "--startupModule",
+    "./tests/fixtures/startup/pending_timer.ts",
+    "--shutdownTimeoutSeconds",
+    "1",
+  ]);
+  const response = await fetch(roost.addresses[0]);
+  assert.equal(await response.text(), "ok");
+  const status = await within(
+    roost.signal("SIGTERM"),
+    "the process to exit",
+    10_000,
+  );
+  assert.equal(status.code, 0, roost.stderr());
 });
 
 Deno.test("roost exits 1 with the error when the URL is malformed", async () => {
