@@ -38,6 +38,22 @@ function shutdownSeconds(text: string): number | undefined {
   return seconds * 1000 <= MAX_SHUTDOWN_TIMEOUT_MS ? seconds : undefined;
 }
 
+// The content root is where configuration files and the web root are
+// looked for: one that does not exist would serve without them, silently
+// (ASP.NET fails the start with DirectoryNotFoundException).
+function directoryProblem(path: string): string | undefined {
+  if (path.trim() === "") return undefined;
+  try {
+    if (Deno.statSync(path).isDirectory) return undefined;
+    return "an existing directory (this is a file)";
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      return "an existing directory (there is none at that path)";
+    }
+    return undefined; // not readable here: the host says so when it reads
+  }
+}
+
 function check(key: string, value: string): string | undefined {
   const lower = key.toLowerCase();
   if (BOOLEAN_KEYS.some((name) => name.toLowerCase() === lower)) {
@@ -73,6 +89,9 @@ function check(key: string, value: string): string | undefined {
     return /^\d{1,4}$/.test(value.trim())
       ? undefined
       : "a whole number from 0 (the supervisor sets it: do not set it yourself)";
+  }
+  if (lower === HostSettings.contentRoot.toLowerCase()) {
+    return directoryProblem(value);
   }
   if (lower === HostSettings.urls.toLowerCase()) {
     try {

@@ -138,6 +138,22 @@ Deno.test("roost exits 0 after a graceful stop although the app left a timer pen
   assert.equal(status.code, 0, roost.stderr());
 });
 
+Deno.test("roost exits 1 when the content root does not exist, instead of serving without its configuration", async () => {
+  await using roost = await spawnHost("main.ts", [
+    "--urls",
+    "http://127.0.0.1:0",
+    "--contentRoot",
+    "./tests/fixtures/no-such-directory",
+  ]);
+  const status = await roost.signal("SIGTERM");
+  assert.equal(status.code, 1);
+  assert.match(
+    roost.stdout() + roost.stderr(),
+    /Host setting "contentRoot" is "\.\/tests\/fixtures\/no-such-directory" \(from command line\): it must be an existing directory/,
+  );
+  assert.doesNotMatch(roost.stdout(), /Now listening/);
+});
+
 Deno.test("roost exits 1 with the error when the URL is malformed", async () => {
   await using roost = await spawnHost("main.ts", [
     "--urls",

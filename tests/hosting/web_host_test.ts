@@ -38,10 +38,11 @@ Deno.test("a WebHost comes only from a builder: mod.ts exports no class or optio
 });
 
 Deno.test("WebHost logs the status lines on start and stop in Roost.Hosting.Lifetime", async () => {
+  const contentRoot = await Deno.makeTempDir();
   const builder = new WebHostBuilder()
     .useUrls("http://127.0.0.1:0")
     .useEnvironment("Staging")
-    .useContentRoot("/srv/app")
+    .useContentRoot(contentRoot)
     .configure((app) => app.run(() => new Response("ok")));
   const logs = collectLogs(builder);
   const host = builder.build();
@@ -53,9 +54,10 @@ Deno.test("WebHost logs the status lines on start and stop in Roost.Hosting.Life
   assert.deepEqual(out.slice(1), [
     "Application started. Press Ctrl+C to shut down.",
     "Hosting environment: Staging",
-    "Content root path: /srv/app",
+    `Content root path: ${contentRoot}`,
     "Application is shutting down...",
   ]);
+  await Deno.remove(contentRoot);
 });
 
 Deno.test("suppressStatusMessages silences the status lines", async () => {
