@@ -127,6 +127,20 @@ export class YamlConfigurationProvider extends FileConfigurationProvider {
       });
       const error = document.errors[0];
       if (error !== undefined) throw this.#syntaxError(error);
+      // Configuration values are text: a number or boolean keeps the text
+      // it was written as ("01234", "2.10", "0x1F", "True"), as JSON's do,
+      // instead of YAML's reading of it (1234, 2.1, 31, true).
+      yaml.visit(document, {
+        Scalar(_key, node) {
+          const value = node.value;
+          if (
+            typeof value === "number" || typeof value === "bigint" ||
+            typeof value === "boolean"
+          ) {
+            node.value = node.source ?? String(value);
+          }
+        },
+      });
       return document.toJS({ maxAliasCount: 1000 });
     });
     if (value === null || value === undefined) return []; // an empty file

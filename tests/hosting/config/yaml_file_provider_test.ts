@@ -64,6 +64,38 @@ Deno.test("a YAML file's mappings and sequences become colon keys", async () => 
   });
 });
 
+Deno.test("YAML numbers and booleans keep the text they were written as, as JSON's do", async () => {
+  await using dir = await tempDir();
+  const provider = await loadYaml(
+    dir.path,
+    [
+      "Zip: 01234",
+      "Code: 0042",
+      "Version: 2.10",
+      "Ratio: 1.0",
+      "Mask: 0x1F",
+      "Scale: 1e3",
+      "Flag: True",
+      "List: [1, 02]",
+      "base: &b { Rate: 1.50 }",
+      "child: { <<: *b }",
+    ].join("\n"),
+  );
+  assert.deepEqual(Object.fromEntries(provider.entries()), {
+    "Zip": "01234",
+    "Code": "0042",
+    "Version": "2.10",
+    "Ratio": "1.0",
+    "Mask": "0x1F",
+    "Scale": "1e3",
+    "Flag": "True",
+    "List:0": "1",
+    "List:1": "02",
+    "base:Rate": "1.50",
+    "child:Rate": "1.50",
+  });
+});
+
 Deno.test("YAML keys are case-insensitive", async () => {
   await using dir = await tempDir();
   const provider = await loadYaml(dir.path, "Server:\n  Port: 80\n");
