@@ -170,7 +170,10 @@ async function makeServer(
         ? {}
         : (await import("./server_configuration.ts")).denoServerOptionsFrom(
           section,
-          { describeSource: (key) => describeSource(configuration, key) },
+          {
+            describeSource: (key) => describeSource(configuration, key),
+            basePath: options.environment.contentRootPath,
+          },
         );
     const own = options.denoServerOptions ?? {};
     // A supervisor's workers all bind the same endpoints; Linux spreads

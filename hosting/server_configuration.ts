@@ -5,6 +5,7 @@
  * @module
  */
 
+import { resolve } from "./config/_path.ts";
 import {
   type CertificateOptions,
   DEFAULT_SERVER_LIMITS,
@@ -80,6 +81,13 @@ export interface ServerConfigurationOptions {
    * @default {undefined}
    */
   describeSource?: (key: string) => string | undefined;
+  /**
+   * Where relative certificate paths (`Path`, `KeyPath`) resolve: the
+   * content root, as Kestrel resolves them.
+   *
+   * @default {Deno.cwd()}
+   */
+  basePath?: string;
 }
 
 // Collects every problem of the section, so one start names them all.
@@ -141,6 +149,7 @@ function unknownKeys(
 function certificate(
   section: ConfigurationSection,
   problems: Problems,
+  basePath: string,
 ): CertificateOptions | undefined {
   unknownKeys(section, ["Path", "KeyPath"], problems);
   const path = section.get("Path");
@@ -157,7 +166,10 @@ function certificate(
     );
     return undefined;
   }
-  return { certFile: path, keyFile: keyPath };
+  return {
+    certFile: resolve(basePath, path),
+    keyFile: resolve(basePath, keyPath),
+  };
 }
 
 function limit(
@@ -334,13 +346,18 @@ export function denoServerOptionsFrom(
   options: ServerConfigurationOptions = {},
 ): DenoServerOptions {
   const problems = new Problems(options.describeSource ?? (() => undefined));
+  const basePath = options.basePath ?? Deno.cwd();
   unknownKeys(section, ["Endpoints", "Certificates", "Limits"], problems);
   const result: DenoServerOptions = {};
   const endpoints: EndpointOptions[] = [];
   for (const endpoint of section.getSection("Endpoints").getChildren()) {
     unknownKeys(endpoint, ["Url", "Certificate"], problems);
     const url = endpoint.get("Url");
-    const cert = certificate(endpoint.getSection("Certificate"), problems);
+    const cert = certificate(
+      endpoint.getSection("Certificate"),
+      problems,
+      basePath,
+    );
     if (url === undefined || url.trim() === "") {
       problems.add(
         `${endpoint.path}:Url`,
@@ -361,7 +378,11 @@ export function denoServerOptionsFrom(
   if (endpoints.length > 0) result.endpoints = endpoints;
   const certificates = section.getSection("Certificates");
   unknownKeys(certificates, ["Default"], problems);
-  const fallback = certificate(certificates.getSection("Default"), problems);
+  const fallback = certificate(
+    certificates.getSection("Default"),
+    problems,
+    basePath,
+  );
   if (fallback !== undefined) result.certificate = fallback;
   const limits: ServerLimits = {};
   for (const entry of section.getSection("Limits").getChildren()) {

@@ -266,6 +266,36 @@ Deno.test("the Server section's default certificate serves an https endpoint ove
   }
 });
 
+Deno.test("relative certificate paths in the Server section resolve against the content root, as Kestrel's", async () => {
+  const { CA_FILE, CERT_FILE, KEY_FILE, curl } = await import("../_helpers.ts");
+  const contentRoot = await Deno.makeTempDir();
+  await Deno.copyFile(CERT_FILE, `${contentRoot}/cert.pem`);
+  await Deno.copyFile(KEY_FILE, `${contentRoot}/key.pem`);
+  const host = new WebHostBuilder()
+    .useSetting("suppressStatusMessages", "true")
+    .useContentRoot(contentRoot)
+    .configureAppConfiguration((_context, config) =>
+      config.addInMemory({
+        Server: {
+          Endpoints: { Secure: { Url: "https://127.0.0.1:0" } },
+          Certificates: { Default: { Path: "cert.pem", KeyPath: "key.pem" } },
+        },
+      })
+    )
+    .configure((app) => app.run((ctx) => ctx.response.send("secure")))
+    .build();
+  await host.start();
+  try {
+    assert.equal(
+      await curl(["--cacert", CA_FILE, host.addresses[0]]),
+      "secure",
+    );
+  } finally {
+    await host.stop();
+    await Deno.remove(contentRoot, { recursive: true });
+  }
+});
+
 Deno.test("a Server section with a half-given certificate names the key", async () => {
   const host = new WebHostBuilder()
     .useSetting("suppressStatusMessages", "true")
