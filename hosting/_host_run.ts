@@ -14,7 +14,11 @@ import { ROOST_FILES } from "./_roost_files.ts";
  */
 export function describeStartFailure(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  const frame = (error.stack ?? "").split("\n").map((line) => line.trim())
+  // The stack opens with the message, which may hold "at …" lines of its
+  // own (Deno's syntax errors): frames come after it.
+  const frame = (error.stack ?? "").split("\n")
+    .slice(`${error.name}: ${error.message}`.split("\n").length)
+    .map((line) => line.trim())
     .find((line) =>
       line.startsWith("at ") && !line.includes("ext:") &&
       !line.includes("node:") &&

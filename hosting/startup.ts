@@ -122,17 +122,22 @@ export async function loadStartupModule(
     // tests/distribution_test.ts allows this warning and no other.
     module = await import(url);
   } catch (error) {
-    const reason = String((error as Error)?.message ?? error).replace(
-      /\.+$/,
-      "",
-    );
-    // Not there, or there and broken (a syntax error, a throw at the top):
-    // different fixes.
-    const advice = /^Module not found|^Cannot (resolve|load) module/i.test(
-        reason,
-      )
+    // Deno colours the location in its message: a log file or a JSON
+    // record gets plain text.
+    const reason = String((error as Error)?.message ?? error)
+      // deno-lint-ignore no-control-regex -- the escape that starts a colour
+      .replace(/\x1b\[[0-9;]*m/g, "")
+      .replace(/\.+$/, "");
+    // Not there, or there and broken (a syntax error, a throw at the top,
+    // an import of its own that is missing): different fixes.
+    const missing =
+      /^(?:Module not found|Cannot (?:resolve|load) module) "([^"]+)"/i
+        .exec(reason)?.[1];
+    const advice = missing === undefined
+      ? "The module was found but failed while loading: fix the error in it."
+      : missing === url
       ? "Check the path given to useStartup() or --startupModule (relative paths start at the content root)."
-      : "The module was found but failed while loading: fix the error in it.";
+      : `The module was found, but ${missing} that it imports was not: fix that import.`;
     throw new TypeError(
       `Startup module "${specifier}" could not be loaded from ${url}: ${reason}. ${advice}`,
       { cause: error },

@@ -73,6 +73,33 @@ Deno.test("a startup module that is found but broken says to fix it, not its pat
         /The module was found but failed while loading: fix the error in it\.$/,
       );
       assert.ok(!error.message.includes("Check the path"));
+      // Plain text for a log file or a JSON record: none of Deno's colours.
+      assert.ok(!error.message.includes("\x1b["), error.message);
+      return true;
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a startup module whose own import is missing names that import, not the module's path", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/app.ts`,
+      'import "./nope.ts";\nexport function configure() {}\n',
+    );
+    const host = new WebHostBuilder()
+      .useSetting("suppressStatusMessages", "true")
+      .useStartup(`${dir}/app.ts`)
+      .build();
+    await assert.rejects(() => host.start(), (error: Error) => {
+      assert.match(
+        error.message,
+        /The module was found, but file:\/\/\S+\/nope\.ts that it imports was not: fix that import\.$/,
+      );
+      assert.ok(!error.message.includes("Check the path"));
+      assert.ok(!error.message.includes("\x1b["), error.message);
       return true;
     });
   } finally {
