@@ -335,7 +335,9 @@ export async function initialize(
         "Configuration reload failed; keeping the last good values. {reason}",
         {
           reason: error instanceof Error ? error.message : String(error),
-          error,
+          // A ConfigurationError names the file, line and column already:
+          // Roost's stack would only bury it. Anything else keeps its own.
+          ...(error instanceof ConfigurationError ? {} : { error }),
         },
       );
     try {

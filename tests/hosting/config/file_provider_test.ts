@@ -334,6 +334,8 @@ Deno.test("a host's failed configuration reload goes through its logging, and th
       record.message,
       /^Configuration reload failed; keeping the last good values\. Invalid JSON in ".*appsettings\.json" at line 1/,
     );
+    // The message names file, line and column: no stack of Roost's frames.
+    assert.equal(record.error, undefined);
     assert.equal(host.configuration.get("Shop:Name"), "Roost");
   } finally {
     await host.stop();
