@@ -43,6 +43,19 @@ export interface FileConfigurationProviderOptions extends FileProviderOptions {
   basePath?: string;
 }
 
+// A file's text: UTF-8 (with or without a byte order mark), or UTF-16 when
+// a byte order mark says so, as .NET reads it (Windows PowerShell 5 writes
+// UTF-16 by default).
+function decodeText(bytes: Uint8Array): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) {
+    return new TextDecoder("utf-16le").decode(bytes.subarray(2));
+  }
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) {
+    return new TextDecoder("utf-16be").decode(bytes.subarray(2));
+  }
+  return new TextDecoder().decode(bytes); // drops a UTF-8 byte order mark
+}
+
 /**
  * A provider that reads one file. Subclasses say how to
  * {@linkcode FileConfigurationProvider.parse} its text. A missing file is an
@@ -119,7 +132,7 @@ export abstract class FileConfigurationProvider
   protected read(): Iterable<readonly [string, string]> {
     let text: string;
     try {
-      text = Deno.readTextFileSync(this.path);
+      text = decodeText(Deno.readFileSync(this.path));
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) {
         if (this.optional) return [];
@@ -135,7 +148,7 @@ export abstract class FileConfigurationProvider
         { file: this.path, cause: error },
       );
     }
-    return this.parse(text.replace(/^\uFEFF/, ""));
+    return this.parse(text);
   }
 
   /**

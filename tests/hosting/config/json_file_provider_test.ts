@@ -76,6 +76,35 @@ Deno.test("a JSON file may have comments and trailing commas, as appsettings.jso
   });
 });
 
+Deno.test("a JSON file saved as UTF-16 with a byte order mark is read, as .NET reads it", async () => {
+  await using dir = await tempDir();
+  const text = '{ "Greeting": "grüß dich" }';
+  const utf16le = new Uint8Array([
+    0xff,
+    0xfe,
+    ...[...text].flatMap((c) => {
+      const code = c.charCodeAt(0);
+      return [code & 0xff, code >> 8];
+    }),
+  ]);
+  const utf16be = new Uint8Array([
+    0xfe,
+    0xff,
+    ...[...text].flatMap((c) => {
+      const code = c.charCodeAt(0);
+      return [code >> 8, code & 0xff];
+    }),
+  ]);
+  for (const [name, bytes] of [["le", utf16le], ["be", utf16be]] as const) {
+    Deno.writeFileSync(`${dir.path}/${name}.json`, bytes);
+    const provider = new JsonConfigurationProvider(`${name}.json`, {
+      basePath: dir.path,
+    });
+    provider.load();
+    assert.equal(provider.get("Greeting"), "grüß dich", name);
+  }
+});
+
 Deno.test("JSON strings are unescaped and big numbers keep every digit", async () => {
   await using dir = await tempDir();
   const provider = loadJson(
