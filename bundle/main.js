@@ -4,8 +4,8 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-J7T6BMYV.js";
-import "./chunk-3Z4OQHQP.js";
+} from "./chunk-ICU2LOX6.js";
+import "./chunk-2TTZN4GM.js";
 import "./chunk-GJSYPSCV.js";
 import {
   HostSettings
@@ -13,7 +13,7 @@ import {
 import "./chunk-T7CJ442T.js";
 import "./chunk-LIXE2BNW.js";
 import "./chunk-LGY5666T.js";
-import "./chunk-4BI2MUFO.js";
+import "./chunk-RQI276C2.js";
 import {
   LoggerFactory
 } from "./chunk-F7QBUC2D.js";
@@ -200,7 +200,7 @@ function certificateArgs(args) {
   };
 }
 if (import.meta.main) {
-  Deno.exitCode = await main(Deno.args);
+  Deno.exit(await main(Deno.args));
 }
 export {
   main

@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-J7T6BMYV.js";
+} from "./chunk-ICU2LOX6.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -36,7 +36,7 @@ import {
   YamlConfigurationProvider,
   bind,
   bindAsync
-} from "./chunk-3Z4OQHQP.js";
+} from "./chunk-2TTZN4GM.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -89,7 +89,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-4BI2MUFO.js";
+} from "./chunk-RQI276C2.js";
 import {
   ConsoleOutput,
   LoggerFactory,

@@ -667,6 +667,15 @@ function basename(path) {
 }
 
 // hosting/config/file_provider.ts
+function decodeText(bytes) {
+  if (bytes[0] === 255 && bytes[1] === 254) {
+    return new TextDecoder("utf-16le").decode(bytes.subarray(2));
+  }
+  if (bytes[0] === 254 && bytes[1] === 255) {
+    return new TextDecoder("utf-16be").decode(bytes.subarray(2));
+  }
+  return new TextDecoder().decode(bytes);
+}
 var FileConfigurationProvider = class extends KeyValueConfigurationProvider {
   /** The file's absolute path. */
   path;
@@ -702,7 +711,7 @@ var FileConfigurationProvider = class extends KeyValueConfigurationProvider {
   read() {
     let text;
     try {
-      text = Deno.readTextFileSync(this.path);
+      text = decodeText(Deno.readFileSync(this.path));
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) {
         if (this.optional) return [];
@@ -716,7 +725,7 @@ var FileConfigurationProvider = class extends KeyValueConfigurationProvider {
         cause: error
       });
     }
-    return this.parse(text.replace(/^\uFEFF/, ""));
+    return this.parse(text);
   }
   /**
    * Watches the file when `reloadOnChange` is set (else does nothing): on a
@@ -1288,6 +1297,14 @@ var YamlConfigurationProvider = class extends FileConfigurationProvider {
       });
       const error = document.errors[0];
       if (error !== void 0) throw this.#syntaxError(error);
+      yaml.visit(document, {
+        Scalar(_key, node) {
+          const value2 = node.value;
+          if (typeof value2 === "number" || typeof value2 === "bigint" || typeof value2 === "boolean") {
+            node.value = node.source ?? String(value2);
+          }
+        }
+      });
       return document.toJS({
         maxAliasCount: 1e3
       });
@@ -1500,6 +1517,7 @@ export {
   CommandLineConfigurationProvider,
   logReloadError,
   Configuration,
+  resolve,
   FileConfigurationProvider,
   DotEnvConfigurationProvider,
   EnvironmentVariablesConfigurationProvider,

@@ -33,8 +33,9 @@ async function loadStartupModule(specifier, contentRoot) {
   try {
     module = await import(url);
   } catch (error) {
-    const reason = String(error?.message ?? error).replace(/\.+$/, "");
-    const advice = /^Module not found|^Cannot (resolve|load) module/i.test(reason) ? "Check the path given to useStartup() or --startupModule (relative paths start at the content root)." : "The module was found but failed while loading: fix the error in it.";
+    const reason = String(error?.message ?? error).replace(/\x1b\[[0-9;]*m/g, "").replace(/\.+$/, "");
+    const missing = /^(?:Module not found|Cannot (?:resolve|load) module) "([^"]+)"/i.exec(reason)?.[1];
+    const advice = missing === void 0 ? "The module was found but failed while loading: fix the error in it." : missing === url ? "Check the path given to useStartup() or --startupModule (relative paths start at the content root)." : `The module was found, but ${missing} that it imports was not: fix that import.`;
     throw new TypeError(`Startup module "${specifier}" could not be loaded from ${url}: ${reason}. ${advice}`, {
       cause: error
     });

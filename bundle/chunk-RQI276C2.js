@@ -278,27 +278,38 @@ function lastEntries(value, limit) {
   }
   return entries;
 }
-function parseForwarded(value) {
-  const pair = /\s*([A-Za-z]+)=(?:"((?:[^"\\]|\\.)*)"|([^\s;,"]*))\s*([;,]|$)/y;
-  const hops = [];
-  let hop = {};
+function forwardedElements(value, limit) {
+  const elements = [];
+  let end = value.length;
+  let quoted = false;
+  for (let i = value.length - 1; i >= -1 && elements.length < limit; i--) {
+    const boundary = i === -1 || value[i] === "," && !quoted;
+    if (i >= 0 && value[i] === '"' && value[i - 1] !== "\\") {
+      quoted = !quoted;
+    }
+    if (!boundary) continue;
+    const element = value.slice(i + 1, end).trim();
+    if (element !== "") elements.push(element);
+    end = i;
+  }
+  return elements;
+}
+function parseElement(element) {
+  const pair = /\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)=(?:"((?:[^"\\]|\\.)*)"|([^\s;,"]*))\s*(;|$)/y;
+  const hop = {};
+  const seen = /* @__PURE__ */ new Set();
   pair.lastIndex = 0;
-  while (pair.lastIndex < value.length) {
-    const match = pair.exec(value);
+  while (pair.lastIndex < element.length) {
+    const match = pair.exec(element);
     if (match === null) return void 0;
     const name = match[1].toLowerCase();
+    if (seen.has(name)) return void 0;
+    seen.add(name);
     const text = match[2] !== void 0 ? match[2].replace(/\\(.)/g, "$1") : match[3];
-    if (name === "for" || name === "proto" || name === "host") {
-      if (hop[name] !== void 0) return void 0;
-      hop[name] = text;
-    }
-    if (match[4] !== ";") {
-      hops.push(hop);
-      hop = {};
-    }
+    if (name === "for" || name === "proto" || name === "host") hop[name] = text;
     if (match[4] === "") break;
   }
-  return hops;
+  return hop;
 }
 function hopsOf(policy, read) {
   const hops = [];
@@ -306,10 +317,11 @@ function hopsOf(policy, read) {
   const prefixes = policy.fields.has("prefix") ? lastEntries(read(X_HEADER.prefix), limit) : [];
   if (policy.format === "forwarded") {
     const value = read("forwarded");
-    const parsed2 = value === null ? [] : parseForwarded(value);
-    if (parsed2 === void 0) return `Forwarded "${value}" is malformed`;
-    parsed2.reverse();
-    for (const hop of parsed2) hops.push(hop);
+    for (const element of value === null ? [] : forwardedElements(value, limit)) {
+      hops.push(parseElement(element) ?? {
+        invalid: `the Forwarded element "${element}" is malformed`
+      });
+    }
   } else {
     for (const field of [
       "for",
@@ -336,12 +348,14 @@ function walk(policy, peer, hops) {
   let remote = peer;
   for (const hop of hops) {
     if (!trusted(policy, remote)) break;
+    if (hop.invalid !== void 0) return hop.invalid;
     let stop = false;
     if (fields.has("for") && hop.for !== void 0) {
-      if (hop.for.toLowerCase() === "unknown" || hop.for.startsWith("_")) {
+      const node = hop.for.replace(/:_[\w.-]+$/, "");
+      if (/^unknown(:|$)/i.test(node) || node.startsWith("_")) {
         stop = true;
       } else {
-        const endpoint = parseEndpoint(hop.for);
+        const endpoint = parseEndpoint(node);
         if (endpoint === void 0) {
           return `the forwarded address "${hop.for}" is not an IP address`;
         }
@@ -582,7 +596,7 @@ function forwardedHeadersEnabled(configuration) {
 // hosting/middleware/host_filtering.ts
 function canonicalHost(host) {
   try {
-    return new URL(`http://${host}`).hostname;
+    return new URL(`http://${host}`).hostname.replace(/(?<=.)\.$/, "");
   } catch {
     return void 0;
   }
@@ -618,7 +632,7 @@ function allowed(rules, host) {
   const name = canonicalHost(host);
   if (name === void 0 || name === "") return false;
   if (rules.exact.has(name)) return true;
-  return rules.suffixes.some((suffix) => name.length > suffix.length && name.endsWith(suffix));
+  return rules.suffixes.some((suffix) => name.length > suffix.length && name.endsWith(suffix) && !name.slice(0, -suffix.length).split(".").includes(""));
 }
 function hostFiltering(options) {
   if (options === null || typeof options !== "object") {
@@ -2066,8 +2080,12 @@ function cors(policy) {
     if (isPreflight(ctx, origin)) {
       return answerPreflight(ctx, applied, origin);
     }
-    const headers = ctx.response.headers;
-    if (applied.varyByOrigin) varyByOrigin(headers);
+    const response = ctx.response;
+    const headers = response.headers;
+    if (applied.varyByOrigin) {
+      varyByOrigin(headers);
+      response.onStarting(() => varyByOrigin(response.headers));
+    }
     if (applied.allowsOrigin(origin)) {
       allowOrigin(headers, applied, origin);
       if (applied.exposedHeaders !== void 0) {

@@ -6,7 +6,7 @@ import {
   EnvironmentVariablesConfigurationProvider,
   bind,
   logReloadError
-} from "./chunk-3Z4OQHQP.js";
+} from "./chunk-2TTZN4GM.js";
 import {
   HealthChecks,
   addHealthChecks,
@@ -52,7 +52,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-4BI2MUFO.js";
+} from "./chunk-RQI276C2.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -2187,6 +2187,18 @@ function shutdownSeconds(text) {
   const seconds = Number(trimmed);
   return seconds * 1e3 <= MAX_SHUTDOWN_TIMEOUT_MS ? seconds : void 0;
 }
+function directoryProblem(path) {
+  if (path.trim() === "") return void 0;
+  try {
+    if (Deno.statSync(path).isDirectory) return void 0;
+    return "an existing directory (this is a file)";
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      return "an existing directory (there is none at that path)";
+    }
+    return void 0;
+  }
+}
 function check(key, value) {
   const lower = key.toLowerCase();
   if (BOOLEAN_KEYS.some((name) => name.toLowerCase() === lower)) {
@@ -2211,6 +2223,9 @@ function check(key, value) {
   }
   if (lower === HostSettings.workerId.toLowerCase()) {
     return /^\d{1,4}$/.test(value.trim()) ? void 0 : "a whole number from 0 (the supervisor sets it: do not set it yourself)";
+  }
+  if (lower === HostSettings.contentRoot.toLowerCase()) {
+    return directoryProblem(value);
   }
   if (lower === HostSettings.urls.toLowerCase()) {
     try {
@@ -3429,8 +3444,9 @@ async function makeServer(options, configuration) {
   const server = options.server;
   if (server === void 0) {
     const section = configuration.getSection("Server");
-    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-GYUO7N5X.js")).denoServerOptionsFrom(section, {
-      describeSource: (key) => describeSource(configuration, key)
+    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-ECVUREEE.js")).denoServerOptionsFrom(section, {
+      describeSource: (key) => describeSource(configuration, key),
+      basePath: options.environment.contentRootPath
     });
     const own = options.denoServerOptions ?? {};
     const worker = options.settings.has(HostSettings.workerId.toLowerCase()) && Deno.build.os === "linux";
@@ -3453,12 +3469,12 @@ async function resolveStartup(options) {
     configure: options.configure
   };
   if (options.startup !== void 0) {
-    const { startupParts } = await import("./startup-NWYXA5GZ.js");
+    const { startupParts } = await import("./startup-QRRT6XPW.js");
     return startupParts(options.startup, "object");
   }
   const module = options.settings.get(HostSettings.startupModule.toLowerCase());
   if (module === void 0 || module.value.trim() === "") return {};
-  const { loadStartupModule } = await import("./startup-NWYXA5GZ.js");
+  const { loadStartupModule } = await import("./startup-QRRT6XPW.js");
   return await loadStartupModule(module.value, options.environment.contentRootPath);
 }
 function exceptionBehavior(value) {
@@ -3550,7 +3566,11 @@ async function initialize(options, lifetime) {
     });
     reportReload = (error) => configurationLog.error("Configuration reload failed; keeping the last good values. {reason}", {
       reason: error instanceof Error ? error.message : String(error),
-      error
+      // A ConfigurationError names the file, line and column already:
+      // Roost's stack would only bury it. Anything else keeps its own.
+      ...error instanceof ConfigurationError ? {} : {
+        error
+      }
     });
     try {
       server = await makeServer(options, configuration);
@@ -3627,7 +3647,7 @@ async function initialize(options, lifetime) {
 // hosting/_host_run.ts
 function describeStartFailure(error) {
   if (!(error instanceof Error)) return String(error);
-  const frame = (error.stack ?? "").split("\n").map((line) => line.trim()).find((line) => line.startsWith("at ") && !line.includes("ext:") && !line.includes("node:") && !ROOST_FILES.some((file) => line.includes(file)));
+  const frame = (error.stack ?? "").split("\n").slice(`${error.name}: ${error.message}`.split("\n").length).map((line) => line.trim()).find((line) => line.startsWith("at ") && !line.includes("ext:") && !line.includes("node:") && !ROOST_FILES.some((file) => line.includes(file)));
   return frame === void 0 ? error.message : `${error.message}
     ${frame}`;
 }
