@@ -133,13 +133,10 @@ async function runOne(
   const controller = new AbortController();
   // The client gone, the check's signal fires, and the report is not
   // waited for any longer, even from a check that ignores its signal.
-  let gone: (() => void) | undefined;
-  const left = new Promise<"aborted">((resolve) => {
-    gone = () => resolve("aborted");
-  });
+  const left = Promise.withResolvers<"aborted">();
   const forward = () => {
     controller.abort(outer?.reason);
-    gone!();
+    left.resolve("aborted");
   };
   if (outer?.aborted) forward();
   else outer?.addEventListener("abort", forward, { once: true });
@@ -158,7 +155,7 @@ async function runOne(
     const outcome = await Promise.race([
       (async () => await check(controller.signal))(),
       timedOut,
-      left,
+      left.promise,
     ]);
     if (outcome === "aborted") {
       return {
