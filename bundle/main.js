@@ -4,9 +4,9 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-ICU2LOX6.js";
+} from "./chunk-3QDKYYEW.js";
 import "./chunk-2TTZN4GM.js";
-import "./chunk-GJSYPSCV.js";
+import "./chunk-PT2TGV2H.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";

@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-ICU2LOX6.js";
+} from "./chunk-3QDKYYEW.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -43,7 +43,7 @@ import {
   HealthStatus,
   addHealthChecks,
   serviceKey
-} from "./chunk-GJSYPSCV.js";
+} from "./chunk-PT2TGV2H.js";
 import {
   HostSettings,
   WorkerSupervisor,

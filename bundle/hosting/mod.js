@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-ICU2LOX6.js";
+} from "../chunk-3QDKYYEW.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -42,7 +42,7 @@ import {
   HealthStatus,
   addHealthChecks,
   serviceKey
-} from "../chunk-GJSYPSCV.js";
+} from "../chunk-PT2TGV2H.js";
 import {
   HostSettings,
   WorkerSupervisor,

@@ -92,13 +92,10 @@ async function runOne(registration, outer) {
   const { check, tags, timeout, failureStatus } = registration;
   const started = performance.now();
   const controller = new AbortController();
-  let gone;
-  const left = new Promise((resolve) => {
-    gone = () => resolve("aborted");
-  });
+  const left = Promise.withResolvers();
   const forward = () => {
     controller.abort(outer?.reason);
-    gone();
+    left.resolve("aborted");
   };
   if (outer?.aborted) forward();
   else outer?.addEventListener("abort", forward, {
@@ -116,7 +113,7 @@ async function runOne(registration, outer) {
     const outcome = await Promise.race([
       (async () => await check(controller.signal))(),
       timedOut,
-      left
+      left.promise
     ]);
     if (outcome === "aborted") {
       return {

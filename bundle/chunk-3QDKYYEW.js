@@ -12,7 +12,7 @@ import {
   addHealthChecks,
   failureOf,
   serviceKey
-} from "./chunk-GJSYPSCV.js";
+} from "./chunk-PT2TGV2H.js";
 import {
   HOST_ENVIRONMENT_PREFIX,
   HostSettings,
@@ -3842,7 +3842,7 @@ var WebHostImpl = class {
   }
   #beginWorkerDuties() {
     const logger2 = this.#logger("Roost.Hosting.Workers");
-    import("./_worker_duties-LE7III2G.js").then(({ beginWorkerDuties }) => beginWorkerDuties({
+    import("./_worker_duties-TDMIP6M7.js").then(({ beginWorkerDuties }) => beginWorkerDuties({
       addresses: this.addresses,
       services: this.#ready.services,
       logger: logger2,

@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   HealthChecks
-} from "./chunk-GJSYPSCV.js";
+} from "./chunk-PT2TGV2H.js";
 import {
   CONTROL_PREFIX,
   writeAll
