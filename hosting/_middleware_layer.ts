@@ -165,7 +165,10 @@ function layer(
     frame.passThrough = true;
     return result;
   }
-  if (!(result instanceof Promise)) {
+  // DONE is already settled: a middleware that returns it (next()'s own,
+  // from a pipeline that finished synchronously, or send()'s) has finished
+  // too, and a reaction would only make the whole pipeline asynchronous.
+  if (result === DONE || !(result instanceof Promise)) {
     if (handed === undefined || isDone(frame.child, false)) {
       frame.done = true;
       return result;

@@ -148,7 +148,12 @@ export class Dispatcher<C> {
     // no promise, no microtask.
     let finishing: Promise<void> | undefined;
     if (pending === DONE) {
-      finishing = state.response.finish();
+      try {
+        finishing = state.response.finish();
+      } catch (error) {
+        // A Response that cannot go out (its body used): 500, as below.
+        finishing = Promise.reject(error);
+      }
       if (finishing === undefined) {
         this.#done(state, context, undefined, false);
         const handed = state.response.handed;

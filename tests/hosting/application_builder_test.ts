@@ -254,6 +254,30 @@ Deno.test("ApplicationBuilder.build uses the terminal it is given instead of 404
   assert.equal(response.status, 200);
 });
 
+// The server answers a pipeline that finished synchronously without a
+// promise reaction (the dispatcher's fast path): pass-through middleware in
+// front of a synchronous handler must keep it so. Each of them used to add
+// a reaction, which cost the edge middleware 0.2 µs apiece.
+Deno.test("ApplicationBuilder keeps a pipeline of pass-through middleware over a synchronous handler synchronous", () => {
+  const pipeline = new ApplicationBuilder()
+    .use((ctx, next) => {
+      ctx.response.headers.set("x-first", "1");
+      return next();
+    })
+    .use((_ctx, next) => next())
+    .build((ctx) => {
+      ctx.response.headers.set("x-last", "1");
+    });
+  const first = bareContext();
+  const second = bareContext();
+  const returned = [pipeline(first.ctx), pipeline(second.ctx)];
+  // Both finished before returning: the one settled promise, handed back.
+  assert.ok(returned[0] instanceof Promise);
+  assert.equal(returned[0], returned[1]);
+  assert.equal(first.response.headers.get("x-first"), "1");
+  assert.equal(first.response.headers.get("x-last"), "1");
+});
+
 // -- next() twice ----------------------------------------------------------------
 
 Deno.test("ApplicationBuilder rejects next() called twice with an error that names the mistake", async () => {
@@ -995,6 +1019,39 @@ for (const kind of SERVER_KINDS) {
     assert.equal(second.status, 500);
     assert.equal(second.headers.get("x-req"), null);
     assert.deepEqual(second.headers.getSetCookie(), []);
+  });
+
+  // The same with no middleware: the pipeline finishes synchronously, and
+  // the Response is refused as it is handed over. That must still be a 500
+  // the request log sees end, not an error thrown at the server (which left
+  // the request counted as running until the shutdown deadline).
+  Deno.test(`ApplicationBuilder answers 500 to a used Response from a synchronous pipeline, and the request ends (${kind})`, async () => {
+    const cached = new Response("hi");
+    let logs: CollectingOutput | undefined;
+    const app = await startHost(kind, (app) => {
+      app.run((ctx) => {
+        ctx.response.headers.set("x-req", "1");
+        return cached;
+      });
+    }, {
+      setup(builder) {
+        builder.useSetting("detailedErrors", "false");
+        logs = collectLogs(builder);
+      },
+    });
+    try {
+      assert.equal(await (await app.fetch("/")).text(), "hi");
+      const second = await app.fetch("/");
+      await second.body?.cancel();
+      assert.equal(second.status, 500);
+    } finally {
+      await app[Symbol.asyncDispose]();
+    }
+    const messages = logs!.records.map((record) =>
+      `${record.message} ${String(record.error ?? "")}`
+    ).join("\n");
+    assert.match(messages, /already read or sent/);
+    assert.doesNotMatch(messages, /still running/);
   });
 
   // An answer to HEAD leaves the body behind; the app's Response must still
