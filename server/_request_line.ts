@@ -78,8 +78,8 @@ export abstract class RequestLine extends ConnectionFeatures
     if (header !== null || known !== "HTTP/2") {
       const problem = hostProblem(
         header,
-        this.#madeUpHost(),
-        () => this.remoteAddr,
+        header === null && this.#madeUpHost(),
+        this,
       );
       this.#protocol = known ?? problem.protocol;
       if (problem.reason !== undefined) return problem.reason;
@@ -95,7 +95,8 @@ export abstract class RequestLine extends ConnectionFeatures
     }
     if (this.#problem !== undefined) return this.#problem;
     // Most often the URL's authority is the Host header just checked.
-    return isValidHost(this.#host) ? undefined : badHost(this.#host);
+    const host = this.#host;
+    return host === header || isValidHost(host) ? undefined : badHost(host);
   }
 
   // Whether the URL's authority is the one Deno makes up for a request
@@ -104,9 +105,10 @@ export abstract class RequestLine extends ConnectionFeatures
   #madeUpHost(): boolean {
     const port = this.endpoint.localPort;
     const host = this.#host;
-    return host === `localhost:${port}` ||
-      host === "localhost" &&
-        port === (this.endpoint.scheme === "https" ? 443 : 80);
+    if (!host.startsWith("localhost")) return false;
+    return host.length === 9
+      ? port === (this.endpoint.scheme === "https" ? 443 : 80)
+      : host === `localhost:${port}`;
   }
 
   /**

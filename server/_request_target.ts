@@ -248,16 +248,24 @@ export const NO_HOST =
 export function hostProblem(
   header: string | null,
   fallback: boolean,
-  peer: () => Deno.Addr,
-): { protocol: string; reason: string | undefined; noHost?: true } {
+  peer: { readonly remoteAddr: Deno.Addr },
+): HostProblem {
   if (header !== null) {
-    return {
-      protocol: "HTTP/1.1",
-      reason: isValidHost(header) ? undefined : badHost(header),
-    };
+    return isValidHost(header)
+      ? HOST_HEADER
+      : { protocol: "HTTP/1.1", reason: badHost(header) };
   }
-  if (!fallback || isLoopback(peer())) {
-    return { protocol: "HTTP/2", reason: undefined };
-  }
-  return { protocol: "HTTP/1.0", reason: undefined, noHost: true };
+  return !fallback || isLoopback(peer.remoteAddr) ? NO_HOST_HEADER : HTTP_1_0;
 }
+
+/** What `hostProblem` found. */
+export interface HostProblem {
+  readonly protocol: string;
+  readonly reason?: string;
+  readonly noHost?: true;
+}
+
+// The common answers, made once.
+const HOST_HEADER: HostProblem = { protocol: "HTTP/1.1" };
+const NO_HOST_HEADER: HostProblem = { protocol: "HTTP/2" };
+const HTTP_1_0: HostProblem = { protocol: "HTTP/1.0", noHost: true };

@@ -257,11 +257,10 @@ export function cors(policy?: CorsPolicy): Middleware {
       const response = ctx.response;
       const headers = response.headers;
       if (applied.varyByOrigin) {
-        varyByOrigin(headers);
-        // A handler may set or return a Vary of its own: Origin is added
-        // again as the response starts (ASP.NET applies CORS headers in
-        // OnStarting), or a shared cache could give one origin's answer to
-        // another.
+        // Added as the response starts, as ASP.NET applies CORS headers in
+        // OnStarting: a handler may set or return a Vary of its own, and
+        // without Origin in it a shared cache could give one origin's
+        // answer to another.
         response.onStarting(() => varyByOrigin(response.headers));
       }
       if (applied.allowsOrigin(origin)) {
