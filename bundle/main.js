@@ -4,21 +4,21 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-3QDKYYEW.js";
+} from "./chunk-JRY2TYA6.js";
 import "./chunk-2TTZN4GM.js";
 import "./chunk-PT2TGV2H.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-LIXE2BNW.js";
+import "./chunk-7LNC55L6.js";
 import "./chunk-LGY5666T.js";
-import "./chunk-RQI276C2.js";
+import "./chunk-7XF5AFK2.js";
 import {
   LoggerFactory
 } from "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-EJWA45I6.js";
+import "./chunk-UQKYOETJ.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
 import "./chunk-MP7S55BC.js";

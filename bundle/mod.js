@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-3QDKYYEW.js";
+} from "./chunk-JRY2TYA6.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -59,7 +59,7 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-LIXE2BNW.js";
+} from "./chunk-7LNC55L6.js";
 import "./chunk-LGY5666T.js";
 import {
   ApplicationLifetime,
@@ -89,7 +89,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-RQI276C2.js";
+} from "./chunk-7XF5AFK2.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -101,7 +101,7 @@ import {
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-EJWA45I6.js";
+import "./chunk-UQKYOETJ.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
 import "./chunk-MP7S55BC.js";

@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-3QDKYYEW.js";
+} from "../chunk-JRY2TYA6.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -50,7 +50,7 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-LIXE2BNW.js";
+import "../chunk-7LNC55L6.js";
 import "../chunk-LGY5666T.js";
 import {
   ApplicationLifetime,
@@ -80,7 +80,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-RQI276C2.js";
+} from "../chunk-7XF5AFK2.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -92,7 +92,7 @@ import {
 import {
   ConfigurationError
 } from "../chunk-RMXCWHHI.js";
-import "../chunk-EJWA45I6.js";
+import "../chunk-UQKYOETJ.js";
 import "../chunk-6675V4XU.js";
 import "../chunk-YIRIFEEA.js";
 import "../chunk-MP7S55BC.js";

@@ -28,10 +28,10 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../../chunk-RQI276C2.js";
+} from "../../chunk-7XF5AFK2.js";
 import "../../chunk-F7QBUC2D.js";
 import "../../chunk-RMXCWHHI.js";
-import "../../chunk-EJWA45I6.js";
+import "../../chunk-UQKYOETJ.js";
 import "../../chunk-6675V4XU.js";
 import "../../chunk-YIRIFEEA.js";
 import "../../chunk-RNECWNO4.js";

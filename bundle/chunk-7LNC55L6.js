@@ -20,7 +20,7 @@ import {
   misuse,
   parseTarget,
   serverReporter
-} from "./chunk-EJWA45I6.js";
+} from "./chunk-UQKYOETJ.js";
 import {
   schedule
 } from "./chunk-6675V4XU.js";
@@ -1339,7 +1339,7 @@ var RequestLine = class extends ConnectionFeatures {
     const known = this.#protocol;
     const header = requestHeader(this.source, "host");
     if (header !== null || known !== "HTTP/2") {
-      const problem = hostProblem(header, this.#madeUpHost(), () => this.remoteAddr);
+      const problem = hostProblem(header, header === null && this.#madeUpHost(), this);
       this.#protocol = known ?? problem.protocol;
       if (problem.reason !== void 0) return problem.reason;
       if (problem.noHost) {
@@ -1350,7 +1350,8 @@ var RequestLine = class extends ConnectionFeatures {
       }
     }
     if (this.#problem !== void 0) return this.#problem;
-    return isValidHost(this.#host) ? void 0 : badHost(this.#host);
+    const host = this.#host;
+    return host === header || isValidHost(host) ? void 0 : badHost(host);
   }
   // Whether the URL's authority is the one Deno makes up for a request
   // without one: "localhost:<port>", which the URL writes as "localhost" on
@@ -1358,7 +1359,8 @@ var RequestLine = class extends ConnectionFeatures {
   #madeUpHost() {
     const port = this.endpoint.localPort;
     const host = this.#host;
-    return host === `localhost:${port}` || host === "localhost" && port === (this.endpoint.scheme === "https" ? 443 : 80);
+    if (!host.startsWith("localhost")) return false;
+    return host.length === 9 ? port === (this.endpoint.scheme === "https" ? 443 : 80) : host === `localhost:${port}`;
   }
   /**
    * The HTTP version. Deno does not tell it (denoland/deno#10277): a
@@ -1764,7 +1766,11 @@ var Dispatcher = class {
     }
     let finishing;
     if (pending === DONE) {
-      finishing = state.response.finish();
+      try {
+        finishing = state.response.finish();
+      } catch (error) {
+        finishing = Promise.reject(error);
+      }
       if (finishing === void 0) {
         this.#done(state, context, void 0, false);
         const handed = state.response.handed;

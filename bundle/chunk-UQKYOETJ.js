@@ -162,23 +162,23 @@ function isLoopback(addr) {
 var NO_HOST = "Bad Request: the request has no Host header; HTTP/1.1 requires one (RFC 9112 \xA73.2).";
 function hostProblem(header, fallback, peer) {
   if (header !== null) {
-    return {
+    return isValidHost(header) ? HOST_HEADER : {
       protocol: "HTTP/1.1",
-      reason: isValidHost(header) ? void 0 : badHost(header)
+      reason: badHost(header)
     };
   }
-  if (!fallback || isLoopback(peer())) {
-    return {
-      protocol: "HTTP/2",
-      reason: void 0
-    };
-  }
-  return {
-    protocol: "HTTP/1.0",
-    reason: void 0,
-    noHost: true
-  };
+  return !fallback || isLoopback(peer.remoteAddr) ? NO_HOST_HEADER : HTTP_1_0;
 }
+var HOST_HEADER = {
+  protocol: "HTTP/1.1"
+};
+var NO_HOST_HEADER = {
+  protocol: "HTTP/2"
+};
+var HTTP_1_0 = {
+  protocol: "HTTP/1.0",
+  noHost: true
+};
 
 export {
   defaultReporter,

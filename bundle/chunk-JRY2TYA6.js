@@ -25,7 +25,7 @@ import {
   UpgradeLimitError,
   parseEndpointUrls,
   raceAbort
-} from "./chunk-LIXE2BNW.js";
+} from "./chunk-7LNC55L6.js";
 import {
   ApplicationLifetime,
   cors,
@@ -52,7 +52,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-RQI276C2.js";
+} from "./chunk-7XF5AFK2.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -3444,7 +3444,7 @@ async function makeServer(options, configuration) {
   const server = options.server;
   if (server === void 0) {
     const section = configuration.getSection("Server");
-    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-ECVUREEE.js")).denoServerOptionsFrom(section, {
+    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-XF2QPUBC.js")).denoServerOptionsFrom(section, {
       describeSource: (key) => describeSource(configuration, key),
       basePath: options.environment.contentRootPath
     });
@@ -4024,7 +4024,7 @@ var WebHostImpl = class {
       return this.#failedStart(error);
     }
     try {
-      const { superviseHost } = await import("./_host_supervision-VKPKPROD.js");
+      const { superviseHost } = await import("./_host_supervision-2PH4FUEL.js");
       const code = await superviseHost({
         getSetting: (key) => this.getSetting(key),
         logger: this.#logger("Roost.Hosting.Workers"),

@@ -10,11 +10,11 @@ import {
   DEFAULT_URL,
   parseEndpointUrls,
   portInUse
-} from "./chunk-LIXE2BNW.js";
+} from "./chunk-7LNC55L6.js";
 import "./chunk-LGY5666T.js";
 import "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-EJWA45I6.js";
+import "./chunk-UQKYOETJ.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
 import "./chunk-7NDGZMR5.js";

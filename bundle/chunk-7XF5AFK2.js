@@ -11,7 +11,7 @@ import {
   isValidHost,
   misuse,
   normalizePath
-} from "./chunk-EJWA45I6.js";
+} from "./chunk-UQKYOETJ.js";
 import {
   schedule,
   scheduleDeadline
@@ -762,7 +762,7 @@ function layer(ctx, next, middleware, frame, forgot, late) {
     frame.passThrough = true;
     return result;
   }
-  if (!(result instanceof Promise)) {
+  if (result === DONE || !(result instanceof Promise)) {
     if (handed === void 0 || isDone(frame.child, false)) {
       frame.done = true;
       return result;
@@ -2083,7 +2083,6 @@ function cors(policy) {
     const response = ctx.response;
     const headers = response.headers;
     if (applied.varyByOrigin) {
-      varyByOrigin(headers);
       response.onStarting(() => varyByOrigin(response.headers));
     }
     if (applied.allowsOrigin(origin)) {

@@ -7,12 +7,12 @@ import {
   DEFAULT_SERVER_LIMITS,
   parseEndpointUrl,
   resolveServerLimits
-} from "./chunk-LIXE2BNW.js";
+} from "./chunk-7LNC55L6.js";
 import "./chunk-LGY5666T.js";
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-EJWA45I6.js";
+import "./chunk-UQKYOETJ.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-7NDGZMR5.js";
 import "./chunk-32NVQAVH.js";
