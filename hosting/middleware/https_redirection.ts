@@ -9,6 +9,7 @@ import {
   type HttpContext,
   ServerAddressesFeature,
 } from "../../features/mod.ts";
+import { Configuration } from "../config/mod.ts";
 import {
   getDefaultLoggerFactory,
   LoggerFactory,
@@ -25,10 +26,12 @@ export interface HttpsRedirectionOptions {
    */
   statusCode?: 301 | 302 | 307 | 308;
   /**
-   * The port to redirect to. Without it, the port of the server's one HTTPS
-   * address (`ServerAddressesFeature`), found on the first request; when the
-   * server has none, or several ports, requests are not redirected and a
-   * Warning says so once.
+   * The port to redirect to. Without it, the `HTTPS_PORT` configuration key
+   * (ASP.NET's: an `HTTPS_PORT` environment variable or `"https_port"` in
+   * `appsettings.json` under `createDefaultBuilder`), else the port of the
+   * server's one HTTPS address (`ServerAddressesFeature`), found on the
+   * first request. When none of them gives one port, requests are not
+   * redirected and a Warning says why, once.
    * @default {undefined}
    */
   httpsPort?: number;
@@ -66,6 +69,22 @@ function checkHttpsRedirectionOptions(options: HttpsRedirectionOptions): void {
   }
 }
 
+/** The configuration key of the port to redirect to, as in ASP.NET. */
+const PORT_KEY = "HTTPS_PORT";
+
+// The port the app's configuration names (behind a proxy that terminates
+// TLS, the server itself has no HTTPS address), a reason it cannot be used,
+// or undefined when it names none.
+function portFromConfiguration(ctx: HttpContext): number | string | undefined {
+  const value = ctx.requestServices?.get(Configuration)?.get(PORT_KEY)?.trim();
+  if (value === undefined || value === "") return undefined;
+  const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
+  if (port >= 1 && port <= 65535) return port;
+  return `Failed to determine the HTTPS port for redirection: the configuration key ${PORT_KEY} is ${
+    JSON.stringify(value)
+  }, not a port from 1 to 65535. Requests are not redirected: fix the value (an environment variable ${PORT_KEY}=443, say), or set the port with useHttpsRedirection({ httpsPort: 443 }).`;
+}
+
 // The port of the server's HTTPS addresses, or a reason there is none to
 // use. Port 0 is an address asked for but not bound yet: no port to send
 // anyone to.
@@ -80,7 +99,7 @@ function portFromServer(ctx: HttpContext): number | string {
   }
   if (ports.size === 1) return [...ports][0];
   const fix =
-    'set the port with useHttpsRedirection({ httpsPort: 443 }), or listen on one with useUrls("https://*:443")';
+    'set the port with useHttpsRedirection({ httpsPort: 443 }) or the HTTPS_PORT configuration key, or listen on one with useUrls("https://*:443")';
   return ports.size === 0
     ? `Failed to determine the HTTPS port for redirection: the server has no HTTPS address (${
       addresses.join(", ") || "none"
@@ -106,9 +125,10 @@ function hostOnly(host: string): string {
  * path and query, with the port left out when it is 443. HTTPS requests go
  * on down the pipeline.
  *
- * The port is `httpsPort`, else the one HTTPS port among the server's
- * addresses, found on the first request (so a `https://…:0` endpoint's
- * bound port is known). When there is none, or several, a Warning in
+ * The port is `httpsPort`, else the `HTTPS_PORT` configuration key, else
+ * the one HTTPS port among the server's addresses, found on the first
+ * request (so a `https://…:0` endpoint's bound port is known). When there
+ * is none, or several, or the key is not a port, a Warning in
  * `Roost.Hosting.HttpsRedirection` says so once and requests pass through
  * unredirected, as in ASP.NET: a missing port is a configuration gap, not a
  * reason to fail every request.
@@ -149,7 +169,7 @@ export function httpsRedirection(
     const request = ctx.request;
     if (request.isHttps) return next();
     if (port === undefined) {
-      const found = portFromServer(ctx);
+      const found = portFromConfiguration(ctx) ?? portFromServer(ctx);
       if (typeof found === "number") {
         port = found;
       } else {

@@ -128,7 +128,74 @@ for (const kind of SERVER_KINDS) {
       /Failed to determine the HTTPS port for redirection: the server has no HTTPS address \(http:.*\)\. Requests are not redirected: set the port with useHttpsRedirection\(\{ httpsPort: 443 \}\)/,
     );
   });
+
+  // Behind a proxy that terminates TLS the server has no HTTPS address:
+  // ASP.NET reads the port from HTTPS_PORT, and so does Roost.
+  Deno.test(`[${kind}] httpsRedirection() takes the port from the HTTPS_PORT configuration key`, async () => {
+    await using running = await startHost(kind, app(), {
+      setup: (builder) =>
+        void builder.configureAppConfiguration((_context, config) =>
+          config.addInMemory({ https_port: " 8443 " })
+        ),
+    });
+    const response = await running.fetch("/shop/cart?id=7", manual);
+    assert.equal(response.status, 307);
+    await response.body?.cancel();
+    const hostname = new URL(running.base).hostname;
+    assert.equal(
+      response.headers.get("location"),
+      `https://${hostname}:8443/shop/cart?id=7`,
+    );
+  });
+
+  Deno.test(`[${kind}] an HTTPS_PORT that is not a port is a Warning naming it, and requests pass`, async () => {
+    let logs: CollectingOutput | undefined;
+    await using running = await startHost(kind, app(), {
+      setup: (builder) => {
+        logs = collectLogs(builder);
+        builder.configureAppConfiguration((_context, config) =>
+          config.addInMemory({ HTTPS_PORT: "https" })
+        );
+      },
+    });
+    for (let i = 0; i < 2; i++) {
+      const response = await running.fetch("/", manual);
+      assert.equal(response.status, 200);
+      await response.body?.cancel();
+    }
+    const warnings = logs!.messages(CATEGORY, "warning");
+    assert.equal(warnings.length, 1);
+    assert.match(
+      warnings[0],
+      /the configuration key HTTPS_PORT is "https", not a port from 1 to 65535\. Requests are not redirected: fix the value/,
+    );
+  });
 }
+
+Deno.test("[DenoServer] the HTTPS_PORT configuration key wins over the server's HTTPS endpoint, and the httpsPort option over both", async () => {
+  for (
+    const [options, expected] of [[undefined, 9443], [
+      { httpsPort: 7443 },
+      7443,
+    ]] as const
+  ) {
+    await using running = await startHost("DenoServer", app(options), {
+      urls: "http://127.0.0.1:0;https://127.0.0.1:0",
+      certificate: { certFile: CERT_FILE, keyFile: KEY_FILE },
+      setup: (builder) =>
+        void builder.configureAppConfiguration((_context, config) =>
+          config.addInMemory({ HTTPS_PORT: "9443" })
+        ),
+    });
+    const response = await running.fetch("/", manual);
+    assert.equal(response.status, 307);
+    await response.body?.cancel();
+    assert.equal(
+      new URL(response.headers.get("location")!).port,
+      String(expected),
+    );
+  }
+});
 
 Deno.test("[DenoServer] httpsRedirection() finds the bound port of the server's HTTPS endpoint, and the redirect lands there", async () => {
   await using running = await startHost("DenoServer", app(), {
