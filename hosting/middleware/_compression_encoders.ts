@@ -163,12 +163,13 @@ export class StreamEncoder {
  * `source` (after `prefix`, bytes already read from it) compressed, as a
  * stream pulled by the server: backpressure reaches `source` through pull.
  * Each chunk is flushed, so a slow source still reaches the client as it
- * comes.
+ * comes. `waiting` is a read of `source` already under way.
  */
 export function compressedStream(
   encoder: StreamEncoder,
   prefix: Uint8Array[],
   source: ReadableStreamDefaultReader<Uint8Array> | undefined,
+  waiting?: Promise<ReadableStreamReadResult<Uint8Array>>,
 ): ReadableStream<Uint8Array> {
   const pending = prefix;
   return new ReadableStream<Uint8Array>({
@@ -178,7 +179,9 @@ export function compressedStream(
         let chunk: Uint8Array | undefined;
         if (pending.length > 0) chunk = pending.shift();
         else if (source !== undefined) {
-          const read = await source.read();
+          // A read started before this stream was made comes first.
+          const read = await (waiting ?? source.read());
+          waiting = undefined;
           if (!read.done) chunk = read.value;
         }
         // What Roost says of such a body uncompressed; the compressor would

@@ -1,6 +1,6 @@
-// A Response the app completed with, compressed: its body read ahead a
-// little, so that one made in memory (Response.json, text) is compressed
-// whole and a real stream streams.
+// A Response the app completed with, compressed: what its body has at once
+// is read ahead, so that one made in memory (Response.json, text) is
+// compressed whole and a real stream streams.
 
 import type { CompressionEncoding } from "./_compression_negotiation.ts";
 import {
@@ -25,11 +25,28 @@ const SLICE = 65_536;
 /** How much of a Response's body is read to learn whether it is all there. */
 export const READ_AHEAD = 65_536;
 
+const TURN_OVER: unique symbol = Symbol("turn over");
+
+// Settles once the event loop has turned: a body made in memory has been
+// read to its end by then, a stream that waits for anything has not.
+function turnEnd(): { over: Promise<typeof TURN_OVER>; clear(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const over = new Promise<typeof TURN_OVER>((resolve) => {
+    timer = setTimeout(() => resolve(TURN_OVER), 0);
+  });
+  return { over, clear: () => clearTimeout(timer) };
+}
+
 /**
  * `response`'s body under `init`, compressed with `encoding` unless it
  * turns out smaller than the policy's minimum. `init.headers` and `before`
  * (the headers set before the Response) are marked (Content-Encoding, no
  * Content-Length, a weak ETag) when it is compressed.
+ *
+ * Only what the body has at once is read ahead (up to READ_AHEAD bytes,
+ * until the event loop turns): a stream that waits for its data (a log
+ * tail, a slow upstream) is compressed as it comes, its headers sent now,
+ * as raw Deno.serve sends them, rather than after 64 KiB or never.
  */
 export async function compressResponse(
   response: Response,
@@ -42,14 +59,25 @@ export async function compressResponse(
   const chunks: Uint8Array[] = [];
   let size = 0;
   let ended = false;
-  while (size <= READ_AHEAD) {
-    const read = await reader.read();
-    if (read.done) {
-      ended = true;
-      break;
+  let waiting: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
+  const turn = turnEnd();
+  try {
+    while (size <= READ_AHEAD) {
+      const reading = reader.read();
+      const read = await Promise.race([reading, turn.over]);
+      if (read === TURN_OVER) {
+        waiting = reading;
+        break;
+      }
+      if (read.done) {
+        ended = true;
+        break;
+      }
+      chunks.push(read.value);
+      size += read.value.byteLength;
     }
-    chunks.push(read.value);
-    size += read.value.byteLength;
+  } finally {
+    turn.clear();
   }
   if (ended && size < policy.minimumSize) {
     return new Response(concat(chunks, size) as Uint8Array<ArrayBuffer>, init);
@@ -64,6 +92,7 @@ export async function compressResponse(
       await StreamEncoder.create(encoding, policy.levels),
       chunks,
       reader,
+      waiting,
     );
   return new Response(body, init);
 }

@@ -235,6 +235,50 @@ for (const kind of SERVER_KINDS) {
     if (child !== undefined) assert.equal((await child.status).success, true);
   });
 
+  // A returned Response whose stream waits for its data (a log tail, a
+  // slow upstream): its head went out only after 64 KiB had been read, so
+  // a slow one answered late and an endless one never, holding its stream
+  // after the client left and the stop until its deadline.
+  Deno.test(`A returned stream that waits for its data is compressed as it comes, and cancelled when the client leaves (${kind})`, async () => {
+    const second = deferred();
+    const cancelled = deferred();
+    let pulls = 0;
+    await using running = await host(kind, (app) =>
+      app.run(() =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            async pull(controller) {
+              pulls++;
+              if (pulls === 2) await second.promise;
+              controller.enqueue(new TextEncoder().encode(`line ${pulls}\n`));
+              if (pulls > 2) await new Promise((r) => setTimeout(r, 5));
+            },
+            cancel() {
+              cancelled.resolve();
+            },
+          }),
+          { headers: { "content-type": "text/plain" } },
+        )
+      ));
+    // The head comes while the second line is still being waited for.
+    const response = await running.fetch("/", {
+      headers: { "accept-encoding": "gzip" },
+    });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("content-encoding"), "gzip");
+    // Deno's fetch decodes gzip itself; TestServer hands the bytes as sent.
+    const decoded = kind === "DenoServer"
+      ? response.body!
+      : response.body!.pipeThrough(new DecompressionStream("gzip"));
+    const reader = decoded.pipeThrough(new TextDecoderStream()).getReader();
+    second.resolve();
+    let text = "";
+    while (!text.includes("line 3\n")) text += (await reader.read()).value;
+    assert.match(text, /^line 1\nline 2\nline 3\n/);
+    await reader.cancel();
+    await cancelled.promise;
+  });
+
   Deno.test(`A large whole body is compressed in slices (${kind})`, async () => {
     const big = "abcdefghijklmnopqrstuvwxyz0123456789\n".repeat(20_000);
     await using running = await host(
