@@ -253,9 +253,11 @@ export class Dispatcher<C> {
     // A Response the app returned is still being sent: its body (a stream
     // fed by the request's services, say) is read after the app finished.
     // The context lives until the server sent it, as in ASP.NET.
-    const completed = response.handedAppResponse ? state.completed : undefined;
     const error = failed ? failure : undefined;
-    if (completed === undefined || !this.#holds?.(context)) {
+    const completed = response.handedAppResponse && this.#holds?.(context)
+      ? state.completed
+      : undefined;
+    if (completed === undefined) {
       this.#dispose(context, error);
     } else {
       const dispose = () => this.#dispose(context, error);

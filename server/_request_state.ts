@@ -84,6 +84,8 @@ export class RequestState extends RequestLine
   // The declared length of a body handed out to be read natively and timed.
   #timedLength: number | undefined;
   #abort: AbortController | undefined;
+  // null until the peer's completion was asked for.
+  #completed: Promise<void> | undefined | null = null;
 
   constructor(
     source: Request,
@@ -128,9 +130,19 @@ export class RequestState extends RequestLine
     return this.endpoint.limits.responseBufferSize;
   }
 
-  /** Settles when the response was delivered, when the server knows. */
+  /**
+   * Settles when the response was delivered, when the server knows. Deno's
+   * `info.completed` rejects when an HTTP/2 client resets the stream: that
+   * is handled here, once, since an unhandled rejection would end the
+   * process (a client could stop the server by cancelling a download).
+   */
   get completed(): Promise<void> | undefined {
-    return this.peer.completed;
+    if (this.#completed === null) {
+      const completed = this.peer.completed;
+      completed?.catch(() => {});
+      this.#completed = completed;
+    }
+    return this.#completed;
   }
 
   /** Whether the client asked with HEAD: the response carries no body. */
