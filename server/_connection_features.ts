@@ -57,8 +57,12 @@ export interface ConnectionInfo {
   readonly closing: boolean;
   /** Counts a request in; returns its number on the connection, from 1. */
   requestStarted(): number;
-  /** Counts a request out, once its response was handed over. */
-  requestEnded(): void;
+  /**
+   * Counts a request out, once its response was sent. `graceful`: an idle
+   * connection after it closes as Deno's graceful close does (it came over
+   * HTTP/1.x, or its body may still be on its way), rather than at once.
+   */
+  requestEnded(graceful?: boolean): void;
   /** Whether a response on it promised the client that it ends. */
   readonly ending: boolean;
   /** Ends the connection after the response being made, saying why. */

@@ -88,6 +88,8 @@ export class Connection implements ConnectionInfo {
   #shutDown = false;
   // Why it closes once its response had a moment to leave.
   #lingerFor: CloseReason | undefined;
+  // How its last request said it should close once idle.
+  #graceful = false;
 
   constructor(conn: Deno.Conn, set: ConnectionSet) {
     this.conn = conn;
@@ -137,7 +139,8 @@ export class Connection implements ConnectionInfo {
     return ++this.#requests;
   }
 
-  requestEnded(): void {
+  requestEnded(graceful = false): void {
+    this.#graceful = graceful;
     if (--this.#open > 0) return;
     if (this.#phase === "active") {
       this.#phase = "idle";
@@ -195,6 +198,22 @@ export class Connection implements ConnectionInfo {
 
   /** The heartbeat found the deadline passed. */
   expire(): void {
+    if (
+      this.#phase === "idle" && this.#graceful && this.#lingerFor === undefined
+    ) {
+      // Deno may still be writing the last response (a body larger than the
+      // socket takes at once is handed over whole, and Deno says it was
+      // sent before it went): the connection closes as Deno's graceful
+      // close does, at once when idle, else after that response. Over
+      // HTTP/2 that close also waits for the client to answer a PING, which
+      // a client could withhold: idle HTTP/2 connections whose last answer
+      // was small are dropped instead (one with a large answer could be
+      // held by a client that stops reading anyway).
+      this.#closing("keepAliveTimeout");
+      this.#phase = "closing";
+      this.deadline = Infinity;
+      return this.#shutdown();
+    }
     this.close(
       this.#lingerFor ??
         (this.#phase === "new" ? "requestHeadersTimeout" : "keepAliveTimeout"),
@@ -212,21 +231,7 @@ export class Connection implements ConnectionInfo {
   /** Drops the connection at once, saying why in the log. */
   close(reason: CloseReason): void {
     if (this.#phase === "closed") return;
-    // A failed TLS handshake is the client's business, not the server's news.
-    const level = reason === "handshake" ? "debug" : "information";
-    this.#set.event(
-      level,
-      this.handshaking
-        ? "Connection {connectionId} closed: {reason}, in its TLS handshake (Deno 2.9 cannot close a socket mid-handshake: it stays open until the client leaves, though no longer counted)"
-        : this.#shutDown
-        ? "Connection {connectionId} left to end by itself at {reason}: Deno 2.9 cannot abort a connection it is already closing gracefully, so it stays open until its last response ends (a Response body the app returned that never ends holds it, and the process, until the client leaves)"
-        : "Connection {connectionId} closed: {reason}",
-      {
-        connectionId: this.id,
-        reason,
-        remoteAddress: remoteAddress(this.conn.remoteAddr),
-      },
-    );
+    this.#closing(reason);
     if (this.#shutDown) {
       // Deno 2.9 throws an uncaught BadResource when a connection it closes
       // gracefully is then aborted: let it finish, without holding the
@@ -243,6 +248,25 @@ export class Connection implements ConnectionInfo {
       }
       this.#closed();
     }
+  }
+
+  // Says in the log that it closes, and why.
+  #closing(reason: CloseReason): void {
+    // A failed TLS handshake is the client's business, not the server's news.
+    const level = reason === "handshake" ? "debug" : "information";
+    this.#set.event(
+      level,
+      this.handshaking
+        ? "Connection {connectionId} closed: {reason}, in its TLS handshake (Deno 2.9 cannot close a socket mid-handshake: it stays open until the client leaves, though no longer counted)"
+        : this.#shutDown
+        ? "Connection {connectionId} left to end by itself at {reason}: Deno 2.9 cannot abort a connection it is already closing gracefully, so it stays open until its last response ends (a Response body the app returned that never ends holds it, and the process, until the client leaves)"
+        : "Connection {connectionId} closed: {reason}",
+      {
+        connectionId: this.id,
+        reason,
+        remoteAddress: remoteAddress(this.conn.remoteAddr),
+      },
+    );
   }
 
   #closed(): void {

@@ -131,7 +131,7 @@ export class Dispatcher<C> {
       );
     }
     if (refusal !== undefined) {
-      connection?.requestEnded();
+      connection?.requestEnded(state.protocol !== "HTTP/2");
       return refusal;
     }
     this.#link(state);
@@ -193,7 +193,16 @@ export class Dispatcher<C> {
     if (next !== undefined) next.previousInFlight = previous;
     state.previousInFlight = state.nextInFlight = undefined;
     this.#count--;
-    state.connection?.requestEnded();
+    const connection = state.connection;
+    if (connection === undefined) return;
+    // A body still on its way keeps the connection busy: its keep-alive
+    // clock (and a stop's wait) starts once Deno sent it, not when the app
+    // finished, or a long download or stream would be cut at the timeout.
+    const sending = state.response.sending;
+    const graceful = sending !== undefined || state.protocol !== "HTTP/2";
+    if (sending === undefined) return connection.requestEnded(graceful);
+    const ended = () => connection.requestEnded(graceful);
+    sending.then(ended, ended);
   }
 
   // Promise reactions rather than an async function: one fewer promise and

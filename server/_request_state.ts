@@ -145,6 +145,10 @@ export class RequestState extends RequestLine
     return this.#completed;
   }
 
+  get delivery(): Promise<void> | undefined {
+    return this.connection === undefined ? undefined : this.completed;
+  }
+
   /** Whether the client asked with HEAD: the response carries no body. */
   get isHead(): boolean {
     return this.source.method === "HEAD";

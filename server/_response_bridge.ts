@@ -403,7 +403,7 @@ export class ResponseBridge extends ResponseHead
     }
     // What went out is a 101: the status the app and the request log read.
     this.code = response.status;
-    this.give(response);
+    this.give(response, true);
     this.#end("delivered");
   }
 

@@ -23,6 +23,13 @@ export interface BridgeOwner extends FeatureCollection {
   readonly responseBufferSize: number;
   /** Settles when the response was delivered, when the server knows. */
   readonly completed: Promise<void> | undefined;
+  /**
+   * `completed`, where the server waits for it before it counts its
+   * connection idle (a connection of its own), else undefined. Asked for as
+   * the response is handed over: Deno's promise never settles when asked
+   * for after the response went.
+   */
+  readonly delivery: Promise<void> | undefined;
   /** Fires `requestAborted` without touching the response. */
   signalAborted(reason: unknown): void;
   /** Whether `requestAborted` fired (a timeout, a stop, the client). */
@@ -116,6 +123,17 @@ export function buildResponse(
   return response;
 }
 
+// What a socket's send buffer takes at once (Linux starts TCP sockets at
+// 16 KiB to 4 MiB): 64 KiB of bytes, or of UTF-8 from a string.
+const SMALL_BYTES = 65_536;
+
+// A body that leaves in one write: none, or a few bytes in memory.
+function isSmall(body: BodyInit | null): boolean {
+  if (body === null) return true;
+  if (typeof body === "string") return body.length <= SMALL_BYTES / 3;
+  return body instanceof Uint8Array && body.byteLength <= SMALL_BYTES;
+}
+
 function emptyBody(): ReadableStream<Uint8Array> {
   return new ReadableStream({
     start(controller) {
@@ -139,6 +157,13 @@ export class ResponseHead implements HttpResponseFeature {
    * still be read (a stream) after the app finished.
    */
   handedAppResponse = false;
+  /**
+   * Settles once a body that may still be on its way after the app finished
+   * (a stream, a file, a Response the app made, or more bytes than a socket
+   * takes at once) was sent, where the server needs to know: its
+   * connection is idle only then. Undefined for a small body.
+   */
+  sending: Promise<void> | undefined = undefined;
   // Shared with the body side: TypeScript's protected, because #private
   // fields do not reach a subclass.
   protected readonly owner: BridgeOwner;
@@ -172,8 +197,12 @@ export class ResponseHead implements HttpResponseFeature {
     else this.#respond = respond;
   }
 
-  /** Hands `response` to Deno: from now on the response has started. */
-  protected give(response: Response): void {
+  /**
+   * Hands `response` to Deno: from now on the response has started.
+   * `small` says its body is none, or bytes a socket takes at once.
+   */
+  protected give(response: Response, small = false): void {
+    this.sending = small ? undefined : this.owner.delivery;
     this.#out = response;
     this.#respond?.(response);
   }
@@ -288,7 +317,7 @@ export class ResponseHead implements HttpResponseFeature {
       );
       response = new Response(null, { status: 500 });
     }
-    this.give(response);
+    this.give(response, isSmall(body));
   }
 
   // Takes a pending Response's headers as ours, so that changes after next()
