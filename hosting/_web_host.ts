@@ -11,6 +11,7 @@ import {
   TestServer,
 } from "../server/mod.ts";
 import { schedule } from "../server/_timers.ts";
+import { untilDeadline } from "./services/hosted_service_runner.ts";
 import { ApplicationLifetime } from "./application_lifetime.ts";
 import type { Configuration } from "./config/mod.ts";
 import { HostSettings, parseBooleanSetting } from "./host_settings.ts";
@@ -313,9 +314,20 @@ export class WebHostImpl implements WebHost {
     const memory = await this.#memory;
     this.#memory = undefined;
     await memory?.stop({ signal });
+    const services = this.#ready?.services;
     try {
-      await this.#ready?.services[Symbol.asyncDispose]();
+      // Bounded by the shutdown deadline, as hosted services' stops are: a
+      // singleton whose dispose never returns must not keep the process.
+      if (services !== undefined) {
+        await untilDeadline(
+          services[Symbol.asyncDispose](),
+          signal,
+          "finish",
+          "make the services' [Symbol.asyncDispose]() return promptly",
+        );
+      }
     } catch (error) {
+      this.#failed = true;
       this.#logger("Roost.Hosting").error("Disposing services failed", {
         error,
       });

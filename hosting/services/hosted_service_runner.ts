@@ -73,28 +73,31 @@ function nameOf(service: HostedService): string {
     : "(anonymous hosted service)";
 }
 
-// A service's stop(), awaited until it returns or the deadline passes: one
-// that ignores its signal must not hold the host (and a second Ctrl+C,
-// which aborts the signal) forever. Past the deadline, a stop still gets
-// called, and every stop gets one turn of the event loop to act on the
-// aborted signal.
-function untilDeadline(
-  service: HostedService,
+/**
+ * `work`, awaited until it settles or `signal` aborts (a shutdown deadline,
+ * a second Ctrl+C): what ignores the deadline must not hold the host, and
+ * the process, for ever. Past the deadline it rejects with an error saying
+ * "it did not `done` by the shutdown deadline … and was left behind:
+ * `fix`"; work that settles within one turn of the event loop after the
+ * abort (acting on the aborted signal) still counts. A rejection of work
+ * left behind is dropped: nobody awaits it any more.
+ */
+export function untilDeadline<T>(
+  work: Promise<T>,
   signal: AbortSignal,
-): Promise<void> {
-  const stopping = Promise.resolve(service.stop(signal));
+  done: string,
+  fix: string,
+): Promise<T> {
   let cancel = () => {};
   const deadline = new Promise<never>((_, reject) => {
     const abort = () =>
       reject(
         new Error(
-          `it did not stop by the shutdown deadline (${
+          `it did not ${done} by the shutdown deadline (${
             describeReason(signal.reason)
-          }) and was left behind: make stop(signal) return when its signal aborts`,
+          }) and was left behind: ${fix}`,
         ),
       );
-    // One turn of the event loop after the abort, so that a stop that
-    // returns when its signal aborts has the time to.
     let timer: Timer | undefined;
     const later = () => timer = schedule(abort, 0);
     if (signal.aborted) later();
@@ -104,9 +107,8 @@ function untilDeadline(
       timer?.cancel();
     };
   });
-  // A stop left behind may still fail: nobody awaits it any more.
-  stopping.catch(() => {});
-  return Promise.race([stopping, deadline]).finally(cancel);
+  work.catch(() => {});
+  return Promise.race([work, deadline]).finally(cancel);
 }
 
 // Starts a service. Once `signal` aborts (the host was asked to stop), the
@@ -290,7 +292,12 @@ export class HostedServiceRunner {
     const errors: [HostedService, unknown][] = [];
     for (let i = started.length - 1; i >= 0; i--) {
       try {
-        await untilDeadline(started[i], signal);
+        await untilDeadline(
+          Promise.resolve(started[i].stop(signal)),
+          signal,
+          "stop",
+          "make stop(signal) return when its signal aborts",
+        );
       } catch (error) {
         errors.push([started[i], error]);
       }

@@ -6,6 +6,7 @@ import {
   ApplicationLifetime,
   BackgroundService,
   Configuration,
+  DenoServer,
   HostingEnvironment,
   LoggerFactory,
   type LogRecord,
@@ -297,6 +298,56 @@ Deno.test("a hosted service whose stop ignores its signal holds the host only un
     /did not stop by the shutdown deadline/,
   );
 });
+
+// The same bound for the singletons' disposal: a dispose that never
+// returned held stop(), run() and the process for ever (no signal cut it).
+for (const server of ["TestServer", "DenoServer"] as const) {
+  Deno.test(`a singleton whose dispose never returns holds the host only until the shutdown deadline (${server})`, async () => {
+    const disposing = Promise.withResolvers<void>();
+    class Stuck {
+      [Symbol.asyncDispose](): Promise<void> {
+        disposing.resolve();
+        return new Promise(() => {});
+      }
+    }
+    const builder = new WebHostBuilder();
+    const logs = collectLogs(builder);
+    const host = builder
+      .useServer(
+        server === "TestServer"
+          ? new TestServer()
+          : new DenoServer({ urls: "http://127.0.0.1:0" }),
+      )
+      .useSetting("suppressStatusMessages", "true")
+      .useSetting("shutdownTimeoutSeconds", "0.05")
+      .configureServices((services) => services.addSingleton(Stuck))
+      .configure((app) =>
+        app.run((ctx) => {
+          ctx.requestServices!.get(Stuck);
+          return ctx.response.send("ok");
+        })
+      )
+      .build();
+    const stopped = Promise.withResolvers<void>();
+    host.lifetime.stopped.addEventListener("abort", () => stopped.resolve());
+    await host.start();
+    const response = await host.fetch(
+      server === "TestServer" ? "http://localhost/" : host.addresses[0],
+    );
+    assert.equal(await response.text(), "ok");
+    await host.stop();
+    await disposing.promise;
+    await stopped.promise;
+    assert.equal(host.failed, true);
+    const errors = logs.records.filter((r) => r.level === "error");
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0].message, "Disposing services failed");
+    assert.match(
+      String((errors[0].error as Error).message),
+      /did not finish by the shutdown deadline \(Shutdown timeout\) and was left behind: make the services' \[Symbol\.asyncDispose\]\(\) return promptly/,
+    );
+  });
+}
 
 Deno.test("a request's services live until a returned Response's stream body has been sent", async () => {
   class Cursor {
