@@ -40,6 +40,20 @@ function waitFor(frame: Frame, pending: Promise<void>): Promise<void> {
   });
 }
 
+// What next() returns when the pipeline below threw: a rejection, done (for
+// the layer above) once settled, as an async handler's would be. A
+// middleware that catches it has handled the error; one that drops it is
+// waited for, and the error goes on up.
+function thrown(error: unknown): Promise<never> {
+  const frame: Frame = { done: false, child: undefined, passThrough: false };
+  const rejected = Promise.reject(error);
+  rejected.catch(() => {
+    frame.done = true;
+  });
+  entered = frame;
+  return rejected;
+}
+
 // Whether a frame's work is over; `unknown` answers for a missing frame.
 function isDone(frame: Frame | undefined, unknown: boolean): boolean {
   while (frame !== undefined) {
@@ -102,19 +116,30 @@ export function describe(value: unknown): string {
   }
 }
 
+// What a layer reports, once per middleware: it finished before the next()
+// it called, called next() after it had finished, or called it twice.
+interface Misuse {
+  forgot(): void;
+  late(): void;
+  twice(): void;
+}
+
 /**
  * The component of a middleware; `forgot` is called when it finished before
- * the next() it called.
+ * the next() it called, `late` when it called next() after it finished, and
+ * `twice` when it called next() again.
  */
 export function middlewareComponent(
   middleware: Middleware,
   forgot: () => void,
   late: () => void = () => {},
+  twice: () => void = () => {},
 ): PipelineComponent {
+  const misuse = { forgot, late, twice };
   return (next) => (ctx) => {
     // Every field from the start: one shape for every frame.
     const frame: Frame = { done: false, child: undefined, passThrough: false };
-    const value = layer(ctx, next, middleware, frame, forgot, late);
+    const value = layer(ctx, next, middleware, frame, misuse);
     // The parent's next() reads this once the call returns.
     entered = frame;
     return value;
@@ -126,18 +151,22 @@ function layer(
   next: RequestDelegate,
   middleware: Middleware,
   frame: Frame,
-  forgot: () => void,
-  late: () => void,
+  { forgot, late, twice }: Misuse,
 ): void | Promise<void> {
   let called = false;
   let handed: Promise<void> | undefined;
   const result = middleware(ctx, () => {
     if (called && !(REEXECUTES in middleware)) {
-      return Promise.reject(
+      // Awaited, it fails the request; dropped (a second call nobody
+      // awaits), it must not end the process: handled, and said.
+      twice();
+      const refused = Promise.reject(
         new Error(
           "next() was called more than once by the same middleware: call it once, and await it",
         ),
       );
+      refused.catch(() => {});
+      return refused;
     }
     if (frame.done && !called) {
       // From a timer or a callback, after the middleware finished: the
@@ -154,8 +183,15 @@ function layer(
     called = true;
     entered = undefined;
     // Components built here return void or Promise<void>; a Response only
-    // comes from run(), which sends it itself.
-    const downstream = (next(ctx) as Promise<void> | undefined) ?? DONE;
+    // comes from run(), which sends it itself. A throw below becomes a
+    // rejection: next() returns a promise, so .catch() and .finally() on it
+    // see every error, as with an async handler.
+    let downstream: Promise<void>;
+    try {
+      downstream = (next(ctx) as Promise<void> | undefined) ?? DONE;
+    } catch (error) {
+      downstream = thrown(error);
+    }
     frame.child = entered;
     if (downstream !== DONE) handed = downstream;
     return downstream;

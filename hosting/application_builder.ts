@@ -208,7 +208,17 @@ export class ApplicationBuilder extends BuiltinMiddlewareBuilder {
         `Middleware ${name} called next() after it had finished (from a timer or a callback?): the request was over, so the rest of the pipeline did not run. Call next() before the middleware returns, and await it.`,
       );
     };
-    return this.useComponent(middlewareComponent(middleware, forgot, late));
+    let warnedTwice = false;
+    const twice = () => {
+      if (warnedTwice) return;
+      warnedTwice = true;
+      this.#warn(
+        `Middleware ${name} called next() more than once: the rest of the pipeline ran only the first time, and the next call was refused. Call next() once, and await it.`,
+      );
+    };
+    return this.useComponent(
+      middlewareComponent(middleware, forgot, late, twice),
+    );
   }
 
   #warn(message: string): void {

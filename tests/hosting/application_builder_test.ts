@@ -310,6 +310,74 @@ Deno.test("ApplicationBuilder does not run the rest twice when next() is called 
   assert.equal(runs, 1);
 });
 
+// A second next() nobody awaits (called and dropped, or from a timer after
+// an awaited first one) ended the process with an unhandled rejection.
+for (const kind of SERVER_KINDS) {
+  Deno.test(`a second next() nobody awaits is refused and warned about, naming the middleware, and the server goes on (${kind})`, async () => {
+    const secondCalls = Promise.withResolvers<void>();
+    let logs: CollectingOutput | undefined;
+    const app = await startHost(kind, (app) => {
+      app.use(function twice(_ctx, next) {
+        next();
+        next();
+      });
+      app.use(async function later(_ctx, next) {
+        await next();
+        setTimeout(() => {
+          next();
+          secondCalls.resolve();
+        }, 0);
+      });
+      app.run((ctx) => ctx.response.send("ok"));
+    }, { setup: (builder) => void (logs = collectLogs(builder)) });
+    try {
+      assert.equal(await (await app.fetch("/")).text(), "ok");
+      await secondCalls.promise;
+      // The server still answers.
+      assert.equal(await (await app.fetch("/")).text(), "ok");
+    } finally {
+      await app[Symbol.asyncDispose]();
+    }
+    const warnings = logs!.messages("Roost.Hosting.Pipeline", "warning");
+    for (const name of ["twice", "later"]) {
+      assert.ok(
+        warnings.some((warning) =>
+          warning.startsWith(
+            `Middleware "${name}" called next() more than once`,
+          )
+        ),
+        warnings.join("\n"),
+      );
+    }
+  });
+}
+
+// next() returns a promise whatever the pipeline below does: a handler that
+// throws synchronously is a rejection, which .catch() and .finally() see.
+Deno.test("next() turns a synchronous throw below into a rejection that .catch() handles and .finally() sees", async () => {
+  const seen: string[] = [];
+  const caught = new ApplicationBuilder()
+    .use((ctx, next) =>
+      next().catch((error) => {
+        seen.push(`caught ${(error as Error).message}`);
+        return ctx.response.send("handled");
+      })
+    )
+    .build(() => {
+      throw new Error("boom");
+    });
+  const first = bareContext();
+  await caught(first.ctx);
+  assert.deepEqual(first.completed, ["handled"]);
+  const cleaned = new ApplicationBuilder()
+    .use((_ctx, next) => next().finally(() => void seen.push("cleanup")))
+    .build(() => {
+      throw new Error("boom");
+    });
+  await assert.rejects(async () => await cleaned(bareContext().ctx), /boom/);
+  assert.deepEqual(seen, ["caught boom", "cleanup"]);
+});
+
 for (const kind of SERVER_KINDS) {
   Deno.test(`ApplicationBuilder answers 500 naming the mistake when next() is called twice, with detailed errors (${kind})`, async () => {
     await using app = await host(kind, (app) => {
