@@ -64,16 +64,18 @@ function isDone(frame: Frame | undefined, unknown: boolean): boolean {
   return unknown;
 }
 
-// Sends what a terminal handler returned, when it is a Response. Anything
-// else is a mistake raw Deno.serve answers 500 for, and so does Roost,
-// saying what came back: it must not pass for an empty 200.
+// Sends what a terminal handler (or a middleware, as Hono's may) returned,
+// when it is a Response. Anything else is a mistake raw Deno.serve answers
+// 500 for, and so does Roost, saying what came back: it must not pass for an
+// empty 200.
 function sendReturned(
   ctx: HttpContext,
-  value: void | Response,
+  value: unknown,
+  who = "handler",
 ): Promise<void> | void {
   if (value === undefined) return;
   if (value instanceof WebResponse) return ctx.response.send(value);
-  throw notAResponse("handler", value);
+  throw notAResponse(who, value);
 }
 
 /**
@@ -193,13 +195,15 @@ function layer(
       downstream = thrown(error);
     }
     frame.child = entered;
-    if (downstream !== DONE) handed = downstream;
+    // The last call's is what counts: one that re-executes has seen the
+    // earlier one settle.
+    handed = downstream === DONE ? undefined : downstream;
     return downstream;
   });
   if (handed !== undefined && result === handed) {
     // The middleware handed next()'s promise back: done when it is.
     frame.passThrough = true;
-    return result;
+    return handed;
   }
   // DONE is already settled: a middleware that returns it (next()'s own,
   // from a pipeline that finished synchronously, or send()'s) has finished
@@ -207,7 +211,9 @@ function layer(
   if (result === DONE || !(result instanceof Promise)) {
     if (handed === undefined || isDone(frame.child, false)) {
       frame.done = true;
-      return result;
+      return result === undefined || result === DONE
+        ? DONE
+        : sendReturned(ctx, result, "middleware");
     }
     forgot();
     return waitFor(frame, handed);
@@ -215,10 +221,12 @@ function layer(
   // One reaction per async layer: when the middleware's promise settles,
   // the pipeline below it (which next() may have started after an await)
   // must have settled too.
-  return result.then(() => {
+  return result.then((value) => {
     if (handed === undefined || isDone(frame.child, false)) {
       frame.done = true;
-      return;
+      return value === undefined
+        ? undefined
+        : sendReturned(ctx, value, "middleware");
     }
     // A child that keeps no frame (a raw component) is not ours to judge.
     if (frame.child !== undefined) forgot();

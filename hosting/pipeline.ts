@@ -17,9 +17,13 @@ export type Next = () => Promise<void>;
 
 /**
  * Middleware: does work before and after the rest of the pipeline, or answers
- * without calling `next`.
+ * without calling `next` (with `ctx.response`, or by returning a `Response`,
+ * as a handler may).
  */
-export type Middleware = (ctx: HttpContext, next: Next) => void | Promise<void>;
+export type Middleware = (
+  ctx: HttpContext,
+  next: Next,
+) => void | Response | Promise<void | Response>;
 
 /** A web-standard fetch handler, as `Deno.serve` and Hono take. */
 export type FetchHandler = (

@@ -12,6 +12,7 @@ import {
   type HttpResponseBodyFeature,
   HttpResponseBodyFeature as HttpResponseBodyFeatureKey,
   HttpResponseFeature,
+  type Middleware,
   type ResponseCallback,
 } from "../../mod.ts";
 import {
@@ -349,6 +350,50 @@ for (const kind of SERVER_KINDS) {
         warnings.join("\n"),
       );
     }
+  });
+}
+
+// Hono's middleware may answer by returning a Response; Roost's did answer
+// an empty 200 when an async one did (or a sync one under an async one).
+for (const kind of SERVER_KINDS) {
+  Deno.test(`a Response a middleware returns is sent, sync or async, and anything else is a 500 naming it (${kind})`, async () => {
+    await using app = await host(kind, (app) => {
+      app.use(async (_ctx, next) => {
+        await next();
+      });
+      app.use(
+        ((ctx, next) => {
+          if (ctx.request.path === "/sync") {
+            return new Response("no", { status: 401 });
+          }
+          return next();
+        }) as Middleware,
+      );
+      app.use(
+        (async (ctx, next) => {
+          if (ctx.request.path === "/async") {
+            return new Response("denied", { status: 403 });
+          }
+          if (ctx.request.path === "/text") return "nope";
+          await next();
+        }) as Middleware,
+      );
+      app.run((ctx) => ctx.response.send("handler"));
+    }, { detailedErrors: "true" });
+    assert.deepEqual(
+      [await get(app, "/sync"), await get(app, "/async")].map((r) => [
+        r.status,
+        r.text,
+      ]),
+      [[401, "no"], [403, "denied"]],
+    );
+    const text = await get(app, "/text");
+    assert.equal(text.status, 500);
+    assert.match(
+      text.text,
+      /The middleware returned a string \("nope"\) instead of a Response/,
+    );
+    assert.equal((await get(app, "/")).text, "handler");
   });
 }
 
