@@ -4,6 +4,7 @@
  * @module
  */
 
+import { forDecodedBody } from "./_decoded_body.ts";
 import type { FeatureCollection } from "./feature_collection.ts";
 import {
   HttpResponseBodyFeature,
@@ -55,7 +56,7 @@ function applyHeader(headers: Headers, name: string, value: string): void {
 // winning: what send(response, init) asks for.
 function withInit(response: Response, init: SendInit): Response {
   if (init.status === undefined && init.headers === undefined) return response;
-  const headers = new Headers(response.headers);
+  const headers = forDecodedBody(response, new Headers(response.headers));
   if (init.headers !== undefined) {
     new Headers(init.headers).forEach((value, name) =>
       applyHeader(headers, name, value)

@@ -1,5 +1,7 @@
 // Byte and header helpers of the response bridge.
 
+import { forDecodedBody } from "../features/_decoded_body.ts";
+
 const { Headers, TextEncoder } = globalThis;
 const encoder = new TextEncoder();
 
@@ -130,7 +132,7 @@ export function mergeHeaders(
       // Immutable: merged into a copy below.
     }
   }
-  const headers = new Headers(theirs);
+  const headers = forDecodedBody(response, new Headers(theirs));
   if (ours !== undefined) addMissing(headers, ours);
   return { headers, copied: true };
 }

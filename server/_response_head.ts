@@ -2,6 +2,7 @@
 // onCompleted callbacks, and the hand-over of the Response to Deno. The body
 // and the response's phases are the bridge's (ResponseBridge extends this).
 
+import { forDecodedBody } from "../features/_decoded_body.ts";
 import type {
   FeatureCollection,
   HttpResponseFeature,
@@ -374,7 +375,8 @@ export class ResponseHead implements HttpResponseFeature {
         );
       }
       if (head) response.body!.cancel().catch(() => {});
-      const headers = this.ownHeaders ?? response.headers;
+      const headers = this.ownHeaders ??
+        forDecodedBody(response, new Headers(response.headers));
       const body = NULL_BODY_STATUSES.has(status)
         ? null
         : !head

@@ -15,6 +15,7 @@
 // Content-Length are decided by sendFile itself, and static files are better
 // served from precompressed siblings.
 
+import { forDecodedBody } from "../../features/_decoded_body.ts";
 import type {
   HttpResponseBodyFeature,
   HttpResponseFeature,
@@ -352,7 +353,7 @@ export class CompressingBody implements HttpResponseBodyFeature {
     this.#phase = "done";
     // A copy, as fetch() makes Responses with read-only headers; Vary goes
     // on the Response's own, since they win over those set before it.
-    const headers = new Headers(own);
+    const headers = forDecodedBody(response, new Headers(own));
     const init = {
       status: response.status,
       statusText: response.statusText,
@@ -360,7 +361,8 @@ export class CompressingBody implements HttpResponseBodyFeature {
     };
     const compress = this.#decide(
       response.status,
-      get,
+      // The copy: a body fetch() decoded is no longer encoded.
+      (name) => headers.get(name) ?? ctxHeaders.get(name),
       contentType,
       headers,
       undefined,
