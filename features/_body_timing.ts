@@ -19,9 +19,10 @@ export const TAKE_BODY_TEXT: unique symbol = Symbol("roost.takeBodyText");
 /** A request feature that can hand over a body already received whole. */
 export interface BodyTextTaker {
   /**
-   * The body as UTF-8 text (decoded as `Response.text()` does, byte order
-   * mark dropped), when it has already arrived whole; else `null`, and the
-   * body is left to be read as usual. Only for a body handed out natively.
+   * The body as UTF-8 text (decoded as `Response.text()` does, with
+   * replacement characters, but a byte order mark kept), when it has
+   * already arrived whole; else `null`, and the body is left to be read as
+   * usual. Only for a body handed out natively.
    */
   [TAKE_BODY_TEXT](): string | null;
 }

@@ -32,6 +32,8 @@ interface BodyRead {
   first: string;
   text?: Promise<string>;
   bytes?: Promise<ArrayBuffer>;
+  /** The text came whole from the server and began with a byte order mark. */
+  bom?: boolean;
 }
 
 const decoder = new TextDecoder();
@@ -48,9 +50,12 @@ function encodeText(text: string): ArrayBuffer {
 function bufferedBody(
   read: BodyRead,
 ): ReadableStream<Uint8Array> | undefined {
+  const bom = read.bom === true;
   const bytes = read.bytes !== undefined
     ? read.bytes.then((buffer) => new Uint8Array(buffer.slice(0)))
-    : read.text?.then((text) => encoder.encode(text));
+    : read.text?.then((text) =>
+      new Uint8Array(bytesOfText(text, bom, "a mounted app's request"))
+    );
   if (bytes === undefined) return undefined;
   return new ReadableStream({
     async pull(controller) {
@@ -76,6 +81,34 @@ function streamUsed(stream: ReadableStream<Uint8Array> | null): boolean {
 // The whole body as text straight from the server, when it holds it all.
 function takeText(f: HttpRequestFeature): string | null {
   return TAKE_BODY_TEXT in f ? (f as BodyTextTaker)[TAKE_BODY_TEXT]() : null;
+}
+
+const BOM = "\ufeff";
+
+// A body whose type says it is text (JSON, a form, XML, text/*): read as text
+// straight from the server when asked for text. Any other (a multipart
+// upload, bytes) is read as bytes and decoded, so that a later bytes() or
+// formData() gets the bytes exactly as they came.
+const TEXTUAL =
+  /^(?:text\/|application\/(?:json|x-www-form-urlencoded|xml|javascript)\b|[^;]*\+(?:json|xml)\b)/i;
+
+function textual(f: HttpRequestFeature): boolean {
+  const type = readHeader(f, "content-type");
+  return type !== null && TEXTUAL.test(type.trimStart());
+}
+
+// The bytes of a body read first as text straight from the server: its
+// UTF-8, exactly the bytes that came when the text has no replacement
+// character (a byte that was not UTF-8 would have become one). Else the
+// bytes are lost, and a read that needs them is refused rather than given
+// others (a signature check, a binary upload).
+function bytesOfText(text: string, bom: boolean, reader: string): ArrayBuffer {
+  if (text.includes("\ufffd")) {
+    throw new TypeError(
+      `Cannot read the request body with ${reader} after text() or json(): it was read as UTF-8 text, and it holds bytes that are not UTF-8 (or U+FFFD), so its bytes cannot be had again. Read it with bytes() or arrayBuffer() first, and decode it from those`,
+    );
+  }
+  return encodeText(bom ? BOM + text : text);
 }
 
 function rethrowBodyFailure(error: unknown): never {
@@ -322,21 +355,25 @@ export class HttpRequest {
     return f.body;
   }
 
-  // Reads the body once, natively when the server allows, and lets the
-  // server time a native read (its minimum data rate). Text comes straight
-  // from the server when it already holds the whole body.
-  #readOnce<T>(
-    read: (body: Body) => Promise<T>,
-    take?: (f: HttpRequestFeature) => T | null,
-  ): Promise<T> {
+  // Reads the body's bytes once, natively when the server allows, and lets
+  // the server time a native read (its minimum data rate). `text`, for a
+  // read that wants text: a textual body the server already holds whole
+  // comes straight from it as text, and no bytes are read.
+  #readOnce(read: BodyRead, text = false): Promise<ArrayBuffer> | string {
     const f = this.#request();
+    // Taking the original request takes its body: read the property once.
     const original = f.request;
     if (original === undefined) {
-      return read(this.#content(f)).catch(rethrowBodyFailure);
+      return this.#content(f).arrayBuffer().catch(rethrowBodyFailure);
     }
-    const taken = take?.(f) ?? null;
-    if (taken !== null) return Promise.resolve(taken);
-    const reading = read(original);
+    if (text && textual(f)) {
+      const taken = takeText(f);
+      if (taken !== null) {
+        read.bom = taken.startsWith(BOM);
+        return read.bom ? taken.slice(1) : taken;
+      }
+    }
+    const reading = original.arrayBuffer();
     const timed = TIME_BODY_READ in f
       ? (f as BodyReadTimer)[TIME_BODY_READ](reading)
       : reading;
@@ -374,10 +411,16 @@ export class HttpRequest {
     const read = this.#first(reader);
     if (read instanceof Promise) return read;
     if (read.text !== undefined) return read.text;
-    if (read.bytes !== undefined) {
-      return read.text = read.bytes.then(decodeText);
+    if (read.bytes === undefined) {
+      // Whole from the server when it can, the cheapest way; else the
+      // bytes, kept, so that a later bytes() gets them as they came.
+      const first = this.#readOnce(read, true);
+      if (typeof first === "string") {
+        return read.text = Promise.resolve(first);
+      }
+      read.bytes = first;
     }
-    return read.text = this.#readOnce((body) => body.text(), takeText);
+    return read.text = read.bytes.then(decodeText);
   }
 
   #bytes(reader: string): Promise<ArrayBuffer> {
@@ -388,10 +431,11 @@ export class HttpRequest {
       return read.bytes.then((bytes) => bytes.slice(0));
     }
     if (read.text !== undefined) {
-      read.bytes = read.text.then(encodeText);
+      const bom = read.bom === true;
+      read.bytes = read.text.then((text) => bytesOfText(text, bom, reader));
       return read.bytes.then((bytes) => bytes.slice(0));
     }
-    return read.bytes = this.#readOnce((body) => body.arrayBuffer());
+    return read.bytes = this.#readOnce(read) as Promise<ArrayBuffer>;
   }
 
   /** Reads the body as UTF-8 text. */

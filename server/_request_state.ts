@@ -261,14 +261,14 @@ export class RequestState extends RequestLine
 
   /**
    * The body handed out by `request` as text, when Deno already holds all
-   * of it: nothing left to time, no stream to make. Else `null`.
+   * of it: nothing left to time, no stream to make. Else `null`. A byte
+   * order mark is kept (the reader drops it, as text() does).
    */
   [TAKE_BODY_TEXT](): string | null {
     const text = takeBodyText(this.source);
     if (text === null) return null;
     this.#timedLength = undefined;
-    // UTF-8 decode (what text() does) drops a byte order mark.
-    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    return text;
   }
 
   // The body was too slow: its read failed with 408, and the connection ends

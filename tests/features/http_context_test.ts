@@ -931,6 +931,70 @@ for (const kind of SERVER_KINDS) {
     assert.equal(await post("/buffer", "12345"), "buffer:5");
   });
 
+  // A middleware that logs text() ahead of a handler that reads bytes() or
+  // formData(): those got the text's UTF-8 again, which for bytes that are
+  // not UTF-8 is other bytes (a binary upload doubled in size, a signature
+  // that no longer matched).
+  Deno.test(`HttpRequest gives the bytes as they came after text() read a body that is not UTF-8 (${kind})`, async () => {
+    const binary = new Uint8Array(256).map((_, i) => i);
+    await using server = await serve(kind, async (ctx) => {
+      const text = await ctx.request.text();
+      if (ctx.request.path === "/form") {
+        const file = (await ctx.request.formData()).get("file") as File;
+        return ctx.response.send(
+          `${text.length > 0}:${(await file.bytes()).join(",")}`,
+        );
+      }
+      const bytes = await ctx.request.bytes();
+      return ctx.response.send(`${text.length}:${bytes.join(",")}`);
+    });
+    const upload = await server.fetch("/bytes", {
+      method: "POST",
+      headers: { "content-type": "application/octet-stream" },
+      body: binary,
+    });
+    assert.equal(await upload.text(), `256:${binary.join(",")}`);
+    const form = new FormData();
+    form.set("file", new Blob([binary]), "data.bin");
+    const posted = await server.fetch("/form", { method: "POST", body: form });
+    assert.equal(await posted.text(), `true:${binary.join(",")}`);
+    // A text body read as text keeps its byte order mark in bytes().
+    const marked = await server.fetch("/bytes", {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: new Uint8Array([0xef, 0xbb, 0xbf, 0x68, 0x69]),
+    });
+    assert.equal(await marked.text(), "2:239,187,191,104,105");
+  });
+
+  // A text body that is not UTF-8 read as text first: its bytes are gone,
+  // and a later bytes() says so rather than giving others.
+  Deno.test(`HttpRequest refuses bytes() after text() of a text body that was not UTF-8, saying why (${kind})`, async () => {
+    await using server = await serve(kind, async (ctx) => {
+      await ctx.request.text();
+      try {
+        await ctx.request.bytes();
+        return ctx.response.send("bytes");
+      } catch (error) {
+        return ctx.response.send((error as Error).message);
+      }
+    });
+    const response = await server.fetch("/", {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: new Uint8Array([0x68, 0xff, 0x69]),
+    });
+    const text = await response.text();
+    // In memory the server keeps the bytes (no text of its own to take).
+    if (kind === "TestServer") assert.equal(text, "bytes");
+    else {
+      assert.match(
+        text,
+        /^Cannot read the request body with bytes\(\) after text\(\) or json\(\): .* Read it with bytes\(\) or arrayBuffer\(\) first/,
+      );
+    }
+  });
+
   Deno.test(`HttpRequest reads a served multipart form (${kind})`, async () => {
     await using server = await serve(kind, async (ctx) => {
       const form = await ctx.request.formData();
