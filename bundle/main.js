@@ -4,29 +4,29 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-JRY2TYA6.js";
-import "./chunk-2TTZN4GM.js";
+} from "./chunk-4WJZ53JM.js";
 import "./chunk-PT2TGV2H.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-7LNC55L6.js";
-import "./chunk-LGY5666T.js";
-import "./chunk-7XF5AFK2.js";
+import "./chunk-4KPZU7S6.js";
+import "./chunk-CWGYTW7W.js";
+import "./chunk-RRXOQTVL.js";
+import "./chunk-2TTZN4GM.js";
 import {
   LoggerFactory
 } from "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-UQKYOETJ.js";
+import "./chunk-HEGHHTMY.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-MP7S55BC.js";
+import "./chunk-V3CSFDLP.js";
 import "./chunk-RNECWNO4.js";
 import {
   HttpError
-} from "./chunk-7NDGZMR5.js";
-import "./chunk-32NVQAVH.js";
+} from "./chunk-LXBDJIW5.js";
+import "./chunk-43YVGM2U.js";
 
 // main.ts
 var USAGE = `Usage: roost [options]

@@ -22,21 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-JRY2TYA6.js";
-import {
-  CommandLineConfigurationProvider,
-  Configuration,
-  ConfigurationBuilder,
-  DotEnvConfigurationProvider,
-  EnvironmentVariablesConfigurationProvider,
-  FileConfigurationProvider,
-  JsonConfigurationProvider,
-  KeyValueConfigurationProvider,
-  MemoryConfigurationProvider,
-  YamlConfigurationProvider,
-  bind,
-  bindAsync
-} from "./chunk-2TTZN4GM.js";
+} from "./chunk-4WJZ53JM.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -59,8 +45,8 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-7LNC55L6.js";
-import "./chunk-LGY5666T.js";
+} from "./chunk-4KPZU7S6.js";
+import "./chunk-CWGYTW7W.js";
 import {
   ApplicationLifetime,
   COMPRESSIBLE_TYPES,
@@ -89,7 +75,21 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-7XF5AFK2.js";
+} from "./chunk-RRXOQTVL.js";
+import {
+  CommandLineConfigurationProvider,
+  Configuration,
+  ConfigurationBuilder,
+  DotEnvConfigurationProvider,
+  EnvironmentVariablesConfigurationProvider,
+  FileConfigurationProvider,
+  JsonConfigurationProvider,
+  KeyValueConfigurationProvider,
+  MemoryConfigurationProvider,
+  YamlConfigurationProvider,
+  bind,
+  bindAsync
+} from "./chunk-2TTZN4GM.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -101,10 +101,10 @@ import {
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-UQKYOETJ.js";
+import "./chunk-HEGHHTMY.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-MP7S55BC.js";
+import "./chunk-V3CSFDLP.js";
 import "./chunk-RNECWNO4.js";
 import {
   EndpointFeature,
@@ -137,8 +137,8 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-7NDGZMR5.js";
-import "./chunk-32NVQAVH.js";
+} from "./chunk-LXBDJIW5.js";
+import "./chunk-43YVGM2U.js";
 export {
   ApplicationBuilder,
   ApplicationLifetime,

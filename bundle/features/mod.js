@@ -32,8 +32,8 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "../chunk-7NDGZMR5.js";
-import "../chunk-32NVQAVH.js";
+} from "../chunk-LXBDJIW5.js";
+import "../chunk-43YVGM2U.js";
 export {
   EndpointFeature,
   EndpointMetadata,

@@ -21,21 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-JRY2TYA6.js";
-import {
-  CommandLineConfigurationProvider,
-  Configuration,
-  ConfigurationBuilder,
-  DotEnvConfigurationProvider,
-  EnvironmentVariablesConfigurationProvider,
-  FileConfigurationProvider,
-  JsonConfigurationProvider,
-  KeyValueConfigurationProvider,
-  MemoryConfigurationProvider,
-  YamlConfigurationProvider,
-  bind,
-  bindAsync
-} from "../chunk-2TTZN4GM.js";
+} from "../chunk-4WJZ53JM.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -50,8 +36,8 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-7LNC55L6.js";
-import "../chunk-LGY5666T.js";
+import "../chunk-4KPZU7S6.js";
+import "../chunk-CWGYTW7W.js";
 import {
   ApplicationLifetime,
   COMPRESSIBLE_TYPES,
@@ -80,7 +66,21 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-7XF5AFK2.js";
+} from "../chunk-RRXOQTVL.js";
+import {
+  CommandLineConfigurationProvider,
+  Configuration,
+  ConfigurationBuilder,
+  DotEnvConfigurationProvider,
+  EnvironmentVariablesConfigurationProvider,
+  FileConfigurationProvider,
+  JsonConfigurationProvider,
+  KeyValueConfigurationProvider,
+  MemoryConfigurationProvider,
+  YamlConfigurationProvider,
+  bind,
+  bindAsync
+} from "../chunk-2TTZN4GM.js";
 import {
   ConsoleOutput,
   LoggerFactory,
@@ -92,13 +92,13 @@ import {
 import {
   ConfigurationError
 } from "../chunk-RMXCWHHI.js";
-import "../chunk-UQKYOETJ.js";
+import "../chunk-HEGHHTMY.js";
 import "../chunk-6675V4XU.js";
 import "../chunk-YIRIFEEA.js";
-import "../chunk-MP7S55BC.js";
+import "../chunk-V3CSFDLP.js";
 import "../chunk-RNECWNO4.js";
-import "../chunk-7NDGZMR5.js";
-import "../chunk-32NVQAVH.js";
+import "../chunk-LXBDJIW5.js";
+import "../chunk-43YVGM2U.js";
 export {
   ApplicationBuilder,
   ApplicationLifetime,

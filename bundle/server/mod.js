@@ -9,12 +9,12 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-7LNC55L6.js";
-import "../chunk-LGY5666T.js";
-import "../chunk-UQKYOETJ.js";
+} from "../chunk-4KPZU7S6.js";
+import "../chunk-CWGYTW7W.js";
+import "../chunk-HEGHHTMY.js";
 import "../chunk-6675V4XU.js";
-import "../chunk-7NDGZMR5.js";
-import "../chunk-32NVQAVH.js";
+import "../chunk-LXBDJIW5.js";
+import "../chunk-43YVGM2U.js";
 export {
   DEFAULT_SERVER_LIMITS,
   DEFAULT_URL,

@@ -28,15 +28,16 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../../chunk-7XF5AFK2.js";
+} from "../../chunk-RRXOQTVL.js";
+import "../../chunk-2TTZN4GM.js";
 import "../../chunk-F7QBUC2D.js";
 import "../../chunk-RMXCWHHI.js";
-import "../../chunk-UQKYOETJ.js";
+import "../../chunk-HEGHHTMY.js";
 import "../../chunk-6675V4XU.js";
 import "../../chunk-YIRIFEEA.js";
 import "../../chunk-RNECWNO4.js";
-import "../../chunk-7NDGZMR5.js";
-import "../../chunk-32NVQAVH.js";
+import "../../chunk-LXBDJIW5.js";
+import "../../chunk-43YVGM2U.js";
 export {
   COMPRESSIBLE_TYPES,
   CorsMetadata,

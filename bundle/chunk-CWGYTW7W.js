@@ -4,8 +4,9 @@ import {
   scheduleImmediate
 } from "./chunk-6675V4XU.js";
 import {
-  DONE
-} from "./chunk-32NVQAVH.js";
+  DONE,
+  forDecodedBody
+} from "./chunk-43YVGM2U.js";
 
 // server/_response_body.ts
 var { Headers, TextEncoder } = globalThis;
@@ -80,7 +81,7 @@ function mergeHeaders(ours, response, forHead) {
     } catch {
     }
   }
-  const headers = new Headers(theirs);
+  const headers = forDecodedBody(response, new Headers(theirs));
   if (ours !== void 0) addMissing(headers, ours);
   return {
     headers,

@@ -10,7 +10,7 @@ import {
   mergeHeaders,
   replaceHeaders,
   toBytes
-} from "./chunk-LGY5666T.js";
+} from "./chunk-CWGYTW7W.js";
 import {
   NO_HOST,
   badHost,
@@ -20,7 +20,7 @@ import {
   misuse,
   parseTarget,
   serverReporter
-} from "./chunk-UQKYOETJ.js";
+} from "./chunk-HEGHHTMY.js";
 import {
   schedule
 } from "./chunk-6675V4XU.js";
@@ -48,14 +48,15 @@ import {
   checkPlanned,
   fileError,
   problemResponse
-} from "./chunk-7NDGZMR5.js";
+} from "./chunk-LXBDJIW5.js";
 import {
   COMPLETE,
   DONE,
   WRITTEN,
+  forDecodedBody,
   notWritable,
   wasReported
-} from "./chunk-32NVQAVH.js";
+} from "./chunk-43YVGM2U.js";
 
 // server/limits.ts
 var DEFAULT_SERVER_LIMITS = Object.freeze({
@@ -355,6 +356,12 @@ function buildResponse(body, status, statusText, headers) {
   }
   return response;
 }
+var SMALL_BYTES = 65536;
+function isSmall(body) {
+  if (body === null) return true;
+  if (typeof body === "string") return body.length <= SMALL_BYTES / 3;
+  return body instanceof Uint8Array && body.byteLength <= SMALL_BYTES;
+}
 function emptyBody() {
   return new ReadableStream({
     start(controller) {
@@ -371,6 +378,13 @@ var ResponseHead = class {
    * still be read (a stream) after the app finished.
    */
   handedAppResponse = false;
+  /**
+   * Settles once a body that may still be on its way after the app finished
+   * (a stream, a file, a Response the app made, or more bytes than a socket
+   * takes at once) was sent, where the server needs to know: its
+   * connection is idle only then. Undefined for a small body.
+   */
+  sending = void 0;
   // Shared with the body side: TypeScript's protected, because #private
   // fields do not reach a subclass.
   owner;
@@ -400,8 +414,12 @@ var ResponseHead = class {
     if (this.#out !== void 0) respond(this.#out);
     else this.#respond = respond;
   }
-  /** Hands `response` to Deno: from now on the response has started. */
-  give(response) {
+  /**
+   * Hands `response` to Deno: from now on the response has started.
+   * `small` says its body is none, or bytes a socket takes at once.
+   */
+  give(response, small = false) {
+    this.sending = small ? void 0 : this.owner.delivery;
     this.#out = response;
     this.#respond?.(response);
   }
@@ -489,7 +507,7 @@ var ResponseHead = class {
         status: 500
       });
     }
-    this.give(response);
+    this.give(response, isSmall(body));
   }
   // Takes a pending Response's headers as ours, so that changes after next()
   // land in it.
@@ -529,7 +547,7 @@ var ResponseHead = class {
       }
       if (head) response.body.cancel().catch(() => {
       });
-      const headers = this.ownHeaders ?? response.headers;
+      const headers = this.ownHeaders ?? forDecodedBody(response, new Headers(response.headers));
       const body = NULL_BODY_STATUSES.has(status) ? null : !head ? response.body : headers.has("content-length") ? null : emptyBody();
       response = buildResponse(body, status, this.reasonPhrase, headers);
     }
@@ -900,7 +918,7 @@ var ResponseBridge = class extends ResponseHead {
       throw new TypeError("Cannot accept a WebSocket: the response has already started");
     }
     this.code = response.status;
-    this.give(response);
+    this.give(response, true);
     this.#end("delivered");
   }
   // -- ends the server decides
@@ -1474,6 +1492,8 @@ var RequestState = class extends RequestLine {
   // The declared length of a body handed out to be read natively and timed.
   #timedLength;
   #abort;
+  // null until the peer's completion was asked for.
+  #completed = null;
   constructor(source, peer, endpoint, report, connection) {
     super(source, peer, endpoint, connection);
     this.report = report;
@@ -1507,9 +1527,23 @@ var RequestState = class extends RequestLine {
   get responseBufferSize() {
     return this.endpoint.limits.responseBufferSize;
   }
-  /** Settles when the response was delivered, when the server knows. */
+  /**
+   * Settles when the response was delivered, when the server knows. Deno's
+   * `info.completed` rejects when an HTTP/2 client resets the stream: that
+   * is handled here, once, since an unhandled rejection would end the
+   * process (a client could stop the server by cancelling a download).
+   */
   get completed() {
-    return this.peer.completed;
+    if (this.#completed === null) {
+      const completed = this.peer.completed;
+      completed?.catch(() => {
+      });
+      this.#completed = completed;
+    }
+    return this.#completed;
+  }
+  get delivery() {
+    return this.connection === void 0 ? void 0 : this.completed;
   }
   /** Whether the client asked with HEAD: the response carries no body. */
   get isHead() {
@@ -1589,13 +1623,14 @@ var RequestState = class extends RequestLine {
   }
   /**
    * The body handed out by `request` as text, when Deno already holds all
-   * of it: nothing left to time, no stream to make. Else `null`.
+   * of it: nothing left to time, no stream to make. Else `null`. A byte
+   * order mark is kept (the reader drops it, as text() does).
    */
   [TAKE_BODY_TEXT]() {
     const text = takeBodyText(this.source);
     if (text === null) return null;
     this.#timedLength = void 0;
-    return text.charCodeAt(0) === 65279 ? text.slice(1) : text;
+    return text;
   }
   // The body was too slow: its read failed with 408, and the connection ends
   // once that answer is out, as Deno would wait for the rest of the body.
@@ -1751,7 +1786,7 @@ var Dispatcher = class {
       });
     }
     if (refusal !== void 0) {
-      connection?.requestEnded();
+      connection?.requestEnded(state.protocol !== "HTTP/2");
       return refusal;
     }
     this.#link(state);
@@ -1799,7 +1834,13 @@ var Dispatcher = class {
     if (next !== void 0) next.previousInFlight = previous;
     state.previousInFlight = state.nextInFlight = void 0;
     this.#count--;
-    state.connection?.requestEnded();
+    const connection = state.connection;
+    if (connection === void 0) return;
+    const sending = state.response.sending;
+    const graceful = sending !== void 0 || state.protocol !== "HTTP/2";
+    if (sending === void 0) return connection.requestEnded(graceful);
+    const ended = () => connection.requestEnded(graceful);
+    sending.then(ended, ended);
   }
   // Promise reactions rather than an async function: one fewer promise and
   // no generator per request on the async path.
@@ -1838,9 +1879,9 @@ var Dispatcher = class {
     if (response.delivered) this.#unlink(state);
     else response.whenFinished = () => this.#unlink(state);
     if (context === void 0) return;
-    const completed = response.handedAppResponse ? state.completed : void 0;
     const error = failed ? failure : void 0;
-    if (completed === void 0 || !this.#holds?.(context)) {
+    const completed = response.handedAppResponse && this.#holds?.(context) ? state.completed : void 0;
+    if (completed === void 0) {
       this.#dispose(context, error);
     } else {
       const dispose = () => this.#dispose(context, error);
@@ -1929,6 +1970,8 @@ var Connection = class {
   #shutDown = false;
   // Why it closes once its response had a moment to leave.
   #lingerFor;
+  // How its last request said it should close once idle.
+  #graceful = false;
   constructor(conn, set) {
     this.conn = conn;
     this.#set = set;
@@ -1968,7 +2011,8 @@ var Connection = class {
     }
     return ++this.#requests;
   }
-  requestEnded() {
+  requestEnded(graceful = false) {
+    this.#graceful = graceful;
     if (--this.#open > 0) return;
     if (this.#phase === "active") {
       this.#phase = "idle";
@@ -2017,6 +2061,12 @@ var Connection = class {
   }
   /** The heartbeat found the deadline passed. */
   expire() {
+    if (this.#phase === "idle" && this.#graceful && this.#lingerFor === void 0) {
+      this.#closing("keepAliveTimeout");
+      this.#phase = "closing";
+      this.deadline = Infinity;
+      return this.#shutdown();
+    }
     this.close(this.#lingerFor ?? (this.#phase === "new" ? "requestHeadersTimeout" : "keepAliveTimeout"));
   }
   #shutdown() {
@@ -2030,12 +2080,7 @@ var Connection = class {
   /** Drops the connection at once, saying why in the log. */
   close(reason) {
     if (this.#phase === "closed") return;
-    const level = reason === "handshake" ? "debug" : "information";
-    this.#set.event(level, this.handshaking ? "Connection {connectionId} closed: {reason}, in its TLS handshake (Deno 2.9 cannot close a socket mid-handshake: it stays open until the client leaves, though no longer counted)" : this.#shutDown ? "Connection {connectionId} left to end by itself at {reason}: Deno 2.9 cannot abort a connection it is already closing gracefully, so it stays open until its last response ends (a Response body the app returned that never ends holds it, and the process, until the client leaves)" : "Connection {connectionId} closed: {reason}", {
-      connectionId: this.id,
-      reason,
-      remoteAddress: remoteAddress(this.conn.remoteAddr)
-    });
+    this.#closing(reason);
     if (this.#shutDown) {
       this.#served.unref();
       return;
@@ -2048,6 +2093,15 @@ var Connection = class {
       }
       this.#closed();
     }
+  }
+  // Says in the log that it closes, and why.
+  #closing(reason) {
+    const level = reason === "handshake" ? "debug" : "information";
+    this.#set.event(level, this.handshaking ? "Connection {connectionId} closed: {reason}, in its TLS handshake (Deno 2.9 cannot close a socket mid-handshake: it stays open until the client leaves, though no longer counted)" : this.#shutDown ? "Connection {connectionId} left to end by itself at {reason}: Deno 2.9 cannot abort a connection it is already closing gracefully, so it stays open until its last response ends (a Response body the app returned that never ends holds it, and the process, until the client leaves)" : "Connection {connectionId} closed: {reason}", {
+      connectionId: this.id,
+      reason,
+      remoteAddress: remoteAddress(this.conn.remoteAddr)
+    });
   }
   #closed() {
     if (this.#phase === "closed") return;

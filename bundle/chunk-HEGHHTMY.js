@@ -2,10 +2,10 @@
 // @ts-nocheck
 import {
   ServerReportingFeature
-} from "./chunk-7NDGZMR5.js";
+} from "./chunk-LXBDJIW5.js";
 import {
   markReported
-} from "./chunk-32NVQAVH.js";
+} from "./chunk-43YVGM2U.js";
 
 // server/_report.ts
 var defaultReporter = (message, error) => console.error(message, error);

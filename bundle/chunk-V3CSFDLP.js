@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   PACKAGE_ROOT
-} from "./chunk-7NDGZMR5.js";
+} from "./chunk-LXBDJIW5.js";
 
 // hosting/_roost_files.ts
 function bothForms(prefixes) {

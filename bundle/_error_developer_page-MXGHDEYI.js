@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   ROOST_FOLDERS
-} from "./chunk-MP7S55BC.js";
+} from "./chunk-V3CSFDLP.js";
 import {
   escapeHtml
 } from "./chunk-RNECWNO4.js";
@@ -11,8 +11,8 @@ import {
   negotiateErrorFormat,
   problemResponse,
   reasonPhrase
-} from "./chunk-7NDGZMR5.js";
-import "./chunk-32NVQAVH.js";
+} from "./chunk-LXBDJIW5.js";
+import "./chunk-43YVGM2U.js";
 
 // hosting/middleware/_error_page_html.ts
 var STYLE = `

@@ -10,15 +10,15 @@ import {
   DEFAULT_URL,
   parseEndpointUrls,
   portInUse
-} from "./chunk-7LNC55L6.js";
-import "./chunk-LGY5666T.js";
+} from "./chunk-4KPZU7S6.js";
+import "./chunk-CWGYTW7W.js";
 import "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-UQKYOETJ.js";
+import "./chunk-HEGHHTMY.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-7NDGZMR5.js";
-import "./chunk-32NVQAVH.js";
+import "./chunk-LXBDJIW5.js";
+import "./chunk-43YVGM2U.js";
 
 // hosting/workers/_host_supervision.ts
 async function superviseHost(host) {

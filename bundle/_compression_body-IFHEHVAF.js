@@ -3,17 +3,18 @@
 import {
   concat,
   notBytes
-} from "./chunk-LGY5666T.js";
+} from "./chunk-CWGYTW7W.js";
 import "./chunk-6675V4XU.js";
 import {
   COMPLETE,
   DONE,
   WRITTEN,
+  forDecodedBody,
   handledWhenReported,
   isComplete,
   isWritten,
   notWritable
-} from "./chunk-32NVQAVH.js";
+} from "./chunk-43YVGM2U.js";
 
 // hosting/middleware/_compression_encoders.ts
 var loading;
@@ -126,7 +127,7 @@ var StreamEncoder = class _StreamEncoder {
     this.#stream.destroy();
   }
 };
-function compressedStream(encoder2, prefix, source) {
+function compressedStream(encoder2, prefix, source, waiting) {
   const pending = prefix;
   return new ReadableStream({
     async pull(controller) {
@@ -134,7 +135,8 @@ function compressedStream(encoder2, prefix, source) {
         let chunk;
         if (pending.length > 0) chunk = pending.shift();
         else if (source !== void 0) {
-          const read = await source.read();
+          const read = await (waiting ?? source.read());
+          waiting = void 0;
           if (!read.done) chunk = read.value;
         }
         if (chunk !== void 0 && !(chunk instanceof Uint8Array)) {
@@ -203,26 +205,51 @@ var { Response, ReadableStream: ReadableStream2, Blob: Blob2 } = globalThis;
 var WHOLE_LIMIT = 262144;
 var SLICE = 65536;
 var READ_AHEAD = 65536;
+var TURN_OVER = Symbol("turn over");
+function turnEnd() {
+  let timer;
+  const over = new Promise((resolve) => {
+    timer = setTimeout(() => resolve(TURN_OVER), 0);
+  });
+  return {
+    over,
+    clear: () => clearTimeout(timer)
+  };
+}
 async function compressResponse(response, init, encoding, policy, before) {
   const reader = response.body.getReader();
   const chunks = [];
   let size = 0;
   let ended = false;
-  while (size <= READ_AHEAD) {
-    const read = await reader.read();
-    if (read.done) {
-      ended = true;
-      break;
+  let waiting;
+  const turn = turnEnd();
+  try {
+    while (size <= READ_AHEAD) {
+      const reading = reader.read();
+      const read = await Promise.race([
+        reading,
+        turn.over
+      ]);
+      if (read === TURN_OVER) {
+        waiting = reading;
+        break;
+      }
+      if (read.done) {
+        ended = true;
+        break;
+      }
+      chunks.push(read.value);
+      size += read.value.byteLength;
     }
-    chunks.push(read.value);
-    size += read.value.byteLength;
+  } finally {
+    turn.clear();
   }
   if (ended && size < policy.minimumSize) {
     return new Response(concat(chunks, size), init);
   }
   markEncoded(init.headers, encoding, init.headers.get("content-type"));
   markEncoded(before, encoding, null);
-  const body = ended ? await compressWhole(encoding, policy.levels, concat(chunks, size)) : compressedStream(await StreamEncoder.create(encoding, policy.levels), chunks, reader);
+  const body = ended ? await compressWhole(encoding, policy.levels, concat(chunks, size)) : compressedStream(await StreamEncoder.create(encoding, policy.levels), chunks, reader, waiting);
   return new Response(body, init);
 }
 function sliced(chunks) {
@@ -497,13 +524,13 @@ var CompressingBody = class {
       return this.#inner.complete(response);
     }
     this.#phase = "done";
-    const headers = new Headers(own);
+    const headers = forDecodedBody(response, new Headers(own));
     const init = {
       status: response.status,
       statusText: response.statusText,
       headers
     };
-    const compress = this.#decide(response.status, get, contentType, headers, void 0);
+    const compress = this.#decide(response.status, (name) => headers.get(name) ?? ctxHeaders.get(name), contentType, headers, void 0);
     if (!compress || response.body === null) {
       return this.#inner.complete(new Response2(response.body, init));
     }
