@@ -375,6 +375,13 @@ export class WebHostImpl implements WebHost {
   }
 
   async run(): Promise<number> {
+    if (this.#state !== "new") {
+      // A mistake in the calling code, not a start that failed: the host
+      // already running goes on, and the process's exit code is its own.
+      throw new TypeError(
+        `The host cannot run: it is ${this.#state} (a host runs once; await the first run())`,
+      );
+    }
     if (
       this.getSetting(HostSettings.workers) !== undefined && !this.#isWorker
     ) {
@@ -418,6 +425,9 @@ export class WebHostImpl implements WebHost {
         });
       });
       await this.stop();
+      // The process's exit code too, as a failed start sets it: an app
+      // that only awaits run() must not exit 0 after a service failed.
+      if (this.failed) Deno.exitCode = 1;
       return this.failed ? 1 : 0;
     } finally {
       globalThis.removeEventListener("unhandledrejection", onRejection);

@@ -218,6 +218,9 @@ Deno.test("a background service that throws stops the host, and run() resolves t
   const { host, failures } = failingHost();
   const code = await host.run();
   assert.equal(code, 1);
+  // The process's too (reset: the test runner refuses a test that sets it).
+  assert.equal(Deno.exitCode, 1);
+  Deno.exitCode = 0;
   assert.equal(host.lifetime.stopped.aborted, true);
   assert.equal(failures().length, 1);
 });
@@ -255,6 +258,45 @@ Deno.test("options bound from configuration follow a reload of the file", async 
     await host.stop();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+// The README's programs await run(); one that only awaits it (no
+// Deno.exit) exited 0 after a background service had failed and stopped the
+// host, though run() resolved to 1.
+Deno.test("a process that only awaits run() exits 1 when a background service failed", async () => {
+  const script = `
+    import { BackgroundService, WebHostBuilder } from ${
+    JSON.stringify(new URL("../../mod.ts", import.meta.url).href)
+  };
+    class Failing extends BackgroundService {
+      protected async execute(): Promise<void> {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        throw new Error("the worker broke");
+      }
+    }
+    const host = new WebHostBuilder()
+      .useUrls("http://127.0.0.1:0")
+      .useSetting("suppressStatusMessages", "true")
+      .configureServices((services) => services.addHostedService(new Failing()))
+      .configure((app) => app.run((ctx) => ctx.response.send("ok")))
+      .build();
+    const code = await host.run();
+    console.log("run resolved", code);
+    await host.run().catch((error) => console.log(error.message));
+  `;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--no-check", script],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(output.stdout);
+  assert.match(stdout, /run resolved 1/);
+  // A second run() is the caller's mistake, said as such.
+  assert.match(
+    stdout,
+    /The host cannot run: it is stopped \(a host runs once; await the first run\(\)\)/,
+  );
+  assert.equal(output.code, 1, new TextDecoder().decode(output.stderr));
 });
 
 Deno.test("with backgroundServiceExceptionBehavior Ignore a throwing background service leaves the host running", async () => {
