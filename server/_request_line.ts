@@ -75,6 +75,15 @@ export abstract class RequestLine extends ConnectionFeatures
     // what Deno builds the URL from when there is one.
     const known = this.#protocol;
     const header = requestHeader(this.source, "host");
+    if (header === "") {
+      // What a client sends for a target without an authority (RFC 9112
+      // §3.2): valid, and naming no host. Kestrel takes it as such, and raw
+      // Deno.serve serves it (as localhost).
+      this.#protocol = known ?? "HTTP/1.1";
+      this.#host = "";
+      this.changed = true;
+      return this.#problem;
+    }
     if (header !== null || known !== "HTTP/2") {
       const problem = hostProblem(
         header,

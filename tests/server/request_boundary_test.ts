@@ -183,7 +183,7 @@ Deno.test("DenoServer keeps the raw target and drops the fragment from the path"
 });
 
 const HOSTS: readonly [string, number][] = [
-  ["Host: \r\n", 400],
+  ["Host: \r\n", 200], // RFC 9112 §3.2 allows it: see below
   ["Host: 127.0.0.1/file\r\n", 400],
   ["Host: a b\r\n", 400],
   ["Host: user@evil\r\n", 400],
@@ -244,6 +244,30 @@ Deno.test("DenoServer takes an absolute-form target's authority as the host", as
   );
   assert.equal(answer.status, 200);
   assert.equal(answer.body, "example.com /y");
+});
+
+// RFC 9112 §3.2: a client whose target has no authority sends an empty
+// Host. Raw Deno.serve serves it (as localhost) and Kestrel with an empty
+// host; Roost answered 400.
+Deno.test("DenoServer serves an HTTP/1.1 request with an empty Host, naming no host", async () => {
+  await using running = await startHost(
+    "DenoServer",
+    (app) =>
+      app.run((ctx) =>
+        ctx.response.send(
+          `[${ctx.request.host}] ${ctx.request.protocol} ${ctx.request.path}`,
+        )
+      ),
+  );
+  const port = Number(new URL(running.base).port);
+  for (const host of ["Host: ", "Host:"]) {
+    const answer = await rawRequest(
+      port,
+      `GET /p?q HTTP/1.1\r\n${host}\r\nConnection: close\r\n\r\n`,
+    );
+    assert.equal(answer.status, 200);
+    assert.equal(answer.body, "[] HTTP/1.1 /p");
+  }
 });
 
 // Deno puts "localhost:<port>" in the URL of an HTTP/1 request without Host,
