@@ -102,6 +102,16 @@ export abstract class RequestLine extends ConnectionFeatures
         return this.#problem;
       }
     }
+    if (
+      header === null && this.#host.startsWith("%2F") &&
+      this.remoteAddr.transport === "unix"
+    ) {
+      // Deno made the host up from the socket's path ("%2Frun%2Fapp%2Esock"):
+      // the client named none, and the path is nobody's host.
+      this.#host = "";
+      this.changed = true;
+      return this.#problem;
+    }
     if (this.#problem !== undefined) return this.#problem;
     // Most often the URL's authority is the Host header just checked.
     const host = this.#host;
