@@ -203,13 +203,14 @@ export interface ResponseCompressionOptions {
  * refuses, `*` stands for any other coding) and the server's preference.
  *
  * A response is compressed when its `Content-Type` is in `mimeTypes`, its
- * size is unknown or at least `minimumSize`, and none of these holds: a HEAD
- * request, status 204, 206 or 304, a `Content-Range`, a `Content-Encoding`
+ * size is unknown or at least `minimumSize`, and none of these holds:
+ * status 204, 206 or 304, a `Content-Range`, a `Content-Encoding`
  * already (a precompressed file), `Cache-Control: no-transform`, HTTPS
  * without `enableForHttps`. A compressed response gets `Content-Encoding`,
  * loses `Content-Length` (the server sets the new one), and a strong `ETag`
  * becomes weak. Every response of a compressible type gets
- * `Vary: Accept-Encoding`, compressed or not. Requests without an
+ * `Vary: Accept-Encoding`, compressed or not. A HEAD is compressed as its
+ * GET would be, so its headers say what the GET's say. Requests without an
  * `Accept-Encoding` header (and HTTPS ones, unless enabled) pass through
  * untouched at no cost, as in ASP.NET.
  *
@@ -296,13 +297,14 @@ export function responseCompression(
     const inner = features.get(HttpResponseBodyFeature);
     const head = features.get(HttpResponseFeature);
     if (inner === undefined || head === undefined) return next();
-    // HEAD is answered like GET but never compressed: its Vary still shows.
-    // The compressing body loads with the first request that may need it:
+    // HEAD is answered as GET would be, compressed too (the server sends
+    // no body), so that its Content-Encoding and Content-Length are the
+    // ones a GET gets (RFC 9110 §9.3.2). The compressing body loads with the first request that may need it:
     // a host that never compresses never loads it.
     if (Body === undefined) {
       return loadBody().then(() => middleware(ctx, next));
     }
-    const encoding = request.method === "HEAD" ? null : negotiate(accept);
+    const encoding = negotiate(accept);
     const body = new Body(inner, head, encoding, policy);
     features.set(HttpResponseBodyFeature, body);
     let below: Promise<void>;

@@ -239,7 +239,7 @@ for (const kind of SERVER_KINDS) {
     assert.equal(decode(writes), "a few bytes");
   });
 
-  Deno.test(`Statuses, HEAD, ranges, encodings and no-transform are left alone (${kind})`, async () => {
+  Deno.test(`Statuses, ranges, encodings and no-transform are left alone (${kind})`, async () => {
     await using running = await host(kind, (app) =>
       app.run((ctx) => {
         const status = Number(ctx.request.query.get("status") ?? 200);
@@ -269,11 +269,35 @@ for (const kind of SERVER_KINDS) {
       );
       assert.equal(answer.headers.get("vary"), "Accept-Encoding", path);
     }
-    const head = await wire(kind, running, "/", accept, "HEAD");
-    assert.equal(head.status, 200);
-    assert.equal(head.headers.get("content-encoding"), null);
-    assert.equal(head.headers.get("vary"), "Accept-Encoding");
-    assert.equal(head.bytes.byteLength, 0);
+  });
+
+  // A HEAD must say what the GET would (RFC 9110 §9.3.2): it was left
+  // uncompressed, so it announced the plain length where GET sends br.
+  Deno.test(`HEAD gets the headers a compressed GET gets, and no body (${kind})`, async () => {
+    await using running = await host(
+      kind,
+      (app) =>
+        app.run((ctx) =>
+          ctx.response.send(TEXT, { headers: { "content-type": "text/plain" } })
+        ),
+    );
+    for (const coding of ["gzip", "br"]) {
+      const accept = { "accept-encoding": coding };
+      const get = await wire(kind, running, "/", accept);
+      const head = await wire(kind, running, "/", accept, "HEAD");
+      assert.equal(head.status, 200);
+      assert.equal(head.bytes.byteLength, 0);
+      for (const name of ["content-encoding", "vary"]) {
+        assert.equal(head.headers.get(name), get.headers.get(name), name);
+      }
+      assert.equal(head.headers.get("content-encoding"), coding);
+      // The length of the compressed body a GET gets (in memory, a GET's
+      // Response carries no header for it: its body says).
+      assert.equal(
+        head.headers.get("content-length"),
+        String(get.bytes.byteLength),
+      );
+    }
   });
 
   Deno.test(`Vary is appended once and absent without Accept-Encoding (${kind})`, async () => {
