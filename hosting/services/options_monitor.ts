@@ -4,6 +4,7 @@
  * @module
  */
 
+import { getDefaultLoggerFactory } from "../logging/logger_factory.ts";
 import { bind } from "../config/bind.ts";
 import type { ConfigurationSection } from "../config/configuration_section.ts";
 import type { StandardSchemaV1 } from "../config/standard_schema.ts";
@@ -117,7 +118,7 @@ export interface ConfigureOptions<T> {
    * Called when a reload makes invalid options; `current` keeps the last
    * valid value.
    *
-   * @default {undefined} (one `console.error` line)
+   * @default {undefined} (logged at Error in `Roost.Hosting.Configuration`)
    */
   onError?: (error: unknown) => void;
 }
@@ -139,14 +140,23 @@ export interface ConfigurationOptionsMonitorOptions<T> {
   /**
    * Receives the error of a reload that made invalid options.
    *
-   * @default {undefined} (one `console.error` line)
+   * @default {undefined} (logged at Error in `Roost.Hosting.Configuration`)
    */
   onError?: ((error: unknown) => void) | undefined;
 }
 
+// Through the host's logging (its format: a JSON log stays JSON), where the
+// configuration's own reload errors go.
+function logError(message: string, error?: unknown): void {
+  getDefaultLoggerFactory().createLogger("Roost.Hosting.Configuration").error(
+    message,
+    error === undefined ? undefined : { error },
+  );
+}
+
 function logInvalidReload(error: unknown): void {
   const message = error instanceof Error ? error.message : String(error);
-  console.error(
+  logError(
     `Reloaded configuration makes invalid options; keeping the previous values. ${message}`,
   );
 }
@@ -240,13 +250,13 @@ export class ConfigurationOptionsMonitor<T>
       try {
         this.#onError(error);
       } catch (thrown) {
-        console.error("The options reload error handler threw:", thrown);
+        logError("The options reload error handler threw", thrown);
       }
       return;
     }
     this.#current = value;
     const report = (error: unknown) =>
-      console.error("An options change listener threw:", error);
+      logError("An options change listener threw", error);
     for (const listener of [...this.#listeners]) {
       try {
         // An async listener's rejection must not end the process.

@@ -14,7 +14,31 @@ import {
   type OptionsMonitor,
   ServiceCollection,
 } from "../../../hosting/services/mod.ts";
-import { captureErrors, tempDir, Waiter } from "../config/_helpers.ts";
+import { tempDir, Waiter } from "../config/_helpers.ts";
+import {
+  LoggerFactory,
+  setDefaultLoggerFactory,
+} from "../../../hosting/logging/logger_factory.ts";
+import { CollectingOutput } from "../../_helpers.ts";
+
+/**
+ * What the process's logging (the host's, in an app) got while `fn` ran, as
+ * `level category: message (error)` lines.
+ */
+async function captureLogs(fn: () => void | Promise<void>): Promise<string[]> {
+  const output = new CollectingOutput();
+  setDefaultLoggerFactory(new LoggerFactory({ outputs: [output] }));
+  try {
+    await fn();
+  } finally {
+    setDefaultLoggerFactory(undefined);
+  }
+  return output.records.map((record) =>
+    `${record.level} ${record.category}: ${record.message}${
+      record.error === undefined ? "" : ` (${(record.error as Error).message})`
+    }`
+  );
+}
 
 /** A provider whose values a test changes before calling reload(). */
 class MutableProvider extends KeyValueConfigurationProvider {
@@ -163,7 +187,9 @@ Deno.test("a reload that makes invalid options keeps the previous ones and repor
   assert.equal(monitor.current.port, 5, "a later valid reload is picked up");
 });
 
-Deno.test("without onError an invalid reload is logged with console.error", async () => {
+// Through the host's logging and format (a JSON log stays JSON): these went
+// to console.error as plain text.
+Deno.test("without onError an invalid reload is logged in Roost.Hosting.Configuration", async () => {
   const { provider, config } = mutable({
     "Server:Port": "1",
     "Server:Limits:MaxBody": "10",
@@ -173,12 +199,12 @@ Deno.test("without onError an invalid reload is logged with console.error", asyn
     .addSingleton(Configuration, config)
     .build();
   const monitor = services.getRequired(Server);
-  const lines = await captureErrors(() => {
+  const lines = await captureLogs(() => {
     provider.values = { "Server:Port": "1", "Server:Limits:MaxBody": "-5" };
     config.reload();
   });
   assert.deepEqual(lines, [
-    'Reloaded configuration makes invalid options; keeping the previous values. Configuration section "Server" is invalid; fix these settings:\n  "Server:Limits:MaxBody": Expected a positive number of bytes',
+    'error Roost.Hosting.Configuration: Reloaded configuration makes invalid options; keeping the previous values. Configuration section "Server" is invalid; fix these settings:\n  "Server:Limits:MaxBody": Expected a positive number of bytes',
   ]);
   assert.equal(monitor.current.maxBody, 10);
 });
@@ -252,10 +278,12 @@ Deno.test("a listener that throws is logged and does not stop the others", async
     throw new Error("listener broke");
   });
   monitor.onChange((value) => seen.push(value));
-  const lines = await captureErrors(() => {
+  const lines = await captureLogs(() => {
     provider.values = { "A": "2" };
     config.reload();
   });
-  assert.deepEqual(lines, ["An options change listener threw: listener broke"]);
+  assert.deepEqual(lines, [
+    "error Roost.Hosting.Configuration: An options change listener threw (listener broke)",
+  ]);
   assert.deepEqual(seen, [{ A: 2 }]);
 });
