@@ -137,6 +137,18 @@ function parse(template: string): RoutePattern {
         'an empty segment ("//"). Remove the extra "/".',
       );
     }
+    if (
+      parts.length === 1 && parts[0].kind === "literal" &&
+      (parts[0].text === "." || parts[0].text === "..")
+    ) {
+      // Paths are normalized before they are matched: no path has one.
+      throw new TemplateProblem(
+        segmentStart,
+        `a "${
+          parts[0].text
+        }" segment, which no request path has (paths are normalized first, "/a/../b" to "/b"). Write the path it stands for.`,
+      );
+    }
     checkSegment(parts, segmentStart);
     segments.push(parts);
     if (i < template.length) i++; // the "/"

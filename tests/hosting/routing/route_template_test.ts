@@ -50,6 +50,9 @@ const MALFORMED: [string, string, RegExp][] = [
   ["two adjacent parameters", "/a/{a}{b}", /two parameters follow/],
   ["a question mark outside braces", "/search?q", /outside a parameter/],
   ["an empty segment", "/a//b", /empty segment/],
+  // Paths are normalized before matching: these could never match.
+  ["a dot-dot segment", "/a/../b", /a "\.\." segment, which no request/],
+  ["a dot segment", "/p/{x}/./q", /a "\." segment, which no request/],
   ["a default that fails its constraint", "/a/{n:int=abc}", /fails/],
   ["an optional catch-all", "/files/{*path?}", /cannot be marked optional/],
 ];
