@@ -62,20 +62,28 @@ class Node<E> {
   allow = "";
 }
 
-function decode(value: string): string | undefined {
+// A segment's text, percent-decoded. Escapes of bytes that are not UTF-8
+// ("%ff") stay as they were written, as ASP.NET keeps them: such a path
+// still matches a parameter or the fallback, where it matched nothing.
+function decode(value: string): string {
   if (!value.includes("%")) return value;
   try {
     return decodeURIComponent(value);
   } catch {
-    return undefined;
+    return value.replace(/(?:%[0-9a-f]{2})+/gi, (run) => {
+      try {
+        return decodeURIComponent(run);
+      } catch {
+        return run;
+      }
+    });
   }
 }
 
 // Decodes everything but an encoded "/", for {**path}.
-function decodeKeepingSlashes(value: string): string | undefined {
+function decodeKeepingSlashes(value: string): string {
   if (!value.includes("%")) return value;
-  const pieces = value.split(/%2f/i).map(decode);
-  return pieces.includes(undefined) ? undefined : pieces.join("%2F");
+  return value.split(/%2f/i).map(decode).join("%2F");
 }
 
 function passes(part: ParameterPart, value: string): boolean {
@@ -135,7 +143,7 @@ function parameterEdge<E>(segment: Segment, node: Node<E>): Edge<E> {
       capture(raw, captures) {
         if (raw === "") return false;
         const value = decode(raw);
-        if (value === undefined || !passes(part, value)) return false;
+        if (!passes(part, value)) return false;
         captures.push(value);
         return true;
       },
@@ -166,7 +174,7 @@ function parameterEdge<E>(segment: Segment, node: Node<E>): Edge<E> {
       const start = captures.length;
       for (let i = 0; i < count; i++) {
         const value = decode(found[i]);
-        if (value === undefined || !passes(parameters[i], value)) {
+        if (!passes(parameters[i], value)) {
           captures.length = start;
           return false;
         }
@@ -187,7 +195,6 @@ function catchAllEdge<E>(part: ParameterPart, node: Node<E>): Edge<E> {
     node,
     capture(raw, captures) {
       const value = read(raw);
-      if (value === undefined) return false;
       const chosen = value === "" && part.defaultValue !== undefined
         ? part.defaultValue
         : value;
@@ -203,7 +210,7 @@ function mayOmit(part: ParameterPart): boolean {
 }
 
 function literalKey(text: string): string {
-  return (decode(text) ?? text).toLowerCase();
+  return decode(text).toLowerCase();
 }
 
 function overlaps(

@@ -76,6 +76,33 @@ for (const kind of SERVER_KINDS) {
     });
   });
 
+  // A segment holding bytes that are not UTF-8 matched nothing at all, not
+  // even the fallback; ASP.NET keeps such escapes as written.
+  Deno.test(`a segment with escapes that are not UTF-8 matches, its value keeping them as written (${kind})`, async () => {
+    await using running = await startHost(kind, (app) => {
+      app.mapGet(
+        "/seg/{id}",
+        (ctx) => ctx.response.send(`id=${ctx.request.routeValues.id}`),
+      );
+      app.mapGet(
+        "/files/{*path}",
+        (ctx) => ctx.response.send(`path=${ctx.request.routeValues.path}`),
+      );
+      app.mapFallback((ctx) => ctx.response.send("fallback"));
+    });
+    assert.equal((await send(running, "/seg/%ff")).text, "id=%FF");
+    assert.equal(
+      (await send(running, "/seg/caf%C3%A9%FF")).text,
+      "id=caf%C3%A9%FF",
+    );
+    assert.equal((await send(running, "/seg/%C3%A9")).text, "id=é");
+    assert.equal(
+      (await send(running, "/files/a%20b/%ff")).text,
+      "path=a b/%FF",
+    );
+    assert.equal((await send(running, "/x/%ff")).text, "fallback");
+  });
+
   Deno.test(`routing backtracks from a literal that leads nowhere to a parameter (${kind})`, async () => {
     await assertOrderFree(kind, ["/a/b/c", "/a/{x}/d"], {
       "/a/b/c": "/a/b/c",
