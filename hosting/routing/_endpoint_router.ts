@@ -47,6 +47,15 @@ export type Compose = (
   handler: RequestDelegate,
 ) => RequestDelegate;
 
+// What the matcher records when it found no endpoint.
+const NONE: unique symbol = Symbol("no endpoint");
+
+// What the matcher chose, and for which path.
+interface Selection {
+  path: string;
+  delegate: RequestDelegate | typeof NONE;
+}
+
 /** Joins a group prefix and a template: `"/api"` + `"/books"`. */
 export function joinTemplates(prefix: string, template: string): string {
   const head = prefix.endsWith("/") ? prefix.slice(0, -1) : prefix;
@@ -77,8 +86,9 @@ export class EndpointRouter {
   readonly #branchPrefix: string;
   readonly #delegates = new Map<Registration, RequestDelegate>();
   readonly #endpoints = new Map<Registration, RouteEndpoint>();
-  // The endpoint the matcher selected, for the executor after it.
-  readonly #pending = new WeakMap<HttpContext, RequestDelegate>();
+  // The endpoint the matcher selected (or NONE) for a path, for the
+  // executor after it.
+  readonly #pending = new WeakMap<HttpContext, Selection>();
   #built = false;
   /** Whether useRouting() placed a matcher ahead of the endpoints. */
   routing = false;
@@ -264,8 +274,11 @@ export class EndpointRouter {
         const matched = this.#match(ctx);
         if (matched !== undefined) {
           ctx.features.set(EndpointFeature, matched.feature);
-          this.#pending.set(ctx, matched.delegate);
         }
+        this.#pending.set(ctx, {
+          path: ctx.request.path,
+          delegate: matched?.delegate ?? NONE,
+        });
         return next(ctx);
       };
     };
@@ -277,19 +290,27 @@ export class EndpointRouter {
       this.#build(compose);
       if (this.routing) {
         return (ctx) => {
-          const delegate = this.#pending.get(ctx);
-          if (delegate === undefined) return next(ctx);
-          this.#pending.delete(ctx);
-          return delegate(ctx);
+          const selection = this.#pending.get(ctx);
+          if (selection?.path !== ctx.request.path) {
+            // The path changed since the matcher ran: an error page
+            // re-executed (the exception handler, status code pages). It is
+            // matched here, as ASP.NET routes the error path again.
+            return this.#run(ctx, next);
+          }
+          const delegate = selection.delegate;
+          return delegate === NONE ? next(ctx) : delegate(ctx);
         };
       }
-      return (ctx) => {
-        const matched = this.#match(ctx);
-        if (matched === undefined) return next(ctx);
-        ctx.features.set(EndpointFeature, matched.feature);
-        return matched.delegate(ctx);
-      };
+      return (ctx) => this.#run(ctx, next);
     };
+  }
+
+  // Selects the endpoint for the request's path now, and runs it.
+  #run(ctx: HttpContext, next: RequestDelegate): ReturnType<RequestDelegate> {
+    const matched = this.#match(ctx);
+    if (matched === undefined) return next(ctx);
+    ctx.features.set(EndpointFeature, matched.feature);
+    return matched.delegate(ctx);
   }
 }
 

@@ -77,6 +77,38 @@ for (const kind of SERVER_KINDS) {
     assert.deepEqual(seenAfter, ["POST /orders/9"]);
   });
 
+  // Routing placed first (ASP.NET's usual order) selected the failing
+  // endpoint before the handler: the error path was never routed again, and
+  // the page answered 404 though it was mapped.
+  Deno.test(`[${kind}] after useRouting(), the exception handler's error path and status code pages' path are routed`, async () => {
+    await using running = await host(kind, (app) => {
+      app.useRouting();
+      app.useStatusCodePages({ reExecutePath: "/status/{0}" });
+      app.useExceptionHandler("/error");
+      app.mapGet("/error", (ctx) => ctx.response.send("the error page"));
+      app.mapGet(
+        "/status/{code}",
+        (ctx) =>
+          ctx.response.send(`status page ${ctx.request.routeValues.code}`),
+      );
+      app.mapGet("/boom", () => {
+        throw new Error(SECRET);
+      });
+      app.mapGet("/gone", (ctx) => {
+        ctx.response.status = 410;
+      });
+    });
+    const boom = await running.fetch("/boom");
+    assert.equal(boom.status, 500);
+    assert.equal(await boom.text(), "the error page");
+    const gone = await running.fetch("/gone");
+    assert.equal(gone.status, 410);
+    assert.equal(await gone.text(), "status page 410");
+    const missing = await running.fetch("/missing");
+    assert.equal(missing.status, 404);
+    assert.equal(await missing.text(), "status page 404");
+  });
+
   Deno.test(`[${kind}] the exception handler logs the error once, with the trace id, and the host does not`, async () => {
     await using running = await host(kind, (app) => {
       app.use(exceptionHandler("/error"));
