@@ -4,15 +4,15 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-4WJZ53JM.js";
+} from "./chunk-BFBHCM2B.js";
 import "./chunk-PT2TGV2H.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-4KPZU7S6.js";
+import "./chunk-4CUGM3Q4.js";
 import "./chunk-CWGYTW7W.js";
-import "./chunk-RRXOQTVL.js";
+import "./chunk-TN55CJXK.js";
 import "./chunk-2TTZN4GM.js";
 import {
   LoggerFactory

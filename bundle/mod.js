@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-4WJZ53JM.js";
+} from "./chunk-BFBHCM2B.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -45,7 +45,7 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-4KPZU7S6.js";
+} from "./chunk-4CUGM3Q4.js";
 import "./chunk-CWGYTW7W.js";
 import {
   ApplicationLifetime,
@@ -75,7 +75,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-RRXOQTVL.js";
+} from "./chunk-TN55CJXK.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,

@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-4WJZ53JM.js";
+} from "../chunk-BFBHCM2B.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -36,7 +36,7 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-4KPZU7S6.js";
+import "../chunk-4CUGM3Q4.js";
 import "../chunk-CWGYTW7W.js";
 import {
   ApplicationLifetime,
@@ -66,7 +66,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-RRXOQTVL.js";
+} from "../chunk-TN55CJXK.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,

@@ -1356,6 +1356,12 @@ var RequestLine = class extends ConnectionFeatures {
     if (!this.#parsed) this.#parse();
     const known = this.#protocol;
     const header = requestHeader(this.source, "host");
+    if (header === "") {
+      this.#protocol = known ?? "HTTP/1.1";
+      this.#host = "";
+      this.changed = true;
+      return this.#problem;
+    }
     if (header !== null || known !== "HTTP/2") {
       const problem = hostProblem(header, header === null && this.#madeUpHost(), this);
       this.#protocol = known ?? problem.protocol;
@@ -1366,6 +1372,11 @@ var RequestLine = class extends ConnectionFeatures {
         this.changed = true;
         return this.#problem;
       }
+    }
+    if (header === null && this.#host.startsWith("%2F") && this.remoteAddr.transport === "unix") {
+      this.#host = "";
+      this.changed = true;
+      return this.#problem;
     }
     if (this.#problem !== void 0) return this.#problem;
     const host = this.#host;

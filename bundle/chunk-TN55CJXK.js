@@ -2254,7 +2254,7 @@ function responseCompression(options = {}) {
     if (Body === void 0) {
       return loadBody().then(() => middleware(ctx, next));
     }
-    const encoding = request.method === "HEAD" ? null : negotiate2(accept);
+    const encoding = negotiate2(accept);
     const body = new Body(inner, head, encoding, policy);
     features.set(HttpResponseBodyFeature, body);
     let below;

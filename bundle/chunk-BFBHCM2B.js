@@ -18,7 +18,7 @@ import {
   UpgradeLimitError,
   parseEndpointUrls,
   raceAbort
-} from "./chunk-4KPZU7S6.js";
+} from "./chunk-4CUGM3Q4.js";
 import {
   ApplicationLifetime,
   cors,
@@ -45,7 +45,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-RRXOQTVL.js";
+} from "./chunk-TN55CJXK.js";
 import {
   Configuration,
   ConfigurationBuilder,
@@ -390,6 +390,9 @@ function parse(template) {
       if (i >= template.length) break;
       throw new TemplateProblem(i, 'an empty segment ("//"). Remove the extra "/".');
     }
+    if (parts.length === 1 && parts[0].kind === "literal" && (parts[0].text === "." || parts[0].text === "..")) {
+      throw new TemplateProblem(segmentStart, `a "${parts[0].text}" segment, which no request path has (paths are normalized first, "/a/../b" to "/b"). Write the path it stands for.`);
+    }
     checkSegment(parts, segmentStart);
     segments.push(parts);
     if (i < template.length) i++;
@@ -577,13 +580,18 @@ function decode(value) {
   try {
     return decodeURIComponent(value);
   } catch {
-    return void 0;
+    return value.replace(/(?:%[0-9a-f]{2})+/gi, (run) => {
+      try {
+        return decodeURIComponent(run);
+      } catch {
+        return run;
+      }
+    });
   }
 }
 function decodeKeepingSlashes(value) {
   if (!value.includes("%")) return value;
-  const pieces = value.split(/%2f/i).map(decode);
-  return pieces.includes(void 0) ? void 0 : pieces.join("%2F");
+  return value.split(/%2f/i).map(decode).join("%2F");
 }
 function passes(part, value) {
   for (const constraint of part.constraints) {
@@ -630,7 +638,7 @@ function parameterEdge(segment, node) {
       capture(raw, captures) {
         if (raw === "") return false;
         const value = decode(raw);
-        if (value === void 0 || !passes(part, value)) return false;
+        if (!passes(part, value)) return false;
         captures.push(value);
         return true;
       }
@@ -654,7 +662,7 @@ function parameterEdge(segment, node) {
       const start = captures.length;
       for (let i = 0; i < count; i++) {
         const value = decode(found[i]);
-        if (value === void 0 || !passes(parameters[i], value)) {
+        if (!passes(parameters[i], value)) {
           captures.length = start;
           return false;
         }
@@ -675,7 +683,6 @@ function catchAllEdge(part, node) {
     node,
     capture(raw, captures) {
       const value = read(raw);
-      if (value === void 0) return false;
       const chosen = value === "" && part.defaultValue !== void 0 ? part.defaultValue : value;
       if (!passes(part, chosen)) return false;
       captures.push(chosen);
@@ -687,7 +694,7 @@ function mayOmit(part) {
   return part.catchAll === 0 || passes(part, part.defaultValue ?? "");
 }
 function literalKey(text) {
-  return (decode(text) ?? text).toLowerCase();
+  return decode(text).toLowerCase();
 }
 function overlaps(a, b) {
   return a === void 0 || b === void 0 || a.some((m) => b.includes(m));
@@ -849,6 +856,7 @@ var RouteTable = class {
 };
 
 // hosting/routing/_endpoint_router.ts
+var NONE = Symbol("no endpoint");
 function joinTemplates(prefix, template) {
   const head = prefix.endsWith("/") ? prefix.slice(0, -1) : prefix;
   if (template === "" || template === "/") return head === "" ? "/" : head;
@@ -865,7 +873,8 @@ var EndpointRouter = class {
   #branchPrefix;
   #delegates = /* @__PURE__ */ new Map();
   #endpoints = /* @__PURE__ */ new Map();
-  // The endpoint the matcher selected, for the executor after it.
+  // The endpoint the matcher selected (or NONE) for a path, for the
+  // executor after it.
   #pending = /* @__PURE__ */ new WeakMap();
   #built = false;
   /** Whether useRouting() placed a matcher ahead of the endpoints. */
@@ -1010,8 +1019,11 @@ var EndpointRouter = class {
         const matched = this.#match(ctx);
         if (matched !== void 0) {
           ctx.features.set(EndpointFeature, matched.feature);
-          this.#pending.set(ctx, matched.delegate);
         }
+        this.#pending.set(ctx, {
+          path: ctx.request.path,
+          delegate: matched?.delegate ?? NONE
+        });
         return next(ctx);
       };
     };
@@ -1022,19 +1034,23 @@ var EndpointRouter = class {
       this.#build(compose);
       if (this.routing) {
         return (ctx) => {
-          const delegate = this.#pending.get(ctx);
-          if (delegate === void 0) return next(ctx);
-          this.#pending.delete(ctx);
-          return delegate(ctx);
+          const selection = this.#pending.get(ctx);
+          if (selection?.path !== ctx.request.path) {
+            return this.#run(ctx, next);
+          }
+          const delegate = selection.delegate;
+          return delegate === NONE ? next(ctx) : delegate(ctx);
         };
       }
-      return (ctx) => {
-        const matched = this.#match(ctx);
-        if (matched === void 0) return next(ctx);
-        ctx.features.set(EndpointFeature, matched.feature);
-        return matched.delegate(ctx);
-      };
+      return (ctx) => this.#run(ctx, next);
     };
+  }
+  // Selects the endpoint for the request's path now, and runs it.
+  #run(ctx, next) {
+    const matched = this.#match(ctx);
+    if (matched === void 0) return next(ctx);
+    ctx.features.set(EndpointFeature, matched.feature);
+    return matched.delegate(ctx);
   }
 };
 function preflightMethod(request) {
@@ -2558,9 +2574,14 @@ var HostedServiceRunner = class {
 function optionsKey(name) {
   return serviceKey(name);
 }
+function logError(message, error) {
+  getDefaultLoggerFactory().createLogger("Roost.Hosting.Configuration").error(message, error === void 0 ? void 0 : {
+    error
+  });
+}
 function logInvalidReload(error) {
   const message = error instanceof Error ? error.message : String(error);
-  console.error(`Reloaded configuration makes invalid options; keeping the previous values. ${message}`);
+  logError(`Reloaded configuration makes invalid options; keeping the previous values. ${message}`);
 }
 var ConfigurationOptionsMonitor = class {
   #section;
@@ -2620,12 +2641,12 @@ var ConfigurationOptionsMonitor = class {
       try {
         this.#onError(error);
       } catch (thrown) {
-        console.error("The options reload error handler threw:", thrown);
+        logError("The options reload error handler threw", thrown);
       }
       return;
     }
     this.#current = value;
-    const report = (error) => console.error("An options change listener threw:", error);
+    const report = (error) => logError("An options change listener threw", error);
     for (const listener of [
       ...this.#listeners
     ]) {
@@ -3449,7 +3470,7 @@ async function makeServer(options, configuration) {
   const server = options.server;
   if (server === void 0) {
     const section = configuration.getSection("Server");
-    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-EXV7OYM6.js")).denoServerOptionsFrom(section, {
+    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-TISA66PM.js")).denoServerOptionsFrom(section, {
       describeSource: (key) => describeSource(configuration, key),
       basePath: options.environment.contentRootPath
     });
@@ -3975,6 +3996,9 @@ var WebHostImpl = class {
     }
   }
   async run() {
+    if (this.#state !== "new") {
+      throw new TypeError(`The host cannot run: it is ${this.#state} (a host runs once; await the first run())`);
+    }
     if (this.getSetting(HostSettings.workers) !== void 0 && !this.#isWorker) {
       return await this.#supervise();
     }
@@ -4009,6 +4033,7 @@ var WebHostImpl = class {
         });
       });
       await this.stop();
+      if (this.failed) Deno.exitCode = 1;
       return this.failed ? 1 : 0;
     } finally {
       globalThis.removeEventListener("unhandledrejection", onRejection);
@@ -4033,7 +4058,7 @@ var WebHostImpl = class {
       return this.#failedStart(error);
     }
     try {
-      const { superviseHost } = await import("./_host_supervision-K2YCELO4.js");
+      const { superviseHost } = await import("./_host_supervision-JLDBZ7QY.js");
       const code = await superviseHost({
         getSetting: (key) => this.getSetting(key),
         logger: this.#logger("Roost.Hosting.Workers"),
