@@ -8,7 +8,18 @@ import { describeToken, tokenName } from "./_tokens.ts";
 export function missingService(
   token: ServiceToken<unknown>,
   requestedBy: string | undefined,
+  namesake = false,
 ): TypeError {
+  if (namesake) {
+    // Registering again would not help: the key asked for is another one.
+    return new TypeError(
+      `No service is registered for ${describeToken(token)}${
+        requestedBy === undefined ? "" : ` (requested by ${requestedBy})`
+      }, but another ${
+        typeof token === "function" ? "class" : "key"
+      } with the same name is: tokens are told apart by identity, not name. Make the key once (const Key = serviceKey(…) in one module) and import it where it is registered and resolved; two copies of a module (Roost's or yours, loaded from two URLs) make two of them`,
+    );
+  }
   const register = typeof token === "function"
     ? `services.addSingleton(${tokenName(token)})`
     : `services.addSingleton(key, value) with the key made by serviceKey("${

@@ -278,7 +278,11 @@ export class ServiceProvider implements ServiceResolver, ServiceScope {
     const stack = this.#shared.resolving;
     const asker = requestedBy ??
       (stack.length > 0 ? tokenName(stack[stack.length - 1].token) : undefined);
-    throw missingService(token, asker);
+    const name = tokenName(token);
+    const namesake = [...this.#shared.registry.keys()].some((other) =>
+      other !== token && tokenName(other) === name
+    );
+    throw missingService(token, asker, namesake);
   }
 
   /**

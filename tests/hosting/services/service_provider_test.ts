@@ -114,6 +114,21 @@ Deno.test("get answers undefined for an unregistered token and getRequired names
   });
 });
 
+// Two keys made with the same name (serviceKey called twice, or a module
+// loaded from two URLs): the advice to register the key was what had been
+// done.
+Deno.test("getRequired of a key whose namesake is registered says the keys differ, not to register it", async () => {
+  const registered = serviceKey<string>("Same");
+  const asked = serviceKey<string>("Same");
+  await using root = new ServiceCollection().addSingleton(registered, "x")
+    .build();
+  assert.throws(() => root.getRequired(asked), {
+    name: "TypeError",
+    message:
+      /^No service is registered for key "Same", but another key with the same name is: tokens are told apart by identity, not name\. Make the key once/,
+  });
+});
+
 Deno.test("getRequired inside a factory names the service being made as the requester", async () => {
   await using root = new ServiceCollection().addTransient(ReportService)
     .build();
