@@ -129,10 +129,29 @@ export function buildResponse(
 const SMALL_BYTES = 65_536;
 
 // A body that leaves in one write: none, or a few bytes in memory.
-function isSmall(body: BodyInit | null): boolean {
+function isSmall(body: unknown): boolean {
   if (body === null) return true;
   if (typeof body === "string") return body.length <= SMALL_BYTES / 3;
   return body instanceof Uint8Array && body.byteLength <= SMALL_BYTES;
+}
+
+// Where Deno keeps the body of a Response made from a string or bytes, for
+// its fast path ("serve fast body"): found once, on a Response of our own.
+let fastBody: symbol | null | undefined;
+
+// Whether a Response the app made has a small body (or none) in memory,
+// without asking for its body, which would make a stream of it.
+function isSmallResponse(response: Response): boolean {
+  fastBody ??=
+    Object.getOwnPropertySymbols(new Response("")).find((key) =>
+      key.description === "serve fast body"
+    ) ?? null;
+  const body = fastBody === null
+    ? undefined
+    : (response as unknown as Record<symbol, unknown>)[fastBody];
+  if (body !== null && body !== undefined) return isSmall(body);
+  // Not in memory: none, or a stream (asking is cheap for those).
+  return fastBody !== null && response.body === null;
 }
 
 function emptyBody(): ReadableStream<Uint8Array> {
@@ -386,6 +405,6 @@ export class ResponseHead implements HttpResponseFeature {
         : emptyBody();
       response = buildResponse(body, status, this.reasonPhrase, headers);
     }
-    this.give(response);
+    this.give(response, isSmallResponse(response));
   }
 }
