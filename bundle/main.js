@@ -4,13 +4,13 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-BFBHCM2B.js";
+} from "./chunk-7QHHED74.js";
 import "./chunk-PT2TGV2H.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-4CUGM3Q4.js";
+import "./chunk-UXDF73UL.js";
 import "./chunk-CWGYTW7W.js";
 import "./chunk-TN55CJXK.js";
 import "./chunk-2TTZN4GM.js";

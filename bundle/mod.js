@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-BFBHCM2B.js";
+} from "./chunk-7QHHED74.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -45,7 +45,7 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-4CUGM3Q4.js";
+} from "./chunk-UXDF73UL.js";
 import "./chunk-CWGYTW7W.js";
 import {
   ApplicationLifetime,

@@ -9,7 +9,7 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-4CUGM3Q4.js";
+} from "../chunk-UXDF73UL.js";
 import "../chunk-CWGYTW7W.js";
 import "../chunk-HEGHHTMY.js";
 import "../chunk-6675V4XU.js";

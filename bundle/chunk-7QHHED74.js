@@ -18,7 +18,7 @@ import {
   UpgradeLimitError,
   parseEndpointUrls,
   raceAbort
-} from "./chunk-4CUGM3Q4.js";
+} from "./chunk-UXDF73UL.js";
 import {
   ApplicationLifetime,
   cors,
@@ -2745,7 +2745,10 @@ async function disposeInReverse(owned) {
 }
 
 // hosting/services/_errors.ts
-function missingService(token, requestedBy) {
+function missingService(token, requestedBy, namesake = false) {
+  if (namesake) {
+    return new TypeError(`No service is registered for ${describeToken(token)}${requestedBy === void 0 ? "" : ` (requested by ${requestedBy})`}, but another ${typeof token === "function" ? "class" : "key"} with the same name is: tokens are told apart by identity, not name. Make the key once (const Key = serviceKey(\u2026) in one module) and import it where it is registered and resolved; two copies of a module (Roost's or yours, loaded from two URLs) make two of them`);
+  }
   const register = typeof token === "function" ? `services.addSingleton(${tokenName(token)})` : `services.addSingleton(key, value) with the key made by serviceKey("${tokenName(token)}")`;
   return new TypeError(`No service is registered for ${describeToken(token)}${requestedBy === void 0 ? "" : ` (requested by ${requestedBy})`}: register it in configureServices, e.g. ${register}, or addScoped / addTransient`);
 }
@@ -2854,7 +2857,11 @@ var ServiceProvider = class _ServiceProvider {
     }
     const stack = this.#shared.resolving;
     const asker = requestedBy ?? (stack.length > 0 ? tokenName(stack[stack.length - 1].token) : void 0);
-    throw missingService(token, asker);
+    const name = tokenName(token);
+    const namesake = [
+      ...this.#shared.registry.keys()
+    ].some((other) => other !== token && tokenName(other) === name);
+    throw missingService(token, asker, namesake);
   }
   /**
    * Makes a scope: cheap (one object), since the host makes one per request
@@ -3470,7 +3477,7 @@ async function makeServer(options, configuration) {
   const server = options.server;
   if (server === void 0) {
     const section = configuration.getSection("Server");
-    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-TISA66PM.js")).denoServerOptionsFrom(section, {
+    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-E6BGWOEQ.js")).denoServerOptionsFrom(section, {
       describeSource: (key) => describeSource(configuration, key),
       basePath: options.environment.contentRootPath
     });
@@ -4058,7 +4065,7 @@ var WebHostImpl = class {
       return this.#failedStart(error);
     }
     try {
-      const { superviseHost } = await import("./_host_supervision-JLDBZ7QY.js");
+      const { superviseHost } = await import("./_host_supervision-3Z5I6SEH.js");
       const code = await superviseHost({
         getSetting: (key) => this.getSetting(key),
         logger: this.#logger("Roost.Hosting.Workers"),

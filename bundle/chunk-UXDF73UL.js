@@ -362,6 +362,13 @@ function isSmall(body) {
   if (typeof body === "string") return body.length <= SMALL_BYTES / 3;
   return body instanceof Uint8Array && body.byteLength <= SMALL_BYTES;
 }
+var fastBody;
+function isSmallResponse(response) {
+  fastBody ??= Object.getOwnPropertySymbols(new Response2("")).find((key) => key.description === "serve fast body") ?? null;
+  const body = fastBody === null ? void 0 : response[fastBody];
+  if (body !== null && body !== void 0) return isSmall(body);
+  return fastBody !== null && response.body === null;
+}
 function emptyBody() {
   return new ReadableStream({
     start(controller) {
@@ -551,7 +558,7 @@ var ResponseHead = class {
       const body = NULL_BODY_STATUSES.has(status) ? null : !head ? response.body : headers.has("content-length") ? null : emptyBody();
       response = buildResponse(body, status, this.reasonPhrase, headers);
     }
-    this.give(response);
+    this.give(response, isSmallResponse(response));
   }
 };
 

@@ -4,7 +4,7 @@ import {
   DEFAULT_SERVER_LIMITS,
   parseEndpointUrl,
   resolveServerLimits
-} from "./chunk-4CUGM3Q4.js";
+} from "./chunk-UXDF73UL.js";
 import "./chunk-CWGYTW7W.js";
 import {
   resolve
