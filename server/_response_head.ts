@@ -139,19 +139,17 @@ function isSmall(body: unknown): boolean {
 // its fast path ("serve fast body"): found once, on a Response of our own.
 let fastBody: symbol | null | undefined;
 
-// Whether a Response the app made has a small body (or none) in memory,
-// without asking for its body, which would make a stream of it.
+// Whether a Response the app made has a small body in memory, without
+// asking for its body, which would make a stream of it (and would take a
+// Response Deno serves from memory off its fast path).
 function isSmallResponse(response: Response): boolean {
   fastBody ??=
     Object.getOwnPropertySymbols(new Response("")).find((key) =>
       key.description === "serve fast body"
     ) ?? null;
-  const body = fastBody === null
-    ? undefined
-    : (response as unknown as Record<symbol, unknown>)[fastBody];
-  if (body !== null && body !== undefined) return isSmall(body);
-  // Not in memory: none, or a stream (asking is cheap for those).
-  return fastBody !== null && response.body === null;
+  if (fastBody === null) return false;
+  const body = (response as unknown as Record<symbol, unknown>)[fastBody];
+  return body !== null && body !== undefined && isSmall(body);
 }
 
 function emptyBody(): ReadableStream<Uint8Array> {
