@@ -4,13 +4,13 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-7QHHED74.js";
+} from "./chunk-J72ER74B.js";
 import "./chunk-PT2TGV2H.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-UXDF73UL.js";
+import "./chunk-SXVEO3G5.js";
 import "./chunk-CWGYTW7W.js";
 import "./chunk-TN55CJXK.js";
 import "./chunk-2TTZN4GM.js";

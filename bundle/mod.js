@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-7QHHED74.js";
+} from "./chunk-J72ER74B.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -45,7 +45,7 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-UXDF73UL.js";
+} from "./chunk-SXVEO3G5.js";
 import "./chunk-CWGYTW7W.js";
 import {
   ApplicationLifetime,

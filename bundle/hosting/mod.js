@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-7QHHED74.js";
+} from "../chunk-J72ER74B.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -36,7 +36,7 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-UXDF73UL.js";
+import "../chunk-SXVEO3G5.js";
 import "../chunk-CWGYTW7W.js";
 import {
   ApplicationLifetime,

@@ -365,9 +365,9 @@ function isSmall(body) {
 var fastBody;
 function isSmallResponse(response) {
   fastBody ??= Object.getOwnPropertySymbols(new Response2("")).find((key) => key.description === "serve fast body") ?? null;
-  const body = fastBody === null ? void 0 : response[fastBody];
-  if (body !== null && body !== void 0) return isSmall(body);
-  return fastBody !== null && response.body === null;
+  if (fastBody === null) return false;
+  const body = response[fastBody];
+  return body !== null && body !== void 0 && isSmall(body);
 }
 function emptyBody() {
   return new ReadableStream({

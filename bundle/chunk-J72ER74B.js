@@ -18,7 +18,7 @@ import {
   UpgradeLimitError,
   parseEndpointUrls,
   raceAbort
-} from "./chunk-UXDF73UL.js";
+} from "./chunk-SXVEO3G5.js";
 import {
   ApplicationLifetime,
   cors,
@@ -3477,7 +3477,7 @@ async function makeServer(options, configuration) {
   const server = options.server;
   if (server === void 0) {
     const section = configuration.getSection("Server");
-    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-E6BGWOEQ.js")).denoServerOptionsFrom(section, {
+    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-WUIIVWKS.js")).denoServerOptionsFrom(section, {
       describeSource: (key) => describeSource(configuration, key),
       basePath: options.environment.contentRootPath
     });
@@ -4065,7 +4065,7 @@ var WebHostImpl = class {
       return this.#failedStart(error);
     }
     try {
-      const { superviseHost } = await import("./_host_supervision-3Z5I6SEH.js");
+      const { superviseHost } = await import("./_host_supervision-N66LEA7F.js");
       const code = await superviseHost({
         getSetting: (key) => this.getSetting(key),
         logger: this.#logger("Roost.Hosting.Workers"),
