@@ -37,13 +37,19 @@ async function serve(
   };
 }
 
+// A connection with a GET of `path` sent on it.
+async function get(port: number, path: string): Promise<Deno.Conn> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  await conn.write(
+    encoder.encode(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`),
+  );
+  return conn;
+}
+
 // Resolves once an idle connection made now was closed for keepAliveTimeout:
 // by then, any connection idle since before has passed its deadline too.
 async function keepAliveExpired(port: number): Promise<void> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  await conn.write(
-    encoder.encode("GET /clock HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
-  );
+  const conn = await get(port, "/clock");
   const buffer = new Uint8Array(65536);
   while ((await conn.read(buffer)) !== null) {
     // the answer, then the close
@@ -78,13 +84,7 @@ Deno.test("a returned stream that outlasts keepAliveTimeout is delivered whole o
         ),
     })
   );
-  const conn = await Deno.connect({
-    hostname: "127.0.0.1",
-    port: running.port,
-  });
-  await conn.write(
-    encoder.encode("GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
-  );
+  const conn = await get(running.port, "/stream");
   const buffer = new Uint8Array(65536);
   let text = "";
   while (!text.includes("first")) {
@@ -107,13 +107,7 @@ Deno.test("a large body read more slowly than keepAliveTimeout is delivered whol
       "/big": () => new Response(new Uint8Array(BIG)),
     })
   );
-  const conn = await Deno.connect({
-    hostname: "127.0.0.1",
-    port: running.port,
-  });
-  await conn.write(
-    encoder.encode("GET /big HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
-  );
+  const conn = await get(running.port, "/big");
   const buffer = new Uint8Array(65536);
   let total = (await conn.read(buffer))!;
   const head = decoder.decode(buffer.subarray(0, total));
