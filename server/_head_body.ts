@@ -71,7 +71,10 @@ export async function measure(
       if (done) return late ? undefined : size;
       size += value.byteLength;
       if (size > HEAD_MEASURE_LIMIT) {
-        await reader.cancel();
+        // Not awaited: the body measured is a clone's branch, whose cancel
+        // settles only once the other branch is cancelled too (when the
+        // HEAD answer goes out), so awaiting it would wait for ever.
+        reader.cancel().catch(() => {});
         return undefined;
       }
     }

@@ -102,6 +102,39 @@ for (const kind of SERVER_KINDS) {
   });
 }
 
+// A HEAD of a returned stream larger than what is measured for its length
+// (6.25 MiB in memory) was never answered, and held the stop to its
+// deadline: the measuring waited for a cancel that could not settle yet.
+// Raw Deno.serve answers it at once.
+for (const kind of SERVER_KINDS) {
+  Deno.test(`${kind} answers HEAD of a large returned stream at once, and the stream is cancelled`, async () => {
+    const cancelled = deferred();
+    await using running = await startHost(kind, (app) =>
+      app.run(() => {
+        let pulled = 0;
+        return new Response(
+          new ReadableStream<Uint8Array>({
+            pull(controller) {
+              if (pulled++ < 100) controller.enqueue(new Uint8Array(65_536));
+              else controller.close();
+            },
+            cancel() {
+              cancelled.resolve();
+            },
+          }),
+        );
+      }));
+    const response = await within(
+      running.fetch("/", { method: "HEAD" }),
+      "the HEAD answer",
+    );
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("content-length"), null);
+    assert.equal(await response.text(), "");
+    await within(cancelled.promise, "the stream's cancel()");
+  });
+}
+
 for (const kind of SERVER_KINDS) {
   Deno.test(`${kind} answers HEAD with a GET's headers and no body, on every answer form`, async () => {
     await using running = await startHost(kind, forms);
