@@ -1,8 +1,8 @@
 // How the pipeline knows whether a middleware awaited its next(): the
 // components that keep frames, for use() and run().
 
-import type { HttpContext } from "../features/mod.ts";
-import { DONE } from "../features/_done.ts";
+import { type HttpContext, HttpResponseBodyFeature } from "../features/mod.ts";
+import { DONE, isComplete } from "../features/_done.ts";
 import type {
   Middleware,
   PipelineComponent,
@@ -124,6 +124,27 @@ interface Misuse {
   forgot(): void;
   late(): void;
   twice(): void;
+  /** It returned a Response once the response was already complete. */
+  ignored(): void;
+}
+
+// A Response a middleware returned (as Hono's may): sent, unless the
+// response is complete already (the handler below answered, and the
+// middleware returned one after await next()); that one is left out, as
+// Hono leaves it, and said, rather than turning a good answer into a 500.
+function sendFromMiddleware(
+  ctx: HttpContext,
+  value: unknown,
+  ignored: () => void,
+): Promise<void> | void {
+  if (value instanceof WebResponse) {
+    const body = ctx.features.get(HttpResponseBodyFeature);
+    if (ctx.response.hasStarted || (body !== undefined && isComplete(body))) {
+      ignored();
+      return;
+    }
+  }
+  return sendReturned(ctx, value, "middleware");
 }
 
 /**
@@ -136,8 +157,9 @@ export function middlewareComponent(
   forgot: () => void,
   late: () => void = () => {},
   twice: () => void = () => {},
+  ignored: () => void = () => {},
 ): PipelineComponent {
-  const misuse = { forgot, late, twice };
+  const misuse = { forgot, late, twice, ignored };
   return (next) => (ctx) => {
     // Every field from the start: one shape for every frame.
     const frame: Frame = { done: false, child: undefined, passThrough: false };
@@ -153,7 +175,7 @@ function layer(
   next: RequestDelegate,
   middleware: Middleware,
   frame: Frame,
-  { forgot, late, twice }: Misuse,
+  { forgot, late, twice, ignored }: Misuse,
 ): void | Promise<void> {
   let called = false;
   let handed: Promise<void> | undefined;
@@ -213,7 +235,7 @@ function layer(
       frame.done = true;
       return result === undefined || result === DONE
         ? DONE
-        : sendReturned(ctx, result, "middleware");
+        : sendFromMiddleware(ctx, result, ignored);
     }
     forgot();
     return waitFor(frame, handed);
@@ -226,7 +248,7 @@ function layer(
       frame.done = true;
       return value === undefined
         ? undefined
-        : sendReturned(ctx, value, "middleware");
+        : sendFromMiddleware(ctx, value, ignored);
     }
     // A child that keeps no frame (a raw component) is not ours to judge.
     if (frame.child !== undefined) forgot();

@@ -216,8 +216,16 @@ export class ApplicationBuilder extends BuiltinMiddlewareBuilder {
         `Middleware ${name} called next() more than once: the rest of the pipeline ran only the first time, and the next call was refused. Call next() once, and await it.`,
       );
     };
+    let warnedIgnored = false;
+    const ignored = () => {
+      if (warnedIgnored) return;
+      warnedIgnored = true;
+      this.#warn(
+        `Middleware ${name} returned a Response after the response was already complete (answered below it): that Response was not sent. Return a Response only instead of calling next(), or change the response below through ctx.response.`,
+      );
+    };
     return this.useComponent(
-      middlewareComponent(middleware, forgot, late, twice),
+      middlewareComponent(middleware, forgot, late, twice, ignored),
     );
   }
 

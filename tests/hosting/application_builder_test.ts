@@ -397,6 +397,28 @@ for (const kind of SERVER_KINDS) {
   });
 }
 
+// Returned after await next(), when the handler below had answered: it
+// turned the handler's good answer into a 500 ("the response is already
+// complete"). Left out and said, as Hono leaves it out.
+for (const kind of SERVER_KINDS) {
+  Deno.test(`a Response a middleware returns after the response is complete is left out with a Warning (${kind})`, async () => {
+    let logs: CollectingOutput | undefined;
+    await using app = await startHost(kind, (app) => {
+      app.use(async function late(_ctx, next) {
+        await next();
+        return new Response("too late");
+      });
+      app.run((ctx) => ctx.response.send("handler"));
+    }, { setup: (builder) => void (logs = collectLogs(builder)) });
+    const response = await get(app, "/");
+    assert.deepEqual([response.status, response.text], [200, "handler"]);
+    assert.match(
+      logs!.messages("Roost.Hosting.Pipeline", "warning").join("\n"),
+      /Middleware "late" returned a Response after the response was already complete/,
+    );
+  });
+}
+
 // next() returns a promise whatever the pipeline below does: a handler that
 // throws synchronously is a rejection, which .catch() and .finally() see.
 Deno.test("next() turns a synchronous throw below into a rejection that .catch() handles and .finally() sees", async () => {
