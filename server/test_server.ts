@@ -230,9 +230,19 @@ export class TestServer implements Server {
     // Called as a client would call fetch, an abort before the response
     // rejects, as fetch does. (Deno.serve's own requests, with their info,
     // abort when their client leaves: that is the app's news, not this.)
-    return peer === PEER
-      ? await untilAborted(responding, request.signal)
-      : await responding;
+    if (peer !== PEER) return await responding;
+    const response = await untilAborted(responding, request.signal);
+    if (response.bodyUsed || response.body?.locked) {
+      // A Response the app returned with a body it had read (or holds a
+      // reader of): Deno.serve refuses to send it and answers 500, and so
+      // does the in-memory server, rather than handing the caller a
+      // Response that throws "Body already consumed".
+      this.#report(
+        "The application answered with a Response whose body was already read or is being read: a Response goes out once, so make a new one for each request",
+      );
+      return new Response("Internal Server Error", { status: 500 });
+    }
+    return response;
   }
 
   /** Stops the server. */

@@ -122,3 +122,37 @@ Deno.test("TestServer.stop cancels what still runs at the deadline: requestAbort
   await response.body?.cancel();
   assert.equal(aborted, true);
 });
+
+// A Response whose body the app already read (or holds a reader of): raw
+// Deno.serve answers 500, and TestServer handed it to the caller, whose
+// read then threw "Body already consumed".
+Deno.test("TestServer answers 500 to a returned Response whose body was read or is being read, as Deno.serve does", async () => {
+  const reports: string[] = [];
+  const server = new TestServer({
+    onError: (message) => reports.push(message),
+  });
+  const host = new WebHostBuilder()
+    .useServer(server)
+    .useSetting("suppressStatusMessages", "true")
+    .configure((app) =>
+      app.run(async (ctx) => {
+        const response = new Response("used");
+        if (ctx.request.path === "/read") await response.text();
+        else response.body!.getReader();
+        return response;
+      })
+    )
+    .build();
+  await host.start();
+  try {
+    for (const path of ["/read", "/locked"]) {
+      const response = await server.fetch(path);
+      assert.equal(response.status, 500);
+      assert.equal(await response.text(), "Internal Server Error");
+    }
+    assert.equal(reports.length, 2);
+    assert.match(reports[0], /whose body was already read or is being read/);
+  } finally {
+    await host.stop();
+  }
+});
