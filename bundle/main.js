@@ -4,15 +4,15 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-J72ER74B.js";
+} from "./chunk-WYJI42ND.js";
 import "./chunk-PT2TGV2H.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-SXVEO3G5.js";
+import "./chunk-CPHOBD2G.js";
 import "./chunk-CWGYTW7W.js";
-import "./chunk-TN55CJXK.js";
+import "./chunk-YDQZRGHO.js";
 import "./chunk-2TTZN4GM.js";
 import {
   LoggerFactory

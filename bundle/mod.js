@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-J72ER74B.js";
+} from "./chunk-WYJI42ND.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -45,7 +45,7 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-SXVEO3G5.js";
+} from "./chunk-CPHOBD2G.js";
 import "./chunk-CWGYTW7W.js";
 import {
   ApplicationLifetime,
@@ -75,7 +75,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-TN55CJXK.js";
+} from "./chunk-YDQZRGHO.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,

@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-J72ER74B.js";
+} from "../chunk-WYJI42ND.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -36,7 +36,7 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-SXVEO3G5.js";
+import "../chunk-CPHOBD2G.js";
 import "../chunk-CWGYTW7W.js";
 import {
   ApplicationLifetime,
@@ -66,7 +66,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-TN55CJXK.js";
+} from "../chunk-YDQZRGHO.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,

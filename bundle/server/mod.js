@@ -9,7 +9,7 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-SXVEO3G5.js";
+} from "../chunk-CPHOBD2G.js";
 import "../chunk-CWGYTW7W.js";
 import "../chunk-HEGHHTMY.js";
 import "../chunk-6675V4XU.js";

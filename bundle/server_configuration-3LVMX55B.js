@@ -4,7 +4,7 @@ import {
   DEFAULT_SERVER_LIMITS,
   parseEndpointUrl,
   resolveServerLimits
-} from "./chunk-SXVEO3G5.js";
+} from "./chunk-CPHOBD2G.js";
 import "./chunk-CWGYTW7W.js";
 import {
   resolve

@@ -18,7 +18,7 @@ import {
   UpgradeLimitError,
   parseEndpointUrls,
   raceAbort
-} from "./chunk-SXVEO3G5.js";
+} from "./chunk-CPHOBD2G.js";
 import {
   ApplicationLifetime,
   cors,
@@ -45,7 +45,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-TN55CJXK.js";
+} from "./chunk-YDQZRGHO.js";
 import {
   Configuration,
   ConfigurationBuilder,
@@ -1979,7 +1979,13 @@ var ApplicationBuilder = class _ApplicationBuilder extends BuiltinMiddlewareBuil
       warnedTwice = true;
       this.#warn(`Middleware ${name} called next() more than once: the rest of the pipeline ran only the first time, and the next call was refused. Call next() once, and await it.`);
     };
-    return this.useComponent(middlewareComponent(middleware, forgot, late, twice));
+    let warnedIgnored = false;
+    const ignored = () => {
+      if (warnedIgnored) return;
+      warnedIgnored = true;
+      this.#warn(`Middleware ${name} returned a Response after the response was already complete (answered below it): that Response was not sent. Return a Response only instead of calling next(), or change the response below through ctx.response.`);
+    };
+    return this.useComponent(middlewareComponent(middleware, forgot, late, twice, ignored));
   }
   #warn(message) {
     let loggers2;
@@ -3477,7 +3483,7 @@ async function makeServer(options, configuration) {
   const server = options.server;
   if (server === void 0) {
     const section = configuration.getSection("Server");
-    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-WUIIVWKS.js")).denoServerOptionsFrom(section, {
+    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-3LVMX55B.js")).denoServerOptionsFrom(section, {
       describeSource: (key) => describeSource(configuration, key),
       basePath: options.environment.contentRootPath
     });
@@ -4065,7 +4071,7 @@ var WebHostImpl = class {
       return this.#failedStart(error);
     }
     try {
-      const { superviseHost } = await import("./_host_supervision-N66LEA7F.js");
+      const { superviseHost } = await import("./_host_supervision-RZ53DC66.js");
       const code = await superviseHost({
         getSetting: (key) => this.getSetting(key),
         logger: this.#logger("Roost.Hosting.Workers"),

@@ -740,13 +740,25 @@ function describe(value) {
     return `a value of type ${typeof value}`;
   }
 }
+function sendFromMiddleware(ctx, value, ignored) {
+  if (value instanceof WebResponse) {
+    const body = ctx.features.get(HttpResponseBodyFeature);
+    if (ctx.response.hasStarted || body !== void 0 && isComplete(body)) {
+      ignored();
+      return;
+    }
+  }
+  return sendReturned(ctx, value, "middleware");
+}
 function middlewareComponent(middleware, forgot, late = () => {
 }, twice = () => {
+}, ignored = () => {
 }) {
   const misuse2 = {
     forgot,
     late,
-    twice
+    twice,
+    ignored
   };
   return (next) => (ctx) => {
     const frame = {
@@ -759,7 +771,7 @@ function middlewareComponent(middleware, forgot, late = () => {
     return value;
   };
 }
-function layer(ctx, next, middleware, frame, { forgot, late, twice }) {
+function layer(ctx, next, middleware, frame, { forgot, late, twice, ignored }) {
   let called = false;
   let handed;
   const result = middleware(ctx, () => {
@@ -796,7 +808,7 @@ function layer(ctx, next, middleware, frame, { forgot, late, twice }) {
   if (result === DONE || !(result instanceof Promise)) {
     if (handed === void 0 || isDone(frame.child, false)) {
       frame.done = true;
-      return result === void 0 || result === DONE ? DONE : sendReturned(ctx, result, "middleware");
+      return result === void 0 || result === DONE ? DONE : sendFromMiddleware(ctx, result, ignored);
     }
     forgot();
     return waitFor(frame, handed);
@@ -804,7 +816,7 @@ function layer(ctx, next, middleware, frame, { forgot, late, twice }) {
   return result.then((value) => {
     if (handed === void 0 || isDone(frame.child, false)) {
       frame.done = true;
-      return value === void 0 ? void 0 : sendReturned(ctx, value, "middleware");
+      return value === void 0 ? void 0 : sendFromMiddleware(ctx, value, ignored);
     }
     if (frame.child !== void 0) forgot();
     return waitFor(frame, handed);

@@ -304,7 +304,8 @@ async function measure(body) {
       if (done) return late ? void 0 : size;
       size += value.byteLength;
       if (size > HEAD_MEASURE_LIMIT) {
-        await reader.cancel();
+        reader.cancel().catch(() => {
+        });
         return void 0;
       }
     }
@@ -2878,7 +2879,15 @@ var TestServer = class {
     const scheme = request.url.startsWith("https:") ? "https" : "http";
     if (peer === PEER) request.signal.throwIfAborted();
     const responding = dispatcher.dispatch(request, peer, this.#endpoint(scheme, peer !== PEER), "HTTP/1.1");
-    return peer === PEER ? await untilAborted(responding, request.signal) : await responding;
+    if (peer !== PEER) return await responding;
+    const response = await untilAborted(responding, request.signal);
+    if (response.bodyUsed || response.body?.locked) {
+      this.#report("The application answered with a Response whose body was already read or is being read: a Response goes out once, so make a new one for each request");
+      return new Response("Internal Server Error", {
+        status: 500
+      });
+    }
+    return response;
   }
   /** Stops the server. */
   async [Symbol.asyncDispose]() {
