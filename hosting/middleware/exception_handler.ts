@@ -5,6 +5,7 @@
  * @module
  */
 
+import { reselectEndpoint } from "../routing/_endpoint_router.ts";
 import {
   EndpointFeature,
   type HttpContext,
@@ -225,10 +226,13 @@ async function reExecuteErrorPath(
     method: request.method,
     endpoint: features.get(EndpointFeature),
   };
-  // Routing must match the error path afresh, not keep the failed endpoint.
+  // Routing must match the error path afresh, not keep the failed endpoint:
+  // where useRouting() came first, it selects it now, so that CORS or a rate
+  // limit between it and the endpoints reads the error page's metadata.
   features.set(EndpointFeature, undefined);
   request.path = path;
   if (original.method !== "HEAD") request.method = "GET";
+  reselectEndpoint(ctx);
   try {
     await next();
   } finally {

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { reselectEndpoint } from "../routing/_endpoint_router.ts";
 import {
   EndpointFeature,
   type HttpContext,
@@ -320,8 +321,9 @@ async function reExecuteStatusPage(
   request.path = query === -1 ? target : target.slice(0, query);
   request.queryString = query === -1 ? "" : target.slice(query);
   if (original.method !== "HEAD") request.method = "GET";
-  // Routing must match the page's path afresh.
+  // Routing must match the page's path afresh (see the exception handler).
   features.set(EndpointFeature, undefined);
+  reselectEndpoint(ctx);
   try {
     await next();
   } finally {

@@ -47,6 +47,21 @@ export type Compose = (
   handler: RequestDelegate,
 ) => RequestDelegate;
 
+// Where useRouting() selected each request's endpoint: an error page's
+// re-execution selects its own there, so that the middleware between
+// routing and the endpoints (CORS, rate limits, timeouts) read the error
+// endpoint's metadata, as in ASP.NET.
+const selectors = new WeakMap<HttpContext, (ctx: HttpContext) => void>();
+
+/**
+ * Selects the endpoint for the request's current path where useRouting()
+ * selected it first, when it did; for the exception handler and status code
+ * pages, which re-execute at another path.
+ */
+export function reselectEndpoint(ctx: HttpContext): void {
+  selectors.get(ctx)?.(ctx);
+}
+
 // What the matcher records when it found no endpoint.
 const NONE: unique symbol = Symbol("no endpoint");
 
@@ -271,14 +286,7 @@ export class EndpointRouter {
     return (next) => {
       this.#build(compose);
       return (ctx) => {
-        const matched = this.#match(ctx);
-        if (matched !== undefined) {
-          ctx.features.set(EndpointFeature, matched.feature);
-        }
-        this.#pending.set(ctx, {
-          path: ctx.request.path,
-          delegate: matched?.delegate ?? NONE,
-        });
+        this.#select(ctx);
         return next(ctx);
       };
     };
@@ -304,6 +312,22 @@ export class EndpointRouter {
       return (ctx) => this.#run(ctx, next);
     };
   }
+
+  // Selects the endpoint for the request's path, for the executor, and
+  // says where to select again (an error page's re-execution).
+  #select(ctx: HttpContext): void {
+    const matched = this.#match(ctx);
+    if (matched !== undefined) {
+      ctx.features.set(EndpointFeature, matched.feature);
+    }
+    this.#pending.set(ctx, {
+      path: ctx.request.path,
+      delegate: matched?.delegate ?? NONE,
+    });
+    selectors.set(ctx, this.#reselect);
+  }
+
+  readonly #reselect = (ctx: HttpContext): void => this.#select(ctx);
 
   // Selects the endpoint for the request's path now, and runs it.
   #run(ctx: HttpContext, next: RequestDelegate): ReturnType<RequestDelegate> {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type ConfigureApp, HttpError } from "../../../mod.ts";
+import { type ConfigureApp, EnableCors, HttpError } from "../../../mod.ts";
 import { ExceptionHandlerFeature } from "../../../features/error_features.ts";
 import { exceptionHandler } from "../../../hosting/middleware/exception_handler.ts";
 import {
@@ -107,6 +107,39 @@ for (const kind of SERVER_KINDS) {
     const missing = await running.fetch("/missing");
     assert.equal(missing.status, 404);
     assert.equal(await missing.text(), "status page 404");
+  });
+
+  // ASP.NET's CORS after the error middleware reads the error endpoint's
+  // policy on re-execution; Roost's read none (the endpoint was selected
+  // only where the endpoints run), so the global policy applied.
+  Deno.test(`[${kind}] middleware between routing and the endpoints read a re-executed page's endpoint metadata`, async () => {
+    await using running = await host(kind, (app) => {
+      app.useRouting();
+      app.useStatusCodePages({ reExecutePath: "/status/{0}" });
+      app.useExceptionHandler("/error");
+      app.useCors({ origins: ["https://app.example"] });
+      app.mapGet("/error", (ctx) => ctx.response.send("the error page"))
+        .withMetadata(new EnableCors({ origins: "*" }));
+      app.mapGet(
+        "/status/{code}",
+        (ctx) =>
+          ctx.response.send(`status page ${ctx.request.routeValues.code}`),
+      ).withMetadata(new EnableCors({ origins: "*" }));
+      app.mapGet("/boom", () => {
+        throw new Error(SECRET);
+      });
+    });
+    const origin = { headers: { origin: "https://other.example" } };
+    for (const [path, status] of [["/missing", 404], ["/boom", 500]] as const) {
+      const response = await running.fetch(path, origin);
+      assert.equal(response.status, status);
+      await response.body?.cancel();
+      assert.equal(
+        response.headers.get("access-control-allow-origin"),
+        "*",
+        path,
+      );
+    }
   });
 
   Deno.test(`[${kind}] the exception handler logs the error once, with the trace id, and the host does not`, async () => {
