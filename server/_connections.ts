@@ -88,7 +88,7 @@ export class Connection implements ConnectionInfo {
   #shutDown = false;
   // Why it closes once its response had a moment to leave.
   #lingerFor: CloseReason | undefined;
-  // How its last request said it should close once idle.
+  // Whether a request on it asked to close gracefully once idle.
   #graceful = false;
 
   constructor(conn: Deno.Conn, set: ConnectionSet) {
@@ -140,7 +140,9 @@ export class Connection implements ConnectionInfo {
   }
 
   requestEnded(graceful = false): void {
-    this.#graceful = graceful;
+    // Once any answer asked for it: over HTTP/2 a small answer ending after
+    // a large one still on its way must not make the close an abort.
+    if (graceful) this.#graceful = true;
     if (--this.#open > 0) return;
     if (this.#phase === "active") {
       this.#phase = "idle";

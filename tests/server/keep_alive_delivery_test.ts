@@ -170,3 +170,29 @@ for (const path of ["/stream", "/big"]) {
     );
   });
 }
+
+// Over HTTP/2 a browser asks for small things beside a download on the same
+// connection: a small answer ending after the large one (which Deno reports
+// sent before it has left) made the idle close an abort, cutting it.
+Deno.test("a large body is delivered whole over HTTP/2 while a small request on the same connection ends after it", async () => {
+  const bigReported = deferred();
+  await using running = await serve((app) =>
+    app.run((ctx) => {
+      if (ctx.request.path !== "/big") return ctx.response.send("tick");
+      ctx.response.onCompleted(() => bigReported.resolve());
+      return new Response(new Uint8Array(BIG));
+    })
+  );
+  const base = `http://127.0.0.1:${running.port}`;
+  using client = Deno.createHttpClient({ http1: false, http2: true });
+  const big = await fetch(`${base}/big`, { client });
+  // Deno has reported the large body sent; it is far from all read.
+  await bigReported.promise;
+  const small = await fetch(`${base}/small`, { client });
+  assert.equal(await small.text(), "tick");
+  // The client reads on only once the keep-alive deadline has passed.
+  await keepAliveExpired(running.port);
+  let total = 0;
+  for await (const chunk of big.body!) total += chunk.byteLength;
+  assert.equal(total, BIG);
+});
