@@ -75,10 +75,11 @@ export abstract class RequestLine extends ConnectionFeatures
     // what Deno builds the URL from when there is one.
     const known = this.#protocol;
     const header = requestHeader(this.source, "host");
-    if (header === "") {
+    if (header === "" && this.#madeUpHost()) {
       // What a client sends for a target without an authority (RFC 9112
       // §3.2): valid, and naming no host. Kestrel takes it as such, and raw
-      // Deno.serve serves it (as localhost).
+      // Deno.serve serves it (as localhost). An absolute-form target names
+      // its own host, which the checks below see.
       this.#protocol = known ?? "HTTP/1.1";
       this.#host = "";
       this.changed = true;

@@ -268,6 +268,20 @@ Deno.test("DenoServer serves an HTTP/1.1 request with an empty Host, naming no h
     assert.equal(answer.status, 200);
     assert.equal(answer.body, "[] HTTP/1.1 /p");
   }
+  // An absolute-form target names its own host (RFC 9112 §3.2.2): an empty
+  // Host beside it is not "no host", and stays refused as before.
+  for (
+    const target of [
+      "GET http://evil.test/ HTTP/1.1",
+      "CONNECT evil.test:443 HTTP/1.1",
+    ]
+  ) {
+    const answer = await rawRequest(
+      port,
+      `${target}\r\nHost: \r\nConnection: close\r\n\r\n`,
+    );
+    assert.equal(answer.status, 400, target);
+  }
 });
 
 // Deno puts "localhost:<port>" in the URL of an HTTP/1 request without Host,
