@@ -4,15 +4,15 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-WYJI42ND.js";
+} from "./chunk-IHMTXMID.js";
 import "./chunk-PT2TGV2H.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-CPHOBD2G.js";
+import "./chunk-QGINMFCW.js";
 import "./chunk-CWGYTW7W.js";
-import "./chunk-YDQZRGHO.js";
+import "./chunk-FPDGJ547.js";
 import "./chunk-2TTZN4GM.js";
 import {
   LoggerFactory

@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-WYJI42ND.js";
+} from "./chunk-IHMTXMID.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -45,7 +45,7 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-CPHOBD2G.js";
+} from "./chunk-QGINMFCW.js";
 import "./chunk-CWGYTW7W.js";
 import {
   ApplicationLifetime,
@@ -75,7 +75,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-YDQZRGHO.js";
+} from "./chunk-FPDGJ547.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,

@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-WYJI42ND.js";
+} from "../chunk-IHMTXMID.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -36,7 +36,7 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-CPHOBD2G.js";
+import "../chunk-QGINMFCW.js";
 import "../chunk-CWGYTW7W.js";
 import {
   ApplicationLifetime,
@@ -66,7 +66,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-YDQZRGHO.js";
+} from "../chunk-FPDGJ547.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,

@@ -9,7 +9,7 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-CPHOBD2G.js";
+} from "../chunk-QGINMFCW.js";
 import "../chunk-CWGYTW7W.js";
 import "../chunk-HEGHHTMY.js";
 import "../chunk-6675V4XU.js";

@@ -24,6 +24,7 @@ import {
 } from "./chunk-RNECWNO4.js";
 import {
   EndpointFeature,
+  EndpointMetadata,
   ExceptionHandlerFeature,
   FeatureCollection,
   ForwardedHeadersFeature,
@@ -898,6 +899,919 @@ function developerExceptionPage(options) {
   };
 }
 
+// hosting/routing/_route_constraints.ts
+var INTEGER = /^[+-]?\d+$/;
+var NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+var GUID = /^(?:\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})$/i;
+var ALPHA = /^[a-z]+$/i;
+var INT32_MIN = -(2 ** 31);
+var INT32_MAX = 2 ** 31 - 1;
+var INT64_MIN = -(2n ** 63n);
+var INT64_MAX = 2n ** 63n - 1n;
+function isLong(value) {
+  if (!INTEGER.test(value)) return false;
+  const n = BigInt(value);
+  return n >= INT64_MIN && n <= INT64_MAX;
+}
+function isFile(value) {
+  const last = value.slice(value.lastIndexOf("/") + 1);
+  const dot = last.lastIndexOf(".");
+  return dot >= 0 && dot < last.length - 1;
+}
+function integerArgument(name, args, i) {
+  const text = args[i]?.trim() ?? "";
+  if (!INTEGER.test(text)) {
+    throw new TypeError(`constraint "${name}" needs an integer argument, got "${args[i] ?? ""}"`);
+  }
+  return BigInt(text);
+}
+function arity(name, args, ...counts) {
+  if (!counts.includes(args.length)) {
+    const wanted = counts.map((n) => n === 0 ? "no" : String(n)).join(" or ");
+    throw new TypeError(`constraint "${name}" takes ${wanted} argument${counts.at(-1) === 1 ? "" : "s"}, got ${args.length}`);
+  }
+}
+function compare(value, test) {
+  return INTEGER.test(value) && test(BigInt(value));
+}
+function isInt(value) {
+  const length = value.length;
+  let i = value.charCodeAt(0) === 43 || value.charCodeAt(0) === 45 ? 1 : 0;
+  if (i === length) return false;
+  for (; i < length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  if (length < 10) return true;
+  const n = Number(value);
+  return n >= INT32_MIN && n <= INT32_MAX;
+}
+var FACTORIES = {
+  int: () => isInt,
+  long: () => isLong,
+  bool: () => (v) => /^(?:true|false)$/i.test(v),
+  decimal: () => (v) => NUMBER.test(v),
+  double: () => (v) => NUMBER.test(v),
+  float: () => (v) => NUMBER.test(v),
+  guid: () => (v) => GUID.test(v),
+  datetime: () => (v) => v !== "" && !Number.isNaN(Date.parse(v)),
+  alpha: () => (v) => ALPHA.test(v),
+  required: () => (v) => v !== "",
+  file: () => isFile,
+  nonfile: () => (v) => !isFile(v),
+  min: (args) => {
+    arity("min", args, 1);
+    const min = integerArgument("min", args, 0);
+    return (v) => compare(v, (n) => n >= min);
+  },
+  max: (args) => {
+    arity("max", args, 1);
+    const max = integerArgument("max", args, 0);
+    return (v) => compare(v, (n) => n <= max);
+  },
+  range: (args) => {
+    arity("range", args, 2);
+    const min = integerArgument("range", args, 0);
+    const max = integerArgument("range", args, 1);
+    if (min > max) {
+      throw new TypeError(`constraint "range" needs its minimum first, got range(${min},${max})`);
+    }
+    return (v) => compare(v, (n) => n >= min && n <= max);
+  },
+  length: (args) => {
+    arity("length", args, 1, 2);
+    const min = Number(integerArgument("length", args, 0));
+    const max = args.length === 2 ? Number(integerArgument("length", args, 1)) : min;
+    return (v) => v.length >= min && v.length <= max;
+  },
+  minlength: (args) => {
+    arity("minlength", args, 1);
+    const min = Number(integerArgument("minlength", args, 0));
+    return (v) => v.length >= min;
+  },
+  maxlength: (args) => {
+    arity("maxlength", args, 1);
+    const max = Number(integerArgument("maxlength", args, 0));
+    return (v) => v.length <= max;
+  }
+};
+var CONSTRAINT_NAMES = [
+  ...Object.keys(FACTORIES),
+  "regex"
+];
+function makeConstraint(name, argument) {
+  const lower = name.toLowerCase();
+  if (lower === "regex") {
+    if (argument === void 0 || argument === "") {
+      throw new TypeError('constraint "regex" needs a pattern: {code:regex(^[a-z]{{3}}$)}');
+    }
+    let pattern;
+    try {
+      pattern = new RegExp(argument, "iu");
+    } catch (error) {
+      throw new TypeError(`constraint "regex" has an invalid pattern /${argument}/: ${error.message}`);
+    }
+    return {
+      text: `regex(${argument})`,
+      test: (v) => pattern.test(v)
+    };
+  }
+  const factory = Object.hasOwn(FACTORIES, lower) ? FACTORIES[lower] : null;
+  if (factory === null) {
+    throw new TypeError(`unknown constraint "${name}": use one of ${CONSTRAINT_NAMES.join(", ")}`);
+  }
+  const args = argument === void 0 ? [] : argument.split(",").map((part) => part.trim());
+  if (argument !== void 0 && factory.length === 0) {
+    throw new TypeError(`constraint "${lower}" takes no arguments, got (${argument})`);
+  }
+  const test = factory(args);
+  return {
+    text: argument === void 0 ? lower : `${lower}(${args.join(",")})`,
+    test
+  };
+}
+
+// hosting/routing/_route_template.ts
+var BAD_NAME_CHARACTERS = /[/{}?*=:.\s]/;
+var TemplateProblem = class extends Error {
+  at;
+  constructor(at, message) {
+    super(message), this.at = at;
+  }
+};
+function templateError(template, problem) {
+  const caret = " ".repeat(problem.at) + "^";
+  return new TypeError(`Route template "${template}" is invalid: ${problem.message}
+  ${template}
+  ${caret}`);
+}
+function parseRouteTemplate(template) {
+  try {
+    return parse(template);
+  } catch (error) {
+    if (error instanceof TemplateProblem) {
+      throw templateError(template, error);
+    }
+    throw error;
+  }
+}
+function parse(template) {
+  if (typeof template !== "string") {
+    throw new TypeError(`A route template must be a string such as "/books/{id}", got ${typeof template}`);
+  }
+  let start = 0;
+  if (template.startsWith("~/")) start = 2;
+  else if (template.startsWith("/")) start = 1;
+  const segments = [];
+  const names = /* @__PURE__ */ new Set();
+  let i = start;
+  while (i < template.length) {
+    const segmentStart = i;
+    const parts = [];
+    let literal = "";
+    while (i < template.length && template[i] !== "/") {
+      const c = template[i];
+      if (c === "{" && template[i + 1] === "{") {
+        literal += "{";
+        i += 2;
+      } else if (c === "}" && template[i + 1] === "}") {
+        literal += "}";
+        i += 2;
+      } else if (c === "}") {
+        throw new TemplateProblem(i, 'a "}" closes no parameter. Write "}}" for a literal brace.');
+      } else if (c === "?") {
+        throw new TemplateProblem(i, 'a "?" outside a parameter. A template matches paths, not query strings; an optional parameter is written {id?}.');
+      } else if (c === "{") {
+        if (literal !== "") {
+          parts.push({
+            kind: "literal",
+            text: literal
+          });
+          literal = "";
+        }
+        if (parts.at(-1)?.kind === "parameter") {
+          throw new TemplateProblem(i, 'two parameters follow each other in one segment. Put a literal between them, as in "{name}.{ext}".');
+        }
+        const { part, end } = parameter(template, i);
+        if (names.has(part.name.toLowerCase())) {
+          throw new TemplateProblem(i + 1, `the parameter "${part.name}" appears twice. Give each parameter its own name.`);
+        }
+        names.add(part.name.toLowerCase());
+        parts.push(part);
+        i = end;
+      } else {
+        literal += c;
+        i++;
+      }
+    }
+    if (literal !== "") parts.push({
+      kind: "literal",
+      text: literal
+    });
+    if (parts.length === 0) {
+      if (i >= template.length) break;
+      throw new TemplateProblem(i, 'an empty segment ("//"). Remove the extra "/".');
+    }
+    if (parts.length === 1 && parts[0].kind === "literal" && (parts[0].text === "." || parts[0].text === "..")) {
+      throw new TemplateProblem(segmentStart, `a "${parts[0].text}" segment, which no request path has (paths are normalized first, "/a/../b" to "/b"). Write the path it stands for.`);
+    }
+    checkSegment(parts, segmentStart);
+    segments.push(parts);
+    if (i < template.length) i++;
+  }
+  return {
+    template,
+    segments,
+    required: requiredSegments(segments, template)
+  };
+}
+function checkSegment(parts, segmentStart) {
+  parts.forEach((part, index) => {
+    if (part.kind !== "parameter") return;
+    if (part.catchAll !== 0 && parts.length > 1) {
+      throw new TemplateProblem(segmentStart, `the catch-all parameter "${part.name}" shares its segment. A catch-all takes a whole segment: "/files/{*${part.name}}".`);
+    }
+    if (part.optional && parts.length > 1) {
+      const before = parts[index - 1];
+      if (index !== parts.length - 1 || before?.kind !== "literal" || before.text !== ".") {
+        throw new TemplateProblem(segmentStart, `the optional parameter "${part.name}" shares its segment. In a segment with several parts, only the last may be optional, after a ".": "{name}.{ext?}".`);
+      }
+    }
+  });
+}
+function requiredSegments(segments, template) {
+  let required = segments.length;
+  while (required > 0) {
+    const last = segments[required - 1];
+    const part = last[0];
+    if (last.length !== 1 || part.kind !== "parameter" || !(part.optional || part.defaultValue !== void 0 || part.catchAll)) break;
+    required--;
+  }
+  for (let s = 0; s < required; s++) {
+    for (const part of segments[s]) {
+      if (part.kind !== "parameter") continue;
+      if (part.catchAll !== 0) {
+        throw new TemplateProblem(template.indexOf(`{${"*".repeat(part.catchAll)}${part.name}`), `the catch-all parameter "${part.name}" is not the last segment. Move it to the end.`);
+      }
+      if (part.optional && segments[s].length === 1) {
+        throw new TemplateProblem(template.indexOf(`{${part.name}`), `the optional parameter "${part.name}" is followed by a segment that is not optional. Only trailing segments can be left out.`);
+      }
+    }
+  }
+  return required;
+}
+function parameter(template, open) {
+  let content = "";
+  let i = open + 1;
+  for (; ; ) {
+    if (i >= template.length) {
+      throw new TemplateProblem(open, `a "{" is not closed. Close the parameter with "}".`);
+    }
+    const c = template[i];
+    if (c === "}" && template[i + 1] === "}") {
+      content += "}";
+      i += 2;
+    } else if (c === "{" && template[i + 1] === "{") {
+      content += "{";
+      i += 2;
+    } else if (c === "}") {
+      i++;
+      break;
+    } else if (c === "{") {
+      throw new TemplateProblem(i, 'a "{" inside a parameter. Write "{{" for a literal brace (in a regex constraint too).');
+    } else {
+      content += c;
+      i++;
+    }
+  }
+  return {
+    part: parameterContent(content, open),
+    end: i
+  };
+}
+function parameterContent(content, open) {
+  let i = 0;
+  let catchAll = 0;
+  if (content.startsWith("**")) [catchAll, i] = [
+    2,
+    2
+  ];
+  else if (content.startsWith("*")) [catchAll, i] = [
+    1,
+    1
+  ];
+  const nameStart = i;
+  while (i < content.length && !":=?".includes(content[i])) i++;
+  const name = content.slice(nameStart, i);
+  if (name === "") {
+    throw new TemplateProblem(open + 1, "a parameter has no name. Name it: {id}.");
+  }
+  const bad = BAD_NAME_CHARACTERS.exec(name);
+  if (bad !== null) {
+    throw new TemplateProblem(open + 1 + nameStart + bad.index, `the parameter name "${name}" contains "${bad[0]}". Use letters, digits, "_" or "-".`);
+  }
+  const constraints = [];
+  while (content[i] === ":") {
+    const at = open + 1 + i + 1;
+    i++;
+    const constraintStart = i;
+    while (i < content.length && /[A-Za-z0-9_]/.test(content[i])) i++;
+    const constraintName = content.slice(constraintStart, i);
+    let argument;
+    if (content[i] === "(") {
+      const close = closingParenthesis(content, i);
+      if (close === -1) {
+        throw new TemplateProblem(at, `the constraint "${constraintName}" has an unclosed "(". Close it: ${constraintName}(\u2026).`);
+      }
+      argument = content.slice(i + 1, close);
+      i = close + 1;
+    }
+    if (constraintName === "") {
+      throw new TemplateProblem(at, `parameter "${name}" has an empty constraint after ":". Name one, as in {${name}:int}.`);
+    }
+    try {
+      constraints.push(makeConstraint(constraintName, argument));
+    } catch (error) {
+      throw new TemplateProblem(at, `parameter "${name}": ${error.message}.`);
+    }
+  }
+  let optional = false;
+  let defaultValue;
+  if (content[i] === "=") {
+    defaultValue = content.slice(i + 1);
+    if (defaultValue.endsWith("?")) {
+      throw new TemplateProblem(open + 1 + i, `parameter "${name}" is optional and has a default. Keep one: {${name}=${defaultValue.slice(0, -1)}} or {${name}?}.`);
+    }
+    i = content.length;
+  } else if (content[i] === "?" && i === content.length - 1) {
+    optional = true;
+    i++;
+  }
+  if (i !== content.length) {
+    throw new TemplateProblem(open + 1 + i, `parameter "${name}" has unexpected "${content.slice(i)}". Write {name}, {name:constraint}, {name?} or {name=default}.`);
+  }
+  if (catchAll !== 0 && optional) {
+    throw new TemplateProblem(open, `the catch-all parameter "${name}" cannot be marked optional: a catch-all already matches an empty rest. Remove the "?".`);
+  }
+  if (defaultValue !== void 0) {
+    for (const constraint of constraints) {
+      if (!constraint.test(defaultValue)) {
+        throw new TemplateProblem(open, `the default "${defaultValue}" of parameter "${name}" fails its constraint "${constraint.text}".`);
+      }
+    }
+  }
+  return {
+    kind: "parameter",
+    name,
+    constraints,
+    optional,
+    defaultValue,
+    catchAll
+  };
+}
+function closingParenthesis(text, open) {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    const c = text[i];
+    if (c === "\\") i++;
+    else if (c === "(") depth++;
+    else if (c === ")" && --depth === 0) {
+      const next = text[i + 1];
+      if (next === void 0 || ":=?".includes(next)) return i;
+      depth = 1;
+    }
+  }
+  return -1;
+}
+function segmentKey(segment) {
+  return segment.map((part) => part.kind === "literal" ? part.text.toLowerCase() : `{${"*".repeat(part.catchAll)}${part.optional && segment.length > 1 ? "?" : ""}:${part.constraints.map((c) => c.text).join(":")}}`).join("");
+}
+
+// hosting/routing/_route_table.ts
+var Node = class {
+  literals;
+  parameters = [];
+  catchAlls = [];
+  terminals = [];
+  byMethod = /* @__PURE__ */ new Map();
+  any;
+  allow = "";
+};
+function decode(value) {
+  if (!value.includes("%")) return value;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value.replace(/(?:%[0-9a-f]{2})+/gi, (run) => {
+      try {
+        return decodeURIComponent(run);
+      } catch {
+        return run;
+      }
+    });
+  }
+}
+function decodeKeepingSlashes(value) {
+  if (!value.includes("%")) return value;
+  return value.split(/%2f/i).map(decode).join("%2F");
+}
+function passes(part, value) {
+  for (const constraint of part.constraints) {
+    if (!constraint.test(value)) return false;
+  }
+  return true;
+}
+function matchParts(raw, parts) {
+  const lower = raw.toLowerCase();
+  const values = [];
+  let end = raw.length;
+  let i = parts.length - 1;
+  const tail = parts[i];
+  if (tail.kind === "literal") {
+    const text = tail.text.toLowerCase();
+    if (!lower.endsWith(text)) return void 0;
+    end -= text.length;
+    i--;
+  }
+  for (; i >= 0; i--) {
+    if (i === 0) {
+      if (end === 0) return void 0;
+      values.push(raw.slice(0, end));
+      end = 0;
+      break;
+    }
+    const literal = parts[i - 1].text.toLowerCase();
+    const at = i - 1 === 0 ? lower.startsWith(literal) ? 0 : -1 : lower.lastIndexOf(literal, end - 1 - literal.length);
+    if (at === -1 || at + literal.length >= end) return void 0;
+    values.push(raw.slice(at + literal.length, end));
+    end = at;
+    i--;
+  }
+  return end === 0 ? values.reverse() : void 0;
+}
+function parameterEdge(segment, node) {
+  const key = segmentKey(segment);
+  if (segment.length === 1) {
+    const part = segment[0];
+    return {
+      key,
+      rank: part.constraints.length > 0 ? 3 : 4,
+      node,
+      capture(raw, captures) {
+        if (raw === "") return false;
+        const value = decode(raw);
+        if (!passes(part, value)) return false;
+        captures.push(value);
+        return true;
+      }
+    };
+  }
+  const parameters = segment.filter((p) => p.kind === "parameter");
+  const last = parameters.at(-1);
+  const short = last.optional ? segment.slice(0, -2) : void 0;
+  return {
+    key,
+    rank: 2,
+    node,
+    capture(raw, captures) {
+      let found = matchParts(raw, segment);
+      let count = parameters.length;
+      if (found === void 0 && short !== void 0) {
+        found = matchParts(raw, short);
+        count--;
+      }
+      if (found === void 0) return false;
+      const start = captures.length;
+      for (let i = 0; i < count; i++) {
+        const value = decode(found[i]);
+        if (!passes(parameters[i], value)) {
+          captures.length = start;
+          return false;
+        }
+        captures.push(value);
+      }
+      if (count < parameters.length) captures.push(void 0);
+      return true;
+    }
+  };
+}
+function catchAllEdge(part, node) {
+  const read = part.catchAll === 2 ? decodeKeepingSlashes : decode;
+  return {
+    key: segmentKey([
+      part
+    ]),
+    rank: 5,
+    node,
+    capture(raw, captures) {
+      const value = read(raw);
+      const chosen = value === "" && part.defaultValue !== void 0 ? part.defaultValue : value;
+      if (!passes(part, chosen)) return false;
+      captures.push(chosen);
+      return true;
+    }
+  };
+}
+function mayOmit(part) {
+  return part.catchAll === 0 || passes(part, part.defaultValue ?? "");
+}
+function literalKey(text) {
+  return decode(text).toLowerCase();
+}
+function overlaps(a, b) {
+  return a === void 0 || b === void 0 || a.some((m) => b.includes(m));
+}
+var RouteTable = class {
+  #root = new Node();
+  #captures = [];
+  // The Allow values of templates that matched a path but not its method.
+  #allowed = [];
+  #size = 0;
+  /** How many endpoints it holds. */
+  get size() {
+    return this.#size;
+  }
+  /**
+   * Adds an endpoint.
+   *
+   * @throws {TypeError} When an endpoint already in the table matches the
+   * same paths with a method in common: no request could tell them apart.
+   */
+  add(entry) {
+    const { segments, required } = entry.pattern;
+    let node = this.#root;
+    const names = [];
+    for (let s = 0; s <= segments.length; s++) {
+      const omitted = segments.slice(s).map((segment2) => segment2[0]);
+      if (s >= required && omitted.every(mayOmit)) {
+        this.#terminal(node, {
+          entry,
+          names: [
+            ...names
+          ],
+          omitted
+        });
+      }
+      if (s === segments.length) break;
+      const segment = segments[s];
+      for (const part of segment) {
+        if (part.kind === "parameter") names.push(part.name);
+      }
+      node = this.#child(node, segment);
+    }
+    this.#size++;
+  }
+  #child(node, segment) {
+    const first = segment[0];
+    if (segment.length === 1 && first.kind === "literal") {
+      node.literals ??= /* @__PURE__ */ new Map();
+      const key2 = literalKey(first.text);
+      let child2 = node.literals.get(key2);
+      if (child2 === void 0) node.literals.set(key2, child2 = new Node());
+      return child2;
+    }
+    const catchAll = first.kind === "parameter" && first.catchAll !== 0;
+    const edges = catchAll ? node.catchAlls : node.parameters;
+    const key = segmentKey(segment);
+    const existing = edges.find((edge2) => edge2.key === key);
+    if (existing !== void 0) return existing.node;
+    const child = new Node();
+    const edge = catchAll ? catchAllEdge(first, child) : parameterEdge(segment, child);
+    const at = edges.findIndex((other) => other.rank > edge.rank);
+    edges.splice(at === -1 ? edges.length : at, 0, edge);
+    return child;
+  }
+  #terminal(node, terminal) {
+    const methods = terminal.entry.methods;
+    for (const other of node.terminals) {
+      if (overlaps(other.entry.methods, methods)) {
+        throw new TypeError(`Endpoints "${other.entry.displayName}" and "${terminal.entry.displayName}" match the same requests: no path or method tells them apart. Remove one, or give them different methods or templates.`);
+      }
+    }
+    node.terminals.push(terminal);
+    if (methods === void 0) node.any = terminal;
+    else for (const method of methods) node.byMethod.set(method, terminal);
+    const allowed2 = new Set(node.byMethod.keys());
+    if (allowed2.has("GET")) allowed2.add("HEAD");
+    node.allow = [
+      ...allowed2
+    ].sort().join(", ");
+  }
+  /**
+   * Finds the endpoint for `method` and `path` (a normalized path starting
+   * with `/`).
+   *
+   * @returns The match; a mismatch when templates matched the path but none
+   * answers the method; `undefined` when no template matched.
+   */
+  match(method, path) {
+    const segments = path.split("/");
+    let count = segments.length;
+    if (count > 1 && segments[count - 1] === "") count--;
+    const captures = [];
+    this.#captures = captures;
+    const allowed2 = this.#allowed;
+    if (allowed2.length !== 0) allowed2.length = 0;
+    const found = this.#search(this.#root, segments, 1, count, method);
+    if (found !== void 0) {
+      const values = {};
+      const names = found.names;
+      for (let i = 0; i < names.length; i++) {
+        const value = captures[i];
+        if (value !== void 0) values[names[i]] = value;
+      }
+      for (const part of found.omitted) {
+        if (part.defaultValue !== void 0) {
+          values[part.name] = part.defaultValue;
+        } else if (part.catchAll !== 0) values[part.name] = "";
+      }
+      return {
+        entry: found.entry,
+        values
+      };
+    }
+    if (allowed2.length === 0) return void 0;
+    const header = new Set(allowed2.flatMap((list) => list.split(", ")));
+    allowed2.length = 0;
+    return {
+      allow: [
+        ...header
+      ].sort().join(", ")
+    };
+  }
+  #search(node, segments, index, count, method) {
+    if (index === count) {
+      if (node.terminals.length === 0) return void 0;
+      const terminal = node.byMethod.get(method) ?? (method === "HEAD" ? node.byMethod.get("GET") : void 0) ?? node.any;
+      if (terminal === void 0) this.#allowed.push(node.allow);
+      return terminal;
+    }
+    const raw = segments[index];
+    const literals = node.literals;
+    if (literals !== void 0) {
+      const child = literals.get(raw) ?? literals.get(literalKey(raw));
+      if (child !== void 0) {
+        const found = this.#search(child, segments, index + 1, count, method);
+        if (found !== void 0) return found;
+      }
+    }
+    const captures = this.#captures;
+    for (const edge of node.parameters) {
+      const mark = captures.length;
+      if (!edge.capture(raw, captures)) continue;
+      const found = this.#search(edge.node, segments, index + 1, count, method);
+      if (found !== void 0) return found;
+      captures.length = mark;
+    }
+    if (node.catchAlls.length > 0) {
+      const rest = segments.slice(index, count).join("/");
+      for (const edge of node.catchAlls) {
+        const mark = captures.length;
+        if (!edge.capture(rest, captures)) continue;
+        const found = this.#search(edge.node, segments, count, count, method);
+        if (found !== void 0) return found;
+        captures.length = mark;
+      }
+    }
+    return void 0;
+  }
+};
+
+// hosting/routing/_endpoint_router.ts
+var selectors = /* @__PURE__ */ new WeakMap();
+function reselectEndpoint(ctx) {
+  selectors.get(ctx)?.(ctx);
+}
+var NONE = Symbol("no endpoint");
+function joinTemplates(prefix, template) {
+  const head = prefix.endsWith("/") ? prefix.slice(0, -1) : prefix;
+  if (template === "" || template === "/") return head === "" ? "/" : head;
+  return template.startsWith("/") ? head + template : `${head}/${template}`;
+}
+function displayNameOf(methods, template) {
+  return `${methods === void 0 ? "Fallback" : methods.join(", ")} ${template.startsWith("/") ? template : `/${template}`}`;
+}
+var EndpointRouter = class {
+  #table = new RouteTable();
+  #fallbacks = new RouteTable();
+  #registrations = [];
+  #links;
+  #branchPrefix;
+  #delegates = /* @__PURE__ */ new Map();
+  #endpoints = /* @__PURE__ */ new Map();
+  // The endpoint the matcher selected (or NONE) for a path, for the
+  // executor after it.
+  #pending = /* @__PURE__ */ new WeakMap();
+  #built = false;
+  /** Whether useRouting() placed a matcher ahead of the endpoints. */
+  routing = false;
+  /** Whether the executor is in the pipeline. */
+  placed = false;
+  /**
+   * @param links Where named endpoints are registered.
+   * @param branchPrefix The `map()` prefixes above this builder, for links.
+   */
+  constructor(links, branchPrefix) {
+    this.#links = links;
+    this.#branchPrefix = branchPrefix;
+  }
+  /**
+   * Maps an endpoint.
+   *
+   * @throws {TypeError} For a malformed template, or one that an endpoint
+   * already mapped matches the same way.
+   */
+  add(methods, template, handler, group) {
+    if (this.#built) {
+      throw new TypeError(`Cannot map "${template}": the pipeline is already built. Map endpoints while configuring the app.`);
+    }
+    if (typeof handler !== "function") {
+      throw new TypeError(`The handler of "${template}" must be a function (ctx) => \u2026, got ${typeof handler}`);
+    }
+    const pattern = parseRouteTemplate(template);
+    const registration = {
+      methods,
+      template,
+      handler,
+      group,
+      name: void 0,
+      displayName: displayNameOf(methods, template),
+      metadata: []
+    };
+    const table = methods === void 0 ? this.#fallbacks : this.#table;
+    table.add({
+      pattern,
+      methods,
+      displayName: registration.displayName,
+      value: registration
+    });
+    this.#registrations.push(registration);
+    return registration;
+  }
+  /**
+   * The display names of the endpoints whose metadata (their own, or their
+   * groups') holds an instance of one of `types`.
+   */
+  endpointsWith(types) {
+    const carries = (metadata) => metadata.some((item) => types.some((type) => item instanceof type));
+    return this.#registrations.filter((registration) => {
+      if (carries(registration.metadata)) return true;
+      for (let g = registration.group; g !== void 0; g = g.parent) {
+        if (carries(g.metadata)) return true;
+      }
+      return false;
+    }).map((registration) => registration.displayName);
+  }
+  /** Parses `template`, so a malformed one fails where it was written. */
+  check(template) {
+    parseRouteTemplate(template);
+  }
+  /** Names an endpoint, so links can be made to it. */
+  name(registration, name) {
+    if (typeof name !== "string" || name === "") {
+      throw new TypeError(`An endpoint name must be a non-empty string, got ${JSON.stringify(name)} for "${registration.displayName}"`);
+    }
+    if (registration.name !== void 0) {
+      throw new TypeError(`"${registration.displayName}" is already named "${registration.name}": an endpoint has one name`);
+    }
+    this.#links.add(name, registration.displayName, joinTemplates(this.#branchPrefix, registration.template));
+    registration.name = name;
+  }
+  /** Builds every endpoint: its metadata, and its handler with its groups' middleware. */
+  #build(compose) {
+    if (this.#built) return;
+    this.#built = true;
+    for (const registration of this.#registrations) {
+      const middleware = [];
+      const metadata = [];
+      const groups = [];
+      for (let g = registration.group; g !== void 0; g = g.parent) {
+        groups.unshift(g);
+      }
+      for (const group of groups) {
+        middleware.push(...group.middleware);
+        metadata.push(...group.metadata);
+      }
+      metadata.push(...registration.metadata);
+      this.#endpoints.set(registration, Object.freeze({
+        displayName: registration.displayName,
+        name: registration.name,
+        routePattern: joinTemplates(this.#branchPrefix, registration.template),
+        methods: registration.methods,
+        metadata: new EndpointMetadata(metadata)
+      }));
+      this.#delegates.set(registration, compose(middleware, registration.handler));
+    }
+  }
+  #find(method, path) {
+    let found = this.#table.match(method, path);
+    if (found === void 0 && this.#fallbacks.size > 0) {
+      found = this.#fallbacks.match(method, path);
+    }
+    if (found === void 0) return void 0;
+    if ("allow" in found) return methodNotAllowed(method, found.allow);
+    const registration = found.entry.value;
+    return {
+      feature: {
+        endpoint: this.#endpoints.get(registration),
+        routeValues: found.values
+      },
+      delegate: this.#delegates.get(registration)
+    };
+  }
+  #match(ctx) {
+    const request = ctx.request;
+    const method = request.method;
+    const matched = this.#find(method, request.path);
+    if (method !== "OPTIONS" || matched === void 0) return matched;
+    const asked = preflightMethod(request);
+    if (asked === void 0 || matched.feature.endpoint?.methods?.length !== 0) {
+      return matched;
+    }
+    const target = this.#find(asked, request.path);
+    if (target === void 0 || !target.feature.endpoint?.methods?.length) {
+      return matched;
+    }
+    return {
+      feature: target.feature,
+      delegate: matched.delegate
+    };
+  }
+  /** The component useRouting() places: selects the endpoint, runs nothing. */
+  matcher(compose) {
+    return (next) => {
+      this.#build(compose);
+      return (ctx) => {
+        this.#select(ctx);
+        return next(ctx);
+      };
+    };
+  }
+  /** The component that runs the selected endpoint, or the rest of the pipeline. */
+  executor(compose) {
+    return (next) => {
+      this.#build(compose);
+      if (this.routing) {
+        return (ctx) => {
+          const selection = this.#pending.get(ctx);
+          if (selection?.path !== ctx.request.path) {
+            return this.#run(ctx, next);
+          }
+          const delegate = selection.delegate;
+          return delegate === NONE ? next(ctx) : delegate(ctx);
+        };
+      }
+      return (ctx) => this.#run(ctx, next);
+    };
+  }
+  // Selects the endpoint for the request's path, for the executor, and
+  // says where to select again (an error page's re-execution).
+  #select(ctx) {
+    const matched = this.#match(ctx);
+    if (matched !== void 0) {
+      ctx.features.set(EndpointFeature, matched.feature);
+    }
+    this.#pending.set(ctx, {
+      path: ctx.request.path,
+      delegate: matched?.delegate ?? NONE
+    });
+    selectors.set(ctx, this.#reselect);
+  }
+  #reselect = (ctx) => this.#select(ctx);
+  // Selects the endpoint for the request's path now, and runs it.
+  #run(ctx, next) {
+    const matched = this.#match(ctx);
+    if (matched === void 0) return next(ctx);
+    ctx.features.set(EndpointFeature, matched.feature);
+    return matched.delegate(ctx);
+  }
+};
+function preflightMethod(request) {
+  if (request.header("origin") === null) return void 0;
+  return request.header("access-control-request-method")?.trim().toUpperCase() || void 0;
+}
+function methodNotAllowed(method, allow) {
+  const endpoint = Object.freeze({
+    displayName: "405 HTTP Method Not Supported",
+    name: void 0,
+    routePattern: "",
+    methods: [],
+    metadata: new EndpointMetadata()
+  });
+  const error = new HttpError(405, `The method ${method} is not allowed here. Allowed: ${allow}.`, {
+    headers: {
+      allow
+    }
+  });
+  return {
+    feature: {
+      endpoint,
+      routeValues: {}
+    },
+    delegate: () => Promise.reject(error)
+  };
+}
+
 // hosting/middleware/exception_handler.ts
 var CATEGORY3 = "Roost.Hosting.ExceptionHandler";
 function exceptionHandler(pathOrOptions) {
@@ -992,6 +1906,7 @@ async function reExecuteErrorPath(ctx, path, next) {
   features.set(EndpointFeature, void 0);
   request.path = path;
   if (original.method !== "HEAD") request.method = "GET";
+  reselectEndpoint(ctx);
   try {
     await next();
   } finally {
@@ -1202,6 +2117,7 @@ async function reExecuteStatusPage(ctx, target, status, next) {
   request.queryString = query === -1 ? "" : target.slice(query);
   if (original.method !== "HEAD") request.method = "GET";
   features.set(EndpointFeature, void 0);
+  reselectEndpoint(ctx);
   try {
     await next();
   } finally {
@@ -1513,8 +2429,8 @@ function acceptedCodings(header) {
     const name = coding.trim().toLowerCase();
     if (name === "") continue;
     let q = 1;
-    for (const parameter of parameters) {
-      const [key, value = ""] = parameter.split("=", 2);
+    for (const parameter2 of parameters) {
+      const [key, value = ""] = parameter2.split("=", 2);
       if (key.trim().toLowerCase() !== "q") continue;
       q = QVALUE.test(value.trim()) ? Number(value.trim()) : NaN;
     }
@@ -3056,6 +3972,9 @@ export {
   describe,
   middlewareComponent,
   handlerComponent,
+  parseRouteTemplate,
+  joinTemplates,
+  EndpointRouter,
   metadataReaderOf,
   CorsMetadata,
   EnableCors,

@@ -1364,7 +1364,7 @@ var RequestLine = class extends ConnectionFeatures {
     if (!this.#parsed) this.#parse();
     const known = this.#protocol;
     const header = requestHeader(this.source, "host");
-    if (header === "") {
+    if (header === "" && this.#madeUpHost()) {
       this.#protocol = known ?? "HTTP/1.1";
       this.#host = "";
       this.changed = true;
@@ -1989,7 +1989,7 @@ var Connection = class {
   #shutDown = false;
   // Why it closes once its response had a moment to leave.
   #lingerFor;
-  // How its last request said it should close once idle.
+  // Whether a request on it asked to close gracefully once idle.
   #graceful = false;
   constructor(conn, set) {
     this.conn = conn;
@@ -2031,7 +2031,7 @@ var Connection = class {
     return ++this.#requests;
   }
   requestEnded(graceful = false) {
-    this.#graceful = graceful;
+    if (graceful) this.#graceful = true;
     if (--this.#open > 0) return;
     if (this.#phase === "active") {
       this.#phase = "idle";

@@ -4,7 +4,7 @@ import {
   DEFAULT_SERVER_LIMITS,
   parseEndpointUrl,
   resolveServerLimits
-} from "./chunk-CPHOBD2G.js";
+} from "./chunk-QGINMFCW.js";
 import "./chunk-CWGYTW7W.js";
 import {
   resolve
