@@ -198,7 +198,17 @@ export interface LinkGeneratorFeature {
   pathByName(
     features: FeatureCollection,
     name: string,
-    values?: Readonly<Record<string, string | number | boolean | undefined>>,
+    values?: Readonly<
+      Record<
+        string,
+        | string
+        | number
+        | boolean
+        | readonly (string | number | boolean)[]
+        | null
+        | undefined
+      >
+    >,
   ): string;
 }
 /** The key of {@linkcode LinkGeneratorFeature}. */

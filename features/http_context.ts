@@ -206,7 +206,8 @@ export class HttpContext {
   /**
    * The path of the endpoint called `name` (see `withName()`), with
    * `values` filled in and percent-encoded; values its template does not
-   * name become the query string.
+   * name become the query string (a list repeats its parameter). `null`
+   * and `undefined` are no value.
    *
    * @param name The endpoint's name.
    * @param values The route values to fill in.
@@ -217,7 +218,17 @@ export class HttpContext {
    */
   linkTo(
     name: string,
-    values?: Readonly<Record<string, string | number | boolean | undefined>>,
+    values?: Readonly<
+      Record<
+        string,
+        | string
+        | number
+        | boolean
+        | readonly (string | number | boolean)[]
+        | null
+        | undefined
+      >
+    >,
   ): string {
     const links = this.#features.get(LinkGeneratorFeature);
     if (links === undefined) {

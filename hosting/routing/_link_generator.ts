@@ -8,8 +8,9 @@ import {
 } from "../../features/mod.ts";
 import { parseRouteTemplate, type RoutePattern } from "./_route_template.ts";
 
+type LinkValue = string | number | boolean;
 type LinkValues = Readonly<
-  Record<string, string | number | boolean | undefined>
+  Record<string, LinkValue | readonly LinkValue[] | null | undefined>
 >;
 
 // The path base a request had before map() branches added theirs: links are
@@ -76,12 +77,28 @@ export class LinkRegistry implements LinkGeneratorFeature {
   }
 }
 
-// A value counts as given unless it is undefined or empty: an empty segment
-// would make a path the template does not match.
-function given(values: LinkValues, key: string): string | undefined {
+// A value counts as given unless it is undefined, null (as in ASP.NET) or
+// empty: an empty segment would make a path the template does not match.
+// A list fills a query parameter, not a segment; "." and ".." would be
+// normalized away, leaving a path to another place.
+function given(
+  values: LinkValues,
+  key: string,
+  name: string,
+): string | undefined {
   const value = values[key];
-  if (value === undefined) return undefined;
+  if (value === undefined || value === null) return undefined;
+  if (Array.isArray(value)) {
+    throw new RangeError(
+      `linkTo("${name}"): "${key}" is a list, which fills a query parameter, not the route parameter "${key}": give it one value`,
+    );
+  }
   const text = String(value);
+  if (text === "." || text === "..") {
+    throw new RangeError(
+      `linkTo("${name}"): "${key}" = "${text}" cannot be a path segment (the path would be normalized to another one)`,
+    );
+  }
   return text === "" ? undefined : text;
 }
 
@@ -97,7 +114,8 @@ function fill(
   let end = segments.length;
   while (
     end > required &&
-    given(values, (segments[end - 1][0] as { name: string }).name) === undefined
+    given(values, (segments[end - 1][0] as { name: string }).name, name) ===
+      undefined
   ) end--;
   const used = new Set<string>();
   const path: string[] = [];
@@ -110,7 +128,7 @@ function fill(
       }
       used.add(part.name);
       if (s >= end) continue;
-      const value = given(values, part.name) ?? part.defaultValue;
+      const value = given(values, part.name, name) ?? part.defaultValue;
       if (value === undefined) {
         // "{name}.{ext?}" without an extension.
         if (part.optional && segments[s].length > 1) {
@@ -130,15 +148,27 @@ function fill(
           );
         }
       }
-      text += part.catchAll === 2
-        ? value.split("/").map(encodeURIComponent).join("/")
-        : encodeURIComponent(value);
+      if (part.catchAll === 2) {
+        const pieces = value.split("/");
+        if (pieces.some((piece) => piece === "." || piece === "..")) {
+          throw new RangeError(
+            `linkTo("${name}"): "${part.name}" = "${value}" has a "." or ".." segment, which the path would be normalized without`,
+          );
+        }
+        text += pieces.map(encodeURIComponent).join("/");
+      } else {
+        text += encodeURIComponent(value);
+      }
     }
     if (s < end) path.push(text);
   }
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(values)) {
-    if (!used.has(key) && value !== undefined) query.append(key, String(value));
+    if (used.has(key) || value === undefined || value === null) continue;
+    // A list repeats its parameter (?tag=a&tag=b), as ASP.NET writes it.
+    for (const one of Array.isArray(value) ? value : [value]) {
+      query.append(key, String(one));
+    }
   }
   const search = query.size === 0 ? "" : `?${query}`;
   return `/${path.join("/")}${search}`;

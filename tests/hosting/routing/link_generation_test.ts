@@ -6,7 +6,10 @@ import assert from "node:assert/strict";
 import { ApplicationBuilder, type HttpContext } from "../../../mod.ts";
 import { type Running, SERVER_KINDS, startHost } from "../../_helpers.ts";
 
-type Values = Record<string, string | number | boolean | undefined>;
+type Values = Record<
+  string,
+  string | number | boolean | readonly string[] | null | undefined
+>;
 
 /** What `linkTo` gave, or the class and message of what it threw. */
 function attempt(ctx: HttpContext, name: string, values?: Values): unknown {
@@ -89,6 +92,30 @@ for (const kind of SERVER_KINDS) {
       await linkOf(running, "book", { id: 5, unused: undefined }),
       "/books/5",
     );
+  });
+
+  // As ASP.NET's link generator: null is no value, a list repeats its query
+  // parameter; a "." or ".." segment, which the path would lose, is refused.
+  Deno.test(`linkTo takes null as no value, repeats a list in the query, and refuses dot segments (${kind})`, async () => {
+    await using running = await linkHost(kind, (app) => {
+      app.mapGet("/books/{id?}", echo).withName("book");
+      app.mapGet("/files/{**path}", echo).withName("file");
+    });
+    assert.equal(
+      await linkOf(running, "book", { id: null, tag: ["a", "b c"] }),
+      "/books?tag=a&tag=b+c",
+    );
+    for (
+      const [name, values] of [
+        ["book", { id: ".." }],
+        ["book", { id: "." }],
+        ["file", { path: "a/../b" }],
+        ["book", { id: ["1", "2"] }],
+      ] as const
+    ) {
+      const answer = await linkOf(running, name, values) as { error: string };
+      assert.equal(answer.error, "RangeError", JSON.stringify(values));
+    }
   });
 
   Deno.test(`linkTo leaves out trailing optional and default segments it has no value for (${kind})`, async () => {
