@@ -4,28 +4,28 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-IHMTXMID.js";
+} from "./chunk-QIMX2KUM.js";
 import "./chunk-PT2TGV2H.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-QGINMFCW.js";
+import "./chunk-LUUR7QQ6.js";
 import "./chunk-CWGYTW7W.js";
-import "./chunk-FPDGJ547.js";
+import "./chunk-75QN2NNB.js";
 import "./chunk-2TTZN4GM.js";
 import {
   LoggerFactory
 } from "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-HEGHHTMY.js";
+import "./chunk-U3KCYQB7.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-V3CSFDLP.js";
+import "./chunk-Z4TP7CN5.js";
 import "./chunk-RNECWNO4.js";
 import {
   HttpError
-} from "./chunk-LXBDJIW5.js";
+} from "./chunk-XX7E66TD.js";
 import "./chunk-43YVGM2U.js";
 
 // main.ts

@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-IHMTXMID.js";
+} from "./chunk-QIMX2KUM.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -45,7 +45,7 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-QGINMFCW.js";
+} from "./chunk-LUUR7QQ6.js";
 import "./chunk-CWGYTW7W.js";
 import {
   ApplicationLifetime,
@@ -75,7 +75,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-FPDGJ547.js";
+} from "./chunk-75QN2NNB.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -101,10 +101,10 @@ import {
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-HEGHHTMY.js";
+import "./chunk-U3KCYQB7.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-V3CSFDLP.js";
+import "./chunk-Z4TP7CN5.js";
 import "./chunk-RNECWNO4.js";
 import {
   EndpointFeature,
@@ -137,7 +137,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-LXBDJIW5.js";
+} from "./chunk-XX7E66TD.js";
 import "./chunk-43YVGM2U.js";
 export {
   ApplicationBuilder,

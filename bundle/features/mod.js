@@ -32,7 +32,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "../chunk-LXBDJIW5.js";
+} from "../chunk-XX7E66TD.js";
 import "../chunk-43YVGM2U.js";
 export {
   EndpointFeature,

@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-IHMTXMID.js";
+} from "../chunk-QIMX2KUM.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -36,7 +36,7 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-QGINMFCW.js";
+import "../chunk-LUUR7QQ6.js";
 import "../chunk-CWGYTW7W.js";
 import {
   ApplicationLifetime,
@@ -66,7 +66,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-FPDGJ547.js";
+} from "../chunk-75QN2NNB.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -92,12 +92,12 @@ import {
 import {
   ConfigurationError
 } from "../chunk-RMXCWHHI.js";
-import "../chunk-HEGHHTMY.js";
+import "../chunk-U3KCYQB7.js";
 import "../chunk-6675V4XU.js";
 import "../chunk-YIRIFEEA.js";
-import "../chunk-V3CSFDLP.js";
+import "../chunk-Z4TP7CN5.js";
 import "../chunk-RNECWNO4.js";
-import "../chunk-LXBDJIW5.js";
+import "../chunk-XX7E66TD.js";
 import "../chunk-43YVGM2U.js";
 export {
   ApplicationBuilder,

@@ -9,11 +9,11 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-QGINMFCW.js";
+} from "../chunk-LUUR7QQ6.js";
 import "../chunk-CWGYTW7W.js";
-import "../chunk-HEGHHTMY.js";
+import "../chunk-U3KCYQB7.js";
 import "../chunk-6675V4XU.js";
-import "../chunk-LXBDJIW5.js";
+import "../chunk-XX7E66TD.js";
 import "../chunk-43YVGM2U.js";
 export {
   DEFAULT_SERVER_LIMITS,

@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   ServerReportingFeature
-} from "./chunk-LXBDJIW5.js";
+} from "./chunk-XX7E66TD.js";
 import {
   markReported
 } from "./chunk-43YVGM2U.js";

@@ -1599,7 +1599,8 @@ var HttpContext = class {
   /**
    * The path of the endpoint called `name` (see `withName()`), with
    * `values` filled in and percent-encoded; values its template does not
-   * name become the query string.
+   * name become the query string (a list repeats its parameter). `null`
+   * and `undefined` are no value.
    *
    * @param name The endpoint's name.
    * @param values The route values to fill in.

@@ -18,7 +18,7 @@ import {
   UpgradeLimitError,
   parseEndpointUrls,
   raceAbort
-} from "./chunk-QGINMFCW.js";
+} from "./chunk-LUUR7QQ6.js";
 import {
   ApplicationLifetime,
   EndpointRouter,
@@ -48,7 +48,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-FPDGJ547.js";
+} from "./chunk-75QN2NNB.js";
 import {
   Configuration,
   ConfigurationBuilder,
@@ -74,7 +74,7 @@ import {
 } from "./chunk-YIRIFEEA.js";
 import {
   ROOST_FILES
-} from "./chunk-V3CSFDLP.js";
+} from "./chunk-Z4TP7CN5.js";
 import {
   FeatureCollection,
   HttpContext,
@@ -90,7 +90,7 @@ import {
   ServiceProvidersFeature,
   negotiateErrorFormat,
   problemResponse
-} from "./chunk-LXBDJIW5.js";
+} from "./chunk-XX7E66TD.js";
 import {
   DONE,
   wasReported
@@ -217,16 +217,22 @@ var LinkRegistry = class {
     return base + fill(named, named.pattern, values, name);
   }
 };
-function given(values, key) {
+function given(values, key, name) {
   const value = values[key];
-  if (value === void 0) return void 0;
+  if (value === void 0 || value === null) return void 0;
+  if (Array.isArray(value)) {
+    throw new RangeError(`linkTo("${name}"): "${key}" is a list, which fills a query parameter, not the route parameter "${key}": give it one value`);
+  }
   const text = String(value);
+  if (text === "." || text === "..") {
+    throw new RangeError(`linkTo("${name}"): "${key}" = "${text}" cannot be a path segment (the path would be normalized to another one)`);
+  }
   return text === "" ? void 0 : text;
 }
 function fill(named, pattern, values, name) {
   const { segments, required } = pattern;
   let end = segments.length;
-  while (end > required && given(values, segments[end - 1][0].name) === void 0) end--;
+  while (end > required && given(values, segments[end - 1][0].name, name) === void 0) end--;
   const used = /* @__PURE__ */ new Set();
   const path = [];
   for (let s = 0; s < segments.length; s++) {
@@ -238,7 +244,7 @@ function fill(named, pattern, values, name) {
       }
       used.add(part.name);
       if (s >= end) continue;
-      const value = given(values, part.name) ?? part.defaultValue;
+      const value = given(values, part.name, name) ?? part.defaultValue;
       if (value === void 0) {
         if (part.optional && segments[s].length > 1) {
           text = text.slice(0, -1);
@@ -251,13 +257,26 @@ function fill(named, pattern, values, name) {
           throw new RangeError(`linkTo("${name}"): "${part.name}" = "${value}" fails the constraint "${constraint.text}" of "${named.template}"`);
         }
       }
-      text += part.catchAll === 2 ? value.split("/").map(encodeURIComponent).join("/") : encodeURIComponent(value);
+      if (part.catchAll === 2) {
+        const pieces = value.split("/");
+        if (pieces.some((piece) => piece === "." || piece === "..")) {
+          throw new RangeError(`linkTo("${name}"): "${part.name}" = "${value}" has a "." or ".." segment, which the path would be normalized without`);
+        }
+        text += pieces.map(encodeURIComponent).join("/");
+      } else {
+        text += encodeURIComponent(value);
+      }
     }
     if (s < end) path.push(text);
   }
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(values)) {
-    if (!used.has(key) && value !== void 0) query.append(key, String(value));
+    if (used.has(key) || value === void 0 || value === null) continue;
+    for (const one of Array.isArray(value) ? value : [
+      value
+    ]) {
+      query.append(key, String(one));
+    }
   }
   const search = query.size === 0 ? "" : `?${query}`;
   return `/${path.join("/")}${search}`;
@@ -2466,7 +2485,7 @@ var HostingApplication = class {
   // Loaded on the first error: production hosts never load the page.
   async #developerAnswer(ctx, error) {
     try {
-      const { writeDeveloperPage } = await import("./_error_developer_page-MXGHDEYI.js");
+      const { writeDeveloperPage } = await import("./_error_developer_page-2V4C2PBE.js");
       await writeDeveloperPage(ctx, error, {
         sourceLines: 3
       });
@@ -2582,7 +2601,7 @@ async function makeServer(options, configuration) {
   const server = options.server;
   if (server === void 0) {
     const section = configuration.getSection("Server");
-    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-VVEYEF3F.js")).denoServerOptionsFrom(section, {
+    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-GI3GTKJ7.js")).denoServerOptionsFrom(section, {
       describeSource: (key) => describeSource(configuration, key),
       basePath: options.environment.contentRootPath
     });
@@ -3170,7 +3189,7 @@ var WebHostImpl = class {
       return this.#failedStart(error);
     }
     try {
-      const { superviseHost } = await import("./_host_supervision-QL6HFS7J.js");
+      const { superviseHost } = await import("./_host_supervision-43CTIP35.js");
       const code = await superviseHost({
         getSetting: (key) => this.getSetting(key),
         logger: this.#logger("Roost.Hosting.Workers"),

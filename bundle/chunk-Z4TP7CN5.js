@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   PACKAGE_ROOT
-} from "./chunk-LXBDJIW5.js";
+} from "./chunk-XX7E66TD.js";
 
 // hosting/_roost_files.ts
 function bothForms(prefixes) {

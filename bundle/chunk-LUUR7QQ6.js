@@ -20,7 +20,7 @@ import {
   misuse,
   parseTarget,
   serverReporter
-} from "./chunk-HEGHHTMY.js";
+} from "./chunk-U3KCYQB7.js";
 import {
   schedule
 } from "./chunk-6675V4XU.js";
@@ -48,7 +48,7 @@ import {
   checkPlanned,
   fileError,
   problemResponse
-} from "./chunk-LXBDJIW5.js";
+} from "./chunk-XX7E66TD.js";
 import {
   COMPLETE,
   DONE,

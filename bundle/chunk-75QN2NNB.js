@@ -14,7 +14,7 @@ import {
   isValidHost,
   misuse,
   normalizePath
-} from "./chunk-HEGHHTMY.js";
+} from "./chunk-U3KCYQB7.js";
 import {
   schedule,
   scheduleDeadline
@@ -48,7 +48,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-LXBDJIW5.js";
+} from "./chunk-XX7E66TD.js";
 import {
   COMPLETE,
   DONE,
@@ -891,7 +891,7 @@ function developerExceptionPage(options) {
           error
         });
       }
-      const { writeDeveloperPage } = await import("./_error_developer_page-MXGHDEYI.js");
+      const { writeDeveloperPage } = await import("./_error_developer_page-2V4C2PBE.js");
       await writeDeveloperPage(ctx, error, {
         sourceLines
       });

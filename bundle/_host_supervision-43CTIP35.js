@@ -10,14 +10,14 @@ import {
   DEFAULT_URL,
   parseEndpointUrls,
   portInUse
-} from "./chunk-QGINMFCW.js";
+} from "./chunk-LUUR7QQ6.js";
 import "./chunk-CWGYTW7W.js";
 import "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-HEGHHTMY.js";
+import "./chunk-U3KCYQB7.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-LXBDJIW5.js";
+import "./chunk-XX7E66TD.js";
 import "./chunk-43YVGM2U.js";
 
 // hosting/workers/_host_supervision.ts
