@@ -416,7 +416,15 @@ export class WebHostImpl implements WebHost {
       try {
         await this.start();
       } catch (error) {
-        return this.#failedStart(error);
+        if (!this.#lifetime.stopping.aborted || !isAbort(error)) {
+          return this.#failedStart(error);
+        }
+        // Ctrl+C or SIGTERM while starting: a stop asked for, not a start
+        // that failed. What had started was stopped.
+        this.#status("Application stopped while it was starting.");
+        this.#lifetime.notifyStopped();
+        if (this.failed) Deno.exitCode = 1;
+        return this.failed ? 1 : 0;
       }
       await new Promise<void>((resolve) => {
         if (this.#lifetime.stopping.aborted) resolve();
@@ -515,4 +523,8 @@ export class WebHostImpl implements WebHost {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof DOMException && error.name === "AbortError";
 }

@@ -299,6 +299,52 @@ Deno.test("a process that only awaits run() exits 1 when a background service fa
   assert.equal(output.code, 1, new TextDecoder().decode(output.stderr));
 });
 
+// Ctrl+C while a hosted service was still starting was logged as a
+// Critical "The host failed to start" and exited 1; it is a stop asked for.
+Deno.test("SIGINT while the host starts stops it quietly, exit code 0, and lifetime.stopped fires", async () => {
+  const script = `
+    import { WebHostBuilder } from ${
+    JSON.stringify(new URL("../../mod.ts", import.meta.url).href)
+  };
+    const host = new WebHostBuilder()
+      .useUrls("http://127.0.0.1:0")
+      .configureServices((services) => services.addHostedService({
+        start: (signal) => new Promise((resolve, reject) => {
+          console.log("starting");
+          const timer = setTimeout(resolve, 20_000);
+          signal.addEventListener("abort", () => {
+            clearTimeout(timer);
+            reject(signal.reason);
+          });
+        }),
+        stop() {},
+      }))
+      .configure((app) => app.run((ctx) => ctx.response.send("ok")))
+      .build();
+    host.lifetime.stopped.addEventListener("abort", () => console.log("stopped"));
+    const code = await host.run();
+    console.log("run resolved", code);
+  `;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--no-check", script],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let out = "";
+  while (!out.includes("starting")) out += (await lines.read()).value ?? "";
+  child.kill("SIGINT");
+  for (let read; !(read = await lines.read()).done;) out += read.value;
+  const status = await child.status;
+  const stderr = new TextDecoder().decode(
+    (await new Response(child.stderr).arrayBuffer()) as ArrayBuffer,
+  );
+  assert.equal(status.code, 0, out + stderr);
+  assert.match(out, /Application stopped while it was starting\./);
+  assert.match(out, /stopped\nrun resolved 0/);
+  assert.doesNotMatch(out + stderr, /failed to start/);
+});
+
 Deno.test("with backgroundServiceExceptionBehavior Ignore a throwing background service leaves the host running", async () => {
   const { host, failures, logged } = failingHost("Ignore");
   await host.start();
