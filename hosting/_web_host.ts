@@ -367,6 +367,10 @@ export class WebHostImpl implements WebHost {
           error,
         });
       }
+      // As ASP.NET's ApplicationStopped, before the services are disposed:
+      // a listener may still flush a singleton (telemetry, a log sink).
+      this.#state = "stopped";
+      this.#lifetime.notifyStopped();
       await this.#stopMemory(deadline.signal);
     } finally {
       this.#state = "stopped";

@@ -345,6 +345,39 @@ Deno.test("SIGINT while the host starts stops it quietly, exit code 0, and lifet
   assert.doesNotMatch(out + stderr, /failed to start/);
 });
 
+// ASP.NET fires ApplicationStopped before the container is disposed, and
+// flushing telemetry there is common; Roost disposed first, so the listener
+// got "the root service provider was disposed".
+Deno.test("a lifetime.stopped listener can still resolve a singleton, which is disposed after", async () => {
+  const events: string[] = [];
+  class Telemetry {
+    flush(): void {
+      events.push("flushed");
+    }
+    [Symbol.dispose](): void {
+      events.push("disposed");
+    }
+  }
+  let root: ServiceProvider | undefined;
+  const host = new WebHostBuilder()
+    .useServer(new TestServer())
+    .useSetting("suppressStatusMessages", "true")
+    .configureServices((services) =>
+      services.addSingleton(Telemetry).addHostedService((provider) => {
+        root = provider;
+        provider.getRequired(Telemetry);
+        return { start() {}, stop() {} };
+      })
+    )
+    .build();
+  await host.start();
+  host.lifetime.stopped.addEventListener("abort", () => {
+    root!.getRequired(Telemetry).flush();
+  });
+  await host.stop();
+  assert.deepEqual(events, ["flushed", "disposed"]);
+});
+
 Deno.test("with backgroundServiceExceptionBehavior Ignore a throwing background service leaves the host running", async () => {
   const { host, failures, logged } = failingHost("Ignore");
   await host.start();
