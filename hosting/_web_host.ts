@@ -420,7 +420,7 @@ export class WebHostImpl implements WebHost {
       try {
         await this.start();
       } catch (error) {
-        if (!this.#lifetime.stopping.aborted || !isAbort(error)) {
+        if (!this.#lifetime.stopping.aborted || !isAbortError(error)) {
           return this.#failedStart(error);
         }
         // Ctrl+C or SIGTERM while starting: a stop asked for, not a start
@@ -529,6 +529,6 @@ export class WebHostImpl implements WebHost {
   }
 }
 
-function isAbort(error: unknown): boolean {
+function isAbortError(error: unknown): boolean {
   return error instanceof DOMException && error.name === "AbortError";
 }
