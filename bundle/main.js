@@ -4,7 +4,7 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-QIMX2KUM.js";
+} from "./chunk-34XAO4HL.js";
 import "./chunk-PT2TGV2H.js";
 import {
   HostSettings

@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-QIMX2KUM.js";
+} from "./chunk-34XAO4HL.js";
 import {
   HealthCheckRegistry,
   HealthChecks,

@@ -3120,6 +3120,8 @@ var WebHostImpl = class {
           error
         });
       }
+      this.#state = "stopped";
+      this.#lifetime.notifyStopped();
       await this.#stopMemory(deadline.signal);
     } finally {
       this.#state = "stopped";
@@ -3155,7 +3157,13 @@ var WebHostImpl = class {
       try {
         await this.start();
       } catch (error) {
-        return this.#failedStart(error);
+        if (!this.#lifetime.stopping.aborted || !isAbortError(error)) {
+          return this.#failedStart(error);
+        }
+        this.#status("Application stopped while it was starting.");
+        this.#lifetime.notifyStopped();
+        if (this.failed) Deno.exitCode = 1;
+        return this.failed ? 1 : 0;
       }
       await new Promise((resolve) => {
         if (this.#lifetime.stopping.aborted) resolve();
@@ -3235,6 +3243,9 @@ var WebHostImpl = class {
     await this.stop();
   }
 };
+function isAbortError(error) {
+  return error instanceof DOMException && error.name === "AbortError";
+}
 
 // hosting/web_host_builder.ts
 function readEnvironment() {
