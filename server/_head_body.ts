@@ -25,7 +25,9 @@ export function headForGet(
   ) {
     headers.set("content-length", String(length));
   }
-  // The type new Response(body) would have given it.
+  // The type new Response(body) would have given it; a status that carries
+  // no body (204, 304) goes out without one, as the GET does.
+  if (NULL_BODY_STATUSES.has(status)) return headers;
   const type = typeof body === "string"
     ? written ? undefined : "text/plain;charset=UTF-8"
     : body instanceof URLSearchParams

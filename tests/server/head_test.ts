@@ -102,6 +102,34 @@ for (const kind of SERVER_KINDS) {
   });
 }
 
+// A 204 or 304 with a body the app passed anyway: the GET leaves the body
+// and its type out, and HEAD said text/plain.
+for (const kind of SERVER_KINDS) {
+  Deno.test(`${kind} answers HEAD of a 204 or 304 with the GET's headers: no content type`, async () => {
+    await using running = await startHost(
+      kind,
+      (app) =>
+        app.run((ctx) =>
+          ctx.response.send("body!", {
+            status: Number(ctx.request.query.get("status")),
+          })
+        ),
+    );
+    for (const status of [204, 304]) {
+      for (const method of ["GET", "HEAD"]) {
+        const response = await running.fetch(`/?status=${status}`, { method });
+        assert.equal(response.status, status);
+        assert.equal(await response.text(), "");
+        assert.equal(
+          response.headers.get("content-type"),
+          null,
+          `${method} ${status}`,
+        );
+      }
+    }
+  });
+}
+
 // A HEAD of a returned stream larger than what is measured for its length
 // (6.25 MiB in memory) was never answered, and held the stop to its
 // deadline: the measuring waited for a cancel that could not settle yet.
