@@ -4,13 +4,13 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-34XAO4HL.js";
+} from "./chunk-TQEFZIVS.js";
 import "./chunk-PT2TGV2H.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-LUUR7QQ6.js";
+import "./chunk-3OVMPFGT.js";
 import "./chunk-CWGYTW7W.js";
 import "./chunk-75QN2NNB.js";
 import "./chunk-2TTZN4GM.js";

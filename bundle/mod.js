@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-34XAO4HL.js";
+} from "./chunk-TQEFZIVS.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -45,7 +45,7 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-LUUR7QQ6.js";
+} from "./chunk-3OVMPFGT.js";
 import "./chunk-CWGYTW7W.js";
 import {
   ApplicationLifetime,

@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-34XAO4HL.js";
+} from "../chunk-TQEFZIVS.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -36,7 +36,7 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-LUUR7QQ6.js";
+import "../chunk-3OVMPFGT.js";
 import "../chunk-CWGYTW7W.js";
 import {
   ApplicationLifetime,

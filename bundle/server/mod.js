@@ -9,7 +9,7 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-LUUR7QQ6.js";
+} from "../chunk-3OVMPFGT.js";
 import "../chunk-CWGYTW7W.js";
 import "../chunk-U3KCYQB7.js";
 import "../chunk-6675V4XU.js";

@@ -4,7 +4,7 @@ import {
   DEFAULT_SERVER_LIMITS,
   parseEndpointUrl,
   resolveServerLimits
-} from "./chunk-LUUR7QQ6.js";
+} from "./chunk-3OVMPFGT.js";
 import "./chunk-CWGYTW7W.js";
 import {
   resolve

@@ -18,7 +18,7 @@ import {
   UpgradeLimitError,
   parseEndpointUrls,
   raceAbort
-} from "./chunk-LUUR7QQ6.js";
+} from "./chunk-3OVMPFGT.js";
 import {
   ApplicationLifetime,
   EndpointRouter,
@@ -2601,7 +2601,7 @@ async function makeServer(options, configuration) {
   const server = options.server;
   if (server === void 0) {
     const section = configuration.getSection("Server");
-    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-GI3GTKJ7.js")).denoServerOptionsFrom(section, {
+    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-CMR4GKCH.js")).denoServerOptionsFrom(section, {
       describeSource: (key) => describeSource(configuration, key),
       basePath: options.environment.contentRootPath
     });
@@ -3197,7 +3197,7 @@ var WebHostImpl = class {
       return this.#failedStart(error);
     }
     try {
-      const { superviseHost } = await import("./_host_supervision-43CTIP35.js");
+      const { superviseHost } = await import("./_host_supervision-B2G4MFXS.js");
       const code = await superviseHost({
         getSetting: (key) => this.getSetting(key),
         logger: this.#logger("Roost.Hosting.Workers"),

@@ -10,7 +10,7 @@ import {
   DEFAULT_URL,
   parseEndpointUrls,
   portInUse
-} from "./chunk-LUUR7QQ6.js";
+} from "./chunk-3OVMPFGT.js";
 import "./chunk-CWGYTW7W.js";
 import "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";

@@ -274,6 +274,7 @@ function headForGet(body, status, headers, written) {
   if (length !== void 0 && !NULL_BODY_STATUSES.has(status) && !headers.has("content-length")) {
     headers.set("content-length", String(length));
   }
+  if (NULL_BODY_STATUSES.has(status)) return headers;
   const type = typeof body === "string" ? written ? void 0 : "text/plain;charset=UTF-8" : body instanceof URLSearchParams ? "application/x-www-form-urlencoded;charset=UTF-8" : body instanceof Blob && body.type !== "" ? body.type : void 0;
   if (type !== void 0 && !headers.has("content-type")) {
     headers.set("content-type", type);
