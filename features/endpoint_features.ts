@@ -18,6 +18,23 @@ import {
  */
 export type RouteValues = Readonly<Record<string, string | undefined>>;
 
+/**
+ * The values a link is made from (`linkTo`): route parameters fill the
+ * template, the rest the query string (a list repeats its parameter);
+ * `null` and `undefined` are no value.
+ */
+export type LinkValues = Readonly<
+  Record<
+    string,
+    | string
+    | number
+    | boolean
+    | readonly (string | number | boolean)[]
+    | null
+    | undefined
+  >
+>;
+
 /** A class, or any constructor, that metadata items are instances of. */
 // deno-lint-ignore no-explicit-any
 export type MetadataType<T> = abstract new (...args: any[]) => T;
@@ -198,17 +215,7 @@ export interface LinkGeneratorFeature {
   pathByName(
     features: FeatureCollection,
     name: string,
-    values?: Readonly<
-      Record<
-        string,
-        | string
-        | number
-        | boolean
-        | readonly (string | number | boolean)[]
-        | null
-        | undefined
-      >
-    >,
+    values?: LinkValues,
   ): string;
 }
 /** The key of {@linkcode LinkGeneratorFeature}. */

@@ -8,6 +8,7 @@ import type { FeatureCollection } from "./feature_collection.ts";
 import {
   EndpointFeature,
   LinkGeneratorFeature,
+  type LinkValues,
   type RouteEndpoint,
 } from "./endpoint_features.ts";
 import { HttpRequest } from "./http_request.ts";
@@ -218,17 +219,7 @@ export class HttpContext {
    */
   linkTo(
     name: string,
-    values?: Readonly<
-      Record<
-        string,
-        | string
-        | number
-        | boolean
-        | readonly (string | number | boolean)[]
-        | null
-        | undefined
-      >
-    >,
+    values?: LinkValues,
   ): string {
     const links = this.#features.get(LinkGeneratorFeature);
     if (links === undefined) {

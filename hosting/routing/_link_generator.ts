@@ -5,13 +5,9 @@ import {
   type FeatureCollection,
   HttpRequestFeature,
   type LinkGeneratorFeature,
+  type LinkValues,
 } from "../../features/mod.ts";
 import { parseRouteTemplate, type RoutePattern } from "./_route_template.ts";
-
-type LinkValue = string | number | boolean;
-type LinkValues = Readonly<
-  Record<string, LinkValue | readonly LinkValue[] | null | undefined>
->;
 
 // The path base a request had before map() branches added theirs: links are
 // made from the app's root, whichever branch the request is in.
