@@ -40,6 +40,14 @@ function waitFor(frame: Frame, pending: Promise<void>): Promise<void> {
   });
 }
 
+// A next() refused: rejected for whoever awaits it, and handled, so that
+// one nobody awaits does not end the process (the misuse is logged).
+function refused(message: string): Promise<never> {
+  const rejected = Promise.reject(new Error(message));
+  rejected.catch(() => {});
+  return rejected;
+}
+
 // What next() returns when the pipeline below threw: a rejection, done (for
 // the layer above) once settled, as an async handler's would be. A
 // middleware that catches it has handled the error; one that drops it is
@@ -118,9 +126,13 @@ export function describe(value: unknown): string {
   }
 }
 
-// What a layer reports, once per middleware: it finished before the next()
-// it called, called next() after it had finished, or called it twice.
-interface Misuse {
+/**
+ * What a middleware's layer reports (the builder logs each once per
+ * middleware): it finished before the next() it called, called next() after
+ * it had finished, called it twice, or returned a Response once the response
+ * was already complete.
+ */
+export interface Misuse {
   forgot(): void;
   late(): void;
   twice(): void;
@@ -147,19 +159,11 @@ function sendFromMiddleware(
   return sendReturned(ctx, value, "middleware");
 }
 
-/**
- * The component of a middleware; `forgot` is called when it finished before
- * the next() it called, `late` when it called next() after it finished, and
- * `twice` when it called next() again.
- */
+/** The component of a middleware, reporting its misuses to `misuse`. */
 export function middlewareComponent(
   middleware: Middleware,
-  forgot: () => void,
-  late: () => void = () => {},
-  twice: () => void = () => {},
-  ignored: () => void = () => {},
+  misuse: Misuse,
 ): PipelineComponent {
-  const misuse = { forgot, late, twice, ignored };
   return (next) => (ctx) => {
     // Every field from the start: one shape for every frame.
     const frame: Frame = { done: false, child: undefined, passThrough: false };
@@ -184,25 +188,17 @@ function layer(
       // Awaited, it fails the request; dropped (a second call nobody
       // awaits), it must not end the process: handled, and said.
       twice();
-      const refused = Promise.reject(
-        new Error(
-          "next() was called more than once by the same middleware: call it once, and await it",
-        ),
+      return refused(
+        "next() was called more than once by the same middleware: call it once, and await it",
       );
-      refused.catch(() => {});
-      return refused;
     }
     if (frame.done && !called) {
       // From a timer or a callback, after the middleware finished: the
       // request is over, and the rest of the pipeline must not run on it.
       late();
-      const refused = Promise.reject(
-        new Error(
-          "next() was called after the middleware had finished, so the rest of the pipeline did not run: call next() before your middleware returns, and await it",
-        ),
+      return refused(
+        "next() was called after the middleware had finished, so the rest of the pipeline did not run: call next() before your middleware returns, and await it",
       );
-      refused.catch(() => {});
-      return refused;
     }
     called = true;
     entered = undefined;
