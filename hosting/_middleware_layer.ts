@@ -42,7 +42,7 @@ function waitFor(frame: Frame, pending: Promise<void>): Promise<void> {
 
 // A next() refused: rejected for whoever awaits it, and handled, so that
 // one nobody awaits does not end the process (the misuse is logged).
-function refused(message: string): Promise<never> {
+function refusedNext(message: string): Promise<never> {
   const rejected = Promise.reject(new Error(message));
   rejected.catch(() => {});
   return rejected;
@@ -188,7 +188,7 @@ function layer(
       // Awaited, it fails the request; dropped (a second call nobody
       // awaits), it must not end the process: handled, and said.
       twice();
-      return refused(
+      return refusedNext(
         "next() was called more than once by the same middleware: call it once, and await it",
       );
     }
@@ -196,7 +196,7 @@ function layer(
       // From a timer or a callback, after the middleware finished: the
       // request is over, and the rest of the pipeline must not run on it.
       late();
-      return refused(
+      return refusedNext(
         "next() was called after the middleware had finished, so the rest of the pipeline did not run: call next() before your middleware returns, and await it",
       );
     }
