@@ -4,7 +4,7 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-TQEFZIVS.js";
+} from "./chunk-XG5SR4ET.js";
 import "./chunk-PT2TGV2H.js";
 import {
   HostSettings
@@ -12,7 +12,7 @@ import {
 import "./chunk-T7CJ442T.js";
 import "./chunk-3OVMPFGT.js";
 import "./chunk-CWGYTW7W.js";
-import "./chunk-75QN2NNB.js";
+import "./chunk-KPXQ5NF5.js";
 import "./chunk-2TTZN4GM.js";
 import {
   LoggerFactory

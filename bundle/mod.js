@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-TQEFZIVS.js";
+} from "./chunk-XG5SR4ET.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -75,7 +75,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-75QN2NNB.js";
+} from "./chunk-KPXQ5NF5.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,

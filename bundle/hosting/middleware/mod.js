@@ -28,7 +28,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../../chunk-75QN2NNB.js";
+} from "../../chunk-KPXQ5NF5.js";
 import "../../chunk-2TTZN4GM.js";
 import "../../chunk-F7QBUC2D.js";
 import "../../chunk-RMXCWHHI.js";

@@ -48,7 +48,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-75QN2NNB.js";
+} from "./chunk-KPXQ5NF5.js";
 import {
   Configuration,
   ConfigurationBuilder,
@@ -1079,31 +1079,20 @@ var ApplicationBuilder = class _ApplicationBuilder extends BuiltinMiddlewareBuil
       this.#beforeRouting.push(reader);
     }
     const name = middleware.name ? `"${middleware.name}"` : `#${this.#components.length + 1}`;
-    let warned = false;
-    const forgot = () => {
-      if (warned) return;
-      warned = true;
-      this.#warn(`Middleware ${name} finished before the next() it called: the rest of the pipeline was still running. Await it (await next()) or return it (return next()); Roost waited for it this time.`);
+    const once = (message) => {
+      let said = false;
+      return () => {
+        if (said) return;
+        said = true;
+        this.#warn(`Middleware ${name} ${message}`);
+      };
     };
-    let warnedLate = false;
-    const late = () => {
-      if (warnedLate) return;
-      warnedLate = true;
-      this.#warn(`Middleware ${name} called next() after it had finished (from a timer or a callback?): the request was over, so the rest of the pipeline did not run. Call next() before the middleware returns, and await it.`);
-    };
-    let warnedTwice = false;
-    const twice = () => {
-      if (warnedTwice) return;
-      warnedTwice = true;
-      this.#warn(`Middleware ${name} called next() more than once: the rest of the pipeline ran only the first time, and the next call was refused. Call next() once, and await it.`);
-    };
-    let warnedIgnored = false;
-    const ignored = () => {
-      if (warnedIgnored) return;
-      warnedIgnored = true;
-      this.#warn(`Middleware ${name} returned a Response after the response was already complete (answered below it): that Response was not sent. Return a Response only instead of calling next(), or change the response below through ctx.response.`);
-    };
-    return this.useComponent(middlewareComponent(middleware, forgot, late, twice, ignored));
+    return this.useComponent(middlewareComponent(middleware, {
+      forgot: once("finished before the next() it called: the rest of the pipeline was still running. Await it (await next()) or return it (return next()); Roost waited for it this time."),
+      late: once("called next() after it had finished (from a timer or a callback?): the request was over, so the rest of the pipeline did not run. Call next() before the middleware returns, and await it."),
+      twice: once("called next() more than once: the rest of the pipeline ran only the first time, and the next call was refused. Call next() once, and await it."),
+      ignored: once("returned a Response after the response was already complete (answered below it): that Response was not sent. Return a Response only instead of calling next(), or change the response below through ctx.response.")
+    }));
   }
   #warn(message) {
     let loggers2;

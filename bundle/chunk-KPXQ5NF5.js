@@ -691,6 +691,12 @@ function waitFor(frame, pending) {
     frame.done = true;
   });
 }
+function refusedNext(message) {
+  const rejected = Promise.reject(new Error(message));
+  rejected.catch(() => {
+  });
+  return rejected;
+}
 function thrown(error) {
   const frame = {
     done: false,
@@ -751,16 +757,7 @@ function sendFromMiddleware(ctx, value, ignored) {
   }
   return sendReturned(ctx, value, "middleware");
 }
-function middlewareComponent(middleware, forgot, late = () => {
-}, twice = () => {
-}, ignored = () => {
-}) {
-  const misuse2 = {
-    forgot,
-    late,
-    twice,
-    ignored
-  };
+function middlewareComponent(middleware, misuse2) {
   return (next) => (ctx) => {
     const frame = {
       done: false,
@@ -778,17 +775,11 @@ function layer(ctx, next, middleware, frame, { forgot, late, twice, ignored }) {
   const result = middleware(ctx, () => {
     if (called && !(REEXECUTES in middleware)) {
       twice();
-      const refused2 = Promise.reject(new Error("next() was called more than once by the same middleware: call it once, and await it"));
-      refused2.catch(() => {
-      });
-      return refused2;
+      return refusedNext("next() was called more than once by the same middleware: call it once, and await it");
     }
     if (frame.done && !called) {
       late();
-      const refused2 = Promise.reject(new Error("next() was called after the middleware had finished, so the rest of the pipeline did not run: call next() before your middleware returns, and await it"));
-      refused2.catch(() => {
-      });
-      return refused2;
+      return refusedNext("next() was called after the middleware had finished, so the rest of the pipeline did not run: call next() before your middleware returns, and await it");
     }
     called = true;
     entered = void 0;
