@@ -23,6 +23,20 @@ export interface HeaderReader {
 // RFC 9110 §5.1: a header name is a token.
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/i;
 
+// Names found valid, so that each absent header's read (the same few names,
+// request after request) does not test its name again. Bounded, as names
+// may come from clients.
+const validNames = new Set<string>();
+const VALID_NAMES_LIMIT = 256;
+
+function isHeaderName(name: string): boolean {
+  if (validNames.has(name)) return true;
+  if (!HEADER_NAME.test(name)) return false;
+  if (validNames.size >= VALID_NAMES_LIMIT) validNames.clear();
+  validNames.add(name);
+  return true;
+}
+
 /**
  * One header of a request feature, as `headers.get(name)` reads it, and as
  * cheaply as the feature allows.
@@ -36,7 +50,7 @@ export function readHeader(
   if (!(READ_HEADER in feature)) return feature.headers.get(name);
   const value = (feature as HeaderReader)[READ_HEADER](name);
   // Absent, or a name Headers.get would refuse: tell which.
-  if (value === null && !HEADER_NAME.test(name)) {
+  if (value === null && !isHeaderName(name)) {
     throw new TypeError(
       `Cannot read the request header ${
         JSON.stringify(name)

@@ -69,8 +69,12 @@ export function trusted(
   address: IpAddress | undefined,
 ): boolean {
   if (address === undefined) return false;
-  return policy.proxies.some((proxy) => sameIp(proxy, address)) ||
-    policy.networks.some((network) => networkContains(network, address));
+  // Loops, not some(): no closure per request.
+  for (const proxy of policy.proxies) if (sameIp(proxy, address)) return true;
+  for (const network of policy.networks) {
+    if (networkContains(network, address)) return true;
+  }
+  return false;
 }
 
 // The last `limit` entries of an X-Forwarded-* value, nearest (rightmost)
@@ -78,17 +82,31 @@ export function trusted(
 // value). Read from the right: what a client wrote on the left is never
 // looked at, not even a stray quote that would swallow the entries a proxy
 // appended after it.
-function lastEntries(value: string | null, limit: number): string[] {
-  if (value === null) return [];
-  const entries: string[] = [];
+// A hop with every field there: one object shape for every hop.
+function newHop(): Hop {
+  return {
+    for: undefined,
+    proto: undefined,
+    host: undefined,
+    prefix: undefined,
+    invalid: undefined,
+  };
+}
+
+// Each entry goes to `hops` under `field`, making the hops it needs.
+function addEntries(
+  hops: Hop[],
+  field: ForwardedHeaderField,
+  value: string,
+  limit: number,
+): void {
   let end = value.length;
-  while (entries.length < limit) {
+  for (let i = 0; i < limit; i++) {
     const comma = end === 0 ? -1 : value.lastIndexOf(",", end - 1);
-    entries.push(value.slice(comma + 1, end).trim());
+    (hops[i] ??= newHop())[field] = value.slice(comma + 1, end).trim();
     if (comma === -1) break;
     end = comma;
   }
-  return entries;
 }
 
 // RFC 7239's elements, nearest (rightmost) first and at most `limit`, split
@@ -118,7 +136,7 @@ function forwardedElements(value: string, limit: number): string[] {
 function parseElement(element: string): Hop | undefined {
   const pair =
     /\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)=(?:"((?:[^"\\]|\\.)*)"|([^\s;,"]*))\s*(;|$)/y;
-  const hop: Hop = {};
+  const hop = newHop();
   const seen = new Set<string>();
   pair.lastIndex = 0;
   while (pair.lastIndex < element.length) {
@@ -137,17 +155,29 @@ function parseElement(element: string): Hop | undefined {
 }
 
 // The hops to consider, nearest proxy first, with no more than `limit`.
+/**
+ * The headers a policy reads, each once: `Forwarded` first in that format,
+ * then the `X-Forwarded-*` ones of its fields, in `FIELDS` order.
+ */
+export function headersRead(policy: Policy): string[] {
+  return policy.format === "forwarded"
+    ? ["forwarded", ...(policy.fields.has("prefix") ? [X_HEADER.prefix] : [])]
+    : FIELDS.filter((field) => policy.fields.has(field)).map((field) =>
+      X_HEADER[field]
+    );
+}
+
+// The hops to consider, nearest proxy first, with no more than `limit`.
+// `values` are those of `headersRead(policy)`, in its order.
 export function hopsOf(
   policy: Policy,
-  read: (name: string) => string | null,
+  values: readonly (string | null)[],
 ): Hop[] | string {
   const hops: Hop[] = [];
   const limit = policy.limit;
-  const prefixes = policy.fields.has("prefix")
-    ? lastEntries(read(X_HEADER.prefix), limit)
-    : [];
+  let next = 0;
   if (policy.format === "forwarded") {
-    const value = read("forwarded");
+    const value = values[next++];
     for (
       const element of value === null ? [] : forwardedElements(value, limit)
     ) {
@@ -156,17 +186,13 @@ export function hopsOf(
           { invalid: `the Forwarded element "${element}" is malformed` },
       );
     }
-  } else {
-    for (const field of ["for", "proto", "host"] as const) {
-      if (!policy.fields.has(field)) continue;
-      const values = lastEntries(read(X_HEADER[field]), limit);
-      for (let i = 0; i < values.length; i++) {
-        (hops[i] ??= {})[field] = values[i];
-      }
-    }
   }
-  for (let i = 0; i < prefixes.length; i++) {
-    (hops[i] ??= {}).prefix = prefixes[i];
+  for (const field of FIELDS) {
+    if (!policy.fields.has(field)) continue;
+    // The Forwarded format takes only the prefix from an X- header.
+    if (policy.format === "forwarded" && field !== "prefix") continue;
+    const value = values[next++];
+    if (value !== null) addEntries(hops, field, value, limit);
   }
   return hops.length > limit ? hops.slice(0, limit) : hops;
 }
@@ -200,7 +226,9 @@ export function walk(
     if (fields.has("for") && hop.for !== undefined) {
       // RFC 7239 §6.2-6.3: a proxy hid the node (with or without a port);
       // nothing past it is known. A port it hid ("_p1") is no port at all.
-      const node = hop.for.replace(/:_[\w.-]+$/, "");
+      const node = hop.for.includes(":_")
+        ? hop.for.replace(/:_[\w.-]+$/, "")
+        : hop.for;
       if (/^unknown(:|$)/i.test(node) || node.startsWith("_")) {
         stop = true;
       } else {

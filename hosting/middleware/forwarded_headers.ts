@@ -18,11 +18,11 @@ import {
   FIELDS,
   type ForwardedHeaderField,
   type ForwardedHeaderFormat,
+  headersRead,
   hopsOf,
   type Policy,
   trusted,
   walk,
-  X_HEADER,
 } from "./_forwarded_walk.ts";
 
 export type { ForwardedHeaderField, ForwardedHeaderFormat };
@@ -189,9 +189,7 @@ export function forwardedHeaders(
   options: ForwardedHeadersOptions = {},
 ): Middleware {
   const policy = resolve(options);
-  const names = policy.format === "forwarded"
-    ? ["forwarded", X_HEADER.prefix]
-    : [...policy.fields].map((field) => X_HEADER[field]);
+  const names = headersRead(policy);
   return (ctx, next) => {
     const request = ctx.request;
     // Each header is read once, from Deno's record where it can be (no
@@ -213,10 +211,7 @@ export function forwardedHeaders(
       );
       return next();
     }
-    const hops = hopsOf(
-      policy,
-      (name) => values[names.indexOf(name)] ?? null,
-    );
+    const hops = hopsOf(policy, values);
     const outcome = typeof hops === "string" ? hops : walk(policy, peer, hops);
     if (typeof outcome === "string") {
       debug(
