@@ -4,28 +4,28 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-XG5SR4ET.js";
+} from "./chunk-Y5LKVZWT.js";
 import "./chunk-PT2TGV2H.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-3OVMPFGT.js";
+import "./chunk-577J7OBY.js";
 import "./chunk-CWGYTW7W.js";
-import "./chunk-KPXQ5NF5.js";
+import "./chunk-F3ATAJWY.js";
 import "./chunk-2TTZN4GM.js";
 import {
   LoggerFactory
 } from "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-U3KCYQB7.js";
+import "./chunk-QJ2OIAVS.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-Z4TP7CN5.js";
+import "./chunk-NM2UUVLT.js";
 import "./chunk-RNECWNO4.js";
 import {
   HttpError
-} from "./chunk-XX7E66TD.js";
+} from "./chunk-J5WHLPB7.js";
 import "./chunk-43YVGM2U.js";
 
 // main.ts

@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-XG5SR4ET.js";
+} from "./chunk-Y5LKVZWT.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -45,7 +45,7 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-3OVMPFGT.js";
+} from "./chunk-577J7OBY.js";
 import "./chunk-CWGYTW7W.js";
 import {
   ApplicationLifetime,
@@ -75,7 +75,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-KPXQ5NF5.js";
+} from "./chunk-F3ATAJWY.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -101,10 +101,10 @@ import {
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-U3KCYQB7.js";
+import "./chunk-QJ2OIAVS.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-Z4TP7CN5.js";
+import "./chunk-NM2UUVLT.js";
 import "./chunk-RNECWNO4.js";
 import {
   EndpointFeature,
@@ -137,7 +137,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-XX7E66TD.js";
+} from "./chunk-J5WHLPB7.js";
 import "./chunk-43YVGM2U.js";
 export {
   ApplicationBuilder,

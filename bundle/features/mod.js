@@ -32,7 +32,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "../chunk-XX7E66TD.js";
+} from "../chunk-J5WHLPB7.js";
 import "../chunk-43YVGM2U.js";
 export {
   EndpointFeature,

@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-XG5SR4ET.js";
+} from "../chunk-Y5LKVZWT.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -36,7 +36,7 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-3OVMPFGT.js";
+import "../chunk-577J7OBY.js";
 import "../chunk-CWGYTW7W.js";
 import {
   ApplicationLifetime,
@@ -66,7 +66,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-KPXQ5NF5.js";
+} from "../chunk-F3ATAJWY.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -92,12 +92,12 @@ import {
 import {
   ConfigurationError
 } from "../chunk-RMXCWHHI.js";
-import "../chunk-U3KCYQB7.js";
+import "../chunk-QJ2OIAVS.js";
 import "../chunk-6675V4XU.js";
 import "../chunk-YIRIFEEA.js";
-import "../chunk-Z4TP7CN5.js";
+import "../chunk-NM2UUVLT.js";
 import "../chunk-RNECWNO4.js";
-import "../chunk-XX7E66TD.js";
+import "../chunk-J5WHLPB7.js";
 import "../chunk-43YVGM2U.js";
 export {
   ApplicationBuilder,

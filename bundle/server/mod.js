@@ -9,11 +9,11 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-3OVMPFGT.js";
+} from "../chunk-577J7OBY.js";
 import "../chunk-CWGYTW7W.js";
-import "../chunk-U3KCYQB7.js";
+import "../chunk-QJ2OIAVS.js";
 import "../chunk-6675V4XU.js";
-import "../chunk-XX7E66TD.js";
+import "../chunk-J5WHLPB7.js";
 import "../chunk-43YVGM2U.js";
 export {
   DEFAULT_SERVER_LIMITS,

@@ -20,7 +20,7 @@ import {
   misuse,
   parseTarget,
   serverReporter
-} from "./chunk-U3KCYQB7.js";
+} from "./chunk-QJ2OIAVS.js";
 import {
   schedule
 } from "./chunk-6675V4XU.js";
@@ -48,7 +48,7 @@ import {
   checkPlanned,
   fileError,
   problemResponse
-} from "./chunk-XX7E66TD.js";
+} from "./chunk-J5WHLPB7.js";
 import {
   COMPLETE,
   DONE,

@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   ServerReportingFeature
-} from "./chunk-XX7E66TD.js";
+} from "./chunk-J5WHLPB7.js";
 import {
   markReported
 } from "./chunk-43YVGM2U.js";

@@ -393,10 +393,19 @@ var TAKE_BODY_TEXT = Symbol("roost.takeBodyText");
 // features/_request_header.ts
 var READ_HEADER = Symbol("roost.readHeader");
 var HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/i;
+var validNames = /* @__PURE__ */ new Set();
+var VALID_NAMES_LIMIT = 256;
+function isHeaderName(name) {
+  if (validNames.has(name)) return true;
+  if (!HEADER_NAME.test(name)) return false;
+  if (validNames.size >= VALID_NAMES_LIMIT) validNames.clear();
+  validNames.add(name);
+  return true;
+}
 function readHeader(feature, name) {
   if (!(READ_HEADER in feature)) return feature.headers.get(name);
   const value = feature[READ_HEADER](name);
-  if (value === null && !HEADER_NAME.test(name)) {
+  if (value === null && !isHeaderName(name)) {
     throw new TypeError(`Cannot read the request header ${JSON.stringify(name)}: it is not a valid header name (letters, digits and !#$%&'*+-.^_\`|~ only)`);
   }
   return value;

@@ -14,7 +14,7 @@ import {
   isValidHost,
   misuse,
   normalizePath
-} from "./chunk-U3KCYQB7.js";
+} from "./chunk-QJ2OIAVS.js";
 import {
   schedule,
   scheduleDeadline
@@ -48,7 +48,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-XX7E66TD.js";
+} from "./chunk-J5WHLPB7.js";
 import {
   COMPLETE,
   DONE,
@@ -268,19 +268,29 @@ var X_HEADER = {
 };
 function trusted(policy, address) {
   if (address === void 0) return false;
-  return policy.proxies.some((proxy) => sameIp(proxy, address)) || policy.networks.some((network) => networkContains(network, address));
+  for (const proxy of policy.proxies) if (sameIp(proxy, address)) return true;
+  for (const network of policy.networks) {
+    if (networkContains(network, address)) return true;
+  }
+  return false;
 }
-function lastEntries(value, limit) {
-  if (value === null) return [];
-  const entries = [];
+function newHop() {
+  return {
+    for: void 0,
+    proto: void 0,
+    host: void 0,
+    prefix: void 0,
+    invalid: void 0
+  };
+}
+function addEntries(hops, field, value, limit) {
   let end = value.length;
-  while (entries.length < limit) {
+  for (let i = 0; i < limit; i++) {
     const comma = end === 0 ? -1 : value.lastIndexOf(",", end - 1);
-    entries.push(value.slice(comma + 1, end).trim());
+    (hops[i] ??= newHop())[field] = value.slice(comma + 1, end).trim();
     if (comma === -1) break;
     end = comma;
   }
-  return entries;
 }
 function forwardedElements(value, limit) {
   const elements = [];
@@ -300,7 +310,7 @@ function forwardedElements(value, limit) {
 }
 function parseElement(element) {
   const pair = /\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)=(?:"((?:[^"\\]|\\.)*)"|([^\s;,"]*))\s*(;|$)/y;
-  const hop = {};
+  const hop = newHop();
   const seen = /* @__PURE__ */ new Set();
   pair.lastIndex = 0;
   while (pair.lastIndex < element.length) {
@@ -315,32 +325,31 @@ function parseElement(element) {
   }
   return hop;
 }
-function hopsOf(policy, read) {
+function headersRead(policy) {
+  return policy.format === "forwarded" ? [
+    "forwarded",
+    ...policy.fields.has("prefix") ? [
+      X_HEADER.prefix
+    ] : []
+  ] : FIELDS.filter((field) => policy.fields.has(field)).map((field) => X_HEADER[field]);
+}
+function hopsOf(policy, values) {
   const hops = [];
   const limit = policy.limit;
-  const prefixes = policy.fields.has("prefix") ? lastEntries(read(X_HEADER.prefix), limit) : [];
+  let next = 0;
   if (policy.format === "forwarded") {
-    const value = read("forwarded");
+    const value = values[next++];
     for (const element of value === null ? [] : forwardedElements(value, limit)) {
       hops.push(parseElement(element) ?? {
         invalid: `the Forwarded element "${element}" is malformed`
       });
     }
-  } else {
-    for (const field of [
-      "for",
-      "proto",
-      "host"
-    ]) {
-      if (!policy.fields.has(field)) continue;
-      const values = lastEntries(read(X_HEADER[field]), limit);
-      for (let i = 0; i < values.length; i++) {
-        (hops[i] ??= {})[field] = values[i];
-      }
-    }
   }
-  for (let i = 0; i < prefixes.length; i++) {
-    (hops[i] ??= {}).prefix = prefixes[i];
+  for (const field of FIELDS) {
+    if (!policy.fields.has(field)) continue;
+    if (policy.format === "forwarded" && field !== "prefix") continue;
+    const value = values[next++];
+    if (value !== null) addEntries(hops, field, value, limit);
   }
   return hops.length > limit ? hops.slice(0, limit) : hops;
 }
@@ -355,7 +364,7 @@ function walk(policy, peer, hops) {
     if (hop.invalid !== void 0) return hop.invalid;
     let stop = false;
     if (fields.has("for") && hop.for !== void 0) {
-      const node = hop.for.replace(/:_[\w.-]+$/, "");
+      const node = hop.for.includes(":_") ? hop.for.replace(/:_[\w.-]+$/, "") : hop.for;
       if (/^unknown(:|$)/i.test(node) || node.startsWith("_")) {
         stop = true;
       } else {
@@ -484,12 +493,7 @@ function debug(ctx, message, reason) {
 }
 function forwardedHeaders(options = {}) {
   const policy = resolve(options);
-  const names = policy.format === "forwarded" ? [
-    "forwarded",
-    X_HEADER.prefix
-  ] : [
-    ...policy.fields
-  ].map((field) => X_HEADER[field]);
+  const names = headersRead(policy);
   return (ctx, next) => {
     const request = ctx.request;
     const values = [];
@@ -504,7 +508,7 @@ function forwardedHeaders(options = {}) {
       debug(ctx, "Forwarded headers ignored on request {traceId}: {reason}", `the peer ${ctx.connection.remoteAddress} is not a known proxy`);
       return next();
     }
-    const hops = hopsOf(policy, (name) => values[names.indexOf(name)] ?? null);
+    const hops = hopsOf(policy, values);
     const outcome = typeof hops === "string" ? hops : walk(policy, peer, hops);
     if (typeof outcome === "string") {
       debug(ctx, "Forwarded headers ignored on request {traceId}: {reason}", outcome);
@@ -882,7 +886,7 @@ function developerExceptionPage(options) {
           error
         });
       }
-      const { writeDeveloperPage } = await import("./_error_developer_page-2V4C2PBE.js");
+      const { writeDeveloperPage } = await import("./_error_developer_page-2UEWQXGE.js");
       await writeDeveloperPage(ctx, error, {
         sourceLines
       });

@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   ROOST_FOLDERS
-} from "./chunk-Z4TP7CN5.js";
+} from "./chunk-NM2UUVLT.js";
 import {
   escapeHtml
 } from "./chunk-RNECWNO4.js";
@@ -11,7 +11,7 @@ import {
   negotiateErrorFormat,
   problemResponse,
   reasonPhrase
-} from "./chunk-XX7E66TD.js";
+} from "./chunk-J5WHLPB7.js";
 import "./chunk-43YVGM2U.js";
 
 // hosting/middleware/_error_page_html.ts

@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   PACKAGE_ROOT
-} from "./chunk-XX7E66TD.js";
+} from "./chunk-J5WHLPB7.js";
 
 // hosting/_roost_files.ts
 function bothForms(prefixes) {

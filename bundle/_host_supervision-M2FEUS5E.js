@@ -10,14 +10,14 @@ import {
   DEFAULT_URL,
   parseEndpointUrls,
   portInUse
-} from "./chunk-3OVMPFGT.js";
+} from "./chunk-577J7OBY.js";
 import "./chunk-CWGYTW7W.js";
 import "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-U3KCYQB7.js";
+import "./chunk-QJ2OIAVS.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-XX7E66TD.js";
+import "./chunk-J5WHLPB7.js";
 import "./chunk-43YVGM2U.js";
 
 // hosting/workers/_host_supervision.ts

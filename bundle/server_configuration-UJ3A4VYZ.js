@@ -4,7 +4,7 @@ import {
   DEFAULT_SERVER_LIMITS,
   parseEndpointUrl,
   resolveServerLimits
-} from "./chunk-3OVMPFGT.js";
+} from "./chunk-577J7OBY.js";
 import "./chunk-CWGYTW7W.js";
 import {
   resolve
@@ -12,9 +12,9 @@ import {
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-U3KCYQB7.js";
+import "./chunk-QJ2OIAVS.js";
 import "./chunk-6675V4XU.js";
-import "./chunk-XX7E66TD.js";
+import "./chunk-J5WHLPB7.js";
 import "./chunk-43YVGM2U.js";
 
 // hosting/_time_span.ts

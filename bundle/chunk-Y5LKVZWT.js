@@ -18,7 +18,7 @@ import {
   UpgradeLimitError,
   parseEndpointUrls,
   raceAbort
-} from "./chunk-3OVMPFGT.js";
+} from "./chunk-577J7OBY.js";
 import {
   ApplicationLifetime,
   EndpointRouter,
@@ -48,7 +48,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-KPXQ5NF5.js";
+} from "./chunk-F3ATAJWY.js";
 import {
   Configuration,
   ConfigurationBuilder,
@@ -74,7 +74,7 @@ import {
 } from "./chunk-YIRIFEEA.js";
 import {
   ROOST_FILES
-} from "./chunk-Z4TP7CN5.js";
+} from "./chunk-NM2UUVLT.js";
 import {
   FeatureCollection,
   HttpContext,
@@ -90,7 +90,7 @@ import {
   ServiceProvidersFeature,
   negotiateErrorFormat,
   problemResponse
-} from "./chunk-XX7E66TD.js";
+} from "./chunk-J5WHLPB7.js";
 import {
   DONE,
   wasReported
@@ -2474,7 +2474,7 @@ var HostingApplication = class {
   // Loaded on the first error: production hosts never load the page.
   async #developerAnswer(ctx, error) {
     try {
-      const { writeDeveloperPage } = await import("./_error_developer_page-2V4C2PBE.js");
+      const { writeDeveloperPage } = await import("./_error_developer_page-2UEWQXGE.js");
       await writeDeveloperPage(ctx, error, {
         sourceLines: 3
       });
@@ -2590,7 +2590,7 @@ async function makeServer(options, configuration) {
   const server = options.server;
   if (server === void 0) {
     const section = configuration.getSection("Server");
-    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-CMR4GKCH.js")).denoServerOptionsFrom(section, {
+    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-UJ3A4VYZ.js")).denoServerOptionsFrom(section, {
       describeSource: (key) => describeSource(configuration, key),
       basePath: options.environment.contentRootPath
     });
@@ -3186,7 +3186,7 @@ var WebHostImpl = class {
       return this.#failedStart(error);
     }
     try {
-      const { superviseHost } = await import("./_host_supervision-B2G4MFXS.js");
+      const { superviseHost } = await import("./_host_supervision-M2FEUS5E.js");
       const code = await superviseHost({
         getSetting: (key) => this.getSetting(key),
         logger: this.#logger("Roost.Hosting.Workers"),
