@@ -81,6 +81,15 @@ for (const kind of SERVER_KINDS) {
   Deno.test(`${kind}: ctx.request.header() refuses an invalid name as headers.get() does`, async () => {
     await using running = await startHost(kind, (app) =>
       app.run((ctx) => {
+        // Absent headers by valid names first, more than the names Roost
+        // remembers as valid: none makes an invalid name pass later.
+        for (let i = 0; i < 300; i++) {
+          if (ctx.request.header(`x-absent-${i}`) !== null) {
+            return ctx.response.send("an absent header was read", {
+              status: 500,
+            });
+          }
+        }
         const outcomes = ["bad name", "", "x\u00e9"].map((name) => {
           try {
             return `read ${ctx.request.header(name)}`;

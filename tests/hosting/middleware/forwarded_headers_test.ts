@@ -250,6 +250,31 @@ for (const kind of SERVER_KINDS) {
         assert.equal(malformed.original, null);
       },
     );
+    // The prefix, which RFC 7239 has no parameter for, still comes from
+    // X-Forwarded-Prefix, entry by entry with the Forwarded elements.
+    await withHost(
+      kind,
+      {
+        format: "forwarded",
+        forwardLimit: 2,
+        forwardedHeaders: ["prefix", "for", "proto"],
+        knownNetworks: ["127.0.0.0/8", "10.0.0.0/8"],
+      },
+      async (send) => {
+        const seen = await send({
+          forwarded: "for=203.0.113.9;proto=https, for=10.0.0.2",
+          "x-forwarded-prefix": "/outer, /inner/",
+        });
+        assert.equal(seen.remote, "203.0.113.9");
+        assert.equal(seen.scheme, "https");
+        assert.equal(seen.pathBase, "/outer");
+        const without = await send({
+          forwarded: "for=10.0.0.2;proto=https",
+        });
+        assert.equal(without.remote, "10.0.0.2");
+        assert.equal(without.pathBase, "");
+      },
+    );
     // The default format ignores Forwarded.
     await withHost(kind, undefined, async (send) => {
       const seen = await send({ forwarded: "for=6.6.6.6" });
