@@ -9,6 +9,7 @@ import type {
   ResponseCallback,
 } from "../features/mod.ts";
 import { mergeHeaders } from "./_response_body.ts";
+import { copyHeaders } from "./_header_list.ts";
 import { headForGet, measure, NULL_BODY_STATUSES } from "./_head_body.ts";
 
 const { Response, Headers } = globalThis;
@@ -95,12 +96,13 @@ export function makeResponse(
 
 /**
  * `new Response(body, { status, statusText, headers })`, made the cheaper
- * way. Deno's Response reads a `headers` init through WebIDL: 2.8 µs in
- * process for two headers in a Headers object (2.1 µs as a record), against
- * 0.3 µs for setting them on the Response it made without. End to end, a raw
- * Deno.serve answering two such headers spent 10% less CPU per request the
- * second way. Without an init object at all, Response skips its option
- * parsing too: the common 200 with no headers of ours.
+ * way. Given a Headers, Deno's Response sorts its fields and makes its
+ * native response at once: 2 µs in process for two fields, against 0.6 µs
+ * for setting them on the Response it made without, and 0.1 µs for copying
+ * them over unchecked (`copyHeaders`). End to end, a raw Deno.serve
+ * answering two such headers spent 10% less CPU per request the second way.
+ * Without an init object at all, Response skips its option parsing too: the
+ * common 200 with no headers of ours.
  */
 export function buildResponse(
   body: BodyInit | null,
@@ -111,16 +113,8 @@ export function buildResponse(
   const response = status === 200 && statusText === undefined
     ? new Response(body)
     : new Response(body, { status, statusText });
-  if (headers !== undefined) {
-    const target = response.headers;
-    // A Headers joins repeated fields but Set-Cookie, which comes one field
-    // at a time; ours replace the body's default content type. forEach, as
-    // for…of makes an iterator result per field (1.1 µs more for two).
-    headers.forEach((value, name) => {
-      if (name === "set-cookie") target.append(name, value);
-      else target.set(name, value);
-    });
-  }
+  // Ours replace the body's default content type.
+  if (headers !== undefined) copyHeaders(headers, response.headers);
   return response;
 }
 
