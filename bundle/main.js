@@ -4,13 +4,13 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-Y5LKVZWT.js";
+} from "./chunk-6W5GB3OR.js";
 import "./chunk-PT2TGV2H.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-577J7OBY.js";
+import "./chunk-FUUOGPAE.js";
 import "./chunk-CWGYTW7W.js";
 import "./chunk-F3ATAJWY.js";
 import "./chunk-2TTZN4GM.js";

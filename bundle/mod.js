@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-Y5LKVZWT.js";
+} from "./chunk-6W5GB3OR.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -45,7 +45,7 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-577J7OBY.js";
+} from "./chunk-FUUOGPAE.js";
 import "./chunk-CWGYTW7W.js";
 import {
   ApplicationLifetime,

@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-Y5LKVZWT.js";
+} from "../chunk-6W5GB3OR.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -36,7 +36,7 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-577J7OBY.js";
+import "../chunk-FUUOGPAE.js";
 import "../chunk-CWGYTW7W.js";
 import {
   ApplicationLifetime,

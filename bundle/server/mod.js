@@ -9,7 +9,7 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-577J7OBY.js";
+} from "../chunk-FUUOGPAE.js";
 import "../chunk-CWGYTW7W.js";
 import "../chunk-QJ2OIAVS.js";
 import "../chunk-6675V4XU.js";

@@ -10,7 +10,7 @@ import {
   DEFAULT_URL,
   parseEndpointUrls,
   portInUse
-} from "./chunk-577J7OBY.js";
+} from "./chunk-FUUOGPAE.js";
 import "./chunk-CWGYTW7W.js";
 import "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";

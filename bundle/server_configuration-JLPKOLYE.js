@@ -4,7 +4,7 @@ import {
   DEFAULT_SERVER_LIMITS,
   parseEndpointUrl,
   resolveServerLimits
-} from "./chunk-577J7OBY.js";
+} from "./chunk-FUUOGPAE.js";
 import "./chunk-CWGYTW7W.js";
 import {
   resolve
