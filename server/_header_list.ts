@@ -12,6 +12,8 @@ interface ListKeys {
   list: symbol;
   /** Deno's cache of the pairs' lower-cased names (reset on a change). */
   lowerNames: symbol;
+  /** Who may change it: "response" for a Response made by the app. */
+  guard: symbol;
 }
 
 let keys: ListKeys | null | undefined;
@@ -20,17 +22,28 @@ function findKeys(): ListKeys | null {
   const probe = new Headers([["x-probe", "1"]]);
   let list: symbol | undefined;
   let lowerNames: symbol | undefined;
+  let guard: symbol | undefined;
   for (const symbol of Object.getOwnPropertySymbols(probe)) {
     if (symbol.description === "header list") list = symbol;
     if (symbol.description === "lowercase header names") lowerNames = symbol;
+    if (symbol.description === "guard") guard = symbol;
   }
-  if (list === undefined || lowerNames === undefined) return null;
-  // The shape this code relies on: one pair, as it was set.
-  const pairs = (probe as unknown as Record<symbol, unknown>)[list];
+  if (list === undefined || lowerNames === undefined || guard === undefined) {
+    return null;
+  }
+  // The shape this code relies on: one pair, as it was set, and the guards
+  // of a Headers and of a Response's headers.
+  const fields = probe as unknown as Record<symbol, unknown>;
+  const pairs = fields[list];
+  const response = new Response(null).headers as unknown as Record<
+    symbol,
+    unknown
+  >;
   return Array.isArray(pairs) && pairs.length === 1 &&
       Array.isArray(pairs[0]) && pairs[0][0] === "x-probe" &&
-      pairs[0][1] === "1"
-    ? { list, lowerNames }
+      pairs[0][1] === "1" && fields[guard] === "none" &&
+      response[guard] === "response"
+    ? { list, lowerNames, guard }
     : null;
 }
 
@@ -83,4 +96,41 @@ function lowerCasedOnce(pairs: [string, string][]): string[] | undefined {
     names.push(lower);
   }
   return names;
+}
+
+/**
+ * Appends to `target` (a Response's headers) each field of `source` whose
+ * name it lacks, unchecked, as `target.append()` would. Says whether it
+ * wrote; `undefined` when it cannot do it this way and changed nothing:
+ * `target` is not a mutable Response's (fetch() and Response.redirect()
+ * make immutable ones), or `source` has Set-Cookie or a repeated field.
+ */
+export function appendMissing(
+  source: Headers,
+  target: Headers,
+): boolean | undefined {
+  keys ??= findKeys();
+  if (keys === null) return undefined;
+  if (
+    (target as unknown as Record<symbol, unknown>)[keys.guard] !== "response"
+  ) {
+    return undefined;
+  }
+  const from = pairsOf(source, keys.list);
+  const to = pairsOf(target, keys.list);
+  const names = from === undefined ? undefined : lowerCasedOnce(from);
+  if (to === undefined || names === undefined || names.includes("set-cookie")) {
+    return undefined;
+  }
+  const theirs = to.map(([name]) => name.toLowerCase());
+  let wrote = false;
+  for (let i = 0; i < names.length; i++) {
+    if (theirs.includes(names[i])) continue;
+    to.push([names[i], from![i][1]]);
+    wrote = true;
+  }
+  if (wrote) {
+    (target as unknown as Record<symbol, unknown>)[keys.lowerNames] = null;
+  }
+  return wrote;
 }

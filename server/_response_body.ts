@@ -1,6 +1,7 @@
 // Byte and header helpers of the response bridge.
 
 import { forDecodedBody } from "../features/_decoded_body.ts";
+import { appendMissing } from "./_header_list.ts";
 
 const { Headers, TextEncoder } = globalThis;
 const encoder = new TextEncoder();
@@ -144,6 +145,8 @@ export function mergeHeaders(
 // word, as its other headers do. One it already carries (an app that built
 // it from ctx.response.headers) is not sent twice. Says whether it wrote.
 function addMissing(theirs: Headers, ours: Headers): boolean {
+  const appended = appendMissing(ours, theirs);
+  if (appended !== undefined) return appended;
   let cookies: string[] | undefined;
   let wrote = false;
   // forEach: Deno reads Headers at a fifth of what for…of costs.

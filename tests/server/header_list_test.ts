@@ -2,7 +2,7 @@
 // set() and append() would put them, whichever way they are copied.
 
 import assert from "node:assert/strict";
-import { copyHeaders } from "../../server/_header_list.ts";
+import { appendMissing, copyHeaders } from "../../server/_header_list.ts";
 
 function built(body: BodyInit | null, source: Headers): Response {
   const response = new Response(body);
@@ -78,4 +78,41 @@ Deno.test("copyHeaders copies from headers Deno builds lazily (a served request'
   assert.equal(fields.get("x-one"), "1");
   assert.equal(fields.get("x-two"), "2");
   assert.equal(fields.get("host"), `127.0.0.1:${server.addr.port}`);
+});
+
+Deno.test("appendMissing adds the fields an app's Response lacks, and its own win", () => {
+  const ours = new Headers({ vary: "Origin", "x-trace": "t1" });
+  const response = new Response("hi", { headers: { "X-Trace": "app" } });
+  assert.equal(appendMissing(ours, response.headers), true);
+  assert.deepEqual([...response.headers], [
+    ["content-type", "text/plain;charset=UTF-8"],
+    ["vary", "Origin"],
+    ["x-trace", "app"],
+  ]);
+  // Nothing missing: nothing written.
+  assert.equal(
+    appendMissing(new Headers({ vary: "x" }), response.headers),
+    false,
+  );
+  assert.equal(response.headers.get("vary"), "Origin");
+  response.headers.set("vary", "Accept");
+  assert.equal(response.headers.get("vary"), "Accept");
+});
+
+Deno.test("appendMissing leaves immutable headers, cookies and repeated fields to the caller", () => {
+  const redirect = Response.redirect("http://127.0.0.1/next", 302);
+  assert.equal(
+    appendMissing(new Headers({ vary: "Origin" }), redirect.headers),
+    undefined,
+  );
+  assert.equal(redirect.headers.get("vary"), null);
+  const app = new Response("hi");
+  const cookies = new Headers([["set-cookie", "a=1"]]);
+  assert.equal(appendMissing(cookies, app.headers), undefined);
+  const repeated = new Headers([["vary", "Origin"], ["Vary", "Accept"]]);
+  assert.equal(appendMissing(repeated, app.headers), undefined);
+  assert.deepEqual([...app.headers], [[
+    "content-type",
+    "text/plain;charset=UTF-8",
+  ]]);
 });
