@@ -4,15 +4,15 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-6W5GB3OR.js";
+} from "./chunk-N2BK5VRP.js";
 import "./chunk-PT2TGV2H.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-FUUOGPAE.js";
-import "./chunk-CWGYTW7W.js";
-import "./chunk-F3ATAJWY.js";
+import "./chunk-LK7ENFVV.js";
+import "./chunk-RYM77SFC.js";
+import "./chunk-64ZT2HQV.js";
 import "./chunk-2TTZN4GM.js";
 import {
   LoggerFactory

@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-6W5GB3OR.js";
+} from "./chunk-N2BK5VRP.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -45,8 +45,8 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-FUUOGPAE.js";
-import "./chunk-CWGYTW7W.js";
+} from "./chunk-LK7ENFVV.js";
+import "./chunk-RYM77SFC.js";
 import {
   ApplicationLifetime,
   COMPRESSIBLE_TYPES,
@@ -75,7 +75,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-F3ATAJWY.js";
+} from "./chunk-64ZT2HQV.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,

@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-6W5GB3OR.js";
+} from "../chunk-N2BK5VRP.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -36,8 +36,8 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-FUUOGPAE.js";
-import "../chunk-CWGYTW7W.js";
+import "../chunk-LK7ENFVV.js";
+import "../chunk-RYM77SFC.js";
 import {
   ApplicationLifetime,
   COMPRESSIBLE_TYPES,
@@ -66,7 +66,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-F3ATAJWY.js";
+} from "../chunk-64ZT2HQV.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,

@@ -3,7 +3,7 @@
 import {
   concat,
   notBytes
-} from "./chunk-CWGYTW7W.js";
+} from "./chunk-RYM77SFC.js";
 import "./chunk-6675V4XU.js";
 import {
   COMPLETE,

@@ -4,8 +4,8 @@ import {
   DEFAULT_SERVER_LIMITS,
   parseEndpointUrl,
   resolveServerLimits
-} from "./chunk-FUUOGPAE.js";
-import "./chunk-CWGYTW7W.js";
+} from "./chunk-LK7ENFVV.js";
+import "./chunk-RYM77SFC.js";
 import {
   resolve
 } from "./chunk-2TTZN4GM.js";

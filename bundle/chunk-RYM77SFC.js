@@ -8,8 +8,99 @@ import {
   forDecodedBody
 } from "./chunk-43YVGM2U.js";
 
+// server/_header_list.ts
+var keys;
+function findKeys() {
+  const probe = new Headers([
+    [
+      "x-probe",
+      "1"
+    ]
+  ]);
+  let list;
+  let lowerNames;
+  let guard;
+  for (const symbol of Object.getOwnPropertySymbols(probe)) {
+    if (symbol.description === "header list") list = symbol;
+    if (symbol.description === "lowercase header names") lowerNames = symbol;
+    if (symbol.description === "guard") guard = symbol;
+  }
+  if (list === void 0 || lowerNames === void 0 || guard === void 0) {
+    return null;
+  }
+  const fields = probe;
+  const pairs = fields[list];
+  const response = new Response(null).headers;
+  return Array.isArray(pairs) && pairs.length === 1 && Array.isArray(pairs[0]) && pairs[0][0] === "x-probe" && pairs[0][1] === "1" && fields[guard] === "none" && response[guard] === "response" ? {
+    list,
+    lowerNames,
+    guard
+  } : null;
+}
+function pairsOf(headers, list) {
+  const pairs = headers[list];
+  return Array.isArray(pairs) ? pairs : void 0;
+}
+function copyHeaders(source, target) {
+  keys ??= findKeys();
+  const from = keys === null ? void 0 : pairsOf(source, keys.list);
+  const to = keys === null ? void 0 : pairsOf(target, keys.list);
+  const names = from === void 0 || to === void 0 ? void 0 : lowerCasedOnce(from);
+  if (names === void 0) {
+    source.forEach((value, name) => {
+      if (name === "set-cookie") target.append(name, value);
+      else target.set(name, value);
+    });
+    return;
+  }
+  for (let i = to.length - 1; i >= 0; i--) {
+    if (names.includes(to[i][0].toLowerCase())) to.splice(i, 1);
+  }
+  for (let i = 0; i < from.length; i++) to.push([
+    names[i],
+    from[i][1]
+  ]);
+  target[keys.lowerNames] = null;
+}
+function lowerCasedOnce(pairs) {
+  const names = [];
+  for (const [name] of pairs) {
+    const lower = name.toLowerCase();
+    if (lower !== "set-cookie" && names.includes(lower)) return void 0;
+    names.push(lower);
+  }
+  return names;
+}
+function appendMissing(source, target) {
+  keys ??= findKeys();
+  if (keys === null) return void 0;
+  if (target[keys.guard] !== "response") {
+    return void 0;
+  }
+  const from = pairsOf(source, keys.list);
+  const to = pairsOf(target, keys.list);
+  const names = from === void 0 ? void 0 : lowerCasedOnce(from);
+  if (to === void 0 || names === void 0 || names.includes("set-cookie")) {
+    return void 0;
+  }
+  const theirs = to.map(([name]) => name.toLowerCase());
+  let wrote = false;
+  for (let i = 0; i < names.length; i++) {
+    if (theirs.includes(names[i])) continue;
+    to.push([
+      names[i],
+      from[i][1]
+    ]);
+    wrote = true;
+  }
+  if (wrote) {
+    target[keys.lowerNames] = null;
+  }
+  return wrote;
+}
+
 // server/_response_body.ts
-var { Headers, TextEncoder } = globalThis;
+var { Headers: Headers2, TextEncoder } = globalThis;
 var encoder = new TextEncoder();
 var NULL_BODY_STATUSES = /* @__PURE__ */ new Set([
   101,
@@ -81,7 +172,7 @@ function mergeHeaders(ours, response, forHead) {
     } catch {
     }
   }
-  const headers = forDecodedBody(response, new Headers(theirs));
+  const headers = forDecodedBody(response, new Headers2(theirs));
   if (ours !== void 0) addMissing(headers, ours);
   return {
     headers,
@@ -89,6 +180,8 @@ function mergeHeaders(ours, response, forHead) {
   };
 }
 function addMissing(theirs, ours) {
+  const appended = appendMissing(ours, theirs);
+  if (appended !== void 0) return appended;
   let cookies;
   let wrote = false;
   ours.forEach((value, name) => {
@@ -369,6 +462,7 @@ var ResponseStream = class {
 };
 
 export {
+  copyHeaders,
   NULL_BODY_STATUSES,
   toBytes,
   concat,

@@ -6,11 +6,12 @@ import {
   WriteBuffer,
   alreadyComplete,
   brokenBody,
+  copyHeaders,
   isDeliberateReset,
   mergeHeaders,
   replaceHeaders,
   toBytes
-} from "./chunk-CWGYTW7W.js";
+} from "./chunk-RYM77SFC.js";
 import {
   NO_HOST,
   badHost,
@@ -266,63 +267,6 @@ function parseEndpointUrls(urls) {
   return list.flatMap((entry) => entry.split(";")).map((url) => url.trim()).filter((url) => url !== "").map(parseEndpointUrl);
 }
 
-// server/_header_list.ts
-var keys;
-function findKeys() {
-  const probe = new Headers([
-    [
-      "x-probe",
-      "1"
-    ]
-  ]);
-  let list;
-  let lowerNames;
-  for (const symbol of Object.getOwnPropertySymbols(probe)) {
-    if (symbol.description === "header list") list = symbol;
-    if (symbol.description === "lowercase header names") lowerNames = symbol;
-  }
-  if (list === void 0 || lowerNames === void 0) return null;
-  const pairs = probe[list];
-  return Array.isArray(pairs) && pairs.length === 1 && Array.isArray(pairs[0]) && pairs[0][0] === "x-probe" && pairs[0][1] === "1" ? {
-    list,
-    lowerNames
-  } : null;
-}
-function pairsOf(headers, list) {
-  const pairs = headers[list];
-  return Array.isArray(pairs) ? pairs : void 0;
-}
-function copyHeaders(source, target) {
-  keys ??= findKeys();
-  const from = keys === null ? void 0 : pairsOf(source, keys.list);
-  const to = keys === null ? void 0 : pairsOf(target, keys.list);
-  const names = from === void 0 || to === void 0 ? void 0 : lowerCasedOnce(from);
-  if (names === void 0) {
-    source.forEach((value, name) => {
-      if (name === "set-cookie") target.append(name, value);
-      else target.set(name, value);
-    });
-    return;
-  }
-  for (let i = to.length - 1; i >= 0; i--) {
-    if (names.includes(to[i][0].toLowerCase())) to.splice(i, 1);
-  }
-  for (let i = 0; i < from.length; i++) to.push([
-    names[i],
-    from[i][1]
-  ]);
-  target[keys.lowerNames] = null;
-}
-function lowerCasedOnce(pairs) {
-  const names = [];
-  for (const [name] of pairs) {
-    const lower = name.toLowerCase();
-    if (lower !== "set-cookie" && names.includes(lower)) return void 0;
-    names.push(lower);
-  }
-  return names;
-}
-
 // server/_head_body.ts
 var { Blob, URLSearchParams } = globalThis;
 var HEAD_MEASURE_LIMIT = 1048576;
@@ -375,11 +319,11 @@ async function measure(body) {
 }
 
 // server/_response_head.ts
-var { Response: Response2, Headers: Headers2 } = globalThis;
+var { Response: Response2, Headers } = globalThis;
 function started(what) {
   return new TypeError(`Cannot ${what}: the response has already started, and its status and headers are read-only (set them before the first write, start() or send)`);
 }
-var SentHeaders = class extends Headers2 {
+var SentHeaders = class extends Headers {
   set(name) {
     throw started(`set the header "${name}"`);
   }
@@ -392,7 +336,7 @@ var SentHeaders = class extends Headers2 {
 };
 function makeResponse(body, status, reasonPhrase, headers, isHead, written) {
   if (body !== null && isHead) {
-    headers = headForGet(body, status, headers ?? new Headers2(), written);
+    headers = headForGet(body, status, headers ?? new Headers(), written);
     body = headers.has("content-length") ? null : emptyBody();
   }
   const response = buildResponse(NULL_BODY_STATUSES.has(status) ? null : body, status, reasonPhrase, headers);
@@ -506,7 +450,7 @@ var ResponseHead = class {
     if (pending !== void 0 && this.#adoption === "none") {
       this.#adopt(pending);
     }
-    return this.ownHeaders ??= new Headers2();
+    return this.ownHeaders ??= new Headers();
   }
   get hasStarted() {
     return this.#out !== void 0;
@@ -607,7 +551,7 @@ var ResponseHead = class {
       }
       if (head) response.body.cancel().catch(() => {
       });
-      const headers = this.ownHeaders ?? forDecodedBody(response, new Headers2(response.headers));
+      const headers = this.ownHeaders ?? forDecodedBody(response, new Headers(response.headers));
       const body = NULL_BODY_STATUSES.has(status) ? null : !head ? response.body : headers.has("content-length") ? null : emptyBody();
       response = buildResponse(body, status, this.reasonPhrase, headers);
     }
@@ -1778,7 +1722,7 @@ var RequestState = class extends RequestLine {
 var HOLDS_UNTIL_SENT = Symbol("roost.holdsUntilSent");
 
 // server/_dispatcher.ts
-var { Response: Response4, Headers: Headers3 } = globalThis;
+var { Response: Response4, Headers: Headers2 } = globalThis;
 function badRequest(reason, connection) {
   const headers = {
     "content-type": "text/plain; charset=utf-8"
@@ -1795,7 +1739,7 @@ function lastOnConnection(response) {
     response.headers.set("connection", "close");
     return response;
   } catch {
-    const headers = new Headers3(response.headers);
+    const headers = new Headers2(response.headers);
     headers.set("connection", "close");
     return new Response4(response.body, {
       status: response.status,
