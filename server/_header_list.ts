@@ -134,3 +134,23 @@ export function appendMissing(
   }
   return wrote;
 }
+
+/**
+ * Removes the field `name` (lower case) from `target` (a Response's
+ * headers), as `target.delete(name)` would.
+ */
+export function removeField(target: Headers, name: string): void {
+  keys ??= findKeys();
+  const to = keys === null ? undefined : pairsOf(target, keys.list);
+  if (to === undefined) return target.delete(name);
+  let removed = false;
+  for (let i = to.length - 1; i >= 0; i--) {
+    if (to[i][0].toLowerCase() === name) {
+      to.splice(i, 1);
+      removed = true;
+    }
+  }
+  if (removed) {
+    (target as unknown as Record<symbol, unknown>)[keys!.lowerNames] = null;
+  }
+}

@@ -9,7 +9,7 @@ import type {
   ResponseCallback,
 } from "../features/mod.ts";
 import { mergeHeaders } from "./_response_body.ts";
-import { copyHeaders } from "./_header_list.ts";
+import { copyHeaders, removeField } from "./_header_list.ts";
 import { headForGet, measure, NULL_BODY_STATUSES } from "./_head_body.ts";
 
 const { Response, Headers } = globalThis;
@@ -89,7 +89,7 @@ export function makeResponse(
     headers,
   );
   if (written && typeof body === "string" && !headers?.has("content-type")) {
-    response.headers.delete("content-type");
+    removeField(response.headers, "content-type");
   }
   return response;
 }

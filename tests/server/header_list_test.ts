@@ -2,7 +2,11 @@
 // set() and append() would put them, whichever way they are copied.
 
 import assert from "node:assert/strict";
-import { appendMissing, copyHeaders } from "../../server/_header_list.ts";
+import {
+  appendMissing,
+  copyHeaders,
+  removeField,
+} from "../../server/_header_list.ts";
 
 function built(body: BodyInit | null, source: Headers): Response {
   const response = new Response(body);
@@ -115,4 +119,14 @@ Deno.test("appendMissing leaves immutable headers, cookies and repeated fields t
     "content-type",
     "text/plain;charset=UTF-8",
   ]]);
+});
+
+Deno.test("removeField removes a field in any case, and only it", () => {
+  const response = new Response("hi", { headers: { "X-A": "1" } });
+  removeField(response.headers, "content-type");
+  assert.deepEqual([...response.headers], [["x-a", "1"]]);
+  removeField(response.headers, "x-a");
+  assert.deepEqual([...response.headers], []);
+  response.headers.set("x-b", "2");
+  assert.deepEqual([...response.headers], [["x-b", "2"]]);
 });

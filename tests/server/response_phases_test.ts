@@ -60,6 +60,30 @@ for (const kind of SERVER_KINDS) {
     assert.deepEqual(seen, [false, true]);
   });
 
+  Deno.test(`${kind} sends text-only writes with no content type, and the app's headers`, async () => {
+    await using running = await startHost(kind, (app) => {
+      app.run((ctx) => {
+        ctx.response.headers.set("x-written", "yes");
+        ctx.response.write("héllo ");
+        ctx.response.write("wörld");
+      });
+    });
+    const response = await running.fetch("/");
+    assert.equal(response.headers.get("content-type"), null);
+    assert.equal(response.headers.get("x-written"), "yes");
+    assert.equal(await response.text(), "héllo wörld");
+    // A content type the app set stays.
+    await using typed = await startHost(kind, (app) => {
+      app.run((ctx) => {
+        ctx.response.headers.set("content-type", "text/csv");
+        ctx.response.write("a,b");
+      });
+    });
+    const csv = await typed.fetch("/");
+    assert.equal(csv.headers.get("content-type"), "text/csv");
+    assert.equal(await csv.text(), "a,b");
+  });
+
   Deno.test(`${kind} answers HEAD to text writes with their length and no body`, async () => {
     await using running = await startHost(kind, (app) => {
       app.run((ctx) => {
