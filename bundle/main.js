@@ -4,15 +4,15 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-N2BK5VRP.js";
+} from "./chunk-V4VE5LSA.js";
 import "./chunk-PT2TGV2H.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-LK7ENFVV.js";
-import "./chunk-RYM77SFC.js";
-import "./chunk-64ZT2HQV.js";
+import "./chunk-LVAJZWNW.js";
+import "./chunk-ABUQMOCD.js";
+import "./chunk-LAGGT7PP.js";
 import "./chunk-2TTZN4GM.js";
 import {
   LoggerFactory

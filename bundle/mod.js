@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-N2BK5VRP.js";
+} from "./chunk-V4VE5LSA.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -45,8 +45,8 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-LK7ENFVV.js";
-import "./chunk-RYM77SFC.js";
+} from "./chunk-LVAJZWNW.js";
+import "./chunk-ABUQMOCD.js";
 import {
   ApplicationLifetime,
   COMPRESSIBLE_TYPES,
@@ -75,7 +75,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-64ZT2HQV.js";
+} from "./chunk-LAGGT7PP.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,

@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-N2BK5VRP.js";
+} from "../chunk-V4VE5LSA.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -36,8 +36,8 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-LK7ENFVV.js";
-import "../chunk-RYM77SFC.js";
+import "../chunk-LVAJZWNW.js";
+import "../chunk-ABUQMOCD.js";
 import {
   ApplicationLifetime,
   COMPRESSIBLE_TYPES,
@@ -66,7 +66,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-64ZT2HQV.js";
+} from "../chunk-LAGGT7PP.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,

@@ -9,8 +9,8 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-LK7ENFVV.js";
-import "../chunk-RYM77SFC.js";
+} from "../chunk-LVAJZWNW.js";
+import "../chunk-ABUQMOCD.js";
 import "../chunk-QJ2OIAVS.js";
 import "../chunk-6675V4XU.js";
 import "../chunk-J5WHLPB7.js";

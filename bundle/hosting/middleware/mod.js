@@ -28,7 +28,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../../chunk-64ZT2HQV.js";
+} from "../../chunk-LAGGT7PP.js";
 import "../../chunk-2TTZN4GM.js";
 import "../../chunk-F7QBUC2D.js";
 import "../../chunk-RMXCWHHI.js";

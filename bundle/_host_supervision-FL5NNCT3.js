@@ -10,8 +10,8 @@ import {
   DEFAULT_URL,
   parseEndpointUrls,
   portInUse
-} from "./chunk-LK7ENFVV.js";
-import "./chunk-RYM77SFC.js";
+} from "./chunk-LVAJZWNW.js";
+import "./chunk-ABUQMOCD.js";
 import "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
 import "./chunk-QJ2OIAVS.js";

@@ -9,9 +9,10 @@ import {
   copyHeaders,
   isDeliberateReset,
   mergeHeaders,
+  removeField,
   replaceHeaders,
   toBytes
-} from "./chunk-RYM77SFC.js";
+} from "./chunk-ABUQMOCD.js";
 import {
   NO_HOST,
   badHost,
@@ -341,7 +342,7 @@ function makeResponse(body, status, reasonPhrase, headers, isHead, written) {
   }
   const response = buildResponse(NULL_BODY_STATUSES.has(status) ? null : body, status, reasonPhrase, headers);
   if (written && typeof body === "string" && !headers?.has("content-type")) {
-    response.headers.delete("content-type");
+    removeField(response.headers, "content-type");
   }
   return response;
 }

@@ -4,8 +4,8 @@ import {
   DEFAULT_SERVER_LIMITS,
   parseEndpointUrl,
   resolveServerLimits
-} from "./chunk-LK7ENFVV.js";
-import "./chunk-RYM77SFC.js";
+} from "./chunk-LVAJZWNW.js";
+import "./chunk-ABUQMOCD.js";
 import {
   resolve
 } from "./chunk-2TTZN4GM.js";

@@ -3,7 +3,7 @@
 import {
   concat,
   notBytes
-} from "./chunk-RYM77SFC.js";
+} from "./chunk-ABUQMOCD.js";
 import "./chunk-6675V4XU.js";
 import {
   COMPLETE,

@@ -98,6 +98,21 @@ function appendMissing(source, target) {
   }
   return wrote;
 }
+function removeField(target, name) {
+  keys ??= findKeys();
+  const to = keys === null ? void 0 : pairsOf(target, keys.list);
+  if (to === void 0) return target.delete(name);
+  let removed = false;
+  for (let i = to.length - 1; i >= 0; i--) {
+    if (to[i][0].toLowerCase() === name) {
+      to.splice(i, 1);
+      removed = true;
+    }
+  }
+  if (removed) {
+    target[keys.lowerNames] = null;
+  }
+}
 
 // server/_response_body.ts
 var { Headers: Headers2, TextEncoder } = globalThis;
@@ -463,6 +478,7 @@ var ResponseStream = class {
 
 export {
   copyHeaders,
+  removeField,
   NULL_BODY_STATUSES,
   toBytes,
   concat,
