@@ -92,9 +92,19 @@ const BOM = "\ufeff";
 const TEXTUAL =
   /^(?:text\/|application\/(?:json|x-www-form-urlencoded|xml|javascript)\b|[^;]*\+(?:json|xml)\b)/i;
 
+// The last content type asked about, and the answer: requests to one
+// endpoint come with the same one.
+let lastType = "";
+let lastTextual = false;
+
 function textual(f: HttpRequestFeature): boolean {
   const type = readHeader(f, "content-type");
-  return type !== null && TEXTUAL.test(type.trimStart());
+  if (type === null) return false;
+  if (type !== lastType) {
+    lastTextual = TEXTUAL.test(type.trimStart());
+    lastType = type;
+  }
+  return lastTextual;
 }
 
 // The bytes of a body read first as text straight from the server: its
