@@ -4,28 +4,28 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-V4VE5LSA.js";
+} from "./chunk-CE6Z4DUE.js";
 import "./chunk-PT2TGV2H.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-LVAJZWNW.js";
+import "./chunk-BAALWNWC.js";
 import "./chunk-ABUQMOCD.js";
-import "./chunk-LAGGT7PP.js";
+import "./chunk-PR5PP4UJ.js";
 import "./chunk-2TTZN4GM.js";
 import {
   LoggerFactory
 } from "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-QJ2OIAVS.js";
+import "./chunk-J3TQT5G5.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-NM2UUVLT.js";
+import "./chunk-ZSTVDFEW.js";
 import "./chunk-RNECWNO4.js";
 import {
   HttpError
-} from "./chunk-J5WHLPB7.js";
+} from "./chunk-W32GNELH.js";
 import "./chunk-43YVGM2U.js";
 
 // main.ts

@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-V4VE5LSA.js";
+} from "./chunk-CE6Z4DUE.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -45,7 +45,7 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-LVAJZWNW.js";
+} from "./chunk-BAALWNWC.js";
 import "./chunk-ABUQMOCD.js";
 import {
   ApplicationLifetime,
@@ -75,7 +75,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-LAGGT7PP.js";
+} from "./chunk-PR5PP4UJ.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -101,10 +101,10 @@ import {
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-QJ2OIAVS.js";
+import "./chunk-J3TQT5G5.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-NM2UUVLT.js";
+import "./chunk-ZSTVDFEW.js";
 import "./chunk-RNECWNO4.js";
 import {
   EndpointFeature,
@@ -137,7 +137,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-J5WHLPB7.js";
+} from "./chunk-W32GNELH.js";
 import "./chunk-43YVGM2U.js";
 export {
   ApplicationBuilder,

@@ -32,7 +32,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "../chunk-J5WHLPB7.js";
+} from "../chunk-W32GNELH.js";
 import "../chunk-43YVGM2U.js";
 export {
   EndpointFeature,

@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-V4VE5LSA.js";
+} from "../chunk-CE6Z4DUE.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -36,7 +36,7 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-LVAJZWNW.js";
+import "../chunk-BAALWNWC.js";
 import "../chunk-ABUQMOCD.js";
 import {
   ApplicationLifetime,
@@ -66,7 +66,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-LAGGT7PP.js";
+} from "../chunk-PR5PP4UJ.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -92,12 +92,12 @@ import {
 import {
   ConfigurationError
 } from "../chunk-RMXCWHHI.js";
-import "../chunk-QJ2OIAVS.js";
+import "../chunk-J3TQT5G5.js";
 import "../chunk-6675V4XU.js";
 import "../chunk-YIRIFEEA.js";
-import "../chunk-NM2UUVLT.js";
+import "../chunk-ZSTVDFEW.js";
 import "../chunk-RNECWNO4.js";
-import "../chunk-J5WHLPB7.js";
+import "../chunk-W32GNELH.js";
 import "../chunk-43YVGM2U.js";
 export {
   ApplicationBuilder,

@@ -9,11 +9,11 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-LVAJZWNW.js";
+} from "../chunk-BAALWNWC.js";
 import "../chunk-ABUQMOCD.js";
-import "../chunk-QJ2OIAVS.js";
+import "../chunk-J3TQT5G5.js";
 import "../chunk-6675V4XU.js";
-import "../chunk-J5WHLPB7.js";
+import "../chunk-W32GNELH.js";
 import "../chunk-43YVGM2U.js";
 export {
   DEFAULT_SERVER_LIMITS,

@@ -28,15 +28,15 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../../chunk-LAGGT7PP.js";
+} from "../../chunk-PR5PP4UJ.js";
 import "../../chunk-2TTZN4GM.js";
 import "../../chunk-F7QBUC2D.js";
 import "../../chunk-RMXCWHHI.js";
-import "../../chunk-QJ2OIAVS.js";
+import "../../chunk-J3TQT5G5.js";
 import "../../chunk-6675V4XU.js";
 import "../../chunk-YIRIFEEA.js";
 import "../../chunk-RNECWNO4.js";
-import "../../chunk-J5WHLPB7.js";
+import "../../chunk-W32GNELH.js";
 import "../../chunk-43YVGM2U.js";
 export {
   COMPRESSIBLE_TYPES,

@@ -448,9 +448,16 @@ function takeText(f) {
 }
 var BOM = "\uFEFF";
 var TEXTUAL = /^(?:text\/|application\/(?:json|x-www-form-urlencoded|xml|javascript)\b|[^;]*\+(?:json|xml)\b)/i;
+var lastType = "";
+var lastTextual = false;
 function textual(f) {
   const type = readHeader(f, "content-type");
-  return type !== null && TEXTUAL.test(type.trimStart());
+  if (type === null) return false;
+  if (type !== lastType) {
+    lastTextual = TEXTUAL.test(type.trimStart());
+    lastType = type;
+  }
+  return lastTextual;
 }
 function bytesOfText(text, bom, reader) {
   if (text.includes("\uFFFD")) {

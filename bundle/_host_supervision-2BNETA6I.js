@@ -10,14 +10,14 @@ import {
   DEFAULT_URL,
   parseEndpointUrls,
   portInUse
-} from "./chunk-LVAJZWNW.js";
+} from "./chunk-BAALWNWC.js";
 import "./chunk-ABUQMOCD.js";
 import "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-QJ2OIAVS.js";
+import "./chunk-J3TQT5G5.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-J5WHLPB7.js";
+import "./chunk-W32GNELH.js";
 import "./chunk-43YVGM2U.js";
 
 // hosting/workers/_host_supervision.ts

@@ -4,7 +4,7 @@ import {
   DEFAULT_SERVER_LIMITS,
   parseEndpointUrl,
   resolveServerLimits
-} from "./chunk-LVAJZWNW.js";
+} from "./chunk-BAALWNWC.js";
 import "./chunk-ABUQMOCD.js";
 import {
   resolve
@@ -12,9 +12,9 @@ import {
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-QJ2OIAVS.js";
+import "./chunk-J3TQT5G5.js";
 import "./chunk-6675V4XU.js";
-import "./chunk-J5WHLPB7.js";
+import "./chunk-W32GNELH.js";
 import "./chunk-43YVGM2U.js";
 
 // hosting/_time_span.ts

@@ -18,7 +18,7 @@ import {
   UpgradeLimitError,
   parseEndpointUrls,
   raceAbort
-} from "./chunk-LVAJZWNW.js";
+} from "./chunk-BAALWNWC.js";
 import {
   ApplicationLifetime,
   EndpointRouter,
@@ -48,7 +48,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-LAGGT7PP.js";
+} from "./chunk-PR5PP4UJ.js";
 import {
   Configuration,
   ConfigurationBuilder,
@@ -74,7 +74,7 @@ import {
 } from "./chunk-YIRIFEEA.js";
 import {
   ROOST_FILES
-} from "./chunk-NM2UUVLT.js";
+} from "./chunk-ZSTVDFEW.js";
 import {
   FeatureCollection,
   HttpContext,
@@ -90,7 +90,7 @@ import {
   ServiceProvidersFeature,
   negotiateErrorFormat,
   problemResponse
-} from "./chunk-J5WHLPB7.js";
+} from "./chunk-W32GNELH.js";
 import {
   DONE,
   wasReported
@@ -2474,7 +2474,7 @@ var HostingApplication = class {
   // Loaded on the first error: production hosts never load the page.
   async #developerAnswer(ctx, error) {
     try {
-      const { writeDeveloperPage } = await import("./_error_developer_page-2UEWQXGE.js");
+      const { writeDeveloperPage } = await import("./_error_developer_page-DS4K7BZ3.js");
       await writeDeveloperPage(ctx, error, {
         sourceLines: 3
       });
@@ -2590,7 +2590,7 @@ async function makeServer(options, configuration) {
   const server = options.server;
   if (server === void 0) {
     const section = configuration.getSection("Server");
-    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-TMKD7Q6Y.js")).denoServerOptionsFrom(section, {
+    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-3TWK6AVV.js")).denoServerOptionsFrom(section, {
       describeSource: (key) => describeSource(configuration, key),
       basePath: options.environment.contentRootPath
     });
@@ -3186,7 +3186,7 @@ var WebHostImpl = class {
       return this.#failedStart(error);
     }
     try {
-      const { superviseHost } = await import("./_host_supervision-FL5NNCT3.js");
+      const { superviseHost } = await import("./_host_supervision-2BNETA6I.js");
       const code = await superviseHost({
         getSetting: (key) => this.getSetting(key),
         logger: this.#logger("Roost.Hosting.Workers"),

@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   PACKAGE_ROOT
-} from "./chunk-J5WHLPB7.js";
+} from "./chunk-W32GNELH.js";
 
 // hosting/_roost_files.ts
 function bothForms(prefixes) {

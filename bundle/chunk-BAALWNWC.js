@@ -22,7 +22,7 @@ import {
   misuse,
   parseTarget,
   serverReporter
-} from "./chunk-QJ2OIAVS.js";
+} from "./chunk-J3TQT5G5.js";
 import {
   schedule
 } from "./chunk-6675V4XU.js";
@@ -50,7 +50,7 @@ import {
   checkPlanned,
   fileError,
   problemResponse
-} from "./chunk-J5WHLPB7.js";
+} from "./chunk-W32GNELH.js";
 import {
   COMPLETE,
   DONE,

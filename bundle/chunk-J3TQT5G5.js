@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   ServerReportingFeature
-} from "./chunk-J5WHLPB7.js";
+} from "./chunk-W32GNELH.js";
 import {
   markReported
 } from "./chunk-43YVGM2U.js";

@@ -14,7 +14,7 @@ import {
   isValidHost,
   misuse,
   normalizePath
-} from "./chunk-QJ2OIAVS.js";
+} from "./chunk-J3TQT5G5.js";
 import {
   schedule,
   scheduleDeadline
@@ -48,7 +48,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-J5WHLPB7.js";
+} from "./chunk-W32GNELH.js";
 import {
   COMPLETE,
   DONE,
@@ -886,7 +886,7 @@ function developerExceptionPage(options) {
           error
         });
       }
-      const { writeDeveloperPage } = await import("./_error_developer_page-2UEWQXGE.js");
+      const { writeDeveloperPage } = await import("./_error_developer_page-DS4K7BZ3.js");
       await writeDeveloperPage(ctx, error, {
         sourceLines
       });

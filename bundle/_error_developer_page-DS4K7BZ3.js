@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   ROOST_FOLDERS
-} from "./chunk-NM2UUVLT.js";
+} from "./chunk-ZSTVDFEW.js";
 import {
   escapeHtml
 } from "./chunk-RNECWNO4.js";
@@ -11,7 +11,7 @@ import {
   negotiateErrorFormat,
   problemResponse,
   reasonPhrase
-} from "./chunk-J5WHLPB7.js";
+} from "./chunk-W32GNELH.js";
 import "./chunk-43YVGM2U.js";
 
 // hosting/middleware/_error_page_html.ts
