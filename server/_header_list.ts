@@ -99,11 +99,11 @@ function lowerCasedOnce(pairs: [string, string][]): string[] | undefined {
 }
 
 /**
- * Appends to `target` (a Response's headers) each field of `source` whose
- * name it lacks, unchecked, as `target.append()` would. Says whether it
- * wrote; `undefined` when it cannot do it this way and changed nothing:
- * `target` is not a mutable Response's (fetch() and Response.redirect()
- * make immutable ones), or `source` has Set-Cookie or a repeated field.
+ * Appends to `target` each field of `source` whose name it lacks,
+ * unchecked, as `target.append()` would. Says whether it wrote;
+ * `undefined` when it cannot do it this way and changed nothing: `target`
+ * is immutable (fetch() and Response.redirect() make such headers), or
+ * `source` has Set-Cookie or a repeated field.
  */
 export function appendMissing(
   source: Headers,
@@ -111,11 +111,10 @@ export function appendMissing(
 ): boolean | undefined {
   keys ??= findKeys();
   if (keys === null) return undefined;
-  if (
-    (target as unknown as Record<symbol, unknown>)[keys.guard] !== "response"
-  ) {
-    return undefined;
-  }
+  // A Headers of its own or a Response's: fetch() and Response.redirect()
+  // make immutable ones, which must stay as they are.
+  const guard = (target as unknown as Record<symbol, unknown>)[keys.guard];
+  if (guard !== "none" && guard !== "response") return undefined;
   const from = pairsOf(source, keys.list);
   const to = pairsOf(target, keys.list);
   const names = from === undefined ? undefined : lowerCasedOnce(from);

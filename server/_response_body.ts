@@ -1,9 +1,9 @@
 // Byte and header helpers of the response bridge.
 
 import { forDecodedBody } from "../features/_decoded_body.ts";
-import { appendMissing } from "./_header_list.ts";
+import { appendMissing, copyHeaders } from "./_header_list.ts";
 
-const { Headers, TextEncoder } = globalThis;
+const { Headers, ReadableStream, TextEncoder } = globalThis;
 const encoder = new TextEncoder();
 
 /** Statuses whose responses never carry a body (RFC 9110 §15). */
@@ -78,64 +78,60 @@ function findBodyKeys(
 }
 
 /**
- * Whether a Response has no body, without asking for it where Deno's own
- * fields tell (see above). A null-body status has none.
+ * A Response's body as Deno holds it in memory (a string or bytes), taken
+ * for a new Response without asking for `response.body`, which would make
+ * it a stream (see above). Taking it uses it, as sending it would: the
+ * Response cannot go out again. `undefined` when the body is a stream, is
+ * used already, or cannot be read this way; the caller then asks for it.
  */
-export function isBodiless(response: Response): boolean {
-  if (NULL_BODY_STATUSES.has(response.status)) return true;
+export function takeStaticBody(
+  response: Response,
+): string | Uint8Array<ArrayBuffer> | undefined {
   bodyKeys ??= findBodyKeys(response);
+  if (bodyKeys === null) return undefined;
   const fields = response as unknown as Record<symbol, unknown>;
-  const inner = bodyKeys === null
-    ? undefined
-    : fields[bodyKeys.inner] as { body?: unknown } | undefined;
-  if (
-    bodyKeys === null || typeof inner !== "object" || inner === null ||
-    !("body" in inner)
-  ) {
-    // Cannot tell without asking: slower, but a bodiless Response taken
-    // for one with a body would carry this request's headers to the next.
-    return response.body === null;
+  // A static body Deno keeps apart until asked comes into the inner body.
+  if (fields[bodyKeys.lazy] !== null && fields[bodyKeys.lazy] !== undefined) {
+    void response.headers;
   }
-  const lazy = fields[bodyKeys.lazy];
-  return inner.body === null && (lazy === null || lazy === undefined);
+  const inner = fields[bodyKeys.inner] as
+    | { body?: { streamOrStatic?: unknown } | null }
+    | undefined;
+  const held = inner?.body?.streamOrStatic as
+    | { body?: unknown; consumed?: unknown }
+    | undefined;
+  if (
+    typeof held !== "object" || held === null ||
+    held instanceof ReadableStream || held.consumed !== false
+  ) {
+    return undefined;
+  }
+  const body = held.body;
+  if (typeof body !== "string" && !(body instanceof Uint8Array)) {
+    return undefined;
+  }
+  held.consumed = true;
+  return body as string | Uint8Array<ArrayBuffer>;
 }
 
 /**
- * Merges the headers set so far into a Response's own, which win. The
- * merge lands in the Response when it has a body and mutable headers and
- * goes out whole; else in a copy (`copied`), and the caller must build a
- * new Response with it. A Response that goes out without its body — none,
- * or an answer to HEAD (`forHead`) — may be returned again for another
- * request (raw Deno.serve serves a bodiless one each time): merging into
- * it would hand this request's headers, cookies included, to the next. One
- * whose body goes out is served once (Deno refuses a consumed body).
- * fetch() and Response.redirect() make immutable headers.
+ * The headers set so far merged into a copy of a Response's own, which
+ * win. The app's Response is never changed: it may be returned again for
+ * another request (a module-level Response, raw Deno.serve serves a
+ * bodiless one each time), or not go out at all (a middleware answered
+ * 304 in its place, or an error page did), and either way a change would
+ * hand this request's headers, cookies included, to the next. The caller
+ * builds a new Response with the copy.
  */
 export function mergeHeaders(
   ours: Headers | undefined,
   response: Response,
-  forHead: boolean,
-): { headers: Headers; copied: boolean } {
-  const theirs = response.headers;
-  // A body already read cannot go out again (Deno answers 500), but the
-  // object may reach a caller who still holds it (TestServer hands a
-  // Response back as it is): it is not merged into either.
-  if (!forHead && !response.bodyUsed && !isBodiless(response)) {
-    try {
-      // Headers has no "is it immutable" query: a write says (the first
-      // write to immutable headers throws before it changes anything).
-      if (ours === undefined || !addMissing(theirs, ours)) {
-        theirs.append("x-roost-probe", "");
-        theirs.delete("x-roost-probe");
-      }
-      return { headers: theirs, copied: false };
-    } catch {
-      // Immutable: merged into a copy below.
-    }
-  }
-  const headers = forDecodedBody(response, new Headers(theirs));
+): Headers {
+  const headers = new Headers();
+  copyHeaders(response.headers, headers);
+  forDecodedBody(response, headers);
   if (ours !== undefined) addMissing(headers, ours);
-  return { headers, copied: true };
+  return headers;
 }
 
 // Adds to `theirs` each header of `ours` it does not have. Cookies add up
@@ -144,7 +140,7 @@ export function mergeHeaders(
 // clearing a session cookie a middleware refreshed) must have the last
 // word, as its other headers do. One it already carries (an app that built
 // it from ctx.response.headers) is not sent twice. Says whether it wrote.
-function addMissing(theirs: Headers, ours: Headers): boolean {
+export function addMissing(theirs: Headers, ours: Headers): boolean {
   const appended = appendMissing(ours, theirs);
   if (appended !== undefined) return appended;
   let cookies: string[] | undefined;

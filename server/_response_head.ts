@@ -8,7 +8,7 @@ import type {
   HttpResponseFeature,
   ResponseCallback,
 } from "../features/mod.ts";
-import { mergeHeaders } from "./_response_body.ts";
+import { addMissing, mergeHeaders, takeStaticBody } from "./_response_body.ts";
 import { copyHeaders, removeField } from "./_header_list.ts";
 import { headForGet, measure, NULL_BODY_STATUSES } from "./_head_body.ts";
 
@@ -154,11 +154,6 @@ function emptyBody(): ReadableStream<Uint8Array> {
   });
 }
 
-// Whether a pending Response's headers are ours yet, and if so whether they
-// had to be copied (fetch() and Response.redirect() make immutable ones),
-// which means building a new Response at the end.
-type Adoption = "none" | "shared" | "copied";
-
 /** Status, headers and callbacks of one response, and its hand-over. */
 export class ResponseHead implements HttpResponseFeature {
   reasonPhrase: string | undefined = undefined;
@@ -183,7 +178,9 @@ export class ResponseHead implements HttpResponseFeature {
   protected ownHeaders: Headers | undefined;
   /** A whole Response the app completed with before the response started. */
   protected pendingResponse: Response | undefined;
-  #adoption: Adoption = "none";
+  // Whether a pending Response's headers were taken as ours (a copy): the
+  // Response then goes out rebuilt with them.
+  #adopted = false;
   #onStarting: ResponseCallback[] | undefined;
   #onCompleted: ResponseCallback[] | undefined;
   // The Response given to Deno, and who takes it (the dispatcher's promise).
@@ -247,9 +244,7 @@ export class ResponseHead implements HttpResponseFeature {
       return this.#sent ??= new SentHeaders(this.#out?.headers);
     }
     const pending = this.pendingResponse;
-    if (pending !== undefined && this.#adoption === "none") {
-      this.#adopt(pending);
-    }
+    if (pending !== undefined && !this.#adopted) this.#adopt(pending);
     return this.ownHeaders ??= new Headers();
   }
 
@@ -307,7 +302,7 @@ export class ResponseHead implements HttpResponseFeature {
   /** Forgets the head the app set, before answering in its place. */
   protected forgetHead(): void {
     this.ownHeaders = this.pendingResponse = undefined;
-    this.#adoption = "none";
+    this.#adopted = false;
   }
 
   /** Hands over a Response for the head so far and a whole body. */
@@ -332,16 +327,12 @@ export class ResponseHead implements HttpResponseFeature {
     this.give(response, isSmall(body));
   }
 
-  // Takes a pending Response's headers as ours, so that changes after next()
-  // land in it.
+  // Takes a copy of a pending Response's headers, with ours merged in, as
+  // ours: changes after next() land in it, and the Response goes out
+  // rebuilt with them.
   #adopt(response: Response): void {
-    const merged = mergeHeaders(
-      this.ownHeaders,
-      response,
-      this.owner.isHead,
-    );
-    this.ownHeaders = merged.headers;
-    this.#adoption = merged.copied ? "copied" : "shared";
+    this.ownHeaders = mergeHeaders(this.ownHeaders, response);
+    this.#adopted = true;
   }
 
   /**
@@ -370,13 +361,11 @@ export class ResponseHead implements HttpResponseFeature {
   /** Hands over a Response the app made, as it is (its body unmeasured). */
   protected handResponseNow(response: Response): void {
     this.handedAppResponse = true;
-    if (this.#adoption === "none" && this.ownHeaders !== undefined) {
-      this.#adopt(response);
-    }
     const status = this.code;
     const head = this.owner.isHead && response.body !== null;
+    const ours = this.ownHeaders;
     if (
-      head || this.#adoption === "copied" || status !== response.status ||
+      head || ours !== undefined || status !== response.status ||
       this.reasonPhrase !== undefined
     ) {
       if (response.bodyUsed) {
@@ -386,16 +375,35 @@ export class ResponseHead implements HttpResponseFeature {
         );
       }
       if (head) response.body!.cancel().catch(() => {});
-      const headers = this.ownHeaders ??
-        forDecodedBody(response, new Headers(response.headers));
+      // Once adopted, ours hold a copy of the app's headers; HEAD needs
+      // them merged to tell the length.
+      const merged = this.#adopted
+        ? ours
+        : head
+        ? mergeHeaders(ours, response)
+        : undefined;
+      // A body in memory goes on as it is (as a stream, Deno would serve
+      // it far more slowly).
       const body = NULL_BODY_STATUSES.has(status)
         ? null
         : !head
-        ? response.body
-        : headers.has("content-length")
+        ? takeStaticBody(response) ?? response.body
+        : merged!.has("content-length")
         ? null
         : emptyBody();
-      response = buildResponse(body, status, this.reasonPhrase, headers);
+      const app = response;
+      // The app's Response is never changed (see mergeHeaders): its headers
+      // are copied over to the one built, ours added where it has none.
+      response = buildResponse(
+        body,
+        status,
+        this.reasonPhrase,
+        merged ?? app.headers,
+      );
+      if (merged === undefined) {
+        forDecodedBody(app, response.headers);
+        if (ours !== undefined) addMissing(response.headers, ours);
+      }
     }
     this.give(response, isSmallResponse(response));
   }

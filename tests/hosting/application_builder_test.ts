@@ -1156,6 +1156,59 @@ for (const kind of SERVER_KINDS) {
     assert.deepEqual(second.headers.getSetCookie(), []);
   });
 
+  // A kept Response with a body that does not go out (a middleware answered
+  // 304 in its place, or failed after reading the headers) is no longer
+  // the app's to reuse once merged into: nothing of one request (a
+  // session cookie, a CORS origin) may reach the next. Raw Deno.serve never
+  // changes an app's Response.
+  Deno.test(`ApplicationBuilder never carries a request's headers into a kept Response that did not go out (${kind})`, async () => {
+    const page = new Response("<h1>home</h1>", {
+      headers: { "content-type": "text/html", etag: '"v1"' },
+    });
+    await using app = await host(kind, (app) => {
+      app.use(async (ctx, next) => {
+        ctx.response.headers.append(
+          "set-cookie",
+          `session=${ctx.request.header("x-user")}`,
+        );
+        await next();
+      });
+      app.use(async (ctx, next) => {
+        await next();
+        // A conditional GET: reads the headers after next(), answers 304.
+        const etag = ctx.response.headers.get("etag");
+        if (etag !== null && ctx.request.header("if-none-match") === etag) {
+          ctx.response.status = 304;
+        }
+        if (ctx.request.header("x-fail") !== null) throw new Error("late");
+      });
+      app.run(() => page);
+    });
+    const alice = await get(app, "/", {
+      headers: { "x-user": "alice", "if-none-match": '"v1"' },
+    });
+    assert.equal(alice.status, 304);
+    assert.deepEqual(alice.headers.getSetCookie(), ["session=alice"]);
+    const carol = await get(app, "/", {
+      headers: { "x-user": "carol", "x-fail": "1" },
+    });
+    assert.equal(carol.status, 500);
+    const bob = await get(app, "/", { headers: { "x-user": "bob" } });
+    assert.equal(bob.status, 200);
+    assert.equal(bob.text, "<h1>home</h1>");
+    assert.deepEqual(bob.headers.getSetCookie(), ["session=bob"]);
+    assert.equal(bob.headers.get("etag"), '"v1"');
+    assert.deepEqual([...page.headers], [
+      ["content-type", "text/html"],
+      ["etag", '"v1"'],
+    ]);
+    // Sent once, it is used, as in raw Deno.serve.
+    const again = await app.fetch("/", { headers: { "x-user": "dave" } });
+    await again.body?.cancel();
+    assert.equal(again.status, 500);
+    assert.deepEqual(again.headers.getSetCookie(), []);
+  });
+
   // The same with no middleware: the pipeline finishes synchronously, and
   // the Response is refused as it is handed over. That must still be a 500
   // the request log sees end, not an error thrown at the server (which left

@@ -146,6 +146,28 @@ for (const kind of SERVER_KINDS) {
     assert.equal(encoded.headers.get("x-upstream"), "kept");
   });
 
+  // A small Response the app returned, behind status code pages and a
+  // middleware's header, keeps its length as raw Deno.serve sends it (it
+  // went out chunked, rebuilt from a stream of its body).
+  Deno.test(`[${kind}] status code pages leave a returned small Response its length`, async () => {
+    await using running = await host(kind, (app) => {
+      app.use(statusCodePages());
+      app.use((ctx, next) => {
+        ctx.response.headers.set("x-mw", "1");
+        return next();
+      });
+      app.run(() => new Response("hello"));
+    });
+    const response = await running.fetch("/");
+    // On the wire: TestServer hands the Response over, no length added.
+    if (kind === "DenoServer") {
+      assert.equal(response.headers.get("content-length"), "5");
+      assert.equal(response.headers.get("transfer-encoding"), null);
+    }
+    assert.equal(response.headers.get("x-mw"), "1");
+    assert.equal(await response.text(), "hello");
+  });
+
   // The re-executed page answers with a bodiless Response too (here: none
   // is mapped, so the catch-all's 404): the default page still goes out.
   Deno.test(`[${kind}] a re-executed status page that answers bodiless gives way to the default page`, async () => {
