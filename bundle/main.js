@@ -4,15 +4,15 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-CE6Z4DUE.js";
+} from "./chunk-E6PUUQAL.js";
 import "./chunk-PT2TGV2H.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-BAALWNWC.js";
-import "./chunk-ABUQMOCD.js";
-import "./chunk-PR5PP4UJ.js";
+import "./chunk-KPPBEOKY.js";
+import "./chunk-N6SPZQEP.js";
+import "./chunk-GEOIGYY6.js";
 import "./chunk-2TTZN4GM.js";
 import {
   LoggerFactory

@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-CE6Z4DUE.js";
+} from "./chunk-E6PUUQAL.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -45,8 +45,8 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-BAALWNWC.js";
-import "./chunk-ABUQMOCD.js";
+} from "./chunk-KPPBEOKY.js";
+import "./chunk-N6SPZQEP.js";
 import {
   ApplicationLifetime,
   COMPRESSIBLE_TYPES,
@@ -75,7 +75,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-PR5PP4UJ.js";
+} from "./chunk-GEOIGYY6.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,

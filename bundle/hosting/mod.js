@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-CE6Z4DUE.js";
+} from "../chunk-E6PUUQAL.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -36,8 +36,8 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-BAALWNWC.js";
-import "../chunk-ABUQMOCD.js";
+import "../chunk-KPPBEOKY.js";
+import "../chunk-N6SPZQEP.js";
 import {
   ApplicationLifetime,
   COMPRESSIBLE_TYPES,
@@ -66,7 +66,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-PR5PP4UJ.js";
+} from "../chunk-GEOIGYY6.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,

@@ -9,8 +9,8 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-BAALWNWC.js";
-import "../chunk-ABUQMOCD.js";
+} from "../chunk-KPPBEOKY.js";
+import "../chunk-N6SPZQEP.js";
 import "../chunk-J3TQT5G5.js";
 import "../chunk-6675V4XU.js";
 import "../chunk-W32GNELH.js";

@@ -74,9 +74,8 @@ function lowerCasedOnce(pairs) {
 function appendMissing(source, target) {
   keys ??= findKeys();
   if (keys === null) return void 0;
-  if (target[keys.guard] !== "response") {
-    return void 0;
-  }
+  const guard = target[keys.guard];
+  if (guard !== "none" && guard !== "response") return void 0;
   const from = pairsOf(source, keys.list);
   const to = pairsOf(target, keys.list);
   const names = from === void 0 ? void 0 : lowerCasedOnce(from);
@@ -115,7 +114,7 @@ function removeField(target, name) {
 }
 
 // server/_response_body.ts
-var { Headers: Headers2, TextEncoder } = globalThis;
+var { Headers: Headers2, ReadableStream, TextEncoder } = globalThis;
 var encoder = new TextEncoder();
 var NULL_BODY_STATUSES = /* @__PURE__ */ new Set([
   101,
@@ -161,38 +160,31 @@ function findBodyKeys(response) {
     lazy
   };
 }
-function isBodiless(response) {
-  if (NULL_BODY_STATUSES.has(response.status)) return true;
+function takeStaticBody(response) {
   bodyKeys ??= findBodyKeys(response);
+  if (bodyKeys === null) return void 0;
   const fields = response;
-  const inner = bodyKeys === null ? void 0 : fields[bodyKeys.inner];
-  if (bodyKeys === null || typeof inner !== "object" || inner === null || !("body" in inner)) {
-    return response.body === null;
+  if (fields[bodyKeys.lazy] !== null && fields[bodyKeys.lazy] !== void 0) {
+    void response.headers;
   }
-  const lazy = fields[bodyKeys.lazy];
-  return inner.body === null && (lazy === null || lazy === void 0);
+  const inner = fields[bodyKeys.inner];
+  const held = inner?.body?.streamOrStatic;
+  if (typeof held !== "object" || held === null || held instanceof ReadableStream || held.consumed !== false) {
+    return void 0;
+  }
+  const body = held.body;
+  if (typeof body !== "string" && !(body instanceof Uint8Array)) {
+    return void 0;
+  }
+  held.consumed = true;
+  return body;
 }
-function mergeHeaders(ours, response, forHead) {
-  const theirs = response.headers;
-  if (!forHead && !response.bodyUsed && !isBodiless(response)) {
-    try {
-      if (ours === void 0 || !addMissing(theirs, ours)) {
-        theirs.append("x-roost-probe", "");
-        theirs.delete("x-roost-probe");
-      }
-      return {
-        headers: theirs,
-        copied: false
-      };
-    } catch {
-    }
-  }
-  const headers = forDecodedBody(response, new Headers2(theirs));
+function mergeHeaders(ours, response) {
+  const headers = new Headers2();
+  copyHeaders(response.headers, headers);
+  forDecodedBody(response, headers);
   if (ours !== void 0) addMissing(headers, ours);
-  return {
-    headers,
-    copied: true
-  };
+  return headers;
 }
 function addMissing(theirs, ours) {
   const appended = appendMissing(ours, theirs);
@@ -307,7 +299,7 @@ var WriteBuffer = class {
 };
 
 // server/_response_stream.ts
-var { ReadableStream } = globalThis;
+var { ReadableStream: ReadableStream2 } = globalThis;
 var HIGH_WATER_MARK = 65536;
 var resets = /* @__PURE__ */ new WeakSet();
 function isDeliberateReset(error) {
@@ -319,7 +311,7 @@ function notBytes(chunk) {
 }
 function brokenBody(reason) {
   if (typeof reason === "object" && reason !== null) resets.add(reason);
-  return new ReadableStream({
+  return new ReadableStream2({
     start: (controller) => controller.error(reason)
   });
 }
@@ -350,7 +342,7 @@ var ResponseStream = class {
   constructor(onCancel, discard = false) {
     this.#discard = discard;
     this.#onCancel = onCancel;
-    this.readable = new ReadableStream({
+    this.readable = new ReadableStream2({
       start: (controller) => {
         this.#controller = controller;
       },
@@ -483,7 +475,9 @@ export {
   toBytes,
   concat,
   alreadyComplete,
+  takeStaticBody,
   mergeHeaders,
+  addMissing,
   replaceHeaders,
   WriteBuffer,
   isDeliberateReset,

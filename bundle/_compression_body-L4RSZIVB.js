@@ -3,7 +3,7 @@
 import {
   concat,
   notBytes
-} from "./chunk-ABUQMOCD.js";
+} from "./chunk-N6SPZQEP.js";
 import "./chunk-6675V4XU.js";
 import {
   COMPLETE,

@@ -4,6 +4,7 @@ import {
   NULL_BODY_STATUSES,
   ResponseStream,
   WriteBuffer,
+  addMissing,
   alreadyComplete,
   brokenBody,
   copyHeaders,
@@ -11,8 +12,9 @@ import {
   mergeHeaders,
   removeField,
   replaceHeaders,
+  takeStaticBody,
   toBytes
-} from "./chunk-ABUQMOCD.js";
+} from "./chunk-N6SPZQEP.js";
 import {
   NO_HOST,
   badHost,
@@ -397,7 +399,9 @@ var ResponseHead = class {
   ownHeaders;
   /** A whole Response the app completed with before the response started. */
   pendingResponse;
-  #adoption = "none";
+  // Whether a pending Response's headers were taken as ours (a copy): the
+  // Response then goes out rebuilt with them.
+  #adopted = false;
   #onStarting;
   #onCompleted;
   // The Response given to Deno, and who takes it (the dispatcher's promise).
@@ -448,9 +452,7 @@ var ResponseHead = class {
       return this.#sent ??= new SentHeaders(this.#out?.headers);
     }
     const pending = this.pendingResponse;
-    if (pending !== void 0 && this.#adoption === "none") {
-      this.#adopt(pending);
-    }
+    if (pending !== void 0 && !this.#adopted) this.#adopt(pending);
     return this.ownHeaders ??= new Headers();
   }
   get hasStarted() {
@@ -499,7 +501,7 @@ var ResponseHead = class {
   /** Forgets the head the app set, before answering in its place. */
   forgetHead() {
     this.ownHeaders = this.pendingResponse = void 0;
-    this.#adoption = "none";
+    this.#adopted = false;
   }
   /** Hands over a Response for the head so far and a whole body. */
   hand(body, written = false) {
@@ -514,12 +516,12 @@ var ResponseHead = class {
     }
     this.give(response, isSmall(body));
   }
-  // Takes a pending Response's headers as ours, so that changes after next()
-  // land in it.
+  // Takes a copy of a pending Response's headers, with ours merged in, as
+  // ours: changes after next() land in it, and the Response goes out
+  // rebuilt with them.
   #adopt(response) {
-    const merged = mergeHeaders(this.ownHeaders, response, this.owner.isHead);
-    this.ownHeaders = merged.headers;
-    this.#adoption = merged.copied ? "copied" : "shared";
+    this.ownHeaders = mergeHeaders(this.ownHeaders, response);
+    this.#adopted = true;
   }
   /**
    * Hands over a Response the app made, with the status and headers set
@@ -541,20 +543,23 @@ var ResponseHead = class {
   /** Hands over a Response the app made, as it is (its body unmeasured). */
   handResponseNow(response) {
     this.handedAppResponse = true;
-    if (this.#adoption === "none" && this.ownHeaders !== void 0) {
-      this.#adopt(response);
-    }
     const status = this.code;
     const head = this.owner.isHead && response.body !== null;
-    if (head || this.#adoption === "copied" || status !== response.status || this.reasonPhrase !== void 0) {
+    const ours = this.ownHeaders;
+    if (head || ours !== void 0 || status !== response.status || this.reasonPhrase !== void 0) {
       if (response.bodyUsed) {
         throw new TypeError("The Response the app answered with has a body that was already read or sent: a Response goes out once, so make a new one for each request");
       }
       if (head) response.body.cancel().catch(() => {
       });
-      const headers = this.ownHeaders ?? forDecodedBody(response, new Headers(response.headers));
-      const body = NULL_BODY_STATUSES.has(status) ? null : !head ? response.body : headers.has("content-length") ? null : emptyBody();
-      response = buildResponse(body, status, this.reasonPhrase, headers);
+      const merged = this.#adopted ? ours : head ? mergeHeaders(ours, response) : void 0;
+      const body = NULL_BODY_STATUSES.has(status) ? null : !head ? takeStaticBody(response) ?? response.body : merged.has("content-length") ? null : emptyBody();
+      const app = response;
+      response = buildResponse(body, status, this.reasonPhrase, merged ?? app.headers);
+      if (merged === void 0) {
+        forDecodedBody(app, response.headers);
+        if (ours !== void 0) addMissing(response.headers, ours);
+      }
     }
     this.give(response, isSmallResponse(response));
   }

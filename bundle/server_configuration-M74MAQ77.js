@@ -4,8 +4,8 @@ import {
   DEFAULT_SERVER_LIMITS,
   parseEndpointUrl,
   resolveServerLimits
-} from "./chunk-BAALWNWC.js";
-import "./chunk-ABUQMOCD.js";
+} from "./chunk-KPPBEOKY.js";
+import "./chunk-N6SPZQEP.js";
 import {
   resolve
 } from "./chunk-2TTZN4GM.js";

@@ -10,8 +10,8 @@ import {
   DEFAULT_URL,
   parseEndpointUrls,
   portInUse
-} from "./chunk-BAALWNWC.js";
-import "./chunk-ABUQMOCD.js";
+} from "./chunk-KPPBEOKY.js";
+import "./chunk-N6SPZQEP.js";
 import "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
 import "./chunk-J3TQT5G5.js";
