@@ -64,17 +64,63 @@ export function alreadyComplete(what: string): TypeError {
 // far more slowly (a hello returned behind a middleware that set one header
 // measured 0.64× of not asking), so those fields are read, found once by
 // their symbols' descriptions; without them, it asks after all.
-let bodyKeys: { inner: symbol; lazy: symbol } | null | undefined;
+interface BodyKeys {
+  inner: symbol;
+  lazy: symbol;
+  /** The content type of a lazy static body, when not text/plain. */
+  lazyType: symbol | undefined;
+  /** The Headers object, once asked for. */
+  headers: symbol | undefined;
+  /** Set once Deno sent a lazy static body. */
+  consumed: symbol | undefined;
+}
 
-function findBodyKeys(
-  response: Response,
-): { inner: symbol; lazy: symbol } | null {
+let bodyKeys: BodyKeys | null | undefined;
+
+function findBodyKeys(response: Response): BodyKeys | null {
   const symbols = Object.getOwnPropertySymbols(response);
-  const inner = symbols.find((symbol) => symbol.description === "response");
-  const lazy = symbols.find((symbol) =>
-    symbol.description === "lazy static body"
-  );
-  return inner === undefined || lazy === undefined ? null : { inner, lazy };
+  const named = (description: string) =>
+    symbols.find((symbol) => symbol.description === description);
+  const inner = named("response");
+  const lazy = named("lazy static body");
+  return inner === undefined || lazy === undefined ? null : {
+    inner,
+    lazy,
+    lazyType: named("lazy static content type"),
+    headers: named("headers"),
+    consumed: named("serve fast consumed"),
+  };
+}
+
+/**
+ * The text of `new Response(text)` at status 200, with no headers but the
+ * default content type and its headers never asked for, taken for a new
+ * Response: it has nothing to merge, so a copy of it is just its text. It
+ * is used then, as sending it would. `undefined` for any other Response.
+ */
+export function takeLazyText(response: Response): string | undefined {
+  bodyKeys ??= findBodyKeys(response);
+  if (
+    bodyKeys === null || bodyKeys.lazyType === undefined ||
+    bodyKeys.headers === undefined || bodyKeys.consumed === undefined
+  ) {
+    return undefined;
+  }
+  const fields = response as unknown as Record<symbol, unknown>;
+  const text = fields[bodyKeys.lazy];
+  const inner = fields[bodyKeys.inner] as
+    | { headerList?: unknown; status?: unknown; statusMessage?: unknown }
+    | undefined;
+  if (
+    typeof text !== "string" || fields[bodyKeys.lazyType] !== null ||
+    fields[bodyKeys.headers] !== null || fields[bodyKeys.consumed] !== false ||
+    inner?.status !== 200 || inner.statusMessage !== "" ||
+    !Array.isArray(inner.headerList) || inner.headerList.length !== 0
+  ) {
+    return undefined;
+  }
+  fields[bodyKeys.consumed] = true;
+  return text;
 }
 
 /**

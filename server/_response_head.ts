@@ -8,7 +8,12 @@ import type {
   HttpResponseFeature,
   ResponseCallback,
 } from "../features/mod.ts";
-import { addMissing, mergeHeaders, takeStaticBody } from "./_response_body.ts";
+import {
+  addMissing,
+  mergeHeaders,
+  takeLazyText,
+  takeStaticBody,
+} from "./_response_body.ts";
 import { copyHeaders, removeField } from "./_header_list.ts";
 import { headForGet, measure, NULL_BODY_STATUSES } from "./_head_body.ts";
 
@@ -364,6 +369,18 @@ export class ResponseHead implements HttpResponseFeature {
     const status = this.code;
     const head = this.owner.isHead && response.body !== null;
     const ours = this.ownHeaders;
+    // The commonest case: `return new Response(text)` behind a middleware
+    // that set a header. It has only its default content type, which ours
+    // replace where they name one (the app's would win): it is its text.
+    if (
+      !this.#adopted && !head && ours !== undefined && status === 200 &&
+      this.reasonPhrase === undefined && !ours.has("content-type")
+    ) {
+      const text = takeLazyText(response);
+      if (text !== undefined) {
+        return this.give(buildResponse(text, 200, undefined, ours), true);
+      }
+    }
     if (
       head || ours !== undefined || status !== response.status ||
       this.reasonPhrase !== undefined

@@ -1209,6 +1209,47 @@ for (const kind of SERVER_KINDS) {
     assert.deepEqual(again.headers.getSetCookie(), []);
   });
 
+  // `return new Response(text)` behind a middleware's headers, the
+  // commonest case, is answered as its text with ours: the middleware's
+  // content type does not replace the Response's own, and the app's object
+  // is used, as sending it would use it, but not changed.
+  Deno.test(`ApplicationBuilder answers a returned text Response with a middleware's headers, the Response's own type winning (${kind})`, async () => {
+    const returned: Response[] = [];
+    await using app = await host(kind, (app) => {
+      app.use((ctx, next) => {
+        ctx.response.headers.append("set-cookie", "a=1");
+        ctx.response.headers.set("x-mw", "1");
+        if (ctx.request.path === "/typed") {
+          ctx.response.headers.set("content-type", "text/html");
+        }
+        return next();
+      });
+      app.run(() => {
+        const response = new Response("hi");
+        returned.push(response);
+        return response;
+      });
+    });
+    for (const path of ["/", "/typed"]) {
+      const answer = await get(app, path);
+      assert.equal(answer.status, 200);
+      assert.equal(answer.text, "hi");
+      assert.deepEqual(answer.headers.getSetCookie(), ["a=1"]);
+      assert.equal(answer.headers.get("x-mw"), "1");
+      assert.equal(
+        answer.headers.get("content-type"),
+        "text/plain;charset=UTF-8",
+      );
+    }
+    for (const response of returned) {
+      assert.equal(response.bodyUsed, true);
+      assert.deepEqual([...response.headers], [[
+        "content-type",
+        "text/plain;charset=UTF-8",
+      ]]);
+    }
+  });
+
   // The same with no middleware: the pipeline finishes synchronously, and
   // the Response is refused as it is handed over. That must still be a 500
   // the request log sees end, not an error thrown at the server (which left
