@@ -4,15 +4,15 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-E6PUUQAL.js";
+} from "./chunk-SBI2K55P.js";
 import "./chunk-PT2TGV2H.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-KPPBEOKY.js";
-import "./chunk-N6SPZQEP.js";
-import "./chunk-GEOIGYY6.js";
+import "./chunk-UYIXOGS6.js";
+import "./chunk-SR2GSIUI.js";
+import "./chunk-3N6A2VY6.js";
 import "./chunk-2TTZN4GM.js";
 import {
   LoggerFactory

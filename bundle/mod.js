@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-E6PUUQAL.js";
+} from "./chunk-SBI2K55P.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -45,8 +45,8 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-KPPBEOKY.js";
-import "./chunk-N6SPZQEP.js";
+} from "./chunk-UYIXOGS6.js";
+import "./chunk-SR2GSIUI.js";
 import {
   ApplicationLifetime,
   COMPRESSIBLE_TYPES,
@@ -75,7 +75,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-GEOIGYY6.js";
+} from "./chunk-3N6A2VY6.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,

@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-E6PUUQAL.js";
+} from "../chunk-SBI2K55P.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -36,8 +36,8 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-KPPBEOKY.js";
-import "../chunk-N6SPZQEP.js";
+import "../chunk-UYIXOGS6.js";
+import "../chunk-SR2GSIUI.js";
 import {
   ApplicationLifetime,
   COMPRESSIBLE_TYPES,
@@ -66,7 +66,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-GEOIGYY6.js";
+} from "../chunk-3N6A2VY6.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,

@@ -9,8 +9,8 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-KPPBEOKY.js";
-import "../chunk-N6SPZQEP.js";
+} from "../chunk-UYIXOGS6.js";
+import "../chunk-SR2GSIUI.js";
 import "../chunk-J3TQT5G5.js";
 import "../chunk-6675V4XU.js";
 import "../chunk-W32GNELH.js";

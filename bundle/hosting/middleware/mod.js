@@ -28,7 +28,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../../chunk-GEOIGYY6.js";
+} from "../../chunk-3N6A2VY6.js";
 import "../../chunk-2TTZN4GM.js";
 import "../../chunk-F7QBUC2D.js";
 import "../../chunk-RMXCWHHI.js";

@@ -10,8 +10,8 @@ import {
   DEFAULT_URL,
   parseEndpointUrls,
   portInUse
-} from "./chunk-KPPBEOKY.js";
-import "./chunk-N6SPZQEP.js";
+} from "./chunk-UYIXOGS6.js";
+import "./chunk-SR2GSIUI.js";
 import "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
 import "./chunk-J3TQT5G5.js";

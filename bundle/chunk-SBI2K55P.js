@@ -18,7 +18,7 @@ import {
   UpgradeLimitError,
   parseEndpointUrls,
   raceAbort
-} from "./chunk-KPPBEOKY.js";
+} from "./chunk-UYIXOGS6.js";
 import {
   ApplicationLifetime,
   EndpointRouter,
@@ -48,7 +48,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-GEOIGYY6.js";
+} from "./chunk-3N6A2VY6.js";
 import {
   Configuration,
   ConfigurationBuilder,
@@ -2590,7 +2590,7 @@ async function makeServer(options, configuration) {
   const server = options.server;
   if (server === void 0) {
     const section = configuration.getSection("Server");
-    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-M74MAQ77.js")).denoServerOptionsFrom(section, {
+    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-S6G5OC7G.js")).denoServerOptionsFrom(section, {
       describeSource: (key) => describeSource(configuration, key),
       basePath: options.environment.contentRootPath
     });
@@ -3186,7 +3186,7 @@ var WebHostImpl = class {
       return this.#failedStart(error);
     }
     try {
-      const { superviseHost } = await import("./_host_supervision-J2PCHYMD.js");
+      const { superviseHost } = await import("./_host_supervision-WMNWDLO2.js");
       const code = await superviseHost({
         getSetting: (key) => this.getSetting(key),
         logger: this.#logger("Roost.Hosting.Workers"),

@@ -12,9 +12,10 @@ import {
   mergeHeaders,
   removeField,
   replaceHeaders,
+  takeLazyText,
   takeStaticBody,
   toBytes
-} from "./chunk-N6SPZQEP.js";
+} from "./chunk-SR2GSIUI.js";
 import {
   NO_HOST,
   badHost,
@@ -546,6 +547,12 @@ var ResponseHead = class {
     const status = this.code;
     const head = this.owner.isHead && response.body !== null;
     const ours = this.ownHeaders;
+    if (!this.#adopted && !head && ours !== void 0 && status === 200 && this.reasonPhrase === void 0 && !ours.has("content-type")) {
+      const text = takeLazyText(response);
+      if (text !== void 0) {
+        return this.give(buildResponse(text, 200, void 0, ours), true);
+      }
+    }
     if (head || ours !== void 0 || status !== response.status || this.reasonPhrase !== void 0) {
       if (response.bodyUsed) {
         throw new TypeError("The Response the app answered with has a body that was already read or sent: a Response goes out once, so make a new one for each request");

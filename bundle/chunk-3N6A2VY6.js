@@ -3206,7 +3206,7 @@ function responseCompression(options = {}) {
 var Body;
 var loadingBody;
 function loadBody() {
-  return loadingBody ??= import("./_compression_body-L4RSZIVB.js").then((module) => Body = module.CompressingBody);
+  return loadingBody ??= import("./_compression_body-ZUEXXDUK.js").then((module) => Body = module.CompressingBody);
 }
 
 // hosting/_draining.ts

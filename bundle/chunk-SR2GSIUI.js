@@ -153,12 +153,30 @@ function alreadyComplete(what) {
 var bodyKeys;
 function findBodyKeys(response) {
   const symbols = Object.getOwnPropertySymbols(response);
-  const inner = symbols.find((symbol) => symbol.description === "response");
-  const lazy = symbols.find((symbol) => symbol.description === "lazy static body");
+  const named = (description) => symbols.find((symbol) => symbol.description === description);
+  const inner = named("response");
+  const lazy = named("lazy static body");
   return inner === void 0 || lazy === void 0 ? null : {
     inner,
-    lazy
+    lazy,
+    lazyType: named("lazy static content type"),
+    headers: named("headers"),
+    consumed: named("serve fast consumed")
   };
+}
+function takeLazyText(response) {
+  bodyKeys ??= findBodyKeys(response);
+  if (bodyKeys === null || bodyKeys.lazyType === void 0 || bodyKeys.headers === void 0 || bodyKeys.consumed === void 0) {
+    return void 0;
+  }
+  const fields = response;
+  const text = fields[bodyKeys.lazy];
+  const inner = fields[bodyKeys.inner];
+  if (typeof text !== "string" || fields[bodyKeys.lazyType] !== null || fields[bodyKeys.headers] !== null || fields[bodyKeys.consumed] !== false || inner?.status !== 200 || inner.statusMessage !== "" || !Array.isArray(inner.headerList) || inner.headerList.length !== 0) {
+    return void 0;
+  }
+  fields[bodyKeys.consumed] = true;
+  return text;
 }
 function takeStaticBody(response) {
   bodyKeys ??= findBodyKeys(response);
@@ -475,6 +493,7 @@ export {
   toBytes,
   concat,
   alreadyComplete,
+  takeLazyText,
   takeStaticBody,
   mergeHeaders,
   addMissing,

@@ -3,7 +3,7 @@
 import {
   concat,
   notBytes
-} from "./chunk-N6SPZQEP.js";
+} from "./chunk-SR2GSIUI.js";
 import "./chunk-6675V4XU.js";
 import {
   COMPLETE,

@@ -4,8 +4,8 @@ import {
   DEFAULT_SERVER_LIMITS,
   parseEndpointUrl,
   resolveServerLimits
-} from "./chunk-KPPBEOKY.js";
-import "./chunk-N6SPZQEP.js";
+} from "./chunk-UYIXOGS6.js";
+import "./chunk-SR2GSIUI.js";
 import {
   resolve
 } from "./chunk-2TTZN4GM.js";
