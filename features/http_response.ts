@@ -5,6 +5,7 @@
  */
 
 import { forDecodedBody } from "./_decoded_body.ts";
+import { rebuildWithBody } from "./_taken_body.ts";
 import type { FeatureCollection } from "./feature_collection.ts";
 import {
   HttpResponseBodyFeature,
@@ -56,17 +57,23 @@ function applyHeader(headers: Headers, name: string, value: string): void {
 // winning: what send(response, init) asks for.
 function withInit(response: Response, init: SendInit): Response {
   if (init.status === undefined && init.headers === undefined) return response;
+  if (response.bodyUsed) {
+    throw new TypeError(
+      "send() was given a Response whose body was already read or sent: a Response goes out once, so make a new one for each request",
+    );
+  }
   const headers = forDecodedBody(response, new Headers(response.headers));
   if (init.headers !== undefined) {
     new Headers(init.headers).forEach((value, name) =>
       applyHeader(headers, name, value)
     );
   }
-  return new WebResponse(response.body, {
-    status: init.status ?? response.status,
-    statusText: init.status === undefined ? response.statusText : undefined,
-    headers,
-  });
+  return rebuildWithBody(response, (body) =>
+    new WebResponse(body, {
+      status: init.status ?? response.status,
+      statusText: init.status === undefined ? response.statusText : undefined,
+      headers,
+    }));
 }
 
 // A plain object or array, which a body would turn into "[object Object]".

@@ -3,7 +3,7 @@
 import { forDecodedBody } from "../features/_decoded_body.ts";
 import { appendMissing, copyHeaders } from "./_header_list.ts";
 
-const { Headers, ReadableStream, TextEncoder } = globalThis;
+const { Headers, TextEncoder } = globalThis;
 const encoder = new TextEncoder();
 
 /** Statuses whose responses never carry a body (RFC 9110 §15). */
@@ -58,108 +58,6 @@ export function alreadyComplete(what: string): TypeError {
   );
 }
 
-// Deno keeps a Response's body on internal fields: the inner response's
-// `body`, and a static body (a string, JSON) apart until asked for. Asking
-// `response.body` turns a static body into a stream, which Deno then serves
-// far more slowly (a hello returned behind a middleware that set one header
-// measured 0.64× of not asking), so those fields are read, found once by
-// their symbols' descriptions; without them, it asks after all.
-interface BodyKeys {
-  inner: symbol;
-  lazy: symbol;
-  /** The content type of a lazy static body, when not text/plain. */
-  lazyType: symbol | undefined;
-  /** The Headers object, once asked for. */
-  headers: symbol | undefined;
-  /** Set once Deno sent a lazy static body. */
-  consumed: symbol | undefined;
-}
-
-let bodyKeys: BodyKeys | null | undefined;
-
-function findBodyKeys(response: Response): BodyKeys | null {
-  const symbols = Object.getOwnPropertySymbols(response);
-  const named = (description: string) =>
-    symbols.find((symbol) => symbol.description === description);
-  const inner = named("response");
-  const lazy = named("lazy static body");
-  return inner === undefined || lazy === undefined ? null : {
-    inner,
-    lazy,
-    lazyType: named("lazy static content type"),
-    headers: named("headers"),
-    consumed: named("serve fast consumed"),
-  };
-}
-
-/**
- * The text of `new Response(text)` at status 200, with no headers but the
- * default content type and its headers never asked for, taken for a new
- * Response: it has nothing to merge, so a copy of it is just its text. It
- * is used then, as sending it would. `undefined` for any other Response.
- */
-export function takeLazyText(response: Response): string | undefined {
-  bodyKeys ??= findBodyKeys(response);
-  if (
-    bodyKeys === null || bodyKeys.lazyType === undefined ||
-    bodyKeys.headers === undefined || bodyKeys.consumed === undefined
-  ) {
-    return undefined;
-  }
-  const fields = response as unknown as Record<symbol, unknown>;
-  const text = fields[bodyKeys.lazy];
-  const inner = fields[bodyKeys.inner] as
-    | { headerList?: unknown; status?: unknown; statusMessage?: unknown }
-    | undefined;
-  if (
-    typeof text !== "string" || fields[bodyKeys.lazyType] !== null ||
-    fields[bodyKeys.headers] !== null || fields[bodyKeys.consumed] !== false ||
-    inner?.status !== 200 || inner.statusMessage !== "" ||
-    !Array.isArray(inner.headerList) || inner.headerList.length !== 0
-  ) {
-    return undefined;
-  }
-  fields[bodyKeys.consumed] = true;
-  return text;
-}
-
-/**
- * A Response's body as Deno holds it in memory (a string or bytes), taken
- * for a new Response without asking for `response.body`, which would make
- * it a stream (see above). Taking it uses it, as sending it would: the
- * Response cannot go out again. `undefined` when the body is a stream, is
- * used already, or cannot be read this way; the caller then asks for it.
- */
-export function takeStaticBody(
-  response: Response,
-): string | Uint8Array<ArrayBuffer> | undefined {
-  bodyKeys ??= findBodyKeys(response);
-  if (bodyKeys === null) return undefined;
-  const fields = response as unknown as Record<symbol, unknown>;
-  // A static body Deno keeps apart until asked comes into the inner body.
-  if (fields[bodyKeys.lazy] !== null && fields[bodyKeys.lazy] !== undefined) {
-    void response.headers;
-  }
-  const inner = fields[bodyKeys.inner] as
-    | { body?: { streamOrStatic?: unknown } | null }
-    | undefined;
-  const held = inner?.body?.streamOrStatic as
-    | { body?: unknown; consumed?: unknown }
-    | undefined;
-  if (
-    typeof held !== "object" || held === null ||
-    held instanceof ReadableStream || held.consumed !== false
-  ) {
-    return undefined;
-  }
-  const body = held.body;
-  if (typeof body !== "string" && !(body instanceof Uint8Array)) {
-    return undefined;
-  }
-  held.consumed = true;
-  return body as string | Uint8Array<ArrayBuffer>;
-}
-
 /**
  * The headers set so far merged into a copy of a Response's own, which
  * win. The app's Response is never changed: it may be returned again for
@@ -178,6 +76,28 @@ export function mergeHeaders(
   forDecodedBody(response, headers);
   if (ours !== undefined) addMissing(headers, ours);
   return headers;
+}
+
+/**
+ * Merges a Response's headers into `ours` in place, as `mergeHeaders`
+ * merges them (the Response's win; cookies add up, ours first), so that a
+ * middleware holding `ctx.response.headers` from before `next()` still
+ * writes to the headers that go out. The Response is not changed.
+ */
+export function adoptHeaders(ours: Headers, response: Response): void {
+  const theirs = mergeHeaders(undefined, response);
+  const cookies = theirs.getSetCookie();
+  theirs.forEach((value, name) => {
+    if (name !== "set-cookie") ours.set(name, value);
+  });
+  if (cookies.length === 0) return;
+  const carried = new Set(cookies);
+  const own = ours.getSetCookie();
+  ours.delete("set-cookie");
+  for (const cookie of own) {
+    if (!carried.has(cookie)) ours.append("set-cookie", cookie);
+  }
+  for (const cookie of cookies) ours.append("set-cookie", cookie);
 }
 
 // Adds to `theirs` each header of `ours` it does not have. Cookies add up

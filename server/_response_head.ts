@@ -8,12 +8,8 @@ import type {
   HttpResponseFeature,
   ResponseCallback,
 } from "../features/mod.ts";
-import {
-  addMissing,
-  mergeHeaders,
-  takeLazyText,
-  takeStaticBody,
-} from "./_response_body.ts";
+import { addMissing, adoptHeaders, mergeHeaders } from "./_response_body.ts";
+import { rebuildWithBody, takeLazyText } from "../features/_taken_body.ts";
 import { copyHeaders, removeField } from "./_header_list.ts";
 import { headForGet, measure, NULL_BODY_STATUSES } from "./_head_body.ts";
 
@@ -332,11 +328,11 @@ export class ResponseHead implements HttpResponseFeature {
     this.give(response, isSmall(body));
   }
 
-  // Takes a copy of a pending Response's headers, with ours merged in, as
-  // ours: changes after next() land in it, and the Response goes out
-  // rebuilt with them.
+  // Merges a pending Response's headers into ours, in place: changes after
+  // next() land in them (through any reference to them), and the Response
+  // goes out rebuilt with them.
   #adopt(response: Response): void {
-    this.ownHeaders = mergeHeaders(this.ownHeaders, response);
+    adoptHeaders(this.ownHeaders ??= new Headers(), response);
     this.#adopted = true;
   }
 
@@ -399,24 +395,21 @@ export class ResponseHead implements HttpResponseFeature {
         : head
         ? mergeHeaders(ours, response)
         : undefined;
-      // A body in memory goes on as it is (as a stream, Deno would serve
-      // it far more slowly).
-      const body = NULL_BODY_STATUSES.has(status)
-        ? null
-        : !head
-        ? takeStaticBody(response) ?? response.body
-        : merged!.has("content-length")
-        ? null
-        : emptyBody();
       const app = response;
+      // The app's own reason phrase stays with its status.
+      const reason = this.reasonPhrase ??
+        (status === app.status ? app.statusText || undefined : undefined);
       // The app's Response is never changed (see mergeHeaders): its headers
       // are copied over to the one built, ours added where it has none.
-      response = buildResponse(
-        body,
-        status,
-        this.reasonPhrase,
-        merged ?? app.headers,
-      );
+      const make = (body: BodyInit | null) =>
+        buildResponse(body, status, reason, merged ?? app.headers);
+      response = NULL_BODY_STATUSES.has(status)
+        ? make(null)
+        : head
+        ? make(merged!.has("content-length") ? null : emptyBody())
+        // Its body goes on, one in memory as it is (as a stream, Deno would
+        // serve it far more slowly).
+        : rebuildWithBody(app, make);
       if (merged === undefined) {
         forDecodedBody(app, response.headers);
         if (ours !== undefined) addMissing(response.headers, ours);

@@ -19,6 +19,7 @@ import type {
 } from "./server.ts";
 import { Dispatcher, type ErrorReporter } from "./_dispatcher.ts";
 import { raceAbort } from "./_listen.ts";
+import { bodyDecoded, forDecodedBody } from "../features/_decoded_body.ts";
 import type { EndpointInfo } from "./_request_state.ts";
 
 /** Options for {@linkcode TestServer}. */
@@ -241,6 +242,22 @@ export class TestServer implements Server {
         "The application answered with a Response whose body was already read or is being read: a Response goes out once, so make a new one for each request",
       );
       return new Response("Internal Server Error", { status: 500 });
+    }
+    if (response.type === "error") {
+      // Deno.serve refuses Response.error() too.
+      this.#report(
+        "The application answered with Response.error(), which is no answer to send: answer with a status, such as new Response(null, { status: 502 })",
+      );
+      return new Response("Internal Server Error", { status: 500 });
+    }
+    // A fetch() Response passed on whose body fetch decoded: Deno.serve drops
+    // the encoding and length that no longer describe it, and so does this.
+    if (bodyDecoded(response)) {
+      return new Response(response.body, {
+        status: response.status,
+        statusText: response.statusText,
+        headers: forDecodedBody(response, new Headers(response.headers)),
+      });
     }
     return response;
   }

@@ -1250,6 +1250,111 @@ for (const kind of SERVER_KINDS) {
     }
   });
 
+  // A body goes out once even when something asked the Response for its
+  // body first (status code pages look whether there is one): Deno makes a
+  // Response from such a stream with the body it holds, leaving the stream
+  // unread, so the app's Response looked unused and went out again.
+  Deno.test(`ApplicationBuilder answers 500 to a kept Response whose body was looked at, the second time (${kind})`, async () => {
+    const kept = new Response("page body", {
+      headers: { "content-type": "text/html" },
+    });
+    await using app = await host(kind, (app) => {
+      app.use((ctx, next) => {
+        ctx.response.headers.set("x-mw", "1");
+        return next();
+      });
+      app.use((_ctx, next) => next());
+      app.run(() => {
+        void kept.body;
+        return kept;
+      });
+    });
+    const first = await get(app, "/");
+    assert.equal(first.status, 200);
+    assert.equal(first.text, "page body");
+    assert.equal(first.headers.get("x-mw"), "1");
+    const second = await get(app, "/");
+    assert.equal(second.status, 500);
+  });
+
+  // The app's reason phrase and its status stay together when the pipeline
+  // set a header (TestServer hands the Response over as built).
+  Deno.test(`ApplicationBuilder keeps a returned Response's status text behind a middleware's header (${kind})`, async () => {
+    await using app = await host(kind, (app) => {
+      app.use((ctx, next) => {
+        ctx.response.headers.set("x-mw", "1");
+        return next();
+      });
+      app.run(() =>
+        new Response("made", { status: 201, statusText: "Made It" })
+      );
+    });
+    const response = await app.fetch("/");
+    assert.equal(response.status, 201);
+    assert.equal(await response.text(), "made");
+    if (kind === "TestServer") assert.equal(response.statusText, "Made It");
+  });
+
+  // A middleware that keeps ctx.response.headers from before next() still
+  // writes to the headers that go out, even once an inner one read them
+  // after the handler returned its Response (which merges the Response's).
+  Deno.test(`ApplicationBuilder sends what a middleware writes through headers it kept from before next() (${kind})`, async () => {
+    await using app = await host(kind, (app) => {
+      app.use(async (ctx, next) => {
+        const headers = ctx.response.headers;
+        headers.set("x-early", "1");
+        await next();
+        headers.set("x-late", "1");
+        headers.append("set-cookie", "late=1");
+      });
+      app.use(async (ctx, next) => {
+        await next();
+        assert.equal(ctx.response.headers.get("etag"), '"e"');
+      });
+      app.run(() => new Response("body", { headers: { etag: '"e"' } }));
+    });
+    const response = await get(app, "/");
+    assert.equal(response.text, "body");
+    assert.equal(response.headers.get("x-early"), "1");
+    assert.equal(response.headers.get("x-late"), "1");
+    assert.equal(response.headers.get("etag"), '"e"');
+    assert.deepEqual(response.headers.getSetCookie(), ["late=1"]);
+  });
+
+  // send(response, init) of a used Response says what went wrong, as a
+  // returned one does, and Response.error() is no answer (raw Deno.serve
+  // answers 500 to both).
+  Deno.test(`ApplicationBuilder answers 500, saying why, to send() of a used Response and to Response.error() (${kind})`, async () => {
+    let logs: CollectingOutput | undefined;
+    await using app = await startHost(kind, (app) => {
+      app.map("/used", (b) =>
+        b.run(async (ctx) => {
+          const used = new Response("hi");
+          await used.text();
+          await ctx.response.send(used, { status: 201 });
+        }));
+      app.run(() => Response.error());
+    }, {
+      setup(builder) {
+        builder.useSetting("detailedErrors", "false");
+        logs = collectLogs(builder);
+      },
+    });
+    const used = await get(app, "/used");
+    assert.equal(used.status, 500);
+    const error = await get(app, "/");
+    assert.equal(error.status, 500);
+    const text = logs!.records.map((record) =>
+      `${record.message} ${
+        record.error instanceof Error ? record.error.message : ""
+      }`
+    ).join("\n");
+    assert.match(
+      text,
+      /send\(\) was given a Response whose body was already read/,
+    );
+  });
+
   // The same with no middleware: the pipeline finishes synchronously, and
   // the Response is refused as it is handed over. That must still be a 500
   // the request log sees end, not an error thrown at the server (which left

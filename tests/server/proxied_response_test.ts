@@ -75,3 +75,26 @@ for (const [variant, configure] of Object.entries(VARIANTS)) {
     assert.equal(await curl(["--compressed", running.base]), TEXT);
   });
 }
+
+// TestServer hands the Response over in memory: one fetch() decoded loses
+// the encoding and length that no longer describe it, as Deno.serve drops
+// them when it sends it.
+Deno.test("TestServer hands over a Response fetch() decoded without its encoding", async () => {
+  await using upstream = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () =>
+      new Response(new Uint8Array(gzipSync(TEXT)), {
+        headers: { "content-encoding": "gzip", "content-type": "text/plain" },
+      }),
+  );
+  const url = `http://127.0.0.1:${upstream.addr.port}/`;
+  await using running = await startHost(
+    "TestServer",
+    (app) => app.run(() => fetch(url)),
+  );
+  const response = await running.fetch("/");
+  assert.equal(response.headers.get("content-encoding"), null);
+  assert.equal(response.headers.get("content-length"), null);
+  assert.equal(response.headers.get("content-type"), "text/plain");
+  assert.equal(await response.text(), TEXT);
+});
