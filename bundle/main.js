@@ -4,29 +4,29 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-SBI2K55P.js";
+} from "./chunk-LUNCTRI7.js";
 import "./chunk-PT2TGV2H.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-UYIXOGS6.js";
-import "./chunk-SR2GSIUI.js";
-import "./chunk-3N6A2VY6.js";
+import "./chunk-T2WZCMLP.js";
+import "./chunk-W6FSLJ7A.js";
+import "./chunk-U7GKHYZX.js";
 import "./chunk-2TTZN4GM.js";
 import {
   LoggerFactory
 } from "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-J3TQT5G5.js";
+import "./chunk-SHQ7YGGJ.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-ZSTVDFEW.js";
+import "./chunk-KQ4IH5OS.js";
 import "./chunk-RNECWNO4.js";
 import {
   HttpError
-} from "./chunk-W32GNELH.js";
-import "./chunk-43YVGM2U.js";
+} from "./chunk-D67L3LCR.js";
+import "./chunk-UA7V7HQL.js";
 
 // main.ts
 var USAGE = `Usage: roost [options]

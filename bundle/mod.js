@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-SBI2K55P.js";
+} from "./chunk-LUNCTRI7.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -45,8 +45,8 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-UYIXOGS6.js";
-import "./chunk-SR2GSIUI.js";
+} from "./chunk-T2WZCMLP.js";
+import "./chunk-W6FSLJ7A.js";
 import {
   ApplicationLifetime,
   COMPRESSIBLE_TYPES,
@@ -75,7 +75,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-3N6A2VY6.js";
+} from "./chunk-U7GKHYZX.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -101,10 +101,10 @@ import {
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-J3TQT5G5.js";
+import "./chunk-SHQ7YGGJ.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-ZSTVDFEW.js";
+import "./chunk-KQ4IH5OS.js";
 import "./chunk-RNECWNO4.js";
 import {
   EndpointFeature,
@@ -137,8 +137,8 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-W32GNELH.js";
-import "./chunk-43YVGM2U.js";
+} from "./chunk-D67L3LCR.js";
+import "./chunk-UA7V7HQL.js";
 export {
   ApplicationBuilder,
   ApplicationLifetime,

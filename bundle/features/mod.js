@@ -32,8 +32,8 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "../chunk-W32GNELH.js";
-import "../chunk-43YVGM2U.js";
+} from "../chunk-D67L3LCR.js";
+import "../chunk-UA7V7HQL.js";
 export {
   EndpointFeature,
   EndpointMetadata,

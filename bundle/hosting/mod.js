@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-SBI2K55P.js";
+} from "../chunk-LUNCTRI7.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -36,8 +36,8 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-UYIXOGS6.js";
-import "../chunk-SR2GSIUI.js";
+import "../chunk-T2WZCMLP.js";
+import "../chunk-W6FSLJ7A.js";
 import {
   ApplicationLifetime,
   COMPRESSIBLE_TYPES,
@@ -66,7 +66,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-3N6A2VY6.js";
+} from "../chunk-U7GKHYZX.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -92,13 +92,13 @@ import {
 import {
   ConfigurationError
 } from "../chunk-RMXCWHHI.js";
-import "../chunk-J3TQT5G5.js";
+import "../chunk-SHQ7YGGJ.js";
 import "../chunk-6675V4XU.js";
 import "../chunk-YIRIFEEA.js";
-import "../chunk-ZSTVDFEW.js";
+import "../chunk-KQ4IH5OS.js";
 import "../chunk-RNECWNO4.js";
-import "../chunk-W32GNELH.js";
-import "../chunk-43YVGM2U.js";
+import "../chunk-D67L3LCR.js";
+import "../chunk-UA7V7HQL.js";
 export {
   ApplicationBuilder,
   ApplicationLifetime,

@@ -9,12 +9,12 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-UYIXOGS6.js";
-import "../chunk-SR2GSIUI.js";
-import "../chunk-J3TQT5G5.js";
+} from "../chunk-T2WZCMLP.js";
+import "../chunk-W6FSLJ7A.js";
+import "../chunk-SHQ7YGGJ.js";
 import "../chunk-6675V4XU.js";
-import "../chunk-W32GNELH.js";
-import "../chunk-43YVGM2U.js";
+import "../chunk-D67L3LCR.js";
+import "../chunk-UA7V7HQL.js";
 export {
   DEFAULT_SERVER_LIMITS,
   DEFAULT_URL,

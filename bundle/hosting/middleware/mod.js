@@ -28,16 +28,16 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../../chunk-3N6A2VY6.js";
+} from "../../chunk-U7GKHYZX.js";
 import "../../chunk-2TTZN4GM.js";
 import "../../chunk-F7QBUC2D.js";
 import "../../chunk-RMXCWHHI.js";
-import "../../chunk-J3TQT5G5.js";
+import "../../chunk-SHQ7YGGJ.js";
 import "../../chunk-6675V4XU.js";
 import "../../chunk-YIRIFEEA.js";
 import "../../chunk-RNECWNO4.js";
-import "../../chunk-W32GNELH.js";
-import "../../chunk-43YVGM2U.js";
+import "../../chunk-D67L3LCR.js";
+import "../../chunk-UA7V7HQL.js";
 export {
   COMPRESSIBLE_TYPES,
   CorsMetadata,

@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   PACKAGE_ROOT
-} from "./chunk-W32GNELH.js";
+} from "./chunk-D67L3LCR.js";
 
 // hosting/_roost_files.ts
 function bothForms(prefixes) {

@@ -5,6 +5,7 @@ import {
   ResponseStream,
   WriteBuffer,
   addMissing,
+  adoptHeaders,
   alreadyComplete,
   brokenBody,
   copyHeaders,
@@ -12,10 +13,8 @@ import {
   mergeHeaders,
   removeField,
   replaceHeaders,
-  takeLazyText,
-  takeStaticBody,
   toBytes
-} from "./chunk-SR2GSIUI.js";
+} from "./chunk-W6FSLJ7A.js";
 import {
   NO_HOST,
   badHost,
@@ -25,7 +24,7 @@ import {
   misuse,
   parseTarget,
   serverReporter
-} from "./chunk-J3TQT5G5.js";
+} from "./chunk-SHQ7YGGJ.js";
 import {
   schedule
 } from "./chunk-6675V4XU.js";
@@ -52,16 +51,19 @@ import {
   bodyReadFailure,
   checkPlanned,
   fileError,
-  problemResponse
-} from "./chunk-W32GNELH.js";
+  problemResponse,
+  rebuildWithBody,
+  takeLazyText
+} from "./chunk-D67L3LCR.js";
 import {
   COMPLETE,
   DONE,
   WRITTEN,
+  bodyDecoded,
   forDecodedBody,
   notWritable,
   wasReported
-} from "./chunk-43YVGM2U.js";
+} from "./chunk-UA7V7HQL.js";
 
 // server/limits.ts
 var DEFAULT_SERVER_LIMITS = Object.freeze({
@@ -323,11 +325,11 @@ async function measure(body) {
 }
 
 // server/_response_head.ts
-var { Response: Response2, Headers } = globalThis;
+var { Response: Response2, Headers: Headers2 } = globalThis;
 function started(what) {
   return new TypeError(`Cannot ${what}: the response has already started, and its status and headers are read-only (set them before the first write, start() or send)`);
 }
-var SentHeaders = class extends Headers {
+var SentHeaders = class extends Headers2 {
   set(name) {
     throw started(`set the header "${name}"`);
   }
@@ -340,7 +342,7 @@ var SentHeaders = class extends Headers {
 };
 function makeResponse(body, status, reasonPhrase, headers, isHead, written) {
   if (body !== null && isHead) {
-    headers = headForGet(body, status, headers ?? new Headers(), written);
+    headers = headForGet(body, status, headers ?? new Headers2(), written);
     body = headers.has("content-length") ? null : emptyBody();
   }
   const response = buildResponse(NULL_BODY_STATUSES.has(status) ? null : body, status, reasonPhrase, headers);
@@ -454,7 +456,7 @@ var ResponseHead = class {
     }
     const pending = this.pendingResponse;
     if (pending !== void 0 && !this.#adopted) this.#adopt(pending);
-    return this.ownHeaders ??= new Headers();
+    return this.ownHeaders ??= new Headers2();
   }
   get hasStarted() {
     return this.#out !== void 0;
@@ -517,11 +519,11 @@ var ResponseHead = class {
     }
     this.give(response, isSmall(body));
   }
-  // Takes a copy of a pending Response's headers, with ours merged in, as
-  // ours: changes after next() land in it, and the Response goes out
-  // rebuilt with them.
+  // Merges a pending Response's headers into ours, in place: changes after
+  // next() land in them (through any reference to them), and the Response
+  // goes out rebuilt with them.
   #adopt(response) {
-    this.ownHeaders = mergeHeaders(this.ownHeaders, response);
+    adoptHeaders(this.ownHeaders ??= new Headers2(), response);
     this.#adopted = true;
   }
   /**
@@ -560,9 +562,10 @@ var ResponseHead = class {
       if (head) response.body.cancel().catch(() => {
       });
       const merged = this.#adopted ? ours : head ? mergeHeaders(ours, response) : void 0;
-      const body = NULL_BODY_STATUSES.has(status) ? null : !head ? takeStaticBody(response) ?? response.body : merged.has("content-length") ? null : emptyBody();
       const app = response;
-      response = buildResponse(body, status, this.reasonPhrase, merged ?? app.headers);
+      const reason = this.reasonPhrase ?? (status === app.status ? app.statusText || void 0 : void 0);
+      const make = (body) => buildResponse(body, status, reason, merged ?? app.headers);
+      response = NULL_BODY_STATUSES.has(status) ? make(null) : head ? make(merged.has("content-length") ? null : emptyBody()) : rebuildWithBody(app, make);
       if (merged === void 0) {
         forDecodedBody(app, response.headers);
         if (ours !== void 0) addMissing(response.headers, ours);
@@ -1735,7 +1738,7 @@ var RequestState = class extends RequestLine {
 var HOLDS_UNTIL_SENT = Symbol("roost.holdsUntilSent");
 
 // server/_dispatcher.ts
-var { Response: Response4, Headers: Headers2 } = globalThis;
+var { Response: Response4, Headers: Headers3 } = globalThis;
 function badRequest(reason, connection) {
   const headers = {
     "content-type": "text/plain; charset=utf-8"
@@ -1752,7 +1755,7 @@ function lastOnConnection(response) {
     response.headers.set("connection", "close");
     return response;
   } catch {
-    const headers = new Headers2(response.headers);
+    const headers = new Headers3(response.headers);
     headers.set("connection", "close");
     return new Response4(response.body, {
       status: response.status,
@@ -2894,6 +2897,19 @@ var TestServer = class {
       this.#report("The application answered with a Response whose body was already read or is being read: a Response goes out once, so make a new one for each request");
       return new Response("Internal Server Error", {
         status: 500
+      });
+    }
+    if (response.type === "error") {
+      this.#report("The application answered with Response.error(), which is no answer to send: answer with a status, such as new Response(null, { status: 502 })");
+      return new Response("Internal Server Error", {
+        status: 500
+      });
+    }
+    if (bodyDecoded(response)) {
+      return new Response(response.body, {
+        status: response.status,
+        statusText: response.statusText,
+        headers: forDecodedBody(response, new Headers(response.headers))
       });
     }
     return response;

@@ -66,6 +66,7 @@ function notWritable(chunk) {
 }
 
 export {
+  bodyDecoded,
   forDecodedBody,
   DONE,
   COMPLETE,

@@ -6,7 +6,7 @@ import {
 import {
   DONE,
   forDecodedBody
-} from "./chunk-43YVGM2U.js";
+} from "./chunk-UA7V7HQL.js";
 
 // server/_header_list.ts
 var keys;
@@ -114,7 +114,7 @@ function removeField(target, name) {
 }
 
 // server/_response_body.ts
-var { Headers: Headers2, ReadableStream, TextEncoder } = globalThis;
+var { Headers: Headers2, TextEncoder } = globalThis;
 var encoder = new TextEncoder();
 var NULL_BODY_STATUSES = /* @__PURE__ */ new Set([
   101,
@@ -150,59 +150,27 @@ function concat(chunks, size) {
 function alreadyComplete(what) {
   return new TypeError(`Cannot ${what}: the response is already complete (send, json, redirect, sendFile and complete each end it)`);
 }
-var bodyKeys;
-function findBodyKeys(response) {
-  const symbols = Object.getOwnPropertySymbols(response);
-  const named = (description) => symbols.find((symbol) => symbol.description === description);
-  const inner = named("response");
-  const lazy = named("lazy static body");
-  return inner === void 0 || lazy === void 0 ? null : {
-    inner,
-    lazy,
-    lazyType: named("lazy static content type"),
-    headers: named("headers"),
-    consumed: named("serve fast consumed")
-  };
-}
-function takeLazyText(response) {
-  bodyKeys ??= findBodyKeys(response);
-  if (bodyKeys === null || bodyKeys.lazyType === void 0 || bodyKeys.headers === void 0 || bodyKeys.consumed === void 0) {
-    return void 0;
-  }
-  const fields = response;
-  const text = fields[bodyKeys.lazy];
-  const inner = fields[bodyKeys.inner];
-  if (typeof text !== "string" || fields[bodyKeys.lazyType] !== null || fields[bodyKeys.headers] !== null || fields[bodyKeys.consumed] !== false || inner?.status !== 200 || inner.statusMessage !== "" || !Array.isArray(inner.headerList) || inner.headerList.length !== 0) {
-    return void 0;
-  }
-  fields[bodyKeys.consumed] = true;
-  return text;
-}
-function takeStaticBody(response) {
-  bodyKeys ??= findBodyKeys(response);
-  if (bodyKeys === null) return void 0;
-  const fields = response;
-  if (fields[bodyKeys.lazy] !== null && fields[bodyKeys.lazy] !== void 0) {
-    void response.headers;
-  }
-  const inner = fields[bodyKeys.inner];
-  const held = inner?.body?.streamOrStatic;
-  if (typeof held !== "object" || held === null || held instanceof ReadableStream || held.consumed !== false) {
-    return void 0;
-  }
-  const body = held.body;
-  if (typeof body !== "string" && !(body instanceof Uint8Array)) {
-    return void 0;
-  }
-  held.consumed = true;
-  return body;
-}
 function mergeHeaders(ours, response) {
   const headers = new Headers2();
   copyHeaders(response.headers, headers);
   forDecodedBody(response, headers);
   if (ours !== void 0) addMissing(headers, ours);
   return headers;
+}
+function adoptHeaders(ours, response) {
+  const theirs = mergeHeaders(void 0, response);
+  const cookies = theirs.getSetCookie();
+  theirs.forEach((value, name) => {
+    if (name !== "set-cookie") ours.set(name, value);
+  });
+  if (cookies.length === 0) return;
+  const carried = new Set(cookies);
+  const own = ours.getSetCookie();
+  ours.delete("set-cookie");
+  for (const cookie of own) {
+    if (!carried.has(cookie)) ours.append("set-cookie", cookie);
+  }
+  for (const cookie of cookies) ours.append("set-cookie", cookie);
 }
 function addMissing(theirs, ours) {
   const appended = appendMissing(ours, theirs);
@@ -317,7 +285,7 @@ var WriteBuffer = class {
 };
 
 // server/_response_stream.ts
-var { ReadableStream: ReadableStream2 } = globalThis;
+var { ReadableStream } = globalThis;
 var HIGH_WATER_MARK = 65536;
 var resets = /* @__PURE__ */ new WeakSet();
 function isDeliberateReset(error) {
@@ -329,7 +297,7 @@ function notBytes(chunk) {
 }
 function brokenBody(reason) {
   if (typeof reason === "object" && reason !== null) resets.add(reason);
-  return new ReadableStream2({
+  return new ReadableStream({
     start: (controller) => controller.error(reason)
   });
 }
@@ -360,7 +328,7 @@ var ResponseStream = class {
   constructor(onCancel, discard = false) {
     this.#discard = discard;
     this.#onCancel = onCancel;
-    this.readable = new ReadableStream2({
+    this.readable = new ReadableStream({
       start: (controller) => {
         this.#controller = controller;
       },
@@ -493,9 +461,8 @@ export {
   toBytes,
   concat,
   alreadyComplete,
-  takeLazyText,
-  takeStaticBody,
   mergeHeaders,
+  adoptHeaders,
   addMissing,
   replaceHeaders,
   WriteBuffer,

@@ -18,7 +18,7 @@ import {
   UpgradeLimitError,
   parseEndpointUrls,
   raceAbort
-} from "./chunk-UYIXOGS6.js";
+} from "./chunk-T2WZCMLP.js";
 import {
   ApplicationLifetime,
   EndpointRouter,
@@ -48,7 +48,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-3N6A2VY6.js";
+} from "./chunk-U7GKHYZX.js";
 import {
   Configuration,
   ConfigurationBuilder,
@@ -74,7 +74,7 @@ import {
 } from "./chunk-YIRIFEEA.js";
 import {
   ROOST_FILES
-} from "./chunk-ZSTVDFEW.js";
+} from "./chunk-KQ4IH5OS.js";
 import {
   FeatureCollection,
   HttpContext,
@@ -90,11 +90,11 @@ import {
   ServiceProvidersFeature,
   negotiateErrorFormat,
   problemResponse
-} from "./chunk-W32GNELH.js";
+} from "./chunk-D67L3LCR.js";
 import {
   DONE,
   wasReported
-} from "./chunk-43YVGM2U.js";
+} from "./chunk-UA7V7HQL.js";
 
 // hosting/logging/default_logger.ts
 var DefaultFactoryLogger = class {
@@ -2474,7 +2474,7 @@ var HostingApplication = class {
   // Loaded on the first error: production hosts never load the page.
   async #developerAnswer(ctx, error) {
     try {
-      const { writeDeveloperPage } = await import("./_error_developer_page-DS4K7BZ3.js");
+      const { writeDeveloperPage } = await import("./_error_developer_page-6XJWKYJJ.js");
       await writeDeveloperPage(ctx, error, {
         sourceLines: 3
       });
@@ -2590,7 +2590,7 @@ async function makeServer(options, configuration) {
   const server = options.server;
   if (server === void 0) {
     const section = configuration.getSection("Server");
-    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-S6G5OC7G.js")).denoServerOptionsFrom(section, {
+    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-Y5AGWSSJ.js")).denoServerOptionsFrom(section, {
       describeSource: (key) => describeSource(configuration, key),
       basePath: options.environment.contentRootPath
     });
@@ -3186,7 +3186,7 @@ var WebHostImpl = class {
       return this.#failedStart(error);
     }
     try {
-      const { superviseHost } = await import("./_host_supervision-WMNWDLO2.js");
+      const { superviseHost } = await import("./_host_supervision-BBBR3CRG.js");
       const code = await superviseHost({
         getSetting: (key) => this.getSetting(key),
         logger: this.#logger("Roost.Hosting.Workers"),

@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   ROOST_FOLDERS
-} from "./chunk-ZSTVDFEW.js";
+} from "./chunk-KQ4IH5OS.js";
 import {
   escapeHtml
 } from "./chunk-RNECWNO4.js";
@@ -11,8 +11,8 @@ import {
   negotiateErrorFormat,
   problemResponse,
   reasonPhrase
-} from "./chunk-W32GNELH.js";
-import "./chunk-43YVGM2U.js";
+} from "./chunk-D67L3LCR.js";
+import "./chunk-UA7V7HQL.js";
 
 // hosting/middleware/_error_page_html.ts
 var STYLE = `

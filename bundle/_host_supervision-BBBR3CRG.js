@@ -10,15 +10,15 @@ import {
   DEFAULT_URL,
   parseEndpointUrls,
   portInUse
-} from "./chunk-UYIXOGS6.js";
-import "./chunk-SR2GSIUI.js";
+} from "./chunk-T2WZCMLP.js";
+import "./chunk-W6FSLJ7A.js";
 import "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-J3TQT5G5.js";
+import "./chunk-SHQ7YGGJ.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-W32GNELH.js";
-import "./chunk-43YVGM2U.js";
+import "./chunk-D67L3LCR.js";
+import "./chunk-UA7V7HQL.js";
 
 // hosting/workers/_host_supervision.ts
 async function superviseHost(host) {

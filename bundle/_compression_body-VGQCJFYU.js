@@ -3,7 +3,7 @@
 import {
   concat,
   notBytes
-} from "./chunk-SR2GSIUI.js";
+} from "./chunk-W6FSLJ7A.js";
 import "./chunk-6675V4XU.js";
 import {
   COMPLETE,
@@ -14,7 +14,7 @@ import {
   isComplete,
   isWritten,
   notWritable
-} from "./chunk-43YVGM2U.js";
+} from "./chunk-UA7V7HQL.js";
 
 // hosting/middleware/_compression_encoders.ts
 var loading;

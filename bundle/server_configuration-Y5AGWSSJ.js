@@ -4,18 +4,18 @@ import {
   DEFAULT_SERVER_LIMITS,
   parseEndpointUrl,
   resolveServerLimits
-} from "./chunk-UYIXOGS6.js";
-import "./chunk-SR2GSIUI.js";
+} from "./chunk-T2WZCMLP.js";
+import "./chunk-W6FSLJ7A.js";
 import {
   resolve
 } from "./chunk-2TTZN4GM.js";
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-J3TQT5G5.js";
+import "./chunk-SHQ7YGGJ.js";
 import "./chunk-6675V4XU.js";
-import "./chunk-W32GNELH.js";
-import "./chunk-43YVGM2U.js";
+import "./chunk-D67L3LCR.js";
+import "./chunk-UA7V7HQL.js";
 
 // hosting/_time_span.ts
 var TIME_FORM = `seconds ("130", "2.5", at most 3 decimals) or hh:mm:ss[.fff] or d.hh:mm:ss[.fff] ("00:02:10", "00:00:02.500", "1.00:00:00")`;

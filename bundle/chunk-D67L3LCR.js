@@ -7,7 +7,7 @@ import {
   isWritten,
   notWritable,
   rejectedWith
-} from "./chunk-43YVGM2U.js";
+} from "./chunk-UA7V7HQL.js";
 
 // features/_package_root.ts
 var PACKAGE_ROOT = new URL("../", import.meta.url).href;
@@ -813,6 +813,74 @@ var HttpRequest = class {
   }
 };
 
+// features/_taken_body.ts
+var { ReadableStream: ReadableStream2 } = globalThis;
+var bodyKeys;
+function findBodyKeys(response) {
+  const symbols = Object.getOwnPropertySymbols(response);
+  const named = (description) => symbols.find((symbol) => symbol.description === description);
+  const inner = named("response");
+  const lazy = named("lazy static body");
+  return inner === void 0 || lazy === void 0 ? null : {
+    inner,
+    lazy,
+    lazyType: named("lazy static content type"),
+    headers: named("headers"),
+    consumed: named("serve fast consumed")
+  };
+}
+function takeLazyText(response) {
+  bodyKeys ??= findBodyKeys(response);
+  if (bodyKeys === null || bodyKeys.lazyType === void 0 || bodyKeys.headers === void 0 || bodyKeys.consumed === void 0) {
+    return void 0;
+  }
+  const fields = response;
+  const text = fields[bodyKeys.lazy];
+  const inner = fields[bodyKeys.inner];
+  if (typeof text !== "string" || fields[bodyKeys.lazyType] !== null || fields[bodyKeys.headers] !== null || fields[bodyKeys.consumed] !== false || inner?.status !== 200 || inner.statusMessage !== "" || !Array.isArray(inner.headerList) || inner.headerList.length !== 0) {
+    return void 0;
+  }
+  fields[bodyKeys.consumed] = true;
+  return text;
+}
+function takeStaticBody(response) {
+  bodyKeys ??= findBodyKeys(response);
+  if (bodyKeys === null) return void 0;
+  const fields = response;
+  if (fields[bodyKeys.lazy] !== null && fields[bodyKeys.lazy] !== void 0) {
+    void response.headers;
+  }
+  const inner = fields[bodyKeys.inner];
+  const held = inner?.body?.streamOrStatic;
+  if (typeof held !== "object" || held === null || held instanceof ReadableStream2 || held.consumed !== false) {
+    return void 0;
+  }
+  const body = held.body;
+  if (typeof body !== "string" && !(body instanceof Uint8Array)) {
+    return void 0;
+  }
+  held.consumed = true;
+  return body;
+}
+function heldInMemory(response) {
+  bodyKeys ??= findBodyKeys(response);
+  if (bodyKeys === null) return false;
+  const inner = response[bodyKeys.inner];
+  const held = inner?.body?.streamOrStatic;
+  return typeof held === "object" && held !== null && !(held instanceof ReadableStream2);
+}
+function rebuildWithBody(response, make) {
+  const held = takeStaticBody(response);
+  if (held !== void 0) return make(held);
+  const stream = response.body;
+  const rebuilt = make(stream);
+  if (stream !== null && !stream.locked && heldInMemory(rebuilt)) {
+    stream.cancel().catch(() => {
+    });
+  }
+  return rebuilt;
+}
+
 // features/_media_types.ts
 var SOURCE_RANK = {
   iana: 3,
@@ -1130,15 +1198,18 @@ function applyHeader(headers, name, value) {
 }
 function withInit(response, init) {
   if (init.status === void 0 && init.headers === void 0) return response;
+  if (response.bodyUsed) {
+    throw new TypeError("send() was given a Response whose body was already read or sent: a Response goes out once, so make a new one for each request");
+  }
   const headers = forDecodedBody(response, new Headers(response.headers));
   if (init.headers !== void 0) {
     new Headers(init.headers).forEach((value, name) => applyHeader(headers, name, value));
   }
-  return new WebResponse2(response.body, {
+  return rebuildWithBody(response, (body) => new WebResponse2(body, {
     status: init.status ?? response.status,
     statusText: init.status === void 0 ? response.statusText : void 0,
     headers
-  });
+  }));
 }
 function isPlainObject(value) {
   if (typeof value !== "object" || value === null) return false;
@@ -1670,6 +1741,8 @@ export {
   TAKE_BODY_TEXT,
   READ_HEADER,
   HttpRequest,
+  takeLazyText,
+  rebuildWithBody,
   contentTypeFor,
   isCompressible,
   fileETag,

@@ -2,10 +2,10 @@
 // @ts-nocheck
 import {
   ServerReportingFeature
-} from "./chunk-W32GNELH.js";
+} from "./chunk-D67L3LCR.js";
 import {
   markReported
-} from "./chunk-43YVGM2U.js";
+} from "./chunk-UA7V7HQL.js";
 
 // server/_report.ts
 var defaultReporter = (message, error) => console.error(message, error);

@@ -14,7 +14,7 @@ import {
   isValidHost,
   misuse,
   normalizePath
-} from "./chunk-J3TQT5G5.js";
+} from "./chunk-SHQ7YGGJ.js";
 import {
   schedule,
   scheduleDeadline
@@ -48,7 +48,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-W32GNELH.js";
+} from "./chunk-D67L3LCR.js";
 import {
   COMPLETE,
   DONE,
@@ -57,7 +57,7 @@ import {
   isWritten,
   markReported,
   wasReported
-} from "./chunk-43YVGM2U.js";
+} from "./chunk-UA7V7HQL.js";
 
 // hosting/middleware/_ip_networks.ts
 var IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -886,7 +886,7 @@ function developerExceptionPage(options) {
           error
         });
       }
-      const { writeDeveloperPage } = await import("./_error_developer_page-DS4K7BZ3.js");
+      const { writeDeveloperPage } = await import("./_error_developer_page-6XJWKYJJ.js");
       await writeDeveloperPage(ctx, error, {
         sourceLines
       });
@@ -3206,7 +3206,7 @@ function responseCompression(options = {}) {
 var Body;
 var loadingBody;
 function loadBody() {
-  return loadingBody ??= import("./_compression_body-ZUEXXDUK.js").then((module) => Body = module.CompressingBody);
+  return loadingBody ??= import("./_compression_body-VGQCJFYU.js").then((module) => Body = module.CompressingBody);
 }
 
 // hosting/_draining.ts
