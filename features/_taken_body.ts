@@ -140,3 +140,24 @@ export function rebuildWithBody(
   }
   return rebuilt;
 }
+
+/**
+ * Lets go of the body of a Response that will not go out (answered 304 in
+ * its place, or cleared for an error page): a stream is cancelled, so that
+ * what feeds it (a fetch() from an upstream) stops now, not when it is
+ * collected. A body Deno holds in memory is left as it is: the Response
+ * may still go out another time.
+ */
+export function releaseBody(response: Response): void {
+  bodyKeys ??= findBodyKeys(response);
+  if (bodyKeys === null) return;
+  const fields = response as unknown as Record<symbol, unknown>;
+  const lazy = fields[bodyKeys.lazy];
+  if (lazy !== null && lazy !== undefined) return;
+  const inner = fields[bodyKeys.inner] as
+    | { body?: { streamOrStatic?: unknown } | null }
+    | undefined;
+  const held = inner?.body?.streamOrStatic;
+  if (!(held instanceof ReadableStream) || held.locked) return;
+  held.cancel().catch(() => {});
+}

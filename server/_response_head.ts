@@ -9,7 +9,11 @@ import type {
   ResponseCallback,
 } from "../features/mod.ts";
 import { addMissing, adoptHeaders, mergeHeaders } from "./_response_body.ts";
-import { rebuildWithBody, takeLazyText } from "../features/_taken_body.ts";
+import {
+  rebuildWithBody,
+  releaseBody,
+  takeLazyText,
+} from "../features/_taken_body.ts";
 import { copyHeaders, removeField } from "./_header_list.ts";
 import { headForGet, measure, NULL_BODY_STATUSES } from "./_head_body.ts";
 
@@ -302,6 +306,9 @@ export class ResponseHead implements HttpResponseFeature {
 
   /** Forgets the head the app set, before answering in its place. */
   protected forgetHead(): void {
+    if (this.pendingResponse !== undefined) {
+      releaseBody(this.pendingResponse);
+    }
     this.ownHeaders = this.pendingResponse = undefined;
     this.#adopted = false;
   }
@@ -403,6 +410,7 @@ export class ResponseHead implements HttpResponseFeature {
       // are copied over to the one built, ours added where it has none.
       const make = (body: BodyInit | null) =>
         buildResponse(body, status, reason, merged ?? app.headers);
+      if (NULL_BODY_STATUSES.has(status)) releaseBody(app);
       response = NULL_BODY_STATUSES.has(status)
         ? make(null)
         : head

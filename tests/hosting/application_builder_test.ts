@@ -1355,6 +1355,34 @@ for (const kind of SERVER_KINDS) {
     );
   });
 
+  // A returned Response that does not go out lets go of its stream, so
+  // that what feeds it (an upstream's body) stops now.
+  Deno.test(`ApplicationBuilder cancels the stream of a returned Response that does not go out (${kind})`, async () => {
+    const cancelled: string[] = [];
+    await using app = await host(kind, (app) => {
+      app.use(async (ctx, next) => {
+        await next();
+        if (ctx.request.path === "/304") ctx.response.status = 304;
+        if (ctx.request.path === "/fail") throw new Error("late");
+      });
+      app.run((ctx) =>
+        new Response(
+          new ReadableStream({
+            pull(controller) {
+              controller.enqueue(new TextEncoder().encode("chunk"));
+            },
+            cancel() {
+              cancelled.push(ctx.request.path);
+            },
+          }),
+        )
+      );
+    });
+    assert.equal((await get(app, "/304")).status, 304);
+    assert.equal((await get(app, "/fail")).status, 500);
+    assert.deepEqual(cancelled, ["/304", "/fail"]);
+  });
+
   // The same with no middleware: the pipeline finishes synchronously, and
   // the Response is refused as it is handed over. That must still be a 500
   // the request log sees end, not an error thrown at the server (which left
