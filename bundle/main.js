@@ -4,28 +4,28 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-LUNCTRI7.js";
+} from "./chunk-E6QMEGAN.js";
 import "./chunk-PT2TGV2H.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-T2WZCMLP.js";
+import "./chunk-F7SQYVYA.js";
 import "./chunk-W6FSLJ7A.js";
-import "./chunk-U7GKHYZX.js";
+import "./chunk-LDG6YOM6.js";
 import "./chunk-2TTZN4GM.js";
 import {
   LoggerFactory
 } from "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-SHQ7YGGJ.js";
+import "./chunk-LZ7BOO76.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-KQ4IH5OS.js";
+import "./chunk-X575TXMH.js";
 import "./chunk-RNECWNO4.js";
 import {
   HttpError
-} from "./chunk-D67L3LCR.js";
+} from "./chunk-BADRIBZS.js";
 import "./chunk-UA7V7HQL.js";
 
 // main.ts

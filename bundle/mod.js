@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-LUNCTRI7.js";
+} from "./chunk-E6QMEGAN.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -45,7 +45,7 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-T2WZCMLP.js";
+} from "./chunk-F7SQYVYA.js";
 import "./chunk-W6FSLJ7A.js";
 import {
   ApplicationLifetime,
@@ -75,7 +75,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-U7GKHYZX.js";
+} from "./chunk-LDG6YOM6.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -101,10 +101,10 @@ import {
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-SHQ7YGGJ.js";
+import "./chunk-LZ7BOO76.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-KQ4IH5OS.js";
+import "./chunk-X575TXMH.js";
 import "./chunk-RNECWNO4.js";
 import {
   EndpointFeature,
@@ -137,7 +137,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-D67L3LCR.js";
+} from "./chunk-BADRIBZS.js";
 import "./chunk-UA7V7HQL.js";
 export {
   ApplicationBuilder,

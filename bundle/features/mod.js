@@ -32,7 +32,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "../chunk-D67L3LCR.js";
+} from "../chunk-BADRIBZS.js";
 import "../chunk-UA7V7HQL.js";
 export {
   EndpointFeature,

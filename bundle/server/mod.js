@@ -9,11 +9,11 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-T2WZCMLP.js";
+} from "../chunk-F7SQYVYA.js";
 import "../chunk-W6FSLJ7A.js";
-import "../chunk-SHQ7YGGJ.js";
+import "../chunk-LZ7BOO76.js";
 import "../chunk-6675V4XU.js";
-import "../chunk-D67L3LCR.js";
+import "../chunk-BADRIBZS.js";
 import "../chunk-UA7V7HQL.js";
 export {
   DEFAULT_SERVER_LIMITS,

@@ -28,15 +28,15 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../../chunk-U7GKHYZX.js";
+} from "../../chunk-LDG6YOM6.js";
 import "../../chunk-2TTZN4GM.js";
 import "../../chunk-F7QBUC2D.js";
 import "../../chunk-RMXCWHHI.js";
-import "../../chunk-SHQ7YGGJ.js";
+import "../../chunk-LZ7BOO76.js";
 import "../../chunk-6675V4XU.js";
 import "../../chunk-YIRIFEEA.js";
 import "../../chunk-RNECWNO4.js";
-import "../../chunk-D67L3LCR.js";
+import "../../chunk-BADRIBZS.js";
 import "../../chunk-UA7V7HQL.js";
 export {
   COMPRESSIBLE_TYPES,

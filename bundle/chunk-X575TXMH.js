@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   PACKAGE_ROOT
-} from "./chunk-D67L3LCR.js";
+} from "./chunk-BADRIBZS.js";
 
 // hosting/_roost_files.ts
 function bothForms(prefixes) {

@@ -24,7 +24,7 @@ import {
   misuse,
   parseTarget,
   serverReporter
-} from "./chunk-SHQ7YGGJ.js";
+} from "./chunk-LZ7BOO76.js";
 import {
   schedule
 } from "./chunk-6675V4XU.js";
@@ -53,8 +53,9 @@ import {
   fileError,
   problemResponse,
   rebuildWithBody,
+  releaseBody,
   takeLazyText
-} from "./chunk-D67L3LCR.js";
+} from "./chunk-BADRIBZS.js";
 import {
   COMPLETE,
   DONE,
@@ -503,6 +504,9 @@ var ResponseHead = class {
   }
   /** Forgets the head the app set, before answering in its place. */
   forgetHead() {
+    if (this.pendingResponse !== void 0) {
+      releaseBody(this.pendingResponse);
+    }
     this.ownHeaders = this.pendingResponse = void 0;
     this.#adopted = false;
   }
@@ -565,6 +569,7 @@ var ResponseHead = class {
       const app = response;
       const reason = this.reasonPhrase ?? (status === app.status ? app.statusText || void 0 : void 0);
       const make = (body) => buildResponse(body, status, reason, merged ?? app.headers);
+      if (NULL_BODY_STATUSES.has(status)) releaseBody(app);
       response = NULL_BODY_STATUSES.has(status) ? make(null) : head ? make(merged.has("content-length") ? null : emptyBody()) : rebuildWithBody(app, make);
       if (merged === void 0) {
         forDecodedBody(app, response.headers);

@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   ServerReportingFeature
-} from "./chunk-D67L3LCR.js";
+} from "./chunk-BADRIBZS.js";
 import {
   markReported
 } from "./chunk-UA7V7HQL.js";

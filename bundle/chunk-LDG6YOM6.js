@@ -14,7 +14,7 @@ import {
   isValidHost,
   misuse,
   normalizePath
-} from "./chunk-SHQ7YGGJ.js";
+} from "./chunk-LZ7BOO76.js";
 import {
   schedule,
   scheduleDeadline
@@ -48,7 +48,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-D67L3LCR.js";
+} from "./chunk-BADRIBZS.js";
 import {
   COMPLETE,
   DONE,
@@ -886,7 +886,7 @@ function developerExceptionPage(options) {
           error
         });
       }
-      const { writeDeveloperPage } = await import("./_error_developer_page-6XJWKYJJ.js");
+      const { writeDeveloperPage } = await import("./_error_developer_page-TFX7K4UM.js");
       await writeDeveloperPage(ctx, error, {
         sourceLines
       });

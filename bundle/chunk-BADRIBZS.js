@@ -880,6 +880,18 @@ function rebuildWithBody(response, make) {
   }
   return rebuilt;
 }
+function releaseBody(response) {
+  bodyKeys ??= findBodyKeys(response);
+  if (bodyKeys === null) return;
+  const fields = response;
+  const lazy = fields[bodyKeys.lazy];
+  if (lazy !== null && lazy !== void 0) return;
+  const inner = fields[bodyKeys.inner];
+  const held = inner?.body?.streamOrStatic;
+  if (!(held instanceof ReadableStream2) || held.locked) return;
+  held.cancel().catch(() => {
+  });
+}
 
 // features/_media_types.ts
 var SOURCE_RANK = {
@@ -1743,6 +1755,7 @@ export {
   HttpRequest,
   takeLazyText,
   rebuildWithBody,
+  releaseBody,
   contentTypeFor,
   isCompressible,
   fileETag,

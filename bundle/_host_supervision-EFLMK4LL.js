@@ -10,14 +10,14 @@ import {
   DEFAULT_URL,
   parseEndpointUrls,
   portInUse
-} from "./chunk-T2WZCMLP.js";
+} from "./chunk-F7SQYVYA.js";
 import "./chunk-W6FSLJ7A.js";
 import "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-SHQ7YGGJ.js";
+import "./chunk-LZ7BOO76.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-D67L3LCR.js";
+import "./chunk-BADRIBZS.js";
 import "./chunk-UA7V7HQL.js";
 
 // hosting/workers/_host_supervision.ts

@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   ROOST_FOLDERS
-} from "./chunk-KQ4IH5OS.js";
+} from "./chunk-X575TXMH.js";
 import {
   escapeHtml
 } from "./chunk-RNECWNO4.js";
@@ -11,7 +11,7 @@ import {
   negotiateErrorFormat,
   problemResponse,
   reasonPhrase
-} from "./chunk-D67L3LCR.js";
+} from "./chunk-BADRIBZS.js";
 import "./chunk-UA7V7HQL.js";
 
 // hosting/middleware/_error_page_html.ts
