@@ -82,15 +82,9 @@ export function takeStaticBody(
 ): string | Uint8Array<ArrayBuffer> | undefined {
   bodyKeys ??= findBodyKeys(response);
   if (bodyKeys === null) return undefined;
-  const fields = response as unknown as Record<symbol, unknown>;
   // A static body Deno keeps apart until asked comes into the inner body.
-  if (fields[bodyKeys.lazy] !== null && fields[bodyKeys.lazy] !== undefined) {
-    void response.headers;
-  }
-  const inner = fields[bodyKeys.inner] as
-    | { body?: { streamOrStatic?: unknown } | null }
-    | undefined;
-  const held = inner?.body?.streamOrStatic as
+  if (lazyBodyOf(response, bodyKeys) !== undefined) void response.headers;
+  const held = heldBodyOf(response, bodyKeys) as
     | { body?: unknown; consumed?: unknown }
     | undefined;
   if (
@@ -107,14 +101,26 @@ export function takeStaticBody(
   return body as string | Uint8Array<ArrayBuffer>;
 }
 
+// What Deno holds as a Response's body: a stream, or a record of a body
+// in memory; undefined when there is none.
+function heldBodyOf(response: Response, keys: BodyKeys): unknown {
+  const inner = (response as unknown as Record<symbol, unknown>)[
+    keys.inner
+  ] as { body?: { streamOrStatic?: unknown } | null } | undefined;
+  return inner?.body?.streamOrStatic;
+}
+
+// The static body Deno keeps apart until asked for, if any.
+function lazyBodyOf(response: Response, keys: BodyKeys): unknown {
+  const lazy = (response as unknown as Record<symbol, unknown>)[keys.lazy];
+  return lazy === null ? undefined : lazy;
+}
+
 // Whether Deno holds a Response's body in memory (not as a stream).
 function heldInMemory(response: Response): boolean {
   bodyKeys ??= findBodyKeys(response);
   if (bodyKeys === null) return false;
-  const inner = (response as unknown as Record<symbol, unknown>)[
-    bodyKeys.inner
-  ] as { body?: { streamOrStatic?: unknown } | null } | undefined;
-  const held = inner?.body?.streamOrStatic;
+  const held = heldBodyOf(response, bodyKeys);
   return typeof held === "object" && held !== null &&
     !(held instanceof ReadableStream);
 }
@@ -150,14 +156,10 @@ export function rebuildWithBody(
  */
 export function releaseBody(response: Response): void {
   bodyKeys ??= findBodyKeys(response);
-  if (bodyKeys === null) return;
-  const fields = response as unknown as Record<symbol, unknown>;
-  const lazy = fields[bodyKeys.lazy];
-  if (lazy !== null && lazy !== undefined) return;
-  const inner = fields[bodyKeys.inner] as
-    | { body?: { streamOrStatic?: unknown } | null }
-    | undefined;
-  const held = inner?.body?.streamOrStatic;
+  if (bodyKeys === null || lazyBodyOf(response, bodyKeys) !== undefined) {
+    return;
+  }
+  const held = heldBodyOf(response, bodyKeys);
   if (!(held instanceof ReadableStream) || held.locked) return;
   held.cancel().catch(() => {});
 }
