@@ -4,28 +4,28 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-E6QMEGAN.js";
+} from "./chunk-DZZYVHTM.js";
 import "./chunk-PT2TGV2H.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-F7SQYVYA.js";
+import "./chunk-ZLWK3IGV.js";
 import "./chunk-W6FSLJ7A.js";
-import "./chunk-LDG6YOM6.js";
+import "./chunk-OLSTB3IT.js";
 import "./chunk-2TTZN4GM.js";
 import {
   LoggerFactory
 } from "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-LZ7BOO76.js";
+import "./chunk-UEF26U3X.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-X575TXMH.js";
+import "./chunk-UNVXDJ2M.js";
 import "./chunk-RNECWNO4.js";
 import {
   HttpError
-} from "./chunk-BADRIBZS.js";
+} from "./chunk-2NWIRTWA.js";
 import "./chunk-UA7V7HQL.js";
 
 // main.ts

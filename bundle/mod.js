@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-E6QMEGAN.js";
+} from "./chunk-DZZYVHTM.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -45,7 +45,7 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-F7SQYVYA.js";
+} from "./chunk-ZLWK3IGV.js";
 import "./chunk-W6FSLJ7A.js";
 import {
   ApplicationLifetime,
@@ -75,7 +75,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-LDG6YOM6.js";
+} from "./chunk-OLSTB3IT.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -101,10 +101,10 @@ import {
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-LZ7BOO76.js";
+import "./chunk-UEF26U3X.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-X575TXMH.js";
+import "./chunk-UNVXDJ2M.js";
 import "./chunk-RNECWNO4.js";
 import {
   EndpointFeature,
@@ -137,7 +137,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-BADRIBZS.js";
+} from "./chunk-2NWIRTWA.js";
 import "./chunk-UA7V7HQL.js";
 export {
   ApplicationBuilder,

@@ -32,7 +32,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "../chunk-BADRIBZS.js";
+} from "../chunk-2NWIRTWA.js";
 import "../chunk-UA7V7HQL.js";
 export {
   EndpointFeature,

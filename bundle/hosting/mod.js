@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-E6QMEGAN.js";
+} from "../chunk-DZZYVHTM.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -36,7 +36,7 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-F7SQYVYA.js";
+import "../chunk-ZLWK3IGV.js";
 import "../chunk-W6FSLJ7A.js";
 import {
   ApplicationLifetime,
@@ -66,7 +66,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-LDG6YOM6.js";
+} from "../chunk-OLSTB3IT.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,
@@ -92,12 +92,12 @@ import {
 import {
   ConfigurationError
 } from "../chunk-RMXCWHHI.js";
-import "../chunk-LZ7BOO76.js";
+import "../chunk-UEF26U3X.js";
 import "../chunk-6675V4XU.js";
 import "../chunk-YIRIFEEA.js";
-import "../chunk-X575TXMH.js";
+import "../chunk-UNVXDJ2M.js";
 import "../chunk-RNECWNO4.js";
-import "../chunk-BADRIBZS.js";
+import "../chunk-2NWIRTWA.js";
 import "../chunk-UA7V7HQL.js";
 export {
   ApplicationBuilder,

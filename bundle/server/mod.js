@@ -9,11 +9,11 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-F7SQYVYA.js";
+} from "../chunk-ZLWK3IGV.js";
 import "../chunk-W6FSLJ7A.js";
-import "../chunk-LZ7BOO76.js";
+import "../chunk-UEF26U3X.js";
 import "../chunk-6675V4XU.js";
-import "../chunk-BADRIBZS.js";
+import "../chunk-2NWIRTWA.js";
 import "../chunk-UA7V7HQL.js";
 export {
   DEFAULT_SERVER_LIMITS,

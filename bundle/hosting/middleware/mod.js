@@ -28,15 +28,15 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../../chunk-LDG6YOM6.js";
+} from "../../chunk-OLSTB3IT.js";
 import "../../chunk-2TTZN4GM.js";
 import "../../chunk-F7QBUC2D.js";
 import "../../chunk-RMXCWHHI.js";
-import "../../chunk-LZ7BOO76.js";
+import "../../chunk-UEF26U3X.js";
 import "../../chunk-6675V4XU.js";
 import "../../chunk-YIRIFEEA.js";
 import "../../chunk-RNECWNO4.js";
-import "../../chunk-BADRIBZS.js";
+import "../../chunk-2NWIRTWA.js";
 import "../../chunk-UA7V7HQL.js";
 export {
   COMPRESSIBLE_TYPES,

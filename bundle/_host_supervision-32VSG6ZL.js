@@ -10,14 +10,14 @@ import {
   DEFAULT_URL,
   parseEndpointUrls,
   portInUse
-} from "./chunk-F7SQYVYA.js";
+} from "./chunk-ZLWK3IGV.js";
 import "./chunk-W6FSLJ7A.js";
 import "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
-import "./chunk-LZ7BOO76.js";
+import "./chunk-UEF26U3X.js";
 import "./chunk-6675V4XU.js";
 import "./chunk-YIRIFEEA.js";
-import "./chunk-BADRIBZS.js";
+import "./chunk-2NWIRTWA.js";
 import "./chunk-UA7V7HQL.js";
 
 // hosting/workers/_host_supervision.ts

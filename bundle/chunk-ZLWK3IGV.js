@@ -24,7 +24,7 @@ import {
   misuse,
   parseTarget,
   serverReporter
-} from "./chunk-LZ7BOO76.js";
+} from "./chunk-UEF26U3X.js";
 import {
   schedule
 } from "./chunk-6675V4XU.js";
@@ -55,7 +55,7 @@ import {
   rebuildWithBody,
   releaseBody,
   takeLazyText
-} from "./chunk-BADRIBZS.js";
+} from "./chunk-2NWIRTWA.js";
 import {
   COMPLETE,
   DONE,

@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   PACKAGE_ROOT
-} from "./chunk-BADRIBZS.js";
+} from "./chunk-2NWIRTWA.js";
 
 // hosting/_roost_files.ts
 function bothForms(prefixes) {

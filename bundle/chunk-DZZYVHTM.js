@@ -18,7 +18,7 @@ import {
   UpgradeLimitError,
   parseEndpointUrls,
   raceAbort
-} from "./chunk-F7SQYVYA.js";
+} from "./chunk-ZLWK3IGV.js";
 import {
   ApplicationLifetime,
   EndpointRouter,
@@ -48,7 +48,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-LDG6YOM6.js";
+} from "./chunk-OLSTB3IT.js";
 import {
   Configuration,
   ConfigurationBuilder,
@@ -74,7 +74,7 @@ import {
 } from "./chunk-YIRIFEEA.js";
 import {
   ROOST_FILES
-} from "./chunk-X575TXMH.js";
+} from "./chunk-UNVXDJ2M.js";
 import {
   FeatureCollection,
   HttpContext,
@@ -90,7 +90,7 @@ import {
   ServiceProvidersFeature,
   negotiateErrorFormat,
   problemResponse
-} from "./chunk-BADRIBZS.js";
+} from "./chunk-2NWIRTWA.js";
 import {
   DONE,
   wasReported
@@ -2474,7 +2474,7 @@ var HostingApplication = class {
   // Loaded on the first error: production hosts never load the page.
   async #developerAnswer(ctx, error) {
     try {
-      const { writeDeveloperPage } = await import("./_error_developer_page-TFX7K4UM.js");
+      const { writeDeveloperPage } = await import("./_error_developer_page-SQDCT5WQ.js");
       await writeDeveloperPage(ctx, error, {
         sourceLines: 3
       });
@@ -2590,7 +2590,7 @@ async function makeServer(options, configuration) {
   const server = options.server;
   if (server === void 0) {
     const section = configuration.getSection("Server");
-    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-4JBM7NII.js")).denoServerOptionsFrom(section, {
+    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-CMBTCZ3S.js")).denoServerOptionsFrom(section, {
       describeSource: (key) => describeSource(configuration, key),
       basePath: options.environment.contentRootPath
     });
@@ -3186,7 +3186,7 @@ var WebHostImpl = class {
       return this.#failedStart(error);
     }
     try {
-      const { superviseHost } = await import("./_host_supervision-EFLMK4LL.js");
+      const { superviseHost } = await import("./_host_supervision-32VSG6ZL.js");
       const code = await superviseHost({
         getSetting: (key) => this.getSetting(key),
         logger: this.#logger("Roost.Hosting.Workers"),

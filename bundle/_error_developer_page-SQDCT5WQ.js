@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   ROOST_FOLDERS
-} from "./chunk-X575TXMH.js";
+} from "./chunk-UNVXDJ2M.js";
 import {
   escapeHtml
 } from "./chunk-RNECWNO4.js";
@@ -11,7 +11,7 @@ import {
   negotiateErrorFormat,
   problemResponse,
   reasonPhrase
-} from "./chunk-BADRIBZS.js";
+} from "./chunk-2NWIRTWA.js";
 import "./chunk-UA7V7HQL.js";
 
 // hosting/middleware/_error_page_html.ts

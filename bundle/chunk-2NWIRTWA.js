@@ -846,12 +846,8 @@ function takeLazyText(response) {
 function takeStaticBody(response) {
   bodyKeys ??= findBodyKeys(response);
   if (bodyKeys === null) return void 0;
-  const fields = response;
-  if (fields[bodyKeys.lazy] !== null && fields[bodyKeys.lazy] !== void 0) {
-    void response.headers;
-  }
-  const inner = fields[bodyKeys.inner];
-  const held = inner?.body?.streamOrStatic;
+  if (lazyBodyOf(response, bodyKeys) !== void 0) void response.headers;
+  const held = heldBodyOf(response, bodyKeys);
   if (typeof held !== "object" || held === null || held instanceof ReadableStream2 || held.consumed !== false) {
     return void 0;
   }
@@ -862,11 +858,18 @@ function takeStaticBody(response) {
   held.consumed = true;
   return body;
 }
+function heldBodyOf(response, keys) {
+  const inner = response[keys.inner];
+  return inner?.body?.streamOrStatic;
+}
+function lazyBodyOf(response, keys) {
+  const lazy = response[keys.lazy];
+  return lazy === null ? void 0 : lazy;
+}
 function heldInMemory(response) {
   bodyKeys ??= findBodyKeys(response);
   if (bodyKeys === null) return false;
-  const inner = response[bodyKeys.inner];
-  const held = inner?.body?.streamOrStatic;
+  const held = heldBodyOf(response, bodyKeys);
   return typeof held === "object" && held !== null && !(held instanceof ReadableStream2);
 }
 function rebuildWithBody(response, make) {
@@ -882,12 +885,10 @@ function rebuildWithBody(response, make) {
 }
 function releaseBody(response) {
   bodyKeys ??= findBodyKeys(response);
-  if (bodyKeys === null) return;
-  const fields = response;
-  const lazy = fields[bodyKeys.lazy];
-  if (lazy !== null && lazy !== void 0) return;
-  const inner = fields[bodyKeys.inner];
-  const held = inner?.body?.streamOrStatic;
+  if (bodyKeys === null || lazyBodyOf(response, bodyKeys) !== void 0) {
+    return;
+  }
+  const held = heldBodyOf(response, bodyKeys);
   if (!(held instanceof ReadableStream2) || held.locked) return;
   held.cancel().catch(() => {
   });

@@ -14,7 +14,7 @@ import {
   isValidHost,
   misuse,
   normalizePath
-} from "./chunk-LZ7BOO76.js";
+} from "./chunk-UEF26U3X.js";
 import {
   schedule,
   scheduleDeadline
@@ -48,7 +48,7 @@ import {
   problemDetailsFor,
   problemResponse,
   reasonPhrase
-} from "./chunk-BADRIBZS.js";
+} from "./chunk-2NWIRTWA.js";
 import {
   COMPLETE,
   DONE,
@@ -886,7 +886,7 @@ function developerExceptionPage(options) {
           error
         });
       }
-      const { writeDeveloperPage } = await import("./_error_developer_page-TFX7K4UM.js");
+      const { writeDeveloperPage } = await import("./_error_developer_page-SQDCT5WQ.js");
       await writeDeveloperPage(ctx, error, {
         sourceLines
       });

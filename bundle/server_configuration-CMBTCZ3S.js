@@ -4,7 +4,7 @@ import {
   DEFAULT_SERVER_LIMITS,
   parseEndpointUrl,
   resolveServerLimits
-} from "./chunk-F7SQYVYA.js";
+} from "./chunk-ZLWK3IGV.js";
 import "./chunk-W6FSLJ7A.js";
 import {
   resolve
@@ -12,9 +12,9 @@ import {
 import {
   ConfigurationError
 } from "./chunk-RMXCWHHI.js";
-import "./chunk-LZ7BOO76.js";
+import "./chunk-UEF26U3X.js";
 import "./chunk-6675V4XU.js";
-import "./chunk-BADRIBZS.js";
+import "./chunk-2NWIRTWA.js";
 import "./chunk-UA7V7HQL.js";
 
 // hosting/_time_span.ts

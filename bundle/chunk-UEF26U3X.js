@@ -2,7 +2,7 @@
 // @ts-nocheck
 import {
   ServerReportingFeature
-} from "./chunk-BADRIBZS.js";
+} from "./chunk-2NWIRTWA.js";
 import {
   markReported
 } from "./chunk-UA7V7HQL.js";
