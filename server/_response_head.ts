@@ -52,6 +52,32 @@ export function started(what: string): TypeError {
   );
 }
 
+// What ctx.response.headers is before the response starts. Once it has
+// started, changes would be lost, so they throw, as Kestrel's "Headers are
+// read-only" does: also through a reference kept from before (a middleware
+// holding the headers across next()).
+class ResponseHeaders extends Headers {
+  readonly #head: { readonly hasStarted: boolean };
+
+  constructor(head: { readonly hasStarted: boolean }) {
+    super();
+    this.#head = head;
+  }
+
+  override set(name: string, value: string): void {
+    if (this.#head.hasStarted) throw started(`set the header "${name}"`);
+    super.set(name, value);
+  }
+  override append(name: string, value: string): void {
+    if (this.#head.hasStarted) throw started(`append the header "${name}"`);
+    super.append(name, value);
+  }
+  override delete(name: string): void {
+    if (this.#head.hasStarted) throw started(`delete the header "${name}"`);
+    super.delete(name);
+  }
+}
+
 // What ctx.response.headers is once the response has started: changes would
 // be lost, so they throw, as Kestrel's "Headers are read-only" does.
 class SentHeaders extends Headers {
@@ -250,7 +276,7 @@ export class ResponseHead implements HttpResponseFeature {
     }
     const pending = this.pendingResponse;
     if (pending !== undefined && !this.#adopted) this.#adopt(pending);
-    return this.ownHeaders ??= new Headers();
+    return this.ownHeaders ??= new ResponseHeaders(this);
   }
 
   get hasStarted(): boolean {
@@ -309,7 +335,13 @@ export class ResponseHead implements HttpResponseFeature {
     if (this.pendingResponse !== undefined) {
       releaseBody(this.pendingResponse);
     }
-    this.ownHeaders = this.pendingResponse = undefined;
+    this.pendingResponse = undefined;
+    // Emptied in place, as ASP.NET's Clear() does: a middleware holding the
+    // headers from before next() still writes to the ones that go out.
+    const headers = this.ownHeaders;
+    if (headers !== undefined) {
+      for (const name of [...headers.keys()]) headers.delete(name);
+    }
     this.#adopted = false;
   }
 
@@ -339,7 +371,7 @@ export class ResponseHead implements HttpResponseFeature {
   // next() land in them (through any reference to them), and the Response
   // goes out rebuilt with them.
   #adopt(response: Response): void {
-    adoptHeaders(this.ownHeaders ??= new Headers(), response);
+    adoptHeaders(this.ownHeaders ??= new ResponseHeaders(this), response);
     this.#adopted = true;
   }
 

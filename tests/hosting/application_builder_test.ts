@@ -1383,6 +1383,71 @@ for (const kind of SERVER_KINDS) {
     assert.deepEqual(cancelled, ["/304", "/fail"]);
   });
 
+  // Headers kept from before next() are ctx.response.headers throughout:
+  // read-only once the response started (Kestrel: "Headers are read-only,
+  // response has already started"), not a copy whose changes are lost.
+  Deno.test(`ApplicationBuilder refuses writes through kept headers once the response started (${kind})`, async () => {
+    const refused: string[] = [];
+    await using app = await host(kind, (app) => {
+      app.use(async (ctx, next) => {
+        const headers = ctx.response.headers;
+        await next();
+        for (
+          const write of [
+            () => headers.set("x-late", "1"),
+            () => headers.append("set-cookie", "late=1"),
+            () => headers.delete("x-early"),
+          ]
+        ) {
+          try {
+            write();
+          } catch (error) {
+            refused.push((error as Error).message);
+          }
+        }
+      });
+      app.run(async (ctx) => {
+        ctx.response.headers.set("x-early", "1");
+        await ctx.response.start();
+        await ctx.response.write("sent");
+      });
+    });
+    const response = await get(app, "/");
+    assert.equal(response.text, "sent");
+    assert.equal(response.headers.get("x-early"), "1");
+    assert.equal(response.headers.get("x-late"), null);
+    assert.equal(refused.length, 3);
+    for (const message of refused) {
+      assert.match(message, /the response has already started/);
+    }
+  });
+
+  // An error page clears the headers in place, as ASP.NET's Clear() does:
+  // what a middleware writes afterwards through headers it kept goes out
+  // with the page.
+  Deno.test(`ApplicationBuilder sends what a middleware writes through kept headers after an error page (${kind})`, async () => {
+    await using app = await host(kind, (app) => {
+      app.use(async (ctx, next) => {
+        const headers = ctx.response.headers;
+        headers.set("x-before", "1");
+        await next();
+        headers.set("x-after", "1");
+      });
+      app.useExceptionHandler({
+        handler: (ctx) => ctx.response.send("error page", { status: 500 }),
+      });
+      app.run(() => {
+        throw new Error("boom");
+      });
+    });
+    const response = await get(app, "/");
+    assert.equal(response.status, 500);
+    assert.equal(response.text, "error page");
+    assert.equal(response.headers.get("x-after"), "1");
+    // Cleared for the page, as ASP.NET clears the response.
+    assert.equal(response.headers.get("x-before"), null);
+  });
+
   // The same with no middleware: the pipeline finishes synchronously, and
   // the Response is refused as it is handed over. That must still be a 500
   // the request log sees end, not an error thrown at the server (which left
