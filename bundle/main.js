@@ -4,13 +4,13 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-DZZYVHTM.js";
+} from "./chunk-IABM5TQH.js";
 import "./chunk-PT2TGV2H.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-ZLWK3IGV.js";
+import "./chunk-RROBZMQV.js";
 import "./chunk-W6FSLJ7A.js";
 import "./chunk-OLSTB3IT.js";
 import "./chunk-2TTZN4GM.js";

@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-DZZYVHTM.js";
+} from "./chunk-IABM5TQH.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -45,7 +45,7 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-ZLWK3IGV.js";
+} from "./chunk-RROBZMQV.js";
 import "./chunk-W6FSLJ7A.js";
 import {
   ApplicationLifetime,

@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-DZZYVHTM.js";
+} from "../chunk-IABM5TQH.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -36,7 +36,7 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-ZLWK3IGV.js";
+import "../chunk-RROBZMQV.js";
 import "../chunk-W6FSLJ7A.js";
 import {
   ApplicationLifetime,

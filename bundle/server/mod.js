@@ -9,7 +9,7 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-ZLWK3IGV.js";
+} from "../chunk-RROBZMQV.js";
 import "../chunk-W6FSLJ7A.js";
 import "../chunk-UEF26U3X.js";
 import "../chunk-6675V4XU.js";

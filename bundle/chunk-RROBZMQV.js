@@ -330,6 +330,25 @@ var { Response: Response2, Headers: Headers2 } = globalThis;
 function started(what) {
   return new TypeError(`Cannot ${what}: the response has already started, and its status and headers are read-only (set them before the first write, start() or send)`);
 }
+var ResponseHeaders = class extends Headers2 {
+  #head;
+  constructor(head) {
+    super();
+    this.#head = head;
+  }
+  set(name, value) {
+    if (this.#head.hasStarted) throw started(`set the header "${name}"`);
+    super.set(name, value);
+  }
+  append(name, value) {
+    if (this.#head.hasStarted) throw started(`append the header "${name}"`);
+    super.append(name, value);
+  }
+  delete(name) {
+    if (this.#head.hasStarted) throw started(`delete the header "${name}"`);
+    super.delete(name);
+  }
+};
 var SentHeaders = class extends Headers2 {
   set(name) {
     throw started(`set the header "${name}"`);
@@ -457,7 +476,7 @@ var ResponseHead = class {
     }
     const pending = this.pendingResponse;
     if (pending !== void 0 && !this.#adopted) this.#adopt(pending);
-    return this.ownHeaders ??= new Headers2();
+    return this.ownHeaders ??= new ResponseHeaders(this);
   }
   get hasStarted() {
     return this.#out !== void 0;
@@ -507,7 +526,13 @@ var ResponseHead = class {
     if (this.pendingResponse !== void 0) {
       releaseBody(this.pendingResponse);
     }
-    this.ownHeaders = this.pendingResponse = void 0;
+    this.pendingResponse = void 0;
+    const headers = this.ownHeaders;
+    if (headers !== void 0) {
+      for (const name of [
+        ...headers.keys()
+      ]) headers.delete(name);
+    }
     this.#adopted = false;
   }
   /** Hands over a Response for the head so far and a whole body. */
@@ -527,7 +552,7 @@ var ResponseHead = class {
   // next() land in them (through any reference to them), and the Response
   // goes out rebuilt with them.
   #adopt(response) {
-    adoptHeaders(this.ownHeaders ??= new Headers2(), response);
+    adoptHeaders(this.ownHeaders ??= new ResponseHeaders(this), response);
     this.#adopted = true;
   }
   /**

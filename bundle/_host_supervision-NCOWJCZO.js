@@ -10,7 +10,7 @@ import {
   DEFAULT_URL,
   parseEndpointUrls,
   portInUse
-} from "./chunk-ZLWK3IGV.js";
+} from "./chunk-RROBZMQV.js";
 import "./chunk-W6FSLJ7A.js";
 import "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";

@@ -4,7 +4,7 @@ import {
   DEFAULT_SERVER_LIMITS,
   parseEndpointUrl,
   resolveServerLimits
-} from "./chunk-ZLWK3IGV.js";
+} from "./chunk-RROBZMQV.js";
 import "./chunk-W6FSLJ7A.js";
 import {
   resolve
