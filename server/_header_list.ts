@@ -153,3 +153,15 @@ export function removeField(target: Headers, name: string): void {
     (target as unknown as Record<symbol, unknown>)[keys!.lowerNames] = null;
   }
 }
+
+/** Removes every field of `headers`, as deleting each name would. */
+export function clearHeaders(headers: Headers): void {
+  keys ??= findKeys();
+  const pairs = keys === null ? undefined : pairsOf(headers, keys.list);
+  if (pairs === undefined) {
+    for (const name of [...headers.keys()]) headers.delete(name);
+    return;
+  }
+  pairs.length = 0;
+  (headers as unknown as Record<symbol, unknown>)[keys!.lowerNames] = null;
+}

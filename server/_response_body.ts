@@ -1,7 +1,7 @@
 // Byte and header helpers of the response bridge.
 
 import { forDecodedBody } from "../features/_decoded_body.ts";
-import { appendMissing, copyHeaders } from "./_header_list.ts";
+import { appendMissing, clearHeaders, copyHeaders } from "./_header_list.ts";
 
 const { Headers, TextEncoder } = globalThis;
 const encoder = new TextEncoder();
@@ -85,19 +85,9 @@ export function mergeHeaders(
  * writes to the headers that go out. The Response is not changed.
  */
 export function adoptHeaders(ours: Headers, response: Response): void {
-  const theirs = mergeHeaders(undefined, response);
-  const cookies = theirs.getSetCookie();
-  theirs.forEach((value, name) => {
-    if (name !== "set-cookie") ours.set(name, value);
-  });
-  if (cookies.length === 0) return;
-  const carried = new Set(cookies);
-  const own = ours.getSetCookie();
-  ours.delete("set-cookie");
-  for (const cookie of own) {
-    if (!carried.has(cookie)) ours.append("set-cookie", cookie);
-  }
-  for (const cookie of cookies) ours.append("set-cookie", cookie);
+  const merged = mergeHeaders(ours, response);
+  clearHeaders(ours);
+  copyHeaders(merged, ours);
 }
 
 // Adds to `theirs` each header of `ours` it does not have. Cookies add up

@@ -14,7 +14,7 @@ import {
   releaseBody,
   takeLazyText,
 } from "../features/_taken_body.ts";
-import { copyHeaders, removeField } from "./_header_list.ts";
+import { clearHeaders, copyHeaders, removeField } from "./_header_list.ts";
 import { headForGet, measure, NULL_BODY_STATUSES } from "./_head_body.ts";
 
 const { Response, Headers } = globalThis;
@@ -209,7 +209,7 @@ export class ResponseHead implements HttpResponseFeature {
   protected ownHeaders: Headers | undefined;
   /** A whole Response the app completed with before the response started. */
   protected pendingResponse: Response | undefined;
-  // Whether a pending Response's headers were taken as ours (a copy): the
+  // Whether a pending Response's headers were merged into ours: the
   // Response then goes out rebuilt with them.
   #adopted = false;
   #onStarting: ResponseCallback[] | undefined;
@@ -338,10 +338,7 @@ export class ResponseHead implements HttpResponseFeature {
     this.pendingResponse = undefined;
     // Emptied in place, as ASP.NET's Clear() does: a middleware holding the
     // headers from before next() still writes to the ones that go out.
-    const headers = this.ownHeaders;
-    if (headers !== undefined) {
-      for (const name of [...headers.keys()]) headers.delete(name);
-    }
+    if (this.ownHeaders !== undefined) clearHeaders(this.ownHeaders);
     this.#adopted = false;
   }
 
@@ -427,7 +424,7 @@ export class ResponseHead implements HttpResponseFeature {
         );
       }
       if (head) response.body!.cancel().catch(() => {});
-      // Once adopted, ours hold a copy of the app's headers; HEAD needs
+      // Once adopted, ours hold the app's headers merged in; HEAD needs
       // them merged to tell the length.
       const merged = this.#adopted
         ? ours
@@ -442,14 +439,16 @@ export class ResponseHead implements HttpResponseFeature {
       // are copied over to the one built, ours added where it has none.
       const make = (body: BodyInit | null) =>
         buildResponse(body, status, reason, merged ?? app.headers);
-      if (NULL_BODY_STATUSES.has(status)) releaseBody(app);
-      response = NULL_BODY_STATUSES.has(status)
-        ? make(null)
-        : head
-        ? make(merged!.has("content-length") ? null : emptyBody())
+      if (NULL_BODY_STATUSES.has(status)) {
+        releaseBody(app);
+        response = make(null);
+      } else if (head) {
+        response = make(merged!.has("content-length") ? null : emptyBody());
+      } else {
         // Its body goes on, one in memory as it is (as a stream, Deno would
         // serve it far more slowly).
-        : rebuildWithBody(app, make);
+        response = rebuildWithBody(app, make);
+      }
       if (merged === undefined) {
         forDecodedBody(app, response.headers);
         if (ours !== undefined) addMissing(response.headers, ours);

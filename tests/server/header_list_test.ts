@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import {
   appendMissing,
+  clearHeaders,
   copyHeaders,
   removeField,
 } from "../../server/_header_list.ts";
@@ -129,4 +130,14 @@ Deno.test("removeField removes a field in any case, and only it", () => {
   assert.deepEqual([...response.headers], []);
   response.headers.set("x-b", "2");
   assert.deepEqual([...response.headers], [["x-b", "2"]]);
+});
+
+Deno.test("clearHeaders empties headers, which take new fields as before", () => {
+  const headers = new Headers([["x-a", "1"], ["set-cookie", "a=1"]]);
+  assert.equal(headers.has("x-a"), true);
+  clearHeaders(headers);
+  assert.deepEqual([...headers], []);
+  headers.set("x-b", "2");
+  headers.append("x-b", "3");
+  assert.deepEqual([...headers], [["x-b", "2, 3"]]);
 });
