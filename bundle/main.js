@@ -4,15 +4,15 @@
 import "./chunk-NGRQX7NX.js";
 import {
   createDefaultBuilder
-} from "./chunk-IABM5TQH.js";
+} from "./chunk-LTZ4EKNU.js";
 import "./chunk-PT2TGV2H.js";
 import {
   HostSettings
 } from "./chunk-E6E227D6.js";
 import "./chunk-T7CJ442T.js";
-import "./chunk-RROBZMQV.js";
-import "./chunk-W6FSLJ7A.js";
-import "./chunk-OLSTB3IT.js";
+import "./chunk-FXBCK2BL.js";
+import "./chunk-R3VQUSVO.js";
+import "./chunk-GH7WXSEH.js";
 import "./chunk-2TTZN4GM.js";
 import {
   LoggerFactory

@@ -22,7 +22,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "./chunk-IABM5TQH.js";
+} from "./chunk-LTZ4EKNU.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -45,8 +45,8 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "./chunk-RROBZMQV.js";
-import "./chunk-W6FSLJ7A.js";
+} from "./chunk-FXBCK2BL.js";
+import "./chunk-R3VQUSVO.js";
 import {
   ApplicationLifetime,
   COMPRESSIBLE_TYPES,
@@ -75,7 +75,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-OLSTB3IT.js";
+} from "./chunk-GH7WXSEH.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,

@@ -21,7 +21,7 @@ import {
   logger,
   optionsKey,
   writeHealthReport
-} from "../chunk-IABM5TQH.js";
+} from "../chunk-LTZ4EKNU.js";
 import {
   HealthCheckRegistry,
   HealthChecks,
@@ -36,8 +36,8 @@ import {
   workerCount
 } from "../chunk-E6E227D6.js";
 import "../chunk-T7CJ442T.js";
-import "../chunk-RROBZMQV.js";
-import "../chunk-W6FSLJ7A.js";
+import "../chunk-FXBCK2BL.js";
+import "../chunk-R3VQUSVO.js";
 import {
   ApplicationLifetime,
   COMPRESSIBLE_TYPES,
@@ -66,7 +66,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "../chunk-OLSTB3IT.js";
+} from "../chunk-GH7WXSEH.js";
 import {
   CommandLineConfigurationProvider,
   Configuration,

@@ -9,8 +9,8 @@ import {
   parseEndpointUrl,
   parseEndpointUrls,
   resolveServerLimits
-} from "../chunk-RROBZMQV.js";
-import "../chunk-W6FSLJ7A.js";
+} from "../chunk-FXBCK2BL.js";
+import "../chunk-R3VQUSVO.js";
 import "../chunk-UEF26U3X.js";
 import "../chunk-6675V4XU.js";
 import "../chunk-2NWIRTWA.js";

@@ -3,7 +3,7 @@
 import {
   concat,
   notBytes
-} from "./chunk-W6FSLJ7A.js";
+} from "./chunk-R3VQUSVO.js";
 import "./chunk-6675V4XU.js";
 import {
   COMPLETE,

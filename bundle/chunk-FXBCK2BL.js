@@ -8,13 +8,14 @@ import {
   adoptHeaders,
   alreadyComplete,
   brokenBody,
+  clearHeaders,
   copyHeaders,
   isDeliberateReset,
   mergeHeaders,
   removeField,
   replaceHeaders,
   toBytes
-} from "./chunk-W6FSLJ7A.js";
+} from "./chunk-R3VQUSVO.js";
 import {
   NO_HOST,
   badHost,
@@ -422,7 +423,7 @@ var ResponseHead = class {
   ownHeaders;
   /** A whole Response the app completed with before the response started. */
   pendingResponse;
-  // Whether a pending Response's headers were taken as ours (a copy): the
+  // Whether a pending Response's headers were merged into ours: the
   // Response then goes out rebuilt with them.
   #adopted = false;
   #onStarting;
@@ -527,12 +528,7 @@ var ResponseHead = class {
       releaseBody(this.pendingResponse);
     }
     this.pendingResponse = void 0;
-    const headers = this.ownHeaders;
-    if (headers !== void 0) {
-      for (const name of [
-        ...headers.keys()
-      ]) headers.delete(name);
-    }
+    if (this.ownHeaders !== void 0) clearHeaders(this.ownHeaders);
     this.#adopted = false;
   }
   /** Hands over a Response for the head so far and a whole body. */
@@ -594,8 +590,14 @@ var ResponseHead = class {
       const app = response;
       const reason = this.reasonPhrase ?? (status === app.status ? app.statusText || void 0 : void 0);
       const make = (body) => buildResponse(body, status, reason, merged ?? app.headers);
-      if (NULL_BODY_STATUSES.has(status)) releaseBody(app);
-      response = NULL_BODY_STATUSES.has(status) ? make(null) : head ? make(merged.has("content-length") ? null : emptyBody()) : rebuildWithBody(app, make);
+      if (NULL_BODY_STATUSES.has(status)) {
+        releaseBody(app);
+        response = make(null);
+      } else if (head) {
+        response = make(merged.has("content-length") ? null : emptyBody());
+      } else {
+        response = rebuildWithBody(app, make);
+      }
       if (merged === void 0) {
         forDecodedBody(app, response.headers);
         if (ours !== void 0) addMissing(response.headers, ours);

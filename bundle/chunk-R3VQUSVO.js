@@ -112,6 +112,18 @@ function removeField(target, name) {
     target[keys.lowerNames] = null;
   }
 }
+function clearHeaders(headers) {
+  keys ??= findKeys();
+  const pairs = keys === null ? void 0 : pairsOf(headers, keys.list);
+  if (pairs === void 0) {
+    for (const name of [
+      ...headers.keys()
+    ]) headers.delete(name);
+    return;
+  }
+  pairs.length = 0;
+  headers[keys.lowerNames] = null;
+}
 
 // server/_response_body.ts
 var { Headers: Headers2, TextEncoder } = globalThis;
@@ -158,19 +170,9 @@ function mergeHeaders(ours, response) {
   return headers;
 }
 function adoptHeaders(ours, response) {
-  const theirs = mergeHeaders(void 0, response);
-  const cookies = theirs.getSetCookie();
-  theirs.forEach((value, name) => {
-    if (name !== "set-cookie") ours.set(name, value);
-  });
-  if (cookies.length === 0) return;
-  const carried = new Set(cookies);
-  const own = ours.getSetCookie();
-  ours.delete("set-cookie");
-  for (const cookie of own) {
-    if (!carried.has(cookie)) ours.append("set-cookie", cookie);
-  }
-  for (const cookie of cookies) ours.append("set-cookie", cookie);
+  const merged = mergeHeaders(ours, response);
+  clearHeaders(ours);
+  copyHeaders(merged, ours);
 }
 function addMissing(theirs, ours) {
   const appended = appendMissing(ours, theirs);
@@ -457,6 +459,7 @@ var ResponseStream = class {
 export {
   copyHeaders,
   removeField,
+  clearHeaders,
   NULL_BODY_STATUSES,
   toBytes,
   concat,

@@ -3206,7 +3206,7 @@ function responseCompression(options = {}) {
 var Body;
 var loadingBody;
 function loadBody() {
-  return loadingBody ??= import("./_compression_body-VGQCJFYU.js").then((module) => Body = module.CompressingBody);
+  return loadingBody ??= import("./_compression_body-ZFCITOFE.js").then((module) => Body = module.CompressingBody);
 }
 
 // hosting/_draining.ts

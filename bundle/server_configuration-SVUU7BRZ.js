@@ -4,8 +4,8 @@ import {
   DEFAULT_SERVER_LIMITS,
   parseEndpointUrl,
   resolveServerLimits
-} from "./chunk-RROBZMQV.js";
-import "./chunk-W6FSLJ7A.js";
+} from "./chunk-FXBCK2BL.js";
+import "./chunk-R3VQUSVO.js";
 import {
   resolve
 } from "./chunk-2TTZN4GM.js";

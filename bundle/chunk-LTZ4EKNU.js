@@ -18,7 +18,7 @@ import {
   UpgradeLimitError,
   parseEndpointUrls,
   raceAbort
-} from "./chunk-RROBZMQV.js";
+} from "./chunk-FXBCK2BL.js";
 import {
   ApplicationLifetime,
   EndpointRouter,
@@ -48,7 +48,7 @@ import {
   responseCompression,
   staticFiles,
   statusCodePages
-} from "./chunk-OLSTB3IT.js";
+} from "./chunk-GH7WXSEH.js";
 import {
   Configuration,
   ConfigurationBuilder,
@@ -2590,7 +2590,7 @@ async function makeServer(options, configuration) {
   const server = options.server;
   if (server === void 0) {
     const section = configuration.getSection("Server");
-    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-DYECOVFY.js")).denoServerOptionsFrom(section, {
+    const fromConfiguration = section.getChildren().length === 0 ? {} : (await import("./server_configuration-SVUU7BRZ.js")).denoServerOptionsFrom(section, {
       describeSource: (key) => describeSource(configuration, key),
       basePath: options.environment.contentRootPath
     });
@@ -3186,7 +3186,7 @@ var WebHostImpl = class {
       return this.#failedStart(error);
     }
     try {
-      const { superviseHost } = await import("./_host_supervision-NCOWJCZO.js");
+      const { superviseHost } = await import("./_host_supervision-5AK6TBMI.js");
       const code = await superviseHost({
         getSetting: (key) => this.getSetting(key),
         logger: this.#logger("Roost.Hosting.Workers"),

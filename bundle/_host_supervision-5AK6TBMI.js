@@ -10,8 +10,8 @@ import {
   DEFAULT_URL,
   parseEndpointUrls,
   portInUse
-} from "./chunk-RROBZMQV.js";
-import "./chunk-W6FSLJ7A.js";
+} from "./chunk-FXBCK2BL.js";
+import "./chunk-R3VQUSVO.js";
 import "./chunk-F7QBUC2D.js";
 import "./chunk-RMXCWHHI.js";
 import "./chunk-UEF26U3X.js";
